@@ -1,0 +1,96 @@
+//! JSON bodies of the HTTP API and the hub's control events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{EventId, Topic};
+
+/// Reply to an accepted publish (`202 Accepted`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    /// Id the hub gave the event.
+    pub id: EventId,
+    /// Topic it was published to.
+    pub topic: Topic,
+}
+
+/// Reply to `GET /api/topics`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicList {
+    /// Every topic with history or subscribers, sorted by name.
+    pub topics: Vec<TopicInfo>,
+}
+
+/// One topic in a [`TopicList`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicInfo {
+    /// The topic.
+    pub topic: Topic,
+    /// Open streams that include this topic.
+    pub subscribers: u64,
+    /// Id of the newest event published to it, if any.
+    pub last_id: Option<EventId>,
+}
+
+/// Reply to `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always `"ok"` when the hub answers.
+    pub status: String,
+}
+
+/// Sent on a stream, as SSE event [`crate::GAP_EVENT`], where the hub cannot
+/// replay events the client has not seen.
+///
+/// Events on `topic` with an id after `after` and up to `through` may have been
+/// missed: history was evicted before the client read it (it reconnected too
+/// late, or read too slowly), or the hub restarted. The stream goes on with
+/// the events after `through`; a client that keeps derived state resyncs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// Topic with missing events.
+    pub topic: Topic,
+    /// The client's position: it has seen everything up to this id.
+    pub after: EventId,
+    /// The newest id that may be missing.
+    pub through: EventId,
+}
+
+/// Body of every 4xx and 5xx response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable cause.
+    pub code: ErrorCode,
+    /// Human-readable explanation of what is wrong.
+    pub message: String,
+    /// The request part at fault (a JSON path, header or parameter), when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Machine-readable error causes, one per way a request can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A topic name breaks the topic rules.
+    InvalidTopic,
+    /// A stream request names no topic.
+    MissingTopic,
+    /// The body is not JSON.
+    MalformedJson,
+    /// The body is JSON but not a valid event.
+    InvalidEvent,
+    /// The body is not declared as `application/json`.
+    UnsupportedMediaType,
+    /// The body is larger than the hub accepts.
+    PayloadTooLarge,
+    /// `Last-Event-ID` (or `lastEventId`) is not an event id.
+    InvalidLastEventId,
+    /// A query parameter is unknown or malformed.
+    InvalidQuery,
+    /// The hub already serves as many streams as it is configured for.
+    TooManySubscribers,
+    /// No such route.
+    NotFound,
+    /// The hub failed; the cause is in its log.
+    Internal,
+}

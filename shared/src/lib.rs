@@ -1,0 +1,32 @@
+//! Herald's wire types: everything that crosses the boundary between a
+//! publisher, the hub and a browser.
+//!
+//! The hub and the browser compile these same types, so a rename here is a
+//! protocol change: the golden files in `tests/golden/` pin every JSON shape
+//! and fail review when one moves. Nothing server-only lives here; the crate
+//! depends on serde and nothing heavier, and builds for `wasm32-unknown-unknown`.
+//!
+//! Layout:
+//! - [`topic`]: the validated [`Topic`] name.
+//! - [`id`]: the opaque, ordered [`EventId`].
+//! - [`event`]: the [`Event`] envelope, its [`Payload`] kinds and their SSE names.
+//! - [`api`]: the JSON bodies of the HTTP API (publish reply, topic list, errors)
+//!   and the [`Gap`] control event.
+
+pub mod api;
+pub mod event;
+pub mod id;
+pub mod topic;
+
+pub use api::{ErrorBody, ErrorCode, Gap, Health, Published, TopicInfo, TopicList};
+pub use event::{
+    Chat, Event, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel, Payload,
+};
+pub use id::{EventId, EventIdError};
+pub use topic::{Topic, TopicError};
+
+/// SSE event name of a [`Gap`]: events the hub can no longer replay.
+pub const GAP_EVENT: &str = "gap";
+
+/// Topic the hub's built-in source publishes [`Metrics`] samples to.
+pub const METRICS_TOPIC: &str = "system/metrics";

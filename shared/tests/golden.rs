@@ -1,0 +1,152 @@
+//! Golden files pin the wire format: one JSON file per event kind and per
+//! API body. A change to any serde attribute shows up here, in review, as a
+//! changed file. Set `HERALD_BLESS=1` to rewrite the files after an intended
+//! protocol change.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::{
+    Chat, ErrorBody, ErrorCode, Event, EventId, Gap, Json, LatencyProbe, LoadAverage, Metrics,
+    Notice, NoticeLevel, Payload, Published, Topic, TopicInfo, TopicList,
+};
+
+fn check<T>(name: &str, value: &T)
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.json"));
+    let actual = serde_json::to_string_pretty(value).unwrap() + "\n";
+    if std::env::var_os("HERALD_BLESS").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("{}: {err} (run with HERALD_BLESS=1)", path.display()));
+    assert_eq!(actual, golden, "{name}: wire format changed");
+    let decoded: T = serde_json::from_str(&golden).unwrap();
+    assert_eq!(&decoded, value, "{name}: golden does not decode back");
+}
+
+fn envelope(id: u64, topic: &str, event: Payload) -> Event {
+    Event {
+        id: EventId::new(id),
+        topic: Topic::parse(topic).unwrap(),
+        time_us: 1_764_066_000_000_000,
+        event,
+    }
+}
+
+#[test]
+fn metrics_event() {
+    let metrics = Metrics {
+        cpu_total: 12.5,
+        cpu_per_core: vec![10.0, 15.0],
+        memory_used: 4_294_967_296,
+        memory_total: 25_769_803_776,
+        load: LoadAverage {
+            one: 0.5,
+            five: 0.25,
+            fifteen: 0.125,
+        },
+        net_rx_per_sec: 2048,
+        net_tx_per_sec: 1024,
+    };
+    check(
+        "metrics",
+        &envelope(1, "system/metrics", Payload::Metrics(metrics)),
+    );
+}
+
+#[test]
+fn chat_event() {
+    let chat = Chat {
+        author: "ada".into(),
+        text: "hello, \"world\"\nsecond line".into(),
+    };
+    check("chat", &envelope(2, "chat/lobby", Payload::Chat(chat)));
+}
+
+#[test]
+fn notice_event() {
+    let notice = Notice {
+        level: NoticeLevel::Warning,
+        text: "disk 91% full".into(),
+    };
+    check("notice", &envelope(3, "ops", Payload::Notice(notice)));
+}
+
+#[test]
+fn latency_probe_event() {
+    let probe = LatencyProbe {
+        seq: 42,
+        ts: 1_764_065_999_999_000,
+    };
+    check(
+        "latency_probe",
+        &envelope(4, "probe", Payload::LatencyProbe(probe)),
+    );
+}
+
+#[test]
+fn json_event() {
+    let json = Json {
+        data: serde_json::json!({"order": 17, "items": ["a", "b"], "paid": true}),
+    };
+    check("json", &envelope(5, "shop/orders", Payload::Json(json)));
+}
+
+#[test]
+fn gap_control_event() {
+    let gap = Gap {
+        topic: Topic::parse("chat/lobby").unwrap(),
+        after: EventId::new(10),
+        through: EventId::new(20),
+    };
+    check("gap", &gap);
+}
+
+#[test]
+fn api_bodies() {
+    check(
+        "published",
+        &Published {
+            id: EventId::new(7),
+            topic: Topic::parse("chat/lobby").unwrap(),
+        },
+    );
+    check(
+        "topic_list",
+        &TopicList {
+            topics: vec![TopicInfo {
+                topic: Topic::parse("system/metrics").unwrap(),
+                subscribers: 3,
+                last_id: Some(EventId::new(9)),
+            }],
+        },
+    );
+    check(
+        "error",
+        &ErrorBody {
+            code: ErrorCode::InvalidEvent,
+            message: "missing field `text`".into(),
+            field: Some("text".into()),
+        },
+    );
+}
+
+#[test]
+fn publish_body_is_the_bare_payload() {
+    let body = r#"{"type":"chat","author":"ada","text":"hi"}"#;
+    let payload: Payload = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        payload,
+        Payload::Chat(Chat {
+            author: "ada".into(),
+            text: "hi".into()
+        })
+    );
+    assert!(serde_json::from_str::<Payload>(r#"{"type":"gap"}"#).is_err());
+}
