@@ -91,6 +91,8 @@ pub enum ErrorCode {
     TooManySubscribers,
     /// No such route.
     NotFound,
+    /// The route exists, but not for this HTTP method.
+    MethodNotAllowed,
     /// The hub failed; the cause is in its log.
     Internal,
 }

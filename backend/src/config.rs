@@ -1,0 +1,77 @@
+//! Configuration: every option is a flag and a `HERALD_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::hub::Limits;
+
+/// Options of `herald serve`.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "herald serve")]
+pub struct Config {
+    /// Address to listen on. The default only answers this machine; use
+    /// `0.0.0.0:3000` to serve the network.
+    #[arg(long, env = "HERALD_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Events kept per topic for replay on reconnect (`Last-Event-ID`).
+    /// A subscriber that falls further behind gets a `gap` event.
+    #[arg(long, env = "HERALD_HISTORY", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub history: u32,
+
+    /// Seconds between keep-alive comments on an idle stream.
+    #[arg(long, env = "HERALD_KEEPALIVE", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub keepalive: u64,
+
+    /// Milliseconds a browser should wait before reconnecting (SSE `retry:`).
+    #[arg(long, env = "HERALD_RETRY_MS", default_value_t = 2000)]
+    pub retry_ms: u64,
+
+    /// Largest accepted publish body, in bytes.
+    #[arg(long, env = "HERALD_MAX_BODY", default_value_t = 64 * 1024)]
+    pub max_body: usize,
+
+    /// Streams served at once; further stream requests get 503.
+    #[arg(long, env = "HERALD_MAX_SUBSCRIBERS", default_value_t = 100_000)]
+    pub max_subscribers: usize,
+
+    /// Most topics one stream may follow.
+    #[arg(long, env = "HERALD_MAX_TOPICS_PER_STREAM", default_value_t = 64)]
+    pub max_topics_per_stream: usize,
+
+    /// Directory of the built single-page app, served at `/`.
+    #[arg(long, env = "HERALD_STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+
+    /// Do not publish this machine's metrics to `system/metrics`.
+    #[arg(long, env = "HERALD_NO_METRICS")]
+    pub no_metrics: bool,
+
+    /// Milliseconds between two system metrics samples.
+    #[arg(long, env = "HERALD_METRICS_INTERVAL_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(200..))]
+    pub metrics_interval_ms: u64,
+}
+
+impl Config {
+    /// The hub capacities this configuration asks for.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            history: self.history as usize,
+            max_subscribers: self.max_subscribers,
+        }
+    }
+
+    /// Interval between keep-alive comments.
+    pub fn keepalive(&self) -> Duration {
+        Duration::from_secs(self.keepalive)
+    }
+
+    /// Interval between metrics samples.
+    pub fn metrics_interval(&self) -> Duration {
+        Duration::from_millis(self.metrics_interval_ms)
+    }
+}

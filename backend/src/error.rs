@@ -1,0 +1,190 @@
+//! `ApiError`: the one type that knows about HTTP statuses.
+//!
+//! Modules report failures as their own `thiserror` enums; this module maps
+//! each to a status and a [`shared::ErrorBody`], once. A 5xx body says
+//! "internal error" and nothing more. Logging happens in [`log_errors`], from
+//! the response extensions, so the conversion itself has no side effects and
+//! each error is logged exactly once.
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use shared::{ErrorBody, ErrorCode, EventIdError, TopicError};
+
+use crate::hub::{PublishError, SubscribeError};
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A topic in the path or query is invalid.
+    #[error("invalid topic {value:?}: {source}")]
+    InvalidTopic {
+        /// Where the topic came from (`path` or `topic`).
+        field: &'static str,
+        /// The refused value, shortened.
+        value: String,
+        /// The broken rule.
+        source: TopicError,
+    },
+    /// A stream request without any `topic` parameter.
+    #[error("name at least one topic, as in /api/events?topic=system/metrics")]
+    MissingTopic,
+    /// A stream request with more topics than allowed.
+    #[error("a stream may follow at most {max} topics")]
+    TooManyTopics {
+        /// The configured maximum.
+        max: usize,
+    },
+    /// A resume position that is not an event id.
+    #[error("{source}")]
+    InvalidLastEventId {
+        /// `Last-Event-ID` (header) or `lastEventId` (query).
+        field: &'static str,
+        /// The parse failure.
+        source: EventIdError,
+    },
+    /// An unknown or undecodable query parameter.
+    #[error("{message}")]
+    InvalidQuery {
+        /// The parameter at fault.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The body is not declared as JSON.
+    #[error("expected `Content-Type: application/json`, got {0}")]
+    UnsupportedMediaType(String),
+    /// The body is larger than `--max-body`.
+    #[error("body exceeds the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The body could not be read.
+    #[error("cannot read the request body: {0}")]
+    BodyRead(String),
+    /// The body is not well-formed JSON.
+    #[error("body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// The body is JSON but not an event.
+    #[error("{message}")]
+    InvalidEvent {
+        /// JSON path of the offending value, when known.
+        field: Option<String>,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The hub refused the event.
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    /// The hub refused the subscription.
+    #[error(transparent)]
+    Subscribe(#[from] SubscribeError),
+    /// No route matches the path.
+    #[error("no route for this path")]
+    NotFound,
+    /// The route exists but not with this method.
+    #[error("method not allowed for this path")]
+    MethodNotAllowed,
+}
+
+/// Marks a response built from an [`ApiError`], for [`log_errors`].
+#[derive(Debug, Clone)]
+struct Logged(String);
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidTopic { .. }
+            | Self::MissingTopic
+            | Self::TooManyTopics { .. }
+            | Self::InvalidLastEventId { .. }
+            | Self::InvalidQuery { .. }
+            | Self::BodyRead(_)
+            | Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite { .. }) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::Publish(PublishError::Encode(_) | PublishError::Framing(_)) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            Self::Subscribe(SubscribeError::Full { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidTopic { .. } => ErrorCode::InvalidTopic,
+            Self::MissingTopic => ErrorCode::MissingTopic,
+            Self::TooManyTopics { .. } | Self::InvalidQuery { .. } => ErrorCode::InvalidQuery,
+            Self::InvalidLastEventId { .. } => ErrorCode::InvalidLastEventId,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::BodyRead(_) | Self::MalformedJson(_) => ErrorCode::MalformedJson,
+            Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite { .. }) => {
+                ErrorCode::InvalidEvent
+            }
+            Self::Publish(PublishError::Encode(_) | PublishError::Framing(_)) => {
+                ErrorCode::Internal
+            }
+            Self::Subscribe(SubscribeError::Full { .. }) => ErrorCode::TooManySubscribers,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            Self::InvalidTopic { field, .. } | Self::InvalidLastEventId { field, .. } => {
+                Some((*field).to_owned())
+            }
+            Self::MissingTopic | Self::TooManyTopics { .. } => Some("topic".to_owned()),
+            Self::InvalidQuery { field, .. } => Some(field.clone()),
+            Self::UnsupportedMediaType(_) => Some("content-type".to_owned()),
+            Self::InvalidEvent { field, .. } => field.clone(),
+            Self::Publish(PublishError::NotFinite { field }) => Some((*field).to_owned()),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody {
+            code: self.code(),
+            message,
+            field: self.field(),
+        };
+        let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(Logged(self.to_string()));
+        response
+    }
+}
+
+/// Middleware that logs each [`ApiError`] response once: server errors at
+/// `error`, client errors at `debug` (they are the client's problem, and a
+/// misbehaving client must not be able to flood the log).
+pub async fn log_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if let Some(Logged(cause)) = response.extensions().get::<Logged>() {
+        let status = response.status().as_u16();
+        if response.status().is_server_error() {
+            tracing::error!(status, %cause, "request failed");
+        } else {
+            tracing::debug!(status, %cause, "request refused");
+        }
+    }
+    response
+}

@@ -1,0 +1,595 @@
+//! The hub: one ordered sequence of events, a bounded history per topic,
+//! and the subscriptions that read from it.
+//!
+//! The history ring of a topic doubles as its fan-out buffer. Publishing
+//! appends one pre-framed [`Frame`] to the ring and wakes the topic's
+//! subscribers; each [`Subscription`] keeps only a cursor (the last id it
+//! delivered) and reads the frames after it. That single design gives:
+//! - resume: a reconnect with `Last-Event-ID` is a subscription whose cursor
+//!   starts in the past, so replay and live delivery are the same code path
+//!   and nothing falls between them, nor is anything sent twice;
+//! - bounded memory: a subscriber that stops reading holds no buffer of its
+//!   own; when the ring evicts frames it had not read, it gets a [`Gap`] and
+//!   carries on from the oldest retained frame;
+//! - encode once: every subscriber gets a clone of the same [`Bytes`].
+//!
+//! All state sits behind one `std::sync::Mutex`. Publishing assigns the id
+//! and appends under that lock, so a subscriber that sees id `n` on one topic
+//! also sees every id below `n` on its other topics, which is what lets a
+//! multi-topic stream deliver in id order. The lock is never held across an
+//! `.await` and its critical sections are a few map and ring operations; a
+//! tokio mutex would only add overhead (see mini-redis `db.rs`).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use shared::{Event, EventId, Gap, Payload, Topic, TopicInfo};
+use tokio::sync::Notify;
+
+use crate::sse;
+
+/// Handle to the hub; clones share the same state.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+/// Capacities of a [`Hub`].
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Events kept per topic for replay; at least 1.
+    pub history: usize,
+    /// Subscriptions open at once, over all topics.
+    pub max_subscribers: usize,
+}
+
+/// A published event, framed for SSE once and shared by every subscriber.
+#[derive(Debug, Clone)]
+pub struct Frame(Arc<FrameInner>);
+
+/// What a [`Subscription`] yields next.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// The next event, in id order.
+    Event(Frame),
+    /// Events the subscriber can no longer receive.
+    Gap(Gap),
+}
+
+/// A live cursor over one or more topics; dropping it unsubscribes.
+pub struct Subscription {
+    hub: Hub,
+    key: u64,
+    topics: Vec<Topic>,
+    /// Per topic (same order as `topics`), the newest id already reported
+    /// as lost, so a gap is told once.
+    gap_floor: Vec<u64>,
+    /// The newest id delivered; everything at or below it is done.
+    cursor: u64,
+    wake: Arc<Notify>,
+}
+
+/// Why an event was not published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// A metrics value is NaN or infinite, which JSON cannot carry.
+    #[error("`{field}` must be a finite number")]
+    NotFinite {
+        /// The offending field.
+        field: &'static str,
+    },
+    /// The event could not be encoded; a bug, not bad input.
+    #[error("failed to encode event")]
+    Encode(#[from] serde_json::Error),
+    /// The encoded event would break SSE framing; a bug, not bad input.
+    #[error(transparent)]
+    Framing(#[from] sse::FramingError),
+}
+
+/// Why a subscription was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SubscribeError {
+    /// The hub already holds its configured maximum of subscriptions.
+    #[error("the hub already serves its maximum of {max} streams")]
+    Full {
+        /// The configured maximum.
+        max: usize,
+    },
+}
+
+#[derive(Debug)]
+struct FrameInner {
+    event: Event,
+    sse: Bytes,
+}
+
+struct Inner {
+    limits: Limits,
+    state: Mutex<State>,
+}
+
+struct State {
+    topics: HashMap<Topic, TopicState>,
+    /// The newest id assigned.
+    last_id: u64,
+    /// Ids up to here belong to earlier runs of the hub.
+    origin: u64,
+    next_key: u64,
+    subscriptions: usize,
+}
+
+struct TopicState {
+    history: VecDeque<Frame>,
+    /// The newest id this topic can no longer replay.
+    lost_through: u64,
+    subscribers: HashMap<u64, Arc<Notify>>,
+}
+
+impl Hub {
+    /// Creates an empty hub.
+    ///
+    /// Ids continue from the wall clock (unix microseconds), so ids of this
+    /// run sort after those of an earlier run and a client resuming across a
+    /// restart is told what it missed instead of waiting for ids to catch up.
+    pub fn new(limits: Limits) -> Self {
+        let origin = now_micros();
+        let state = State {
+            topics: HashMap::new(),
+            last_id: origin,
+            origin,
+            next_key: 0,
+            subscriptions: 0,
+        };
+        let limits = Limits {
+            history: limits.history.max(1),
+            ..limits
+        };
+        Self {
+            inner: Arc::new(Inner {
+                limits,
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    /// Publishes `payload` to `topic` and wakes its subscribers.
+    ///
+    /// # Errors
+    /// [`PublishError::NotFinite`] for a metrics sample with a NaN or
+    /// infinite value; nothing is published then.
+    pub fn publish(&self, topic: Topic, payload: Payload) -> Result<Frame, PublishError> {
+        check_finite(&payload)?;
+        let mut state = self.lock();
+        let time_us = now_micros();
+        // Strictly increasing even if the clock steps back.
+        let id = time_us.max(state.last_id + 1);
+        let event = Event {
+            id: EventId::new(id),
+            topic,
+            time_us,
+            event: payload,
+        };
+        // Encoding happens under the lock because the id is part of the
+        // bytes; it is a few microseconds for a typical event.
+        let data = serde_json::to_string(&event)?;
+        let sse = sse::event(&event.id.to_string(), event.event.kind().name(), &data)?;
+        state.last_id = id;
+        let origin = state.origin;
+        let history = self.inner.limits.history;
+        let topic_state = state
+            .topics
+            .entry(event.topic.clone())
+            .or_insert_with(|| TopicState::new(origin));
+        let frame = Frame(Arc::new(FrameInner { event, sse }));
+        if topic_state.history.len() == history
+            && let Some(evicted) = topic_state.history.pop_front()
+        {
+            topic_state.lost_through = evicted.id().get();
+        }
+        topic_state.history.push_back(frame.clone());
+        for wake in topic_state.subscribers.values() {
+            // `notify_one` stores a permit when the subscriber is not
+            // waiting, so a wake between its read and its wait is not lost.
+            wake.notify_one();
+        }
+        Ok(frame)
+    }
+
+    /// Subscribes to `topics`, delivering events after `after`, or only new
+    /// events when `after` is `None`.
+    ///
+    /// An `after` newer than any id of this hub comes from another run or
+    /// another hub; the subscription then starts from the beginning and
+    /// reports a [`Gap`] for each topic.
+    ///
+    /// # Errors
+    /// [`SubscribeError::Full`] when the hub already holds its maximum of
+    /// subscriptions.
+    pub fn subscribe(
+        &self,
+        mut topics: Vec<Topic>,
+        after: Option<EventId>,
+    ) -> Result<Subscription, SubscribeError> {
+        topics.sort();
+        topics.dedup();
+        let mut state = self.lock();
+        let max = self.inner.limits.max_subscribers;
+        if state.subscriptions >= max {
+            return Err(SubscribeError::Full { max });
+        }
+        state.subscriptions += 1;
+        let key = state.next_key;
+        state.next_key += 1;
+        let cursor = match after {
+            None => state.last_id,
+            Some(id) if id.get() > state.last_id => EventId::START.get(),
+            Some(id) => id.get(),
+        };
+        let wake = Arc::new(Notify::new());
+        let origin = state.origin;
+        for topic in &topics {
+            state
+                .topics
+                .entry(topic.clone())
+                .or_insert_with(|| TopicState::new(origin))
+                .subscribers
+                .insert(key, wake.clone());
+        }
+        drop(state);
+        Ok(Subscription {
+            hub: self.clone(),
+            key,
+            gap_floor: vec![0; topics.len()],
+            topics,
+            cursor,
+            wake,
+        })
+    }
+
+    /// Every topic with history or subscribers, sorted by name.
+    pub fn topics(&self) -> Vec<TopicInfo> {
+        let state = self.lock();
+        let mut topics: Vec<TopicInfo> = state
+            .topics
+            .iter()
+            .map(|(topic, topic_state)| TopicInfo {
+                topic: topic.clone(),
+                subscribers: topic_state.subscribers.len() as u64,
+                last_id: topic_state.history.back().map(Frame::id),
+            })
+            .collect();
+        topics.sort_by(|a, b| a.topic.cmp(&b.topic));
+        topics
+    }
+
+    /// Open subscriptions over all topics.
+    pub fn subscriptions(&self) -> usize {
+        self.lock().subscriptions
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain maps in a consistent
+        // state (every mutation is a single insert, remove or push), so the
+        // poison flag carries no information worth failing for.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Frame {
+    /// The event's id.
+    pub fn id(&self) -> EventId {
+        self.0.event.id
+    }
+
+    /// The event as published.
+    pub fn event(&self) -> &Event {
+        &self.0.event
+    }
+
+    /// The event framed as SSE bytes, shared with every other subscriber.
+    pub fn sse(&self) -> Bytes {
+        self.0.sse.clone()
+    }
+}
+
+impl Subscription {
+    /// Waits for the next delivery.
+    ///
+    /// Cancel safe: dropping the future loses nothing.
+    pub async fn next(&mut self) -> Delivery {
+        loop {
+            if let Some(delivery) = self.try_next() {
+                return delivery;
+            }
+            self.wake.notified().await;
+        }
+    }
+
+    /// The next delivery if one is ready.
+    pub fn try_next(&mut self) -> Option<Delivery> {
+        let state = self.hub.lock();
+        let mut next: Option<&Frame> = None;
+        for (index, topic) in self.topics.iter().enumerate() {
+            let Some(topic_state) = state.topics.get(topic) else {
+                continue;
+            };
+            let floor = self.cursor.max(self.gap_floor[index]);
+            if topic_state.lost_through > floor {
+                let gap = Gap {
+                    topic: topic.clone(),
+                    after: EventId::new(floor),
+                    through: EventId::new(topic_state.lost_through),
+                };
+                self.gap_floor[index] = topic_state.lost_through;
+                return Some(Delivery::Gap(gap));
+            }
+            let history = &topic_state.history;
+            let first_unseen = history.partition_point(|frame| frame.id().get() <= floor);
+            if let Some(frame) = history.get(first_unseen)
+                && next.is_none_or(|best| frame.id() < best.id())
+            {
+                next = Some(frame);
+            }
+        }
+        let frame = next?.clone();
+        drop(state);
+        self.cursor = frame.id().get();
+        Some(Delivery::Event(frame))
+    }
+
+    /// The topics this subscription follows, sorted and without duplicates.
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut state = self.hub.lock();
+        state.subscriptions -= 1;
+        for topic in &self.topics {
+            if let Some(topic_state) = state.topics.get_mut(topic) {
+                topic_state.subscribers.remove(&self.key);
+                // A topic that never got an event exists only for its
+                // subscribers; forget it with the last one.
+                if topic_state.subscribers.is_empty() && topic_state.history.is_empty() {
+                    state.topics.remove(topic);
+                }
+            }
+        }
+    }
+}
+
+impl TopicState {
+    fn new(origin: u64) -> Self {
+        Self {
+            history: VecDeque::new(),
+            // Whatever an earlier run published here is gone.
+            lost_through: origin,
+            subscribers: HashMap::new(),
+        }
+    }
+}
+
+fn check_finite(payload: &Payload) -> Result<(), PublishError> {
+    let Payload::Metrics(metrics) = payload else {
+        return Ok(());
+    };
+    let floats = [
+        ("cpu_total", f64::from(metrics.cpu_total)),
+        ("load.one", metrics.load.one),
+        ("load.five", metrics.load.five),
+        ("load.fifteen", metrics.load.fifteen),
+    ];
+    if let Some((field, _)) = floats.iter().find(|(_, value)| !value.is_finite()) {
+        return Err(PublishError::NotFinite { field });
+    }
+    if metrics.cpu_per_core.iter().any(|value| !value.is_finite()) {
+        return Err(PublishError::NotFinite {
+            field: "cpu_per_core",
+        });
+    }
+    Ok(())
+}
+
+fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_micros() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::{Chat, LatencyProbe};
+
+    use super::*;
+
+    fn hub(history: usize) -> Hub {
+        Hub::new(Limits {
+            history,
+            max_subscribers: 8,
+        })
+    }
+
+    fn topic(name: &str) -> Topic {
+        Topic::parse(name).unwrap()
+    }
+
+    fn probe(seq: u64) -> Payload {
+        Payload::LatencyProbe(LatencyProbe { seq, ts: 0 })
+    }
+
+    fn seq(delivery: Option<Delivery>) -> u64 {
+        match delivery {
+            Some(Delivery::Event(frame)) => match frame.event().event {
+                Payload::LatencyProbe(probe) => probe.seq,
+                ref other => panic!("unexpected payload {other:?}"),
+            },
+            other => panic!("expected an event, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ids_increase_across_topics() {
+        let hub = hub(4);
+        let a = hub.publish(topic("a"), probe(1)).unwrap().id();
+        let b = hub.publish(topic("b"), probe(2)).unwrap().id();
+        let c = hub.publish(topic("a"), probe(3)).unwrap().id();
+        assert!(a < b && b < c);
+    }
+
+    #[test]
+    fn a_new_subscription_sees_only_new_events() {
+        let hub = hub(4);
+        hub.publish(topic("a"), probe(1)).unwrap();
+        let mut subscription = hub.subscribe(vec![topic("a")], None).unwrap();
+        assert!(subscription.try_next().is_none());
+        hub.publish(topic("a"), probe(2)).unwrap();
+        assert_eq!(seq(subscription.try_next()), 2);
+        assert!(subscription.try_next().is_none());
+    }
+
+    #[test]
+    fn multi_topic_delivery_follows_id_order() {
+        let hub = hub(8);
+        let mut subscription = hub
+            .subscribe(vec![topic("b"), topic("a"), topic("a")], None)
+            .unwrap();
+        for (index, name) in ["a", "b", "b", "c", "a"].into_iter().enumerate() {
+            hub.publish(topic(name), probe(index as u64)).unwrap();
+        }
+        let received: Vec<u64> = (0..4).map(|_| seq(subscription.try_next())).collect();
+        assert_eq!(received, [0, 1, 2, 4]);
+        assert!(subscription.try_next().is_none());
+    }
+
+    #[test]
+    fn resuming_replays_after_the_given_id() {
+        let hub = hub(8);
+        let ids: Vec<EventId> = (0..5)
+            .map(|n| hub.publish(topic("a"), probe(n)).unwrap().id())
+            .collect();
+        let mut subscription = hub.subscribe(vec![topic("a")], Some(ids[1])).unwrap();
+        let replayed: Vec<u64> = (0..3).map(|_| seq(subscription.try_next())).collect();
+        assert_eq!(replayed, [2, 3, 4]);
+        assert!(subscription.try_next().is_none());
+    }
+
+    #[test]
+    fn evicted_history_is_reported_once_as_a_gap() {
+        let hub = hub(2);
+        let first = hub.publish(topic("a"), probe(0)).unwrap().id();
+        let mut evicted = first;
+        for n in 1..4 {
+            let id = hub.publish(topic("a"), probe(n)).unwrap().id();
+            if n == 1 {
+                evicted = id;
+            }
+        }
+        let mut subscription = hub.subscribe(vec![topic("a")], Some(first)).unwrap();
+        match subscription.try_next() {
+            Some(Delivery::Gap(gap)) => {
+                assert_eq!(gap.after, first);
+                assert_eq!(gap.through, evicted);
+            }
+            other => panic!("expected a gap, got {other:?}"),
+        }
+        assert_eq!(seq(subscription.try_next()), 2);
+        assert_eq!(seq(subscription.try_next()), 3);
+        assert!(subscription.try_next().is_none());
+    }
+
+    #[test]
+    fn an_id_from_another_run_reports_a_gap_then_replays_everything() {
+        let hub = hub(4);
+        hub.publish(topic("a"), probe(0)).unwrap();
+        let future = EventId::new(u64::MAX - 1);
+        let mut subscription = hub.subscribe(vec![topic("a")], Some(future)).unwrap();
+        assert!(matches!(subscription.try_next(), Some(Delivery::Gap(_))));
+        assert_eq!(seq(subscription.try_next()), 0);
+        let stale = EventId::new(1);
+        let mut subscription = hub.subscribe(vec![topic("a")], Some(stale)).unwrap();
+        assert!(matches!(subscription.try_next(), Some(Delivery::Gap(_))));
+        assert_eq!(seq(subscription.try_next()), 0);
+    }
+
+    #[test]
+    fn dropping_the_last_subscription_forgets_an_empty_topic() {
+        let hub = hub(4);
+        hub.publish(topic("kept"), probe(0)).unwrap();
+        let first = hub.subscribe(vec![topic("kept"), topic("empty")], None);
+        let second = hub.subscribe(vec![topic("empty")], None);
+        assert_eq!(hub.topics().len(), 2);
+        assert_eq!(hub.subscriptions(), 2);
+        drop(first);
+        assert_eq!(hub.topics().len(), 2);
+        drop(second);
+        let topics = hub.topics();
+        assert_eq!(topics.len(), 1);
+        assert_eq!(topics[0].topic, topic("kept"));
+        assert_eq!(topics[0].subscribers, 0);
+        assert_eq!(hub.subscriptions(), 0);
+    }
+
+    #[test]
+    fn subscriptions_are_capped() {
+        let hub = Hub::new(Limits {
+            history: 1,
+            max_subscribers: 1,
+        });
+        let held = hub.subscribe(vec![topic("a")], None).unwrap();
+        assert!(matches!(
+            hub.subscribe(vec![topic("a")], None),
+            Err(SubscribeError::Full { max: 1 })
+        ));
+        drop(held);
+        assert!(hub.subscribe(vec![topic("a")], None).is_ok());
+    }
+
+    #[test]
+    fn non_finite_metrics_are_refused() {
+        let hub = hub(1);
+        let metrics = shared::Metrics {
+            cpu_total: f32::NAN,
+            cpu_per_core: vec![],
+            memory_used: 0,
+            memory_total: 0,
+            load: shared::LoadAverage {
+                one: 0.0,
+                five: 0.0,
+                fifteen: 0.0,
+            },
+            net_rx_per_sec: 0,
+            net_tx_per_sec: 0,
+        };
+        let refused = hub.publish(topic("m"), Payload::Metrics(metrics));
+        assert!(matches!(
+            refused,
+            Err(PublishError::NotFinite { field: "cpu_total" })
+        ));
+        assert!(hub.topics().is_empty());
+    }
+
+    #[tokio::test]
+    async fn next_wakes_on_publish() {
+        let hub = hub(4);
+        let mut subscription = hub.subscribe(vec![topic("chat")], None).unwrap();
+        let publisher = hub.clone();
+        tokio::spawn(async move {
+            let chat = Chat {
+                author: "a".into(),
+                text: "b".into(),
+            };
+            publisher
+                .publish(topic("chat"), Payload::Chat(chat))
+                .unwrap();
+        });
+        let delivery = subscription.next().await;
+        assert!(matches!(delivery, Delivery::Event(frame) if frame.event().topic == topic("chat")));
+    }
+}

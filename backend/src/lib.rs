@@ -1,0 +1,92 @@
+//! Herald's hub as a library: the binary only parses flags and calls [`run`],
+//! so tests and embedding programs start the same server.
+//!
+//! Layout, in the order an event travels:
+//! - [`routes::publish`] accepts `POST /api/topics/{topic}`;
+//! - [`hub`] assigns the id, frames the event once ([`sse`]), keeps it in the
+//!   topic's history and wakes subscribers;
+//! - [`routes::stream`] turns a [`hub::Subscription`] into an SSE body.
+//!
+//! Around them: [`config`] (flags), [`error`] (HTTP mapping), [`state`],
+//! [`metrics`] (the built-in source), [`shutdown`] and [`telemetry`].
+
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod metrics;
+pub mod routes;
+pub mod shutdown;
+pub mod sse;
+pub mod state;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::state::AppState;
+
+/// The whole HTTP surface: `/api`, `/healthz`, and the single-page app from
+/// `--static-dir` with every other path falling back to its `index.html`.
+pub fn app(state: AppState) -> Router {
+    let static_dir = &state.config.static_dir;
+    let spa = ServeDir::new(static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
+    Router::new()
+        .nest("/api", routes::api(&state))
+        .route("/healthz", get(routes::health::health))
+        .fallback_service(spa)
+        .layer(axum::middleware::from_fn(error::log_errors))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let path = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or(request.uri().path(), MatchedPath::as_str);
+                tracing::info_span!("request", method = %request.method(), path)
+            }),
+        )
+        .with_state(state)
+}
+
+/// Serves Herald on `listener` until `shutdown` is cancelled, then waits for
+/// open streams to end and background tasks to stop.
+///
+/// # Errors
+/// Returns the I/O error that stopped the server.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let hub = Hub::new(config.limits());
+    let tasks = TaskTracker::new();
+    if !config.no_metrics {
+        tasks.spawn(metrics::run(
+            hub.clone(),
+            config.metrics_interval(),
+            shutdown.clone(),
+        ));
+    }
+    let state = AppState {
+        hub,
+        config: Arc::new(config),
+        shutdown: shutdown.clone(),
+    };
+    let served = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await;
+    // Whatever stopped the server, stop the background tasks with it.
+    shutdown.cancel();
+    tasks.close();
+    tasks.wait().await;
+    served
+}

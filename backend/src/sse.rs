@@ -1,0 +1,192 @@
+//! Server-Sent Events framing: the only place that writes SSE bytes.
+//!
+//! Every event is framed once, when it is published, and the same [`Bytes`]
+//! go to every subscriber. The WHATWG parser splits fields on CR, LF and
+//! CRLF, so a value holding one of them would inject fields or end an event
+//! early; each writer here refuses such values (and NUL, which the spec drops
+//! from ids) instead of escaping them, because Herald's own values — decimal
+//! ids, kind names and compact JSON — never contain them.
+
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+
+/// A field value that would break SSE framing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("SSE {field} contains CR, LF or NUL")]
+pub struct FramingError {
+    /// Which field was refused.
+    pub field: &'static str,
+}
+
+/// Frames one event: `id:`, `event:` and a single `data:` line.
+///
+/// # Errors
+/// Returns [`FramingError`] if any value contains CR, LF or NUL.
+pub fn event(id: &str, name: &str, data: &str) -> Result<Bytes, FramingError> {
+    check("id", id)?;
+    check("event", name)?;
+    check("data", data)?;
+    let mut frame = String::with_capacity(id.len() + name.len() + data.len() + 22);
+    // Writing into a String cannot fail.
+    let _ = write!(frame, "id: {id}\nevent: {name}\ndata: {data}\n\n");
+    Ok(Bytes::from(frame))
+}
+
+/// Frames an event without an id, so the client's `Last-Event-ID` stays put.
+///
+/// # Errors
+/// Returns [`FramingError`] if the name or data contains CR, LF or NUL.
+pub fn control(name: &str, data: &str) -> Result<Bytes, FramingError> {
+    check("event", name)?;
+    check("data", data)?;
+    Ok(Bytes::from(format!("event: {name}\ndata: {data}\n\n")))
+}
+
+/// Frames a `retry:` hint: how long the browser waits before reconnecting.
+pub fn retry(millis: u64) -> Bytes {
+    Bytes::from(format!("retry: {millis}\n\n"))
+}
+
+/// The keep-alive comment: ignored by parsers, but it keeps proxies from
+/// closing an idle connection and lets the server notice a dead peer.
+pub fn keep_alive() -> Bytes {
+    Bytes::from_static(b":\n\n")
+}
+
+fn check(field: &'static str, value: &str) -> Result<(), FramingError> {
+    if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        Err(FramingError { field })
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use eventsource_stream::Eventsource;
+    use futures_util::StreamExt;
+    use shared::{
+        Chat, Event, EventId, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
+        Payload, Topic,
+    };
+
+    use super::*;
+
+    /// Parses bytes the way a browser does, with a spec-conformant parser.
+    async fn parse(chunks: Vec<Bytes>) -> Vec<eventsource_stream::Event> {
+        let stream = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+        stream
+            .eventsource()
+            .map(|parsed| parsed.unwrap())
+            .collect()
+            .await
+    }
+
+    fn samples() -> Vec<Payload> {
+        vec![
+            Payload::Metrics(Metrics {
+                cpu_total: 3.5,
+                cpu_per_core: vec![1.0, 6.0],
+                memory_used: 1,
+                memory_total: 2,
+                load: LoadAverage {
+                    one: 0.1,
+                    five: 0.2,
+                    fifteen: 0.3,
+                },
+                net_rx_per_sec: 4,
+                net_tx_per_sec: 5,
+            }),
+            Payload::Chat(Chat {
+                author: "eve\r\nid: 666".into(),
+                text: "line one\nline two\r\ndata: injected\n\n".into(),
+            }),
+            Payload::Notice(Notice {
+                level: NoticeLevel::Error,
+                text: ": not a comment\u{0}".into(),
+            }),
+            Payload::LatencyProbe(LatencyProbe { seq: 9, ts: 10 }),
+            Payload::Json(Json {
+                data: serde_json::json!({"nested": {"text": "a\nb"}, "list": [1, "\r"]}),
+            }),
+        ]
+    }
+
+    #[tokio::test]
+    async fn every_kind_round_trips_through_a_spec_parser() {
+        let events: Vec<Event> = samples()
+            .into_iter()
+            .enumerate()
+            .map(|(index, payload)| Event {
+                id: EventId::new(100 + index as u64),
+                topic: Topic::parse("t/x").unwrap(),
+                time_us: 1,
+                event: payload,
+            })
+            .collect();
+        let mut chunks = vec![retry(1500), keep_alive()];
+        for event in &events {
+            let data = serde_json::to_string(event).unwrap();
+            chunks.push(event_frame(event, &data));
+        }
+        let parsed = parse(chunks).await;
+        assert_eq!(parsed.len(), events.len());
+        for (sent, received) in events.iter().zip(parsed) {
+            assert_eq!(received.id, sent.id.to_string());
+            assert_eq!(received.event, sent.event.kind().name());
+            let decoded: Event = serde_json::from_str(&received.data).unwrap();
+            assert_eq!(&decoded, sent);
+        }
+    }
+
+    fn event_frame(event: &Event, data: &str) -> Bytes {
+        super::event(&event.id.to_string(), event.event.kind().name(), data).unwrap()
+    }
+
+    #[tokio::test]
+    async fn frames_survive_arbitrary_chunk_boundaries() {
+        let frame = event("7", Kind::Chat.name(), r#"{"a":"b"}"#).unwrap();
+        let chunks: Vec<Bytes> = frame.iter().map(|byte| Bytes::from(vec![*byte])).collect();
+        let parsed = parse(chunks).await;
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].data, r#"{"a":"b"}"#);
+        assert_eq!(parsed[0].id, "7");
+    }
+
+    #[tokio::test]
+    async fn control_events_carry_no_id() {
+        let parsed = parse(vec![
+            event("5", "chat", "{}").unwrap(),
+            control("gap", r#"{"x":1}"#).unwrap(),
+        ])
+        .await;
+        assert_eq!(parsed[1].event, "gap");
+        // The parser keeps the last id seen: a control event does not move it.
+        assert_eq!(parsed[1].id, "5");
+    }
+
+    #[test]
+    fn values_that_would_break_framing_are_refused() {
+        assert_eq!(
+            event("1\n", "chat", "{}"),
+            Err(FramingError { field: "id" })
+        );
+        assert_eq!(
+            event("1", "ch\rat", "{}"),
+            Err(FramingError { field: "event" })
+        );
+        assert_eq!(
+            event("1", "chat", "{}\n\ndata: x"),
+            Err(FramingError { field: "data" })
+        );
+        assert_eq!(
+            event("1\0", "chat", "{}"),
+            Err(FramingError { field: "id" })
+        );
+        assert_eq!(
+            control("gap", "a\r\nb"),
+            Err(FramingError { field: "data" })
+        );
+    }
+}
