@@ -57,8 +57,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves Herald on `listener` until `shutdown` is cancelled, then waits for
-/// open streams to end and background tasks to stop.
+/// Serves Herald on `listener` with a fresh in-memory hub until `shutdown`
+/// is cancelled; see [`serve`].
 ///
 /// # Errors
 /// Returns the I/O error that stopped the server.
@@ -68,6 +68,23 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let hub = Hub::new(config.limits());
+    serve(listener, hub, config, shutdown).await
+}
+
+/// Serves `hub` on `listener` until `shutdown` is cancelled, then waits for
+/// open streams to end and background tasks to stop.
+///
+/// Passing the hub in lets an embedding program publish in-process (with
+/// [`Hub::publish`]) to the same streams that browsers read over HTTP.
+///
+/// # Errors
+/// Returns the I/O error that stopped the server.
+pub async fn serve(
+    listener: TcpListener,
+    hub: Hub,
+    config: Config,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let tasks = TaskTracker::new();
     if !config.no_metrics {
         tasks.spawn(metrics::run(

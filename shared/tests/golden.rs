@@ -3,6 +3,11 @@
 //! changed file. Set `HERALD_BLESS=1` to rewrite the files after an intended
 //! protocol change.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
+
 use std::path::PathBuf;
 
 use serde::Serialize;

@@ -1,0 +1,229 @@
+//! `spawn_app` and typed helpers so tests read like the API.
+
+use std::time::Duration;
+
+use backend::config::Config;
+use backend::hub::Hub;
+use bytes::Bytes;
+use clap::Parser;
+use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use reqwest::StatusCode;
+use shared::{ErrorBody, Event, EventId, Gap, Payload, Published, TopicList};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How long a test waits for something that should happen at once.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A running server and a client for it.
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) hub: Hub,
+    pub(crate) shutdown: CancellationToken,
+    pub(crate) server: JoinHandle<std::io::Result<()>>,
+}
+
+/// An open SSE stream, parsed.
+pub(crate) struct Stream {
+    events: EventStream<BoxStream<'static, reqwest::Result<Bytes>>>,
+}
+
+/// One message read from a [`Stream`], decoded into `shared` types.
+#[derive(Debug)]
+pub(crate) enum Message {
+    Event(Event),
+    Gap(Gap),
+}
+
+/// Starts Herald on `127.0.0.1:0` with the metrics source off and `args`
+/// added to the command line.
+pub(crate) async fn spawn_app(args: &[&str]) -> TestApp {
+    init_logs();
+    let mut argv = vec!["herald", "--no-metrics"];
+    if !args.contains(&"--static-dir") {
+        argv.extend(["--static-dir", "/nonexistent"]);
+    }
+    argv.extend_from_slice(args);
+    let config = Config::try_parse_from(argv).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hub = Hub::new(config.limits());
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(backend::serve(
+        listener,
+        hub.clone(),
+        config,
+        shutdown.clone(),
+    ));
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        hub,
+        shutdown,
+        server,
+    }
+}
+
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("backend=debug")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+impl TestApp {
+    /// Publishes over HTTP and expects 202.
+    pub(crate) async fn publish(&self, topic: &str, payload: &Payload) -> Published {
+        let response = self
+            .client
+            .post(format!("{}/api/topics/{topic}", self.base))
+            .json(payload)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        response.json().await.unwrap()
+    }
+
+    /// Publishes a raw body with the given content type.
+    pub(crate) async fn publish_raw(
+        &self,
+        topic: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/api/topics/{topic}", self.base))
+            .body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// `GET /api/events?{query}`, optionally with `Last-Event-ID`.
+    pub(crate) async fn get_stream(
+        &self,
+        query: &str,
+        last_event_id: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.client.get(format!("{}/api/events?{query}", self.base));
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Opens a stream and expects it to start.
+    pub(crate) async fn open_stream(&self, query: &str, last_event_id: Option<EventId>) -> Stream {
+        let id = last_event_id.map(|id| id.to_string());
+        let response = self.get_stream(query, id.as_deref()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let events = response.bytes_stream().boxed().eventsource();
+        Stream { events }
+    }
+
+    /// `GET /api/topics`.
+    pub(crate) async fn topics(&self) -> TopicList {
+        self.client
+            .get(format!("{}/api/topics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `check` holds for the topic list.
+    pub(crate) async fn wait_for_topics(&self, check: impl Fn(&TopicList) -> bool) -> TopicList {
+        tokio::time::timeout(PATIENCE, async {
+            loop {
+                let topics = self.topics().await;
+                if check(&topics) {
+                    return topics;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("topic list never reached the expected state")
+    }
+}
+
+impl Stream {
+    /// The next message, failing the test after [`PATIENCE`].
+    pub(crate) async fn next(&mut self) -> Message {
+        let raw = self.next_raw().await.expect("stream ended");
+        decode(&raw)
+    }
+
+    /// The next SSE event as parsed, or `None` when the stream ended.
+    pub(crate) async fn next_raw(&mut self) -> Option<SseEvent> {
+        tokio::time::timeout(PATIENCE, self.events.next())
+            .await
+            .expect("no event in time")
+            .map(|parsed| parsed.expect("stream failed"))
+    }
+
+    /// The next message, expected to be an event.
+    pub(crate) async fn next_event(&mut self) -> Event {
+        match self.next().await {
+            Message::Event(event) => event,
+            Message::Gap(gap) => panic!("expected an event, got {gap:?}"),
+        }
+    }
+
+    /// Asserts nothing arrives within `quiet`.
+    pub(crate) async fn assert_silent(&mut self, quiet: Duration) {
+        if let Ok(Some(extra)) = tokio::time::timeout(quiet, self.events.next()).await {
+            panic!("expected silence, got {extra:?}");
+        }
+    }
+}
+
+/// Decodes a parsed SSE event the way the browser does: by its name.
+pub(crate) fn decode(raw: &SseEvent) -> Message {
+    if raw.event == shared::GAP_EVENT {
+        return Message::Gap(serde_json::from_str(&raw.data).unwrap());
+    }
+    let event: Event = serde_json::from_str(&raw.data).unwrap();
+    assert_eq!(raw.event, event.event.kind().name(), "SSE name is the kind");
+    assert_eq!(raw.id, event.id.to_string(), "SSE id is the event id");
+    Message::Event(event)
+}
+
+/// Decodes a JSON error body and checks the status.
+pub(crate) async fn error_body(response: reqwest::Response, status: StatusCode) -> ErrorBody {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    response.json().await.unwrap()
+}
+
+pub(crate) fn chat(text: &str) -> Payload {
+    Payload::Chat(shared::Chat {
+        author: "tester".into(),
+        text: text.into(),
+    })
+}
+
+pub(crate) fn text_of(event: &Event) -> &str {
+    match &event.event {
+        Payload::Chat(chat) => &chat.text,
+        other => panic!("expected chat, got {other:?}"),
+    }
+}

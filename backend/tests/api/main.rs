@@ -1,0 +1,17 @@
+//! Integration tests: a real server on an ephemeral port, real HTTP, and
+//! SSE parsed by a spec-conformant parser, as a browser would.
+
+// `allow-unwrap-in-tests` covers `#[test]` functions only, not the helpers.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
+
+mod helpers;
+mod publish;
+mod resume;
+mod shutdown;
+mod slow;
+mod spa;
+mod stream;
+mod topics;

@@ -1,0 +1,199 @@
+//! Publishing: the accepted reply, and a table of refusals that publish nothing.
+
+use reqwest::StatusCode;
+use shared::ErrorCode;
+
+use crate::helpers::{chat, error_body, spawn_app};
+
+/// A publish request and how the hub must refuse it.
+struct Refusal {
+    topic: &'static str,
+    content_type: Option<&'static str>,
+    body: String,
+    status: StatusCode,
+    code: ErrorCode,
+    field: Option<&'static str>,
+}
+
+#[tokio::test]
+async fn publish_returns_202_with_id_and_topic() {
+    let app = spawn_app(&[]).await;
+    let first = app.publish("orders/eu", &chat("a")).await;
+    let second = app.publish("orders/eu", &chat("b")).await;
+    assert_eq!(first.topic.as_str(), "orders/eu");
+    assert!(first.id < second.id);
+}
+
+#[tokio::test]
+async fn bad_publishes_get_4xx_with_json_and_publish_nothing() {
+    let app = spawn_app(&["--max-body", "1024"]).await;
+    let mut stream = app.open_stream("topic=t", None).await;
+    let json = Some("application/json");
+    let valid = r#"{"type":"chat","author":"a","text":"b"}"#;
+    let refusal = |topic: &'static str,
+                   content_type: Option<&'static str>,
+                   body: String,
+                   status: StatusCode,
+                   code: ErrorCode,
+                   field: Option<&'static str>| Refusal {
+        topic,
+        content_type,
+        body,
+        status,
+        code,
+        field,
+    };
+    let cases = vec![
+        refusal(
+            "t",
+            json,
+            "{".into(),
+            StatusCode::BAD_REQUEST,
+            ErrorCode::MalformedJson,
+            None,
+        ),
+        refusal(
+            "t",
+            json,
+            "".into(),
+            StatusCode::BAD_REQUEST,
+            ErrorCode::MalformedJson,
+            None,
+        ),
+        refusal(
+            "t",
+            json,
+            r#"{"type":"shout","text":"x"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidEvent,
+            Some("type"),
+        ),
+        refusal(
+            "t",
+            json,
+            r#"{"type":"chat","author":"a"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidEvent,
+            Some("text"),
+        ),
+        refusal(
+            "t",
+            json,
+            r#"{"type":"latency_probe","seq":"one","ts":1}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidEvent,
+            Some("seq"),
+        ),
+        refusal(
+            "t",
+            json,
+            r#"{"type":"notice","level":"panic","text":"x"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidEvent,
+            Some("level"),
+        ),
+        refusal(
+            "t",
+            json,
+            format!(r#"{{"type":"json","data":"{}"}}"#, "x".repeat(2048)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            None,
+        ),
+        refusal(
+            "t",
+            Some("text/plain"),
+            valid.into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            Some("content-type"),
+        ),
+        refusal(
+            "t",
+            None,
+            valid.into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            Some("content-type"),
+        ),
+        refusal(
+            "bad%20topic",
+            json,
+            valid.into(),
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidTopic,
+            Some("path"),
+        ),
+        refusal(
+            "a//b",
+            json,
+            valid.into(),
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidTopic,
+            Some("path"),
+        ),
+    ];
+    for Refusal {
+        topic,
+        content_type,
+        body,
+        status,
+        code,
+        field,
+    } in cases
+    {
+        let response = app.publish_raw(topic, content_type, body.clone()).await;
+        let error = error_body(response, status).await;
+        assert_eq!(error.code, code, "{topic} {body}");
+        assert_eq!(
+            error.field.as_deref(),
+            field,
+            "{topic} {body}: {}",
+            error.message
+        );
+        assert!(!error.message.is_empty());
+    }
+    // Nothing reached a topic: the list holds only the stream's empty topic,
+    // and the stream's first event is the one published now.
+    let topics = app.topics().await.topics;
+    assert_eq!(topics.len(), 1);
+    assert_eq!(topics[0].last_id, None);
+    let marker = app.publish("t", &chat("after the refusals")).await;
+    assert_eq!(stream.next_event().await.id, marker.id);
+}
+
+#[tokio::test]
+async fn charset_parameter_and_json_suffix_are_accepted() {
+    let app = spawn_app(&[]).await;
+    let body = r#"{"type":"chat","author":"a","text":"b"}"#;
+    for content_type in [
+        "application/json; charset=utf-8",
+        "application/vnd.herald+json",
+    ] {
+        let response = app.publish_raw("t", Some(content_type), body).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "{content_type}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_api_paths_and_methods_get_json_errors() {
+    let app = spawn_app(&[]).await;
+    let response = app
+        .client
+        .get(format!("{}/api/nope", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_body(response, StatusCode::NOT_FOUND).await.code,
+        ErrorCode::NotFound
+    );
+    let response = app
+        .client
+        .get(format!("{}/api/topics/a", app.base))
+        .send()
+        .await
+        .unwrap();
+    let body = error_body(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    assert_eq!(body.code, ErrorCode::MethodNotAllowed);
+}

@@ -1,0 +1,90 @@
+//! Resume with `Last-Event-ID`: replay in order without duplicates, then
+//! live with no gap; a `gap` event when history no longer reaches back.
+
+use shared::EventId;
+
+use crate::helpers::{Message, chat, spawn_app, text_of};
+
+#[tokio::test]
+async fn resume_with_last_event_id_replays_missed_events_then_goes_live() {
+    let app = spawn_app(&[]).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(app.publish("r", &chat(&n.to_string())).await.id);
+    }
+    let mut stream = app.open_stream("topic=r", Some(ids[1])).await;
+    for expected in &ids[2..] {
+        assert_eq!(stream.next_event().await.id, *expected);
+    }
+    let live = app.publish("r", &chat("live")).await;
+    let event = stream.next_event().await;
+    assert_eq!(event.id, live.id);
+    assert_eq!(text_of(&event), "live");
+}
+
+#[tokio::test]
+async fn resume_with_the_query_parameter_works_for_clients_without_headers() {
+    let app = spawn_app(&[]).await;
+    let first = app.publish("q", &chat("seen")).await.id;
+    let missed = app.publish("q", &chat("missed")).await.id;
+    let mut stream = app
+        .open_stream(&format!("topic=q&lastEventId={first}"), None)
+        .await;
+    assert_eq!(stream.next_event().await.id, missed);
+}
+
+#[tokio::test]
+async fn resume_on_a_multi_topic_stream_replays_all_topics_in_order() {
+    let app = spawn_app(&[]).await;
+    let start = app.publish("x", &chat("before")).await.id;
+    let mut expected = Vec::new();
+    for (topic, text) in [
+        ("x", "1"),
+        ("y", "2"),
+        ("z", "skip"),
+        ("y", "3"),
+        ("x", "4"),
+    ] {
+        let id = app.publish(topic, &chat(text)).await.id;
+        if topic != "z" {
+            expected.push(id);
+        }
+    }
+    let mut stream = app.open_stream("topic=y&topic=x", Some(start)).await;
+    for id in expected {
+        assert_eq!(stream.next_event().await.id, id);
+    }
+    let live = app.publish("y", &chat("live")).await.id;
+    assert_eq!(stream.next_event().await.id, live);
+}
+
+#[tokio::test]
+async fn resume_beyond_history_sends_a_gap_then_what_is_left() {
+    let app = spawn_app(&["--history", "3"]).await;
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        ids.push(app.publish("g", &chat(&n.to_string())).await.id);
+    }
+    let mut stream = app.open_stream("topic=g", Some(ids[0])).await;
+    match stream.next().await {
+        Message::Gap(gap) => {
+            assert_eq!(gap.topic.as_str(), "g");
+            assert_eq!(gap.after, ids[0]);
+            assert_eq!(gap.through, ids[2]);
+        }
+        other => panic!("expected a gap, got {other:?}"),
+    }
+    for expected in &ids[3..] {
+        assert_eq!(stream.next_event().await.id, *expected);
+    }
+}
+
+#[tokio::test]
+async fn an_id_from_before_a_restart_gets_a_gap_and_the_new_history() {
+    let app = spawn_app(&[]).await;
+    let after_restart = app.publish("restart", &chat("new run")).await.id;
+    let old_run = EventId::new(42);
+    let mut stream = app.open_stream("topic=restart", Some(old_run)).await;
+    assert!(matches!(stream.next().await, Message::Gap(gap) if gap.after == old_run));
+    assert_eq!(stream.next_event().await.id, after_restart);
+}

@@ -1,0 +1,169 @@
+//! Live delivery: one and many topics, headers, keep-alive, bad requests.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use shared::{ErrorCode, Payload};
+
+use crate::helpers::{PATIENCE, chat, error_body, spawn_app, text_of};
+
+#[tokio::test]
+async fn published_event_reaches_a_stream_as_typed_sse() {
+    let app = spawn_app(&[]).await;
+    let mut stream = app.open_stream("topic=chat/lobby", None).await;
+    let published = app.publish("chat/lobby", &chat("hello")).await;
+    let event = stream.next_event().await;
+    assert_eq!(event.id, published.id);
+    assert_eq!(event.topic.as_str(), "chat/lobby");
+    assert_eq!(event.event, chat("hello"));
+    assert!(event.time_us > 1_700_000_000_000_000);
+}
+
+#[tokio::test]
+async fn every_kind_arrives_under_its_own_event_name() {
+    let app = spawn_app(&[]).await;
+    let mut stream = app.open_stream("topic=k", None).await;
+    let payloads: Vec<Payload> = [
+        r#"{"type":"chat","author":"a","text":"b"}"#,
+        r#"{"type":"notice","level":"info","text":"n"}"#,
+        r#"{"type":"latency_probe","seq":3,"ts":4}"#,
+        r#"{"type":"json","data":{"any":["thing",1,null]}}"#,
+        r#"{"type":"metrics","cpu_total":1.5,"cpu_per_core":[1.5],"memory_used":1,
+            "memory_total":2,"load":{"one":1,"five":2,"fifteen":3},
+            "net_rx_per_sec":4,"net_tx_per_sec":5}"#,
+    ]
+    .iter()
+    .map(|body| serde_json::from_str(body).unwrap())
+    .collect();
+    for payload in &payloads {
+        app.publish("k", payload).await;
+    }
+    for payload in &payloads {
+        // `next_event` also checks that the SSE name equals the kind.
+        assert_eq!(&stream.next_event().await.event, payload);
+    }
+}
+
+#[tokio::test]
+async fn one_stream_carries_several_topics_in_id_order() {
+    let app = spawn_app(&[]).await;
+    let mut stream = app.open_stream("topic=a&topic=b/c", None).await;
+    for (topic, text) in [
+        ("a", "1"),
+        ("b/c", "2"),
+        ("other", "x"),
+        ("a", "3"),
+        ("b/c", "4"),
+    ] {
+        app.publish(topic, &chat(text)).await;
+    }
+    let mut last = None;
+    let mut texts = Vec::new();
+    for _ in 0..4 {
+        let event = stream.next_event().await;
+        assert!(last < Some(event.id), "ids must increase");
+        last = Some(event.id);
+        texts.push(text_of(&event).to_owned());
+    }
+    assert_eq!(texts, ["1", "2", "3", "4"]);
+    stream.assert_silent(Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn in_process_publish_reaches_http_streams() {
+    let app = spawn_app(&[]).await;
+    let mut stream = app.open_stream("topic=embedded", None).await;
+    let topic = shared::Topic::parse("embedded").unwrap();
+    let frame = app.hub.publish(topic, chat("from rust")).unwrap();
+    let event = stream.next_event().await;
+    assert_eq!(event.id, frame.id());
+    assert_eq!(text_of(&event), "from rust");
+}
+
+#[tokio::test]
+async fn stream_sets_sse_headers_and_a_retry_hint() {
+    let app = spawn_app(&["--retry-ms", "1234"]).await;
+    let response = app.get_stream("topic=h", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    assert_eq!(headers["content-type"], "text/event-stream");
+    assert_eq!(headers["cache-control"], "no-cache");
+    assert_eq!(headers["x-accel-buffering"], "no");
+    assert!(headers.get("content-encoding").is_none());
+    let mut body = response.bytes_stream();
+    let first = tokio::time::timeout(PATIENCE, body.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(&first[..], b"retry: 1234\n\n");
+}
+
+#[tokio::test]
+async fn idle_stream_gets_keep_alive_comments() {
+    let app = spawn_app(&["--keepalive", "1"]).await;
+    let response = app.get_stream("topic=quiet", None).await;
+    let mut body = response.bytes_stream();
+    let mut seen = Vec::new();
+    tokio::time::timeout(PATIENCE, async {
+        while !seen.windows(3).any(|window| window == b":\n\n") {
+            let chunk = body.next().await.expect("stream ended").unwrap();
+            seen.extend_from_slice(&chunk);
+        }
+    })
+    .await
+    .expect("no keep-alive comment");
+}
+
+#[tokio::test]
+async fn bad_stream_requests_get_400_with_json_before_any_stream() {
+    let app = spawn_app(&["--max-topics-per-stream", "2"]).await;
+    let cases: [(&str, Option<&str>, ErrorCode, &str); 6] = [
+        ("", None, ErrorCode::MissingTopic, "topic"),
+        ("topic=", None, ErrorCode::InvalidTopic, "topic"),
+        ("topic=bad%20name", None, ErrorCode::InvalidTopic, "topic"),
+        (
+            "topic=a&lastEventId=abc",
+            None,
+            ErrorCode::InvalidLastEventId,
+            "lastEventId",
+        ),
+        (
+            "topic=a",
+            Some("12ab"),
+            ErrorCode::InvalidLastEventId,
+            "Last-Event-ID",
+        ),
+        (
+            "topic=a&topic=b&topic=c",
+            None,
+            ErrorCode::InvalidQuery,
+            "topic",
+        ),
+    ];
+    for (query, last_event_id, code, field) in cases {
+        let response = app.get_stream(query, last_event_id).await;
+        let body = error_body(response, StatusCode::BAD_REQUEST).await;
+        assert_eq!(body.code, code, "{query}");
+        assert_eq!(body.field.as_deref(), Some(field), "{query}");
+        assert!(!body.message.is_empty());
+    }
+    let response = app.get_stream("topic=a&since=4", None).await;
+    let body = error_body(response, StatusCode::BAD_REQUEST).await;
+    assert_eq!(body.code, ErrorCode::InvalidQuery);
+    assert_eq!(body.field.as_deref(), Some("since"));
+    assert!(
+        app.topics().await.topics.is_empty(),
+        "a refused stream leaves no topic"
+    );
+}
+
+#[tokio::test]
+async fn streams_beyond_the_cap_get_503() {
+    let app = spawn_app(&["--max-subscribers", "1"]).await;
+    let _held = app.open_stream("topic=a", None).await;
+    let response = app.get_stream("topic=a", None).await;
+    let body = error_body(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body.code, ErrorCode::TooManySubscribers);
+}
