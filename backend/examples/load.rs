@@ -1,0 +1,357 @@
+//! Herald's load tool: drives a running hub over HTTP and reports what a
+//! client sees. Run it in release mode against a release server:
+//!
+//! ```text
+//! cargo run --release -p backend -- serve --no-metrics &
+//! cargo run --release -p backend --example load -- fanout --streams 1000 --rate 200 --seconds 30
+//! cargo run --release -p backend --example load -- idle --streams 10000 --server-pid $(pgrep herald)
+//! cargo run --release -p backend --example load -- throughput --seconds 10
+//! ```
+//!
+//! - `fanout`: N streams on one topic while a publisher sends latency probes
+//!   at a fixed rate; reports publish-to-receive latency percentiles and how
+//!   many events each stream lost.
+//! - `idle`: opens N streams that receive nothing and reports the server's
+//!   resident memory per stream (read from `/proc/PID/status`).
+//! - `throughput`: one stream while publishers post as fast as they can;
+//!   reports events per second through that one subscriber.
+//!
+//! Latency uses the probe's `ts` (the publisher's clock) against the
+//! receiver's clock; both are this machine's clock.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use futures_util::StreamExt;
+use shared::{LatencyProbe, Payload};
+use tokio::task::JoinSet;
+
+#[derive(Parser)]
+#[command(name = "load", about = "Load tool for a running Herald hub")]
+struct Cli {
+    /// Base URL of the hub.
+    #[arg(long, global = true, default_value = "http://127.0.0.1:3000")]
+    url: String,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(clap::Subcommand)]
+enum Scenario {
+    /// Many streams on one topic, probes at a fixed rate.
+    Fanout {
+        #[arg(long, default_value_t = 1000)]
+        streams: usize,
+        /// Events per second.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
+    /// Many idle streams; reports the server's memory per stream.
+    Idle {
+        #[arg(long, default_value_t = 10_000)]
+        streams: usize,
+        /// Process id of the server, to read its resident memory.
+        #[arg(long)]
+        server_pid: u32,
+    },
+    /// One stream, publishers as fast as they go.
+    Throughput {
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent publishing connections.
+        #[arg(long, default_value_t = 16)]
+        publishers: usize,
+    },
+}
+
+/// What one stream saw.
+#[derive(Default)]
+struct Received {
+    latencies_us: Vec<u64>,
+    seqs: Vec<u64>,
+    ids: Vec<shared::EventId>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.scenario {
+        Scenario::Fanout {
+            streams,
+            rate,
+            seconds,
+        } => fanout(&cli.url, streams, rate, seconds).await,
+        Scenario::Idle {
+            streams,
+            server_pid,
+        } => idle(&cli.url, streams, server_pid).await,
+        Scenario::Throughput {
+            seconds,
+            publishers,
+        } => throughput(&cli.url, seconds, publishers).await,
+    }
+}
+
+async fn fanout(url: &str, streams: usize, rate: u32, seconds: u64) -> anyhow::Result<()> {
+    let topic = format!("load/fanout-{}", now_us());
+    let total = u64::from(rate) * seconds;
+    let mut readers = JoinSet::new();
+    let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel(streams);
+    for _ in 0..streams {
+        let stream_url = format!("{url}/api/events?topic={topic}");
+        let opened = opened_tx.clone();
+        readers.spawn(async move { read_probes(&stream_url, total, opened).await });
+    }
+    for _ in 0..streams {
+        opened_rx.recv().await.context("a stream failed to open")?;
+    }
+    eprintln!("{streams} streams open; publishing {total} probes at {rate}/s");
+    let client = reqwest::Client::new();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    // Each publish runs on its own task so a slow reply does not lower the rate.
+    let mut publishes = JoinSet::new();
+    for seq in 0..total {
+        ticker.tick().await;
+        let (client, url, topic) = (client.clone(), url.to_owned(), topic.clone());
+        publishes.spawn(async move { publish_probe(&client, &url, &topic, seq).await });
+    }
+    while let Some(published) = publishes.join_next().await {
+        published.context("publisher panicked")??;
+    }
+    let publish_secs = started.elapsed().as_secs_f64();
+    let mut latencies = Vec::new();
+    let mut lost = 0u64;
+    let mut misordered = 0usize;
+    let mut duplicates = 0usize;
+    while let Some(joined) = readers.join_next().await {
+        let received = joined.context("reader panicked")??;
+        lost += total - received.seqs.len() as u64;
+        // Concurrent publishes may be numbered in any order, but a stream
+        // must deliver ids strictly increasing and each probe once.
+        misordered += received.ids.windows(2).filter(|pair| pair[0] >= pair[1]).count();
+        let mut seqs = received.seqs;
+        seqs.sort_unstable();
+        seqs.dedup();
+        duplicates += received.ids.len() - seqs.len();
+        latencies.extend(received.latencies_us);
+    }
+    latencies.sort_unstable();
+    report(
+        "fanout",
+        &[
+            ("streams", streams.to_string()),
+            ("published", total.to_string()),
+            ("publish rate/s", format!("{:.0}", total as f64 / publish_secs)),
+            ("delivered", latencies.len().to_string()),
+            ("lost", lost.to_string()),
+            ("ids out of order", misordered.to_string()),
+            ("duplicates", duplicates.to_string()),
+            ("p50 ms", millis(percentile(&latencies, 0.50))),
+            ("p99 ms", millis(percentile(&latencies, 0.99))),
+            ("max ms", millis(latencies.last().copied().unwrap_or(0))),
+        ],
+    );
+    Ok(())
+}
+
+async fn idle(url: &str, streams: usize, server_pid: u32) -> anyhow::Result<()> {
+    let before = resident_kib(server_pid)?;
+    let mut held = Vec::with_capacity(streams);
+    for index in 0..streams {
+        // One client per stream: a pooled client would queue requests.
+        let response = reqwest::Client::new()
+            .get(format!("{url}/api/events?topic=load/idle"))
+            .send()
+            .await
+            .with_context(|| format!("stream {index} failed to open"))?;
+        if !response.status().is_success() {
+            bail!("stream {index}: HTTP {}", response.status());
+        }
+        held.push(response.bytes_stream());
+    }
+    // Read each stream's first chunk (the retry hint) so every one is
+    // established server-side before memory is read.
+    for stream in &mut held {
+        stream.next().await.context("stream closed")??;
+    }
+    let after = resident_kib(server_pid)?;
+    let per_stream = (after.saturating_sub(before)) as f64 * 1024.0 / streams as f64;
+    report(
+        "idle",
+        &[
+            ("streams", streams.to_string()),
+            ("server RSS before KiB", before.to_string()),
+            ("server RSS after KiB", after.to_string()),
+            ("per stream bytes", format!("{per_stream:.0}")),
+            ("per stream KiB", format!("{:.2}", per_stream / 1024.0)),
+        ],
+    );
+    Ok(())
+}
+
+async fn throughput(url: &str, seconds: u64, publishers: usize) -> anyhow::Result<()> {
+    let topic = format!("load/throughput-{}", now_us());
+    let response = reqwest::Client::new()
+        .get(format!("{url}/api/events?topic={topic}"))
+        .send()
+        .await?;
+    let mut body = response.bytes_stream();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut posters = JoinSet::new();
+    for _ in 0..publishers {
+        let (url, topic) = (url.to_owned(), topic.clone());
+        posters.spawn(async move {
+            let client = reqwest::Client::new();
+            let mut sent = 0u64;
+            while Instant::now() < deadline {
+                publish_probe(&client, &url, &topic, sent).await?;
+                sent += 1;
+            }
+            anyhow::Ok(sent)
+        });
+    }
+    let started = Instant::now();
+    let mut received = 0u64;
+    let mut lines = LineSplitter::default();
+    let drain = deadline + Duration::from_secs(2);
+    while let Ok(Some(chunk)) = tokio::time::timeout_at(drain.into(), body.next()).await {
+        for line in lines.push(&chunk?) {
+            if line.starts_with(b"data:") {
+                received += 1;
+            }
+        }
+    }
+    let mut sent = 0;
+    while let Some(joined) = posters.join_next().await {
+        sent += joined.context("publisher panicked")??;
+    }
+    let secs = started.elapsed().as_secs_f64().min(seconds as f64);
+    report(
+        "throughput",
+        &[
+            ("published", sent.to_string()),
+            ("received", received.to_string()),
+            ("events/s through one subscriber", format!("{:.0}", received as f64 / secs)),
+        ],
+    );
+    Ok(())
+}
+
+async fn publish_probe(
+    client: &reqwest::Client,
+    url: &str,
+    topic: &str,
+    seq: u64,
+) -> anyhow::Result<()> {
+    let probe = Payload::LatencyProbe(LatencyProbe { seq, ts: now_us() });
+    let response = client
+        .post(format!("{url}/api/topics/{topic}"))
+        .json(&probe)
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("publish failed: HTTP {}", response.status());
+    }
+    Ok(())
+}
+
+/// Reads probes until `total` arrived or the stream stays quiet for 5 s.
+async fn read_probes(
+    url: &str,
+    total: u64,
+    opened: tokio::sync::mpsc::Sender<()>,
+) -> anyhow::Result<Received> {
+    let response = reqwest::Client::new().get(url).send().await?;
+    if !response.status().is_success() {
+        bail!("stream: HTTP {}", response.status());
+    }
+    let mut body = response.bytes_stream();
+    // The retry hint arrives first: the subscription exists from here on.
+    body.next().await.context("stream closed")??;
+    opened.send(()).await?;
+    let mut received = Received::default();
+    let mut lines = LineSplitter::default();
+    while (received.seqs.len() as u64) < total {
+        let Ok(Some(chunk)) = tokio::time::timeout(Duration::from_secs(5), body.next()).await
+        else {
+            break;
+        };
+        for line in lines.push(&chunk?) {
+            let Some(data) = line.strip_prefix(b"data: ") else {
+                continue;
+            };
+            // Only the probe is decoded, as a typed client would.
+            let event: shared::Event = serde_json::from_slice(data)?;
+            if let Payload::LatencyProbe(probe) = event.event {
+                received.latencies_us.push(now_us().saturating_sub(probe.ts));
+                received.seqs.push(probe.seq);
+                received.ids.push(event.id);
+            }
+        }
+    }
+    Ok(received)
+}
+
+/// Splits a byte stream into lines across chunk boundaries.
+#[derive(Default)]
+struct LineSplitter {
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    fn push(&mut self, chunk: &[u8]) -> Vec<Vec<u8>> {
+        self.partial.extend_from_slice(chunk);
+        let mut lines = Vec::new();
+        while let Some(end) = self.partial.iter().position(|&byte| byte == b'\n') {
+            let mut line: Vec<u8> = self.partial.drain(..=end).collect();
+            line.pop();
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+fn resident_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("no process {pid}"))?;
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .context("no VmRSS line")?;
+    line.split_whitespace()
+        .nth(1)
+        .context("empty VmRSS line")?
+        .parse()
+        .context("VmRSS is not a number")
+}
+
+fn percentile(sorted: &[u64], quantile: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((sorted.len() - 1) as f64 * quantile).round() as usize;
+    sorted.get(rank).copied().unwrap_or(0)
+}
+
+fn millis(micros: u64) -> String {
+    format!("{:.2}", micros as f64 / 1000.0)
+}
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_micros() as u64)
+}
+
+fn report(scenario: &str, figures: &[(&str, String)]) {
+    let lines: Vec<String> = figures
+        .iter()
+        .map(|(name, value)| format!("  {name}: {value}"))
+        .collect();
+    eprintln!("{scenario}\n{}", lines.join("\n"));
+}
