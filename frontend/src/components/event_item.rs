@@ -1,0 +1,61 @@
+//! [`EventItem`]: one published event, rendered as what it is.
+
+use std::rc::Rc;
+
+use shared::Payload;
+use web_sys::js_sys::Date;
+use yew::prelude::*;
+
+use crate::components::chat_message::ChatMessage;
+use crate::components::json_view::JsonView;
+use crate::components::latency_reading::LatencyReading;
+use crate::components::metrics_summary::MetricsSummary;
+use crate::components::notice_banner::NoticeBanner;
+use crate::state::Received;
+
+/// Props of [`EventItem`].
+#[derive(Properties, PartialEq)]
+pub struct EventItemProps {
+    /// The event and when it arrived.
+    pub received: Rc<Received>,
+}
+
+/// `<li class="event">` with the event's kind and id as data attributes, its
+/// time and topic, and a body chosen by kind.
+#[component]
+pub fn EventItem(props: &EventItemProps) -> Html {
+    let event = &props.received.event;
+    let kind = event.event.kind().name();
+    let id = event.id.to_string();
+    let time = clock(event.time_us);
+    let topic = event.topic.as_str();
+    let body = match &event.event {
+        Payload::Chat(chat) => html! { <ChatMessage chat={chat.clone()} /> },
+        Payload::Notice(notice) => html! { <NoticeBanner notice={notice.clone()} /> },
+        Payload::Metrics(metrics) => html! { <MetricsSummary metrics={metrics.clone()} /> },
+        Payload::LatencyProbe(probe) => {
+            html! { <LatencyReading probe={*probe} received_us={props.received.received_us} /> }
+        }
+        Payload::Json(json) => html! { <JsonView data={json.data.clone()} /> },
+    };
+    html! {
+        <li class="event" data-kind={kind} data-id={id}>
+            <span class="meta">
+                <time>{ time }</time>
+                <span class="topic">{ topic }</span>
+            </span>
+            { body }
+        </li>
+    }
+}
+
+/// The local time of day of a unix-microsecond timestamp, `HH:MM:SS`.
+fn clock(time_us: u64) -> String {
+    let date = Date::new(&((time_us / 1000) as f64).into());
+    format!(
+        "{:02}:{:02}:{:02}",
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_seconds()
+    )
+}

@@ -1,0 +1,32 @@
+//! [`EventList`]: the feed, newest first, as `<ol id="events">`.
+
+use yew::prelude::*;
+
+use crate::components::decode_error_item::DecodeErrorItem;
+use crate::components::event_item::EventItem;
+use crate::components::gap_item::GapItem;
+use crate::state::{FeedContext, Item};
+
+/// Renders every entry of the feed context, newest first.
+#[component]
+pub fn EventList() -> Html {
+    let feed = use_context::<FeedContext>().expect("FeedProvider wraps EventList");
+    let empty = feed.entries().len() == 0;
+    let items = feed.entries().map(|entry| match &entry.item {
+        Item::Event(received) => {
+            html! { <EventItem key={entry.key} received={received.clone()} /> }
+        }
+        Item::Gap(gap) => html! { <GapItem key={entry.key} gap={gap.clone()} /> },
+        Item::DecodeFailed(error) => {
+            html! { <DecodeErrorItem key={entry.key} error={error.clone()} /> }
+        }
+    });
+    html! {
+        <>
+            if empty {
+                <p class="empty">{ "Waiting for events…" }</p>
+            }
+            <ol id="events">{ for items }</ol>
+        </>
+    }
+}

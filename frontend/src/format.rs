@@ -1,0 +1,73 @@
+//! How numbers read on screen: sizes, rates, shares and durations.
+//!
+//! Kept apart from the components so the rules are native `#[test]`s.
+
+/// A byte count with a binary unit: `340 B`, `1.5 KiB`, `4.0 GiB`.
+pub fn bytes(count: u64) -> String {
+    if count < 1024 {
+        return format!("{count} B");
+    }
+    let mut value = count as f64 / 1024.0;
+    let mut unit = "KiB";
+    for larger in ["MiB", "GiB", "TiB"] {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = larger;
+    }
+    format!("{value:.1} {unit}")
+}
+
+/// A rate in bytes per second: `2.0 KiB/s`.
+pub fn rate(per_sec: u64) -> String {
+    format!("{}/s", bytes(per_sec))
+}
+
+/// A share in percent with one decimal: `12.5%`.
+pub fn percent(share: f32) -> String {
+    format!("{share:.1}%")
+}
+
+/// A signed duration in microseconds, in the unit that reads best:
+/// `850 µs`, `12.3 ms`, `1.50 s`. Negative values mean the clocks disagree.
+pub fn duration_us(micros: i64) -> String {
+    let magnitude = micros.unsigned_abs();
+    if magnitude < 1_000 {
+        format!("{micros} µs")
+    } else if magnitude < 1_000_000 {
+        format!("{:.1} ms", micros as f64 / 1e3)
+    } else {
+        format!("{:.2} s", micros as f64 / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_pick_the_largest_whole_unit() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(4 * 1024 * 1024 * 1024), "4.0 GiB");
+        assert_eq!(bytes(u64::MAX), "16777216.0 TiB");
+    }
+
+    #[test]
+    fn rates_and_percentages() {
+        assert_eq!(rate(2048), "2.0 KiB/s");
+        assert_eq!(percent(12.5), "12.5%");
+        assert_eq!(percent(0.04), "0.0%");
+    }
+
+    #[test]
+    fn durations_use_the_unit_that_reads_best() {
+        assert_eq!(duration_us(850), "850 µs");
+        assert_eq!(duration_us(12_340), "12.3 ms");
+        assert_eq!(duration_us(1_500_000), "1.50 s");
+        assert_eq!(duration_us(-2_000), "-2.0 ms");
+    }
+}
