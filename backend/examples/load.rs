@@ -133,7 +133,11 @@ async fn fanout(url: &str, streams: usize, rate: u32, seconds: u64) -> anyhow::R
         lost += total - received.seqs.len() as u64;
         // Concurrent publishes may be numbered in any order, but a stream
         // must deliver ids strictly increasing and each probe once.
-        misordered += received.ids.windows(2).filter(|pair| pair[0] >= pair[1]).count();
+        misordered += received
+            .ids
+            .windows(2)
+            .filter(|pair| pair[0] >= pair[1])
+            .count();
         let mut seqs = received.seqs;
         seqs.sort_unstable();
         seqs.dedup();
@@ -146,7 +150,10 @@ async fn fanout(url: &str, streams: usize, rate: u32, seconds: u64) -> anyhow::R
         &[
             ("streams", streams.to_string()),
             ("published", total.to_string()),
-            ("publish rate/s", format!("{:.0}", total as f64 / publish_secs)),
+            (
+                "publish rate/s",
+                format!("{:.0}", total as f64 / publish_secs),
+            ),
             ("delivered", latencies.len().to_string()),
             ("lost", lost.to_string()),
             ("ids out of order", misordered.to_string()),
@@ -236,7 +243,10 @@ async fn throughput(url: &str, seconds: u64, publishers: usize) -> anyhow::Resul
         &[
             ("published", sent.to_string()),
             ("received", received.to_string()),
-            ("events/s through one subscriber", format!("{:.0}", received as f64 / secs)),
+            (
+                "events/s through one subscriber",
+                format!("{:.0}", received as f64 / secs),
+            ),
         ],
     );
     Ok(())
@@ -288,7 +298,9 @@ async fn read_probes(
             // Only the probe is decoded, as a typed client would.
             let event: shared::Event = serde_json::from_slice(data)?;
             if let Payload::LatencyProbe(probe) = event.event {
-                received.latencies_us.push(now_us().saturating_sub(probe.ts));
+                received
+                    .latencies_us
+                    .push(now_us().saturating_sub(probe.ts));
                 received.seqs.push(probe.seq);
                 received.ids.push(event.id);
             }

@@ -7,7 +7,8 @@
 //!   topic's history and wakes subscribers;
 //! - [`routes::stream`] turns a [`hub::Subscription`] into an SSE body.
 //!
-//! Around them: [`config`] (flags), [`error`] (HTTP mapping), [`state`],
+//! Around them: [`server`] (the HTTP/1.1 connection loop), [`config`]
+//! (flags), [`error`] (HTTP mapping), [`state`],
 //! [`metrics`] (the built-in source), [`shutdown`] and [`telemetry`].
 
 pub mod config;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod hub;
 pub mod metrics;
 pub mod routes;
+pub mod server;
 pub mod shutdown;
 pub mod sse;
 pub mod state;
@@ -98,9 +100,7 @@ pub async fn serve(
         config: Arc::new(config),
         shutdown: shutdown.clone(),
     };
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await;
+    let served = server::serve(listener, app(state), shutdown.clone()).await;
     // Whatever stopped the server, stop the background tasks with it.
     shutdown.cancel();
     tasks.close();
