@@ -1,1 +1,67 @@
-fn main() {}
+//! Herald's repository chores, run as `cargo xtask <command>` (the alias lives
+//! in `.cargo/config.toml`), so a newcomer needs nothing but cargo and npm.
+//!
+//! Layout:
+//! - [`setup`]: installs the toolchain pieces (wasm target, trunk,
+//!   wasm-bindgen, wasm-opt, Chromium), each only when missing.
+//! - [`step`]: runs one named command from the repository root with the
+//!   installed tools first on `PATH`, and names it when it fails.
+//! - [`serve`]: `cargo xtask run`, the page and the hub in release.
+//! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
+//! - [`tally`]: counts the tests those ran, for one closing line.
+//!
+//! The crate uses std and anyhow only: it is the first thing a fresh clone
+//! compiles, so it must build in seconds.
+
+mod check;
+mod serve;
+mod setup;
+mod step;
+mod tally;
+
+use std::{env, process::ExitCode};
+
+use anyhow::bail;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run     install what is missing, build the page and the hub in release,
+          start the hub on http://127.0.0.1:3000 and keep it running until Ctrl-C
+  test    install what is missing, build the page, run the host tests
+          (with the browser end to end) and the wasm tests in headless Chromium
+  setup   only install what is missing (wasm target, trunk, wasm-bindgen,
+          wasm-opt, Chromium and chromedriver) and fetch the crates
+  ci      check formatting and clippy (host and wasm), then what `test` runs";
+
+/// Prints a failure as one line of causes, without the backtrace anyhow
+/// would add under `RUST_BACKTRACE=1`: the step name says where to look.
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nerror: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["run"] => serve::run(),
+        ["test"] => check::test(),
+        ["setup"] => setup::run(),
+        ["ci"] => check::ci(),
+        // Started by `run` right before it hands the process over to the
+        // hub; not meant to be typed.
+        [serve::ANNOUNCE, address, hub] => serve::announce(address, hub),
+        ["help" | "-h" | "--help"] => {
+            eprintln!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("unknown arguments {args:?}\n\n{USAGE}"),
+    }
+}

@@ -1,0 +1,81 @@
+//! `cargo xtask test` and `cargo xtask ci`: every test, and for CI the
+//! formatting and lint checks before them.
+//!
+//! Steps run in order and stop at the first failure, cheapest first: a
+//! formatting slip fails CI in seconds rather than after the builds.
+
+use crate::{
+    setup,
+    step::{self, Step},
+};
+
+/// Installs what is missing, then runs every test.
+///
+/// # Errors
+/// Names the step that failed.
+pub(crate) fn test() -> anyhow::Result<()> {
+    setup::run()?;
+    step::run_all(tests()?)
+}
+
+/// What `.ci/run` runs: installs, formatting, clippy for the host and for
+/// wasm, then every test.
+///
+/// # Errors
+/// Names the step that failed.
+pub(crate) fn ci() -> anyhow::Result<()> {
+    setup::run()?;
+    let mut steps = vec![
+        Step::cargo("check formatting", ["fmt", "--all", "--check"])?,
+        Step::cargo(
+            "clippy (host)",
+            [
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )?,
+        Step::cargo(
+            "clippy (wasm)",
+            [
+                "clippy",
+                "-p",
+                "shared",
+                "-p",
+                "frontend",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )?,
+    ];
+    steps.extend(tests()?);
+    step::run_all(steps)
+}
+
+/// The page build first: the end-to-end test among the host tests loads
+/// `dist/`, and fails (it never skips) when it is missing.
+fn tests() -> anyhow::Result<Vec<Step>> {
+    Ok(vec![
+        Step::build_page()?,
+        Step::cargo("host tests", ["test", "--workspace"])?.counting_tests(),
+        // The runner, wasm-bindgen-test-runner, is set in .cargo/config.toml.
+        Step::cargo(
+            "wasm tests",
+            [
+                "test",
+                "-p",
+                "frontend",
+                "--target",
+                "wasm32-unknown-unknown",
+            ],
+        )?
+        .env("CHROMEDRIVER", setup::CHROMEDRIVER)
+        .counting_tests(),
+    ])
+}

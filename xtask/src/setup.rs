@@ -1,0 +1,268 @@
+//! Installs what Herald's build and tests need on a fresh Debian machine that
+//! has rustup, cargo, node and npm, each piece only when it is missing or at
+//! another version, so that a second run takes about a second.
+//!
+//! The machines reach package registries and nothing else, so every tool
+//! comes from a registry and trunk must never download one itself:
+//! - trunk is pinned to 0.21.14, the newest release that builds on rustc 1.95
+//!   (0.22 needs 1.96.1).
+//! - wasm-bindgen-cli must equal the `wasm-bindgen` in `Cargo.lock` exactly,
+//!   or trunk tries to download the matching one. It is installed without
+//!   `--locked`: its own lock file pins a webpki-roots the registry no longer
+//!   serves.
+//! - wasm-opt comes from npm's `binaryen`: Debian's binaryen 108 cannot parse
+//!   what rustc 1.95 and wasm-bindgen 0.2.130 emit.
+//! - Chromium and chromedriver come from Debian, for the wasm tests and the
+//!   end-to-end test.
+
+use std::{env, fs, path::PathBuf, time::Instant};
+
+use anyhow::{Context, bail};
+
+use crate::step::{self, Step};
+
+/// Where the end-to-end and wasm tests find chromedriver.
+pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const TRUNK_VERSION: &str = "0.21.14";
+/// Major version of npm's `binaryen`, which is also wasm-opt's version.
+const BINARYEN_VERSION: &str = "132";
+
+/// Installs whatever is missing, then fetches the crates so that the
+/// `--offline` trunk build finds them.
+///
+/// # Errors
+/// Names the install that failed.
+pub(crate) fn run() -> anyhow::Result<()> {
+    let started = Instant::now();
+    eprintln!("==> setup: checking tools");
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen()?;
+    wasm_opt()?;
+    chromium()?;
+    Step::cargo("fetch crates", ["fetch"])?.run()?;
+    eprintln!("<== setup: ok in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Directories holding the installed tools, to put first on `PATH`: npm's
+/// bin folder in the tools folder, and cargo's bin folder (a fresh rustup
+/// install may not have put it on `PATH` for this shell yet).
+///
+/// # Errors
+/// Fails when neither `CARGO_HOME` nor `HOME` is set.
+pub(crate) fn bin_dirs() -> anyhow::Result<Vec<PathBuf>> {
+    let cargo_home = match env::var_os("CARGO_HOME") {
+        Some(dir) => PathBuf::from(dir),
+        None => home()?.join(".cargo"),
+    };
+    Ok(vec![
+        tools_dir()?.join("node_modules").join(".bin"),
+        cargo_home.join("bin"),
+    ])
+}
+
+/// The npm prefix wasm-opt is installed into. It lives outside the repository
+/// so that every clone on the machine (CI's fresh one too) shares it.
+fn tools_dir() -> anyhow::Result<PathBuf> {
+    let cache = match env::var_os("XDG_CACHE_HOME") {
+        Some(dir) => PathBuf::from(dir),
+        None => home()?.join(".cache"),
+    };
+    Ok(cache.join("herald-tools"))
+}
+
+fn home() -> anyhow::Result<PathBuf> {
+    env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("HOME is not set, so there is nowhere to install tools")
+}
+
+fn wasm_target() -> anyhow::Result<()> {
+    let installed = step::probe("rustup", &["target", "list", "--installed"]);
+    if installed.is_some_and(|targets| targets.lines().any(|line| line.trim() == WASM_TARGET)) {
+        return present(WASM_TARGET);
+    }
+    Step::new(
+        "add the wasm target",
+        "rustup",
+        ["target", "add", WASM_TARGET],
+    )?
+    .run()?;
+    Ok(())
+}
+
+fn trunk() -> anyhow::Result<()> {
+    let found = step::probe("trunk", &["--version"]);
+    if version_word(found.as_deref(), 1) == Some(TRUNK_VERSION) {
+        return present(&format!("trunk {TRUNK_VERSION}"));
+    }
+    Step::cargo(
+        "install trunk",
+        ["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
+    )?
+    .run()?;
+    Ok(())
+}
+
+fn wasm_bindgen() -> anyhow::Result<()> {
+    let lock_path = step::project_root().join("Cargo.lock");
+    let lock = fs::read_to_string(&lock_path)
+        .with_context(|| format!("cannot read {}", lock_path.display()))?;
+    let wanted = locked_version(&lock, "wasm-bindgen")
+        .with_context(|| format!("in {}", lock_path.display()))?;
+    // One crate installs both; the test runner is what `cargo test --target
+    // wasm32-unknown-unknown` calls.
+    let cli = step::probe("wasm-bindgen", &["--version"]);
+    let runner = step::probe("wasm-bindgen-test-runner", &["--version"]);
+    if version_word(cli.as_deref(), 1) == Some(wanted)
+        && version_word(runner.as_deref(), 1) == Some(wanted)
+    {
+        return present(&format!("wasm-bindgen-cli {wanted}"));
+    }
+    Step::cargo(
+        "install wasm-bindgen-cli",
+        ["install", "wasm-bindgen-cli", "--version", wanted],
+    )?
+    .run()?;
+    Ok(())
+}
+
+fn wasm_opt() -> anyhow::Result<()> {
+    let tools = tools_dir()?;
+    let wasm_opt = tools.join("node_modules").join(".bin").join("wasm-opt");
+    // Prints `wasm-opt version 132 (version_132)`.
+    let found = step::probe(&wasm_opt, &["--version"]);
+    if version_word(found.as_deref(), 2) == Some(BINARYEN_VERSION) {
+        return present(&format!("wasm-opt {BINARYEN_VERSION}"));
+    }
+    fs::create_dir_all(&tools).with_context(|| format!("cannot create {}", tools.display()))?;
+    let tools = tools.to_string_lossy().into_owned();
+    let package = format!("binaryen@{BINARYEN_VERSION}");
+    Step::new(
+        "install wasm-opt",
+        "npm",
+        [
+            "install",
+            "--prefix",
+            &tools,
+            &package,
+            "--no-audit",
+            "--no-fund",
+        ],
+    )?
+    .run()?;
+    Ok(())
+}
+
+fn chromium() -> anyhow::Result<()> {
+    if [CHROMIUM, CHROMEDRIVER]
+        .iter()
+        .all(|path| fs::metadata(path).is_ok())
+    {
+        return present("chromium and chromium-driver");
+    }
+    // apt-get needs root; a developer who is not root gets a sudo prompt.
+    let is_root = step::probe("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
+    let apt = |name: &'static str, args: &[&str]| {
+        let step = if is_root {
+            Step::new(name, "apt-get", args)
+        } else {
+            Step::new(name, "sudo", ["apt-get"].iter().chain(args))
+        };
+        Ok::<_, anyhow::Error>(step?.env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    apt("update the package lists", &["update"])?.run()?;
+    apt(
+        "install chromium",
+        &["install", "-y", "chromium", "chromium-driver"],
+    )?
+    .run()?;
+    Ok(())
+}
+
+fn present(what: &str) -> anyhow::Result<()> {
+    eprintln!("    ok: {what}");
+    Ok(())
+}
+
+/// The `index`th whitespace-separated word of a tool's first output line,
+/// such as `0.21.14` in `trunk 0.21.14`.
+fn version_word(output: Option<&str>, index: usize) -> Option<&str> {
+    output?.lines().next()?.split_whitespace().nth(index)
+}
+
+/// The version of `package` in a `Cargo.lock`.
+///
+/// Each `[[package]]` table lists `name` and then `version`, one per line.
+fn locked_version<'lock>(lock: &'lock str, package: &str) -> anyhow::Result<&'lock str> {
+    let mut name = None;
+    let mut versions = Vec::new();
+    for line in lock.lines() {
+        if line == "[[package]]" {
+            name = None;
+        } else if let Some(value) = line.strip_prefix("name = ") {
+            name = Some(value.trim_matches('"'));
+        } else if let Some(value) = line.strip_prefix("version = ")
+            && name == Some(package)
+        {
+            versions.push(value.trim_matches('"'));
+        }
+    }
+    match versions.as_slice() {
+        [version] => Ok(version),
+        [] => bail!("no `{package}` package"),
+        _ => bail!("several `{package}` versions ({versions:?}), expected one"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"
+version = 4
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = [
+ "wasm-bindgen-macro",
+]
+
+[[package]]
+name = "wasm-bindgen-macro"
+version = "0.2.131"
+"#;
+
+    #[test]
+    fn locked_version_reads_the_named_package_only() {
+        assert_eq!(locked_version(LOCK, "wasm-bindgen").unwrap(), "0.2.130");
+        assert_eq!(
+            locked_version(LOCK, "wasm-bindgen-macro").unwrap(),
+            "0.2.131"
+        );
+    }
+
+    #[test]
+    fn locked_version_refuses_a_missing_or_repeated_package() {
+        assert!(locked_version(LOCK, "trunk").is_err());
+        let twice = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.99\"\n");
+        assert!(locked_version(&twice, "wasm-bindgen").is_err());
+    }
+
+    #[test]
+    fn version_word_picks_the_version_from_tool_output() {
+        assert_eq!(version_word(Some("trunk 0.21.14\n"), 1), Some("0.21.14"));
+        assert_eq!(
+            version_word(Some("wasm-opt version 132 (version_132)\n"), 2),
+            Some("132")
+        );
+        assert_eq!(version_word(None, 1), None);
+        assert_eq!(version_word(Some(""), 1), None);
+    }
+}

@@ -1,0 +1,256 @@
+//! Running the commands a chore is made of.
+//!
+//! Every command runs from the repository root with the tools [`crate::setup`]
+//! installs first on `PATH`: trunk picks `wasm-bindgen` and `wasm-opt` from
+//! `PATH` and would try to download them otherwise, which fails on a closed
+//! network. A [`Step`] has a name so that a failure says which part of the
+//! chore broke, not only which exit status a command had.
+
+use std::{
+    env,
+    ffi::{OsStr, OsString},
+    io::{self, BufRead, BufReader, Write},
+    os::unix::process::CommandExt,
+    path::{Path, PathBuf},
+    process::{ChildStdout, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+
+use crate::{setup, tally::Tally};
+
+/// One named command of a chore.
+pub(crate) struct Step {
+    name: &'static str,
+    command: Command,
+    counts_tests: bool,
+}
+
+/// What a step that succeeded reports.
+pub(crate) struct Report {
+    /// How long it ran.
+    pub(crate) took: Duration,
+    /// The tests it ran, if it [counts tests](Step::counting_tests).
+    pub(crate) tests: Option<Tally>,
+}
+
+impl Step {
+    /// Runs `program` with `args` from the repository root.
+    ///
+    /// # Errors
+    /// Fails when the tool directories cannot be put on `PATH`.
+    pub(crate) fn new(
+        name: &'static str,
+        program: impl AsRef<OsStr>,
+        args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+    ) -> anyhow::Result<Self> {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .current_dir(project_root())
+            .env("PATH", search_path()?);
+        Ok(Self {
+            name,
+            command,
+            counts_tests: false,
+        })
+    }
+
+    /// Runs the cargo that runs this xtask, so both use one toolchain.
+    ///
+    /// # Errors
+    /// As [`Step::new`].
+    pub(crate) fn cargo(
+        name: &'static str,
+        args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+    ) -> anyhow::Result<Self> {
+        Self::new(name, cargo(), args)
+    }
+
+    /// `trunk build --release`: the page into `dist/`, which the hub serves
+    /// and the end-to-end test loads.
+    ///
+    /// # Errors
+    /// As [`Step::new`].
+    pub(crate) fn build_page() -> anyhow::Result<Self> {
+        // `--offline` keeps trunk from downloading tools (setup installed
+        // them) and makes its cargo build use the crates `setup` fetched.
+        Self::new(
+            "build the page",
+            "trunk",
+            ["build", "--release", "--offline"],
+        )
+    }
+
+    /// Sets an environment variable for the command.
+    pub(crate) fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Counts the tests in the command's summary lines (see [`Tally`]).
+    ///
+    /// The command's standard output then goes through this process, line
+    /// by line, instead of straight to the terminal.
+    pub(crate) fn counting_tests(mut self) -> Self {
+        self.counts_tests = true;
+        self
+    }
+
+    /// Runs the command to the end.
+    ///
+    /// # Errors
+    /// Names the step when the command cannot start or exits unsuccessfully.
+    pub(crate) fn run(mut self) -> anyhow::Result<Report> {
+        let (name, line) = (self.name, self.command_line());
+        eprintln!("\n==> {name}: {line}");
+        let started = Instant::now();
+        let cannot_start = || format!("step `{name}`: cannot start {line}");
+        let (status, tests) = if self.counts_tests {
+            let mut child = self
+                .command
+                .stdout(Stdio::piped())
+                .spawn()
+                .with_context(cannot_start)?;
+            let output = child.stdout.take().expect("stdout is piped above");
+            let tests = relay_counting(output);
+            (child.wait().with_context(cannot_start)?, Some(tests))
+        } else {
+            (self.command.status().with_context(cannot_start)?, None)
+        };
+        let took = started.elapsed();
+        if !status.success() {
+            bail!(
+                "step `{name}` failed ({status}) after {:.1} s: {line}",
+                took.as_secs_f64()
+            );
+        }
+        eprintln!("<== {name}: ok in {:.1} s", took.as_secs_f64());
+        Ok(Report { took, tests })
+    }
+
+    /// Replaces this process with the command, so that the command receives
+    /// every signal sent to this process and its exit status becomes ours.
+    ///
+    /// Returns only if the command could not be started.
+    pub(crate) fn exec(mut self) -> anyhow::Error {
+        eprintln!("\n==> {}: {}", self.name, self.command_line());
+        let error = self.command.exec();
+        anyhow::Error::new(error).context(format!(
+            "step `{}`: cannot start {}",
+            self.name,
+            self.command_line()
+        ))
+    }
+
+    fn command_line(&self) -> String {
+        let program = Path::new(self.command.get_program());
+        let program = program.file_name().unwrap_or(program.as_os_str());
+        let mut line = program.to_string_lossy().into_owned();
+        for arg in self.command.get_args() {
+            line.push(' ');
+            line.push_str(&arg.to_string_lossy());
+        }
+        line
+    }
+}
+
+/// Runs `steps` in order, stopping at the first failure, then prints how long
+/// each step took and, when steps counted tests, a closing `tests: N passed,
+/// N failed` line.
+///
+/// # Errors
+/// The error of the first step that failed.
+pub(crate) fn run_all(steps: Vec<Step>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut timings = Vec::new();
+    let mut tests: Option<Tally> = None;
+    for step in steps {
+        let name = step.name;
+        let report = step.run()?;
+        timings.push((name, report.took));
+        if let Some(counted) = report.tests {
+            tests.get_or_insert_default().add(counted);
+        }
+    }
+    eprintln!("\nall {} steps passed:", timings.len());
+    for (name, took) in timings {
+        eprintln!("  {:>7.1} s  {name}", took.as_secs_f64());
+    }
+    eprintln!("  {:>7.1} s  total", started.elapsed().as_secs_f64());
+    if let Some(tests) = tests {
+        print_closing_line(tests);
+    }
+    Ok(())
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the closing line goes to stdout, after the test summaries it sums"
+)]
+fn print_closing_line(tests: Tally) {
+    println!("tests: {tests}");
+}
+
+/// Copies a command's output to ours line by line, counting the tests in
+/// its summary lines.
+fn relay_counting(output: ChildStdout) -> Tally {
+    let mut tally = Tally::default();
+    let mut reader = BufReader::new(output);
+    let mut stdout = io::stdout();
+    let mut line = Vec::new();
+    // Reading stops at the end of the output or on a read error; the exit
+    // status then tells whether the command succeeded.
+    while reader
+        .read_until(b'\n', &mut line)
+        .is_ok_and(|read| read > 0)
+    {
+        tally.add_line(&String::from_utf8_lossy(&line));
+        // A closed stdout (`| head`) must not stop the reading, or the
+        // command would block on a full pipe; the line is dropped instead.
+        let _ = stdout.write_all(&line);
+        line.clear();
+    }
+    let _ = stdout.flush();
+    tally
+}
+
+/// Runs `program` quietly and returns what it printed, or `None` when it is
+/// not installed or fails: that is how `setup` asks a tool for its version.
+pub(crate) fn probe(program: impl AsRef<OsStr>, args: &[&str]) -> Option<String> {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(project_root())
+        .env("PATH", search_path().ok()?)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The workspace root: the parent of this crate's directory.
+pub(crate) fn project_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .expect("xtask/ lies inside the workspace root")
+        .to_path_buf()
+}
+
+/// The cargo that started this xtask (cargo sets `CARGO` for what it runs),
+/// or plain `cargo` when the binary was started by hand.
+fn cargo() -> OsString {
+    env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// `PATH` with the tool directories first.
+fn search_path() -> anyhow::Result<OsString> {
+    let mut dirs = setup::bin_dirs()?;
+    dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+    env::join_paths(dirs).context("a tool directory contains the PATH separator `:`")
+}
