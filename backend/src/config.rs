@@ -34,6 +34,16 @@ pub struct Config {
     #[arg(long, env = "HERALD_MAX_BODY", default_value_t = 64 * 1024)]
     pub max_body: usize,
 
+    /// Publishes handled at once; further publishes get 503 until one ends.
+    #[arg(long, env = "HERALD_MAX_CONCURRENT_PUBLISHES", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_publishes: u32,
+
+    /// Milliseconds a publish may take, body upload included; slower ones get 408.
+    #[arg(long, env = "HERALD_PUBLISH_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub publish_timeout_ms: u64,
+
     /// Streams served at once; further stream requests get 503.
     #[arg(long, env = "HERALD_MAX_SUBSCRIBERS", default_value_t = 100_000)]
     pub max_subscribers: usize,
@@ -68,6 +78,11 @@ impl Config {
     /// Interval between keep-alive comments.
     pub fn keepalive(&self) -> Duration {
         Duration::from_secs(self.keepalive)
+    }
+
+    /// How long a publish may take.
+    pub fn publish_timeout(&self) -> Duration {
+        Duration::from_millis(self.publish_timeout_ms)
     }
 
     /// Interval between metrics samples.

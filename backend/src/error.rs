@@ -82,6 +82,15 @@ pub enum ApiError {
     /// The hub refused the subscription.
     #[error(transparent)]
     Subscribe(#[from] SubscribeError),
+    /// Too many publishes in flight.
+    #[error("the hub is at its limit of concurrent publishes; retry shortly")]
+    Overloaded,
+    /// The request took longer than allowed.
+    #[error("the request took longer than the hub allows")]
+    Timeout,
+    /// A middleware failed in a way no variant covers; a bug.
+    #[error("middleware failed: {0}")]
+    Middleware(String),
     /// No route matches the path.
     #[error("no route for this path")]
     NotFound,
@@ -112,7 +121,11 @@ impl ApiError {
             Self::Publish(PublishError::Encode(_) | PublishError::Framing(_)) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-            Self::Subscribe(SubscribeError::Full { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Subscribe(SubscribeError::Full { .. }) | Self::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Middleware(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
@@ -134,6 +147,9 @@ impl ApiError {
                 ErrorCode::Internal
             }
             Self::Subscribe(SubscribeError::Full { .. }) => ErrorCode::TooManySubscribers,
+            Self::Overloaded => ErrorCode::Overloaded,
+            Self::Timeout => ErrorCode::Timeout,
+            Self::Middleware(_) => ErrorCode::Internal,
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
         }

@@ -89,6 +89,10 @@ pub enum ErrorCode {
     InvalidQuery,
     /// The hub already serves as many streams as it is configured for.
     TooManySubscribers,
+    /// The hub is handling as many publishes as it is configured for; retry.
+    Overloaded,
+    /// The request took longer than the hub allows (a body sent too slowly).
+    Timeout,
     /// No such route.
     NotFound,
     /// The route exists, but not for this HTTP method.

@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use shared::ErrorCode;
 
-use crate::helpers::{chat, error_body, spawn_app};
+use crate::helpers::{PATIENCE, chat, error_body, spawn_app};
+
+const VALID: &str = r#"{"type":"chat","author":"a","text":"b"}"#;
 
 /// A publish request and how the hub must refuse it.
 struct Refusal {
@@ -196,4 +198,75 @@ async fn unknown_api_paths_and_methods_get_json_errors() {
         .unwrap();
     let body = error_body(response, StatusCode::METHOD_NOT_ALLOWED).await;
     assert_eq!(body.code, ErrorCode::MethodNotAllowed);
+}
+
+/// A JSON body that sends its first half, then waits until the sender drops.
+fn held_body() -> (tokio::sync::mpsc::Sender<()>, reqwest::Body) {
+    let (release, released) = tokio::sync::mpsc::channel::<()>(1);
+    let chunks =
+        futures_util::stream::unfold((true, released), |(first, mut released)| async move {
+            if first {
+                let half = bytes::Bytes::from_static(br#"{"type":"chat","#);
+                return Some((Ok::<_, std::io::Error>(half), (false, released)));
+            }
+            // Ends the body (unfinished) once the sender is dropped.
+            released.recv().await;
+            None
+        });
+    (release, reqwest::Body::wrap_stream(chunks))
+}
+
+#[tokio::test]
+async fn publishes_beyond_the_concurrency_limit_are_shed_with_503() {
+    let app = spawn_app(&["--max-concurrent-publishes", "1"]).await;
+    let (release, body) = held_body();
+    let slow = {
+        let request = app
+            .client
+            .post(format!("{}/api/topics/t", app.base))
+            .header("content-type", "application/json")
+            .body(body);
+        tokio::spawn(request.send())
+    };
+    // Once the slow publish holds the only slot, the next one is shed.
+    let shed = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let response = app.publish_raw("t", Some("application/json"), VALID).await;
+            if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+                return response;
+            }
+            assert_eq!(response.status(), StatusCode::ACCEPTED);
+        }
+    })
+    .await
+    .expect("a publish beyond the limit is shed");
+    assert_eq!(
+        error_body(shed, StatusCode::SERVICE_UNAVAILABLE).await.code,
+        ErrorCode::Overloaded
+    );
+    drop(release);
+    let finished = slow.await.unwrap().unwrap();
+    assert!(
+        finished.status().is_client_error(),
+        "the truncated body is refused"
+    );
+    let response = app.publish_raw("t", Some("application/json"), VALID).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::ACCEPTED,
+        "the slot is free again"
+    );
+}
+
+#[tokio::test]
+async fn a_publish_slower_than_the_timeout_gets_408() {
+    let app = spawn_app(&["--publish-timeout-ms", "200"]).await;
+    let (_release, body) = held_body();
+    let response = app.publish_raw("t", Some("application/json"), body).await;
+    let error = error_body(response, StatusCode::REQUEST_TIMEOUT).await;
+    assert_eq!(error.code, ErrorCode::Timeout);
+    assert!(
+        app.topics().await.topics.is_empty(),
+        "nothing was published"
+    );
 }
