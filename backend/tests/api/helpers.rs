@@ -42,8 +42,16 @@ pub(crate) enum Message {
 /// Starts Herald on `127.0.0.1:0` with the metrics source off and `args`
 /// added to the command line.
 pub(crate) async fn spawn_app(args: &[&str]) -> TestApp {
+    let mut argv = vec!["--no-metrics"];
+    argv.extend_from_slice(args);
+    spawn_app_with_metrics(&argv).await
+}
+
+/// Starts Herald on `127.0.0.1:0` with `args`, the metrics source on unless
+/// `args` turn it off.
+pub(crate) async fn spawn_app_with_metrics(args: &[&str]) -> TestApp {
     init_logs();
-    let mut argv = vec!["herald", "--no-metrics"];
+    let mut argv = vec!["herald"];
     if !args.contains(&"--static-dir") {
         argv.extend(["--static-dir", "/nonexistent"]);
     }

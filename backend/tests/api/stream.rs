@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use reqwest::StatusCode;
 use shared::{ErrorCode, Payload};
 
-use crate::helpers::{PATIENCE, chat, error_body, spawn_app, text_of};
+use crate::helpers::{PATIENCE, chat, error_body, spawn_app, spawn_app_with_metrics, text_of};
 
 #[tokio::test]
 async fn published_event_reaches_a_stream_as_typed_sse() {
@@ -166,4 +166,19 @@ async fn streams_beyond_the_cap_get_503() {
     let response = app.get_stream("topic=a", None).await;
     let body = error_body(response, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(body.code, ErrorCode::TooManySubscribers);
+}
+
+#[tokio::test]
+async fn the_built_in_source_publishes_real_metrics() {
+    let app = spawn_app_with_metrics(&["--metrics-interval-ms", "200"]).await;
+    let mut stream = app.open_stream("topic=system/metrics", None).await;
+    for _ in 0..2 {
+        let event = stream.next_event().await;
+        assert_eq!(event.topic.as_str(), shared::METRICS_TOPIC);
+        let Payload::Metrics(metrics) = event.event else {
+            panic!("expected metrics, got {:?}", event.event);
+        };
+        assert!(!metrics.cpu_per_core.is_empty());
+        assert!(metrics.memory_total > 0 && metrics.memory_used <= metrics.memory_total);
+    }
 }
