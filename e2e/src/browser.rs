@@ -61,12 +61,14 @@ pub struct Browser {
 
 impl Browser {
     /// Starts chromedriver and opens a session in a fresh Chromium.
+    /// chromedriver's log goes to `target/e2e/{name}.chromedriver.log`, so
+    /// that tests running at once keep separate logs.
     ///
     /// # Errors
     /// Fails, saying how to install it, when chromedriver is missing; or when
     /// chromedriver or Chromium do not start.
-    pub async fn start() -> anyhow::Result<Self> {
-        let driver = Chromedriver::start().await?;
+    pub async fn start(name: &str) -> anyhow::Result<Self> {
+        let driver = Chromedriver::start(name).await?;
         let mut flags: Vec<String> = CHROMIUM_FLAGS.iter().map(|&flag| flag.to_owned()).collect();
         flags.push(format!("--user-data-dir={}", driver.profile.display()));
         let mut capabilities = Capabilities::new();
@@ -132,14 +134,14 @@ struct Chromedriver {
 }
 
 impl Chromedriver {
-    async fn start() -> anyhow::Result<Self> {
+    async fn start(name: &str) -> anyhow::Result<Self> {
         ensure!(
             fs::metadata(CHROMEDRIVER).is_ok(),
             "{CHROMEDRIVER} is missing: run `cargo xtask test` (or `cargo xtask setup`), \
              which installs Debian's chromium and chromium-driver"
         );
         let port = free_port()?;
-        let log = crate::artifact("chromedriver.log")?;
+        let log = crate::artifact(&format!("{name}.chromedriver.log"))?;
         let output =
             File::create(&log).with_context(|| format!("cannot create {}", log.display()))?;
         let errors = output

@@ -1,56 +1,141 @@
 //! The real hub, served in-process on an ephemeral port, with typed helpers
 //! so that a test reads like the HTTP API.
+//!
+//! The hub itself (`backend::hub::Hub`: topics, history, ids) lives as long
+//! as [`Hub`]; its HTTP server can be stopped and started again on the same
+//! port ([`Hub::stop_serving`], [`Hub::serve_again`]), so a test can watch
+//! the page lose the hub and come back to the same history.
 
-use std::{ffi::OsStr, io, net::SocketAddr, path::Path, time::Duration};
+use std::{
+    ffi::OsString,
+    io,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow, bail, ensure};
 use backend::config::Config;
 use clap::Parser;
 use reqwest::StatusCode;
-use shared::{Payload, Published, Topic};
+use shared::{ErrorBody, EventId, Payload, Published, Topic};
 use tokio::{net::TcpListener, task::JoinHandle, time};
 use tokio_util::sync::CancellationToken;
 
 /// How long a graceful shutdown may take once every browser has gone.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long [`Hub::serve_again`] keeps trying to bind the port it had.
+/// With `SO_REUSEADDR`, which tokio sets, the port is free as soon as the
+/// old listener is closed; this only bounds a port someone else took.
+const REBIND_TIMEOUT: Duration = Duration::from_secs(5);
+const REBIND_INTERVAL: Duration = Duration::from_millis(50);
 
-/// A running hub; [`Hub::stop`] shuts it down gracefully.
-pub struct Hub {
-    address: SocketAddr,
-    http: reqwest::Client,
-    shutdown: CancellationToken,
-    server: JoinHandle<io::Result<()>>,
+/// How to start a [`Hub`]; from [`Hub::builder`].
+#[derive(Debug, Clone)]
+pub struct HubBuilder {
+    static_dir: PathBuf,
+    metrics_interval: Option<Duration>,
+    retry: Option<Duration>,
 }
 
-impl Hub {
-    /// Starts `backend::run` on `127.0.0.1:0`, serving the page in
-    /// `static_dir`, without the metrics source (its samples would only add
-    /// noise to the page).
+impl HubBuilder {
+    /// Runs the built-in metrics source, publishing a sample to
+    /// `system/metrics` every `interval` (at least 200 ms, the hub's
+    /// minimum). Without this the hub runs with `--no-metrics`, so that the
+    /// page shows only what the test published.
+    #[must_use]
+    pub fn metrics_every(mut self, interval: Duration) -> Self {
+        self.metrics_interval = Some(interval);
+        self
+    }
+
+    /// The SSE `retry:` hint (`--retry-ms`): how long a browser waits
+    /// before reconnecting. The hub's default is 2 s.
+    #[must_use]
+    pub fn retry(mut self, retry: Duration) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The hub's flags for this configuration.
+    fn args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec![
+            "herald".into(),
+            "--static-dir".into(),
+            self.static_dir.clone().into(),
+        ];
+        match self.metrics_interval {
+            Some(interval) => {
+                args.push("--metrics-interval-ms".into());
+                args.push(interval.as_millis().to_string().into());
+            }
+            None => args.push("--no-metrics".into()),
+        }
+        if let Some(retry) = self.retry {
+            args.push("--retry-ms".into());
+            args.push(retry.as_millis().to_string().into());
+        }
+        args
+    }
+
+    /// Creates the hub and serves it on `127.0.0.1:0`.
     ///
     /// # Errors
     /// Fails when no port can be bound or the hub refuses the flags.
-    pub async fn start(static_dir: &Path) -> anyhow::Result<Self> {
+    pub async fn start(self) -> anyhow::Result<Hub> {
+        let config =
+            Config::try_parse_from(self.args()).context("the hub refused the test's flags")?;
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .context("cannot bind an ephemeral port for the hub")?;
         let address = listener
             .local_addr()
             .context("the hub's listener has no address")?;
-        let config = Config::try_parse_from([
-            OsStr::new("herald"),
-            OsStr::new("--static-dir"),
-            static_dir.as_os_str(),
-            OsStr::new("--no-metrics"),
-        ])
-        .context("the hub refused the test's flags")?;
-        let shutdown = CancellationToken::new();
-        let server = tokio::spawn(backend::run(listener, config, shutdown.clone()));
-        Ok(Self {
+        let mut hub = Hub {
             address,
             http: reqwest::Client::new(),
-            shutdown,
-            server,
-        })
+            core: backend::hub::Hub::new(config.limits()),
+            config,
+            server: None,
+        };
+        hub.serve_on(listener);
+        Ok(hub)
+    }
+}
+
+/// A hub whose HTTP server runs until [`Hub::stop`], or until
+/// [`Hub::stop_serving`] pauses it.
+pub struct Hub {
+    address: SocketAddr,
+    http: reqwest::Client,
+    core: backend::hub::Hub,
+    config: Config,
+    server: Option<Server>,
+}
+
+/// One run of the HTTP server.
+struct Server {
+    shutdown: CancellationToken,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl Hub {
+    /// Starts a hub serving the page in `static_dir`, without the metrics
+    /// source (its samples would only add noise to the page).
+    ///
+    /// # Errors
+    /// Fails when no port can be bound or the hub refuses the flags.
+    pub async fn start(static_dir: &Path) -> anyhow::Result<Self> {
+        Self::builder(static_dir).start().await
+    }
+
+    /// A hub serving the page in `static_dir`, to configure further.
+    pub fn builder(static_dir: &Path) -> HubBuilder {
+        HubBuilder {
+            static_dir: static_dir.to_owned(),
+            metrics_interval: None,
+            retry: None,
+        }
     }
 
     /// The hub's URL for `path_and_query`, which starts with `/`.
@@ -82,13 +167,65 @@ impl Hub {
             .with_context(|| format!("POST {url}: the reply is not a `Published` body"))
     }
 
-    /// Cancels the hub's shutdown token and waits for it to finish.
+    /// `POST /api/topics/{topic}` where the hub is expected to refuse, with
+    /// `topic` as given (it need not be a valid topic); the status and the
+    /// hub's error body.
     ///
     /// # Errors
-    /// Fails when the server failed or did not stop within [`STOP_TIMEOUT`].
-    pub async fn stop(self) -> anyhow::Result<()> {
-        self.shutdown.cancel();
-        let ended = time::timeout(STOP_TIMEOUT, self.server)
+    /// Fails when the hub accepts the event or its reply is not an
+    /// [`ErrorBody`].
+    pub async fn publish_refused(
+        &self,
+        topic: &str,
+        payload: &Payload,
+    ) -> anyhow::Result<(StatusCode, ErrorBody)> {
+        let url = self.url(&format!("/api/topics/{topic}"));
+        let response = self
+            .http
+            .post(&url)
+            .json(payload)
+            .send()
+            .await
+            .with_context(|| format!("POST {url} failed"))?;
+        let status = response.status();
+        ensure!(
+            !status.is_success(),
+            "POST {url} answered {status}, expected the hub to refuse it"
+        );
+        let body = response
+            .json()
+            .await
+            .with_context(|| format!("POST {url}: the {status} reply is not an error body"))?;
+        Ok((status, body))
+    }
+
+    /// Publishes in-process, straight into the hub's history, as an
+    /// embedding program would; works while the HTTP server is stopped.
+    ///
+    /// # Errors
+    /// Fails when the hub refuses the payload.
+    pub fn publish_in_process(&self, topic: &Topic, payload: Payload) -> anyhow::Result<EventId> {
+        let frame = self
+            .core
+            .publish(topic.clone(), payload)
+            .with_context(|| format!("the hub refused an in-process publish to {topic}"))?;
+        Ok(frame.id())
+    }
+
+    /// Stops the HTTP server gracefully (open streams end, as on a real
+    /// shutdown) and frees the port, keeping the hub and its history for
+    /// [`Hub::serve_again`].
+    ///
+    /// # Errors
+    /// Fails when the server is not running, failed, or did not stop within
+    /// [`STOP_TIMEOUT`].
+    pub async fn stop_serving(&mut self) -> anyhow::Result<()> {
+        let Server { shutdown, task } = self
+            .server
+            .take()
+            .context("the hub's HTTP server is not running")?;
+        shutdown.cancel();
+        let ended = time::timeout(STOP_TIMEOUT, task)
             .await
             .map_err(|_elapsed| {
                 anyhow!(
@@ -99,5 +236,59 @@ impl Hub {
         ended
             .context("the hub's task panicked")?
             .context("the hub failed")
+    }
+
+    /// Serves the same hub again on the same address, after
+    /// [`Hub::stop_serving`]. Binding retries for a moment in case the old
+    /// socket is still being released.
+    ///
+    /// # Errors
+    /// Fails when the server is already running or the port stays taken for
+    /// [`REBIND_TIMEOUT`].
+    pub async fn serve_again(&mut self) -> anyhow::Result<()> {
+        ensure!(
+            self.server.is_none(),
+            "the hub's HTTP server is already running"
+        );
+        let deadline = Instant::now() + REBIND_TIMEOUT;
+        let listener = loop {
+            match TcpListener::bind(self.address).await {
+                Ok(listener) => break listener,
+                Err(error)
+                    if error.kind() == io::ErrorKind::AddrInUse && Instant::now() < deadline =>
+                {
+                    time::sleep(REBIND_INTERVAL).await;
+                }
+                Err(error) => {
+                    return Err(error).with_context(|| {
+                        format!("cannot bind {} again to restart the hub", self.address)
+                    });
+                }
+            }
+        };
+        self.serve_on(listener);
+        Ok(())
+    }
+
+    /// Stops the HTTP server, if it runs, and ends the hub.
+    ///
+    /// # Errors
+    /// Fails when the server failed or did not stop within [`STOP_TIMEOUT`].
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if self.server.is_some() {
+            self.stop_serving().await?;
+        }
+        Ok(())
+    }
+
+    fn serve_on(&mut self, listener: TcpListener) {
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(backend::serve(
+            listener,
+            self.core.clone(),
+            self.config.clone(),
+            shutdown.clone(),
+        ));
+        self.server = Some(Server { shutdown, task });
     }
 }

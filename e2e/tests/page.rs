@@ -25,7 +25,7 @@ const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 async fn published_chat_message_appears_live_on_the_page() -> anyhow::Result<()> {
     let dist = e2e::dist_dir()?;
     let hub = Hub::start(&dist).await?;
-    let browser = Browser::start().await?;
+    let browser = Browser::start("page").await?;
 
     let outcome = chat_round_trip(&hub, &browser).await;
     // Taken whatever happened: after a failure it shows what the page showed.

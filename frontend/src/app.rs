@@ -1,19 +1,33 @@
-//! [`App`]: reads the followed topics from the page URL and wires the feed
-//! provider around the live view.
+//! [`App`]: reads the followed topics and the feed bound from the page URL,
+//! keeps the URL in step when the reader follows other topics, and wires the
+//! feed provider around the dashboard.
 
+use std::rc::Rc;
+
+use shared::Topic;
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 use crate::components::feed_provider::FeedProvider;
 use crate::components::live_feed::LiveFeed;
-use crate::subscription::Subscription;
+use crate::subscription::{Subscription, limit_from_query};
 
 /// The whole page.
 #[component]
 pub fn App() -> Html {
-    let subscription = use_memo((), |()| Subscription::from_query(&page_query()));
+    let limit = *use_memo((), |()| limit_from_query(&page_query()));
+    let subscription = use_state(|| Rc::new(Subscription::from_query(&page_query())));
+    let on_follow = {
+        let subscription = subscription.clone();
+        Callback::from(move |(topic, follow): (Topic, bool)| {
+            let next = subscription.toggled(&topic, follow);
+            replace_query(&next.page_query(limit));
+            subscription.set(Rc::new(next));
+        })
+    };
     html! {
-        <FeedProvider>
-            <LiveFeed {subscription} />
+        <FeedProvider capacity={limit}>
+            <LiveFeed subscription={(*subscription).clone()} {on_follow} />
         </FeedProvider>
     }
 }
@@ -23,4 +37,13 @@ fn page_query() -> String {
     web_sys::window()
         .and_then(|window| window.location().search().ok())
         .unwrap_or_default()
+}
+
+/// Rewrites the page URL's query without a navigation, so a reload or a
+/// shared link follows the same topics.
+fn replace_query(query: &str) {
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        // Failing only leaves the old query; the page itself is unaffected.
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(query));
+    }
 }

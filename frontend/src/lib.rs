@@ -1,25 +1,36 @@
-//! Herald's browser client: a yew app that follows one or more topics over a
-//! single Server-Sent Events stream and shows each event as it arrives.
+//! Herald's browser client: a live dashboard that follows one or more topics
+//! over a single Server-Sent Events stream and shows each event as itself.
 //!
 //! Layout, in the order an event travels:
-//! - [`subscription`]: which topics the page follows (from its URL) and the
-//!   stream URL that asks the hub for them.
-//! - [`hooks::use_event_stream`]: the one `EventSource`, its listeners and the
-//!   connection state.
+//! - [`subscription`]: which topics the page follows (from its URL), the
+//!   stream URL that asks the hub for them, and the page URL that keeps them.
+//! - [`hooks::use_event_stream`]: the one `EventSource`, its listeners and
+//!   retries, carrying out the [`connection`] state machine and its
+//!   [`backoff`].
 //! - [`decode`]: an SSE message (event name and data) to a typed [`decode::Message`].
-//! - [`state`]: the [`state::Feed`] reducer that keeps the newest events.
-//! - [`components`]: one file per component; [`app`] wires them together.
-//! - [`format`]: how numbers, sizes and durations read on screen.
+//! - [`state`]: the [`state::Feed`] reducer: the newest events, [`filter`]ed
+//!   and pausable, and the views derived from them ([`series`] of metrics,
+//!   [`latency`] window).
+//! - [`components`]: one file per component; [`app`] wires them together;
+//!   [`plot`] is the charts' geometry, [`format`] how numbers read on screen.
+//! - [`api`]: publishing and listing topics over HTTP.
 //!
-//! Everything except the hook and the components is plain Rust with native
-//! `#[test]`s; the DOM and `EventSource` parts are tested in a browser
-//! (`tests/browser.rs`).
+//! Everything except the hook, `api`'s `fetch` and the components is plain
+//! Rust with native `#[test]`s; the DOM and `EventSource` parts are tested in
+//! a browser (`tests/browser.rs`).
 
+pub mod api;
 pub mod app;
+pub mod backoff;
 pub mod components;
+pub mod connection;
 pub mod decode;
+pub mod filter;
 pub mod format;
 pub mod hooks;
+pub mod latency;
+pub mod plot;
+pub mod series;
 pub mod state;
 pub mod subscription;
 

@@ -1,31 +1,61 @@
-//! The feed: the newest events, gaps and decode failures, newest first.
+//! The dashboard's state: the feed of the newest events, gaps and decode
+//! failures (newest first), and what is derived from events as they pass:
+//! the metrics series, the latency window, the conversation and the notices.
 //!
 //! [`Feed`] is a pure [`Reducible`]: it never touches the network or the DOM,
-//! so every rule here is a native `#[test]`. It is provided once, by
-//! [`crate::components::feed_provider::FeedProvider`].
+//! so every rule here is a native `#[test]` (in `state/tests.rs`). It is
+//! provided once, by [`crate::components::feed_provider::FeedProvider`].
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use shared::{Event, Gap};
+use shared::{Event, EventId, Gap, Payload};
 use yew::prelude::*;
 
 use crate::decode::{DecodeError, Incoming, Message};
+use crate::filter::{Filter, haystack};
+use crate::latency::LatencyWindow;
+use crate::series::MetricsSeries;
+
+#[cfg(test)]
+mod tests;
 
 /// How many entries the feed keeps when built with [`Feed::default`]: enough
 /// for a few minutes of the one-per-second metrics, few enough that
-/// rendering the list stays cheap.
+/// rendering the list stays cheap. `?limit=` overrides it.
 pub const DEFAULT_CAPACITY: usize = 200;
+
+/// How many chat messages the conversation keeps.
+pub const CHAT_CAPACITY: usize = 100;
+
+/// How many notices stay on screen as banners.
+pub const NOTICE_CAPACITY: usize = 5;
 
 /// The handle components read the feed through and dispatch to.
 pub type FeedContext = UseReducerHandle<Feed>;
 
-/// The newest entries, bounded to a capacity, newest first.
+/// The newest entries, bounded to a capacity, newest first, and the views
+/// derived from every event seen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
     entries: VecDeque<Entry>,
+    /// The entries as they were when the reader paused, shown instead.
+    frozen: Option<Rc<VecDeque<Entry>>>,
+    /// Entries added since the reader paused.
+    unseen: usize,
     capacity: usize,
     next_key: u64,
+    /// The largest event id in `entries`: an event above it cannot be a
+    /// repeat, which spares the scan at high rates.
+    max_id: Option<EventId>,
+    /// What the list shows.
+    pub filter: Filter,
+    /// The metrics charts' samples.
+    pub metrics: MetricsSeries,
+    /// The latency of the last probes.
+    pub latency: LatencyWindow,
+    chat: VecDeque<Rc<Received>>,
+    notices: VecDeque<Rc<Received>>,
 }
 
 /// One line of the feed.
@@ -38,6 +68,8 @@ pub struct Entry {
     pub key: u64,
     /// What the line shows.
     pub item: Item,
+    /// The lower-case text the filter searches, computed once.
+    pub haystack: Rc<str>,
 }
 
 /// What a feed line shows.
@@ -69,6 +101,13 @@ pub enum Action {
     Gap(Gap),
     /// An SSE message could not be decoded.
     DecodeFailed(DecodeError),
+    /// Several messages at once: the stream's arrivals since the last
+    /// render, applied as one change so the page renders once for them.
+    Batch(Vec<Incoming>),
+    /// Freeze (`true`) or unfreeze the list; derived views keep updating.
+    SetPaused(bool),
+    /// Show only what passes this filter.
+    SetFilter(Filter),
 }
 
 impl Feed {
@@ -77,37 +116,137 @@ impl Feed {
         let capacity = capacity.max(1);
         Self {
             entries: VecDeque::with_capacity(capacity),
+            frozen: None,
+            unseen: 0,
             capacity,
             next_key: 0,
+            max_id: None,
+            filter: Filter::default(),
+            metrics: MetricsSeries::default(),
+            latency: LatencyWindow::default(),
+            chat: VecDeque::new(),
+            notices: VecDeque::new(),
         }
     }
 
-    /// The entries, newest first.
+    /// The entries, newest first, as they arrived (paused or not, unfiltered).
     pub fn entries(&self) -> impl ExactSizeIterator<Item = &Entry> {
         self.entries.iter()
     }
 
+    /// The entries the list shows: frozen while paused, and filtered.
+    pub fn visible(&self) -> impl Iterator<Item = &Entry> {
+        let source = self.frozen.as_deref().unwrap_or(&self.entries);
+        source.iter().filter(|entry| self.filter.matches(entry))
+    }
+
+    /// Whether the list is frozen.
+    pub fn paused(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    /// How many entries arrived since the list was frozen.
+    pub fn unseen(&self) -> usize {
+        self.unseen
+    }
+
+    /// The conversation, oldest first.
+    pub fn chat(&self) -> impl ExactSizeIterator<Item = &Rc<Received>> {
+        self.chat.iter()
+    }
+
+    /// The notices on screen, newest first.
+    pub fn notices(&self) -> impl ExactSizeIterator<Item = &Rc<Received>> {
+        self.notices.iter()
+    }
+
     /// Whether `event` is already in the feed.
     ///
-    /// The browser sends `Last-Event-ID` when it reconnects, so replays
-    /// should not overlap what was shown; this guards against a replay that
-    /// starts one event early. Comparing whole events, not just ids, keeps a
-    /// restarted hub's reused ids from hiding new events.
+    /// The hub resumes after the last id, so replays should not overlap what
+    /// was shown; this guards against a replay that starts one event early.
+    /// Comparing whole events, not just ids, keeps a restarted hub's reused
+    /// ids from hiding new events.
     fn contains(&self, event: &Event) -> bool {
+        if self.max_id.is_none_or(|max| event.id > max) {
+            return false;
+        }
         self.entries.iter().any(|entry| match &entry.item {
             Item::Event(received) => received.event == *event,
             Item::Gap(_) | Item::DecodeFailed(_) => false,
         })
     }
 
-    fn push(mut self, item: Item) -> Self {
+    fn apply(&mut self, action: Action) {
+        let item = match action {
+            Action::Received(received) if self.contains(&received.event) => return,
+            Action::Received(received) => {
+                let received = Rc::new(received);
+                self.derive(&received);
+                Item::Event(received)
+            }
+            Action::Gap(gap) => {
+                self.metrics.mark_gap();
+                Item::Gap(Rc::new(gap))
+            }
+            Action::DecodeFailed(error) => Item::DecodeFailed(Rc::new(error)),
+            Action::Batch(batch) => {
+                for incoming in batch {
+                    self.apply(Action::from(incoming));
+                }
+                return;
+            }
+            Action::SetPaused(true) if self.frozen.is_none() => {
+                self.frozen = Some(Rc::new(self.entries.clone()));
+                self.unseen = 0;
+                return;
+            }
+            Action::SetPaused(true) => return,
+            Action::SetPaused(false) => {
+                self.frozen = None;
+                return;
+            }
+            Action::SetFilter(filter) => {
+                self.filter = filter;
+                return;
+            }
+        };
+        self.push(item);
+    }
+
+    /// Updates the views derived from `received`.
+    fn derive(&mut self, received: &Rc<Received>) {
+        match &received.event.event {
+            Payload::Metrics(metrics) => self.metrics.push(Rc::new(metrics.clone())),
+            Payload::LatencyProbe(probe) => self.latency.record(probe.ts, received.received_us),
+            Payload::Chat(_) => {
+                if self.chat.len() == CHAT_CAPACITY {
+                    self.chat.pop_front();
+                }
+                self.chat.push_back(Rc::clone(received));
+            }
+            Payload::Notice(_) => {
+                self.notices.push_front(Rc::clone(received));
+                self.notices.truncate(NOTICE_CAPACITY);
+            }
+            Payload::Json(_) => {}
+        }
+    }
+
+    fn push(&mut self, item: Item) {
+        if let Item::Event(received) = &item {
+            self.max_id = self.max_id.max(Some(received.event.id));
+        }
+        let haystack = haystack(&item).into();
         self.entries.push_front(Entry {
             key: self.next_key,
             item,
+            haystack,
         });
         self.next_key += 1;
         self.entries.truncate(self.capacity);
-        self
+        if self.frozen.is_some() {
+            self.unseen += 1;
+        }
     }
 }
 
@@ -121,13 +260,19 @@ impl Reducible for Feed {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let item = match action {
-            Action::Received(received) if self.contains(&received.event) => return self,
-            Action::Received(received) => Item::Event(Rc::new(received)),
-            Action::Gap(gap) => Item::Gap(Rc::new(gap)),
-            Action::DecodeFailed(error) => Item::DecodeFailed(Rc::new(error)),
+        let unchanged = match &action {
+            Action::Received(received) => self.contains(&received.event),
+            Action::Batch(batch) => batch.is_empty(),
+            Action::SetPaused(paused) => *paused == self.paused(),
+            Action::SetFilter(filter) => *filter == self.filter,
+            Action::Gap(_) | Action::DecodeFailed(_) => false,
         };
-        Rc::new(Rc::unwrap_or_clone(self).push(item))
+        if unchanged {
+            return self;
+        }
+        let mut feed = Rc::unwrap_or_clone(self);
+        feed.apply(action);
+        Rc::new(feed)
     }
 }
 
@@ -141,134 +286,5 @@ impl From<Incoming> for Action {
             Ok(Message::Gap(gap)) => Self::Gap(gap),
             Err(error) => Self::DecodeFailed(error),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use shared::{Chat, EventId, Payload, Topic};
-
-    use super::*;
-
-    fn chat(id: u64, text: &str) -> Event {
-        Event {
-            id: EventId::new(id),
-            topic: Topic::parse("chat/lobby").unwrap(),
-            time_us: 1_000 + id,
-            event: Payload::Chat(Chat {
-                author: "ada".into(),
-                text: text.into(),
-            }),
-        }
-    }
-
-    fn received(event: Event) -> Action {
-        Action::Received(Received {
-            event,
-            received_us: 5,
-        })
-    }
-
-    fn ids(feed: &Feed) -> Vec<u64> {
-        feed.entries()
-            .filter_map(|entry| match &entry.item {
-                Item::Event(received) => Some(received.event.id.get()),
-                Item::Gap(_) | Item::DecodeFailed(_) => None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn keeps_events_newest_first() {
-        let feed = Rc::new(Feed::default())
-            .reduce(received(chat(1, "a")))
-            .reduce(received(chat(2, "b")));
-        assert_eq!(ids(&feed), [2, 1]);
-    }
-
-    #[test]
-    fn drops_the_oldest_beyond_capacity() {
-        let mut feed = Rc::new(Feed::new(3));
-        for id in 1..=5 {
-            feed = feed.reduce(received(chat(id, "x")));
-        }
-        assert_eq!(ids(&feed), [5, 4, 3]);
-    }
-
-    #[test]
-    fn the_default_capacity_bounds_the_feed() {
-        let mut feed = Rc::new(Feed::default());
-        for id in 0..(DEFAULT_CAPACITY as u64 + 10) {
-            feed = feed.reduce(received(chat(id, "x")));
-        }
-        assert_eq!(feed.entries().len(), DEFAULT_CAPACITY);
-    }
-
-    #[test]
-    fn a_repeated_event_returns_the_same_feed() {
-        let feed = Rc::new(Feed::default()).reduce(received(chat(1, "a")));
-        let again = Rc::clone(&feed).reduce(received(chat(1, "a")));
-        assert!(Rc::ptr_eq(&feed, &again));
-    }
-
-    #[test]
-    fn a_reused_id_with_new_content_is_kept() {
-        let feed = Rc::new(Feed::default())
-            .reduce(received(chat(1, "before restart")))
-            .reduce(received(chat(1, "after restart")));
-        assert_eq!(ids(&feed), [1, 1]);
-    }
-
-    #[test]
-    fn gaps_and_decode_failures_are_entries() {
-        let gap = Gap {
-            topic: Topic::parse("chat/lobby").unwrap(),
-            after: EventId::new(1),
-            through: EventId::new(9),
-        };
-        let error = DecodeError::UnknownName { name: "x".into() };
-        let feed = Rc::new(Feed::default())
-            .reduce(Action::Gap(gap.clone()))
-            .reduce(Action::DecodeFailed(error.clone()));
-        let items: Vec<&Item> = feed.entries().map(|entry| &entry.item).collect();
-        assert_eq!(
-            items,
-            [
-                &Item::DecodeFailed(Rc::new(error)),
-                &Item::Gap(Rc::new(gap))
-            ]
-        );
-    }
-
-    #[test]
-    fn keys_stay_unique_after_eviction() {
-        let mut feed = Rc::new(Feed::new(2));
-        for id in 1..=4 {
-            feed = feed.reduce(received(chat(id, "x")));
-        }
-        let keys: Vec<u64> = feed.entries().map(|entry| entry.key).collect();
-        assert_eq!(keys, [3, 2]);
-    }
-
-    #[test]
-    fn incoming_messages_become_actions() {
-        let event = chat(4, "hi");
-        let action = Action::from(Incoming {
-            received_us: 42,
-            message: Ok(Message::Event(event.clone())),
-        });
-        assert_eq!(
-            action,
-            Action::Received(Received {
-                event,
-                received_us: 42
-            })
-        );
-        let error = DecodeError::UnknownName { name: "x".into() };
-        let action = Action::from(Incoming {
-            received_us: 42,
-            message: Err(error.clone()),
-        });
-        assert_eq!(action, Action::DecodeFailed(error));
     }
 }

@@ -1,17 +1,28 @@
-//! Which topics the page follows, and the one stream URL that carries them.
+//! Which topics the page follows, the one stream URL that carries them, and
+//! the page URL that remembers them.
 //!
 //! The topics come from the page's own query (`?topic=a&topic=b`), so a
-//! followed set is a link anyone can share. Names that are not valid topics
-//! are kept aside and shown, rather than sent to the hub to be refused.
+//! followed set is a link anyone can share, and survives a reload because
+//! the page rewrites its query when the set changes. Names that are not
+//! valid topics are kept aside and shown, rather than sent to the hub to be
+//! refused.
 
 use shared::{Topic, TopicError};
 use web_sys::UrlSearchParams;
+
+use crate::state::DEFAULT_CAPACITY;
 
 /// The hub's stream route.
 pub const EVENTS_PATH: &str = "/api/events";
 
 /// The query parameter that names a topic, on the page and on the stream.
 pub const TOPIC_PARAM: &str = "topic";
+
+/// The page query parameter that bounds the feed (`?limit=500`).
+pub const LIMIT_PARAM: &str = "limit";
+
+/// The largest feed the page accepts, so a typo cannot freeze the tab.
+pub const MAX_LIMIT: usize = 5_000;
 
 /// What the page follows when its URL names no valid topic.
 pub const DEFAULT_TOPICS: [&str; 2] = [shared::METRICS_TOPIC, "chat/lobby"];
@@ -49,27 +60,93 @@ impl Subscription {
     /// The topics named by the `topic` parameters of a URL query such as
     /// `location.search` (with or without its leading `?`).
     pub fn from_query(query: &str) -> Self {
-        let names = UrlSearchParams::new_with_str(query)
-            .map(|params| {
-                params
-                    .get_all(TOPIC_PARAM)
-                    .iter()
-                    .filter_map(|value| value.as_string())
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        Self::from_names(names)
+        Self::from_names(query_values(query, TOPIC_PARAM))
     }
 
-    /// The stream URL for all topics at once, percent-encoded by the browser.
-    pub fn stream_url(&self) -> String {
-        let params =
-            UrlSearchParams::new().expect("URLSearchParams is constructible in every browser");
-        for topic in &self.topics {
-            params.append(TOPIC_PARAM, topic.as_str());
+    /// This subscription with `topic` followed or not; an emptied set stays
+    /// empty (the page then shows the stream as stopped).
+    pub fn toggled(&self, topic: &Topic, follow: bool) -> Self {
+        let mut topics: Vec<Topic> = self
+            .topics
+            .iter()
+            .filter(|t| *t != topic)
+            .cloned()
+            .collect();
+        if follow {
+            topics.push(topic.clone());
         }
-        format!("{EVENTS_PATH}?{}", String::from(params.to_string()))
+        Self {
+            topics,
+            rejected: self.rejected.clone(),
+        }
     }
+
+    /// The stream URL for all topics at once, or `None` when there are none.
+    pub fn stream_url(&self) -> Option<String> {
+        (!self.topics.is_empty()).then(|| format!("{EVENTS_PATH}?{}", self.topic_query()))
+    }
+
+    /// The page query that restores this subscription and `limit`.
+    pub fn page_query(&self, limit: usize) -> String {
+        let mut query = self.topic_query();
+        if limit != DEFAULT_CAPACITY {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&format!("{LIMIT_PARAM}={limit}"));
+        }
+        format!("?{query}")
+    }
+
+    fn topic_query(&self) -> String {
+        self.topics
+            .iter()
+            .map(|topic| format!("{TOPIC_PARAM}={}", encode(topic.as_str())))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// The feed bound named by `?limit=` in a page query, within `1..=MAX_LIMIT`;
+/// [`DEFAULT_CAPACITY`] when absent or not a number.
+pub fn limit_from_query(query: &str) -> usize {
+    query_values(query, LIMIT_PARAM)
+        .first()
+        .and_then(|value| value.trim().parse::<usize>().ok())
+        .map_or(DEFAULT_CAPACITY, |limit| limit.clamp(1, MAX_LIMIT))
+}
+
+/// `url` with a `lastEventId` parameter, so a stream the page reopens itself
+/// resumes where the last one stopped (a browser only sends the
+/// `Last-Event-ID` header on its own reconnects).
+pub fn with_last_event_id(url: &str, id: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}lastEventId={}", encode(id))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// Every value of `name` in a URL query, decoded by the browser.
+fn query_values(query: &str, name: &str) -> Vec<String> {
+    UrlSearchParams::new_with_str(query)
+        .map(|params| {
+            params
+                .get_all(name)
+                .iter()
+                .filter_map(|value| value.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -111,5 +188,44 @@ mod tests {
         let subscription = Subscription::from_names(["a b".to_owned()]);
         assert_eq!(names(&subscription.topics), DEFAULT_TOPICS);
         assert_eq!(subscription.rejected.len(), 1);
+    }
+
+    #[test]
+    fn the_stream_url_names_every_topic_encoded() {
+        let subscription = Subscription::from_names(["a/b", "c.d"].map(String::from));
+        assert_eq!(
+            subscription.stream_url().as_deref(),
+            Some("/api/events?topic=a%2Fb&topic=c.d")
+        );
+    }
+
+    #[test]
+    fn the_last_event_id_is_a_query_parameter() {
+        assert_eq!(
+            with_last_event_id("/api/events?topic=a", "17"),
+            "/api/events?topic=a&lastEventId=17"
+        );
+        assert_eq!(with_last_event_id("/x", "a b"), "/x?lastEventId=a%20b");
+    }
+
+    #[test]
+    fn toggling_follows_and_unfollows() {
+        let subscription = Subscription::from_names(["a".to_owned()]);
+        let b = Topic::parse("b").unwrap();
+        let both = subscription.toggled(&b, true);
+        assert_eq!(names(&both.topics), ["a", "b"]);
+        assert_eq!(names(&both.toggled(&b, true).topics), ["a", "b"]);
+        let none = both
+            .toggled(&b, false)
+            .toggled(&Topic::parse("a").unwrap(), false);
+        assert!(none.topics.is_empty());
+        assert_eq!(none.stream_url(), None);
+    }
+
+    #[test]
+    fn the_page_query_keeps_topics_and_a_non_default_limit() {
+        let subscription = Subscription::from_names(["a/b".to_owned()]);
+        assert_eq!(subscription.page_query(DEFAULT_CAPACITY), "?topic=a%2Fb");
+        assert_eq!(subscription.page_query(50), "?topic=a%2Fb&limit=50");
     }
 }

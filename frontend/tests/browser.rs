@@ -10,15 +10,27 @@
 
 use std::time::Duration;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use frontend::backoff::Backoff;
+use frontend::components::chat_panel::ChatPanel;
 use frontend::components::connection_indicator::ConnectionIndicator;
 use frontend::components::event_list::EventList;
 use frontend::components::feed_provider::FeedProvider;
+use frontend::components::latency_figure::LatencyFigure;
+use frontend::components::metrics_panel::MetricsPanel;
+use frontend::components::notice_panel::NoticePanel;
+use frontend::connection::StreamOptions;
 use frontend::decode::{DecodeError, Incoming, Message, decode};
-use frontend::hooks::use_event_stream;
+use frontend::hooks::use_event_stream_with;
 use frontend::state::{Action, FeedContext, Received};
 use frontend::subscription::Subscription;
 use gloo_timers::future::sleep;
-use shared::{Chat, Event, EventId, Gap, Json, LatencyProbe, Notice, NoticeLevel, Payload, Topic};
+use shared::{
+    Chat, Event, EventId, Gap, Json, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
+    Payload, Topic,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
@@ -123,8 +135,8 @@ fn stream_url_percent_encodes_every_topic() {
     assert_eq!(topics, ["a/b", "c.d"]);
     assert_eq!(subscription.rejected.len(), 1);
     assert_eq!(
-        subscription.stream_url(),
-        "/api/events?topic=a%2Fb&topic=c.d"
+        subscription.stream_url().as_deref(),
+        Some("/api/events?topic=a%2Fb&topic=c.d")
     );
 }
 
@@ -132,8 +144,8 @@ fn stream_url_percent_encodes_every_topic() {
 fn an_empty_query_follows_the_default_topics() {
     let subscription = Subscription::from_query("");
     assert_eq!(
-        subscription.stream_url(),
-        "/api/events?topic=system%2Fmetrics&topic=chat%2Flobby"
+        subscription.stream_url().as_deref(),
+        Some("/api/events?topic=system%2Fmetrics&topic=chat%2Flobby")
     );
 }
 
@@ -265,6 +277,11 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
 #[derive(Properties, PartialEq)]
 struct StreamProbeProps {
     url: AttrValue,
+    #[prop_or_default]
+    options: StreamOptions,
+    /// Counts every message the hook delivers.
+    #[prop_or_default]
+    delivered: Rc<Cell<u32>>,
 }
 
 /// The hook wired to a feed, as the app wires it, for one URL.
@@ -272,7 +289,8 @@ struct StreamProbeProps {
 fn StreamProbe(props: &StreamProbeProps) -> Html {
     html! {
         <FeedProvider>
-            <StreamView url={props.url.clone()} />
+            <StreamView url={props.url.clone()} options={props.options}
+                delivered={props.delivered.clone()} />
         </FeedProvider>
     }
 }
@@ -281,12 +299,15 @@ fn StreamProbe(props: &StreamProbeProps) -> Html {
 fn StreamView(props: &StreamProbeProps) -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps StreamView");
     let dispatcher = feed.dispatcher();
-    let on_message =
-        Callback::from(move |incoming: Incoming| dispatcher.dispatch(Action::from(incoming)));
-    let state = use_event_stream(props.url.clone(), on_message);
+    let delivered = props.delivered.clone();
+    let on_message = Callback::from(move |incoming: Incoming| {
+        delivered.set(delivered.get() + 1);
+        dispatcher.dispatch(Action::from(incoming));
+    });
+    let status = use_event_stream_with(Some(props.url.clone()), on_message, props.options);
     html! {
         <>
-            <ConnectionIndicator {state} />
+            <ConnectionIndicator {status} now_ms={0.0} />
             <EventList />
         </>
     }
@@ -326,6 +347,8 @@ async fn the_hook_decodes_named_events_and_reports_a_dropped_stream() {
         root.clone(),
         StreamProbeProps {
             url: stream_url(&body),
+            options: StreamOptions::default(),
+            delivered: Rc::default(),
         },
     )
     .render();
@@ -357,19 +380,201 @@ async fn the_hook_decodes_named_events_and_reports_a_dropped_stream() {
 }
 
 #[wasm_bindgen_test]
-async fn the_hook_reports_stopped_when_the_stream_is_refused() {
+async fn a_refused_stream_is_retried_then_stopped() {
     let root = root();
+    // The browser gives up on a 404 for good (ready state CLOSED), so the
+    // hook retries after a backoff, then stops at its maximum.
+    let options = StreamOptions {
+        backoff: Backoff {
+            base_ms: 300,
+            max_ms: 300,
+        },
+        max_attempts: Some(1),
+    };
     let app = yew::Renderer::<StreamProbe>::with_root_and_props(
         root.clone(),
         StreamProbeProps {
             url: "/no-such-stream".into(),
+            options,
+            delivered: Rc::default(),
         },
     )
     .render();
+    wait_until("the reconnecting state with its attempt", || {
+        select(
+            &root,
+            "#connection[data-state=reconnecting][data-attempt='1']",
+        )
+        .len()
+            == 1
+    })
+    .await;
     wait_until("the stopped state", || {
         connection_state(&root).as_deref() == Some("stopped")
     })
     .await;
+    let indicator = &select(&root, "#connection")[0];
+    assert!(text(indicator).contains("gave up after 1 failed attempts"));
+    app.destroy();
+    root.remove();
+}
+
+/// Replaces `window.EventSource` by a subclass that records every instance
+/// in `window.__heraldSources`, emptied on each call.
+fn record_event_sources() {
+    web_sys::js_sys::eval(
+        "window.__heraldSources = [];
+         if (!window.__heraldPatched) {
+             const Original = window.EventSource;
+             window.EventSource = class extends Original {
+                 constructor(url, init) { super(url, init); window.__heraldSources.push(this); }
+             };
+             window.__heraldPatched = true;
+         }",
+    )
+    .expect("the patch evaluates");
+}
+
+/// The ready state of every `EventSource` created since [`record_event_sources`].
+fn ready_states() -> Vec<u32> {
+    let states = web_sys::js_sys::eval("window.__heraldSources.map(source => source.readyState)")
+        .expect("the sources are readable");
+    web_sys::js_sys::Array::from(&states)
+        .iter()
+        .filter_map(|state| state.as_f64())
+        .map(|state| state as u32)
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_new_url_and_unmount_close_the_event_source() {
+    record_event_sources();
+    let chat_json = json(&chat(5, "ada", "again"));
+    // A short retry makes the browser replay the stream over and over while
+    // it is open, so a source left open would keep delivering.
+    let body = format!("retry: 20\n\nid: 5\nevent: chat\ndata: {chat_json}\n\n");
+    let delivered = Rc::new(Cell::new(0));
+    let props = |url| StreamProbeProps {
+        url,
+        options: StreamOptions::default(),
+        delivered: Rc::clone(&delivered),
+    };
+    let root = root();
+    let mut app =
+        yew::Renderer::<StreamProbe>::with_root_and_props(root.clone(), props(stream_url(&body)))
+            .render();
+    wait_until("a delivered message", || delivered.get() >= 1).await;
+
+    app.update(props(stream_url(&body.replace("again", "other"))));
+    yew::scheduler::flush().await;
+    let states = ready_states();
+    assert_eq!(states.len(), 2, "one new source for the new URL");
+    assert_eq!(states[0], 2, "the first source is CLOSED");
+    assert_ne!(states[1], 2, "the second source is open");
+
+    app.destroy();
+    yew::scheduler::flush().await;
+    assert!(ready_states().iter().all(|state| *state == 2), "all CLOSED");
+    let after_unmount = delivered.get();
+    sleep(Duration::from_millis(300)).await;
+    assert_eq!(delivered.get(), after_unmount, "no callback after unmount");
+    root.remove();
+}
+
+fn metrics(cpu: f32) -> Payload {
+    Payload::Metrics(Metrics {
+        cpu_total: cpu,
+        cpu_per_core: vec![cpu, cpu / 2.0],
+        memory_used: 1 << 30,
+        memory_total: 4 << 30,
+        load: LoadAverage {
+            one: 0.1,
+            five: 0.2,
+            fifteen: 0.3,
+        },
+        net_rx_per_sec: 2048,
+        net_tx_per_sec: 512,
+    })
+}
+
+/// Props of [`Panels`].
+#[derive(Properties, PartialEq)]
+struct PanelsProps {
+    actions: Vec<Action>,
+}
+
+#[component]
+fn Panels(props: &PanelsProps) -> Html {
+    html! {
+        <FeedProvider>
+            <Injected actions={props.actions.clone()} />
+            <NoticePanel />
+            <MetricsPanel />
+            <LatencyFigure />
+            <ChatPanel />
+        </FeedProvider>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn panels_render_charts_latency_chat_and_notices() {
+    let at = |id, payload, received_us| {
+        Action::Received(Received {
+            event: event(id, "system/metrics", payload),
+            received_us,
+        })
+    };
+    let mut actions: Vec<Action> = (1..=3)
+        .map(|id| at(id, metrics(id as f32 * 10.0), 0))
+        .collect();
+    for seq in 1..=4 {
+        let probe = Payload::LatencyProbe(LatencyProbe { seq, ts: 1_000_000 });
+        actions.push(at(10 + seq, probe, 1_000_000 + seq * 2_000));
+    }
+    actions.push(Action::Received(Received {
+        event: chat(20, "ada", "hello"),
+        received_us: 0,
+    }));
+    actions.push(at(
+        21,
+        Payload::Notice(Notice {
+            level: NoticeLevel::Error,
+            text: "disk full".into(),
+        }),
+        0,
+    ));
+    let root = root();
+    let app = yew::Renderer::<Panels>::with_root_and_props(root.clone(), PanelsProps { actions })
+        .render();
+    yew::scheduler::flush().await;
+
+    for series in ["cpu", "memory", "network"] {
+        let charts = select(
+            &root,
+            &format!("section#metrics svg.chart[data-series={series}]"),
+        );
+        assert_eq!(charts.len(), 1, "{series} chart");
+        assert_eq!(
+            charts[0].get_attribute("data-samples").as_deref(),
+            Some("3")
+        );
+        assert!(!select(&charts[0], "path").is_empty());
+    }
+    let latency = &select(&root, "#latency")[0];
+    assert_eq!(latency.get_attribute("data-count").as_deref(), Some("4"));
+    assert_eq!(
+        latency.get_attribute("data-median-ms").as_deref(),
+        Some("5.000")
+    );
+    assert_eq!(
+        latency.get_attribute("data-p99-ms").as_deref(),
+        Some("8.000")
+    );
+    let message = &select(&root, "section#chat li.chat-message[data-id='20']")[0];
+    assert!(text(message).contains("ada") && text(message).contains("hello"));
+    let banner = &select(&root, ".notice-banner[data-level=error]")[0];
+    assert!(text(banner).contains("disk full"));
+
     app.destroy();
     root.remove();
 }

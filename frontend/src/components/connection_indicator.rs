@@ -1,24 +1,46 @@
-//! [`ConnectionIndicator`]: where the stream stands, as a coloured badge.
+//! [`ConnectionIndicator`]: where the stream stands, as a coloured badge
+//! with the attempt count and the time since the last event.
 
 use yew::prelude::*;
 
-use crate::hooks::ConnectionState;
+use crate::connection::ConnectionState;
+use crate::hooks::StreamStatus;
 
 /// Props of [`ConnectionIndicator`].
 #[derive(Properties, PartialEq)]
 pub struct ConnectionIndicatorProps {
-    /// The state to show.
-    pub state: ConnectionState,
+    /// The status to show.
+    pub status: StreamStatus,
+    /// `Date.now()` when rendered, to say how long ago the last event was.
+    pub now_ms: f64,
 }
 
-/// Shows the connection state; `data-state` carries its machine name.
+/// `#connection` with `data-state` (and `data-attempt` while reconnecting).
 #[component]
 pub fn ConnectionIndicator(props: &ConnectionIndicatorProps) -> Html {
-    let name = props.state.name();
-    let label = props.state.label();
+    let state = props.status.state;
+    let since = props.status.last_event_ms.map(|last| {
+        let seconds = ((props.now_ms - last) / 1000.0).max(0.0).floor();
+        format!("last event {seconds} s ago")
+    });
+    let mut text = match state {
+        ConnectionState::Connecting => "Connecting…".to_owned(),
+        ConnectionState::Live => "Live".to_owned(),
+        ConnectionState::Reconnecting { attempt } => format!("Reconnecting, attempt {attempt}"),
+        ConnectionState::Stopped { reason } => format!("Stopped: {reason}"),
+    };
+    if let (Some(since), false) = (since, matches!(state, ConnectionState::Stopped { .. })) {
+        text.push_str(" · ");
+        text.push_str(&since);
+    }
+    let attempt = match state {
+        ConnectionState::Reconnecting { attempt } => Some(attempt.to_string()),
+        _ => None,
+    };
     html! {
-        <span id="connection" class="connection" data-state={name} role="status">
-            { label }
+        <span id="connection" class="connection" data-state={state.name()}
+            data-attempt={attempt} role="status">
+            { text }
         </span>
     }
 }

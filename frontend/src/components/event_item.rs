@@ -50,7 +50,7 @@ pub fn EventItem(props: &EventItemProps) -> Html {
 }
 
 /// The local time of day of a unix-microsecond timestamp, `HH:MM:SS`.
-fn clock(time_us: u64) -> String {
+pub fn clock(time_us: u64) -> String {
     let date = Date::new(&((time_us / 1000) as f64).into());
     format!(
         "{:02}:{:02}:{:02}",

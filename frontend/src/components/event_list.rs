@@ -7,12 +7,13 @@ use crate::components::event_item::EventItem;
 use crate::components::gap_item::GapItem;
 use crate::state::{FeedContext, Item};
 
-/// Renders every entry of the feed context, newest first.
+/// Renders the entries the feed context shows (frozen while paused,
+/// filtered), newest first.
 #[component]
 pub fn EventList() -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps EventList");
     let empty = feed.entries().len() == 0;
-    let items = feed.entries().map(|entry| match &entry.item {
+    let items = feed.visible().map(|entry| match &entry.item {
         Item::Event(received) => {
             html! { <EventItem key={entry.key} received={received.clone()} /> }
         }
@@ -26,7 +27,7 @@ pub fn EventList() -> Html {
             if empty {
                 <p class="empty">{ "Waiting for events…" }</p>
             }
-            <ol id="events">{ for items }</ol>
+            <ol id="events" aria-live="off">{ for items }</ol>
         </>
     }
 }

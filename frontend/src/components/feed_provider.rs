@@ -2,11 +2,14 @@
 
 use yew::prelude::*;
 
-use crate::state::{Feed, FeedContext};
+use crate::state::{DEFAULT_CAPACITY, Feed, FeedContext};
 
 /// Props of [`FeedProvider`].
 #[derive(Properties, PartialEq)]
 pub struct FeedProviderProps {
+    /// How many entries the feed keeps.
+    #[prop_or(DEFAULT_CAPACITY)]
+    pub capacity: usize,
     /// Everything that reads or dispatches to the feed.
     #[prop_or_default]
     pub children: Html,
@@ -15,7 +18,8 @@ pub struct FeedProviderProps {
 /// Provides a [`FeedContext`] to its children.
 #[component]
 pub fn FeedProvider(props: &FeedProviderProps) -> Html {
-    let feed = use_reducer(Feed::default);
+    let capacity = props.capacity;
+    let feed = use_reducer(move || Feed::new(capacity));
     html! {
         <ContextProvider<FeedContext> context={feed}>
             { props.children.clone() }

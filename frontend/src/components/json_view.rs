@@ -1,6 +1,12 @@
-//! [`JsonView`]: opaque JSON, pretty-printed.
+//! [`JsonView`]: opaque JSON, collapsible and pretty-printed.
 
 use yew::prelude::*;
+
+/// Values with at most this many pretty-printed lines start open.
+const OPEN_LINES: usize = 8;
+
+/// The longest one-line preview in the summary, in characters.
+const PREVIEW_CHARS: usize = 80;
 
 /// Props of [`JsonView`].
 #[derive(Properties, PartialEq)]
@@ -9,9 +15,21 @@ pub struct JsonViewProps {
     pub data: serde_json::Value,
 }
 
-/// The value pretty-printed in a `<pre>`.
+/// `<details class="json">`: a one-line preview that opens onto the value
+/// pretty-printed; small values start open.
 #[component]
 pub fn JsonView(props: &JsonViewProps) -> Html {
-    let text = format!("{:#}", props.data);
-    html! { <pre class="json">{ text }</pre> }
+    let pretty = format!("{:#}", props.data);
+    let open = pretty.lines().count() <= OPEN_LINES;
+    let compact = props.data.to_string();
+    let mut preview: String = compact.chars().take(PREVIEW_CHARS).collect();
+    if compact.chars().nth(PREVIEW_CHARS).is_some() {
+        preview.push('…');
+    }
+    html! {
+        <details class="json" {open}>
+            <summary>{ preview }</summary>
+            <pre>{ pretty }</pre>
+        </details>
+    }
 }

@@ -1,48 +1,134 @@
-//! [`LiveFeed`]: opens the stream for a [`Subscription`] and lays out the page.
+//! [`LiveFeed`]: opens the stream for a [`Subscription`], batches what
+//! arrives into one feed update per [`FLUSH_MS`], and lays out the page.
+//!
+//! At a thousand events a second, dispatching each one would render the
+//! page a thousand times; messages wait in a `RefCell` instead, and an
+//! interval (dropped on unmount) dispatches them as one
+//! [`Action::Batch`]. The same interval counts events per second.
 
 use std::rc::Rc;
 
+use gloo_timers::callback::Interval;
+use shared::Topic;
+use web_sys::js_sys::Date;
 use yew::prelude::*;
 
+use crate::components::chat_panel::ChatPanel;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::event_list::EventList;
-use crate::components::topic_bar::TopicBar;
+use crate::components::feed_controls::FeedControls;
+use crate::components::latency_figure::LatencyFigure;
+use crate::components::metrics_panel::MetricsPanel;
+use crate::components::notice_panel::NoticePanel;
+use crate::components::publish_form::PublishForm;
+use crate::components::topics_panel::TopicsPanel;
 use crate::decode::Incoming;
 use crate::hooks::use_event_stream;
 use crate::state::{Action, FeedContext};
 use crate::subscription::Subscription;
+
+/// How often buffered messages reach the feed, in milliseconds: ten
+/// renders a second at most, which still reads as live.
+pub const FLUSH_MS: u32 = 100;
+
+/// Flushes per second, for the events/s counter.
+const FLUSHES_PER_SECOND: u32 = 1000 / FLUSH_MS;
 
 /// Props of [`LiveFeed`].
 #[derive(Properties, PartialEq)]
 pub struct LiveFeedProps {
     /// The topics to follow.
     pub subscription: Rc<Subscription>,
+    /// Follow (`true`) or stop following a topic.
+    pub on_follow: Callback<(Topic, bool)>,
 }
 
-/// Follows the subscription's topics and shows the feed as it fills.
+/// What changes once a second: the event rate and the clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Tick {
+    rate: usize,
+    now_ms: f64,
+}
+
+/// Follows the subscription's topics and shows the dashboard.
 #[component]
 pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps LiveFeed");
     let url = use_memo(Rc::clone(&props.subscription), |subscription| {
-        AttrValue::from(subscription.stream_url())
+        subscription.stream_url().map(AttrValue::from)
+    });
+    let buffer = use_mut_ref(Vec::<Incoming>::new);
+    let tick = use_state_eq(|| Tick {
+        rate: 0,
+        now_ms: Date::now(),
     });
     let on_message = {
-        let dispatcher = feed.dispatcher();
-        Callback::from(move |incoming: Incoming| dispatcher.dispatch(Action::from(incoming)))
+        let buffer = Rc::clone(&buffer);
+        Callback::from(move |incoming: Incoming| buffer.borrow_mut().push(incoming))
     };
-    let state = use_event_stream((*url).clone(), on_message);
+    let status = use_event_stream((*url).clone(), on_message);
+    {
+        let dispatcher = feed.dispatcher();
+        let tick = tick.setter();
+        use_effect_with((), move |()| {
+            let mut flushes = 0;
+            let mut count = 0;
+            let interval = Interval::new(FLUSH_MS, move || {
+                let batch = std::mem::take(&mut *buffer.borrow_mut());
+                count += batch.len();
+                if !batch.is_empty() {
+                    dispatcher.dispatch(Action::Batch(batch));
+                }
+                flushes += 1;
+                if flushes == FLUSHES_PER_SECOND {
+                    tick.set(Tick {
+                        rate: count,
+                        now_ms: Date::now(),
+                    });
+                    flushes = 0;
+                    count = 0;
+                }
+            });
+            move || drop(interval)
+        });
+    }
+    {
+        // The tab title carries the state, for a page kept in a background tab.
+        let name = status.state.name();
+        use_effect_with(name, |name| {
+            if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+                document.set_title(&format!("Herald · {name}"));
+            }
+        });
+    }
     let subscription = Rc::clone(&props.subscription);
+    let on_follow = props.on_follow.clone();
+    let rate = format!("{} events/s", tick.rate);
 
     html! {
         <>
             <header class="bar">
                 <h1>{ "Herald" }</h1>
-                <ConnectionIndicator {state} />
+                <span id="rate" class="rate" aria-label="events per second">{ rate }</span>
+                <ConnectionIndicator {status} now_ms={tick.now_ms} />
             </header>
-            <TopicBar {subscription} />
-            <main>
-                <EventList />
-            </main>
+            <div class="layout">
+                <main class="main">
+                    <MetricsPanel />
+                    <LatencyFigure />
+                    <ChatPanel />
+                    <section class="panel feed" aria-label="Events">
+                        <h2>{ "Events" }</h2>
+                        <FeedControls />
+                        <EventList />
+                    </section>
+                </main>
+                <aside class="side">
+                    <NoticePanel />
+                    <PublishForm />
+                    <TopicsPanel {subscription} {on_follow} />
+                </aside>
+            </div>
         </>
     }
 }

@@ -1,7 +1,9 @@
-//! [`NoticeBanner`]: a notice as a banner coloured by its level.
+//! [`NoticeBanner`]: a notice in the feed, coloured by its level.
 
-use shared::{Notice, NoticeLevel};
+use shared::Notice;
 use yew::prelude::*;
+
+use crate::components::notice_panel::level_names;
 
 /// Props of [`NoticeBanner`].
 #[derive(Properties, PartialEq)]
@@ -10,14 +12,10 @@ pub struct NoticeBannerProps {
     pub notice: Notice,
 }
 
-/// A banner whose class and label follow the notice level.
+/// A line whose class and label follow the notice level.
 #[component]
 pub fn NoticeBanner(props: &NoticeBannerProps) -> Html {
-    let (level, label) = match props.notice.level {
-        NoticeLevel::Info => ("info", "Info"),
-        NoticeLevel::Warning => ("warning", "Warning"),
-        NoticeLevel::Error => ("error", "Error"),
-    };
+    let (level, label) = level_names(props.notice.level);
     let class = classes!("notice", level);
     html! {
         <p {class} data-level={level}>

@@ -1,114 +1,202 @@
-//! [`use_event_stream`]: one `EventSource` for the page, its listeners, and
-//! the connection state the browser reports.
+//! [`use_event_stream`]: one `EventSource` for the page, its listeners, the
+//! retries after the browser gives up, and the connection status.
 //!
-//! The browser reconnects by itself after a dropped stream, sending the last
-//! id it saw as `Last-Event-ID`, so the hub replays what was missed; this
-//! hook only reports that state. When the browser gives up (the hub
-//! refused the stream, or it is down), the state is [`ConnectionState::Stopped`].
+//! The decisions are made by [`Connection`], plain Rust; this file only
+//! carries them out. Everything the stream owns (the `EventSource`, its
+//! listeners, a pending retry [`Timeout`]) lives in one [`Driver`] that the
+//! effect's cleanup drops, which closes the source, unregisters every
+//! listener and cancels the timer. Listeners reach the driver through a
+//! `Weak`, so they never keep it alive: nothing is leaked or `forget()`-ed.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
 use shared::Kind;
 use wasm_bindgen::JsCast;
+use web_sys::js_sys::{Date, Math};
 use web_sys::{EventSource, MessageEvent};
 use yew::prelude::*;
 
+use crate::connection::{Command, Connection, ConnectionState, Signal, StopReason, StreamOptions};
 use crate::decode::{DecodeError, Incoming, decode};
 
 /// Name of the event a server sends without an `event:` field. The hub names
 /// every event, so anything arriving under it is shown as undecodable.
 const UNNAMED_EVENT: &str = "message";
 
-/// Where the stream stands, as the browser reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectionState {
-    /// Opening the stream for the first time.
-    Connecting,
-    /// The stream is open and delivering events.
-    Live,
-    /// The stream dropped and the browser is reconnecting by itself.
-    Reconnecting,
-    /// The browser gave up; nothing more arrives until the page reloads.
-    Stopped,
+/// The stream's state, and when the last message arrived.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StreamStatus {
+    /// Where the stream stands.
+    pub state: ConnectionState,
+    /// `Date.now()` of the last message, rounded down to the second so the
+    /// status changes at most once a second however fast events arrive.
+    pub last_event_ms: Option<f64>,
 }
 
-impl ConnectionState {
-    /// The machine-readable name, used as the indicator's `data-state`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Connecting => "connecting",
-            Self::Live => "live",
-            Self::Reconnecting => "reconnecting",
-            Self::Stopped => "stopped",
-        }
-    }
-
-    /// What the indicator says.
-    pub const fn label(self) -> &'static str {
-        match self {
-            Self::Connecting => "Connecting…",
-            Self::Live => "Live",
-            Self::Reconnecting => "Reconnecting…",
-            Self::Stopped => "Stopped",
-        }
-    }
+/// Follows the SSE stream at `url` with the default [`StreamOptions`].
+#[hook]
+pub fn use_event_stream(url: Option<AttrValue>, on_message: Callback<Incoming>) -> StreamStatus {
+    use_event_stream_with(url, on_message, StreamOptions::default())
 }
 
-/// Follows the SSE stream at `url` and returns its connection state.
+/// Follows the SSE stream at `url` (none: stopped, no topics) and returns its
+/// status.
 ///
 /// Every message, decoded or not, goes to `on_message`, the latest one
-/// passed: the stream is only reopened when `url` changes. The stream closes
-/// when the component unmounts.
+/// passed. The stream is replaced only when `url` or `options` change, and
+/// closed when the component unmounts.
 #[hook]
-pub fn use_event_stream(url: AttrValue, on_message: Callback<Incoming>) -> ConnectionState {
-    let state = use_state_eq(|| ConnectionState::Connecting);
+pub fn use_event_stream_with(
+    url: Option<AttrValue>,
+    on_message: Callback<Incoming>,
+    options: StreamOptions,
+) -> StreamStatus {
+    let status = use_state_eq(|| StreamStatus {
+        state: ConnectionState::Connecting,
+        last_event_ms: None,
+    });
     let latest = use_mut_ref(|| on_message.clone());
     *latest.borrow_mut() = on_message;
     {
-        let state = state.setter();
-        use_effect_with(url, move |url| {
-            state.set(ConnectionState::Connecting);
-            let stream = Stream::open(url, state, latest);
-            move || drop(stream)
+        let setter = status.setter();
+        use_effect_with((url, options), move |(url, options)| {
+            let driver = Driver::start(url.as_deref(), *options, setter, latest);
+            move || drop(driver)
         });
     }
-    *state
+    *status
 }
 
-/// An open `EventSource` with its listeners; dropping it closes the source
-/// and unregisters the listeners.
-struct Stream {
+/// Everything one stream URL owns; dropping it ends the stream.
+struct Driver {
+    url: String,
+    connection: Connection,
+    source: Option<Source>,
+    retry: Option<Timeout>,
+    status: StreamStatus,
+    setter: UseStateSetter<StreamStatus>,
+    on_message: Rc<RefCell<Callback<Incoming>>>,
+}
+
+/// An `EventSource` and its listeners; dropping it closes the source.
+struct Source {
     source: EventSource,
     _listeners: Vec<EventListener>,
 }
 
-impl Stream {
-    /// Opens `url`, or returns `None` after setting the state to stopped when
-    /// the browser refuses the URL.
-    fn open(
-        url: &str,
-        state: UseStateSetter<ConnectionState>,
+impl Drop for Source {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}
+
+impl Driver {
+    fn start(
+        url: Option<&str>,
+        options: StreamOptions,
+        setter: UseStateSetter<StreamStatus>,
         on_message: Rc<RefCell<Callback<Incoming>>>,
-    ) -> Option<Self> {
-        let Ok(source) = EventSource::new(url) else {
-            state.set(ConnectionState::Stopped);
-            return None;
+    ) -> Rc<RefCell<Self>> {
+        let mut status = StreamStatus {
+            state: ConnectionState::Connecting,
+            last_event_ms: None,
         };
+        if url.is_none() {
+            status.state = ConnectionState::Stopped {
+                reason: StopReason::NoTopics,
+            };
+        }
+        setter.set(status);
+        let driver = Rc::new(RefCell::new(Self {
+            url: url.unwrap_or_default().to_owned(),
+            connection: Connection::new(options),
+            source: None,
+            retry: None,
+            status,
+            setter,
+            on_message,
+        }));
+        if url.is_some() {
+            Self::open(&driver);
+        }
+        driver
+    }
+
+    /// Replaces the source with a new one at the connection's resume URL.
+    fn open(this: &Rc<RefCell<Self>>) {
+        let url = {
+            let mut driver = this.borrow_mut();
+            driver.source = None;
+            driver.connection.resume_url(&driver.url)
+        };
+        match Source::open(&url, Rc::downgrade(this)) {
+            Some(source) => this.borrow_mut().source = Some(source),
+            None => Self::handle(this, Signal::Refused),
+        }
+    }
+
+    /// Moves the connection on `signal` and carries out its command.
+    fn handle(this: &Rc<RefCell<Self>>, signal: Signal) {
+        let is_message = matches!(signal, Signal::Message { .. });
+        let command = this.borrow_mut().connection.on(signal, Math::random());
+        match command {
+            Command::Nothing => {}
+            Command::RetryAfter { delay_ms } => {
+                let weak = Rc::downgrade(this);
+                let timeout = Timeout::new(delay_ms, move || {
+                    if let Some(driver) = weak.upgrade() {
+                        Self::handle(&driver, Signal::RetryDue);
+                    }
+                });
+                this.borrow_mut().retry = Some(timeout);
+            }
+            Command::Reopen => Self::open(this),
+            Command::Close => {
+                if let Some(source) = &this.borrow().source {
+                    source.source.close();
+                }
+            }
+        }
+        let mut driver = this.borrow_mut();
+        let mut status = driver.status;
+        status.state = driver.connection.state();
+        if is_message {
+            status.last_event_ms = Some((Date::now() / 1000.0).floor() * 1000.0);
+        }
+        if status != driver.status {
+            driver.status = status;
+            driver.setter.set(status);
+        }
+    }
+}
+
+impl Source {
+    /// Opens `url` with a listener per event name, or `None` when the
+    /// browser refuses the URL.
+    fn open(url: &str, driver: Weak<RefCell<Driver>>) -> Option<Self> {
+        let source = EventSource::new(url).ok()?;
         let mut listeners = Vec::with_capacity(Kind::ALL.len() + 4);
         listeners.push({
-            let state = state.clone();
-            EventListener::new(&source, "open", move |_| state.set(ConnectionState::Live))
+            let driver = driver.clone();
+            EventListener::new(&source, "open", move |_| {
+                if let Some(driver) = driver.upgrade() {
+                    Driver::handle(&driver, Signal::Opened);
+                }
+            })
         });
         listeners.push({
+            let driver = driver.clone();
             let handle = source.clone();
             // After `error` the ready state says what the browser does next:
             // CONNECTING means it retries by itself, CLOSED that it gave up.
-            EventListener::new(&source, "error", move |_| match handle.ready_state() {
-                EventSource::CONNECTING => state.set(ConnectionState::Reconnecting),
-                EventSource::CLOSED => state.set(ConnectionState::Stopped),
-                _ => {}
+            EventListener::new(&source, "error", move |_| {
+                let closed = handle.ready_state() == EventSource::CLOSED;
+                if let Some(driver) = driver.upgrade() {
+                    Driver::handle(&driver, Signal::Failed { closed });
+                }
             })
         });
         let names = Kind::ALL
@@ -116,22 +204,25 @@ impl Stream {
             .map(|kind| kind.name())
             .chain([shared::GAP_EVENT, UNNAMED_EVENT]);
         for name in names {
-            let on_message = Rc::clone(&on_message);
+            let driver = driver.clone();
             listeners.push(EventListener::new(&source, name, move |event| {
-                let data = event
-                    .dyn_ref::<MessageEvent>()
-                    .and_then(|event| event.data().as_string());
-                let message = match data {
+                let Some(driver) = driver.upgrade() else {
+                    return;
+                };
+                let event = event.dyn_ref::<MessageEvent>();
+                let id = event.map(MessageEvent::last_event_id).unwrap_or_default();
+                let message = match event.and_then(|event| event.data().as_string()) {
                     Some(data) => decode(name, &data),
                     None => Err(DecodeError::NotText { name: name.into() }),
                 };
+                Driver::handle(&driver, Signal::Message { id });
                 let incoming = Incoming {
                     received_us: now_us(),
                     message,
                 };
-                // Clone out of the cell before emitting: the emit may render
+                // Clone out of the cells before emitting: the emit may render
                 // synchronously, and the render replaces the callback.
-                let callback = on_message.borrow().clone();
+                let callback = driver.borrow().on_message.borrow().clone();
                 callback.emit(incoming);
             }));
         }
@@ -142,17 +233,11 @@ impl Stream {
     }
 }
 
-impl Drop for Stream {
-    fn drop(&mut self) {
-        self.source.close();
-    }
-}
-
 /// The browser's clock in unix microseconds, as precise as it allows.
-fn now_us() -> u64 {
+pub fn now_us() -> u64 {
     let millis = web_sys::window()
         .and_then(|window| window.performance())
-        .map_or_else(web_sys::js_sys::Date::now, |performance| {
+        .map_or_else(Date::now, |performance| {
             performance.time_origin() + performance.now()
         });
     // Saturating float-to-int conversion: a clock before 1970 reads as 0.

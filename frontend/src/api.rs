@@ -1,0 +1,156 @@
+//! The hub's HTTP API as the page uses it: publish an event, list topics.
+//!
+//! Requests go through the browser's `fetch`. What a reply means is decided
+//! by [`interpret`], plain Rust with native tests; only [`send`] touches the
+//! browser.
+
+use serde::de::DeserializeOwned;
+use shared::{ErrorBody, Payload, Published, TopicList};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+/// Why an API call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The request did not get a reply (the hub is down, the network is gone).
+    #[error("network error: {0}")]
+    Network(String),
+    /// The hub refused the request and said why.
+    #[error("{}", .0.message)]
+    Api(ErrorBody),
+    /// The reply is not what the API promises.
+    #[error("unexpected reply: {0}")]
+    Decode(String),
+}
+
+/// Publishes `payload` to `topic` (the topic is sent as typed, so the hub's
+/// own rules and messages apply).
+///
+/// # Errors
+/// [`ApiError::Api`] with the hub's reason when it refuses the event,
+/// [`ApiError::Network`] or [`ApiError::Decode`] when there is no usable reply.
+pub async fn publish(topic: &str, payload: &Payload) -> Result<Published, ApiError> {
+    let body =
+        serde_json::to_string(payload).map_err(|error| ApiError::Decode(error.to_string()))?;
+    let (status, text) = send("POST", &publish_path(topic), Some(&body)).await?;
+    interpret(status, &text)
+}
+
+/// Lists the hub's topics with their subscriber counts.
+///
+/// # Errors
+/// As for [`publish`].
+pub async fn topics() -> Result<TopicList, ApiError> {
+    let (status, text) = send("GET", "/api/topics", None).await?;
+    interpret(status, &text)
+}
+
+/// The publish route for `topic`, each character outside a topic's
+/// alphabet percent-encoded so the hub sees exactly what was typed.
+pub fn publish_path(topic: &str) -> String {
+    let mut path = String::from("/api/topics/");
+    for byte in topic.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                path.push(char::from(byte));
+            }
+            _ => path.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    path
+}
+
+/// What a reply with `status` and `body` means.
+///
+/// # Errors
+/// [`ApiError::Api`] for a non-2xx reply carrying an [`ErrorBody`];
+/// [`ApiError::Decode`] when the body is not the expected JSON.
+pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    let decode_error =
+        |error: serde_json::Error| ApiError::Decode(format!("status {status}: {error}"));
+    if (200..300).contains(&status) {
+        serde_json::from_str(body).map_err(decode_error)
+    } else {
+        Err(ApiError::Api(
+            serde_json::from_str(body).map_err(decode_error)?,
+        ))
+    }
+}
+
+/// Sends one request and reads the whole reply as text.
+async fn send(method: &str, path: &str, json: Option<&str>) -> Result<(u16, String), ApiError> {
+    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(json) = json {
+        let headers = Headers::new().map_err(network)?;
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(network)?;
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(json));
+    }
+    let request = Request::new_with_str_and_init(path, &init).map_err(network)?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(network)?
+        .dyn_into()
+        .map_err(network)?;
+    let text = JsFuture::from(response.text().map_err(network)?)
+        .await
+        .map_err(network)?
+        .as_string()
+        .unwrap_or_default();
+    Ok((response.status(), text))
+}
+
+fn network(error: JsValue) -> ApiError {
+    let text = error.dyn_ref::<web_sys::js_sys::Error>().map_or_else(
+        || format!("{error:?}"),
+        |error| String::from(error.message()),
+    );
+    ApiError::Network(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::{ErrorCode, EventId};
+
+    use super::*;
+
+    #[test]
+    fn an_accepted_publish_decodes_the_reply() {
+        let published: Published = interpret(202, r#"{"id":"17","topic":"chat/lobby"}"#).unwrap();
+        assert_eq!(published.id, EventId::new(17));
+    }
+
+    #[test]
+    fn a_refusal_carries_the_hubs_error_body() {
+        let body = r#"{"code":"invalid_event","message":"missing field `text`","field":"text"}"#;
+        let Err(ApiError::Api(error)) = interpret::<Published>(422, body) else {
+            panic!("a 422 was not an API error");
+        };
+        assert_eq!(error.code, ErrorCode::InvalidEvent);
+        assert_eq!(error.field.as_deref(), Some("text"));
+        assert_eq!(ApiError::Api(error).to_string(), "missing field `text`");
+    }
+
+    #[test]
+    fn an_unexpected_body_is_a_decode_error() {
+        assert!(matches!(
+            interpret::<Published>(502, "<html>bad gateway</html>"),
+            Err(ApiError::Decode(_))
+        ));
+        assert!(matches!(
+            interpret::<TopicList>(200, "{}"),
+            Err(ApiError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn the_publish_path_keeps_slashes_and_encodes_the_rest() {
+        assert_eq!(publish_path("chat/lobby"), "/api/topics/chat/lobby");
+        assert_eq!(publish_path("bad topic?"), "/api/topics/bad%20topic%3F");
+    }
+}

@@ -1,0 +1,149 @@
+//! [`PublishForm`]: publish a chat message or a notice to any topic.
+//!
+//! The fields are read when the form is submitted (through [`NodeRef`]s),
+//! so typing re-renders nothing. A refusal shows the hub's own message.
+
+use shared::{Chat, Notice, NoticeLevel, Payload};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::api::{self, ApiError};
+
+/// The topic the form suggests.
+const DEFAULT_TOPIC: &str = "chat/lobby";
+
+/// The form's fields, read at submit.
+#[derive(Default, Clone, PartialEq)]
+struct Fields {
+    kind: NodeRef,
+    topic: NodeRef,
+    author: NodeRef,
+    level: NodeRef,
+    text: NodeRef,
+}
+
+fn input(node: &NodeRef) -> String {
+    node.cast::<HtmlInputElement>()
+        .map(|input| input.value())
+        .unwrap_or_default()
+}
+
+fn select(node: &NodeRef) -> String {
+    node.cast::<HtmlSelectElement>()
+        .map(|select| select.value())
+        .unwrap_or_default()
+}
+
+impl Fields {
+    /// The payload the fields describe.
+    fn payload(&self) -> Payload {
+        let text = input(&self.text);
+        if select(&self.kind) == "notice" {
+            let level = match select(&self.level).as_str() {
+                "warning" => NoticeLevel::Warning,
+                "error" => NoticeLevel::Error,
+                _ => NoticeLevel::Info,
+            };
+            Payload::Notice(Notice { level, text })
+        } else {
+            let author = input(&self.author);
+            Payload::Chat(Chat { author, text })
+        }
+    }
+}
+
+/// What the user is told after a refused publish.
+fn refusal(error: &ApiError) -> String {
+    match error {
+        ApiError::Api(body) => match &body.field {
+            Some(field) => format!("{} (field: {field})", body.message),
+            None => body.message.clone(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// `form#publish`: kind, topic, author, level and text, then Publish.
+#[component]
+pub fn PublishForm() -> Html {
+    let fields = use_memo((), |()| Fields::default());
+    let error = use_state_eq(|| None::<String>);
+    let busy = use_state_eq(|| false);
+    {
+        // Set once on mount rather than with `value=`: yew re-applies a
+        // `value` attribute on every render, which would overwrite what the
+        // user typed whenever the form re-renders (as after a refusal).
+        let topic = fields.topic.clone();
+        use_effect_with((), move |()| {
+            if let Some(input) = topic.cast::<HtmlInputElement>() {
+                input.set_value(DEFAULT_TOPIC);
+            }
+        });
+    }
+    let on_submit = {
+        let fields = fields.clone();
+        let error = error.setter();
+        let busy = busy.setter();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let payload = fields.payload();
+            let topic = input(&fields.topic);
+            let fields = fields.clone();
+            let error = error.clone();
+            let busy = busy.clone();
+            busy.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::publish(&topic, &payload).await {
+                    Ok(_) => {
+                        if let Some(text) = fields.text.cast::<HtmlInputElement>() {
+                            text.set_value("");
+                        }
+                        error.set(None);
+                    }
+                    Err(refused) => error.set(Some(refusal(&refused))),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <form id="publish" class="panel publish" onsubmit={on_submit} aria-label="Publish">
+            <h2>{ "Publish" }</h2>
+            <div class="row">
+                <label class="field">
+                    <span>{ "Kind" }</span>
+                    <select name="kind" ref={fields.kind.clone()}>
+                        <option value="chat" selected=true>{ "chat" }</option>
+                        <option value="notice">{ "notice" }</option>
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{ "Level" }</span>
+                    <select name="level" ref={fields.level.clone()}>
+                        <option value="info" selected=true>{ "info" }</option>
+                        <option value="warning">{ "warning" }</option>
+                        <option value="error">{ "error" }</option>
+                    </select>
+                </label>
+            </div>
+            <label class="field">
+                <span>{ "Topic" }</span>
+                <input name="topic" type="text" ref={fields.topic.clone()}
+                    autocomplete="off" spellcheck="false" />
+            </label>
+            <label class="field">
+                <span>{ "Author" }</span>
+                <input name="author" type="text" placeholder="your name" ref={fields.author.clone()} />
+            </label>
+            <label class="field">
+                <span>{ "Text" }</span>
+                <input name="text" type="text" placeholder="say something" ref={fields.text.clone()}
+                    autocomplete="off" />
+            </label>
+            <button type="submit" disabled={*busy}>{ "Publish" }</button>
+            if let Some(message) = (*error).clone() {
+                <p id="publish-error" class="error" role="alert">{ message }</p>
+            }
+        </form>
+    }
+}

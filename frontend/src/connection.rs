@@ -1,0 +1,207 @@
+//! The connection state machine behind
+//! [`use_event_stream`](crate::hooks::use_event_stream): what the stream
+//! does next after each thing the browser reports.
+//!
+//! The browser's `EventSource` reconnects by itself after a network error
+//! (its ready state stays `CONNECTING`), but gives up for good (`CLOSED`)
+//! after an HTTP error status or a wrong content type. Then the machine asks
+//! for a retry after a [`Backoff`] delay, and the reopened stream resumes
+//! from the last event id through the `lastEventId` query parameter. It is
+//! plain Rust: the hook feeds it [`Signal`]s and carries out [`Command`]s.
+
+use std::fmt;
+
+use crate::backoff::Backoff;
+
+/// Where the stream stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Opening the stream for the first time.
+    Connecting,
+    /// The stream is open and delivering events.
+    Live,
+    /// The stream dropped; this is the `attempt`-th try to get it back.
+    Reconnecting {
+        /// Failed tries since the stream was last live, counted from 1.
+        attempt: u32,
+    },
+    /// No stream, and none is coming until the followed topics change.
+    Stopped {
+        /// Why.
+        reason: StopReason,
+    },
+}
+
+/// Why a stream stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// The page follows no topic.
+    NoTopics,
+    /// The browser refused to open the stream URL.
+    Refused,
+    /// Reconnecting failed `attempts` times in a row, the configured maximum.
+    GaveUp {
+        /// How many tries failed.
+        attempts: u32,
+    },
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoTopics => f.write_str("no topic followed"),
+            Self::Refused => f.write_str("the browser refused the stream URL"),
+            Self::GaveUp { attempts } => write!(f, "gave up after {attempts} failed attempts"),
+        }
+    }
+}
+
+impl ConnectionState {
+    /// The machine-readable name, used as the indicator's `data-state`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Live => "live",
+            Self::Reconnecting { .. } => "reconnecting",
+            Self::Stopped { .. } => "stopped",
+        }
+    }
+}
+
+/// How a stream retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StreamOptions {
+    /// Delays between the tries to reopen a stream the browser closed.
+    pub backoff: Backoff,
+    /// Failed tries in a row after which the stream stops; `None` retries
+    /// for as long as the page is open, which suits a dashboard.
+    pub max_attempts: Option<u32>,
+}
+
+/// Something the browser reported about the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    /// The stream opened (`open`).
+    Opened,
+    /// A message arrived, with its SSE id when it had one.
+    Message {
+        /// The `lastEventId` of the message; empty when none was ever sent.
+        id: String,
+    },
+    /// The stream failed (`error`); `closed` when the browser gave up.
+    Failed {
+        /// Whether the ready state is `CLOSED` rather than `CONNECTING`.
+        closed: bool,
+    },
+    /// The stream could not be created at all.
+    Refused,
+    /// The retry delay asked for by [`Command::RetryAfter`] has passed.
+    RetryDue,
+}
+
+/// What the hook does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Nothing.
+    Nothing,
+    /// Send [`Signal::RetryDue`] after this many milliseconds.
+    RetryAfter {
+        /// The delay.
+        delay_ms: u32,
+    },
+    /// Replace the stream with a new one at [`Connection::resume_url`].
+    Reopen,
+    /// Close the stream for good.
+    Close,
+}
+
+/// The state machine of one stream URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    state: ConnectionState,
+    last_id: Option<String>,
+    options: StreamOptions,
+}
+
+impl Connection {
+    /// A connection that is opening for the first time.
+    pub fn new(options: StreamOptions) -> Self {
+        Self {
+            state: ConnectionState::Connecting,
+            last_id: None,
+            options,
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// The id of the newest message seen, if any had one.
+    pub fn last_id(&self) -> Option<&str> {
+        self.last_id.as_deref()
+    }
+
+    /// The URL a reopened stream uses: `url` resuming after the last id.
+    pub fn resume_url(&self, url: &str) -> String {
+        match &self.last_id {
+            Some(id) => crate::subscription::with_last_event_id(url, id),
+            None => url.to_owned(),
+        }
+    }
+
+    /// Moves on `signal`; `random` in `[0, 1)` jitters a retry delay.
+    pub fn on(&mut self, signal: Signal, random: f64) -> Command {
+        if let ConnectionState::Stopped { .. } = self.state {
+            return Command::Nothing;
+        }
+        match signal {
+            Signal::Opened => {
+                self.state = ConnectionState::Live;
+                Command::Nothing
+            }
+            Signal::Message { id } => {
+                if !id.is_empty() {
+                    self.last_id = Some(id);
+                }
+                self.state = ConnectionState::Live;
+                Command::Nothing
+            }
+            Signal::Failed { closed } => {
+                let attempt = match self.state {
+                    ConnectionState::Reconnecting { attempt } => attempt.saturating_add(1),
+                    _ => 1,
+                };
+                if self.options.max_attempts.is_some_and(|max| attempt > max) {
+                    self.state = ConnectionState::Stopped {
+                        reason: StopReason::GaveUp {
+                            attempts: attempt - 1,
+                        },
+                    };
+                    return Command::Close;
+                }
+                self.state = ConnectionState::Reconnecting { attempt };
+                if closed {
+                    let delay_ms = self.options.backoff.delay_ms(attempt, random);
+                    Command::RetryAfter { delay_ms }
+                } else {
+                    Command::Nothing
+                }
+            }
+            Signal::Refused => {
+                self.state = ConnectionState::Stopped {
+                    reason: StopReason::Refused,
+                };
+                Command::Close
+            }
+            Signal::RetryDue => match self.state {
+                ConnectionState::Reconnecting { .. } => Command::Reopen,
+                _ => Command::Nothing,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
