@@ -48,6 +48,10 @@ enum Scenario {
         rate: u32,
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        /// Topic to publish to; a fresh one per run by default. With
+        /// `--streams 0` this drives a page that follows the topic.
+        #[arg(long)]
+        topic: Option<String>,
     },
     /// Many idle streams; reports the server's memory per stream.
     Idle {
@@ -83,7 +87,8 @@ async fn main() -> anyhow::Result<()> {
             streams,
             rate,
             seconds,
-        } => fanout(&cli.url, streams, rate, seconds).await,
+            topic,
+        } => fanout(&cli.url, streams, rate, seconds, topic).await,
         Scenario::Idle {
             streams,
             server_pid,
@@ -95,11 +100,17 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn fanout(url: &str, streams: usize, rate: u32, seconds: u64) -> anyhow::Result<()> {
-    let topic = format!("load/fanout-{}", now_us());
+async fn fanout(
+    url: &str,
+    streams: usize,
+    rate: u32,
+    seconds: u64,
+    topic: Option<String>,
+) -> anyhow::Result<()> {
+    let topic = topic.unwrap_or_else(|| format!("load/fanout-{}", now_us()));
     let total = u64::from(rate) * seconds;
     let mut readers = JoinSet::new();
-    let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel(streams);
+    let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel(streams.max(1));
     for _ in 0..streams {
         let stream_url = format!("{url}/api/events?topic={topic}");
         let opened = opened_tx.clone();
