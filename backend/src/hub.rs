@@ -248,6 +248,29 @@ impl Hub {
         })
     }
 
+    /// The newest `limit` events of each of `topics`, merged in id order,
+    /// oldest first.
+    ///
+    /// A client that shows these and then subscribes after the newest one
+    /// sees every later event exactly once.
+    pub fn history(&self, topics: &[Topic], limit: usize) -> Vec<Frame> {
+        let state = self.lock();
+        let mut frames: Vec<Frame> = topics
+            .iter()
+            .filter_map(|topic| state.topics.get(topic))
+            .flat_map(|topic_state| {
+                let history = &topic_state.history;
+                history
+                    .range(history.len().saturating_sub(limit)..)
+                    .cloned()
+            })
+            .collect();
+        drop(state);
+        frames.sort_by_key(Frame::id);
+        frames.dedup_by_key(|frame| frame.id());
+        frames
+    }
+
     /// Every topic with history or subscribers, sorted by name.
     pub fn topics(&self) -> Vec<TopicInfo> {
         let state = self.lock();
@@ -516,6 +539,25 @@ mod tests {
         let mut subscription = hub.subscribe(vec![topic("a")], Some(stale)).unwrap();
         assert!(matches!(subscription.try_next(), Some(Delivery::Gap(_))));
         assert_eq!(seq(subscription.try_next()), 0);
+    }
+
+    #[test]
+    fn history_merges_the_newest_of_each_topic_in_id_order() {
+        let hub = hub(8);
+        for (index, name) in ["a", "b", "a", "c", "b", "a"].into_iter().enumerate() {
+            hub.publish(topic(name), probe(index as u64)).unwrap();
+        }
+        let seqs = |frames: Vec<Frame>| -> Vec<u64> {
+            frames
+                .into_iter()
+                .map(|frame| seq(Some(Delivery::Event(frame))))
+                .collect()
+        };
+        let both = [topic("b"), topic("a"), topic("a")];
+        assert_eq!(seqs(hub.history(&both, 2)), [1, 2, 4, 5]);
+        assert_eq!(seqs(hub.history(&both, 10)), [0, 1, 2, 4, 5]);
+        assert!(hub.history(&[topic("none")], 10).is_empty());
+        assert!(hub.history(&both, 0).is_empty());
     }
 
     #[test]

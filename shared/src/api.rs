@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{EventId, Topic};
+use crate::{Event, EventId, Topic};
 
 /// Reply to an accepted publish (`202 Accepted`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,6 +11,13 @@ pub struct Published {
     pub id: EventId,
     /// Topic it was published to.
     pub topic: Topic,
+}
+
+/// Reply to `GET /api/history`: recent events, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventList {
+    /// The newest events of each requested topic, merged in id order.
+    pub events: Vec<Event>,
 }
 
 /// Reply to `GET /api/topics`.

@@ -10,7 +10,7 @@
 //! - [`topic`]: the validated [`Topic`] name.
 //! - [`id`]: the opaque, ordered [`EventId`].
 //! - [`event`]: the [`Event`] envelope, its [`Payload`] kinds and their SSE names.
-//! - [`api`]: the JSON bodies of the HTTP API (publish reply, topic list, errors)
+//! - [`api`]: the JSON bodies of the HTTP API (publish reply, history, topic list, errors)
 //!   and the [`Gap`] control event.
 
 pub mod api;
@@ -18,7 +18,7 @@ pub mod event;
 pub mod id;
 pub mod topic;
 
-pub use api::{ErrorBody, ErrorCode, Gap, Health, Published, TopicInfo, TopicList};
+pub use api::{ErrorBody, ErrorCode, EventList, Gap, Health, Published, TopicInfo, TopicList};
 pub use event::{
     Chat, Event, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel, Payload,
 };

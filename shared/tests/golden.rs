@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::{
-    Chat, ErrorBody, ErrorCode, Event, EventId, Gap, Json, LatencyProbe, LoadAverage, Metrics,
-    Notice, NoticeLevel, Payload, Published, Topic, TopicInfo, TopicList,
+    Chat, ErrorBody, ErrorCode, Event, EventId, EventList, Gap, Json, LatencyProbe, LoadAverage,
+    Metrics, Notice, NoticeLevel, Payload, Published, Topic, TopicInfo, TopicList,
 };
 
 fn check<T>(name: &str, value: &T)
@@ -120,6 +120,19 @@ fn api_bodies() {
         &Published {
             id: EventId::new(7),
             topic: Topic::parse("chat/lobby").unwrap(),
+        },
+    );
+    check(
+        "event_list",
+        &EventList {
+            events: vec![envelope(
+                8,
+                "chat/lobby",
+                Payload::Chat(Chat {
+                    author: "ada".into(),
+                    text: "earlier".into(),
+                }),
+            )],
         },
     );
     check(

@@ -4,6 +4,7 @@
 //! types, call the hub, and map results; they hold no state of their own.
 
 pub mod health;
+pub mod history;
 pub mod publish;
 pub mod stream;
 pub mod topics;
@@ -33,6 +34,7 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(config.max_body));
     Router::new()
         .route("/events", get(stream::stream))
+        .route("/history", get(history::history))
         .route("/topics", get(topics::topics))
         .route(
             "/topics/{*topic}",

@@ -82,15 +82,7 @@ impl StreamRequest {
         let mut query_after = None;
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             match key.as_ref() {
-                "topic" => {
-                    let topic =
-                        Topic::parse(value.as_ref()).map_err(|source| ApiError::InvalidTopic {
-                            field: "topic",
-                            value: value.chars().take(64).collect(),
-                            source,
-                        })?;
-                    topics.push(topic);
-                }
+                "topic" => topics.push(parse_topic(&value)?),
                 "lastEventId" => query_after = Some(parse_id("lastEventId", &value)?),
                 other => {
                     return Err(ApiError::InvalidQuery {
@@ -129,6 +121,18 @@ impl StreamRequest {
             after: header_after.or(query_after),
         })
     }
+}
+
+/// Parses a `topic` query parameter.
+///
+/// # Errors
+/// [`ApiError::InvalidTopic`] naming the parameter and the broken rule.
+pub fn parse_topic(value: &str) -> Result<Topic, ApiError> {
+    Topic::parse(value).map_err(|source| ApiError::InvalidTopic {
+        field: "topic",
+        value: value.chars().take(64).collect(),
+        source,
+    })
 }
 
 fn parse_id(field: &'static str, text: &str) -> Result<EventId, ApiError> {

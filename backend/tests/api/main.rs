@@ -8,6 +8,7 @@
 )]
 
 mod helpers;
+mod history;
 mod publish;
 mod resume;
 mod shutdown;
