@@ -97,6 +97,12 @@ pub enum Signal {
     Refused,
     /// The retry delay asked for by [`Command::RetryAfter`] has passed.
     RetryDue,
+    /// The history a connection made by [`Connection::after_history`] waits
+    /// for has been shown (or failed to load: then `newest` is `None`).
+    History {
+        /// The id of the newest history event, to resume the stream after.
+        newest: Option<String>,
+    },
 }
 
 /// What the hook does next.
@@ -121,6 +127,8 @@ pub struct Connection {
     state: ConnectionState,
     last_id: Option<String>,
     options: StreamOptions,
+    /// Whether the stream waits for [`Signal::History`] before it opens.
+    awaiting_history: bool,
 }
 
 impl Connection {
@@ -130,7 +138,25 @@ impl Connection {
             state: ConnectionState::Connecting,
             last_id: None,
             options,
+            awaiting_history: false,
         }
+    }
+
+    /// A connection that opens only once the history before it is shown:
+    /// [`Signal::History`] answers [`Command::Reopen`], whose URL resumes
+    /// after the newest history event so the stream neither repeats nor
+    /// skips one. Any later `History` is stale and answers
+    /// [`Command::Nothing`]: its events must not be shown.
+    pub fn after_history(options: StreamOptions) -> Self {
+        Self {
+            awaiting_history: true,
+            ..Self::new(options)
+        }
+    }
+
+    /// Whether the stream still waits for its history.
+    pub fn awaiting_history(&self) -> bool {
+        self.awaiting_history
     }
 
     /// The current state.
@@ -199,6 +225,14 @@ impl Connection {
                 ConnectionState::Reconnecting { .. } => Command::Reopen,
                 _ => Command::Nothing,
             },
+            Signal::History { newest } if self.awaiting_history => {
+                self.awaiting_history = false;
+                if let Some(id) = newest.filter(|id| !id.is_empty()) {
+                    self.last_id = Some(id);
+                }
+                Command::Reopen
+            }
+            Signal::History { .. } => Command::Nothing,
         }
     }
 }

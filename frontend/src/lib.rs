@@ -13,7 +13,9 @@
 //!   [`latency`] window).
 //! - [`components`]: one file per component; [`app`] wires them together;
 //!   [`plot`] is the charts' geometry, [`format`] how numbers read on screen.
-//! - [`api`]: publishing and listing topics over HTTP.
+//! - [`history`]: the recent events shown before the stream opens, which
+//!   it then resumes after.
+//! - [`api`]: publishing, listing topics and loading history over HTTP.
 //!
 //! Everything except the hook, `api`'s `fetch` and the components is plain
 //! Rust with native `#[test]`s; the DOM and `EventSource` parts are tested in
@@ -27,6 +29,7 @@ pub mod connection;
 pub mod decode;
 pub mod filter;
 pub mod format;
+pub mod history;
 pub mod hooks;
 pub mod latency;
 pub mod plot;

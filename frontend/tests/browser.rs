@@ -23,7 +23,7 @@ use frontend::components::metrics_panel::MetricsPanel;
 use frontend::components::notice_panel::NoticePanel;
 use frontend::connection::StreamOptions;
 use frontend::decode::{DecodeError, Incoming, Message, decode};
-use frontend::hooks::use_event_stream_with;
+use frontend::hooks::use_event_stream;
 use frontend::state::{Action, FeedContext, Received};
 use frontend::subscription::Subscription;
 use gloo_timers::future::sleep;
@@ -277,6 +277,9 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
 #[derive(Properties, PartialEq)]
 struct StreamProbeProps {
     url: AttrValue,
+    /// The history to load before the stream opens, if any.
+    #[prop_or_default]
+    history: Option<AttrValue>,
     #[prop_or_default]
     options: StreamOptions,
     /// Counts every message the hook delivers.
@@ -289,8 +292,8 @@ struct StreamProbeProps {
 fn StreamProbe(props: &StreamProbeProps) -> Html {
     html! {
         <FeedProvider>
-            <StreamView url={props.url.clone()} options={props.options}
-                delivered={props.delivered.clone()} />
+            <StreamView url={props.url.clone()} history={props.history.clone()}
+                options={props.options} delivered={props.delivered.clone()} />
         </FeedProvider>
     }
 }
@@ -304,7 +307,17 @@ fn StreamView(props: &StreamProbeProps) -> Html {
         delivered.set(delivered.get() + 1);
         dispatcher.dispatch(Action::from(incoming));
     });
-    let status = use_event_stream_with(Some(props.url.clone()), on_message, props.options);
+    let on_history = {
+        let dispatcher = feed.dispatcher();
+        Callback::from(move |batch: Vec<Incoming>| dispatcher.dispatch(Action::Batch(batch)))
+    };
+    let status = use_event_stream(
+        Some(props.url.clone()),
+        props.history.clone(),
+        on_history,
+        on_message,
+        props.options,
+    );
     html! {
         <>
             <ConnectionIndicator {status} now_ms={0.0} />
@@ -347,6 +360,7 @@ async fn the_hook_decodes_named_events_and_reports_a_dropped_stream() {
         root.clone(),
         StreamProbeProps {
             url: stream_url(&body),
+            history: None,
             options: StreamOptions::default(),
             delivered: Rc::default(),
         },
@@ -395,6 +409,7 @@ async fn a_refused_stream_is_retried_then_stopped() {
         root.clone(),
         StreamProbeProps {
             url: "/no-such-stream".into(),
+            history: None,
             options,
             delivered: Rc::default(),
         },
@@ -456,6 +471,7 @@ async fn a_new_url_and_unmount_close_the_event_source() {
     let delivered = Rc::new(Cell::new(0));
     let props = |url| StreamProbeProps {
         url,
+        history: None,
         options: StreamOptions::default(),
         delivered: Rc::clone(&delivered),
     };
@@ -478,6 +494,126 @@ async fn a_new_url_and_unmount_close_the_event_source() {
     let after_unmount = delivered.get();
     sleep(Duration::from_millis(300)).await;
     assert_eq!(delivered.get(), after_unmount, "no callback after unmount");
+    root.remove();
+}
+
+/// A `data:` URL serving `events` as a history reply.
+fn history_url(events: Vec<Event>) -> AttrValue {
+    let body = json(&shared::EventList { events });
+    let encoded: String = body
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => char::from(byte).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect();
+    format!("data:application/json,{encoded}").into()
+}
+
+/// The URL of every `EventSource` created since [`record_event_sources`].
+fn source_urls() -> Vec<String> {
+    let urls = web_sys::js_sys::eval("window.__heraldSources.map(source => source.url)")
+        .expect("the sources are readable");
+    web_sys::js_sys::Array::from(&urls)
+        .iter()
+        .filter_map(|url| url.as_string())
+        .collect()
+}
+
+fn event_ids(root: &Element) -> Vec<String> {
+    select(root, "ol#events > li.event")
+        .iter()
+        .filter_map(|item| item.get_attribute("data-id"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn history_is_shown_and_the_stream_resumes_after_it() {
+    record_event_sources();
+    let body = format!(
+        "retry: 60000\n\nid: 5\nevent: chat\ndata: {}\n\n",
+        json(&chat(5, "ada", "live"))
+    );
+    let root = root();
+    let app = yew::Renderer::<StreamProbe>::with_root_and_props(
+        root.clone(),
+        StreamProbeProps {
+            url: stream_url(&body),
+            history: Some(history_url(vec![
+                chat(3, "ada", "old"),
+                chat(4, "ada", "older"),
+            ])),
+            options: StreamOptions::default(),
+            delivered: Rc::default(),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    assert_eq!(connection_state(&root).as_deref(), Some("connecting"));
+    wait_until("history and the live event", || event_ids(&root).len() == 3).await;
+    assert_eq!(event_ids(&root), ["5", "4", "3"]);
+    let urls = source_urls();
+    assert_eq!(urls.len(), 1, "one stream: {urls:?}");
+    assert!(urls[0].ends_with("lastEventId=4"), "{}", urls[0]);
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn failed_history_opens_the_stream_from_now() {
+    record_event_sources();
+    let body = format!(
+        "retry: 60000\n\nid: 5\nevent: chat\ndata: {}\n\n",
+        json(&chat(5, "ada", "live"))
+    );
+    let root = root();
+    let app = yew::Renderer::<StreamProbe>::with_root_and_props(
+        root.clone(),
+        StreamProbeProps {
+            url: stream_url(&body),
+            history: Some("/no-such-history".into()),
+            options: StreamOptions::default(),
+            delivered: Rc::default(),
+        },
+    )
+    .render();
+    wait_until("the live event", || event_ids(&root).len() == 1).await;
+    let urls = source_urls();
+    assert_eq!(urls.len(), 1, "one stream: {urls:?}");
+    assert!(!urls[0].contains("lastEventId"), "{}", urls[0]);
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn history_loaded_for_old_topics_is_ignored() {
+    record_event_sources();
+    let stream = |id: u64| {
+        let data = json(&chat(id, "ada", "live"));
+        stream_url(&format!(
+            "retry: 60000\n\nid: {id}\nevent: chat\ndata: {data}\n\n"
+        ))
+    };
+    let props = |url, events| StreamProbeProps {
+        url,
+        history: Some(history_url(events)),
+        options: StreamOptions::default(),
+        delivered: Rc::default(),
+    };
+    let root = root();
+    let mut app = yew::Renderer::<StreamProbe>::with_root_and_props(
+        root.clone(),
+        props(stream(2), vec![chat(1, "ada", "stale")]),
+    )
+    .render();
+    yew::scheduler::flush().await;
+    app.update(props(stream(8), vec![chat(7, "ada", "current")]));
+    wait_until("the new history and stream", || event_ids(&root).len() == 2).await;
+    sleep(Duration::from_millis(300)).await;
+    assert_eq!(event_ids(&root), ["8", "7"]);
+    let urls = source_urls();
+    assert_eq!(urls.len(), 1, "only the current stream opened: {urls:?}");
+    app.destroy();
     root.remove();
 }
 

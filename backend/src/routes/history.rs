@@ -18,7 +18,7 @@ const DEFAULT_LIMIT: usize = 100;
 pub struct HistoryRequest {
     /// Topics to read.
     pub topics: Vec<Topic>,
-    /// Events per topic, at most `--history`.
+    /// Events per topic; a limit above `--history` gets what is kept.
     pub limit: usize,
 }
 
@@ -56,14 +56,18 @@ impl HistoryRequest {
             match key.as_ref() {
                 "topic" => topics.push(parse_topic(&value)?),
                 "limit" => {
-                    limit = value
-                        .parse()
-                        .ok()
-                        .filter(|limit| (1..=max_limit).contains(limit))
-                        .ok_or_else(|| ApiError::InvalidQuery {
-                            field: "limit".to_owned(),
-                            message: format!("limit must be a whole number from 1 to {max_limit}"),
-                        })?;
+                    // A limit is an upper bound: asking for more than the hub
+                    // keeps is not an error, it gets all there is.
+                    let asked: usize =
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|limit| *limit >= 1)
+                            .ok_or_else(|| ApiError::InvalidQuery {
+                                field: "limit".to_owned(),
+                                message: "limit must be a whole number of at least 1".to_owned(),
+                            })?;
+                    limit = asked.min(max_limit);
                 }
                 other => {
                     let name: String = other.chars().take(64).collect();
@@ -97,13 +101,19 @@ mod tests {
         assert_eq!(request.limit, 7);
         assert_eq!(HistoryRequest::parse("topic=a", 4, 50).unwrap().limit, 50);
         assert_eq!(HistoryRequest::parse("topic=a", 4, 500).unwrap().limit, 100);
+        assert_eq!(
+            HistoryRequest::parse("topic=a&limit=300", 4, 50)
+                .unwrap()
+                .limit,
+            50
+        );
     }
 
     #[test]
     fn refuses_bad_requests() {
         for query in [
             "topic=a&limit=0",
-            "topic=a&limit=51",
+            "topic=a&limit=-1",
             "topic=a&limit=x",
             "topic=a&at=1",
         ] {

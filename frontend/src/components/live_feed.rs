@@ -1,5 +1,6 @@
-//! [`LiveFeed`]: opens the stream for a [`Subscription`], batches what
-//! arrives into one feed update per [`FLUSH_MS`], and lays out the page.
+//! [`LiveFeed`]: loads the recent history of a [`Subscription`] into the
+//! feed, opens the stream after it, batches what arrives into one feed
+//! update per [`FLUSH_MS`], and lays out the page.
 //!
 //! At a thousand events a second, dispatching each one would render the
 //! page a thousand times; messages wait in a `RefCell` instead, and an
@@ -13,6 +14,7 @@ use shared::Topic;
 use web_sys::js_sys::Date;
 use yew::prelude::*;
 
+use crate::api::history_path;
 use crate::components::chat_panel::ChatPanel;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::event_list::EventList;
@@ -22,7 +24,9 @@ use crate::components::metrics_panel::MetricsPanel;
 use crate::components::notice_panel::NoticePanel;
 use crate::components::publish_form::PublishForm;
 use crate::components::topics_panel::TopicsPanel;
+use crate::connection::StreamOptions;
 use crate::decode::Incoming;
+use crate::history::HISTORY_LIMIT;
 use crate::hooks::use_event_stream;
 use crate::state::{Action, FeedContext};
 use crate::subscription::Subscription;
@@ -54,8 +58,12 @@ struct Tick {
 #[component]
 pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps LiveFeed");
-    let url = use_memo(Rc::clone(&props.subscription), |subscription| {
-        subscription.stream_url().map(AttrValue::from)
+    let urls = use_memo(Rc::clone(&props.subscription), |subscription| {
+        let stream = subscription.stream_url().map(AttrValue::from);
+        let history = stream
+            .as_ref()
+            .map(|_| AttrValue::from(history_path(&subscription.topics, HISTORY_LIMIT)));
+        (stream, history)
     });
     let buffer = use_mut_ref(Vec::<Incoming>::new);
     let tick = use_state_eq(|| Tick {
@@ -66,7 +74,20 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
         let buffer = Rc::clone(&buffer);
         Callback::from(move |incoming: Incoming| buffer.borrow_mut().push(incoming))
     };
-    let status = use_event_stream((*url).clone(), on_message);
+    // History goes to the feed at once, as one batch, and not through the
+    // buffer: it would count towards the events per second.
+    let on_history = {
+        let dispatcher = feed.dispatcher();
+        Callback::from(move |batch: Vec<Incoming>| dispatcher.dispatch(Action::Batch(batch)))
+    };
+    let (stream_url, history_url) = (*urls).clone();
+    let status = use_event_stream(
+        stream_url,
+        history_url,
+        on_history,
+        on_message,
+        StreamOptions::default(),
+    );
     {
         let dispatcher = feed.dispatcher();
         let tick = tick.setter();

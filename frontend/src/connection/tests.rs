@@ -96,3 +96,71 @@ fn a_refused_url_stops_at_once() {
         }
     );
 }
+
+fn history(newest: Option<&str>) -> Signal {
+    Signal::History {
+        newest: newest.map(str::to_owned),
+    }
+}
+
+#[test]
+fn history_opens_the_stream_after_its_newest_event() {
+    let mut connection = Connection::after_history(StreamOptions::default());
+    assert!(connection.awaiting_history());
+    assert_eq!(connection.state(), ConnectionState::Connecting);
+    assert_eq!(connection.on(history(Some("42")), 0.0), Command::Reopen);
+    assert!(!connection.awaiting_history());
+    assert_eq!(connection.state(), ConnectionState::Connecting);
+    assert_eq!(
+        connection.resume_url("/api/events?topic=a"),
+        "/api/events?topic=a&lastEventId=42"
+    );
+    connection.on(Signal::Opened, 0.0);
+    assert_eq!(connection.state(), ConnectionState::Live);
+}
+
+#[test]
+fn empty_or_failed_history_opens_the_stream_from_now() {
+    for newest in [None, Some("")] {
+        let mut connection = Connection::after_history(StreamOptions::default());
+        assert_eq!(connection.on(history(newest), 0.0), Command::Reopen);
+        assert_eq!(
+            connection.resume_url("/api/events?topic=a"),
+            "/api/events?topic=a"
+        );
+    }
+}
+
+#[test]
+fn a_stale_history_is_ignored() {
+    let mut connection = Connection::after_history(StreamOptions::default());
+    connection.on(history(Some("7")), 0.0);
+    connection.on(Signal::Message { id: "9".into() }, 0.0);
+    assert_eq!(connection.on(history(Some("3")), 0.0), Command::Nothing);
+    assert_eq!(connection.last_id(), Some("9"));
+    let mut plain = Connection::new(StreamOptions::default());
+    assert!(!plain.awaiting_history());
+    assert_eq!(plain.on(history(Some("3")), 0.0), Command::Nothing);
+    assert_eq!(plain.last_id(), None);
+}
+
+#[test]
+fn reconnecting_after_history_resumes_from_the_newest_id_seen() {
+    let mut connection = Connection::after_history(StreamOptions::default());
+    connection.on(history(Some("7")), 0.0);
+    connection.on(Signal::Opened, 0.0);
+    assert!(matches!(
+        connection.on(failed(true), 0.0),
+        Command::RetryAfter { .. }
+    ));
+    assert_eq!(connection.on(Signal::RetryDue, 0.0), Command::Reopen);
+    assert_eq!(
+        connection.resume_url("/e?topic=a"),
+        "/e?topic=a&lastEventId=7"
+    );
+    connection.on(Signal::Message { id: "8".into() }, 0.0);
+    assert_eq!(
+        connection.resume_url("/e?topic=a"),
+        "/e?topic=a&lastEventId=8"
+    );
+}

@@ -7,6 +7,12 @@
 //! effect's cleanup drops, which closes the source, unregisters every
 //! listener and cancels the timer. Listeners reach the driver through a
 //! `Weak`, so they never keep it alive: nothing is leaked or `forget()`-ed.
+//!
+//! With a history URL ([`use_event_stream`]) the driver first
+//! loads the recent events, hands them over as one batch and only then opens
+//! the stream, resuming after the newest of them. The load holds only a
+//! `Weak` too: once the URLs change or the page unmounts, the driver is gone
+//! and a late reply is dropped unread.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -21,6 +27,7 @@ use yew::prelude::*;
 
 use crate::connection::{Command, Connection, ConnectionState, Signal, StopReason, StreamOptions};
 use crate::decode::{DecodeError, Incoming, decode};
+use crate::history::Backlog;
 
 /// Name of the event a server sends without an `event:` field. The hub names
 /// every event, so anything arriving under it is shown as undecodable.
@@ -36,21 +43,21 @@ pub struct StreamStatus {
     pub last_event_ms: Option<f64>,
 }
 
-/// Follows the SSE stream at `url` with the default [`StreamOptions`].
-#[hook]
-pub fn use_event_stream(url: Option<AttrValue>, on_message: Callback<Incoming>) -> StreamStatus {
-    use_event_stream_with(url, on_message, StreamOptions::default())
-}
-
-/// Follows the SSE stream at `url` (none: stopped, no topics) and returns its
-/// status.
+/// Follows the SSE stream at `url` (none: stopped, no topics) and returns
+/// its status.
 ///
-/// Every message, decoded or not, goes to `on_message`, the latest one
-/// passed. The stream is replaced only when `url` or `options` change, and
-/// closed when the component unmounts.
+/// When `history` is given, first loads the [`shared::EventList`] there and
+/// passes its events to `on_history` as one batch, then opens the stream
+/// after the newest of them; a failed load passes nothing and opens the
+/// stream from now, and the stream stays `Connecting` while history loads.
+/// Every stream message, decoded or not, goes to `on_message`, the latest
+/// one passed. The stream is replaced only when `url`, `history` or
+/// `options` change, and closed when the component unmounts.
 #[hook]
-pub fn use_event_stream_with(
+pub fn use_event_stream(
     url: Option<AttrValue>,
+    history: Option<AttrValue>,
+    on_history: Callback<Vec<Incoming>>,
     on_message: Callback<Incoming>,
     options: StreamOptions,
 ) -> StreamStatus {
@@ -60,14 +67,32 @@ pub fn use_event_stream_with(
     });
     let latest = use_mut_ref(|| on_message.clone());
     *latest.borrow_mut() = on_message;
+    let latest_history = use_mut_ref(|| on_history.clone());
+    *latest_history.borrow_mut() = on_history;
     {
         let setter = status.setter();
-        use_effect_with((url, options), move |(url, options)| {
-            let driver = Driver::start(url.as_deref(), *options, setter, latest);
+        use_effect_with((url, history, options), move |(url, history, options)| {
+            let callbacks = Callbacks {
+                on_message: latest,
+                on_history: latest_history,
+            };
+            let driver = Driver::start(
+                url.as_deref(),
+                history.as_deref(),
+                *options,
+                setter,
+                callbacks,
+            );
             move || drop(driver)
         });
     }
     *status
+}
+
+/// The latest callbacks the component passed.
+struct Callbacks {
+    on_message: Rc<RefCell<Callback<Incoming>>>,
+    on_history: Rc<RefCell<Callback<Vec<Incoming>>>>,
 }
 
 /// Everything one stream URL owns; dropping it ends the stream.
@@ -78,7 +103,7 @@ struct Driver {
     retry: Option<Timeout>,
     status: StreamStatus,
     setter: UseStateSetter<StreamStatus>,
-    on_message: Rc<RefCell<Callback<Incoming>>>,
+    callbacks: Callbacks,
 }
 
 /// An `EventSource` and its listeners; dropping it closes the source.
@@ -96,9 +121,10 @@ impl Drop for Source {
 impl Driver {
     fn start(
         url: Option<&str>,
+        history: Option<&str>,
         options: StreamOptions,
         setter: UseStateSetter<StreamStatus>,
-        on_message: Rc<RefCell<Callback<Incoming>>>,
+        callbacks: Callbacks,
     ) -> Rc<RefCell<Self>> {
         let mut status = StreamStatus {
             state: ConnectionState::Connecting,
@@ -112,17 +138,52 @@ impl Driver {
         setter.set(status);
         let driver = Rc::new(RefCell::new(Self {
             url: url.unwrap_or_default().to_owned(),
-            connection: Connection::new(options),
+            connection: match history {
+                Some(_) => Connection::after_history(options),
+                None => Connection::new(options),
+            },
             source: None,
             retry: None,
             status,
             setter,
-            on_message,
+            callbacks,
         }));
-        if url.is_some() {
-            Self::open(&driver);
+        match (url, history) {
+            (None, _) => {}
+            (Some(_), None) => Self::open(&driver),
+            (Some(_), Some(history)) => Self::load_history(&driver, history.to_owned()),
         }
         driver
+    }
+
+    /// Loads the history at `path`, then shows it and opens the stream,
+    /// unless the driver was dropped meanwhile.
+    fn load_history(this: &Rc<RefCell<Self>>, path: String) {
+        let weak = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            let reply = crate::api::history_at(&path).await;
+            if let Some(driver) = weak.upgrade() {
+                Self::show_history(&driver, Backlog::from_reply(reply));
+            }
+        });
+    }
+
+    /// Hands `backlog` to the page and opens the stream after it, if the
+    /// connection still waits for it.
+    fn show_history(this: &Rc<RefCell<Self>>, backlog: Backlog) {
+        let Backlog { messages, newest } = backlog;
+        let command = this
+            .borrow_mut()
+            .connection
+            .on(Signal::History { newest }, Math::random());
+        if command != Command::Reopen {
+            return;
+        }
+        if !messages.is_empty() {
+            let callback = this.borrow().callbacks.on_history.borrow().clone();
+            callback.emit(messages);
+        }
+        Self::open(this);
     }
 
     /// Replaces the source with a new one at the connection's resume URL.
@@ -222,7 +283,7 @@ impl Source {
                 };
                 // Clone out of the cells before emitting: the emit may render
                 // synchronously, and the render replaces the callback.
-                let callback = driver.borrow().on_message.borrow().clone();
+                let callback = driver.borrow().callbacks.on_message.borrow().clone();
                 callback.emit(incoming);
             }));
         }

@@ -1,0 +1,103 @@
+//! The recent history a page shows before its stream opens, so the charts,
+//! the conversation and the latency figure start full rather than empty.
+//!
+//! The hook loads [`crate::api::history`] for the followed topics, hands the
+//! events to the feed as one batch, and opens the stream after the newest
+//! of them (see [`crate::connection::Connection::after_history`]). A failed
+//! load is not shown: the page then simply starts from the live stream.
+
+use shared::EventList;
+
+use crate::api::ApiError;
+use crate::decode::{Incoming, Message};
+use crate::series::METRICS_WINDOW;
+
+/// How many events of each topic the page asks for: enough to fill the
+/// metrics charts' five minutes.
+pub const HISTORY_LIMIT: usize = METRICS_WINDOW;
+
+/// History ready for the feed and the stream.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Backlog {
+    /// The events oldest first, as the stream would have delivered them.
+    pub messages: Vec<Incoming>,
+    /// The id of the newest event, for the stream to resume after.
+    pub newest: Option<String>,
+}
+
+impl Backlog {
+    /// The backlog of a history reply; empty when the request failed, so a
+    /// hub without the history route still serves a working page.
+    ///
+    /// An event's arrival time is taken to be when the hub accepted it
+    /// (`time_us`): the page was not there to see it arrive, and its
+    /// latency then reads as the publisher-to-hub time rather than as the
+    /// event's age.
+    pub fn from_reply(reply: Result<EventList, ApiError>) -> Self {
+        let Ok(EventList { mut events }) = reply else {
+            return Self::default();
+        };
+        // The hub sends them in id order; sorting (stably, cheap when
+        // sorted) keeps the feed right even if one does not.
+        events.sort_by_key(|event| event.id);
+        let newest = events.last().map(|event| event.id.to_string());
+        let messages = events
+            .into_iter()
+            .map(|event| Incoming {
+                received_us: event.time_us,
+                message: Ok(Message::Event(event)),
+            })
+            .collect();
+        Self { messages, newest }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::{Chat, ErrorBody, ErrorCode, Event, EventId, Payload, Topic};
+
+    use super::*;
+
+    fn chat(id: u64) -> Event {
+        Event {
+            id: EventId::new(id),
+            topic: Topic::parse("chat/lobby").unwrap(),
+            time_us: 1_000 + id,
+            event: Payload::Chat(Chat {
+                author: "ada".into(),
+                text: format!("#{id}"),
+            }),
+        }
+    }
+
+    #[test]
+    fn history_becomes_messages_oldest_first_resuming_after_the_newest() {
+        let backlog = Backlog::from_reply(Ok(EventList {
+            events: vec![chat(3), chat(9), chat(5)],
+        }));
+        assert_eq!(backlog.newest.as_deref(), Some("9"));
+        let ids: Vec<(u64, u64)> = backlog
+            .messages
+            .iter()
+            .map(|incoming| match &incoming.message {
+                Ok(Message::Event(event)) => (event.id.get(), incoming.received_us),
+                other => panic!("not an event: {other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, [(3, 1_003), (5, 1_005), (9, 1_009)]);
+    }
+
+    #[test]
+    fn empty_or_failed_history_resumes_from_nothing() {
+        let empty = Backlog::from_reply(Ok(EventList { events: Vec::new() }));
+        assert_eq!(empty, Backlog::default());
+        let refused = Backlog::from_reply(Err(ApiError::Api(ErrorBody {
+            code: ErrorCode::NotFound,
+            message: "no such route".into(),
+            field: None,
+        })));
+        assert_eq!(refused, Backlog::default());
+        let down = Backlog::from_reply(Err(ApiError::Network("offline".into())));
+        assert_eq!(down, Backlog::default());
+    }
+}
