@@ -4,7 +4,6 @@
 //! axum's `Sse` and `Event` builder, which would copy every event into a
 //! fresh buffer per subscriber; the headers `Sse` would set are set here.
 
-use std::pin::Pin;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -12,8 +11,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use shared::{EventId, GAP_EVENT, Topic};
-use tokio::time::{Instant, Sleep};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiError;
@@ -142,9 +142,7 @@ fn parse_id(field: &'static str, text: &str) -> Result<EventId, ApiError> {
 /// State of one open stream; its size is most of a stream's memory cost.
 struct Streaming {
     subscription: Subscription,
-    prelude: Option<Bytes>,
-    keepalive: Pin<Box<Sleep>>,
-    interval: Duration,
+    keepalive: Interval,
     shutdown: CancellationToken,
 }
 
@@ -156,31 +154,25 @@ fn body(
     interval: Duration,
     shutdown: CancellationToken,
 ) -> Body {
+    let mut keepalive = tokio::time::interval_at(Instant::now() + interval, interval);
+    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let streaming = Streaming {
         subscription,
-        prelude: Some(prelude),
-        keepalive: Box::pin(tokio::time::sleep(interval)),
-        interval,
+        keepalive,
         shutdown,
     };
-    let chunks = futures_util::stream::unfold(streaming, |mut streaming| async move {
-        if let Some(prelude) = streaming.prelude.take() {
-            return Some((Ok::<_, std::convert::Infallible>(prelude), streaming));
-        }
+    let deliveries = futures_util::stream::unfold(streaming, |mut streaming| async move {
         let chunk = tokio::select! {
             // Shutdown first: ending the body is what lets graceful shutdown finish.
             biased;
             () = streaming.shutdown.cancelled() => return None,
             delivery = streaming.subscription.next() => frame(delivery),
-            () = streaming.keepalive.as_mut() => {
-                let next = Instant::now() + streaming.interval;
-                streaming.keepalive.as_mut().reset(next);
-                sse::keep_alive()
-            }
+            _ = streaming.keepalive.tick() => sse::keep_alive(),
         };
-        Some((Ok(chunk), streaming))
+        Some((chunk, streaming))
     });
-    Body::from_stream(chunks)
+    let chunks = futures_util::stream::once(std::future::ready(prelude)).chain(deliveries);
+    Body::from_stream(chunks.map(Ok::<_, std::convert::Infallible>))
 }
 
 fn frame(delivery: Delivery) -> Bytes {
