@@ -148,14 +148,7 @@ impl Hub {
     /// # Errors
     /// Fails unless the hub answers `202 Accepted` with a [`Published`] body.
     pub async fn publish(&self, topic: &Topic, payload: &Payload) -> anyhow::Result<Published> {
-        let url = self.url(&format!("/api/topics/{topic}"));
-        let response = self
-            .http
-            .post(&url)
-            .json(payload)
-            .send()
-            .await
-            .with_context(|| format!("POST {url} failed"))?;
+        let (url, response) = self.post(topic.as_str(), payload).await?;
         let status = response.status();
         if status != StatusCode::ACCEPTED {
             let body = response.text().await.unwrap_or_default();
@@ -179,14 +172,7 @@ impl Hub {
         topic: &str,
         payload: &Payload,
     ) -> anyhow::Result<(StatusCode, ErrorBody)> {
-        let url = self.url(&format!("/api/topics/{topic}"));
-        let response = self
-            .http
-            .post(&url)
-            .json(payload)
-            .send()
-            .await
-            .with_context(|| format!("POST {url} failed"))?;
+        let (url, response) = self.post(topic, payload).await?;
         let status = response.status();
         ensure!(
             !status.is_success(),
@@ -197,6 +183,24 @@ impl Hub {
             .await
             .with_context(|| format!("POST {url}: the {status} reply is not an error body"))?;
         Ok((status, body))
+    }
+
+    /// `POST /api/topics/{topic}` with `payload`: the URL and the reply,
+    /// whatever its status.
+    async fn post(
+        &self,
+        topic: &str,
+        payload: &Payload,
+    ) -> anyhow::Result<(String, reqwest::Response)> {
+        let url = self.url(&format!("/api/topics/{topic}"));
+        let response = self
+            .http
+            .post(&url)
+            .json(payload)
+            .send()
+            .await
+            .with_context(|| format!("POST {url} failed"))?;
+        Ok((url, response))
     }
 
     /// Publishes in-process, straight into the hub's history, as an

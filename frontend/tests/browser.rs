@@ -527,25 +527,34 @@ fn event_ids(root: &Element) -> Vec<String> {
         .collect()
 }
 
+/// A stream that sends one live chat event with id `id`.
+fn live_chat_stream(id: u64) -> AttrValue {
+    let data = json(&chat(id, "ada", "live"));
+    stream_url(&format!(
+        "retry: 60000\n\nid: {id}\nevent: chat\ndata: {data}\n\n"
+    ))
+}
+
+/// A [`StreamProbe`] that loads `history` before it opens `url`.
+fn history_probe(url: AttrValue, history: AttrValue) -> StreamProbeProps {
+    StreamProbeProps {
+        url,
+        history: Some(history),
+        options: StreamOptions::default(),
+        delivered: Rc::default(),
+    }
+}
+
 #[wasm_bindgen_test]
 async fn history_is_shown_and_the_stream_resumes_after_it() {
     record_event_sources();
-    let body = format!(
-        "retry: 60000\n\nid: 5\nevent: chat\ndata: {}\n\n",
-        json(&chat(5, "ada", "live"))
-    );
     let root = root();
     let app = yew::Renderer::<StreamProbe>::with_root_and_props(
         root.clone(),
-        StreamProbeProps {
-            url: stream_url(&body),
-            history: Some(history_url(vec![
-                chat(3, "ada", "old"),
-                chat(4, "ada", "older"),
-            ])),
-            options: StreamOptions::default(),
-            delivered: Rc::default(),
-        },
+        history_probe(
+            live_chat_stream(5),
+            history_url(vec![chat(3, "ada", "old"), chat(4, "ada", "older")]),
+        ),
     )
     .render();
     yew::scheduler::flush().await;
@@ -562,19 +571,10 @@ async fn history_is_shown_and_the_stream_resumes_after_it() {
 #[wasm_bindgen_test]
 async fn failed_history_opens_the_stream_from_now() {
     record_event_sources();
-    let body = format!(
-        "retry: 60000\n\nid: 5\nevent: chat\ndata: {}\n\n",
-        json(&chat(5, "ada", "live"))
-    );
     let root = root();
     let app = yew::Renderer::<StreamProbe>::with_root_and_props(
         root.clone(),
-        StreamProbeProps {
-            url: stream_url(&body),
-            history: Some("/no-such-history".into()),
-            options: StreamOptions::default(),
-            delivered: Rc::default(),
-        },
+        history_probe(live_chat_stream(5), "/no-such-history".into()),
     )
     .render();
     wait_until("the live event", || event_ids(&root).len() == 1).await;
@@ -588,26 +588,15 @@ async fn failed_history_opens_the_stream_from_now() {
 #[wasm_bindgen_test]
 async fn history_loaded_for_old_topics_is_ignored() {
     record_event_sources();
-    let stream = |id: u64| {
-        let data = json(&chat(id, "ada", "live"));
-        stream_url(&format!(
-            "retry: 60000\n\nid: {id}\nevent: chat\ndata: {data}\n\n"
-        ))
-    };
-    let props = |url, events| StreamProbeProps {
-        url,
-        history: Some(history_url(events)),
-        options: StreamOptions::default(),
-        delivered: Rc::default(),
-    };
+    let props = |id, events| history_probe(live_chat_stream(id), history_url(events));
     let root = root();
     let mut app = yew::Renderer::<StreamProbe>::with_root_and_props(
         root.clone(),
-        props(stream(2), vec![chat(1, "ada", "stale")]),
+        props(2, vec![chat(1, "ada", "stale")]),
     )
     .render();
     yew::scheduler::flush().await;
-    app.update(props(stream(8), vec![chat(7, "ada", "current")]));
+    app.update(props(8, vec![chat(7, "ada", "current")]));
     wait_until("the new history and stream", || event_ids(&root).len() == 2).await;
     sleep(Duration::from_millis(300)).await;
     assert_eq!(event_ids(&root), ["8", "7"]);
