@@ -74,6 +74,14 @@ pub struct Metrics {
     pub net_tx_per_sec: u64,
 }
 
+/// A [`Metrics`] value that JSON cannot carry: NaN or infinite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}` must be a finite number")]
+pub struct NotFinite {
+    /// The offending field, as a JSON path.
+    pub field: &'static str,
+}
+
 /// Load averages over one, five and fifteen minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LoadAverage {
@@ -145,6 +153,31 @@ impl Payload {
     }
 }
 
+impl Metrics {
+    /// Checks that every float is finite: serde_json writes NaN and the
+    /// infinities as `null`, which no subscriber could decode back.
+    ///
+    /// # Errors
+    /// [`NotFinite`] naming the first field that is not.
+    pub fn check_finite(&self) -> Result<(), NotFinite> {
+        let floats = [
+            ("cpu_total", f64::from(self.cpu_total)),
+            ("load.one", self.load.one),
+            ("load.five", self.load.five),
+            ("load.fifteen", self.load.fifteen),
+        ];
+        if let Some((field, _)) = floats.iter().find(|(_, value)| !value.is_finite()) {
+            return Err(NotFinite { field });
+        }
+        if self.cpu_per_core.iter().any(|value| !value.is_finite()) {
+            return Err(NotFinite {
+                field: "cpu_per_core",
+            });
+        }
+        Ok(())
+    }
+}
+
 impl Kind {
     /// Every kind, for listeners that subscribe to each SSE event name.
     pub const ALL: [Self; 5] = [
@@ -210,6 +243,37 @@ mod tests {
             assert_eq!(json["type"], payload.kind().name());
             assert_eq!(Kind::from_name(payload.kind().name()), Some(payload.kind()));
         }
-        assert_eq!(Kind::from_name("gap"), None);
+        assert_eq!(Kind::from_name(crate::GAP_EVENT), None);
+    }
+
+    #[test]
+    fn metrics_must_be_finite() {
+        let mut metrics = Metrics {
+            cpu_total: 1.0,
+            cpu_per_core: vec![1.0, 2.0],
+            memory_used: 0,
+            memory_total: 0,
+            load: LoadAverage {
+                one: 0.0,
+                five: 0.0,
+                fifteen: 0.0,
+            },
+            net_rx_per_sec: 0,
+            net_tx_per_sec: 0,
+        };
+        assert_eq!(metrics.check_finite(), Ok(()));
+        metrics.load.five = f64::INFINITY;
+        assert_eq!(
+            metrics.check_finite(),
+            Err(NotFinite { field: "load.five" })
+        );
+        metrics.load.five = 0.0;
+        metrics.cpu_per_core[1] = f32::NAN;
+        assert_eq!(
+            metrics.check_finite(),
+            Err(NotFinite {
+                field: "cpu_per_core"
+            })
+        );
     }
 }

@@ -12,21 +12,23 @@
 //! - [`event`]: the [`Event`] envelope, its [`Payload`] kinds and their SSE names.
 //! - [`api`]: the JSON bodies of the HTTP API (publish reply, history, topic list, errors)
 //!   and the [`Gap`] control event.
+//! - [`protocol`]: route paths, parameter, header and SSE event names, and
+//!   the URL builders every client uses.
 
 pub mod api;
 pub mod event;
 pub mod id;
+pub mod protocol;
 pub mod topic;
 
 pub use api::{ErrorBody, ErrorCode, EventList, Gap, Health, Published, TopicInfo, TopicList};
 pub use event::{
-    Chat, Event, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel, Payload,
+    Chat, Event, Json, Kind, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice, NoticeLevel,
+    Payload,
 };
 pub use id::{EventId, EventIdError};
+pub use protocol::GAP_EVENT;
 pub use topic::{Topic, TopicError};
-
-/// SSE event name of a [`Gap`]: events the hub can no longer replay.
-pub const GAP_EVENT: &str = "gap";
 
 /// Topic the hub's built-in source publishes [`Metrics`] samples to.
 pub const METRICS_TOPIC: &str = "system/metrics";

@@ -1,0 +1,219 @@
+//! The HTTP protocol's addresses: route paths, query parameter and header
+//! names, SSE event names, and the functions that build request URLs.
+//!
+//! This is the one place they are spelled. The hub's router, the page, the
+//! end-to-end tests and the load tool all build on these, so a route cannot
+//! be renamed on one side only. URLs are built with one percent-encoding
+//! rule ([`encode`]): everything but RFC 3986's unreserved characters and
+//! `/` is encoded, so a topic reads the same in a path and in a query
+//! (`/api/topics/chat/lobby`, `?topic=chat/lobby`).
+
+use std::fmt::Write as _;
+
+use crate::{EventId, Topic};
+
+/// Prefix of every API route; unknown paths under it answer a JSON 404
+/// instead of the web app.
+pub const API_PREFIX: &str = "/api";
+
+/// `GET`: one SSE stream over the [`TOPIC_PARAM`] topics.
+pub const EVENTS_PATH: &str = "/api/events";
+
+/// `GET`: recent events of the [`TOPIC_PARAM`] topics, at most [`LIMIT_PARAM`] each.
+pub const HISTORY_PATH: &str = "/api/history";
+
+/// `GET`: the hub's topics. `POST` to a topic below it (see [`publish_path`])
+/// publishes an event.
+pub const TOPICS_PATH: &str = "/api/topics";
+
+/// `GET`: answers while the hub is up.
+pub const HEALTH_PATH: &str = "/healthz";
+
+/// Query parameter naming a topic; repeatable.
+pub const TOPIC_PARAM: &str = "topic";
+
+/// Query parameter carrying the resume position, for clients that cannot set
+/// the [`LAST_EVENT_ID_HEADER`] (a browser opening a fresh `EventSource`).
+pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
+
+/// Query parameter bounding how many events per topic a history reply holds
+/// (and, on the page's own URL, how many the feed keeps).
+pub const LIMIT_PARAM: &str = "limit";
+
+/// Request header a browser's `EventSource` sends with the last id it saw
+/// when it reconnects by itself.
+pub const LAST_EVENT_ID_HEADER: &str = "Last-Event-ID";
+
+/// SSE event name of a [`crate::Gap`]: events the hub can no longer replay.
+/// Every other event is named after its payload ([`crate::Kind::name`]).
+pub const GAP_EVENT: &str = "gap";
+
+/// The name a browser gives an SSE event sent without an `event:` field.
+/// The hub names every event, so nothing should arrive under it.
+pub const UNNAMED_EVENT: &str = "message";
+
+/// A URL query string under construction, each value percent-encoded by
+/// [`encode`]; names are this module's constants, which need no encoding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query(String);
+
+impl Query {
+    /// An empty query.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `name=value`.
+    #[must_use]
+    pub fn param(mut self, name: &str, value: &str) -> Self {
+        if !self.0.is_empty() {
+            self.0.push('&');
+        }
+        self.0.push_str(name);
+        self.0.push('=');
+        self.0.push_str(&encode(value));
+        self
+    }
+
+    /// Appends one [`TOPIC_PARAM`] per topic, in order.
+    #[must_use]
+    pub fn topics<'a>(self, topics: impl IntoIterator<Item = &'a Topic>) -> Self {
+        topics.into_iter().fold(self, |query, topic| {
+            query.param(TOPIC_PARAM, topic.as_str())
+        })
+    }
+
+    /// Appends [`LAST_EVENT_ID_PARAM`] when there is a position to resume after.
+    #[must_use]
+    pub fn after(self, after: Option<EventId>) -> Self {
+        match after {
+            Some(id) => self.param(LAST_EVENT_ID_PARAM, &id.to_string()),
+            None => self,
+        }
+    }
+
+    /// The query without its leading `?`; empty when no parameter was added.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `path` followed by this query, with a `?` only when there is one.
+    pub fn url(&self, path: &str) -> String {
+        if self.0.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", self.0)
+        }
+    }
+}
+
+/// The stream URL (path and query) for `topics`, resuming after `after`.
+pub fn stream_path<'a>(
+    topics: impl IntoIterator<Item = &'a Topic>,
+    after: Option<EventId>,
+) -> String {
+    Query::new().topics(topics).after(after).url(EVENTS_PATH)
+}
+
+/// The history URL (path and query) for `topics`, with at most `limit`
+/// events per topic.
+pub fn history_path<'a>(topics: impl IntoIterator<Item = &'a Topic>, limit: usize) -> String {
+    Query::new()
+        .topics(topics)
+        .param(LIMIT_PARAM, &limit.to_string())
+        .url(HISTORY_PATH)
+}
+
+/// The publish URL path for `topic`.
+///
+/// Takes the name as typed rather than a [`Topic`], so a client can let the
+/// hub judge it and show the hub's own refusal; [`encode`] keeps a bad name
+/// from changing the route (a `?` or `#` in it is sent encoded).
+pub fn publish_path(topic: &str) -> String {
+    format!("{TOPICS_PATH}/{}", encode(topic))
+}
+
+/// Percent-encodes every byte but RFC 3986's unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) and `/`.
+///
+/// `/` is legal in a path and in a query, and keeping it lets a topic's
+/// segments read as they are; every other reserved character is encoded, so
+/// a value can never end a parameter or the path.
+pub fn encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                encoded.push(char::from(byte));
+            }
+            // Writing into a String cannot fail.
+            _ => {
+                let _ = write!(encoded, "%{byte:02X}");
+            }
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topics(names: &[&str]) -> Vec<Topic> {
+        names
+            .iter()
+            .map(|name| Topic::parse(*name).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn every_route_lives_under_the_api_prefix_but_health() {
+        for path in [EVENTS_PATH, HISTORY_PATH, TOPICS_PATH] {
+            assert!(path.starts_with(&format!("{API_PREFIX}/")), "{path}");
+        }
+        assert!(!HEALTH_PATH.starts_with(API_PREFIX));
+    }
+
+    #[test]
+    fn the_stream_path_names_every_topic_and_the_resume_position() {
+        let both = topics(&["a/b", "c.d"]);
+        assert_eq!(stream_path(&both, None), "/api/events?topic=a/b&topic=c.d");
+        assert_eq!(
+            stream_path(&both[..1], Some(EventId::new(17))),
+            "/api/events?topic=a/b&lastEventId=17"
+        );
+    }
+
+    #[test]
+    fn the_history_path_names_each_topic_and_the_limit() {
+        let both = topics(&["system/metrics", "a.b"]);
+        assert_eq!(
+            history_path(&both, 300),
+            "/api/history?topic=system/metrics&topic=a.b&limit=300"
+        );
+        assert_eq!(history_path(&[], 5), "/api/history?limit=5");
+    }
+
+    #[test]
+    fn the_publish_path_keeps_slashes_and_encodes_the_rest() {
+        assert_eq!(publish_path("chat/lobby"), "/api/topics/chat/lobby");
+        assert_eq!(publish_path("bad topic?"), "/api/topics/bad%20topic%3F");
+        assert_eq!(publish_path("a&b=c#d"), "/api/topics/a%26b%3Dc%23d");
+    }
+
+    #[test]
+    fn encoding_keeps_unreserved_characters_and_slashes_only() {
+        assert_eq!(encode("AZaz09-._~/"), "AZaz09-._~/");
+        assert_eq!(encode("a b+c%"), "a%20b%2Bc%25");
+        assert_eq!(encode("é"), "%C3%A9");
+        assert_eq!(encode(""), "");
+    }
+
+    #[test]
+    fn a_query_joins_parameters_and_is_left_out_when_empty() {
+        assert_eq!(Query::new().url(EVENTS_PATH), "/api/events");
+        let query = Query::new().param(TOPIC_PARAM, "a").param(LIMIT_PARAM, "0");
+        assert_eq!(query.as_str(), "topic=a&limit=0");
+        assert_eq!(query.after(None).url("/x"), "/x?topic=a&limit=0");
+    }
+}
