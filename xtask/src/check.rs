@@ -7,6 +7,7 @@
 use crate::{
     setup,
     step::{self, Step},
+    tools,
 };
 
 /// Installs what is missing, then runs every test.
@@ -75,7 +76,7 @@ fn tests() -> anyhow::Result<Vec<Step>> {
                 "wasm32-unknown-unknown",
             ],
         )?
-        .env("CHROMEDRIVER", setup::CHROMEDRIVER)
+        .env("CHROMEDRIVER", tools::CHROMEDRIVER)
         .counting_tests(),
     ])
 }

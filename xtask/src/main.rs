@@ -4,6 +4,8 @@
 //! Layout:
 //! - [`setup`]: installs the toolchain pieces (wasm target, trunk,
 //!   wasm-bindgen, wasm-opt, Chromium), each only when missing.
+//! - [`tools`]: where the installed tools live, and the `PATH` that finds
+//!   them.
 //! - [`step`]: runs one named command from the repository root with the
 //!   installed tools first on `PATH`, and names it when it fails.
 //! - [`serve`]: `cargo xtask run`, the page and the hub in release.
@@ -18,6 +20,7 @@ mod serve;
 mod setup;
 mod step;
 mod tally;
+mod tools;
 
 use std::{env, process::ExitCode};
 

@@ -15,16 +15,15 @@
 //! - Chromium and chromedriver come from Debian, for the wasm tests and the
 //!   end-to-end test.
 
-use std::{env, fs, path::PathBuf, time::Instant};
+use std::{fs, time::Instant};
 
 use anyhow::{Context, bail};
 
-use crate::step::{self, Step};
+use crate::{
+    step::{self, Step},
+    tools,
+};
 
-/// Where the end-to-end and wasm tests find chromedriver.
-pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_VERSION: &str = "0.21.14";
 /// Major version of npm's `binaryen`, which is also wasm-opt's version.
@@ -46,39 +45,6 @@ pub(crate) fn run() -> anyhow::Result<()> {
     Step::cargo("fetch crates", ["fetch"])?.run()?;
     eprintln!("<== setup: ok in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// Directories holding the installed tools, to put first on `PATH`: npm's
-/// bin folder in the tools folder, and cargo's bin folder (a fresh rustup
-/// install may not have put it on `PATH` for this shell yet).
-///
-/// # Errors
-/// Fails when neither `CARGO_HOME` nor `HOME` is set.
-pub(crate) fn bin_dirs() -> anyhow::Result<Vec<PathBuf>> {
-    let cargo_home = match env::var_os("CARGO_HOME") {
-        Some(dir) => PathBuf::from(dir),
-        None => home()?.join(".cargo"),
-    };
-    Ok(vec![
-        tools_dir()?.join("node_modules").join(".bin"),
-        cargo_home.join("bin"),
-    ])
-}
-
-/// The npm prefix wasm-opt is installed into. It lives outside the repository
-/// so that every clone on the machine (CI's fresh one too) shares it.
-fn tools_dir() -> anyhow::Result<PathBuf> {
-    let cache = match env::var_os("XDG_CACHE_HOME") {
-        Some(dir) => PathBuf::from(dir),
-        None => home()?.join(".cache"),
-    };
-    Ok(cache.join("herald-tools"))
-}
-
-fn home() -> anyhow::Result<PathBuf> {
-    env::var_os("HOME")
-        .map(PathBuf::from)
-        .context("HOME is not set, so there is nowhere to install tools")
 }
 
 fn wasm_target() -> anyhow::Result<()> {
@@ -132,15 +98,14 @@ fn wasm_bindgen() -> anyhow::Result<()> {
 }
 
 fn wasm_opt() -> anyhow::Result<()> {
-    let tools = tools_dir()?;
-    let wasm_opt = tools.join("node_modules").join(".bin").join("wasm-opt");
     // Prints `wasm-opt version 132 (version_132)`.
-    let found = step::probe(&wasm_opt, &["--version"]);
+    let found = step::probe(tools::npm_bin()?.join("wasm-opt"), &["--version"]);
     if version_word(found.as_deref(), 2) == Some(BINARYEN_VERSION) {
         return present(&format!("wasm-opt {BINARYEN_VERSION}"));
     }
-    fs::create_dir_all(&tools).with_context(|| format!("cannot create {}", tools.display()))?;
-    let tools = tools.to_string_lossy().into_owned();
+    let prefix = tools::npm_prefix()?;
+    fs::create_dir_all(&prefix).with_context(|| format!("cannot create {}", prefix.display()))?;
+    let prefix = prefix.to_string_lossy().into_owned();
     let package = format!("binaryen@{BINARYEN_VERSION}");
     Step::new(
         "install wasm-opt",
@@ -148,7 +113,7 @@ fn wasm_opt() -> anyhow::Result<()> {
         [
             "install",
             "--prefix",
-            &tools,
+            &prefix,
             &package,
             "--no-audit",
             "--no-fund",
@@ -159,7 +124,7 @@ fn wasm_opt() -> anyhow::Result<()> {
 }
 
 fn chromium() -> anyhow::Result<()> {
-    if [CHROMIUM, CHROMEDRIVER]
+    if [tools::CHROMIUM, tools::CHROMEDRIVER]
         .iter()
         .all(|path| fs::metadata(path).is_ok())
     {

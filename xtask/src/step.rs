@@ -1,10 +1,9 @@
 //! Running the commands a chore is made of.
 //!
-//! Every command runs from the repository root with the tools [`crate::setup`]
-//! installs first on `PATH`: trunk picks `wasm-bindgen` and `wasm-opt` from
-//! `PATH` and would try to download them otherwise, which fails on a closed
-//! network. A [`Step`] has a name so that a failure says which part of the
-//! chore broke, not only which exit status a command had.
+//! Every command runs from the repository root with the installed tools
+//! first on `PATH` (see [`crate::tools`]). A [`Step`] has a name so that a
+//! failure says which part of the chore broke, not only which exit status a
+//! command had.
 
 use std::{
     env,
@@ -18,7 +17,7 @@ use std::{
 
 use anyhow::{Context, bail};
 
-use crate::{setup, tally::Tally};
+use crate::{tally::Tally, tools};
 
 /// One named command of a chore.
 pub(crate) struct Step {
@@ -49,7 +48,7 @@ impl Step {
         command
             .args(args)
             .current_dir(project_root())
-            .env("PATH", search_path()?);
+            .env("PATH", tools::search_path()?);
         Ok(Self {
             name,
             command,
@@ -222,7 +221,7 @@ pub(crate) fn probe(program: impl AsRef<OsStr>, args: &[&str]) -> Option<String>
     let output = Command::new(program)
         .args(args)
         .current_dir(project_root())
-        .env("PATH", search_path().ok()?)
+        .env("PATH", tools::search_path().ok()?)
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
@@ -246,11 +245,4 @@ pub(crate) fn project_root() -> PathBuf {
 /// or plain `cargo` when the binary was started by hand.
 fn cargo() -> OsString {
     env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
-/// `PATH` with the tool directories first.
-fn search_path() -> anyhow::Result<OsString> {
-    let mut dirs = setup::bin_dirs()?;
-    dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
-    env::join_paths(dirs).context("a tool directory contains the PATH separator `:`")
 }

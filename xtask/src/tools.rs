@@ -1,0 +1,65 @@
+//! Where the installed tools live, and the `PATH` every step runs with.
+//!
+//! A leaf module: [`crate::setup`] installs into these places and
+//! [`crate::step`] puts them first on `PATH`, and neither needs the other for
+//! that. They come first because trunk picks `wasm-bindgen` and `wasm-opt`
+//! from `PATH` and would try to download them otherwise, which fails on a
+//! closed network.
+
+use std::{env, ffi::OsString, path::PathBuf};
+
+use anyhow::Context;
+
+/// Debian's Chromium, which the wasm tests and the end-to-end test drive.
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
+/// Where the end-to-end and wasm tests find chromedriver.
+pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The npm prefix wasm-opt is installed into. It lives outside the repository
+/// so that every clone on the machine (CI's fresh one too) shares it.
+///
+/// # Errors
+/// Fails when neither `XDG_CACHE_HOME` nor `HOME` is set.
+pub(crate) fn npm_prefix() -> anyhow::Result<PathBuf> {
+    let cache = match env::var_os("XDG_CACHE_HOME") {
+        Some(dir) => PathBuf::from(dir),
+        None => home()?.join(".cache"),
+    };
+    Ok(cache.join("herald-tools"))
+}
+
+/// The folder npm puts the installed packages' programs in.
+///
+/// # Errors
+/// As [`npm_prefix`].
+pub(crate) fn npm_bin() -> anyhow::Result<PathBuf> {
+    Ok(npm_prefix()?.join("node_modules").join(".bin"))
+}
+
+/// `PATH` with the tool directories first: npm's bin folder in
+/// [`npm_prefix`], then cargo's bin folder (a fresh rustup install may not
+/// have put it on `PATH` for this shell yet).
+///
+/// # Errors
+/// Fails when `HOME` is needed but not set, or a tool directory contains the
+/// `PATH` separator.
+pub(crate) fn search_path() -> anyhow::Result<OsString> {
+    let mut dirs = vec![npm_bin()?, cargo_bin()?];
+    dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+    env::join_paths(dirs).context("a tool directory contains the PATH separator `:`")
+}
+
+/// Where `cargo install` puts programs.
+fn cargo_bin() -> anyhow::Result<PathBuf> {
+    let cargo_home = match env::var_os("CARGO_HOME") {
+        Some(dir) => PathBuf::from(dir),
+        None => home()?.join(".cargo"),
+    };
+    Ok(cargo_home.join("bin"))
+}
+
+fn home() -> anyhow::Result<PathBuf> {
+    env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("HOME is not set, so there is nowhere to install tools")
+}
