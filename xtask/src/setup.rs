@@ -75,11 +75,15 @@ fn trunk() -> anyhow::Result<()> {
 }
 
 fn wasm_bindgen() -> anyhow::Result<()> {
-    let lock_path = step::project_root().join("Cargo.lock");
-    let lock = fs::read_to_string(&lock_path)
-        .with_context(|| format!("cannot read {}", lock_path.display()))?;
-    let wanted = locked_version(&lock, "wasm-bindgen")
-        .with_context(|| format!("in {}", lock_path.display()))?;
+    // Prints `registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@0.2.130`,
+    // and fails when the tree holds several versions: one of them would not
+    // match the CLI. Not `--locked`: after an edit to a manifest, cargo
+    // resolves the tree here as the page build then will.
+    let pkgid =
+        Step::cargo("read the wasm-bindgen version", ["pkgid", "wasm-bindgen"])?.output()?;
+    let Some(wanted) = pkgid_version(&pkgid) else {
+        bail!("step `read the wasm-bindgen version`: no version in {pkgid:?}");
+    };
     // One crate installs both; the test runner is what `cargo test --target
     // wasm32-unknown-unknown` calls.
     let cli = step::probe("wasm-bindgen", &["--version"]);
@@ -160,64 +164,53 @@ fn version_word(output: Option<&str>, index: usize) -> Option<&str> {
     output?.lines().next()?.split_whitespace().nth(index)
 }
 
-/// The version of `package` in a `Cargo.lock`.
-///
-/// Each `[[package]]` table lists `name` and then `version`, one per line.
-fn locked_version<'lock>(lock: &'lock str, package: &str) -> anyhow::Result<&'lock str> {
-    let mut name = None;
-    let mut versions = Vec::new();
-    for line in lock.lines() {
-        if line == "[[package]]" {
-            name = None;
-        } else if let Some(value) = line.strip_prefix("name = ") {
-            name = Some(value.trim_matches('"'));
-        } else if let Some(value) = line.strip_prefix("version = ")
-            && name == Some(package)
-        {
-            versions.push(value.trim_matches('"'));
-        }
-    }
-    match versions.as_slice() {
-        [version] => Ok(version),
-        [] => bail!("no `{package}` package"),
-        _ => bail!("several `{package}` versions ({versions:?}), expected one"),
-    }
+/// The version in what `cargo pkgid` prints: the end of the URL fragment,
+/// after the `@` that follows the name (`...#wasm-bindgen@0.2.130`), or the
+/// whole fragment where the URL already names the package
+/// (`path+file:///work/shared#0.1.0`).
+fn pkgid_version(pkgid: &str) -> Option<&str> {
+    let (_, fragment) = pkgid.trim().rsplit_once('#')?;
+    let version = fragment
+        .rsplit_once('@')
+        .map_or(fragment, |(_, version)| version);
+    version
+        .starts_with(|first: char| first.is_ascii_digit())
+        .then_some(version)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const LOCK: &str = r#"
-version = 4
-
-[[package]]
-name = "wasm-bindgen"
-version = "0.2.130"
-source = "registry+https://github.com/rust-lang/crates.io-index"
-dependencies = [
- "wasm-bindgen-macro",
-]
-
-[[package]]
-name = "wasm-bindgen-macro"
-version = "0.2.131"
-"#;
-
     #[test]
-    fn locked_version_reads_the_named_package_only() {
-        assert_eq!(locked_version(LOCK, "wasm-bindgen").unwrap(), "0.2.130");
+    fn pkgid_version_reads_registry_and_path_ids() {
         assert_eq!(
-            locked_version(LOCK, "wasm-bindgen-macro").unwrap(),
-            "0.2.131"
+            pkgid_version(
+                "registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@0.2.130\n"
+            ),
+            Some("0.2.130")
+        );
+        assert_eq!(
+            pkgid_version("path+file:///work/main/shared#0.1.0"),
+            Some("0.1.0")
         );
     }
 
     #[test]
-    fn locked_version_refuses_a_missing_or_repeated_package() {
-        assert!(locked_version(LOCK, "trunk").is_err());
-        let twice = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.99\"\n");
-        assert!(locked_version(&twice, "wasm-bindgen").is_err());
+    fn pkgid_version_refuses_output_without_a_version() {
+        assert_eq!(pkgid_version(""), None);
+        assert_eq!(
+            pkgid_version("registry+https://github.com/rust-lang/crates.io-index"),
+            None
+        );
+        assert_eq!(
+            pkgid_version("registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen"),
+            None
+        );
+        assert_eq!(
+            pkgid_version("registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@"),
+            None
+        );
     }
 
     #[test]

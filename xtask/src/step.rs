@@ -129,6 +129,30 @@ impl Step {
         Ok(Report { took, tests })
     }
 
+    /// Runs the command quietly and returns its standard output, for a
+    /// step whose answer the chore needs rather than the user.
+    ///
+    /// # Errors
+    /// Names the step, with what the command wrote to stderr, when it cannot
+    /// start, fails, or prints something other than UTF-8.
+    pub(crate) fn output(mut self) -> anyhow::Result<String> {
+        let (name, line) = (self.name, self.command_line());
+        let output = self
+            .command
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("step `{name}`: cannot start {line}"))?;
+        if !output.status.success() {
+            bail!(
+                "step `{name}` failed ({}): {line}\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim_end()
+            );
+        }
+        String::from_utf8(output.stdout)
+            .with_context(|| format!("step `{name}`: {line} printed something other than UTF-8"))
+    }
+
     /// Replaces this process with the command, so that the command receives
     /// every signal sent to this process and its exit status becomes ours.
     ///
