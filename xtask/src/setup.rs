@@ -2,8 +2,11 @@
 //! has rustup, cargo, node and npm, each piece only when it is missing or at
 //! another version, so that a second run takes about a second.
 //!
-//! The machines reach package registries and nothing else, so every tool
-//! comes from a registry and trunk must never download one itself:
+//! `rust-toolchain.toml` pins the Rust toolchain with its wasm target, rustfmt
+//! and clippy, so rustup, editors and plain cargo use the same one; setup only
+//! makes sure the target is there (see [`toolchain`]). The machines reach
+//! package registries and nothing else, so every other tool comes from a
+//! registry and trunk must never download one itself:
 //! - trunk is pinned to 0.21.14, the newest release that builds on rustc 1.95
 //!   (0.22 needs 1.96.1).
 //! - wasm-bindgen-cli must equal the `wasm-bindgen` in `Cargo.lock` exactly,
@@ -24,6 +27,7 @@ use crate::{
     tools,
 };
 
+/// Must match `targets` in `rust-toolchain.toml`.
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_VERSION: &str = "0.21.14";
 /// Major version of npm's `binaryen`, which is also wasm-opt's version.
@@ -37,7 +41,7 @@ const BINARYEN_VERSION: &str = "132";
 pub(crate) fn run() -> anyhow::Result<()> {
     let started = Instant::now();
     eprintln!("==> setup: checking tools");
-    wasm_target()?;
+    toolchain()?;
     trunk()?;
     wasm_bindgen()?;
     wasm_opt()?;
@@ -47,16 +51,27 @@ pub(crate) fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn wasm_target() -> anyhow::Result<()> {
+/// The wasm target of the pinned toolchain.
+///
+/// rustup installs what `rust-toolchain.toml` lists by itself on the first
+/// cargo command, except where auto-install is off (`RUSTUP_AUTO_INSTALL=0`,
+/// as on Herald's build machines). Then the toolchain must already be there
+/// for this xtask to run at all, but the target may be missing:
+/// `rustup toolchain install` without arguments installs what the file lists.
+fn toolchain() -> anyhow::Result<()> {
     let installed = step::probe("rustup", &["target", "list", "--installed"]);
     if installed.is_some_and(|targets| targets.lines().any(|line| line.trim() == WASM_TARGET)) {
-        return present(WASM_TARGET);
+        return present(&format!("the pinned toolchain with {WASM_TARGET}"));
     }
+    // rustup's proxy sets `RUSTUP_TOOLCHAIN` for the commands cargo runs, and
+    // with it set rustup installs the bare toolchain and ignores the file's
+    // targets and components.
     Step::new(
-        "add the wasm target",
+        "install the pinned toolchain",
         "rustup",
-        ["target", "add", WASM_TARGET],
+        ["toolchain", "install"],
     )?
+    .env_remove("RUSTUP_TOOLCHAIN")
     .run()?;
     Ok(())
 }

@@ -88,6 +88,12 @@ impl Step {
         self
     }
 
+    /// Removes an environment variable from the command's environment.
+    pub(crate) fn env_remove(mut self, key: &str) -> Self {
+        self.command.env_remove(key);
+        self
+    }
+
     /// Counts the tests in the command's summary lines (see [`Tally`]).
     ///
     /// The command's standard output then goes through this process, line
