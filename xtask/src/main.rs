@@ -30,8 +30,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  run     install what is missing, build the page and the hub in release,
-          start the hub on http://127.0.0.1:3000 and keep it running until Ctrl-C
+  run     install what is missing, build the page and the hub in release, and
+          start the hub on http://127.0.0.1:3000 ($HERALD_ADDR) until Ctrl-C;
+          it logs the URL to open once it listens
   test    install what is missing, build the page, run the host tests
           (with the browser end to end) and the wasm tests in headless Chromium
   setup   only install what is missing (wasm target, trunk, wasm-bindgen,
@@ -58,9 +59,6 @@ fn run() -> anyhow::Result<()> {
         ["test"] => check::test(),
         ["setup"] => setup::run(),
         ["ci"] => check::ci(),
-        // Started by `run` right before it hands the process over to the
-        // hub; not meant to be typed.
-        [serve::ANNOUNCE, address, hub] => serve::announce(address, hub),
         ["help" | "-h" | "--help"] => {
             eprintln!("{USAGE}");
             Ok(())
