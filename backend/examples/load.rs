@@ -24,7 +24,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::Parser;
 use futures_util::StreamExt;
-use shared::{LatencyProbe, Payload};
+use shared::protocol::{publish_path, stream_path};
+use shared::{LatencyProbe, Payload, Topic};
 use tokio::task::JoinSet;
 
 #[derive(Parser)]
@@ -50,8 +51,8 @@ enum Scenario {
         seconds: u64,
         /// Topic to publish to; a fresh one per run by default. With
         /// `--streams 0` this drives a page that follows the topic.
-        #[arg(long)]
-        topic: Option<String>,
+        #[arg(long, value_parser = |name: &str| Topic::parse(name))]
+        topic: Option<Topic>,
     },
     /// Many idle streams; reports the server's memory per stream.
     Idle {
@@ -105,14 +106,17 @@ async fn fanout(
     streams: usize,
     rate: u32,
     seconds: u64,
-    topic: Option<String>,
+    topic: Option<Topic>,
 ) -> anyhow::Result<()> {
-    let topic = topic.unwrap_or_else(|| format!("load/fanout-{}", now_us()));
+    let topic = match topic {
+        Some(topic) => topic,
+        None => Topic::parse(format!("load/fanout-{}", now_us()))?,
+    };
     let total = u64::from(rate) * seconds;
     let mut readers = JoinSet::new();
     let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel(streams.max(1));
     for _ in 0..streams {
-        let stream_url = format!("{url}/api/events?topic={topic}");
+        let stream_url = format!("{url}{}", stream_path([&topic], None));
         let opened = opened_tx.clone();
         readers.spawn(async move { read_probes(&stream_url, total, opened).await });
     }
@@ -178,12 +182,13 @@ async fn fanout(
 }
 
 async fn idle(url: &str, streams: usize, server_pid: u32) -> anyhow::Result<()> {
+    let topic = Topic::parse("load/idle")?;
     let before = resident_kib(server_pid)?;
     let mut held = Vec::with_capacity(streams);
     for index in 0..streams {
         // One client per stream: a pooled client would queue requests.
         let response = reqwest::Client::new()
-            .get(format!("{url}/api/events?topic=load/idle"))
+            .get(format!("{url}{}", stream_path([&topic], None)))
             .send()
             .await
             .with_context(|| format!("stream {index} failed to open"))?;
@@ -213,9 +218,9 @@ async fn idle(url: &str, streams: usize, server_pid: u32) -> anyhow::Result<()> 
 }
 
 async fn throughput(url: &str, seconds: u64, publishers: usize) -> anyhow::Result<()> {
-    let topic = format!("load/throughput-{}", now_us());
+    let topic = Topic::parse(format!("load/throughput-{}", now_us()))?;
     let response = reqwest::Client::new()
-        .get(format!("{url}/api/events?topic={topic}"))
+        .get(format!("{url}{}", stream_path([&topic], None)))
         .send()
         .await?;
     let mut body = response.bytes_stream();
@@ -266,12 +271,12 @@ async fn throughput(url: &str, seconds: u64, publishers: usize) -> anyhow::Resul
 async fn publish_probe(
     client: &reqwest::Client,
     url: &str,
-    topic: &str,
+    topic: &Topic,
     seq: u64,
 ) -> anyhow::Result<()> {
     let probe = Payload::LatencyProbe(LatencyProbe { seq, ts: now_us() });
     let response = client
-        .post(format!("{url}/api/topics/{topic}"))
+        .post(format!("{url}{}", publish_path(topic.as_str())))
         .json(&probe)
         .send()
         .await?;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::hub::Limits;
+use crate::telemetry::LogFormat;
 
 /// Options of `herald serve`.
 #[derive(Debug, Clone, clap::Parser)]
@@ -64,6 +65,11 @@ pub struct Config {
     #[arg(long, env = "HERALD_METRICS_INTERVAL_MS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(200..))]
     pub metrics_interval_ms: u64,
+
+    /// Log line format on stderr: `text` for people, `json` (one object per
+    /// line) for log pipelines. `RUST_LOG` sets the filter (default `info`).
+    #[arg(long, env = "HERALD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 impl Config {

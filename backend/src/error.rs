@@ -1,23 +1,30 @@
 //! `ApiError`: the one type that knows about HTTP statuses.
 //!
 //! Modules report failures as their own `thiserror` enums; this module maps
-//! each to a status and a [`shared::ErrorBody`], once. A 5xx body says
-//! "internal error" and nothing more. Logging happens in [`log_errors`], from
-//! the response extensions, so the conversion itself has no side effects and
-//! each error is logged exactly once.
+//! each to a status and a [`shared::ErrorBody`], once. A 500 body says
+//! "internal error" and nothing more (its cause is a bug, for the log, not
+//! the client); every other refusal, 503 included, tells the client what to
+//! do. Logging happens in [`log_errors`], from the response extensions, so
+//! the conversion itself has no side effects and each error is logged
+//! exactly once (the trace layer's own failure log is off).
 
 use axum::Json;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use shared::{ErrorBody, ErrorCode, EventIdError, TopicError};
+use shared::protocol::{EVENTS_PATH, TOPIC_PARAM};
+use shared::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicError};
 
 use crate::hub::{PublishError, SubscribeError};
 
+/// Longest prefix of a refused value that an error echoes back: enough to
+/// recognise it, never a way to make the hub reflect a large input.
+const ECHO_CHARS: usize = 64;
+
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// A topic in the path or query is invalid.
     #[error("invalid topic {value:?}: {source}")]
     InvalidTopic {
@@ -29,7 +36,7 @@ pub enum ApiError {
         source: TopicError,
     },
     /// A stream request without any `topic` parameter.
-    #[error("name at least one topic, as in /api/events?topic=system/metrics")]
+    #[error("name at least one topic, as in {EVENTS_PATH}?{TOPIC_PARAM}={METRICS_TOPIC}")]
     MissingTopic,
     /// A stream request with more topics than allowed.
     #[error("a stream may follow at most {max} topics")]
@@ -104,6 +111,31 @@ pub enum ApiError {
 struct Logged(String);
 
 impl ApiError {
+    /// A refused topic from `field`, echoing the start of `value`.
+    pub(crate) fn invalid_topic(field: &'static str, value: &str, source: TopicError) -> Self {
+        Self::InvalidTopic {
+            field,
+            value: echo(value),
+            source,
+        }
+    }
+
+    /// A query parameter the route does not take; `accepted` are the ones
+    /// it takes besides the topics.
+    pub(crate) fn unknown_parameter(name: &str, accepted: &[&str]) -> Self {
+        let expected: String = accepted
+            .iter()
+            .map(|name| format!(" and `{name}`"))
+            .collect();
+        let name = echo(name);
+        Self::InvalidQuery {
+            message: format!(
+                "unknown parameter {name:?}; expected `{TOPIC_PARAM}` (repeatable){expected}"
+            ),
+            field: name,
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             Self::InvalidTopic { .. }
@@ -115,7 +147,7 @@ impl ApiError {
             | Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite { .. }) => {
+            Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Publish(PublishError::Encode(_) | PublishError::Framing(_)) => {
@@ -140,7 +172,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::BodyRead(_) | Self::MalformedJson(_) => ErrorCode::MalformedJson,
-            Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite { .. }) => {
+            Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite(_)) => {
                 ErrorCode::InvalidEvent
             }
             Self::Publish(PublishError::Encode(_) | PublishError::Framing(_)) => {
@@ -160,11 +192,11 @@ impl ApiError {
             Self::InvalidTopic { field, .. } | Self::InvalidLastEventId { field, .. } => {
                 Some((*field).to_owned())
             }
-            Self::MissingTopic | Self::TooManyTopics { .. } => Some("topic".to_owned()),
+            Self::MissingTopic | Self::TooManyTopics { .. } => Some(TOPIC_PARAM.to_owned()),
             Self::InvalidQuery { field, .. } => Some(field.clone()),
             Self::UnsupportedMediaType(_) => Some("content-type".to_owned()),
             Self::InvalidEvent { field, .. } => field.clone(),
-            Self::Publish(PublishError::NotFinite { field }) => Some((*field).to_owned()),
+            Self::Publish(PublishError::NotFinite(not_finite)) => Some(not_finite.field.to_owned()),
             _ => None,
         }
     }
@@ -173,7 +205,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status.is_server_error() {
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             "internal error".to_owned()
         } else {
             self.to_string()
@@ -189,18 +221,84 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Middleware that logs each [`ApiError`] response once: server errors at
-/// `error`, client errors at `debug` (they are the client's problem, and a
-/// misbehaving client must not be able to flood the log).
-pub async fn log_errors(request: Request, next: Next) -> Response {
+/// Middleware that logs each [`ApiError`] response once: a 500 (a bug) at
+/// `error`, the other server refusals (overload, a full hub) at `warn` (the
+/// operator may need more capacity), client errors at `debug` (they are the
+/// client's problem, and a misbehaving client must not be able to flood the
+/// log).
+pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     if let Some(Logged(cause)) = response.extensions().get::<Logged>() {
-        let status = response.status().as_u16();
-        if response.status().is_server_error() {
-            tracing::error!(status, %cause, "request failed");
+        let status = response.status();
+        let code = status.as_u16();
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(status = code, %cause, "request failed");
+        } else if status.is_server_error() {
+            tracing::warn!(status = code, %cause, "request refused");
         } else {
-            tracing::debug!(status, %cause, "request refused");
+            tracing::debug!(status = code, %cause, "request refused");
         }
     }
     response
+}
+
+fn echo(text: &str) -> String {
+    text.chars().take(ECHO_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::telemetry::capture::{self, Logs};
+
+    /// Answers a request with `error` through the hub's logging layers.
+    async fn refuse(error: fn() -> ApiError) -> (StatusCode, ErrorBody, Logs) {
+        let (logs, _guard) = capture::start();
+        let router = crate::observe(Router::new().route("/", get(move || async move { error() })));
+        let request = Request::get("/").body(Body::empty()).unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap(), logs)
+    }
+
+    #[tokio::test]
+    async fn a_500_hides_its_cause_and_is_logged_once_at_error() {
+        let (status, body, logs) = refuse(|| ApiError::Middleware("boom".to_owned())).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body.message, "internal error");
+        let errors = logs.at("ERROR");
+        assert_eq!(errors.len(), 1, "{:?}", logs.events());
+        assert_eq!(errors[0]["fields"]["cause"], "middleware failed: boom");
+        assert!(logs.at("WARN").is_empty(), "{:?}", logs.events());
+    }
+
+    #[tokio::test]
+    async fn an_overload_tells_the_client_and_warns_once() {
+        let (status, body, logs) = refuse(|| ApiError::Overloaded).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body.code, ErrorCode::Overloaded);
+        assert_eq!(body.message, ApiError::Overloaded.to_string());
+        assert_eq!(logs.at("WARN").len(), 1, "{:?}", logs.events());
+        assert!(logs.at("ERROR").is_empty(), "{:?}", logs.events());
+    }
+
+    #[tokio::test]
+    async fn a_client_error_is_logged_at_debug_only() {
+        let (status, body, logs) = refuse(|| ApiError::MissingTopic).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body.field.as_deref(), Some("topic"));
+        assert_eq!(logs.hub_at("DEBUG").len(), 1, "{:?}", logs.events());
+        assert!(logs.hub_at("INFO").is_empty(), "{:?}", logs.events());
+        for level in ["WARN", "ERROR"] {
+            assert!(logs.at(level).is_empty(), "{level}: {:?}", logs.events());
+        }
+    }
 }

@@ -20,15 +20,16 @@
 //! `.await` and its critical sections are a few map and ring operations; a
 //! tokio mutex would only add overhead (see mini-redis `db.rs`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use shared::{Event, EventId, Gap, Payload, Topic, TopicInfo};
+use shared::{Event, EventId, Gap, NotFinite, Payload, Topic, TopicInfo};
 use tokio::sync::Notify;
 
 use crate::sse;
+pub use crate::sse::FramingError;
 
 /// Handle to the hub; clones share the same state.
 #[derive(Clone)]
@@ -75,17 +76,14 @@ pub struct Subscription {
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     /// A metrics value is NaN or infinite, which JSON cannot carry.
-    #[error("`{field}` must be a finite number")]
-    NotFinite {
-        /// The offending field.
-        field: &'static str,
-    },
+    #[error(transparent)]
+    NotFinite(#[from] NotFinite),
     /// The event could not be encoded; a bug, not bad input.
     #[error("failed to encode event")]
     Encode(#[from] serde_json::Error),
     /// The encoded event would break SSE framing; a bug, not bad input.
     #[error(transparent)]
-    Framing(#[from] sse::FramingError),
+    Framing(#[from] FramingError),
 }
 
 /// Why a subscription was refused.
@@ -160,7 +158,9 @@ impl Hub {
     /// [`PublishError::NotFinite`] for a metrics sample with a NaN or
     /// infinite value; nothing is published then.
     pub fn publish(&self, topic: Topic, payload: Payload) -> Result<Frame, PublishError> {
-        check_finite(&payload)?;
+        if let Payload::Metrics(metrics) = &payload {
+            metrics.check_finite()?;
+        }
         let mut state = self.lock();
         let time_us = now_micros();
         // Strictly increasing even if the clock steps back.
@@ -198,7 +198,8 @@ impl Hub {
     }
 
     /// Subscribes to `topics`, delivering events after `after`, or only new
-    /// events when `after` is `None`.
+    /// events when `after` is `None`. A set, because a stream follows each
+    /// topic once however often a request names it.
     ///
     /// An `after` newer than any id of this hub comes from another run or
     /// another hub; the subscription then starts from the beginning and
@@ -209,11 +210,10 @@ impl Hub {
     /// subscriptions.
     pub fn subscribe(
         &self,
-        mut topics: Vec<Topic>,
+        topics: BTreeSet<Topic>,
         after: Option<EventId>,
     ) -> Result<Subscription, SubscribeError> {
-        topics.sort();
-        topics.dedup();
+        let topics: Vec<Topic> = topics.into_iter().collect();
         let mut state = self.lock();
         let max = self.inner.limits.max_subscribers;
         if state.subscriptions >= max {
@@ -253,7 +253,7 @@ impl Hub {
     ///
     /// A client that shows these and then subscribes after the newest one
     /// sees every later event exactly once.
-    pub fn history(&self, topics: &[Topic], limit: usize) -> Vec<Frame> {
+    pub fn history(&self, topics: &BTreeSet<Topic>, limit: usize) -> Vec<Frame> {
         let state = self.lock();
         let mut frames: Vec<Frame> = topics
             .iter()
@@ -266,8 +266,9 @@ impl Hub {
             })
             .collect();
         drop(state);
+        // Each frame belongs to one topic and the topics are distinct, so
+        // sorting merges without duplicates.
         frames.sort_by_key(Frame::id);
-        frames.dedup_by_key(|frame| frame.id());
         frames
     }
 
@@ -399,27 +400,6 @@ impl TopicState {
     }
 }
 
-fn check_finite(payload: &Payload) -> Result<(), PublishError> {
-    let Payload::Metrics(metrics) = payload else {
-        return Ok(());
-    };
-    let floats = [
-        ("cpu_total", f64::from(metrics.cpu_total)),
-        ("load.one", metrics.load.one),
-        ("load.five", metrics.load.five),
-        ("load.fifteen", metrics.load.fifteen),
-    ];
-    if let Some((field, _)) = floats.iter().find(|(_, value)| !value.is_finite()) {
-        return Err(PublishError::NotFinite { field });
-    }
-    if metrics.cpu_per_core.iter().any(|value| !value.is_finite()) {
-        return Err(PublishError::NotFinite {
-            field: "cpu_per_core",
-        });
-    }
-    Ok(())
-}
-
 fn now_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -441,6 +421,10 @@ mod tests {
 
     fn topic(name: &str) -> Topic {
         Topic::parse(name).unwrap()
+    }
+
+    fn topics(names: &[&str]) -> BTreeSet<Topic> {
+        names.iter().map(|name| topic(name)).collect()
     }
 
     fn probe(seq: u64) -> Payload {
@@ -470,7 +454,7 @@ mod tests {
     fn a_new_subscription_sees_only_new_events() {
         let hub = hub(4);
         hub.publish(topic("a"), probe(1)).unwrap();
-        let mut subscription = hub.subscribe(vec![topic("a")], None).unwrap();
+        let mut subscription = hub.subscribe(topics(&["a"]), None).unwrap();
         assert!(subscription.try_next().is_none());
         hub.publish(topic("a"), probe(2)).unwrap();
         assert_eq!(seq(subscription.try_next()), 2);
@@ -480,9 +464,7 @@ mod tests {
     #[test]
     fn multi_topic_delivery_follows_id_order() {
         let hub = hub(8);
-        let mut subscription = hub
-            .subscribe(vec![topic("b"), topic("a"), topic("a")], None)
-            .unwrap();
+        let mut subscription = hub.subscribe(topics(&["b", "a", "a"]), None).unwrap();
         for (index, name) in ["a", "b", "b", "c", "a"].into_iter().enumerate() {
             hub.publish(topic(name), probe(index as u64)).unwrap();
         }
@@ -497,7 +479,7 @@ mod tests {
         let ids: Vec<EventId> = (0..5)
             .map(|n| hub.publish(topic("a"), probe(n)).unwrap().id())
             .collect();
-        let mut subscription = hub.subscribe(vec![topic("a")], Some(ids[1])).unwrap();
+        let mut subscription = hub.subscribe(topics(&["a"]), Some(ids[1])).unwrap();
         let replayed: Vec<u64> = (0..3).map(|_| seq(subscription.try_next())).collect();
         assert_eq!(replayed, [2, 3, 4]);
         assert!(subscription.try_next().is_none());
@@ -514,7 +496,7 @@ mod tests {
                 evicted = id;
             }
         }
-        let mut subscription = hub.subscribe(vec![topic("a")], Some(first)).unwrap();
+        let mut subscription = hub.subscribe(topics(&["a"]), Some(first)).unwrap();
         match subscription.try_next() {
             Some(Delivery::Gap(gap)) => {
                 assert_eq!(gap.after, first);
@@ -532,11 +514,11 @@ mod tests {
         let hub = hub(4);
         hub.publish(topic("a"), probe(0)).unwrap();
         let future = EventId::new(u64::MAX - 1);
-        let mut subscription = hub.subscribe(vec![topic("a")], Some(future)).unwrap();
+        let mut subscription = hub.subscribe(topics(&["a"]), Some(future)).unwrap();
         assert!(matches!(subscription.try_next(), Some(Delivery::Gap(_))));
         assert_eq!(seq(subscription.try_next()), 0);
         let stale = EventId::new(1);
-        let mut subscription = hub.subscribe(vec![topic("a")], Some(stale)).unwrap();
+        let mut subscription = hub.subscribe(topics(&["a"]), Some(stale)).unwrap();
         assert!(matches!(subscription.try_next(), Some(Delivery::Gap(_))));
         assert_eq!(seq(subscription.try_next()), 0);
     }
@@ -553,10 +535,10 @@ mod tests {
                 .map(|frame| seq(Some(Delivery::Event(frame))))
                 .collect()
         };
-        let both = [topic("b"), topic("a"), topic("a")];
+        let both = topics(&["b", "a", "a"]);
         assert_eq!(seqs(hub.history(&both, 2)), [1, 2, 4, 5]);
         assert_eq!(seqs(hub.history(&both, 10)), [0, 1, 2, 4, 5]);
-        assert!(hub.history(&[topic("none")], 10).is_empty());
+        assert!(hub.history(&topics(&["none"]), 10).is_empty());
         assert!(hub.history(&both, 0).is_empty());
     }
 
@@ -564,8 +546,8 @@ mod tests {
     fn dropping_the_last_subscription_forgets_an_empty_topic() {
         let hub = hub(4);
         hub.publish(topic("kept"), probe(0)).unwrap();
-        let first = hub.subscribe(vec![topic("kept"), topic("empty")], None);
-        let second = hub.subscribe(vec![topic("empty")], None);
+        let first = hub.subscribe(topics(&["kept", "empty"]), None);
+        let second = hub.subscribe(topics(&["empty"]), None);
         assert_eq!(hub.topics().len(), 2);
         assert_eq!(hub.subscriptions(), 2);
         drop(first);
@@ -584,13 +566,13 @@ mod tests {
             history: 1,
             max_subscribers: 1,
         });
-        let held = hub.subscribe(vec![topic("a")], None).unwrap();
+        let held = hub.subscribe(topics(&["a"]), None).unwrap();
         assert!(matches!(
-            hub.subscribe(vec![topic("a")], None),
+            hub.subscribe(topics(&["a"]), None),
             Err(SubscribeError::Full { max: 1 })
         ));
         drop(held);
-        assert!(hub.subscribe(vec![topic("a")], None).is_ok());
+        assert!(hub.subscribe(topics(&["a"]), None).is_ok());
     }
 
     #[test]
@@ -612,7 +594,7 @@ mod tests {
         let refused = hub.publish(topic("m"), Payload::Metrics(metrics));
         assert!(matches!(
             refused,
-            Err(PublishError::NotFinite { field: "cpu_total" })
+            Err(PublishError::NotFinite(NotFinite { field: "cpu_total" }))
         ));
         assert!(hub.topics().is_empty());
     }
@@ -620,7 +602,7 @@ mod tests {
     #[tokio::test]
     async fn next_wakes_on_publish() {
         let hub = hub(4);
-        let mut subscription = hub.subscribe(vec![topic("chat")], None).unwrap();
+        let mut subscription = hub.subscribe(topics(&["chat"]), None).unwrap();
         let publisher = hub.clone();
         tokio::spawn(async move {
             let chat = Chat {

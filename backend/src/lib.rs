@@ -2,31 +2,34 @@
 //! so tests and embedding programs start the same server.
 //!
 //! Layout, in the order an event travels:
-//! - [`routes::publish`] accepts `POST /api/topics/{topic}`;
-//! - [`hub`] assigns the id, frames the event once ([`sse`]), keeps it in the
+//! - `routes::publish` accepts `POST /api/topics/{topic}`;
+//! - [`hub`] assigns the id, frames the event once (`sse`), keeps it in the
 //!   topic's history and wakes subscribers;
-//! - [`routes::stream`] turns a [`hub::Subscription`] into an SSE body.
+//! - `routes::stream` turns a [`hub::Subscription`] into an SSE body.
 //!
-//! Around them: [`server`] (the HTTP/1.1 connection loop), [`config`]
-//! (flags), [`error`] (HTTP mapping), [`state`],
-//! [`metrics`] (the built-in source), [`shutdown`] and [`telemetry`].
+//! Around them: `server` (the HTTP/1.1 connection loop), [`config`]
+//! (flags), `error` (HTTP mapping), `state`, `metrics` (the built-in
+//! source), [`shutdown`] and [`telemetry`].
+//!
+//! Public are only what an embedding program or the binary uses: [`run`],
+//! [`serve`], [`hub`], [`config`], [`shutdown`] and [`telemetry`]; the rest
+//! is private, so the compiler reports what nothing uses.
 
 pub mod config;
-pub mod error;
+mod error;
 pub mod hub;
-pub mod metrics;
-pub mod routes;
-pub mod server;
+mod metrics;
+mod routes;
+mod server;
 pub mod shutdown;
-pub mod sse;
-pub mod state;
+mod sse;
+mod state;
 pub mod telemetry;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
-use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -37,26 +40,37 @@ use crate::config::Config;
 use crate::hub::Hub;
 use crate::state::AppState;
 
-/// The whole HTTP surface: `/api`, `/healthz`, and the single-page app from
-/// `--static-dir` with every other path falling back to its `index.html`.
-pub fn app(state: AppState) -> Router {
+/// The whole HTTP surface: the API, `/healthz`, and the single-page app
+/// from `--static-dir` with every other path falling back to its `index.html`.
+fn app(state: AppState) -> Router {
     let static_dir = &state.config.static_dir;
     let spa = ServeDir::new(static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
-    Router::new()
-        .nest("/api", routes::api(&state))
-        .route("/healthz", get(routes::health::health))
+    let router = Router::new()
+        .merge(routes::api(&state))
         .fallback_service(spa)
+        .with_state(state);
+    observe(router)
+}
+
+/// Wraps `router` in the request span and the error log.
+///
+/// [`error::log_errors`] logs each refusal once, at a level set by its
+/// status; the trace layer only opens the span (its `on_failure` would log
+/// every 5xx a second time).
+fn observe(router: Router) -> Router {
+    router
         .layer(axum::middleware::from_fn(error::log_errors))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let path = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or(request.uri().path(), MatchedPath::as_str);
-                tracing::info_span!("request", method = %request.method(), path)
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let path = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or(request.uri().path(), MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), path)
+                })
+                .on_failure(()),
         )
-        .with_state(state)
 }
 
 /// Serves Herald on `listener` with a fresh in-memory hub until `shutdown`
@@ -100,7 +114,7 @@ pub async fn serve(
         config: Arc::new(config),
         shutdown: shutdown.clone(),
     };
-    let served = server::serve(listener, app(state), shutdown.clone()).await;
+    let served = server::accept(listener, app(state), shutdown.clone()).await;
     // Whatever stopped the server, stop the background tasks with it.
     shutdown.cancel();
     tasks.close();

@@ -17,7 +17,7 @@ enum Cli {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let Cli::Serve(config) = Cli::parse();
-    backend::telemetry::init();
+    backend::telemetry::init(config.log_format).context("RUST_LOG is not a valid log filter")?;
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;

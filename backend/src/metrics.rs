@@ -14,7 +14,7 @@ use crate::hub::Hub;
 /// Reading `/proc` takes well under a millisecond, so sampling runs inline
 /// on the runtime instead of on a blocking thread.
 #[tracing::instrument(skip_all)]
-pub async fn run(hub: Hub, interval: Duration, shutdown: CancellationToken) {
+pub(crate) async fn run(hub: Hub, interval: Duration, shutdown: CancellationToken) {
     let Some(mut sampler) = Sampler::new() else {
         tracing::warn!("system metrics are not available on this platform");
         return;

@@ -28,13 +28,14 @@ const READ_BUFFER: usize = 8 * 1024;
 /// How long a client may take to send its request headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves `router` on `listener` until `shutdown` is cancelled, then waits
-/// for every connection to finish its response.
+/// Accepts connections on `listener` and serves `router` on each until
+/// `shutdown` is cancelled, then waits for every connection to finish its
+/// response.
 ///
 /// # Errors
 /// Never at present: failed accepts are logged and retried, as a listener
 /// out of file descriptors recovers when connections close.
-pub async fn serve(
+pub(crate) async fn accept(
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
@@ -83,9 +84,37 @@ async fn connection(stream: TcpStream, router: Router, shutdown: CancellationTok
             connection.await
         }
     };
-    if let Err(error) = result {
-        tracing::debug!(%error, "connection ended with an error");
+    match result {
+        Ok(()) => {}
+        // Closing the socket is how a browser ends a stream: not an error.
+        Err(error) if client_went_away(&error) => {
+            tracing::trace!(%error, "client closed the connection");
+        }
+        // A malformed or timed-out request is the client's problem.
+        Err(error) => tracing::debug!(%error, "connection ended with an error"),
     }
+}
+
+/// Whether `error` only says that the peer went away mid-request or
+/// mid-response.
+fn client_went_away(error: &hyper::Error) -> bool {
+    if error.is_incomplete_message() || error.is_closed() || error.is_canceled() {
+        return true;
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io_error) = cause.downcast_ref::<io::Error>() {
+            return matches!(
+                io_error.kind(),
+                io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::UnexpectedEof
+            );
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Waits after a failed accept. Per-connection failures are retried at once;
@@ -99,6 +128,79 @@ async fn backoff(error: io::Error) {
         _ => {
             tracing::error!(%error, "failed to accept a connection");
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use axum::body::Body;
+    use axum::routing::get;
+    use bytes::Bytes;
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::telemetry::capture;
+
+    #[tokio::test]
+    async fn a_client_closing_its_stream_is_not_an_error() {
+        let (logs, _guard) = capture::start();
+        let (body_alive, body_dropped) = tokio::sync::oneshot::channel::<()>();
+        // A body like a stream's: one chunk, then nothing, for ever. It
+        // holds `body_alive`, so the test learns when hyper drops it.
+        let body = std::sync::Arc::new(std::sync::Mutex::new(Some(body_alive)));
+        let router = Router::new().route(
+            "/",
+            get(move || {
+                let alive = body.lock().unwrap().take();
+                async move {
+                    let chunks = futures_util::stream::once(async { Bytes::from_static(b"one") })
+                        .chain(futures_util::stream::pending())
+                        .map(move |chunk| {
+                            let _held = &alive;
+                            Ok::<_, Infallible>(chunk)
+                        });
+                    Body::from_stream(chunks)
+                }
+            }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(accept(listener, router, shutdown.clone()));
+
+        let mut response = reqwest::get(url).await.unwrap();
+        assert_eq!(
+            response.chunk().await.unwrap().as_deref(),
+            Some(&b"one"[..])
+        );
+        drop(response);
+        let patience = Duration::from_secs(10);
+        let dropped = tokio::time::timeout(patience, body_dropped).await;
+        assert!(dropped.is_ok(), "the hub never noticed the closed socket");
+        shutdown.cancel();
+        // `accept` returns once every connection task has logged its end.
+        tokio::time::timeout(patience, server)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+
+        let events = logs.events();
+        assert!(
+            events.iter().any(
+                |event| event["fields"]["message"] == "client closed the connection"
+                    && event["level"] == "TRACE"
+            ),
+            "{events:?}"
+        );
+        for level in ["DEBUG", "INFO"] {
+            assert!(logs.hub_at(level).is_empty(), "{level}: {events:?}");
+        }
+        for level in ["WARN", "ERROR"] {
+            assert!(logs.at(level).is_empty(), "{level}: {events:?}");
         }
     }
 }

@@ -9,11 +9,11 @@ use crate::hub::Hub;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The event hub.
-    pub hub: Hub,
+    pub(crate) hub: Hub,
     /// The configuration the server started with.
-    pub config: Arc<Config>,
+    pub(crate) config: Arc<Config>,
     /// Cancelled when the server shuts down; every open stream ends on it.
-    pub shutdown: CancellationToken,
+    pub(crate) shutdown: CancellationToken,
 }

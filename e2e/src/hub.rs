@@ -18,6 +18,7 @@ use anyhow::{Context, anyhow, bail, ensure};
 use backend::config::Config;
 use clap::Parser;
 use reqwest::StatusCode;
+use shared::protocol::publish_path;
 use shared::{ErrorBody, EventId, Payload, Published, Topic};
 use tokio::{net::TcpListener, task::JoinHandle, time};
 use tokio_util::sync::CancellationToken;
@@ -192,7 +193,7 @@ impl Hub {
         topic: &str,
         payload: &Payload,
     ) -> anyhow::Result<(String, reqwest::Response)> {
-        let url = self.url(&format!("/api/topics/{topic}"));
+        let url = self.url(&publish_path(topic));
         let response = self
             .http
             .post(&url)

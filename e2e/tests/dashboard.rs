@@ -34,6 +34,7 @@ use e2e::{
 };
 use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
+use shared::protocol::Query;
 use shared::{
     Chat, ErrorCode, Json, LatencyProbe, METRICS_TOPIC, Notice, NoticeLevel, Payload, Topic,
 };
@@ -389,12 +390,8 @@ async fn restart(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
 
 /// Opens the page following `topics` and waits until its stream is open.
 async fn open_live(page: &Client, hub: &Hub, topics: &[&Topic]) -> anyhow::Result<()> {
-    let query: Vec<String> = topics
-        .iter()
-        .map(|topic| format!("topic={topic}"))
-        .collect();
-    page.goto(&hub.url(&format!("/?{}", query.join("&"))))
-        .await?;
+    let page_url = Query::new().topics(topics.iter().copied()).url("/");
+    page.goto(&hub.url(&page_url)).await?;
     wait::connection_state(page, "live", LIVE_TIMEOUT).await?;
     Ok(())
 }

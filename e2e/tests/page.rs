@@ -14,6 +14,7 @@ use std::{
 use anyhow::{Context, ensure};
 use e2e::{Browser, Hub};
 use fantoccini::Locator;
+use shared::protocol::Query;
 use shared::{Chat, Payload, Topic};
 
 const TOPIC: &str = "e2e/chat";
@@ -38,7 +39,8 @@ async fn published_chat_message_appears_live_on_the_page() -> anyhow::Result<()>
 async fn chat_round_trip(hub: &Hub, browser: &Browser) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse(TOPIC)?;
-    page.goto(&hub.url(&format!("/?topic={topic}"))).await?;
+    page.goto(&hub.url(&Query::new().topics([&topic]).url("/")))
+        .await?;
     page.wait()
         .at_most(LIVE_TIMEOUT)
         .for_element(Locator::Css(r#"#connection[data-state="live"]"#))

@@ -4,7 +4,7 @@ use axum::Json;
 use shared::Health;
 
 /// Reports that the hub is up.
-pub async fn health() -> Json<Health> {
+pub(crate) async fn health() -> Json<Health> {
     Json(Health {
         status: "ok".to_owned(),
     })

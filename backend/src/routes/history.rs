@@ -1,13 +1,16 @@
 //! `GET /api/history`: the recent events of one or many topics, so a page
 //! can draw the last minutes at once and then resume the stream after them.
 
+use std::collections::BTreeSet;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
+use shared::protocol::LIMIT_PARAM;
 use shared::{EventList, Topic};
 
 use crate::error::ApiError;
 use crate::hub::Frame;
-use crate::routes::stream::parse_topic;
+use crate::routes::query::TopicQuery;
 use crate::state::AppState;
 
 /// How many events per topic a request gets unless it says otherwise.
@@ -15,18 +18,18 @@ const DEFAULT_LIMIT: usize = 100;
 
 /// What a history request asks for.
 #[derive(Debug, PartialEq, Eq)]
-pub struct HistoryRequest {
+pub(crate) struct HistoryRequest {
     /// Topics to read.
-    pub topics: Vec<Topic>,
+    pub(crate) topics: BTreeSet<Topic>,
     /// Events per topic; a limit above `--history` gets what is kept.
-    pub limit: usize,
+    pub(crate) limit: usize,
 }
 
 /// Lists the newest `limit` events of each `topic`, merged in id order.
 ///
 /// # Errors
 /// 400 for a missing or invalid topic, a bad `limit` or an unknown parameter.
-pub async fn history(
+pub(crate) async fn history(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<EventList>, ApiError> {
@@ -49,60 +52,59 @@ impl HistoryRequest {
     ///
     /// # Errors
     /// [`ApiError`] naming the parameter at fault.
-    pub fn parse(query: &str, max_topics: usize, max_limit: usize) -> Result<Self, ApiError> {
-        let mut topics = Vec::new();
-        let mut limit = DEFAULT_LIMIT.min(max_limit);
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            match key.as_ref() {
-                "topic" => topics.push(parse_topic(&value)?),
-                "limit" => {
-                    // A limit is an upper bound: asking for more than the hub
-                    // keeps is not an error, it gets all there is.
-                    let asked: usize =
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|limit| *limit >= 1)
-                            .ok_or_else(|| ApiError::InvalidQuery {
-                                field: "limit".to_owned(),
-                                message: "limit must be a whole number of at least 1".to_owned(),
-                            })?;
-                    limit = asked.min(max_limit);
-                }
-                other => {
-                    let name: String = other.chars().take(64).collect();
-                    return Err(ApiError::InvalidQuery {
-                        message: format!(
-                            "unknown parameter {name:?}; expected `topic` (repeatable) and `limit`"
-                        ),
-                        field: name,
-                    });
-                }
-            }
-        }
-        if topics.is_empty() {
-            return Err(ApiError::MissingTopic);
-        }
-        if topics.len() > max_topics {
-            return Err(ApiError::TooManyTopics { max: max_topics });
-        }
-        Ok(Self { topics, limit })
+    pub(crate) fn parse(
+        query: &str,
+        max_topics: usize,
+        max_limit: usize,
+    ) -> Result<Self, ApiError> {
+        let query = TopicQuery::parse(query, &[LIMIT_PARAM], max_topics)?;
+        let limit = match query.value(LIMIT_PARAM) {
+            None => DEFAULT_LIMIT,
+            Some(text) => text
+                .parse()
+                .ok()
+                .filter(|limit| *limit >= 1)
+                .ok_or_else(|| ApiError::InvalidQuery {
+                    field: LIMIT_PARAM.to_owned(),
+                    message: format!("{LIMIT_PARAM} must be a whole number of at least 1"),
+                })?,
+        };
+        // A limit is an upper bound: asking for more than the hub keeps is
+        // not an error, it gets all there is.
+        Ok(Self {
+            topics: query.topics,
+            limit: limit.min(max_limit),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use shared::protocol::{Query, TOPIC_PARAM};
+
     use super::*;
+
+    fn parse(query: &Query, max_limit: usize) -> Result<HistoryRequest, ApiError> {
+        HistoryRequest::parse(query.as_str(), 4, max_limit)
+    }
+
+    fn topic(name: &str) -> Query {
+        Query::new().param(TOPIC_PARAM, name)
+    }
 
     #[test]
     fn reads_topics_and_limit() {
-        let request = HistoryRequest::parse("topic=a&topic=b%2Fc&limit=7", 4, 50).unwrap();
+        let request = parse(
+            &topic("a").param(TOPIC_PARAM, "b/c").param(LIMIT_PARAM, "7"),
+            50,
+        )
+        .unwrap();
         assert_eq!(request.topics.len(), 2);
         assert_eq!(request.limit, 7);
-        assert_eq!(HistoryRequest::parse("topic=a", 4, 50).unwrap().limit, 50);
-        assert_eq!(HistoryRequest::parse("topic=a", 4, 500).unwrap().limit, 100);
+        assert_eq!(parse(&topic("a"), 50).unwrap().limit, 50);
+        assert_eq!(parse(&topic("a"), 500).unwrap().limit, 100);
         assert_eq!(
-            HistoryRequest::parse("topic=a&limit=300", 4, 50)
+            parse(&topic("a").param(LIMIT_PARAM, "300"), 50)
                 .unwrap()
                 .limit,
             50
@@ -112,25 +114,22 @@ mod tests {
     #[test]
     fn refuses_bad_requests() {
         for query in [
-            "topic=a&limit=0",
-            "topic=a&limit=-1",
-            "topic=a&limit=x",
-            "topic=a&at=1",
+            topic("a").param(LIMIT_PARAM, "0"),
+            topic("a").param(LIMIT_PARAM, "-1"),
+            topic("a").param(LIMIT_PARAM, "x"),
+            topic("a").param("at", "1"),
         ] {
             assert!(
-                matches!(
-                    HistoryRequest::parse(query, 4, 50),
-                    Err(ApiError::InvalidQuery { .. })
-                ),
-                "{query}"
+                matches!(parse(&query, 50), Err(ApiError::InvalidQuery { .. })),
+                "{query:?}"
             );
         }
         assert!(matches!(
-            HistoryRequest::parse("limit=3", 4, 50),
+            parse(&Query::new().param(LIMIT_PARAM, "3"), 50),
             Err(ApiError::MissingTopic)
         ));
         assert!(matches!(
-            HistoryRequest::parse("topic=a%20b", 4, 50),
+            parse(&topic("a b"), 50),
             Err(ApiError::InvalidTopic { .. })
         ));
     }

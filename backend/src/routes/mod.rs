@@ -3,28 +3,31 @@
 //! Architecture invariant: handlers parse and validate input into `shared`
 //! types, call the hub, and map results; they hold no state of their own.
 
-pub mod health;
-pub mod history;
-pub mod publish;
-pub mod stream;
-pub mod topics;
+mod health;
+mod history;
+mod publish;
+mod query;
+mod stream;
+mod topics;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
+use shared::protocol::{API_PREFIX, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, TOPICS_PATH};
 use tower::ServiceBuilder;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The `/api` routes, with JSON errors for unknown paths and methods.
+/// The API routes (paths from [`shared::protocol`]) and `/healthz`, with
+/// JSON errors for unknown paths under `/api` and unknown methods.
 ///
 /// Publishing is bounded three ways: the body size, the number of publishes
 /// in flight (beyond it the hub sheds load with 503 rather than queueing),
 /// and the time one may take, so a client trickling a body cannot hold a
 /// slot forever.
-pub fn api(state: &AppState) -> Router<AppState> {
+pub(crate) fn api(state: &AppState) -> Router<AppState> {
     let config = &state.config;
     let publish_limits = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(publish_refused))
@@ -33,14 +36,17 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .timeout(config.publish_timeout())
         .layer(DefaultBodyLimit::max(config.max_body));
     Router::new()
-        .route("/events", get(stream::stream))
-        .route("/history", get(history::history))
-        .route("/topics", get(topics::topics))
+        .route(EVENTS_PATH, get(stream::stream))
+        .route(HISTORY_PATH, get(history::history))
+        .route(TOPICS_PATH, get(topics::topics))
         .route(
-            "/topics/{*topic}",
+            &format!("{TOPICS_PATH}/{{*topic}}"),
             post(publish::publish).layer(publish_limits),
         )
-        .fallback(not_found)
+        .route(HEALTH_PATH, get(health::health))
+        // Everything else under the prefix is a JSON 404, not the web app.
+        .route(API_PREFIX, any(not_found))
+        .route(&format!("{API_PREFIX}/{{*path}}"), any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
 }
 

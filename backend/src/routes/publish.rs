@@ -18,17 +18,14 @@ use crate::state::AppState;
 /// # Errors
 /// 415 unless the body is declared JSON, 413 over `--max-body`, 400 for an
 /// invalid topic or malformed JSON, 422 for JSON that is not an event.
-pub async fn publish(
+pub(crate) async fn publish(
     State(state): State<AppState>,
     Path(topic): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Published>), ApiError> {
-    let topic = Topic::parse(topic.as_str()).map_err(|source| ApiError::InvalidTopic {
-        field: "path",
-        value: topic.chars().take(64).collect(),
-        source,
-    })?;
+    let topic = Topic::parse(topic.as_str())
+        .map_err(|source| ApiError::invalid_topic("path", &topic, source))?;
     check_json_content_type(&headers)?;
     let body = body.map_err(|rejection| match rejection {
         BytesRejection::FailedToBufferBody(_)

@@ -4,6 +4,7 @@
 //! axum's `Sse` and `Event` builder, which would copy every event into a
 //! fresh buffer per subscriber; the headers `Sse` would set are set here.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -12,22 +13,24 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use shared::{EventId, GAP_EVENT, Topic};
+use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM};
+use shared::{EventId, Topic};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiError;
 use crate::hub::{Delivery, Subscription};
+use crate::routes::query::TopicQuery;
 use crate::sse;
 use crate::state::AppState;
 
 /// What a stream request asks for.
 #[derive(Debug, PartialEq, Eq)]
-pub struct StreamRequest {
-    /// Topics to follow, in request order, possibly repeated.
-    pub topics: Vec<Topic>,
+pub(crate) struct StreamRequest {
+    /// Topics to follow.
+    pub(crate) topics: BTreeSet<Topic>,
     /// Resume position from `Last-Event-ID` or, failing that, `lastEventId`.
-    pub after: Option<EventId>,
+    pub(crate) after: Option<EventId>,
 }
 
 /// Streams the events of the `topic` query parameters as SSE.
@@ -36,7 +39,7 @@ pub struct StreamRequest {
 /// 400 for a missing or invalid topic, an invalid resume id or an unknown
 /// parameter; 503 when the hub serves its maximum of streams. Both are
 /// decided before the stream starts.
-pub async fn stream(
+pub(crate) async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -77,62 +80,36 @@ impl StreamRequest {
     ///
     /// # Errors
     /// [`ApiError`] naming the parameter or header at fault.
-    pub fn parse(query: &str, headers: &HeaderMap, max_topics: usize) -> Result<Self, ApiError> {
-        let mut topics = Vec::new();
-        let mut query_after = None;
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            match key.as_ref() {
-                "topic" => topics.push(parse_topic(&value)?),
-                "lastEventId" => query_after = Some(parse_id("lastEventId", &value)?),
-                other => {
-                    return Err(ApiError::InvalidQuery {
-                        field: other.chars().take(64).collect(),
-                        message: format!(
-                            "unknown parameter {:?}; expected `topic` (repeatable) and `lastEventId`",
-                            other.chars().take(64).collect::<String>()
-                        ),
-                    });
-                }
-            }
-        }
-        if topics.is_empty() {
-            return Err(ApiError::MissingTopic);
-        }
-        if topics.len() > max_topics {
-            return Err(ApiError::TooManyTopics { max: max_topics });
-        }
-        let header_after = match headers.get("last-event-id") {
+    pub(crate) fn parse(
+        query: &str,
+        headers: &HeaderMap,
+        max_topics: usize,
+    ) -> Result<Self, ApiError> {
+        let query = TopicQuery::parse(query, &[LAST_EVENT_ID_PARAM], max_topics)?;
+        let query_after = query
+            .value(LAST_EVENT_ID_PARAM)
+            .map(|text| parse_id(LAST_EVENT_ID_PARAM, text))
+            .transpose()?;
+        let header_after = match headers.get(LAST_EVENT_ID_HEADER) {
             None => None,
             Some(value) => {
                 let text = value.to_str().map_err(|_| ApiError::InvalidQuery {
-                    field: "Last-Event-ID".to_owned(),
-                    message: "Last-Event-ID is not visible ASCII".to_owned(),
+                    field: LAST_EVENT_ID_HEADER.to_owned(),
+                    message: format!("{LAST_EVENT_ID_HEADER} is not visible ASCII"),
                 })?;
                 // Browsers send no header before the first id; an empty one means the same.
                 if text.is_empty() {
                     None
                 } else {
-                    Some(parse_id("Last-Event-ID", text)?)
+                    Some(parse_id(LAST_EVENT_ID_HEADER, text)?)
                 }
             }
         };
         Ok(Self {
-            topics,
+            topics: query.topics,
             after: header_after.or(query_after),
         })
     }
-}
-
-/// Parses a `topic` query parameter.
-///
-/// # Errors
-/// [`ApiError::InvalidTopic`] naming the parameter and the broken rule.
-pub fn parse_topic(value: &str) -> Result<Topic, ApiError> {
-    Topic::parse(value).map_err(|source| ApiError::InvalidTopic {
-        field: "topic",
-        value: value.chars().take(64).collect(),
-        source,
-    })
 }
 
 fn parse_id(field: &'static str, text: &str) -> Result<EventId, ApiError> {
@@ -180,70 +157,79 @@ fn frame(delivery: Delivery) -> Bytes {
         Delivery::Event(frame) => frame.sse(),
         Delivery::Gap(gap) => {
             tracing::debug!(topic = %gap.topic, after = %gap.after, through = %gap.through, "gap");
-            // A Gap holds a topic and two ids, whose JSON has no line breaks.
-            serde_json::to_string(&gap)
-                .ok()
-                .and_then(|data| sse::control(GAP_EVENT, &data).ok())
-                .unwrap_or_else(sse::keep_alive)
+            sse::gap(&gap)
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use shared::protocol::{Query, TOPIC_PARAM};
+
     use super::*;
 
-    fn parse(query: &str, last_event_id: Option<&str>) -> Result<StreamRequest, ApiError> {
+    fn parse(query: &Query, last_event_id: Option<&str>) -> Result<StreamRequest, ApiError> {
         let mut headers = HeaderMap::new();
         if let Some(id) = last_event_id {
-            headers.insert("last-event-id", HeaderValue::from_str(id).unwrap());
+            headers.insert(LAST_EVENT_ID_HEADER, HeaderValue::from_str(id).unwrap());
         }
-        StreamRequest::parse(query, &headers, 3)
+        StreamRequest::parse(query.as_str(), &headers, 3)
+    }
+
+    fn topic(name: &str) -> Query {
+        Query::new().param(TOPIC_PARAM, name)
     }
 
     #[test]
-    fn reads_repeated_topics_and_percent_encoding() {
-        let request = parse("topic=a%2Fb&topic=c&topic=a/b", None).unwrap();
+    fn reads_topics_without_a_resume_position() {
+        let request = parse(&topic("a/b").param(TOPIC_PARAM, "c"), None).unwrap();
         let names: Vec<&str> = request.topics.iter().map(Topic::as_str).collect();
-        assert_eq!(names, ["a/b", "c", "a/b"]);
+        assert_eq!(names, ["a/b", "c"]);
         assert_eq!(request.after, None);
     }
 
     #[test]
     fn the_header_wins_over_the_query_parameter() {
-        let request = parse("topic=a&lastEventId=5", Some("9")).unwrap();
+        let query = topic("a").param(LAST_EVENT_ID_PARAM, "5");
+        let request = parse(&query, Some("9")).unwrap();
         assert_eq!(request.after, Some(EventId::new(9)));
-        let request = parse("topic=a&lastEventId=5", Some("")).unwrap();
+        let request = parse(&query, Some("")).unwrap();
         assert_eq!(request.after, Some(EventId::new(5)));
     }
 
     #[test]
     fn refuses_bad_requests() {
-        assert!(matches!(parse("", None), Err(ApiError::MissingTopic)));
         assert!(matches!(
-            parse("topic=a%20b", None),
+            parse(&Query::new(), None),
+            Err(ApiError::MissingTopic)
+        ));
+        assert!(matches!(
+            parse(&topic("a b"), None),
             Err(ApiError::InvalidTopic { .. })
         ));
         assert!(matches!(
-            parse("topic=a&topics=b", None),
+            parse(&topic("a").param("topics", "b"), None),
             Err(ApiError::InvalidQuery { .. })
         ));
         assert!(matches!(
-            parse("topic=a&lastEventId=x", None),
+            parse(&topic("a").param(LAST_EVENT_ID_PARAM, "x"), None),
             Err(ApiError::InvalidLastEventId {
-                field: "lastEventId",
+                field: LAST_EVENT_ID_PARAM,
                 ..
             })
         ));
         assert!(matches!(
-            parse("topic=a", Some("12ab")),
+            parse(&topic("a"), Some("12ab")),
             Err(ApiError::InvalidLastEventId {
-                field: "Last-Event-ID",
+                field: LAST_EVENT_ID_HEADER,
                 ..
             })
         ));
+        let four = ["b", "c", "d"]
+            .iter()
+            .fold(topic("a"), |query, name| query.param(TOPIC_PARAM, name));
         assert!(matches!(
-            parse("topic=a&topic=b&topic=c&topic=d", None),
+            parse(&four, None),
             Err(ApiError::TooManyTopics { max: 3 })
         ));
     }

@@ -7,7 +7,7 @@ use shared::TopicList;
 use crate::state::AppState;
 
 /// Lists every topic with history or subscribers.
-pub async fn topics(State(state): State<AppState>) -> Json<TopicList> {
+pub(crate) async fn topics(State(state): State<AppState>) -> Json<TopicList> {
     Json(TopicList {
         topics: state.hub.topics(),
     })

@@ -10,6 +10,9 @@ use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use reqwest::StatusCode;
+use shared::protocol::{
+    EVENTS_PATH, LAST_EVENT_ID_HEADER, Query, TOPIC_PARAM, TOPICS_PATH, publish_path,
+};
 use shared::{ErrorBody, Event, EventId, Gap, Payload, Published, TopicList};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -85,12 +88,33 @@ fn init_logs() {
     }
 }
 
+/// A query naming `topics`, to add the route's own parameters to.
+pub(crate) fn query(topics: &[&str]) -> Query {
+    topics
+        .iter()
+        .fold(Query::new(), |query, topic| query.param(TOPIC_PARAM, topic))
+}
+
 impl TestApp {
+    /// The full URL of `path_and_query`, as built by `shared::protocol`.
+    pub(crate) fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.base)
+    }
+
+    /// `GET` `path_and_query`.
+    pub(crate) async fn get(&self, path_and_query: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path_and_query))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Publishes over HTTP and expects 202.
     pub(crate) async fn publish(&self, topic: &str, payload: &Payload) -> Published {
         let response = self
             .client
-            .post(format!("{}/api/topics/{topic}", self.base))
+            .post(self.url(&publish_path(topic)))
             .json(payload)
             .send()
             .await
@@ -106,10 +130,7 @@ impl TestApp {
         content_type: Option<&str>,
         body: impl Into<reqwest::Body>,
     ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(format!("{}/api/topics/{topic}", self.base))
-            .body(body);
+        let mut request = self.client.post(self.url(&publish_path(topic))).body(body);
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }
@@ -119,18 +140,22 @@ impl TestApp {
     /// `GET /api/events?{query}`, optionally with `Last-Event-ID`.
     pub(crate) async fn get_stream(
         &self,
-        query: &str,
+        query: &Query,
         last_event_id: Option<&str>,
     ) -> reqwest::Response {
-        let mut request = self.client.get(format!("{}/api/events?{query}", self.base));
+        let mut request = self.client.get(self.url(&query.url(EVENTS_PATH)));
         if let Some(id) = last_event_id {
-            request = request.header("last-event-id", id);
+            request = request.header(LAST_EVENT_ID_HEADER, id);
         }
         request.send().await.unwrap()
     }
 
     /// Opens a stream and expects it to start.
-    pub(crate) async fn open_stream(&self, query: &str, last_event_id: Option<EventId>) -> Stream {
+    pub(crate) async fn open_stream(
+        &self,
+        query: &Query,
+        last_event_id: Option<EventId>,
+    ) -> Stream {
         let id = last_event_id.map(|id| id.to_string());
         let response = self.get_stream(query, id.as_deref()).await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -140,14 +165,7 @@ impl TestApp {
 
     /// `GET /api/topics`.
     pub(crate) async fn topics(&self) -> TopicList {
-        self.client
-            .get(format!("{}/api/topics", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.get(TOPICS_PATH).await.json().await.unwrap()
     }
 
     /// Waits until `check` holds for the topic list.

@@ -1,9 +1,10 @@
 //! `GET /api/history`: recent events to draw at once, then a gapless resume.
 
 use reqwest::StatusCode;
+use shared::protocol::{HISTORY_PATH, LIMIT_PARAM, Query, TOPIC_PARAM};
 use shared::{ErrorCode, EventList};
 
-use crate::helpers::{chat, error_body, spawn_app, text_of};
+use crate::helpers::{chat, error_body, query, spawn_app, text_of};
 
 #[tokio::test]
 async fn history_then_resume_shows_every_event_once() {
@@ -19,11 +20,8 @@ async fn history_then_resume_shows_every_event_once() {
         app.publish(topic, &chat(text)).await;
     }
     let response = app
-        .client
-        .get(format!("{}/api/history?topic=a&topic=b&limit=2", app.base))
-        .send()
-        .await
-        .unwrap();
+        .get(&query(&["a", "b"]).param(LIMIT_PARAM, "2").url(HISTORY_PATH))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let history: EventList = response.json().await.unwrap();
     let texts: Vec<&str> = history.events.iter().map(text_of).collect();
@@ -31,7 +29,7 @@ async fn history_then_resume_shows_every_event_once() {
 
     let newest = history.events.last().unwrap().id;
     let mut stream = app
-        .open_stream(&format!("topic=a&topic=b&lastEventId={newest}"), None)
+        .open_stream(&query(&["a", "b"]).after(Some(newest)), None)
         .await;
     let live = app.publish("b", &chat("b3")).await;
     let event = stream.next_event().await;
@@ -42,18 +40,17 @@ async fn history_then_resume_shows_every_event_once() {
 async fn bad_history_requests_get_400() {
     let app = spawn_app(&["--history", "10"]).await;
     for (query, code, field) in [
-        ("", ErrorCode::MissingTopic, "topic"),
-        ("topic=a&limit=0", ErrorCode::InvalidQuery, "limit"),
-        ("topic=a b", ErrorCode::InvalidTopic, "topic"),
+        (Query::new(), ErrorCode::MissingTopic, TOPIC_PARAM),
+        (
+            query(&["a"]).param(LIMIT_PARAM, "0"),
+            ErrorCode::InvalidQuery,
+            LIMIT_PARAM,
+        ),
+        (query(&["a b"]), ErrorCode::InvalidTopic, TOPIC_PARAM),
     ] {
-        let response = app
-            .client
-            .get(format!("{}/api/history?{query}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let response = app.get(&query.url(HISTORY_PATH)).await;
         let body = error_body(response, StatusCode::BAD_REQUEST).await;
-        assert_eq!(body.code, code, "{query}");
-        assert_eq!(body.field.as_deref(), Some(field), "{query}");
+        assert_eq!(body.code, code, "{query:?}");
+        assert_eq!(body.field.as_deref(), Some(field), "{query:?}");
     }
 }

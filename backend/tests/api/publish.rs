@@ -2,8 +2,9 @@
 
 use reqwest::StatusCode;
 use shared::ErrorCode;
+use shared::protocol::{API_PREFIX, publish_path};
 
-use crate::helpers::{PATIENCE, chat, error_body, spawn_app};
+use crate::helpers::{PATIENCE, chat, error_body, query, spawn_app};
 
 const VALID: &str = r#"{"type":"chat","author":"a","text":"b"}"#;
 
@@ -29,7 +30,7 @@ async fn publish_returns_202_with_id_and_topic() {
 #[tokio::test]
 async fn bad_publishes_get_4xx_with_json_and_publish_nothing() {
     let app = spawn_app(&["--max-body", "1024"]).await;
-    let mut stream = app.open_stream("topic=t", None).await;
+    let mut stream = app.open_stream(&query(&["t"]), None).await;
     let json = Some("application/json");
     let valid = r#"{"type":"chat","author":"a","text":"b"}"#;
     let refusal = |topic: &'static str,
@@ -180,22 +181,12 @@ async fn charset_parameter_and_json_suffix_are_accepted() {
 #[tokio::test]
 async fn unknown_api_paths_and_methods_get_json_errors() {
     let app = spawn_app(&[]).await;
-    let response = app
-        .client
-        .get(format!("{}/api/nope", app.base))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get(&format!("{API_PREFIX}/nope")).await;
     assert_eq!(
         error_body(response, StatusCode::NOT_FOUND).await.code,
         ErrorCode::NotFound
     );
-    let response = app
-        .client
-        .get(format!("{}/api/topics/a", app.base))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get(&publish_path("a")).await;
     let body = error_body(response, StatusCode::METHOD_NOT_ALLOWED).await;
     assert_eq!(body.code, ErrorCode::MethodNotAllowed);
 }
@@ -223,7 +214,7 @@ async fn publishes_beyond_the_concurrency_limit_are_shed_with_503() {
     let slow = {
         let request = app
             .client
-            .post(format!("{}/api/topics/t", app.base))
+            .post(app.url(&publish_path("t")))
             .header("content-type", "application/json")
             .body(body);
         tokio::spawn(request.send())

@@ -5,7 +5,7 @@
 //! bound leaves room for them: what it rules out is memory that grows with
 //! what went past the stalled subscriber.
 
-use crate::helpers::{Message, PATIENCE, decode, spawn_app};
+use crate::helpers::{Message, PATIENCE, decode, query, spawn_app};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use shared::{Payload, Topic};
@@ -19,8 +19,8 @@ async fn a_stalled_subscriber_neither_slows_others_nor_grows_memory() {
     let topic = Topic::parse("firehose").unwrap();
     // The stalled client: its body is never polled, so once the socket
     // buffers are full the server can no longer write to it.
-    let stalled = app.get_stream("topic=firehose", None).await;
-    let mut reader = app.open_stream("topic=firehose", None).await;
+    let stalled = app.get_stream(&query(&["firehose"]), None).await;
+    let mut reader = app.open_stream(&query(&["firehose"]), None).await;
     let rss_before = resident_bytes();
 
     let text = "x".repeat(EVENT_BYTES);

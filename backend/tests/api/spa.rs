@@ -1,6 +1,7 @@
 //! The built single-page app is served at `/` with an `index.html` fallback.
 
 use reqwest::StatusCode;
+use shared::protocol::API_PREFIX;
 
 use crate::helpers::spawn_app;
 
@@ -16,21 +17,11 @@ async fn serves_the_app_and_falls_back_to_index_html() {
         ("/app.js", "console.log(1)"),
         ("/some/view", "<title>Herald</title>"),
     ] {
-        let response = app
-            .client
-            .get(format!("{}{path}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let response = app.get(path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(response.text().await.unwrap(), expected, "{path}");
     }
-    let response = app
-        .client
-        .get(format!("{}/api/missing", app.base))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get(&format!("{API_PREFIX}/missing")).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,14 +4,17 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;
+use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, Query, TOPIC_PARAM};
 use shared::{ErrorCode, Payload};
 
-use crate::helpers::{PATIENCE, chat, error_body, spawn_app, spawn_app_with_metrics, text_of};
+use crate::helpers::{
+    PATIENCE, chat, error_body, query, spawn_app, spawn_app_with_metrics, text_of,
+};
 
 #[tokio::test]
 async fn published_event_reaches_a_stream_as_typed_sse() {
     let app = spawn_app(&[]).await;
-    let mut stream = app.open_stream("topic=chat/lobby", None).await;
+    let mut stream = app.open_stream(&query(&["chat/lobby"]), None).await;
     let published = app.publish("chat/lobby", &chat("hello")).await;
     let event = stream.next_event().await;
     assert_eq!(event.id, published.id);
@@ -23,7 +26,7 @@ async fn published_event_reaches_a_stream_as_typed_sse() {
 #[tokio::test]
 async fn every_kind_arrives_under_its_own_event_name() {
     let app = spawn_app(&[]).await;
-    let mut stream = app.open_stream("topic=k", None).await;
+    let mut stream = app.open_stream(&query(&["k"]), None).await;
     let payloads: Vec<Payload> = [
         r#"{"type":"chat","author":"a","text":"b"}"#,
         r#"{"type":"notice","level":"info","text":"n"}"#,
@@ -48,7 +51,7 @@ async fn every_kind_arrives_under_its_own_event_name() {
 #[tokio::test]
 async fn one_stream_carries_several_topics_in_id_order() {
     let app = spawn_app(&[]).await;
-    let mut stream = app.open_stream("topic=a&topic=b/c", None).await;
+    let mut stream = app.open_stream(&query(&["a", "b/c"]), None).await;
     for (topic, text) in [
         ("a", "1"),
         ("b/c", "2"),
@@ -73,7 +76,7 @@ async fn one_stream_carries_several_topics_in_id_order() {
 #[tokio::test]
 async fn in_process_publish_reaches_http_streams() {
     let app = spawn_app(&[]).await;
-    let mut stream = app.open_stream("topic=embedded", None).await;
+    let mut stream = app.open_stream(&query(&["embedded"]), None).await;
     let topic = shared::Topic::parse("embedded").unwrap();
     let frame = app.hub.publish(topic, chat("from rust")).unwrap();
     let event = stream.next_event().await;
@@ -84,7 +87,7 @@ async fn in_process_publish_reaches_http_streams() {
 #[tokio::test]
 async fn stream_sets_sse_headers_and_a_retry_hint() {
     let app = spawn_app(&["--retry-ms", "1234"]).await;
-    let response = app.get_stream("topic=h", None).await;
+    let response = app.get_stream(&query(&["h"]), None).await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers();
     assert_eq!(headers["content-type"], "text/event-stream");
@@ -103,7 +106,7 @@ async fn stream_sets_sse_headers_and_a_retry_hint() {
 #[tokio::test]
 async fn idle_stream_gets_keep_alive_comments() {
     let app = spawn_app(&["--keepalive", "1"]).await;
-    let response = app.get_stream("topic=quiet", None).await;
+    let response = app.get_stream(&query(&["quiet"]), None).await;
     let mut body = response.bytes_stream();
     let mut seen = Vec::new();
     tokio::time::timeout(PATIENCE, async {
@@ -119,37 +122,44 @@ async fn idle_stream_gets_keep_alive_comments() {
 #[tokio::test]
 async fn bad_stream_requests_get_400_with_json_before_any_stream() {
     let app = spawn_app(&["--max-topics-per-stream", "2"]).await;
-    let cases: [(&str, Option<&str>, ErrorCode, &str); 6] = [
-        ("", None, ErrorCode::MissingTopic, "topic"),
-        ("topic=", None, ErrorCode::InvalidTopic, "topic"),
-        ("topic=bad%20name", None, ErrorCode::InvalidTopic, "topic"),
+    let cases: [(Query, Option<&str>, ErrorCode, &str); 6] = [
+        (Query::new(), None, ErrorCode::MissingTopic, TOPIC_PARAM),
+        (query(&[""]), None, ErrorCode::InvalidTopic, TOPIC_PARAM),
         (
-            "topic=a&lastEventId=abc",
+            query(&["bad name"]),
             None,
-            ErrorCode::InvalidLastEventId,
-            "lastEventId",
+            ErrorCode::InvalidTopic,
+            TOPIC_PARAM,
         ),
         (
-            "topic=a",
+            query(&["a"]).param(LAST_EVENT_ID_PARAM, "abc"),
+            None,
+            ErrorCode::InvalidLastEventId,
+            LAST_EVENT_ID_PARAM,
+        ),
+        (
+            query(&["a"]),
             Some("12ab"),
             ErrorCode::InvalidLastEventId,
-            "Last-Event-ID",
+            LAST_EVENT_ID_HEADER,
         ),
         (
-            "topic=a&topic=b&topic=c",
+            query(&["a", "b", "c"]),
             None,
             ErrorCode::InvalidQuery,
-            "topic",
+            TOPIC_PARAM,
         ),
     ];
     for (query, last_event_id, code, field) in cases {
-        let response = app.get_stream(query, last_event_id).await;
+        let response = app.get_stream(&query, last_event_id).await;
         let body = error_body(response, StatusCode::BAD_REQUEST).await;
-        assert_eq!(body.code, code, "{query}");
-        assert_eq!(body.field.as_deref(), Some(field), "{query}");
+        assert_eq!(body.code, code, "{query:?}");
+        assert_eq!(body.field.as_deref(), Some(field), "{query:?}");
         assert!(!body.message.is_empty());
     }
-    let response = app.get_stream("topic=a&since=4", None).await;
+    let response = app
+        .get_stream(&query(&["a"]).param("since", "4"), None)
+        .await;
     let body = error_body(response, StatusCode::BAD_REQUEST).await;
     assert_eq!(body.code, ErrorCode::InvalidQuery);
     assert_eq!(body.field.as_deref(), Some("since"));
@@ -162,8 +172,8 @@ async fn bad_stream_requests_get_400_with_json_before_any_stream() {
 #[tokio::test]
 async fn streams_beyond_the_cap_get_503() {
     let app = spawn_app(&["--max-subscribers", "1"]).await;
-    let _held = app.open_stream("topic=a", None).await;
-    let response = app.get_stream("topic=a", None).await;
+    let _held = app.open_stream(&query(&["a"]), None).await;
+    let response = app.get_stream(&query(&["a"]), None).await;
     let body = error_body(response, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(body.code, ErrorCode::TooManySubscribers);
 }
@@ -171,7 +181,7 @@ async fn streams_beyond_the_cap_get_503() {
 #[tokio::test]
 async fn the_built_in_source_publishes_real_metrics() {
     let app = spawn_app_with_metrics(&["--metrics-interval-ms", "200"]).await;
-    let mut stream = app.open_stream("topic=system/metrics", None).await;
+    let mut stream = app.open_stream(&query(&["system/metrics"]), None).await;
     for _ in 0..2 {
         let event = stream.next_event().await;
         assert_eq!(event.topic.as_str(), shared::METRICS_TOPIC);

@@ -2,15 +2,16 @@
 
 use reqwest::StatusCode;
 use shared::Health;
+use shared::protocol::HEALTH_PATH;
 
-use crate::helpers::{chat, spawn_app};
+use crate::helpers::{chat, query, spawn_app};
 
 #[tokio::test]
 async fn topics_list_subscribers_and_last_ids() {
     let app = spawn_app(&[]).await;
     let published = app.publish("b/news", &chat("x")).await;
-    let _first = app.open_stream("topic=a&topic=b/news", None).await;
-    let _second = app.open_stream("topic=a", None).await;
+    let _first = app.open_stream(&query(&["a", "b/news"]), None).await;
+    let _second = app.open_stream(&query(&["a"]), None).await;
     let list = app.topics().await.topics;
     let summary: Vec<(&str, u64, Option<shared::EventId>)> = list
         .iter()
@@ -24,7 +25,7 @@ async fn a_disconnected_client_is_cleaned_up() {
     // The default keep-alive (15 s) is longer than the test waits: the hub
     // notices the closed socket itself, not at its next write.
     let app = spawn_app(&[]).await;
-    let stream = app.open_stream("topic=gone&topic=kept", None).await;
+    let stream = app.open_stream(&query(&["gone", "kept"]), None).await;
     app.publish("kept", &chat("history")).await;
     assert_eq!(app.hub.subscriptions(), 1);
     drop(stream);
@@ -40,12 +41,7 @@ async fn a_disconnected_client_is_cleaned_up() {
 #[tokio::test]
 async fn healthz_answers() {
     let app = spawn_app(&[]).await;
-    let response = app
-        .client
-        .get(format!("{}/healthz", app.base))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get(HEALTH_PATH).await;
     assert_eq!(response.status(), StatusCode::OK);
     let health: Health = response.json().await.unwrap();
     assert_eq!(health.status, "ok");
