@@ -5,7 +5,7 @@
 //! formatting slip fails CI in seconds rather than after the builds.
 
 use crate::{
-    setup,
+    setup::{self, Scope},
     step::{self, Step},
     tools,
 };
@@ -15,7 +15,7 @@ use crate::{
 /// # Errors
 /// Names the step that failed.
 pub(crate) fn test() -> anyhow::Result<()> {
-    setup::run()?;
+    setup::install(Scope::All)?;
     step::run_all(tests()?)
 }
 
@@ -25,7 +25,7 @@ pub(crate) fn test() -> anyhow::Result<()> {
 /// # Errors
 /// Names the step that failed.
 pub(crate) fn ci() -> anyhow::Result<()> {
-    setup::run()?;
+    setup::install(Scope::All)?;
     let mut steps = vec![
         Step::cargo("check formatting", ["fmt", "--all", "--check"])?,
         Step::cargo(

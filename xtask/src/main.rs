@@ -2,8 +2,8 @@
 //! in `.cargo/config.toml`), so a newcomer needs nothing but cargo and npm.
 //!
 //! Layout:
-//! - [`setup`]: installs the toolchain pieces (wasm target, trunk,
-//!   wasm-bindgen, wasm-opt, Chromium), each only when missing.
+//! - [`setup`]: installs the tools (wasm target, trunk, wasm-bindgen,
+//!   wasm-opt; for the tests also Chromium), each only when missing.
 //! - [`tools`]: where the installed tools live, and the `PATH` that finds
 //!   them.
 //! - [`step`]: runs one named command from the repository root with the
@@ -30,7 +30,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  run     install what is missing, build the page and the hub in release, and
+  run     install what running needs (wasm target, trunk, wasm-bindgen,
+          wasm-opt) when missing, build the page and the hub in release, and
           start the hub on http://127.0.0.1:3000 ($HERALD_ADDR) until Ctrl-C;
           it logs the URL to open once it listens
   test    install what is missing, build the page, run the host tests
@@ -57,7 +58,7 @@ fn run() -> anyhow::Result<()> {
     match args.as_slice() {
         ["run"] => serve::run(),
         ["test"] => check::test(),
-        ["setup"] => setup::run(),
+        ["setup"] => setup::install(setup::Scope::All),
         ["ci"] => check::ci(),
         ["help" | "-h" | "--help"] => {
             eprintln!("{USAGE}");

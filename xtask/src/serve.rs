@@ -15,7 +15,7 @@ use std::{env, net::TcpListener};
 use anyhow::bail;
 
 use crate::{
-    setup,
+    setup::{self, Scope},
     step::{self, Step},
 };
 
@@ -34,7 +34,7 @@ pub(crate) fn run() -> anyhow::Result<()> {
     if let Err(error) = TcpListener::bind(&address) {
         bail!("cannot listen on {address} ({error}): is Herald already running? Stop it first");
     }
-    setup::run()?;
+    setup::install(Scope::Run)?;
     step::run_all(vec![
         Step::build_page()?,
         Step::cargo("build the hub", ["build", "--release", "-p", "backend"])?,

@@ -33,19 +33,32 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// Major version of npm's `binaryen`, which is also wasm-opt's version.
 const BINARYEN_VERSION: &str = "132";
 
-/// Installs whatever is missing, then fetches the crates so that the
-/// `--offline` trunk build finds them.
+/// How much to install.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// What `cargo xtask run` needs: the wasm target and the page build's
+    /// tools (trunk, wasm-bindgen-cli, wasm-opt).
+    Run,
+    /// Everything: what running needs, and for the tests Chromium and
+    /// chromedriver.
+    All,
+}
+
+/// Installs whatever `scope` needs and is missing, then fetches the crates
+/// so that the `--offline` trunk build finds them.
 ///
 /// # Errors
 /// Names the install that failed.
-pub(crate) fn run() -> anyhow::Result<()> {
+pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
     let started = Instant::now();
     eprintln!("==> setup: checking tools");
     toolchain()?;
     trunk()?;
     wasm_bindgen()?;
     wasm_opt()?;
-    chromium()?;
+    if scope == Scope::All {
+        chromium()?;
+    }
     Step::cargo("fetch crates", ["fetch"])?.run()?;
     eprintln!("<== setup: ok in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
