@@ -1,5 +1,5 @@
-//! `cargo xtask test` and `cargo xtask ci`: every test, and for CI the
-//! formatting and lint checks before them.
+//! `cargo xtask test` and `cargo xtask ci`: the dependency checks and every
+//! test, and for CI the formatting and lint checks as well.
 //!
 //! Steps run in order and stop at the first failure, cheapest first: a
 //! formatting slip fails CI in seconds rather than after the builds.
@@ -10,17 +10,19 @@ use crate::{
     tools,
 };
 
-/// Installs what is missing, then runs every test.
+/// Installs what is missing, checks the dependencies, then runs every test.
 ///
 /// # Errors
 /// Names the step that failed.
 pub(crate) fn test() -> anyhow::Result<()> {
     setup::install(Scope::All)?;
-    step::run_all(tests()?)
+    let mut steps = vec![check_dependencies()?];
+    steps.extend(tests()?);
+    step::run_all(steps)
 }
 
-/// What `.ci/run` runs: installs, formatting, clippy for the host and for
-/// wasm, then every test.
+/// What `.ci/run` runs: installs, formatting, the dependency checks, clippy
+/// for the host and for wasm, then every test.
 ///
 /// # Errors
 /// Names the step that failed.
@@ -28,6 +30,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
     setup::install(Scope::All)?;
     let mut steps = vec![
         Step::cargo("check formatting", ["fmt", "--all", "--check"])?,
+        check_dependencies()?,
         Step::cargo(
             "clippy (host)",
             [
@@ -57,6 +60,17 @@ pub(crate) fn ci() -> anyhow::Result<()> {
     ];
     steps.extend(tests()?);
     step::run_all(steps)
+}
+
+/// cargo-deny against `deny.toml`: bans (duplicate versions), licenses and
+/// sources. Not advisories: that check needs the RustSec advisory database,
+/// which cargo-deny fetches from GitHub, and Herald's machines reach package
+/// registries only.
+fn check_dependencies() -> anyhow::Result<Step> {
+    Step::cargo(
+        "check dependencies",
+        ["deny", "check", "bans", "licenses", "sources"],
+    )
 }
 
 /// The page build first: the end-to-end test among the host tests loads

@@ -3,7 +3,8 @@
 //!
 //! Layout:
 //! - [`setup`]: installs the tools (wasm target, trunk, wasm-bindgen,
-//!   wasm-opt; for the tests also Chromium), each only when missing.
+//!   wasm-opt; for the checks and tests also Chromium and cargo-deny), each
+//!   only when missing.
 //! - [`tools`]: where the installed tools live, and the `PATH` that finds
 //!   them.
 //! - [`step`]: runs one named command from the repository root with the
@@ -34,11 +35,13 @@ commands:
           wasm-opt) when missing, build the page and the hub in release, and
           start the hub on http://127.0.0.1:3000 ($HERALD_ADDR) until Ctrl-C;
           it logs the URL to open once it listens
-  test    install what is missing, build the page, run the host tests
-          (with the browser end to end) and the wasm tests in headless Chromium
+  test    install what is missing, check the dependencies with cargo-deny
+          (bans, licenses, sources), build the page, run the host tests (with
+          the browser end to end) and the wasm tests in headless Chromium
   setup   only install what is missing (wasm target, trunk, wasm-bindgen,
-          wasm-opt, Chromium and chromedriver) and fetch the crates
-  ci      check formatting and clippy (host and wasm), then what `test` runs";
+          wasm-opt, Chromium and chromedriver, cargo-deny) and fetch the crates
+  ci      what `test` runs, with the formatting check first and clippy (host
+          and wasm) before the tests";
 
 /// Prints a failure as one line of causes, without the backtrace anyhow
 /// would add under `RUST_BACKTRACE=1`: the step name says where to look.

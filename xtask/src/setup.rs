@@ -17,6 +17,7 @@
 //!   what rustc 1.95 and wasm-bindgen 0.2.130 emit.
 //! - Chromium and chromedriver come from Debian, for the wasm tests and the
 //!   end-to-end test.
+//! - cargo-deny checks the dependency tree against `deny.toml`.
 
 use std::{fs, time::Instant};
 
@@ -32,6 +33,9 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const TRUNK_VERSION: &str = "0.21.14";
 /// Major version of npm's `binaryen`, which is also wasm-opt's version.
 const BINARYEN_VERSION: &str = "132";
+/// cargo-deny's newest release; it needs rustc 1.88, so it builds on the
+/// pinned 1.95 (in about six minutes on two cores).
+const CARGO_DENY_VERSION: &str = "0.20.2";
 
 /// How much to install.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -39,8 +43,8 @@ pub(crate) enum Scope {
     /// What `cargo xtask run` needs: the wasm target and the page build's
     /// tools (trunk, wasm-bindgen-cli, wasm-opt).
     Run,
-    /// Everything: what running needs, and for the tests Chromium and
-    /// chromedriver.
+    /// Everything: what running needs, and for the checks and tests
+    /// Chromium, chromedriver and cargo-deny.
     All,
 }
 
@@ -58,6 +62,7 @@ pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
     wasm_opt()?;
     if scope == Scope::All {
         chromium()?;
+        cargo_deny()?;
     }
     Step::cargo("fetch crates", ["fetch"])?.run()?;
     eprintln!("<== setup: ok in {:.1} s", started.elapsed().as_secs_f64());
@@ -181,6 +186,26 @@ fn chromium() -> anyhow::Result<()> {
     Ok(())
 }
 
+fn cargo_deny() -> anyhow::Result<()> {
+    // Prints `cargo-deny 0.20.2`.
+    let found = step::probe("cargo-deny", &["--version"]);
+    if version_word(found.as_deref(), 1) == Some(CARGO_DENY_VERSION) {
+        return present(&format!("cargo-deny {CARGO_DENY_VERSION}"));
+    }
+    Step::cargo(
+        "install cargo-deny",
+        [
+            "install",
+            "cargo-deny",
+            "--version",
+            CARGO_DENY_VERSION,
+            "--locked",
+        ],
+    )?
+    .run()?;
+    Ok(())
+}
+
 fn present(what: &str) -> anyhow::Result<()> {
     eprintln!("    ok: {what}");
     Ok(())
@@ -248,6 +273,7 @@ mod tests {
             version_word(Some("wasm-opt version 132 (version_132)\n"), 2),
             Some("132")
         );
+        assert_eq!(version_word(Some("cargo-deny 0.20.2\n"), 1), Some("0.20.2"));
         assert_eq!(version_word(None, 1), None);
         assert_eq!(version_word(Some(""), 1), None);
     }
