@@ -83,11 +83,12 @@ fn toolchain() -> anyhow::Result<()> {
     }
     // rustup's proxy sets `RUSTUP_TOOLCHAIN` for the commands cargo runs, and
     // with it set rustup installs the bare toolchain and ignores the file's
-    // targets and components.
+    // targets and components. Installing the toolchain is no reason to
+    // replace rustup itself.
     Step::new(
         "install the pinned toolchain",
         "rustup",
-        ["toolchain", "install"],
+        ["toolchain", "install", "--no-self-update"],
     )?
     .env_remove("RUSTUP_TOOLCHAIN")
     .run()?;
