@@ -1,5 +1,7 @@
 //! The `herald` binary: parses the command line and hands over to the library.
 
+use std::process::ExitCode;
+
 use anyhow::Context;
 use backend::config::Config;
 use clap::Parser;
@@ -14,10 +16,26 @@ enum Cli {
     Serve(Config),
 }
 
+/// Prints a failure as one line of causes (`herald: cannot listen on ...:
+/// Address in use`), without the backtrace anyhow's `Debug` adds under
+/// `RUST_BACKTRACE=1`: these are an operator's mistakes, not bugs.
+fn main() -> ExitCode {
+    match serve() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("herald: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn serve() -> anyhow::Result<()> {
     let Cli::Serve(config) = Cli::parse();
-    backend::telemetry::init(config.log_format).context("RUST_LOG is not a valid log filter")?;
+    // The filter error repeats its cause in its source chain; its own
+    // message says it all.
+    backend::telemetry::init(config.log_format)
+        .map_err(|error| anyhow::anyhow!("RUST_LOG is not a valid log filter: {error}"))?;
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
