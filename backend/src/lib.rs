@@ -121,3 +121,63 @@ pub async fn serve(
     tasks.wait().await;
     served
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use axum::http::StatusCode;
+    use shared::{ErrorBody, ErrorCode};
+
+    use super::*;
+    use crate::error::ApiError;
+    use crate::telemetry::capture::{self, Logs};
+
+    /// Answers a request with `error` through the hub's logging layers.
+    async fn refuse(error: fn() -> ApiError) -> (StatusCode, ErrorBody, Logs) {
+        let (logs, _guard) = capture::start();
+        let router = observe(Router::new().route("/", get(move || async move { error() })));
+        let request = Request::get("/").body(Body::empty()).unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap(), logs)
+    }
+
+    #[tokio::test]
+    async fn a_500_hides_its_cause_and_is_logged_once_at_error() {
+        let (status, body, logs) = refuse(|| ApiError::Middleware("boom".to_owned())).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body.message, "internal error");
+        let errors = logs.at("ERROR");
+        assert_eq!(errors.len(), 1, "{:?}", logs.events());
+        assert_eq!(errors[0]["fields"]["cause"], "middleware failed: boom");
+        assert!(logs.at("WARN").is_empty(), "{:?}", logs.events());
+    }
+
+    #[tokio::test]
+    async fn an_overload_tells_the_client_and_warns_once() {
+        let (status, body, logs) = refuse(|| ApiError::Overloaded).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body.code, ErrorCode::Overloaded);
+        assert_eq!(body.message, ApiError::Overloaded.to_string());
+        assert_eq!(logs.at("WARN").len(), 1, "{:?}", logs.events());
+        assert!(logs.at("ERROR").is_empty(), "{:?}", logs.events());
+    }
+
+    #[tokio::test]
+    async fn a_client_error_is_logged_at_debug_only() {
+        let (status, body, logs) = refuse(|| ApiError::MissingTopic).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body.field.as_deref(), Some("topic"));
+        assert_eq!(logs.hub_at("DEBUG").len(), 1, "{:?}", logs.events());
+        assert!(logs.hub_at("INFO").is_empty(), "{:?}", logs.events());
+        for level in ["WARN", "ERROR"] {
+            assert!(logs.at(level).is_empty(), "{level}: {:?}", logs.events());
+        }
+    }
+}
