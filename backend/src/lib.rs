@@ -173,7 +173,7 @@ mod tests {
     async fn a_client_error_is_logged_at_debug_only() {
         let (status, body, logs) = refuse(|| ApiError::MissingTopic).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(body.field.as_deref(), Some("topic"));
+        assert_eq!(body.field.as_deref(), Some(shared::protocol::TOPIC_PARAM));
         assert_eq!(logs.hub_at("DEBUG").len(), 1, "{:?}", logs.events());
         assert!(logs.hub_at("INFO").is_empty(), "{:?}", logs.events());
         for level in ["WARN", "ERROR"] {
