@@ -1,17 +1,16 @@
 //! The hub's HTTP API as the page uses it: publish an event, list topics,
 //! load the recent history of the followed topics.
 //!
-//! Requests go through the browser's `fetch`. What a reply means is decided
-//! by [`interpret`], plain Rust with native tests; only [`send`] touches the
-//! browser.
+//! Requests go through the browser's `fetch`, to addresses built by
+//! [`shared::protocol`]. What a reply means is decided by [`interpret`],
+//! plain Rust with native tests; only [`send`] touches the browser.
 
 use serde::de::DeserializeOwned;
-use shared::{ErrorBody, EventList, Payload, Published, Topic, TopicList};
+use shared::protocol::{TOPICS_PATH, publish_path};
+use shared::{ErrorBody, EventList, Payload, Published, TopicList};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
-
-use crate::subscription::{LIMIT_PARAM, TOPIC_PARAM, encode};
 
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,51 +44,22 @@ pub async fn publish(topic: &str, payload: &Payload) -> Result<Published, ApiErr
 /// # Errors
 /// As for [`publish`].
 pub async fn topics() -> Result<TopicList, ApiError> {
-    let (status, text) = send("GET", "/api/topics", None).await?;
+    let (status, text) = send("GET", TOPICS_PATH, None).await?;
     interpret(status, &text)
 }
 
-/// The newest `limit` events of each of `topics`, merged oldest first.
+/// Loads the history at `path` (as built by
+/// [`shared::protocol::history_path`]): the newest events of each topic it
+/// names, merged oldest first. The page passes the address rather than the
+/// topics so the stream hook, which calls this, can be tested against any
+/// URL.
 ///
 /// # Errors
 /// As for [`publish`]; a hub without the history route answers with an
 /// error or a page that is not JSON, both errors here.
-pub async fn history(topics: &[Topic], limit: usize) -> Result<EventList, ApiError> {
-    history_at(&history_path(topics, limit)).await
-}
-
-/// Loads the history at `path`, as built by [`history_path`].
-///
-/// # Errors
-/// As for [`history`].
 pub async fn history_at(path: &str) -> Result<EventList, ApiError> {
     let (status, text) = send("GET", path, None).await?;
     interpret(status, &text)
-}
-
-/// The history route for `topics` and `limit`, each topic percent-encoded.
-pub fn history_path(topics: &[Topic], limit: usize) -> String {
-    let mut path = String::from("/api/history?");
-    for topic in topics {
-        path.push_str(&format!("{TOPIC_PARAM}={}&", encode(topic.as_str())));
-    }
-    path.push_str(&format!("{LIMIT_PARAM}={limit}"));
-    path
-}
-
-/// The publish route for `topic`, each character outside a topic's
-/// alphabet percent-encoded so the hub sees exactly what was typed.
-pub fn publish_path(topic: &str) -> String {
-    let mut path = String::from("/api/topics/");
-    for byte in topic.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                path.push(char::from(byte));
-            }
-            _ => path.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    path
 }
 
 /// What a reply with `status` and `body` means.
@@ -180,30 +150,11 @@ mod tests {
     }
 
     #[test]
-    fn the_history_path_names_each_topic_and_the_limit() {
-        let topics = [
-            Topic::parse("system/metrics").unwrap(),
-            Topic::parse("a.b").unwrap(),
-        ];
-        assert_eq!(
-            history_path(&topics, 300),
-            "/api/history?topic=system%2Fmetrics&topic=a.b&limit=300"
-        );
-        assert_eq!(history_path(&[], 5), "/api/history?limit=5");
-    }
-
-    #[test]
     fn a_history_reply_decodes_and_a_missing_route_is_an_error() {
         let list: EventList = interpret(200, r#"{"events":[]}"#).unwrap();
         assert!(list.events.is_empty());
         assert!(interpret::<EventList>(200, "<!doctype html><html></html>").is_err());
         let body = r#"{"code":"not_found","message":"no such route"}"#;
         assert!(interpret::<EventList>(404, body).is_err());
-    }
-
-    #[test]
-    fn the_publish_path_keeps_slashes_and_encodes_the_rest() {
-        assert_eq!(publish_path("chat/lobby"), "/api/topics/chat/lobby");
-        assert_eq!(publish_path("bad topic?"), "/api/topics/bad%20topic%3F");
     }
 }

@@ -1,10 +1,12 @@
 //! The recent history a page shows before its stream opens, so the charts,
 //! the conversation and the latency figure start full rather than empty.
 //!
-//! The hook loads [`crate::api::history`] for the followed topics, hands the
-//! events to the feed as one batch, and opens the stream after the newest
-//! of them (see [`crate::connection::Connection::after_history`]). A failed
-//! load is not shown: the page then simply starts from the live stream.
+//! [`use_event_stream`](fn@crate::hooks::use_event_stream) loads it with
+//! [`crate::api::history_at`] from its source's history URL, turns the reply
+//! into a [`Backlog`], hands the events to the page as one batch, and opens
+//! the stream after the newest of them (see
+//! [`crate::connection::Connection::after_history`]). A failed load is not
+//! shown: the page then simply starts from the live stream.
 
 use shared::EventList;
 

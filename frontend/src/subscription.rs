@@ -7,19 +7,11 @@
 //! valid topics are kept aside and shown, rather than sent to the hub to be
 //! refused.
 
+use shared::protocol::{LAST_EVENT_ID_PARAM, LIMIT_PARAM, Query, TOPIC_PARAM, stream_path};
 use shared::{Topic, TopicError};
 use web_sys::UrlSearchParams;
 
 use crate::state::DEFAULT_CAPACITY;
-
-/// The hub's stream route.
-pub const EVENTS_PATH: &str = "/api/events";
-
-/// The query parameter that names a topic, on the page and on the stream.
-pub const TOPIC_PARAM: &str = "topic";
-
-/// The page query parameter that bounds the feed (`?limit=500`).
-pub const LIMIT_PARAM: &str = "limit";
 
 /// The largest feed the page accepts, so a typo cannot freeze the tab.
 pub const MAX_LIMIT: usize = 5_000;
@@ -57,8 +49,9 @@ impl Subscription {
         Self { topics, rejected }
     }
 
-    /// The topics named by the `topic` parameters of a URL query such as
-    /// `location.search` (with or without its leading `?`).
+    /// The topics named by the [`TOPIC_PARAM`] parameters of a URL query
+    /// such as `location.search` (with or without its leading `?`). The
+    /// browser decodes the values, so `a%2Fb` and `a/b` name the same topic.
     pub fn from_query(query: &str) -> Self {
         Self::from_names(query_values(query, TOPIC_PARAM))
     }
@@ -83,27 +76,20 @@ impl Subscription {
 
     /// The stream URL for all topics at once, or `None` when there are none.
     pub fn stream_url(&self) -> Option<String> {
-        (!self.topics.is_empty()).then(|| format!("{EVENTS_PATH}?{}", self.topic_query()))
+        (!self.topics.is_empty()).then(|| stream_path(&self.topics, None))
     }
 
-    /// The page query that restores this subscription and `limit`.
+    /// The page query that restores this subscription and `limit`, with its
+    /// leading `?`. It is built like the stream's query, so a followed set
+    /// reads the same in the page's address and in the stream's.
     pub fn page_query(&self, limit: usize) -> String {
-        let mut query = self.topic_query();
-        if limit != DEFAULT_CAPACITY {
-            if !query.is_empty() {
-                query.push('&');
-            }
-            query.push_str(&format!("{LIMIT_PARAM}={limit}"));
-        }
-        format!("?{query}")
-    }
-
-    fn topic_query(&self) -> String {
-        self.topics
-            .iter()
-            .map(|topic| format!("{TOPIC_PARAM}={}", encode(topic.as_str())))
-            .collect::<Vec<_>>()
-            .join("&")
+        let query = Query::new().topics(&self.topics);
+        let query = if limit == DEFAULT_CAPACITY {
+            query
+        } else {
+            query.param(LIMIT_PARAM, &limit.to_string())
+        };
+        format!("?{}", query.as_str())
     }
 }
 
@@ -116,24 +102,13 @@ pub fn limit_from_query(query: &str) -> usize {
         .map_or(DEFAULT_CAPACITY, |limit| limit.clamp(1, MAX_LIMIT))
 }
 
-/// `url` with a `lastEventId` parameter, so a stream the page reopens itself
-/// resumes where the last one stopped (a browser only sends the
-/// `Last-Event-ID` header on its own reconnects).
+/// `url` with a [`LAST_EVENT_ID_PARAM`] parameter, so a stream the page
+/// reopens itself resumes where the last one stopped (a browser only sends
+/// the [`shared::protocol::LAST_EVENT_ID_HEADER`] on its own reconnects).
 pub fn with_last_event_id(url: &str, id: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}lastEventId={}", encode(id))
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(crate) fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
+    let query = Query::new().param(LAST_EVENT_ID_PARAM, id);
+    format!("{url}{separator}{}", query.as_str())
 }
 
 /// Every value of `name` in a URL query, decoded by the browser.
@@ -195,7 +170,7 @@ mod tests {
         let subscription = Subscription::from_names(["a/b", "c.d"].map(String::from));
         assert_eq!(
             subscription.stream_url().as_deref(),
-            Some("/api/events?topic=a%2Fb&topic=c.d")
+            Some("/api/events?topic=a/b&topic=c.d")
         );
     }
 
@@ -225,7 +200,7 @@ mod tests {
     #[test]
     fn the_page_query_keeps_topics_and_a_non_default_limit() {
         let subscription = Subscription::from_names(["a/b".to_owned()]);
-        assert_eq!(subscription.page_query(DEFAULT_CAPACITY), "?topic=a%2Fb");
-        assert_eq!(subscription.page_query(50), "?topic=a%2Fb&limit=50");
+        assert_eq!(subscription.page_query(DEFAULT_CAPACITY), "?topic=a/b");
+        assert_eq!(subscription.page_query(50), "?topic=a/b&limit=50");
     }
 }

@@ -129,15 +129,23 @@ fn decodes_a_chat_event_in_the_browser() {
 }
 
 #[wasm_bindgen_test]
-fn stream_url_percent_encodes_every_topic() {
+fn the_stream_url_names_every_valid_topic_of_the_page_query() {
     let subscription = Subscription::from_query("?topic=a%2Fb&topic=c.d&topic=bad%20name");
     let topics: Vec<&str> = subscription.topics.iter().map(Topic::as_str).collect();
     assert_eq!(topics, ["a/b", "c.d"]);
     assert_eq!(subscription.rejected.len(), 1);
     assert_eq!(
         subscription.stream_url().as_deref(),
-        Some("/api/events?topic=a%2Fb&topic=c.d")
+        Some("/api/events?topic=a/b&topic=c.d")
     );
+}
+
+#[wasm_bindgen_test]
+fn a_topic_reads_the_same_with_its_slash_encoded_or_not() {
+    let subscription = Subscription::from_query("?topic=a/b&topic=a%2Fb");
+    let topics: Vec<&str> = subscription.topics.iter().map(Topic::as_str).collect();
+    assert_eq!(topics, ["a/b"]);
+    assert!(subscription.rejected.is_empty());
 }
 
 #[wasm_bindgen_test]
@@ -145,7 +153,7 @@ fn an_empty_query_follows_the_default_topics() {
     let subscription = Subscription::from_query("");
     assert_eq!(
         subscription.stream_url().as_deref(),
-        Some("/api/events?topic=system%2Fmetrics&topic=chat%2Flobby")
+        Some("/api/events?topic=system/metrics&topic=chat/lobby")
     );
 }
 

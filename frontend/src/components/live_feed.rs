@@ -11,10 +11,10 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use shared::Topic;
+use shared::protocol::history_path;
 use web_sys::js_sys::Date;
 use yew::prelude::*;
 
-use crate::api::history_path;
 use crate::components::chat_panel::ChatPanel;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::event_list::EventList;

@@ -1,8 +1,8 @@
 //! [`TopicsPanel`]: the hub's topics with their subscriber counts, each with
 //! a checkbox to follow it.
 //!
-//! The list is fetched from `GET /api/topics` on mount and every
-//! [`REFRESH_MS`]; the interval is dropped on unmount.
+//! The list is fetched from [`shared::protocol::TOPICS_PATH`] on mount and
+//! every [`REFRESH_MS`]; the interval is dropped on unmount.
 
 use std::rc::Rc;
 

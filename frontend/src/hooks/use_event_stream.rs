@@ -20,6 +20,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use shared::Kind;
+use shared::protocol::{GAP_EVENT, UNNAMED_EVENT};
 use wasm_bindgen::JsCast;
 use web_sys::js_sys::{Date, Math};
 use web_sys::{EventSource, MessageEvent};
@@ -28,10 +29,6 @@ use yew::prelude::*;
 use crate::connection::{Command, Connection, ConnectionState, Signal, StopReason, StreamOptions};
 use crate::decode::{DecodeError, Incoming, decode};
 use crate::history::Backlog;
-
-/// Name of the event a server sends without an `event:` field. The hub names
-/// every event, so anything arriving under it is shown as undecodable.
-const UNNAMED_EVENT: &str = "message";
 
 /// The stream's state, and when the last message arrived.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -260,10 +257,12 @@ impl Source {
                 }
             })
         });
+        // The hub names every event, so anything arriving unnamed is shown
+        // as undecodable rather than dropped unseen.
         let names = Kind::ALL
             .iter()
             .map(|kind| kind.name())
-            .chain([shared::GAP_EVENT, UNNAMED_EVENT]);
+            .chain([GAP_EVENT, UNNAMED_EVENT]);
         for name in names {
             let driver = driver.clone();
             listeners.push(EventListener::new(&source, name, move |event| {
