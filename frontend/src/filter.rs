@@ -1,9 +1,11 @@
 //! Which feed entries the reader wants to see: one kind or all, and a text
 //! to look for.
+//!
+//! A filter judges an entry by what it is given (the entry's kind and its
+//! searchable text), not by the feed's own types: the feed holds a filter,
+//! and a filter that knew the feed would tie the two modules into a cycle.
 
-use shared::{Kind, Payload};
-
-use crate::state::{Entry, Item};
+use shared::Kind;
 
 /// What the feed shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -15,33 +17,29 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Whether `entry` passes.
-    pub fn matches(&self, entry: &Entry) -> bool {
-        let kind_ok = match (&entry.item, self.kind) {
-            (_, None) => true,
-            (Item::Event(received), Some(kind)) => received.event.event.kind() == kind,
-            (Item::Gap(_) | Item::DecodeFailed(_), Some(_)) => false,
-        };
+    /// Whether an entry passes, given the kind of its event (`None` for an
+    /// entry that is not an event) and the lower-case text it is searched by.
+    pub fn matches(&self, kind: Option<Kind>, haystack: &str) -> bool {
+        let kind_ok = self.kind.is_none_or(|wanted| kind == Some(wanted));
         let needle = self.text.trim().to_lowercase();
-        kind_ok && (needle.is_empty() || entry.haystack.contains(&needle))
+        kind_ok && (needle.is_empty() || haystack.contains(&needle))
     }
 }
 
-/// The lower-case text an entry is searched by: its topic and what it says.
-pub fn haystack(item: &Item) -> String {
-    let text = match item {
-        Item::Event(received) => {
-            let event = &received.event;
-            let content = match &event.event {
-                Payload::Chat(chat) => format!("{} {}", chat.author, chat.text),
-                Payload::Notice(notice) => notice.text.clone(),
-                Payload::Json(json) => json.data.to_string(),
-                Payload::Metrics(_) | Payload::LatencyProbe(_) => String::new(),
-            };
-            format!("{} {} {content}", event.topic, event.event.kind().name())
-        }
-        Item::Gap(gap) => format!("{} gap", gap.topic),
-        Item::DecodeFailed(error) => error.to_string(),
-    };
-    text.to_lowercase()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_admits_only_its_events_and_the_text_ignores_case() {
+        let chats = Filter {
+            kind: Some(Kind::Chat),
+            text: " Hello ".into(),
+        };
+        assert!(chats.matches(Some(Kind::Chat), "chat/lobby chat ada hello"));
+        assert!(!chats.matches(Some(Kind::Chat), "chat/lobby chat ada bye"));
+        assert!(!chats.matches(Some(Kind::Notice), "ops notice hello"));
+        assert!(!chats.matches(None, "chat/lobby gap hello"));
+        assert!(Filter::default().matches(None, "anything"));
+    }
 }

@@ -9,11 +9,11 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use shared::{Event, EventId, Gap, Payload};
+use shared::{Event, EventId, Gap, Kind, Payload};
 use yew::prelude::*;
 
 use crate::decode::{DecodeError, Incoming, Message};
-use crate::filter::{Filter, haystack};
+use crate::filter::Filter;
 use crate::latency::LatencyWindow;
 use crate::series::MetricsSeries;
 
@@ -137,7 +137,9 @@ impl Feed {
     /// The entries the list shows: frozen while paused, and filtered.
     pub fn visible(&self) -> impl Iterator<Item = &Entry> {
         let source = self.frozen.as_deref().unwrap_or(&self.entries);
-        source.iter().filter(|entry| self.filter.matches(entry))
+        source
+            .iter()
+            .filter(|entry| self.filter.matches(entry.item.kind(), &entry.haystack))
     }
 
     /// Whether the list is frozen.
@@ -236,7 +238,7 @@ impl Feed {
         if let Item::Event(received) = &item {
             self.max_id = self.max_id.max(Some(received.event.id));
         }
-        let haystack = haystack(&item).into();
+        let haystack = item.haystack().into();
         self.entries.push_front(Entry {
             key: self.next_key,
             item,
@@ -247,6 +249,35 @@ impl Feed {
         if self.frozen.is_some() {
             self.unseen += 1;
         }
+    }
+}
+
+impl Item {
+    /// The kind of the event shown; `None` for a gap or a decode failure.
+    pub fn kind(&self) -> Option<Kind> {
+        match self {
+            Self::Event(received) => Some(received.event.event.kind()),
+            Self::Gap(_) | Self::DecodeFailed(_) => None,
+        }
+    }
+
+    /// The lower-case text the line is searched by: its topic and what it says.
+    fn haystack(&self) -> String {
+        let text = match self {
+            Self::Event(received) => {
+                let event = &received.event;
+                let content = match &event.event {
+                    Payload::Chat(chat) => format!("{} {}", chat.author, chat.text),
+                    Payload::Notice(notice) => notice.text.clone(),
+                    Payload::Json(json) => json.data.to_string(),
+                    Payload::Metrics(_) | Payload::LatencyProbe(_) => String::new(),
+                };
+                format!("{} {} {content}", event.topic, event.event.kind().name())
+            }
+            Self::Gap(gap) => format!("{} gap", gap.topic),
+            Self::DecodeFailed(error) => error.to_string(),
+        };
+        text.to_lowercase()
     }
 }
 
