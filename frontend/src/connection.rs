@@ -6,12 +6,17 @@
 //! (its ready state stays `CONNECTING`), but gives up for good (`CLOSED`)
 //! after an HTTP error status or a wrong content type. Then the machine asks
 //! for a retry after a [`Backoff`] delay, and the reopened stream resumes
-//! from the last event id through the `lastEventId` query parameter. It is
-//! plain Rust: the hook feeds it [`Signal`]s and carries out [`Command`]s.
+//! from the last event id through the
+//! [`LAST_EVENT_ID_PARAM`](shared::protocol::LAST_EVENT_ID_PARAM) query
+//! parameter. It is plain Rust: the hook feeds it [`Signal`]s and carries
+//! out [`Command`]s.
 
 use std::fmt;
 
+use shared::EventId;
+
 use crate::backoff::Backoff;
+use crate::subscription::with_last_event_id;
 
 /// Where the stream stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +90,9 @@ pub enum Signal {
     Opened,
     /// A message arrived, with its SSE id when it had one.
     Message {
-        /// The `lastEventId` of the message; empty when none was ever sent.
-        id: String,
+        /// The message's `lastEventId`, parsed where it arrived; `None` when
+        /// the stream never sent an id (or sent one that is not Herald's).
+        id: Option<EventId>,
     },
     /// The stream failed (`error`); `closed` when the browser gave up.
     Failed {
@@ -101,7 +107,7 @@ pub enum Signal {
     /// for has been shown (or failed to load: then `newest` is `None`).
     History {
         /// The id of the newest history event, to resume the stream after.
-        newest: Option<String>,
+        newest: Option<EventId>,
     },
 }
 
@@ -125,7 +131,7 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     state: ConnectionState,
-    last_id: Option<String>,
+    last_id: Option<EventId>,
     options: StreamOptions,
     /// Whether the stream waits for [`Signal::History`] before it opens.
     awaiting_history: bool,
@@ -154,25 +160,15 @@ impl Connection {
         }
     }
 
-    /// Whether the stream still waits for its history.
-    pub fn awaiting_history(&self) -> bool {
-        self.awaiting_history
-    }
-
     /// The current state.
     pub fn state(&self) -> ConnectionState {
         self.state
     }
 
-    /// The id of the newest message seen, if any had one.
-    pub fn last_id(&self) -> Option<&str> {
-        self.last_id.as_deref()
-    }
-
     /// The URL a reopened stream uses: `url` resuming after the last id.
     pub fn resume_url(&self, url: &str) -> String {
-        match &self.last_id {
-            Some(id) => crate::subscription::with_last_event_id(url, id),
+        match self.last_id {
+            Some(id) => with_last_event_id(url, id),
             None => url.to_owned(),
         }
     }
@@ -188,9 +184,7 @@ impl Connection {
                 Command::Nothing
             }
             Signal::Message { id } => {
-                if !id.is_empty() {
-                    self.last_id = Some(id);
-                }
+                self.last_id = id.or(self.last_id);
                 self.state = ConnectionState::Live;
                 Command::Nothing
             }
@@ -227,9 +221,7 @@ impl Connection {
             },
             Signal::History { newest } if self.awaiting_history => {
                 self.awaiting_history = false;
-                if let Some(id) = newest.filter(|id| !id.is_empty()) {
-                    self.last_id = Some(id);
-                }
+                self.last_id = newest.or(self.last_id);
                 Command::Reopen
             }
             Signal::History { .. } => Command::Nothing,

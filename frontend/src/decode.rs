@@ -5,7 +5,7 @@
 //! payload's `type` tag must agree; a mismatch is reported rather than
 //! trusted, because it means the two sides disagree about the protocol.
 
-use shared::{Event, Gap, Kind};
+use shared::{Event, EventId, Gap, Kind};
 
 /// The longest excerpt of undecodable data kept for display, in characters.
 const EXCERPT_CHARS: usize = 120;
@@ -61,7 +61,7 @@ pub enum DecodeError {
         /// The payload's own kind name.
         payload: &'static str,
         /// The event's id.
-        id: String,
+        id: EventId,
     },
 }
 
@@ -85,7 +85,7 @@ pub fn decode(name: &str, data: &str) -> Result<Message, DecodeError> {
         return Err(DecodeError::KindMismatch {
             name: name.to_owned(),
             payload: payload.name(),
-            id: event.id.to_string(),
+            id: event.id,
         });
     }
     Ok(Message::Event(event))
@@ -195,7 +195,7 @@ mod tests {
             Err(DecodeError::KindMismatch {
                 name: "notice".into(),
                 payload: "chat",
-                id: "3".into(),
+                id: EventId::new(3),
             })
         );
     }

@@ -8,7 +8,7 @@
 //! [`crate::connection::Connection::after_history`]). A failed load is not
 //! shown: the page then simply starts from the live stream.
 
-use shared::EventList;
+use shared::{EventId, EventList};
 
 use crate::api::ApiError;
 use crate::decode::{Incoming, Message};
@@ -24,7 +24,7 @@ pub struct Backlog {
     /// The events oldest first, as the stream would have delivered them.
     pub messages: Vec<Incoming>,
     /// The id of the newest event, for the stream to resume after.
-    pub newest: Option<String>,
+    pub newest: Option<EventId>,
 }
 
 impl Backlog {
@@ -42,7 +42,7 @@ impl Backlog {
         // The hub sends them in id order; sorting (stably, cheap when
         // sorted) keeps the feed right even if one does not.
         events.sort_by_key(|event| event.id);
-        let newest = events.last().map(|event| event.id.to_string());
+        let newest = events.last().map(|event| event.id);
         let messages = events
             .into_iter()
             .map(|event| Incoming {
@@ -56,7 +56,7 @@ impl Backlog {
 
 #[cfg(test)]
 mod tests {
-    use shared::{Chat, ErrorBody, ErrorCode, Event, EventId, Payload, Topic};
+    use shared::{Chat, ErrorBody, ErrorCode, Event, Payload, Topic};
 
     use super::*;
 
@@ -77,7 +77,7 @@ mod tests {
         let backlog = Backlog::from_reply(Ok(EventList {
             events: vec![chat(3), chat(9), chat(5)],
         }));
-        assert_eq!(backlog.newest.as_deref(), Some("9"));
+        assert_eq!(backlog.newest, Some(EventId::new(9)));
         let ids: Vec<(u64, u64)> = backlog
             .messages
             .iter()

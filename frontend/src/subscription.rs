@@ -7,8 +7,8 @@
 //! valid topics are kept aside and shown, rather than sent to the hub to be
 //! refused.
 
-use shared::protocol::{LAST_EVENT_ID_PARAM, LIMIT_PARAM, Query, TOPIC_PARAM, stream_path};
-use shared::{Topic, TopicError};
+use shared::protocol::{LIMIT_PARAM, Query, TOPIC_PARAM, stream_path};
+use shared::{EventId, Topic, TopicError};
 use web_sys::UrlSearchParams;
 
 use crate::state::DEFAULT_CAPACITY;
@@ -102,13 +102,13 @@ pub fn limit_from_query(query: &str) -> usize {
         .map_or(DEFAULT_CAPACITY, |limit| limit.clamp(1, MAX_LIMIT))
 }
 
-/// `url` with a [`LAST_EVENT_ID_PARAM`] parameter, so a stream the page
-/// reopens itself resumes where the last one stopped (a browser only sends
-/// the [`shared::protocol::LAST_EVENT_ID_HEADER`] on its own reconnects).
-pub fn with_last_event_id(url: &str, id: &str) -> String {
+/// `url` with a [`shared::protocol::LAST_EVENT_ID_PARAM`] parameter, so a
+/// stream the page reopens itself resumes where the last one stopped (a
+/// browser only sends the [`shared::protocol::LAST_EVENT_ID_HEADER`] on its
+/// own reconnects).
+pub fn with_last_event_id(url: &str, id: EventId) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
-    let query = Query::new().param(LAST_EVENT_ID_PARAM, id);
-    format!("{url}{separator}{}", query.as_str())
+    format!("{url}{separator}{}", Query::new().after(Some(id)).as_str())
 }
 
 /// Every value of `name` in a URL query, decoded by the browser.
@@ -177,10 +177,13 @@ mod tests {
     #[test]
     fn the_last_event_id_is_a_query_parameter() {
         assert_eq!(
-            with_last_event_id("/api/events?topic=a", "17"),
+            with_last_event_id("/api/events?topic=a", EventId::new(17)),
             "/api/events?topic=a&lastEventId=17"
         );
-        assert_eq!(with_last_event_id("/x", "a b"), "/x?lastEventId=a%20b");
+        assert_eq!(
+            with_last_event_id("/x", EventId::new(5)),
+            "/x?lastEventId=5"
+        );
     }
 
     #[test]

@@ -7,6 +7,12 @@ fn failed(closed: bool) -> Signal {
     Signal::Failed { closed }
 }
 
+fn message(id: Option<u64>) -> Signal {
+    Signal::Message {
+        id: id.map(EventId::new),
+    }
+}
+
 #[test]
 fn opens_then_goes_live() {
     let mut connection = Connection::new(StreamOptions::default());
@@ -37,9 +43,8 @@ fn the_browser_retrying_counts_attempts_and_schedules_nothing() {
 #[test]
 fn a_closed_stream_is_retried_with_backoff_and_resumed() {
     let mut connection = Connection::new(StreamOptions::default());
-    connection.on(Signal::Message { id: "41".into() }, 0.0);
-    connection.on(Signal::Message { id: String::new() }, 0.0);
-    assert_eq!(connection.last_id(), Some("41"));
+    connection.on(message(Some(41)), 0.0);
+    connection.on(message(None), 0.0);
     assert_eq!(
         connection.on(failed(true), 0.0),
         Command::RetryAfter { delay_ms: 250 }
@@ -97,19 +102,17 @@ fn a_refused_url_stops_at_once() {
     );
 }
 
-fn history(newest: Option<&str>) -> Signal {
+fn history(newest: Option<u64>) -> Signal {
     Signal::History {
-        newest: newest.map(str::to_owned),
+        newest: newest.map(EventId::new),
     }
 }
 
 #[test]
 fn history_opens_the_stream_after_its_newest_event() {
     let mut connection = Connection::after_history(StreamOptions::default());
-    assert!(connection.awaiting_history());
     assert_eq!(connection.state(), ConnectionState::Connecting);
-    assert_eq!(connection.on(history(Some("42")), 0.0), Command::Reopen);
-    assert!(!connection.awaiting_history());
+    assert_eq!(connection.on(history(Some(42)), 0.0), Command::Reopen);
     assert_eq!(connection.state(), ConnectionState::Connecting);
     assert_eq!(
         connection.resume_url("/api/events?topic=a"),
@@ -121,33 +124,30 @@ fn history_opens_the_stream_after_its_newest_event() {
 
 #[test]
 fn empty_or_failed_history_opens_the_stream_from_now() {
-    for newest in [None, Some("")] {
-        let mut connection = Connection::after_history(StreamOptions::default());
-        assert_eq!(connection.on(history(newest), 0.0), Command::Reopen);
-        assert_eq!(
-            connection.resume_url("/api/events?topic=a"),
-            "/api/events?topic=a"
-        );
-    }
+    let mut connection = Connection::after_history(StreamOptions::default());
+    assert_eq!(connection.on(history(None), 0.0), Command::Reopen);
+    assert_eq!(
+        connection.resume_url("/api/events?topic=a"),
+        "/api/events?topic=a"
+    );
 }
 
 #[test]
 fn a_stale_history_is_ignored() {
     let mut connection = Connection::after_history(StreamOptions::default());
-    connection.on(history(Some("7")), 0.0);
-    connection.on(Signal::Message { id: "9".into() }, 0.0);
-    assert_eq!(connection.on(history(Some("3")), 0.0), Command::Nothing);
-    assert_eq!(connection.last_id(), Some("9"));
+    connection.on(history(Some(7)), 0.0);
+    connection.on(message(Some(9)), 0.0);
+    assert_eq!(connection.on(history(Some(3)), 0.0), Command::Nothing);
+    assert_eq!(connection.resume_url("/e"), "/e?lastEventId=9");
     let mut plain = Connection::new(StreamOptions::default());
-    assert!(!plain.awaiting_history());
-    assert_eq!(plain.on(history(Some("3")), 0.0), Command::Nothing);
-    assert_eq!(plain.last_id(), None);
+    assert_eq!(plain.on(history(Some(3)), 0.0), Command::Nothing);
+    assert_eq!(plain.resume_url("/e"), "/e");
 }
 
 #[test]
 fn reconnecting_after_history_resumes_from_the_newest_id_seen() {
     let mut connection = Connection::after_history(StreamOptions::default());
-    connection.on(history(Some("7")), 0.0);
+    connection.on(history(Some(7)), 0.0);
     connection.on(Signal::Opened, 0.0);
     assert!(matches!(
         connection.on(failed(true), 0.0),
@@ -158,7 +158,7 @@ fn reconnecting_after_history_resumes_from_the_newest_id_seen() {
         connection.resume_url("/e?topic=a"),
         "/e?topic=a&lastEventId=7"
     );
-    connection.on(Signal::Message { id: "8".into() }, 0.0);
+    connection.on(message(Some(8)), 0.0);
     assert_eq!(
         connection.resume_url("/e?topic=a"),
         "/e?topic=a&lastEventId=8"

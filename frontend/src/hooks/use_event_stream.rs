@@ -19,8 +19,8 @@ use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
-use shared::Kind;
 use shared::protocol::{GAP_EVENT, UNNAMED_EVENT};
+use shared::{EventId, Kind};
 use wasm_bindgen::JsCast;
 use web_sys::js_sys::{Date, Math};
 use web_sys::{EventSource, MessageEvent};
@@ -270,7 +270,11 @@ impl Source {
                     return;
                 };
                 let event = event.dyn_ref::<MessageEvent>();
-                let id = event.map(MessageEvent::last_event_id).unwrap_or_default();
+                // The id is parsed here, where it arrives: past this point
+                // it is a Herald id or none.
+                let id = event
+                    .map(MessageEvent::last_event_id)
+                    .and_then(|id| EventId::parse(&id).ok());
                 let message = match event.and_then(|event| event.data().as_string()) {
                     Some(data) => decode(name, &data),
                     None => Err(DecodeError::NotText { name: name.into() }),
