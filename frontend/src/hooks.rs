@@ -2,4 +2,4 @@
 
 pub mod use_event_stream;
 
-pub use use_event_stream::{StreamStatus, use_event_stream};
+pub use use_event_stream::{StreamMessage, StreamSource, StreamStatus, use_event_stream};

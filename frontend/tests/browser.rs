@@ -22,8 +22,8 @@ use frontend::components::latency_figure::LatencyFigure;
 use frontend::components::metrics_panel::MetricsPanel;
 use frontend::components::notice_panel::NoticePanel;
 use frontend::connection::StreamOptions;
-use frontend::decode::{DecodeError, Incoming, Message, decode};
-use frontend::hooks::use_event_stream;
+use frontend::decode::{DecodeError, Message, decode};
+use frontend::hooks::{StreamMessage, StreamSource, use_event_stream};
 use frontend::state::{Action, FeedContext, Received};
 use frontend::subscription::Subscription;
 use gloo_timers::future::sleep;
@@ -290,7 +290,7 @@ struct StreamProbeProps {
     history: Option<AttrValue>,
     #[prop_or_default]
     options: StreamOptions,
-    /// Counts every message the hook delivers.
+    /// Counts every live message the hook delivers.
     #[prop_or_default]
     delivered: Rc<Cell<u32>>,
 }
@@ -311,21 +311,18 @@ fn StreamView(props: &StreamProbeProps) -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps StreamView");
     let dispatcher = feed.dispatcher();
     let delivered = props.delivered.clone();
-    let on_message = Callback::from(move |incoming: Incoming| {
-        delivered.set(delivered.get() + 1);
-        dispatcher.dispatch(Action::from(incoming));
+    let on_message = Callback::from(move |message: StreamMessage| match message {
+        StreamMessage::History(batch) => dispatcher.dispatch(Action::Batch(batch)),
+        StreamMessage::Live(incoming) => {
+            delivered.set(delivered.get() + 1);
+            dispatcher.dispatch(Action::from(incoming));
+        }
     });
-    let on_history = {
-        let dispatcher = feed.dispatcher();
-        Callback::from(move |batch: Vec<Incoming>| dispatcher.dispatch(Action::Batch(batch)))
+    let source = StreamSource {
+        url: props.url.clone(),
+        history: props.history.clone(),
     };
-    let status = use_event_stream(
-        Some(props.url.clone()),
-        props.history.clone(),
-        on_history,
-        on_message,
-        props.options,
-    );
+    let status = use_event_stream(Some(source), props.options, on_message);
     html! {
         <>
             <ConnectionIndicator {status} now_ms={0.0} />

@@ -27,7 +27,7 @@ use crate::components::topics_panel::TopicsPanel;
 use crate::connection::StreamOptions;
 use crate::decode::Incoming;
 use crate::history::HISTORY_LIMIT;
-use crate::hooks::use_event_stream;
+use crate::hooks::{StreamMessage, StreamSource, use_event_stream};
 use crate::state::{Action, FeedContext};
 use crate::subscription::Subscription;
 
@@ -58,12 +58,11 @@ struct Tick {
 #[component]
 pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps LiveFeed");
-    let urls = use_memo(Rc::clone(&props.subscription), |subscription| {
-        let stream = subscription.stream_url().map(AttrValue::from);
-        let history = stream
-            .as_ref()
-            .map(|_| AttrValue::from(history_path(&subscription.topics, HISTORY_LIMIT)));
-        (stream, history)
+    let source = use_memo(Rc::clone(&props.subscription), |subscription| {
+        subscription.stream_url().map(|url| StreamSource {
+            url: url.into(),
+            history: Some(history_path(&subscription.topics, HISTORY_LIMIT).into()),
+        })
     });
     let buffer = use_mut_ref(Vec::<Incoming>::new);
     let tick = use_state_eq(|| Tick {
@@ -72,22 +71,16 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     });
     let on_message = {
         let buffer = Rc::clone(&buffer);
-        Callback::from(move |incoming: Incoming| buffer.borrow_mut().push(incoming))
-    };
-    // History goes to the feed at once, as one batch, and not through the
-    // buffer: it would count towards the events per second.
-    let on_history = {
         let dispatcher = feed.dispatcher();
-        Callback::from(move |batch: Vec<Incoming>| dispatcher.dispatch(Action::Batch(batch)))
+        Callback::from(move |message: StreamMessage| match message {
+            // History goes to the feed at once, as one batch, and not
+            // through the buffer: it would count towards the events per
+            // second.
+            StreamMessage::History(batch) => dispatcher.dispatch(Action::Batch(batch)),
+            StreamMessage::Live(incoming) => buffer.borrow_mut().push(incoming),
+        })
     };
-    let (stream_url, history_url) = (*urls).clone();
-    let status = use_event_stream(
-        stream_url,
-        history_url,
-        on_history,
-        on_message,
-        StreamOptions::default(),
-    );
+    let status = use_event_stream((*source).clone(), StreamOptions::default(), on_message);
     {
         let dispatcher = feed.dispatcher();
         let tick = tick.setter();

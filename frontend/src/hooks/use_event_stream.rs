@@ -8,11 +8,11 @@
 //! listener and cancels the timer. Listeners reach the driver through a
 //! `Weak`, so they never keep it alive: nothing is leaked or `forget()`-ed.
 //!
-//! With a history URL ([`use_event_stream`]) the driver first
-//! loads the recent events, hands them over as one batch and only then opens
-//! the stream, resuming after the newest of them. The load holds only a
-//! `Weak` too: once the URLs change or the page unmounts, the driver is gone
-//! and a late reply is dropped unread.
+//! With a [`StreamSource::history`] the driver first loads the recent
+//! events, hands them over as one batch and only then opens the stream,
+//! resuming after the newest of them. The load holds only a `Weak` too: once
+//! the source changes or the page unmounts, the driver is gone and a late
+//! reply is dropped unread.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -40,67 +40,72 @@ pub struct StreamStatus {
     pub last_event_ms: Option<f64>,
 }
 
-/// Follows the SSE stream at `url` (none: stopped, no topics) and returns
-/// its status.
+/// Where a stream reads from: the hook replaces the stream whenever it is
+/// given a source that differs from the last one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSource {
+    /// The stream URL without a resume position; a stream the hook reopens
+    /// itself resumes through [`Connection::resume_url`].
+    pub url: AttrValue,
+    /// Where to load the [`shared::EventList`] shown before the stream
+    /// opens, if anywhere.
+    pub history: Option<AttrValue>,
+}
+
+/// What the stream hands to the page, in order: the history (when the
+/// source has one and it loaded), then every live message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamMessage {
+    /// The history's events, oldest first, as one batch.
+    History(Vec<Incoming>),
+    /// One message from the stream, decoded or not.
+    Live(Incoming),
+}
+
+/// Follows `source` (none: stopped, no topics) and returns the stream's
+/// status.
 ///
-/// When `history` is given, first loads the [`shared::EventList`] there and
-/// passes its events to `on_history` as one batch, then opens the stream
+/// When the source has a history, first loads it and passes its events to
+/// `on_message` as one [`StreamMessage::History`], then opens the stream
 /// after the newest of them; a failed load passes nothing and opens the
 /// stream from now, and the stream stays `Connecting` while history loads.
-/// Every stream message, decoded or not, goes to `on_message`, the latest
-/// one passed. The stream is replaced only when `url`, `history` or
-/// `options` change, and closed when the component unmounts.
+/// Every stream message then goes to `on_message`, the latest one passed.
+/// The stream is replaced only when `source` or `options` change, and
+/// closed when the component unmounts.
 #[hook]
 pub fn use_event_stream(
-    url: Option<AttrValue>,
-    history: Option<AttrValue>,
-    on_history: Callback<Vec<Incoming>>,
-    on_message: Callback<Incoming>,
+    source: Option<StreamSource>,
     options: StreamOptions,
+    on_message: Callback<StreamMessage>,
 ) -> StreamStatus {
     let status = use_state_eq(|| StreamStatus {
         state: ConnectionState::Connecting,
         last_event_ms: None,
     });
+    // The callback is read from this cell when a message arrives rather
+    // than captured by the effect, so a new callback on each render does
+    // not replace the stream.
     let latest = use_mut_ref(|| on_message.clone());
     *latest.borrow_mut() = on_message;
-    let latest_history = use_mut_ref(|| on_history.clone());
-    *latest_history.borrow_mut() = on_history;
     {
         let setter = status.setter();
-        use_effect_with((url, history, options), move |(url, history, options)| {
-            let callbacks = Callbacks {
-                on_message: latest,
-                on_history: latest_history,
-            };
-            let driver = Driver::start(
-                url.as_deref(),
-                history.as_deref(),
-                *options,
-                setter,
-                callbacks,
-            );
+        use_effect_with((source, options), move |(source, options)| {
+            let driver = Driver::start(source.as_ref(), *options, setter, latest);
             move || drop(driver)
         });
     }
     *status
 }
 
-/// The latest callbacks the component passed.
-struct Callbacks {
-    on_message: Rc<RefCell<Callback<Incoming>>>,
-    on_history: Rc<RefCell<Callback<Vec<Incoming>>>>,
-}
-
-/// Everything one stream URL owns; dropping it ends the stream.
+/// Everything one stream source owns; dropping it ends the stream.
 struct Driver {
-    url: String,
+    url: AttrValue,
     connection: Connection,
     source: Option<Source>,
     retry: Option<Timeout>,
     status: StreamStatus,
     setter: UseStateSetter<StreamStatus>,
-    callbacks: Callbacks,
+    on_message: Rc<RefCell<Callback<StreamMessage>>>,
 }
 
 /// An `EventSource` and its listeners; dropping it closes the source.
@@ -117,24 +122,25 @@ impl Drop for Source {
 
 impl Driver {
     fn start(
-        url: Option<&str>,
-        history: Option<&str>,
+        source: Option<&StreamSource>,
         options: StreamOptions,
         setter: UseStateSetter<StreamStatus>,
-        callbacks: Callbacks,
+        on_message: Rc<RefCell<Callback<StreamMessage>>>,
     ) -> Rc<RefCell<Self>> {
-        let mut status = StreamStatus {
-            state: ConnectionState::Connecting,
+        let state = match source {
+            Some(_) => ConnectionState::Connecting,
+            None => ConnectionState::Stopped {
+                reason: StopReason::NoTopics,
+            },
+        };
+        let status = StreamStatus {
+            state,
             last_event_ms: None,
         };
-        if url.is_none() {
-            status.state = ConnectionState::Stopped {
-                reason: StopReason::NoTopics,
-            };
-        }
         setter.set(status);
+        let history = source.and_then(|source| source.history.clone());
         let driver = Rc::new(RefCell::new(Self {
-            url: url.unwrap_or_default().to_owned(),
+            url: source.map(|source| source.url.clone()).unwrap_or_default(),
             connection: match history {
                 Some(_) => Connection::after_history(options),
                 None => Connection::new(options),
@@ -143,19 +149,19 @@ impl Driver {
             retry: None,
             status,
             setter,
-            callbacks,
+            on_message,
         }));
-        match (url, history) {
+        match (source, history) {
             (None, _) => {}
             (Some(_), None) => Self::open(&driver),
-            (Some(_), Some(history)) => Self::load_history(&driver, history.to_owned()),
+            (Some(_), Some(history)) => Self::load_history(&driver, history),
         }
         driver
     }
 
     /// Loads the history at `path`, then shows it and opens the stream,
     /// unless the driver was dropped meanwhile.
-    fn load_history(this: &Rc<RefCell<Self>>, path: String) {
+    fn load_history(this: &Rc<RefCell<Self>>, path: AttrValue) {
         let weak = Rc::downgrade(this);
         wasm_bindgen_futures::spawn_local(async move {
             let reply = crate::api::history_at(&path).await;
@@ -177,8 +183,7 @@ impl Driver {
             return;
         }
         if !messages.is_empty() {
-            let callback = this.borrow().callbacks.on_history.borrow().clone();
-            callback.emit(messages);
+            Self::emit(this, StreamMessage::History(messages));
         }
         Self::open(this);
     }
@@ -194,6 +199,14 @@ impl Driver {
             Some(source) => this.borrow_mut().source = Some(source),
             None => Self::handle(this, Signal::Refused),
         }
+    }
+
+    /// Passes `message` to the latest callback.
+    fn emit(this: &Rc<RefCell<Self>>, message: StreamMessage) {
+        // Clone out of the cells before emitting: the emit may render
+        // synchronously, and the render replaces the callback.
+        let callback = this.borrow().on_message.borrow().clone();
+        callback.emit(message);
     }
 
     /// Moves the connection on `signal` and carries out its command.
@@ -284,10 +297,7 @@ impl Source {
                     received_us: now_us(),
                     message,
                 };
-                // Clone out of the cells before emitting: the emit may render
-                // synchronously, and the render replaces the callback.
-                let callback = driver.borrow().callbacks.on_message.borrow().clone();
-                callback.emit(incoming);
+                Driver::emit(&driver, StreamMessage::Live(incoming));
             }));
         }
         Some(Self {
@@ -298,7 +308,7 @@ impl Source {
 }
 
 /// The browser's clock in unix microseconds, as precise as it allows.
-pub fn now_us() -> u64 {
+fn now_us() -> u64 {
     let millis = web_sys::window()
         .and_then(|window| window.performance())
         .map_or_else(Date::now, |performance| {
