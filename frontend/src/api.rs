@@ -3,7 +3,7 @@
 //!
 //! Requests go through the browser's `fetch`, to addresses built by
 //! [`shared::protocol`]. What a reply means is decided by [`interpret`],
-//! plain Rust with native tests; only [`send`] touches the browser.
+//! plain Rust with native tests; only `send` touches the browser.
 
 use serde::de::DeserializeOwned;
 use shared::protocol::{TOPICS_PATH, publish_path};

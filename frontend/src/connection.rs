@@ -1,5 +1,5 @@
 //! The connection state machine behind
-//! [`use_event_stream`](crate::hooks::use_event_stream): what the stream
+//! [`use_event_stream`](fn@crate::hooks::use_event_stream): what the stream
 //! does next after each thing the browser reports.
 //!
 //! The browser's `EventSource` reconnects by itself after a network error

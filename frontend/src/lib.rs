@@ -3,16 +3,18 @@
 //!
 //! Layout, in the order an event travels:
 //! - [`subscription`]: which topics the page follows (from its URL), the
-//!   stream URL that asks the hub for them, and the page URL that keeps them.
-//! - [`hooks::use_event_stream`]: the one `EventSource`, its listeners and
-//!   retries, carrying out the [`connection`] state machine and its
-//!   [`backoff`].
+//!   stream URL that asks the hub for them, and the page URL that keeps them;
+//!   the addresses themselves are spelled by [`shared::protocol`].
+//! - [`hooks::use_event_stream`](fn@hooks::use_event_stream): the one
+//!   `EventSource`, its listeners and retries, carrying out the
+//!   [`connection`] state machine and its [`backoff`].
 //! - [`decode`]: an SSE message (event name and data) to a typed [`decode::Message`].
 //! - [`state`]: the [`state::Feed`] reducer: the newest events, [`filter`]ed
 //!   and pausable, and the views derived from them ([`series`] of metrics,
 //!   [`latency`] window).
 //! - [`components`]: one file per component; [`app`] wires them together;
-//!   [`plot`] is the charts' geometry, [`format`] how numbers read on screen.
+//!   [`plot`] is the charts' geometry, [`format`](mod@format) how numbers
+//!   read on screen.
 //! - [`history`]: the recent events shown before the stream opens, which
 //!   it then resumes after.
 //! - [`api`]: publishing, listing topics and loading history over HTTP.

@@ -45,8 +45,8 @@ pub struct Feed {
     unseen: usize,
     capacity: usize,
     next_key: u64,
-    /// The largest event id in `entries`: an event above it cannot be a
-    /// repeat, which spares the scan at high rates.
+    /// The largest event id the feed has taken in: an event above it cannot
+    /// be a repeat, which spares the scan at high rates.
     max_id: Option<EventId>,
     /// What the list shows.
     pub filter: Filter,
@@ -166,8 +166,9 @@ impl Feed {
     ///
     /// The hub resumes after the last id, so replays should not overlap what
     /// was shown; this guards against a replay that starts one event early.
-    /// Comparing whole events, not just ids, keeps a restarted hub's reused
-    /// ids from hiding new events.
+    /// A restarted hub continues its ids from the wall clock, so they repeat
+    /// only if its clock went back; comparing whole events, not just ids,
+    /// keeps even then a reused id from hiding a new event.
     fn contains(&self, event: &Event) -> bool {
         if self.max_id.is_none_or(|max| event.id > max) {
             return false;

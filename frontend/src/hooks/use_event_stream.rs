@@ -3,7 +3,7 @@
 //!
 //! The decisions are made by [`Connection`], plain Rust; this file only
 //! carries them out. Everything the stream owns (the `EventSource`, its
-//! listeners, a pending retry [`Timeout`]) lives in one [`Driver`] that the
+//! listeners, a pending retry [`Timeout`]) lives in one `Driver` that the
 //! effect's cleanup drops, which closes the source, unregisters every
 //! listener and cancels the timer. Listeners reach the driver through a
 //! `Weak`, so they never keep it alive: nothing is leaked or `forget()`-ed.
