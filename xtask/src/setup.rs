@@ -57,12 +57,12 @@ pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
     let started = Instant::now();
     eprintln!("==> setup: checking tools");
     toolchain()?;
-    trunk()?;
+    locked_crate("install trunk", "trunk", TRUNK_VERSION)?;
     wasm_bindgen()?;
     wasm_opt()?;
     if scope == Scope::All {
         chromium()?;
-        cargo_deny()?;
+        locked_crate("install cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
     }
     Step::cargo("fetch crates", ["fetch"])?.run()?;
     eprintln!("<== setup: ok in {:.1} s", started.elapsed().as_secs_f64());
@@ -95,16 +95,15 @@ fn toolchain() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn trunk() -> anyhow::Result<()> {
-    let found = step::probe("trunk", &["--version"]);
-    if version_word(found.as_deref(), 1) == Some(TRUNK_VERSION) {
-        return present(&format!("trunk {TRUNK_VERSION}"));
+/// Installs `krate` at `version` with `cargo install --locked` (the step
+/// `name`) unless its binary of the same name already prints `krate
+/// version` for `--version`, as trunk and cargo-deny do.
+fn locked_crate(name: &'static str, krate: &str, version: &str) -> anyhow::Result<()> {
+    let found = step::probe(krate, &["--version"]);
+    if version_word(found.as_deref(), 1) == Some(version) {
+        return present(&format!("{krate} {version}"));
     }
-    Step::cargo(
-        "install trunk",
-        ["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
-    )?
-    .run()?;
+    Step::cargo(name, ["install", krate, "--version", version, "--locked"])?.run()?;
     Ok(())
 }
 
@@ -182,26 +181,6 @@ fn chromium() -> anyhow::Result<()> {
     apt(
         "install chromium",
         &["install", "-y", "chromium", "chromium-driver"],
-    )?
-    .run()?;
-    Ok(())
-}
-
-fn cargo_deny() -> anyhow::Result<()> {
-    // Prints `cargo-deny 0.20.2`.
-    let found = step::probe("cargo-deny", &["--version"]);
-    if version_word(found.as_deref(), 1) == Some(CARGO_DENY_VERSION) {
-        return present(&format!("cargo-deny {CARGO_DENY_VERSION}"));
-    }
-    Step::cargo(
-        "install cargo-deny",
-        [
-            "install",
-            "cargo-deny",
-            "--version",
-            CARGO_DENY_VERSION,
-            "--locked",
-        ],
     )?
     .run()?;
     Ok(())
