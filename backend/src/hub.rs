@@ -21,6 +21,7 @@
 //! tokio mutex would only add overhead (see mini-redis `db.rs`).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -47,8 +48,21 @@ pub struct Limits {
 }
 
 /// A published event, framed for SSE once and shared by every subscriber.
+///
+/// The frame is the only copy the hub keeps: its envelope JSON is a slice
+/// of the SSE bytes ([`Frame::json`]), and nothing is kept decoded.
 #[derive(Debug, Clone)]
 pub struct Frame(Arc<FrameInner>);
+
+/// What [`Hub::history`] read: frames, and where a stream resumes after them.
+#[derive(Debug, Clone)]
+pub struct History {
+    /// The newest frames of each topic, merged in id order, oldest first.
+    pub frames: Vec<Frame>,
+    /// The hub's newest id when it read them: a stream after it misses
+    /// nothing these topics got since.
+    pub resume_after: EventId,
+}
 
 /// What a [`Subscription`] yields next.
 #[derive(Debug, Clone)]
@@ -99,8 +113,11 @@ pub enum SubscribeError {
 
 #[derive(Debug)]
 struct FrameInner {
-    event: Event,
+    id: EventId,
+    topic: Topic,
     sse: Bytes,
+    /// Where the envelope JSON lies in `sse`.
+    json: Range<usize>,
 }
 
 struct Inner {
@@ -174,15 +191,20 @@ impl Hub {
         // Encoding happens under the lock because the id is part of the
         // bytes; it is a few microseconds for a typical event.
         let data = serde_json::to_string(&event)?;
-        let sse = sse::event(&event.id.to_string(), event.event.kind().name(), &data)?;
+        let framed = sse::event(&event.id.to_string(), event.event.kind().name(), &data)?;
         state.last_id = id;
         let origin = state.origin;
         let history = self.inner.limits.history;
+        let frame = Frame(Arc::new(FrameInner {
+            id: event.id,
+            topic: event.topic,
+            sse: framed.bytes,
+            json: framed.data,
+        }));
         let topic_state = state
             .topics
-            .entry(event.topic.clone())
+            .entry(frame.topic().clone())
             .or_insert_with(|| TopicState::new(origin));
-        let frame = Frame(Arc::new(FrameInner { event, sse }));
         if topic_state.history.len() == history
             && let Some(evicted) = topic_state.history.pop_front()
         {
@@ -249,12 +271,14 @@ impl Hub {
     }
 
     /// The newest `limit` events of each of `topics`, merged in id order,
-    /// oldest first.
+    /// oldest first, and the position to resume a stream after.
     ///
-    /// A client that shows these and then subscribes after the newest one
-    /// sees every later event exactly once.
-    pub fn history(&self, topics: &BTreeSet<Topic>, limit: usize) -> Vec<Frame> {
+    /// A client that shows these and then subscribes after
+    /// [`History::resume_after`] sees every later event exactly once, even
+    /// when there were none to show.
+    pub fn history(&self, topics: &BTreeSet<Topic>, limit: usize) -> History {
         let state = self.lock();
+        let resume_after = EventId::new(state.last_id);
         let mut frames: Vec<Frame> = topics
             .iter()
             .filter_map(|topic| state.topics.get(topic))
@@ -269,7 +293,10 @@ impl Hub {
         // Each frame belongs to one topic and the topics are distinct, so
         // sorting merges without duplicates.
         frames.sort_by_key(Frame::id);
-        frames
+        History {
+            frames,
+            resume_after,
+        }
     }
 
     /// Every topic with history or subscribers, sorted by name.
@@ -307,12 +334,18 @@ impl Hub {
 impl Frame {
     /// The event's id.
     pub fn id(&self) -> EventId {
-        self.0.event.id
+        self.0.id
     }
 
-    /// The event as published.
-    pub fn event(&self) -> &Event {
-        &self.0.event
+    /// The topic it was published to.
+    pub fn topic(&self) -> &Topic {
+        &self.0.topic
+    }
+
+    /// The event's envelope as JSON (a [`shared::Event`]), sharing the SSE
+    /// frame's bytes.
+    pub fn json(&self) -> Bytes {
+        self.0.sse.slice(self.0.json.clone())
     }
 
     /// The event framed as SSE bytes, shared with every other subscriber.
@@ -431,9 +464,16 @@ mod tests {
         Payload::LatencyProbe(LatencyProbe { seq, ts: 0 })
     }
 
+    /// The frame's event, read back from its stored JSON.
+    fn decoded(frame: &Frame) -> Event {
+        let event: Event = serde_json::from_slice(&frame.json()).unwrap();
+        assert_eq!((event.id, &event.topic), (frame.id(), frame.topic()));
+        event
+    }
+
     fn seq(delivery: Option<Delivery>) -> u64 {
         match delivery {
-            Some(Delivery::Event(frame)) => match frame.event().event {
+            Some(Delivery::Event(frame)) => match decoded(&frame).event {
                 Payload::LatencyProbe(probe) => probe.seq,
                 ref other => panic!("unexpected payload {other:?}"),
             },
@@ -526,11 +566,14 @@ mod tests {
     #[test]
     fn history_merges_the_newest_of_each_topic_in_id_order() {
         let hub = hub(8);
+        let mut newest = EventId::START;
         for (index, name) in ["a", "b", "a", "c", "b", "a"].into_iter().enumerate() {
-            hub.publish(topic(name), probe(index as u64)).unwrap();
+            newest = hub.publish(topic(name), probe(index as u64)).unwrap().id();
         }
-        let seqs = |frames: Vec<Frame>| -> Vec<u64> {
-            frames
+        let seqs = |history: History| -> Vec<u64> {
+            assert_eq!(history.resume_after, newest, "resume after everything read");
+            history
+                .frames
                 .into_iter()
                 .map(|frame| seq(Some(Delivery::Event(frame))))
                 .collect()
@@ -538,8 +581,23 @@ mod tests {
         let both = topics(&["b", "a", "a"]);
         assert_eq!(seqs(hub.history(&both, 2)), [1, 2, 4, 5]);
         assert_eq!(seqs(hub.history(&both, 10)), [0, 1, 2, 4, 5]);
-        assert!(hub.history(&topics(&["none"]), 10).is_empty());
-        assert!(hub.history(&both, 0).is_empty());
+        assert!(seqs(hub.history(&topics(&["none"]), 10)).is_empty());
+        assert!(seqs(hub.history(&both, 0)).is_empty());
+    }
+
+    #[test]
+    fn resuming_after_an_empty_history_misses_nothing() {
+        let hub = hub(8);
+        hub.publish(topic("other"), probe(0)).unwrap();
+        let history = hub.history(&topics(&["quiet"]), 10);
+        assert!(history.frames.is_empty());
+        // Published between reading the history and opening the stream.
+        hub.publish(topic("quiet"), probe(1)).unwrap();
+        let mut subscription = hub
+            .subscribe(topics(&["quiet"]), Some(history.resume_after))
+            .unwrap();
+        assert_eq!(seq(subscription.try_next()), 1);
+        assert!(subscription.try_next().is_none());
     }
 
     #[test]
@@ -614,6 +672,6 @@ mod tests {
                 .unwrap();
         });
         let delivery = subscription.next().await;
-        assert!(matches!(delivery, Delivery::Event(frame) if frame.event().topic == topic("chat")));
+        assert!(matches!(delivery, Delivery::Event(frame) if frame.topic() == &topic("chat")));
     }
 }

@@ -8,6 +8,7 @@
 //! ids, kind names and compact JSON — never contain them.
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use bytes::Bytes;
 use shared::Gap;
@@ -21,18 +22,35 @@ pub struct FramingError {
     pub field: &'static str,
 }
 
+/// One event framed for SSE, and where its `data:` value lies in the
+/// frame, so the same bytes also serve the value on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EventFrame {
+    /// The whole frame, as sent to a stream.
+    pub(crate) bytes: Bytes,
+    /// The `data:` value's range in `bytes`.
+    pub(crate) data: Range<usize>,
+}
+
 /// Frames one event: `id:`, `event:` and a single `data:` line.
 ///
 /// # Errors
 /// Returns [`FramingError`] if any value contains CR, LF or NUL.
-pub(crate) fn event(id: &str, name: &str, data: &str) -> Result<Bytes, FramingError> {
+pub(crate) fn event(id: &str, name: &str, data: &str) -> Result<EventFrame, FramingError> {
     check("id", id)?;
     check("event", name)?;
     check("data", data)?;
     let mut frame = String::with_capacity(id.len() + name.len() + data.len() + 22);
     // Writing into a String cannot fail.
-    let _ = write!(frame, "id: {id}\nevent: {name}\ndata: {data}\n\n");
-    Ok(Bytes::from(frame))
+    let _ = write!(frame, "id: {id}\nevent: {name}\ndata: ");
+    let start = frame.len();
+    frame.push_str(data);
+    let end = frame.len();
+    frame.push_str("\n\n");
+    Ok(EventFrame {
+        bytes: Bytes::from(frame),
+        data: start..end,
+    })
 }
 
 /// Frames a [`Gap`] as the `gap` event, without an id, so the client's
@@ -146,12 +164,14 @@ mod tests {
     }
 
     fn event_frame(event: &Event, data: &str) -> Bytes {
-        super::event(&event.id.to_string(), event.event.kind().name(), data).unwrap()
+        let frame = super::event(&event.id.to_string(), event.event.kind().name(), data).unwrap();
+        assert_eq!(&frame.bytes[frame.data.clone()], data.as_bytes());
+        frame.bytes
     }
 
     #[tokio::test]
     async fn frames_survive_arbitrary_chunk_boundaries() {
-        let frame = event("7", Kind::Chat.name(), r#"{"a":"b"}"#).unwrap();
+        let frame = event("7", Kind::Chat.name(), r#"{"a":"b"}"#).unwrap().bytes;
         let chunks: Vec<Bytes> = frame.iter().map(|byte| Bytes::from(vec![*byte])).collect();
         let parsed = parse(chunks).await;
         assert_eq!(parsed.len(), 1);
@@ -166,7 +186,7 @@ mod tests {
             after: EventId::new(3),
             through: EventId::new(9),
         };
-        let parsed = parse(vec![event("5", "chat", "{}").unwrap(), gap(&sent)]).await;
+        let parsed = parse(vec![event("5", "chat", "{}").unwrap().bytes, gap(&sent)]).await;
         assert_eq!(parsed[1].event, GAP_EVENT);
         // The parser keeps the last id seen: a gap does not move it.
         assert_eq!(parsed[1].id, "5");

@@ -104,10 +104,10 @@ pub enum Signal {
     /// The retry delay asked for by [`Command::RetryAfter`] has passed.
     RetryDue,
     /// The history a connection made by [`Connection::after_history`] waits
-    /// for has been shown (or failed to load: then `newest` is `None`).
+    /// for has been shown (or failed to load: then `resume_after` is `None`).
     History {
-        /// The id of the newest history event, to resume the stream after.
-        newest: Option<EventId>,
+        /// Where the hub said to resume the stream after its history.
+        resume_after: Option<EventId>,
     },
 }
 
@@ -150,7 +150,7 @@ impl Connection {
 
     /// A connection that opens only once the history before it is shown:
     /// [`Signal::History`] answers [`Command::Reopen`], whose URL resumes
-    /// after the newest history event so the stream neither repeats nor
+    /// after the history's `resume_after` so the stream neither repeats nor
     /// skips one. Any later `History` is stale and answers
     /// [`Command::Nothing`]: its events must not be shown.
     pub fn after_history(options: StreamOptions) -> Self {
@@ -219,9 +219,9 @@ impl Connection {
                 ConnectionState::Reconnecting { .. } => Command::Reopen,
                 _ => Command::Nothing,
             },
-            Signal::History { newest } if self.awaiting_history => {
+            Signal::History { resume_after } if self.awaiting_history => {
                 self.awaiting_history = false;
-                self.last_id = newest.or(self.last_id);
+                self.last_id = resume_after.or(self.last_id);
                 Command::Reopen
             }
             Signal::History { .. } => Command::Nothing,

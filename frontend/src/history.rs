@@ -4,7 +4,7 @@
 //! [`use_event_stream`](fn@crate::hooks::use_event_stream) loads it with
 //! [`crate::api::history_at`] from its source's history URL, turns the reply
 //! into a [`Backlog`], hands the events to the page as one batch, and opens
-//! the stream after the newest of them (see
+//! the stream where the hub said to resume after them (see
 //! [`crate::connection::Connection::after_history`]). A failed load is not
 //! shown: the page then simply starts from the live stream.
 
@@ -23,8 +23,10 @@ pub const HISTORY_LIMIT: usize = METRICS_WINDOW;
 pub struct Backlog {
     /// The events oldest first, as the stream would have delivered them.
     pub messages: Vec<Incoming>,
-    /// The id of the newest event, for the stream to resume after.
-    pub newest: Option<EventId>,
+    /// Where the stream resumes: the reply's `resume_after`, which is at or
+    /// past the newest event and set even when there were none; `None` when
+    /// the history did not load.
+    pub resume_after: Option<EventId>,
 }
 
 impl Backlog {
@@ -36,13 +38,16 @@ impl Backlog {
     /// latency then reads as the publisher-to-hub time rather than as the
     /// event's age.
     pub fn from_reply(reply: Result<EventList, ApiError>) -> Self {
-        let Ok(EventList { mut events }) = reply else {
+        let Ok(EventList {
+            mut events,
+            resume_after,
+        }) = reply
+        else {
             return Self::default();
         };
         // The hub sends them in id order; sorting (stably, cheap when
         // sorted) keeps the feed right even if one does not.
         events.sort_by_key(|event| event.id);
-        let newest = events.last().map(|event| event.id);
         let messages = events
             .into_iter()
             .map(|event| Incoming {
@@ -50,7 +55,10 @@ impl Backlog {
                 message: Ok(Message::Event(event)),
             })
             .collect();
-        Self { messages, newest }
+        Self {
+            messages,
+            resume_after: Some(resume_after),
+        }
     }
 }
 
@@ -76,8 +84,9 @@ mod tests {
     fn history_becomes_messages_oldest_first_resuming_after_the_newest() {
         let backlog = Backlog::from_reply(Ok(EventList {
             events: vec![chat(3), chat(9), chat(5)],
+            resume_after: EventId::new(12),
         }));
-        assert_eq!(backlog.newest, Some(EventId::new(9)));
+        assert_eq!(backlog.resume_after, Some(EventId::new(12)));
         let ids: Vec<(u64, u64)> = backlog
             .messages
             .iter()
@@ -90,9 +99,13 @@ mod tests {
     }
 
     #[test]
-    fn empty_or_failed_history_resumes_from_nothing() {
-        let empty = Backlog::from_reply(Ok(EventList { events: Vec::new() }));
-        assert_eq!(empty, Backlog::default());
+    fn empty_history_resumes_where_the_hub_says_and_failed_from_nothing() {
+        let empty = Backlog::from_reply(Ok(EventList {
+            events: Vec::new(),
+            resume_after: EventId::new(7),
+        }));
+        assert!(empty.messages.is_empty());
+        assert_eq!(empty.resume_after, Some(EventId::new(7)));
         let refused = Backlog::from_reply(Err(ApiError::Api(ErrorBody {
             code: ErrorCode::NotFound,
             message: "no such route".into(),

@@ -504,7 +504,16 @@ async fn a_new_url_and_unmount_close_the_event_source() {
 
 /// A `data:` URL serving `events` as a history reply.
 fn history_url(events: Vec<Event>) -> AttrValue {
-    let body = json(&shared::EventList { events });
+    // As the hub does: resume after everything it had when it answered.
+    let resume_after = events
+        .iter()
+        .map(|event| event.id)
+        .max()
+        .unwrap_or(EventId::START);
+    let body = json(&shared::EventList {
+        events,
+        resume_after,
+    });
     let encoded: String = body
         .bytes()
         .map(|byte| match byte {

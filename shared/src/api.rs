@@ -13,11 +13,17 @@ pub struct Published {
     pub topic: Topic,
 }
 
-/// Reply to `GET /api/history`: recent events, oldest first.
+/// Reply to `GET /api/history`: recent events, oldest first, and where to
+/// resume the stream after them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventList {
     /// The newest events of each requested topic, merged in id order.
     pub events: Vec<Event>,
+    /// The position to open the stream after (`lastEventId`): the hub's
+    /// newest id when it read the history, so every event of these topics
+    /// is either in `events`, older than them, or arrives on the stream,
+    /// also when `events` is empty or something was published meanwhile.
+    pub resume_after: EventId,
 }
 
 /// Reply to `GET /api/topics`.

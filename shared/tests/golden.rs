@@ -133,6 +133,7 @@ fn api_bodies() {
                     text: "earlier".into(),
                 }),
             )],
+            resume_after: EventId::new(9),
         },
     );
     check(

@@ -1,15 +1,24 @@
 //! `GET /api/history`: the recent events of one or many topics, so a page
 //! can draw the last minutes at once and then resume the stream after them.
+//!
+//! The reply is written from the JSON the hub already holds for each event
+//! (a slice of its SSE frame), streamed chunk by chunk: nothing is decoded
+//! or copied per request, so concurrent history requests share the hub's
+//! bytes instead of each building its own copy.
 
 use std::collections::BTreeSet;
+use std::convert::Infallible;
 
-use axum::Json;
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use shared::protocol::LIMIT_PARAM;
-use shared::{EventList, Topic};
+use shared::{EventId, Topic};
 
 use crate::error::ApiError;
-use crate::hub::Frame;
+use crate::hub::History;
 use crate::routes::query::TopicQuery;
 use crate::state::AppState;
 
@@ -25,26 +34,45 @@ pub(crate) struct HistoryRequest {
     pub(crate) limit: usize,
 }
 
-/// Lists the newest `limit` events of each `topic`, merged in id order.
+/// Lists the newest `limit` events of each `topic`, merged in id order, as
+/// a [`shared::EventList`].
 ///
 /// # Errors
 /// 400 for a missing or invalid topic, a bad `limit` or an unknown parameter.
 pub(crate) async fn history(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> Result<Json<EventList>, ApiError> {
+) -> Result<Response, ApiError> {
     let request = HistoryRequest::parse(
         query.as_deref().unwrap_or_default(),
         state.config.max_topics_per_stream,
         state.config.history as usize,
     )?;
-    let events = state
-        .hub
-        .history(&request.topics, request.limit)
-        .iter()
-        .map(|frame: &Frame| frame.event().clone())
-        .collect();
-    Ok(Json(EventList { events }))
+    let history = state.hub.history(&request.topics, request.limit);
+    let body = Body::from_stream(futures_util::stream::iter(
+        event_list(history).into_iter().map(Ok::<_, Infallible>),
+    ));
+    let content_type = HeaderValue::from_static("application/json");
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// The chunks of an [`shared::EventList`] holding `history`: each event's
+/// stored JSON between the list's own punctuation.
+fn event_list(history: History) -> Vec<Bytes> {
+    let mut chunks = Vec::with_capacity(2 * history.frames.len() + 2);
+    chunks.push(Bytes::from_static(br#"{"events":["#));
+    for (index, frame) in history.frames.iter().enumerate() {
+        if index > 0 {
+            chunks.push(Bytes::from_static(b","));
+        }
+        chunks.push(frame.json());
+    }
+    chunks.push(resume_after(history.resume_after));
+    chunks
+}
+
+fn resume_after(id: EventId) -> Bytes {
+    Bytes::from(format!(r#"],"resume_after":"{id}"}}"#))
 }
 
 impl HistoryRequest {
@@ -81,8 +109,41 @@ impl HistoryRequest {
 #[cfg(test)]
 mod tests {
     use shared::protocol::{Query, TOPIC_PARAM};
+    use shared::{Chat, EventList, LatencyProbe, Payload};
 
     use super::*;
+    use crate::hub::{Hub, Limits};
+
+    /// The reply's bytes for `history`, joined.
+    fn reply(history: History) -> Vec<u8> {
+        event_list(history).concat()
+    }
+
+    #[test]
+    fn the_reply_is_exactly_what_serde_writes_for_an_event_list() {
+        let hub = Hub::new(Limits {
+            history: 8,
+            max_subscribers: 1,
+        });
+        let names = ["a", "b/c"].map(|name| Topic::parse(name).unwrap());
+        let chat = Payload::Chat(Chat {
+            author: "ada".into(),
+            text: "quote \" and \u{e9}".into(),
+        });
+        hub.publish(names[0].clone(), chat).unwrap();
+        hub.publish(
+            names[1].clone(),
+            Payload::LatencyProbe(LatencyProbe { seq: 1, ts: 2 }),
+        )
+        .unwrap();
+        for topics in [BTreeSet::from(names.clone()), BTreeSet::new()] {
+            let history = hub.history(&topics, 10);
+            let decoded: EventList = serde_json::from_slice(&reply(history.clone())).unwrap();
+            assert_eq!(decoded.events.len(), history.frames.len());
+            assert_eq!(decoded.resume_after, history.resume_after);
+            assert_eq!(reply(history), serde_json::to_vec(&decoded).unwrap());
+        }
+    }
 
     fn parse(query: &Query, max_limit: usize) -> Result<HistoryRequest, ApiError> {
         HistoryRequest::parse(query.as_str(), 4, max_limit)

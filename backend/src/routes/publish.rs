@@ -38,14 +38,14 @@ pub(crate) async fn publish(
         other => ApiError::BodyRead(other.body_text()),
     })?;
     let payload = decode(&body)?;
+    let kind = payload.kind();
     let frame = state.hub.publish(topic, payload)?;
-    let event = frame.event();
-    tracing::debug!(topic = %event.topic, id = %event.id, kind = event.event.kind().name(), "published");
+    tracing::debug!(topic = %frame.topic(), id = %frame.id(), kind = kind.name(), "published");
     Ok((
         StatusCode::ACCEPTED,
         Json(Published {
-            id: event.id,
-            topic: event.topic.clone(),
+            id: frame.id(),
+            topic: frame.topic().clone(),
         }),
     ))
 }

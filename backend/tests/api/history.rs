@@ -54,3 +54,19 @@ async fn bad_history_requests_get_400() {
         assert_eq!(body.field.as_deref(), Some(field), "{query:?}");
     }
 }
+
+#[tokio::test]
+async fn an_empty_history_still_says_where_to_resume() {
+    let app = spawn_app(&[]).await;
+    app.publish("elsewhere", &chat("not asked for")).await;
+    let response = app.get(&query(&["quiet"]).url(HISTORY_PATH)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let history: EventList = response.json().await.unwrap();
+    assert!(history.events.is_empty());
+    // Published after the history was read and before the stream opens.
+    let between = app.publish("quiet", &chat("in between")).await;
+    let mut stream = app
+        .open_stream(&query(&["quiet"]).after(Some(history.resume_after)), None)
+        .await;
+    assert_eq!(stream.next_event().await.id, between.id);
+}

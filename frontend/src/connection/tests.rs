@@ -102,9 +102,9 @@ fn a_refused_url_stops_at_once() {
     );
 }
 
-fn history(newest: Option<u64>) -> Signal {
+fn history(resume_after: Option<u64>) -> Signal {
     Signal::History {
-        newest: newest.map(EventId::new),
+        resume_after: resume_after.map(EventId::new),
     }
 }
 

@@ -10,7 +10,7 @@
 //!
 //! With a [`StreamSource::history`] the driver first loads the recent
 //! events, hands them over as one batch and only then opens the stream,
-//! resuming after the newest of them. The load holds only a `Weak` too: once
+//! resuming where the history reply says (`resume_after`). The load holds only a `Weak` too: once
 //! the source changes or the page unmounts, the driver is gone and a late
 //! reply is dropped unread.
 
@@ -67,7 +67,7 @@ pub enum StreamMessage {
 ///
 /// When the source has a history, first loads it and passes its events to
 /// `on_message` as one [`StreamMessage::History`], then opens the stream
-/// after the newest of them; a failed load passes nothing and opens the
+/// after the reply's `resume_after`; a failed load passes nothing and opens the
 /// stream from now, and the stream stays `Connecting` while history loads.
 /// Every stream message then goes to `on_message`, the latest one passed.
 /// The stream is replaced only when `source` or `options` change, and
@@ -174,11 +174,14 @@ impl Driver {
     /// Hands `backlog` to the page and opens the stream after it, if the
     /// connection still waits for it.
     fn show_history(this: &Rc<RefCell<Self>>, backlog: Backlog) {
-        let Backlog { messages, newest } = backlog;
+        let Backlog {
+            messages,
+            resume_after,
+        } = backlog;
         let command = this
             .borrow_mut()
             .connection
-            .on(Signal::History { newest }, Math::random());
+            .on(Signal::History { resume_after }, Math::random());
         if command != Command::Reopen {
             return;
         }
