@@ -311,6 +311,8 @@ impl Hub {
                 last_id: topic_state.history.back().map(Frame::id),
             })
             .collect();
+        // Sorting many topics takes a while; publishers need not wait for it.
+        drop(state);
         topics.sort_by(|a, b| a.topic.cmp(&b.topic));
         topics
     }
