@@ -22,6 +22,26 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub history: u32,
 
+    /// Bytes of history (SSE frames) kept over all topics; past it the
+    /// oldest events go first, and a reader who had not got them gets a
+    /// `gap` event.
+    #[arg(long, env = "HERALD_HISTORY_BYTES", default_value_t = 256 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub history_bytes: u64,
+
+    /// Bytes of history kept per topic (its newest event is always kept),
+    /// so one busy topic cannot take the whole `--history-bytes`.
+    #[arg(long, env = "HERALD_TOPIC_HISTORY_BYTES", default_value_t = 16 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub topic_history_bytes: u64,
+
+    /// Topics with history at once. A publish to a new topic beyond it
+    /// drops the history of the topic no stream follows that was written
+    /// longest ago; when every topic is followed, it gets 503.
+    #[arg(long, env = "HERALD_MAX_TOPICS", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_topics: u64,
+
     /// Seconds between keep-alive comments on an idle stream.
     #[arg(long, env = "HERALD_KEEPALIVE", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -75,8 +95,14 @@ pub struct Config {
 impl Config {
     /// The hub capacities this configuration asks for.
     pub fn limits(&self) -> Limits {
+        // Saturate on a 32-bit target rather than wrap: a budget larger than
+        // the address space is no budget.
+        let bytes = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
         Limits {
             history: self.history as usize,
+            topic_bytes: bytes(self.topic_history_bytes),
+            total_bytes: bytes(self.history_bytes),
+            max_topics: bytes(self.max_topics),
             max_subscribers: self.max_subscribers,
         }
     }

@@ -153,9 +153,9 @@ impl ApiError {
             Self::Publish(PublishError::Encode(_) | PublishError::Framing(_)) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-            Self::Subscribe(SubscribeError::Full { .. }) | Self::Overloaded => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Subscribe(SubscribeError::Full { .. })
+            | Self::Publish(PublishError::TooManyTopics { .. })
+            | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Middleware(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -179,6 +179,7 @@ impl ApiError {
                 ErrorCode::Internal
             }
             Self::Subscribe(SubscribeError::Full { .. }) => ErrorCode::TooManySubscribers,
+            Self::Publish(PublishError::TooManyTopics { .. }) => ErrorCode::TooManyTopics,
             Self::Overloaded => ErrorCode::Overloaded,
             Self::Timeout => ErrorCode::Timeout,
             Self::Middleware(_) => ErrorCode::Internal,

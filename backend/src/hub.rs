@@ -29,8 +29,11 @@ use bytes::Bytes;
 use shared::{Event, EventId, Gap, NotFinite, Payload, Topic, TopicInfo};
 use tokio::sync::Notify;
 
+mod retention;
+
 use crate::sse;
 pub use crate::sse::FramingError;
+use retention::Ages;
 
 /// Handle to the hub; clones share the same state.
 #[derive(Clone)]
@@ -39,10 +42,23 @@ pub struct Hub {
 }
 
 /// Capacities of a [`Hub`].
+///
+/// Retained history is bounded three ways: events per topic, bytes per
+/// topic, and bytes over all topics; a topic keeps at least its newest
+/// event. Whatever is evicted is reported to a reader who had not got it
+/// as a [`Gap`].
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Events kept per topic for replay; at least 1.
     pub history: usize,
+    /// Bytes of SSE frames kept per topic.
+    pub topic_bytes: usize,
+    /// Bytes of SSE frames kept over all topics; the oldest go first.
+    pub total_bytes: usize,
+    /// Topics with history at once. A publish to a new topic beyond it
+    /// drops the history of the oldest topic no stream follows, or is
+    /// refused when every topic is followed.
+    pub max_topics: usize,
     /// Subscriptions open at once, over all topics.
     pub max_subscribers: usize,
 }
@@ -98,6 +114,15 @@ pub enum PublishError {
     /// The encoded event would break SSE framing; a bug, not bad input.
     #[error(transparent)]
     Framing(#[from] FramingError),
+    /// The hub holds its maximum of topics and every one of them is
+    /// followed by a stream, so none can make room.
+    #[error(
+        "the hub already keeps history for its maximum of {max} topics, all of them followed; retry later"
+    )]
+    TooManyTopics {
+        /// The configured maximum.
+        max: usize,
+    },
 }
 
 /// Why a subscription was refused.
@@ -127,6 +152,13 @@ struct Inner {
 
 struct State {
     topics: HashMap<Topic, TopicState>,
+    /// The topics with history, oldest first, for eviction.
+    ages: Ages,
+    /// Bytes of frames retained over all topics.
+    bytes: usize,
+    /// The newest id of a topic the hub forgot entirely; a topic created
+    /// later reports everything up to it as possibly lost.
+    forgotten_through: u64,
     /// The newest id assigned.
     last_id: u64,
     /// Ids up to here belong to earlier runs of the hub.
@@ -137,6 +169,8 @@ struct State {
 
 struct TopicState {
     history: VecDeque<Frame>,
+    /// Bytes of the frames in `history`.
+    bytes: usize,
     /// The newest id this topic can no longer replay.
     lost_through: u64,
     subscribers: HashMap<u64, Arc<Notify>>,
@@ -152,6 +186,9 @@ impl Hub {
         let origin = now_micros();
         let state = State {
             topics: HashMap::new(),
+            ages: Ages::default(),
+            bytes: 0,
+            forgotten_through: origin,
             last_id: origin,
             origin,
             next_key: 0,
@@ -178,7 +215,21 @@ impl Hub {
         if let Payload::Metrics(metrics) = &payload {
             metrics.check_finite()?;
         }
+        let limits = &self.inner.limits;
         let mut state = self.lock();
+        let retained = state
+            .topics
+            .get(&topic)
+            .is_some_and(|topic_state| !topic_state.history.is_empty());
+        if !retained && state.ages.len() >= limits.max_topics {
+            // Make room before the id is taken, so a refusal changes nothing.
+            let Some(victim) = state.ages.oldest_idle().cloned() else {
+                return Err(PublishError::TooManyTopics {
+                    max: limits.max_topics,
+                });
+            };
+            state.forget(&victim);
+        }
         let time_us = now_micros();
         // Strictly increasing even if the clock steps back.
         let id = time_us.max(state.last_id + 1);
@@ -193,28 +244,55 @@ impl Hub {
         let data = serde_json::to_string(&event)?;
         let framed = sse::event(&event.id.to_string(), event.event.kind().name(), &data)?;
         state.last_id = id;
-        let origin = state.origin;
-        let history = self.inner.limits.history;
         let frame = Frame(Arc::new(FrameInner {
             id: event.id,
             topic: event.topic,
             sse: framed.bytes,
             json: framed.data,
         }));
+        let topic = frame.topic();
+        let size = frame.size();
+        let floor = state.new_topic_floor();
         let topic_state = state
             .topics
-            .entry(frame.topic().clone())
-            .or_insert_with(|| TopicState::new(origin));
-        if topic_state.history.len() == history
-            && let Some(evicted) = topic_state.history.pop_front()
-        {
-            topic_state.lost_through = evicted.id().get();
-        }
+            .entry(topic.clone())
+            .or_insert_with(|| TopicState::new(floor));
+        let first = topic_state.history.is_empty();
+        let idle = topic_state.subscribers.is_empty();
         topic_state.history.push_back(frame.clone());
+        topic_state.bytes += size;
         for wake in topic_state.subscribers.values() {
             // `notify_one` stores a permit when the subscriber is not
             // waiting, so a wake between its read and its wait is not lost.
             wake.notify_one();
+        }
+        state.bytes += size;
+        if first {
+            state.ages.insert(id, topic, idle);
+        }
+        // This topic's bounds, always keeping the newest frame.
+        while state.topics.get(topic).is_some_and(|topic_state| {
+            let kept = topic_state.history.len();
+            kept > limits.history || (kept > 1 && topic_state.bytes > limits.topic_bytes)
+        }) {
+            state.evict_oldest(topic);
+        }
+        // The budget over all topics: the oldest history goes first. The
+        // newest frame is the last one left, and stays.
+        while state.bytes > limits.total_bytes {
+            let Some(victim) = state.ages.oldest().cloned() else {
+                break;
+            };
+            if state.topics.get(&victim).is_some_and(|topic_state| {
+                topic_state
+                    .history
+                    .back()
+                    .is_some_and(|newest| newest.id() == frame.id())
+                    && topic_state.history.len() == 1
+            }) {
+                break;
+            }
+            state.evict_oldest(&victim);
         }
         Ok(frame)
     }
@@ -250,14 +328,17 @@ impl Hub {
             Some(id) => id.get(),
         };
         let wake = Arc::new(Notify::new());
-        let origin = state.origin;
+        let floor = state.new_topic_floor();
         for topic in &topics {
-            state
+            let topic_state = state
                 .topics
                 .entry(topic.clone())
-                .or_insert_with(|| TopicState::new(origin))
-                .subscribers
-                .insert(key, wake.clone());
+                .or_insert_with(|| TopicState::new(floor));
+            let was_idle = topic_state.subscribers.is_empty();
+            topic_state.subscribers.insert(key, wake.clone());
+            if was_idle {
+                state.set_idle(topic, false);
+            }
         }
         drop(state);
         Ok(Subscription {
@@ -317,6 +398,12 @@ impl Hub {
         topics
     }
 
+    /// Bytes of history retained over all topics, what
+    /// [`Limits::total_bytes`] bounds.
+    pub fn retained_bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
     /// Open subscriptions over all topics.
     pub fn subscriptions(&self) -> usize {
         self.lock().subscriptions
@@ -353,6 +440,11 @@ impl Frame {
     /// The event framed as SSE bytes, shared with every other subscriber.
     pub fn sse(&self) -> Bytes {
         self.0.sse.clone()
+    }
+
+    /// What the frame counts against the history budgets: its SSE bytes.
+    pub fn size(&self) -> usize {
+        self.0.sse.len()
     }
 }
 
@@ -412,24 +504,98 @@ impl Drop for Subscription {
         let mut state = self.hub.lock();
         state.subscriptions -= 1;
         for topic in &self.topics {
-            if let Some(topic_state) = state.topics.get_mut(topic) {
-                topic_state.subscribers.remove(&self.key);
+            let Some(topic_state) = state.topics.get_mut(topic) else {
+                continue;
+            };
+            topic_state.subscribers.remove(&self.key);
+            if !topic_state.subscribers.is_empty() {
+                continue;
+            }
+            if topic_state.history.is_empty() {
                 // A topic that never got an event exists only for its
                 // subscribers; forget it with the last one.
-                if topic_state.subscribers.is_empty() && topic_state.history.is_empty() {
-                    state.topics.remove(topic);
-                }
+                state.topics.remove(topic);
+            } else {
+                state.set_idle(topic, true);
             }
         }
     }
 }
 
+impl State {
+    /// What a topic created now can no longer replay: whatever an earlier
+    /// run published, and whatever the hub forgot with a dropped topic
+    /// (which may have been this one).
+    fn new_topic_floor(&self) -> u64 {
+        self.origin.max(self.forgotten_through)
+    }
+
+    /// Evicts the oldest frame of `topic`, and the topic itself when that
+    /// leaves it with neither history nor subscribers.
+    fn evict_oldest(&mut self, topic: &Topic) {
+        let Some(topic_state) = self.topics.get_mut(topic) else {
+            return;
+        };
+        let Some(evicted) = topic_state.history.pop_front() else {
+            return;
+        };
+        topic_state.bytes -= evicted.size();
+        topic_state.lost_through = evicted.id().get();
+        let idle = topic_state.subscribers.is_empty();
+        let next = topic_state.history.front().map(|frame| frame.id().get());
+        self.bytes -= evicted.size();
+        self.ages.remove(evicted.id().get(), topic);
+        match next {
+            Some(oldest) => self.ages.insert(oldest, topic, idle),
+            None if idle => self.remove_topic(topic),
+            None => {}
+        }
+    }
+
+    /// Drops all history of `topic`, a topic no stream follows, and the
+    /// topic with it.
+    fn forget(&mut self, topic: &Topic) {
+        let Some(topic_state) = self.topics.get_mut(topic) else {
+            return;
+        };
+        if let Some(oldest) = topic_state.history.front() {
+            self.ages.remove(oldest.id().get(), topic);
+        }
+        self.bytes -= topic_state.bytes;
+        if let Some(newest) = topic_state.history.back() {
+            topic_state.lost_through = newest.id().get();
+        }
+        topic_state.history.clear();
+        topic_state.bytes = 0;
+        if topic_state.subscribers.is_empty() {
+            self.remove_topic(topic);
+        }
+    }
+
+    fn remove_topic(&mut self, topic: &Topic) {
+        if let Some(removed) = self.topics.remove(topic) {
+            self.forgotten_through = self.forgotten_through.max(removed.lost_through);
+        }
+    }
+
+    /// Marks `topic` as followed or not in the eviction index.
+    fn set_idle(&mut self, topic: &Topic, idle: bool) {
+        if let Some(oldest) = self
+            .topics
+            .get(topic)
+            .and_then(|topic_state| topic_state.history.front())
+        {
+            self.ages.set_idle(oldest.id().get(), topic, idle);
+        }
+    }
+}
+
 impl TopicState {
-    fn new(origin: u64) -> Self {
+    fn new(floor: u64) -> Self {
         Self {
             history: VecDeque::new(),
-            // Whatever an earlier run published here is gone.
-            lost_through: origin,
+            bytes: 0,
+            lost_through: floor,
             subscribers: HashMap::new(),
         }
     }
@@ -447,11 +613,19 @@ mod tests {
 
     use super::*;
 
-    fn hub(history: usize) -> Hub {
-        Hub::new(Limits {
+    /// Limits that bound only what a test sets.
+    fn limits(history: usize) -> Limits {
+        Limits {
             history,
+            topic_bytes: usize::MAX,
+            total_bytes: usize::MAX,
+            max_topics: usize::MAX,
             max_subscribers: 8,
-        })
+        }
+    }
+
+    fn hub(history: usize) -> Hub {
+        Hub::new(limits(history))
     }
 
     fn topic(name: &str) -> Topic {
@@ -623,8 +797,8 @@ mod tests {
     #[test]
     fn subscriptions_are_capped() {
         let hub = Hub::new(Limits {
-            history: 1,
             max_subscribers: 1,
+            ..limits(1)
         });
         let held = hub.subscribe(topics(&["a"]), None).unwrap();
         assert!(matches!(
@@ -657,6 +831,117 @@ mod tests {
             Err(PublishError::NotFinite(NotFinite { field: "cpu_total" }))
         ));
         assert!(hub.topics().is_empty());
+    }
+
+    fn chat(text: &str) -> Payload {
+        Payload::Chat(Chat {
+            author: "a".into(),
+            text: text.into(),
+        })
+    }
+
+    /// The size of one frame of `chat("x")` on a one-letter topic.
+    fn chat_size() -> usize {
+        hub(1).publish(topic("z"), chat("x")).unwrap().size()
+    }
+
+    /// Opens a subscription after `after` and returns what it delivers at once.
+    fn replay(hub: &Hub, name: &str, after: EventId) -> Vec<Delivery> {
+        let mut subscription = hub.subscribe(topics(&[name]), Some(after)).unwrap();
+        std::iter::from_fn(|| subscription.try_next()).collect()
+    }
+
+    #[test]
+    fn the_byte_budget_evicts_the_oldest_history_first_and_tells_readers() {
+        let size = chat_size();
+        let hub = Hub::new(Limits {
+            total_bytes: 3 * size,
+            ..limits(8)
+        });
+        let before = hub.history(&topics(&["a"]), 1).resume_after;
+        let ids: Vec<EventId> = ["a", "b", "c", "b"]
+            .iter()
+            .map(|name| hub.publish(topic(name), chat("x")).unwrap().id())
+            .collect();
+        assert_eq!(hub.retained_bytes(), 3 * size);
+        // `a` lost its only event and, followed by nobody, is forgotten.
+        let names: Vec<Topic> = hub.topics().into_iter().map(|info| info.topic).collect();
+        assert_eq!(names, [topic("b"), topic("c")]);
+        let replayed = replay(&hub, "a", before);
+        assert!(
+            matches!(&replayed[..], [Delivery::Gap(gap)] if gap.through >= ids[0]),
+            "{replayed:?}"
+        );
+        // `b` keeps both its events: the oldest history went, not the busiest topic's.
+        let replayed = replay(&hub, "b", before);
+        let kept: Vec<EventId> = replayed
+            .iter()
+            .filter_map(|delivery| match delivery {
+                Delivery::Event(frame) => Some(frame.id()),
+                Delivery::Gap(_) => None,
+            })
+            .collect();
+        assert_eq!(kept, [ids[1], ids[3]]);
+    }
+
+    #[test]
+    fn a_topic_keeps_its_byte_cap_and_always_its_newest_event() {
+        let size = chat_size();
+        let hub = Hub::new(Limits {
+            topic_bytes: 2 * size,
+            ..limits(8)
+        });
+        let start = hub.history(&topics(&["t"]), 1).resume_after;
+        for _ in 0..3 {
+            hub.publish(topic("t"), chat("x")).unwrap();
+        }
+        assert_eq!(hub.retained_bytes(), 2 * size);
+        let replayed = replay(&hub, "t", start);
+        assert!(matches!(replayed[0], Delivery::Gap(_)), "{replayed:?}");
+        assert_eq!(replayed.len(), 3, "a gap, then the two newest");
+        // An event larger than the cap is still kept, alone.
+        let big = hub
+            .publish(topic("t"), chat(&"x".repeat(3 * size)))
+            .unwrap();
+        assert_eq!(hub.retained_bytes(), big.size());
+    }
+
+    #[test]
+    fn past_the_topic_cap_the_oldest_unfollowed_topic_makes_room() {
+        let hub = Hub::new(Limits {
+            max_topics: 2,
+            ..limits(8)
+        });
+        let start = hub.history(&topics(&["a"]), 1).resume_after;
+        hub.publish(topic("a"), chat("x")).unwrap();
+        hub.publish(topic("b"), chat("x")).unwrap();
+        let followed = hub.subscribe(topics(&["b"]), None).unwrap();
+        hub.publish(topic("c"), chat("x")).unwrap();
+        let names: Vec<Topic> = hub.topics().into_iter().map(|info| info.topic).collect();
+        assert_eq!(
+            names,
+            [topic("b"), topic("c")],
+            "`a` went, though older than nothing else"
+        );
+        assert!(matches!(&replay(&hub, "a", start)[..], [Delivery::Gap(_)]));
+        // With both remaining topics followed, a new one cannot be kept.
+        let also_followed = hub.subscribe(topics(&["c"]), None).unwrap();
+        let newest = hub.history(&topics(&["c"]), 1).resume_after;
+        assert!(matches!(
+            hub.publish(topic("d"), chat("x")),
+            Err(PublishError::TooManyTopics { max: 2 })
+        ));
+        assert_eq!(
+            hub.history(&topics(&["c"]), 1).resume_after,
+            newest,
+            "a refused publish takes no id"
+        );
+        // Publishing to a topic already kept is not a new topic.
+        assert!(hub.publish(topic("b"), chat("y")).is_ok());
+        // Once a stream leaves, its topic can make room again.
+        drop(also_followed);
+        assert!(hub.publish(topic("d"), chat("x")).is_ok());
+        drop(followed);
     }
 
     #[tokio::test]

@@ -102,6 +102,9 @@ pub enum ErrorCode {
     InvalidQuery,
     /// The hub already serves as many streams as it is configured for.
     TooManySubscribers,
+    /// The hub keeps history for as many topics as it is configured for,
+    /// and every one is followed, so a new topic cannot be kept; retry.
+    TooManyTopics,
     /// The hub is handling as many publishes as it is configured for; retry.
     Overloaded,
     /// The request took longer than the hub allows (a body sent too slowly).

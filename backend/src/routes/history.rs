@@ -123,6 +123,9 @@ mod tests {
     fn the_reply_is_exactly_what_serde_writes_for_an_event_list() {
         let hub = Hub::new(Limits {
             history: 8,
+            topic_bytes: usize::MAX,
+            total_bytes: usize::MAX,
+            max_topics: usize::MAX,
             max_subscribers: 1,
         });
         let names = ["a", "b/c"].map(|name| Topic::parse(name).unwrap());

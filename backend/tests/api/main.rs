@@ -7,6 +7,7 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+mod budget;
 mod helpers;
 mod history;
 mod publish;

@@ -1,0 +1,83 @@
+//! The history budgets over a real server: a flood of topics, large
+//! events, and a full hub refusing what it cannot keep, each leaving the
+//! hub answering and every eviction told to readers as a gap.
+
+use reqwest::StatusCode;
+use shared::protocol::{HEALTH_PATH, HISTORY_PATH};
+use shared::{ErrorCode, EventList};
+
+use crate::helpers::{Message, chat, error_body, query, spawn_app};
+
+#[tokio::test]
+async fn a_topic_flood_stays_within_the_topic_cap() {
+    let app = spawn_app(&["--max-topics", "50"]).await;
+    let start = app
+        .get(&query(&["flood/0"]).url(HISTORY_PATH))
+        .await
+        .json::<EventList>()
+        .await
+        .unwrap()
+        .resume_after;
+    for n in 0..200 {
+        app.publish(&format!("flood/{n}"), &chat("x")).await;
+    }
+    let kept = app.topics().await.topics;
+    assert_eq!(kept.len(), 50);
+    assert_eq!(kept[0].topic.as_str(), "flood/150", "the newest 50 stay");
+    assert_eq!(app.get(HEALTH_PATH).await.status(), StatusCode::OK);
+    // A reader who had not seen the first topic's event is told it is gone.
+    let mut stream = app
+        .open_stream(&query(&["flood/0"]).after(Some(start)), None)
+        .await;
+    assert!(matches!(stream.next().await, Message::Gap(_)));
+}
+
+#[tokio::test]
+async fn large_events_stay_within_the_history_bytes() {
+    let budget = 1024 * 1024;
+    let app = spawn_app(&["--history-bytes", &budget.to_string()]).await;
+    // About 60 KB of JSON each, under the default 64 KiB body limit.
+    let zeros = vec!["0"; 30_000].join(",");
+    let body = format!(r#"{{"type":"json","data":[{zeros}]}}"#);
+    for n in 0..64 {
+        let response = app
+            .publish_raw(
+                &format!("big/{}", n % 8),
+                Some("application/json"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    let retained = app.hub.retained_bytes();
+    assert!(retained <= budget, "{retained} bytes kept, budget {budget}");
+    assert!(
+        retained > budget / 2,
+        "the budget is used, not emptied: {retained}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_topic_gets_503_when_every_kept_topic_is_followed() {
+    let app = spawn_app(&["--max-topics", "1"]).await;
+    let _follower = app.open_stream(&query(&["kept"]), None).await;
+    app.publish("kept", &chat("x")).await;
+    let response = app
+        .publish_raw(
+            "new",
+            Some("application/json"),
+            serde_json::to_string(&chat("y")).unwrap(),
+        )
+        .await;
+    let body = error_body(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body.code, ErrorCode::TooManyTopics);
+    assert!(body.message.contains("retry"), "{}", body.message);
+    let names: Vec<String> = app
+        .topics()
+        .await
+        .topics
+        .into_iter()
+        .map(|info| info.topic.as_str().to_owned())
+        .collect();
+    assert_eq!(names, ["kept"], "nothing of the refused publish is kept");
+}
