@@ -130,9 +130,12 @@ mod tests {
                 text: ": not a comment\u{0}".into(),
             }),
             Payload::LatencyProbe(LatencyProbe { seq: 9, ts: 10 }),
-            Payload::Json(Json {
-                data: serde_json::json!({"nested": {"text": "a\nb"}, "list": [1, "\r"]}),
-            }),
+            Payload::Json(
+                Json::from_value(
+                    &serde_json::json!({"nested": {"text": "a\nb"}, "list": [1, "\r"]}),
+                )
+                .unwrap(),
+            ),
         ]
     }
 

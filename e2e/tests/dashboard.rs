@@ -98,9 +98,9 @@ async fn rendered_content(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Re
     let json = hub
         .publish(
             &topic,
-            &Payload::Json(Json {
-                data: serde_json::json!({ "tag": tag, "values": [1, 2, 3] }),
-            }),
+            &Payload::Json(Json::from_value(
+                &serde_json::json!({ "tag": tag, "values": [1, 2, 3] }),
+            )?),
         )
         .await?;
 

@@ -270,7 +270,7 @@ impl Item {
                 let content = match &event.event {
                     Payload::Chat(chat) => format!("{} {}", chat.author, chat.text),
                     Payload::Notice(notice) => notice.text.clone(),
-                    Payload::Json(json) => json.data.to_string(),
+                    Payload::Json(json) => json.text().to_owned(),
                     Payload::Metrics(_) | Payload::LatencyProbe(_) => String::new(),
                 };
                 format!("{} {} {content}", event.topic, event.event.kind().name())

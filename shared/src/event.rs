@@ -1,6 +1,9 @@
 //! The event envelope and every event kind Herald carries.
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::{EventId, Topic};
 
@@ -25,7 +28,11 @@ pub struct Event {
 ///
 /// This is also the body of `POST /api/topics/{topic}`: a publisher sends the
 /// payload and the hub wraps it in an [`Event`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Decoding reads the `type` first and then the kind's own struct from the
+/// same text, rather than through serde's internally tagged enum, which
+/// buffers the content and so could not keep a [`Json`] payload's text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Payload {
     /// A sample of the host's system metrics.
@@ -133,14 +140,124 @@ pub struct LatencyProbe {
     pub ts: u64,
 }
 
-/// Opaque JSON from a program that brings its own schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Opaque JSON from a program that brings its own schema, kept as its text:
+/// key order, repeated keys, big integers and number spellings (`1e2`)
+/// arrive as published. Only whitespace between tokens is dropped, so the
+/// text is one line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Json {
-    /// Any JSON value; Herald passes it through untouched.
-    pub data: serde_json::Value,
+    /// Any JSON value, as published.
+    #[serde(deserialize_with = "compact_raw")]
+    pub data: Box<RawValue>,
+}
+
+impl Json {
+    /// Takes `text`, which must be one JSON value, without the whitespace
+    /// between its tokens.
+    ///
+    /// # Errors
+    /// When `text` is not JSON.
+    pub fn from_text(text: &str) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(compact(text)).map(|data| Self { data })
+    }
+
+    /// Takes a [`Value`] as its JSON text.
+    ///
+    /// # Errors
+    /// Never for a `Value` that came from JSON; serde_json's own rule.
+    pub fn from_value(value: &Value) -> Result<Self, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(|data| Self { data })
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.data.get()
+    }
+
+    /// The JSON decoded as a [`Value`], to walk it (repeated keys keep the
+    /// last, as in JavaScript's `JSON.parse`).
+    pub fn value(&self) -> Value {
+        // The text was checked to be JSON when it was taken.
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for Json {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+/// Deserializes a raw JSON value without the whitespace between its tokens.
+fn compact_raw<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Box<RawValue>, D::Error> {
+    let raw = Box::<RawValue>::deserialize(deserializer)?;
+    RawValue::from_string(compact(raw.get())).map_err(D::Error::custom)
+}
+
+/// `text` without whitespace outside strings; JSON allows none inside them
+/// but escaped, so what remains is the same value on one line.
+fn compact(text: &str) -> String {
+    let mut compacted = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for character in text.chars() {
+        if in_string {
+            compacted.push(character);
+            if escaped {
+                escaped = false;
+            } else if character == '\\' {
+                escaped = true;
+            } else if character == '"' {
+                in_string = false;
+            }
+        } else if !matches!(character, ' ' | '\t' | '\n' | '\r') {
+            if character == '"' {
+                in_string = true;
+            }
+            compacted.push(character);
+        }
+    }
+    compacted
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Self::from_json(raw.get()).map_err(D::Error::custom)
+    }
 }
 
 impl Payload {
+    /// Decodes a payload from JSON text: the `type` names the kind, and the
+    /// kind's struct is read from the same text.
+    ///
+    /// # Errors
+    /// When the text is not an object with a known `type`, or not that
+    /// kind's fields.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Tag<'a> {
+            #[serde(rename = "type", borrow)]
+            kind: std::borrow::Cow<'a, str>,
+        }
+        let tag: Tag<'_> = serde_json::from_str(text)?;
+        let Some(kind) = Kind::from_name(&tag.kind) else {
+            let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.name()).collect();
+            return Err(serde::de::Error::custom(format!(
+                "unknown event type {:?}; expected one of {}",
+                tag.kind,
+                known.join(", ")
+            )));
+        };
+        Ok(match kind {
+            Kind::Metrics => Self::Metrics(serde_json::from_str(text)?),
+            Kind::Chat => Self::Chat(serde_json::from_str(text)?),
+            Kind::Notice => Self::Notice(serde_json::from_str(text)?),
+            Kind::LatencyProbe => Self::LatencyProbe(serde_json::from_str(text)?),
+            Kind::Json => Self::Json(serde_json::from_str(text)?),
+        })
+    }
+
     /// The kind of this payload.
     pub fn kind(&self) -> Kind {
         match self {
@@ -221,9 +338,7 @@ mod tests {
                 text: "t".into(),
             }),
             Payload::LatencyProbe(LatencyProbe { seq: 1, ts: 2 }),
-            Payload::Json(Json {
-                data: serde_json::json!([1]),
-            }),
+            Payload::Json(Json::from_text("[1]").unwrap()),
             Payload::Metrics(Metrics {
                 cpu_total: 0.0,
                 cpu_per_core: vec![],
@@ -275,5 +390,50 @@ mod tests {
                 field: "cpu_per_core"
             })
         );
+    }
+
+    #[test]
+    fn json_keeps_its_text_as_published_but_whitespace() {
+        let published = r#"{"type":"json","data":{ "z": 1, "a" : [1e2, 18446744073709551616123, -0.0],
+            "a": "repeated \" key\n", "n": null }}"#;
+        let Payload::Json(json) = Payload::from_json(published).unwrap() else {
+            panic!("not json");
+        };
+        let kept =
+            r#"{"z":1,"a":[1e2,18446744073709551616123,-0.0],"a":"repeated \" key\n","n":null}"#;
+        assert_eq!(json.text(), kept);
+        let event = serde_json::to_string(&Payload::Json(json.clone())).unwrap();
+        assert_eq!(event, format!(r#"{{"type":"json","data":{kept}}}"#));
+        // Decoding the envelope again keeps the same text.
+        assert_eq!(
+            Payload::from_json(&event).unwrap(),
+            Payload::Json(json.clone())
+        );
+        assert_eq!(
+            json.value()["a"],
+            "repeated \" key\n",
+            "the last repeated key wins"
+        );
+    }
+
+    #[test]
+    fn compacting_keeps_whitespace_inside_strings() {
+        assert_eq!(compact("{ \"a b\" :\t[ 1 ,\r\n 2 ] }"), r#"{"a b":[1,2]}"#);
+        assert_eq!(compact(r#"[" \\", " x "]"#), r#"[" \\"," x "]"#);
+        assert!(Json::from_text("{").is_err());
+    }
+
+    #[test]
+    fn an_unknown_or_missing_type_is_refused() {
+        for text in [
+            r#"{"type":"nope"}"#,
+            r#"{"author":"a"}"#,
+            "[1]",
+            r#"{"type":7}"#,
+        ] {
+            assert!(Payload::from_json(text).is_err(), "{text}");
+        }
+        let chat = Payload::from_json(r#"{"text":"b","type":"chat","author":"a"}"#).unwrap();
+        assert_eq!(chat.kind(), Kind::Chat);
     }
 }

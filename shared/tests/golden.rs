@@ -97,9 +97,8 @@ fn latency_probe_event() {
 
 #[test]
 fn json_event() {
-    let json = Json {
-        data: serde_json::json!({"order": 17, "items": ["a", "b"], "paid": true}),
-    };
+    let json = Json::from_text(r#"{"order": 17, "items": ["a", "b"], "paid": true, "total": 1e2}"#)
+        .unwrap();
     check("json", &envelope(5, "shop/orders", Payload::Json(json)));
 }
 

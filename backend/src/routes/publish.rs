@@ -99,28 +99,36 @@ fn decode(body: &[u8]) -> Result<Payload, ApiError> {
         Kind::Chat => Payload::Chat(fields(&value)?),
         Kind::Notice => Payload::Notice(fields(&value)?),
         Kind::LatencyProbe => Payload::LatencyProbe(fields(&value)?),
-        Kind::Json => Payload::Json(fields(&value)?),
+        // From the body's own text: a `Value` would sort the keys and
+        // round big numbers.
+        Kind::Json => {
+            let mut text = serde_json::Deserializer::from_slice(body);
+            Payload::Json(serde_path_to_error::deserialize(&mut text).map_err(invalid_at)?)
+        }
     })
 }
 
 fn fields<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let path = error.path().to_string();
-        let message = error.into_inner().to_string();
-        // A missing field is reported at the parent, so take its name from serde's message.
-        let field = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(|name| {
-                if path == "." {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                }
-            })
-            .or(Some(path));
-        ApiError::InvalidEvent { field, message }
-    })
+    serde_path_to_error::deserialize(value).map_err(invalid_at)
+}
+
+/// The refusal of a payload, naming the JSON path at fault.
+fn invalid_at(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let message = error.into_inner().to_string();
+    // A missing field is reported at the parent, so take its name from serde's message.
+    let field = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .map(|name| {
+            if path == "." {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            }
+        })
+        .or(Some(path));
+    ApiError::InvalidEvent { field, message }
 }
 
 fn invalid(field: Option<&str>, message: &str) -> ApiError {

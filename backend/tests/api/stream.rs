@@ -192,3 +192,28 @@ async fn the_built_in_source_publishes_real_metrics() {
         assert!(metrics.memory_total > 0 && metrics.memory_used <= metrics.memory_total);
     }
 }
+
+#[tokio::test]
+async fn json_data_arrives_as_published_but_whitespace() {
+    let app = spawn_app(&[]).await;
+    let mut stream = app.open_stream(&query(&["raw"]), None).await;
+    let published = "{\"type\":\"json\",\"data\":{ \"z\": 1,\n \"a\": [1e2, 18446744073709551616123, -0.0], \"a\": \"twice\" }}";
+    let kept = r#"{"z":1,"a":[1e2,18446744073709551616123,-0.0],"a":"twice"}"#;
+    let response = app
+        .publish_raw("raw", Some("application/json"), published)
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let raw = stream.next_raw().await.expect("stream ended");
+    assert!(
+        raw.data.ends_with(&format!(r#""data":{kept}}}}}"#)),
+        "{}",
+        raw.data
+    );
+    let history = app
+        .get(&query(&["raw"]).url(shared::protocol::HISTORY_PATH))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains(kept), "{history}");
+}

@@ -36,7 +36,7 @@ pub fn EventItem(props: &EventItemProps) -> Html {
         Payload::LatencyProbe(probe) => {
             html! { <LatencyReading probe={*probe} received_us={props.received.received_us} /> }
         }
-        Payload::Json(json) => html! { <JsonView data={json.data.clone()} /> },
+        Payload::Json(json) => html! { <JsonView data={json.clone()} /> },
     };
     html! {
         <li class="event" data-kind={kind} data-id={id}>
