@@ -228,7 +228,8 @@ impl Hub {
                     max: limits.max_topics,
                 });
             };
-            state.forget(&victim);
+            // All of it: being idle, the topic then goes too.
+            state.evict_while(victim.topic(), |_| true);
         }
         let time_us = now_micros();
         // Strictly increasing even if the clock steps back.
@@ -268,31 +269,22 @@ impl Hub {
         }
         state.bytes += size;
         if first {
-            state.ages.insert(id, topic, idle);
+            state.ages.insert(&frame, idle);
         }
-        // This topic's bounds, always keeping the newest frame.
-        while state.topics.get(topic).is_some_and(|topic_state| {
-            let kept = topic_state.history.len();
-            kept > limits.history || (kept > 1 && topic_state.bytes > limits.topic_bytes)
-        }) {
-            state.evict_oldest(topic);
-        }
-        // The budget over all topics: the oldest history goes first. The
-        // newest frame is the last one left, and stays.
-        while state.bytes > limits.total_bytes {
+        // The new frame has the highest id, so it is never the oldest: a
+        // bound that counts at least its own size keeps it, whatever else
+        // goes. First this topic's bounds, then the budget over all topics,
+        // where the oldest history goes first.
+        state.evict_while(topic, |topic_state| {
+            topic_state.history.len() > limits.history
+                || topic_state.bytes > limits.topic_bytes.max(size)
+        });
+        while state.bytes > limits.total_bytes.max(size) {
             let Some(victim) = state.ages.oldest().cloned() else {
                 break;
             };
-            if state.topics.get(&victim).is_some_and(|topic_state| {
-                topic_state
-                    .history
-                    .back()
-                    .is_some_and(|newest| newest.id() == frame.id())
-                    && topic_state.history.len() == 1
-            }) {
-                break;
-            }
-            state.evict_oldest(&victim);
+            let mut first = true;
+            state.evict_while(victim.topic(), |_| std::mem::take(&mut first));
         }
         Ok(frame)
     }
@@ -530,45 +522,37 @@ impl State {
         self.origin.max(self.forgotten_through)
     }
 
-    /// Evicts the oldest frame of `topic`, and the topic itself when that
-    /// leaves it with neither history nor subscribers.
-    fn evict_oldest(&mut self, topic: &Topic) {
+    /// Evicts the oldest frames of `topic` while `over` says it keeps too
+    /// much, then re-indexes it once; the topic itself goes when that leaves
+    /// it with neither history nor subscribers.
+    fn evict_while(&mut self, topic: &Topic, mut over: impl FnMut(&TopicState) -> bool) {
         let Some(topic_state) = self.topics.get_mut(topic) else {
             return;
         };
-        let Some(evicted) = topic_state.history.pop_front() else {
+        let Some(oldest) = topic_state.history.front().map(|frame| frame.id().get()) else {
             return;
         };
-        topic_state.bytes -= evicted.size();
-        topic_state.lost_through = evicted.id().get();
+        let kept = topic_state.history.len();
+        let mut freed = 0;
+        while over(topic_state) {
+            let Some(evicted) = topic_state.history.pop_front() else {
+                break;
+            };
+            topic_state.bytes -= evicted.size();
+            topic_state.lost_through = evicted.id().get();
+            freed += evicted.size();
+        }
+        if topic_state.history.len() == kept {
+            return;
+        }
         let idle = topic_state.subscribers.is_empty();
-        let next = topic_state.history.front().map(|frame| frame.id().get());
-        self.bytes -= evicted.size();
-        self.ages.remove(evicted.id().get(), topic);
+        let next = topic_state.history.front().cloned();
+        self.bytes -= freed;
+        self.ages.remove(oldest);
         match next {
-            Some(oldest) => self.ages.insert(oldest, topic, idle),
+            Some(next) => self.ages.insert(&next, idle),
             None if idle => self.remove_topic(topic),
             None => {}
-        }
-    }
-
-    /// Drops all history of `topic`, a topic no stream follows, and the
-    /// topic with it.
-    fn forget(&mut self, topic: &Topic) {
-        let Some(topic_state) = self.topics.get_mut(topic) else {
-            return;
-        };
-        if let Some(oldest) = topic_state.history.front() {
-            self.ages.remove(oldest.id().get(), topic);
-        }
-        self.bytes -= topic_state.bytes;
-        if let Some(newest) = topic_state.history.back() {
-            topic_state.lost_through = newest.id().get();
-        }
-        topic_state.history.clear();
-        topic_state.bytes = 0;
-        if topic_state.subscribers.is_empty() {
-            self.remove_topic(topic);
         }
     }
 
@@ -585,7 +569,7 @@ impl State {
             .get(topic)
             .and_then(|topic_state| topic_state.history.front())
         {
-            self.ages.set_idle(oldest.id().get(), topic, idle);
+            self.ages.set_idle(oldest, idle);
         }
     }
 }
