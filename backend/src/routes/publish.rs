@@ -5,6 +5,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 use shared::{Kind, Payload, Published, Topic};
 
 use crate::error::ApiError;
@@ -70,46 +72,62 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Decodes a payload, naming the JSON path of the first problem.
+/// Decodes a payload from the body's own text, naming the JSON path of the
+/// first problem.
 ///
-/// Decoding goes through a `Value` and then the kind's own struct because
-/// serde buffers an internally tagged enum before decoding it, which loses
-/// the path to the offending field; decoding the struct directly keeps it.
+/// Three passes over the bytes, none of them building a `Value` (which
+/// costs many times its text, and would reorder a `json` payload): a
+/// syntax check, so malformed JSON is told apart from a wrong event; the
+/// `type`; then the kind's own struct, read directly because serde buffers
+/// an internally tagged enum and so loses the path to the offending field.
 fn decode(body: &[u8]) -> Result<Payload, ApiError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|error| ApiError::MalformedJson(error.to_string()))?;
-    let Some(tag) = value.get("type") else {
+    serde_json::from_slice::<IgnoredAny>(body)
+        .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
+    let mut text = serde_json::Deserializer::from_slice(body);
+    Ok(match kind(body)? {
+        Kind::Metrics => Payload::Metrics(fields(&mut text)?),
+        Kind::Chat => Payload::Chat(fields(&mut text)?),
+        Kind::Notice => Payload::Notice(fields(&mut text)?),
+        Kind::LatencyProbe => Payload::LatencyProbe(fields(&mut text)?),
+        Kind::Json => Payload::Json(fields(&mut text)?),
+    })
+}
+
+/// The kind named by the body's `type`.
+fn kind(body: &[u8]) -> Result<Kind, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Tag<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Option<&'a RawValue>,
+    }
+    // A body that is not an object has no `type` either.
+    let tag = serde_json::from_slice::<Tag<'_>>(body)
+        .ok()
+        .and_then(|tag| tag.kind);
+    let Some(tag) = tag else {
         return Err(invalid(
             Some("type"),
             "missing field `type` naming the event kind",
         ));
     };
-    let Some(kind) = tag.as_str().and_then(Kind::from_name) else {
+    let name: Option<String> = serde_json::from_str(tag.get()).ok();
+    name.as_deref().and_then(Kind::from_name).ok_or_else(|| {
         let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.name()).collect();
-        return Err(invalid(
+        invalid(
             Some("type"),
             &format!(
-                "unknown event type {tag}; expected one of {}",
+                "unknown event type {}; expected one of {}",
+                tag.get(),
                 known.join(", ")
             ),
-        ));
-    };
-    Ok(match kind {
-        Kind::Metrics => Payload::Metrics(fields(&value)?),
-        Kind::Chat => Payload::Chat(fields(&value)?),
-        Kind::Notice => Payload::Notice(fields(&value)?),
-        Kind::LatencyProbe => Payload::LatencyProbe(fields(&value)?),
-        // From the body's own text: a `Value` would sort the keys and
-        // round big numbers.
-        Kind::Json => {
-            let mut text = serde_json::Deserializer::from_slice(body);
-            Payload::Json(serde_path_to_error::deserialize(&mut text).map_err(invalid_at)?)
-        }
+        )
     })
 }
 
-fn fields<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(invalid_at)
+fn fields<'de, T: serde::Deserialize<'de>>(
+    text: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(text).map_err(invalid_at)
 }
 
 /// The refusal of a payload, naming the JSON path at fault.
