@@ -13,8 +13,8 @@
 //!   carries on from the oldest retained frame;
 //! - encode once: every subscriber gets a clone of the same [`Bytes`].
 //!
-//! All state sits behind one `std::sync::Mutex`. Publishing assigns the id
-//! and appends under that lock, so a subscriber that sees id `n` on one topic
+//! All state sits behind one `std::sync::Mutex`. Publishing assigns the next
+//! sequence number of the run and appends under that lock, so a subscriber that sees id `n` on one topic
 //! also sees every id below `n` on its other topics, which is what lets a
 //! multi-topic stream deliver in id order. The lock is never held across an
 //! `.await` and its critical sections are a few map and ring operations; a
@@ -94,11 +94,16 @@ pub struct Subscription {
     hub: Hub,
     key: u64,
     topics: Vec<Topic>,
-    /// Per topic (same order as `topics`), the newest id already reported
-    /// as lost, so a gap is told once.
-    gap_floor: Vec<u64>,
-    /// The newest id delivered; everything at or below it is done.
+    /// Per topic (same order as `topics`), the newest sequence number
+    /// already reported as lost, so a gap is told once; `None` until the
+    /// topic's first gap.
+    gap_floor: Vec<Option<u64>>,
+    /// The sequence number of the newest event delivered; everything at or
+    /// below it is done.
     cursor: u64,
+    /// The id the client resumed after, when it came from another run: each
+    /// topic first reports a gap after it.
+    unknown_past: Option<EventId>,
     wake: Arc<Notify>,
 }
 
@@ -147,6 +152,8 @@ struct FrameInner {
 
 struct Inner {
     limits: Limits,
+    /// The run these ids belong to; see [`EventId`].
+    epoch: u64,
     state: Mutex<State>,
 }
 
@@ -156,13 +163,12 @@ struct State {
     ages: Ages,
     /// Bytes of frames retained over all topics.
     bytes: usize,
-    /// The newest id of a topic the hub forgot entirely; a topic created
-    /// later reports everything up to it as possibly lost.
+    /// The newest sequence number of a topic the hub forgot entirely; a
+    /// topic created later reports everything up to it as possibly lost
+    /// (it may be the same topic again).
     forgotten_through: u64,
-    /// The newest id assigned.
-    last_id: u64,
-    /// Ids up to here belong to earlier runs of the hub.
-    origin: u64,
+    /// The newest sequence number assigned; the first event gets 1.
+    last_sequence: u64,
     next_key: u64,
     subscriptions: usize,
 }
@@ -171,26 +177,32 @@ struct TopicState {
     history: VecDeque<Frame>,
     /// Bytes of the frames in `history`.
     bytes: usize,
-    /// The newest id this topic can no longer replay.
+    /// The newest sequence number this topic can no longer replay.
     lost_through: u64,
     subscribers: HashMap<u64, Arc<Notify>>,
 }
 
 impl Hub {
-    /// Creates an empty hub.
+    /// Creates an empty hub whose epoch is the unix microsecond it starts.
     ///
-    /// Ids continue from the wall clock (unix microseconds), so ids of this
-    /// run sort after those of an earlier run and a client resuming across a
-    /// restart is told what it missed instead of waiting for ids to catch up.
+    /// A restarted hub then has another epoch than the run before it, even
+    /// when the clock stepped back in between, so a client resuming with an
+    /// id of the earlier run is told that it may have missed events instead
+    /// of having its position compared with unrelated sequence numbers.
     pub fn new(limits: Limits) -> Self {
-        let origin = now_micros();
+        Self::with_epoch(limits, now_micros())
+    }
+
+    /// Creates an empty hub whose ids carry `epoch`, for a program that
+    /// chooses its runs' epochs itself. Two runs must never share one, or a
+    /// client of the first would resume at a position of the second.
+    pub fn with_epoch(limits: Limits, epoch: u64) -> Self {
         let state = State {
             topics: HashMap::new(),
             ages: Ages::default(),
             bytes: 0,
-            forgotten_through: origin,
-            last_id: origin,
-            origin,
+            forgotten_through: 0,
+            last_sequence: 0,
             next_key: 0,
             subscriptions: 0,
         };
@@ -201,6 +213,7 @@ impl Hub {
         Self {
             inner: Arc::new(Inner {
                 limits,
+                epoch,
                 state: Mutex::new(state),
             }),
         }
@@ -231,20 +244,18 @@ impl Hub {
             // All of it: being idle, the topic then goes too.
             state.evict_while(victim.topic(), |_| true);
         }
-        let time_us = now_micros();
-        // Strictly increasing even if the clock steps back.
-        let id = time_us.max(state.last_id + 1);
+        let sequence = state.last_sequence + 1;
         let event = Event {
-            id: EventId::new(id),
+            id: EventId::new(self.inner.epoch, sequence),
             topic,
-            time_us,
+            time_us: now_micros(),
             event: payload,
         };
         // Encoding happens under the lock because the id is part of the
         // bytes; it is a few microseconds for a typical event.
         let data = serde_json::to_string(&event)?;
         let framed = sse::event(&event.id.to_string(), event.event.kind().name(), &data)?;
-        state.last_id = id;
+        state.last_sequence = sequence;
         let frame = Frame(Arc::new(FrameInner {
             id: event.id,
             topic: event.topic,
@@ -253,7 +264,7 @@ impl Hub {
         }));
         let topic = frame.topic();
         let size = frame.size();
-        let floor = state.new_topic_floor();
+        let floor = state.forgotten_through;
         let topic_state = state
             .topics
             .entry(topic.clone())
@@ -293,9 +304,9 @@ impl Hub {
     /// events when `after` is `None`. A set, because a stream follows each
     /// topic once however often a request names it.
     ///
-    /// An `after` newer than any id of this hub comes from another run or
-    /// another hub; the subscription then starts from the beginning and
-    /// reports a [`Gap`] for each topic.
+    /// An `after` of another epoch, or beyond the newest id of this one,
+    /// comes from another run or another hub; the subscription then starts
+    /// from the beginning and first reports a [`Gap`] for each topic.
     ///
     /// # Errors
     /// [`SubscribeError::Full`] when the hub already holds its maximum of
@@ -314,13 +325,15 @@ impl Hub {
         state.subscriptions += 1;
         let key = state.next_key;
         state.next_key += 1;
-        let cursor = match after {
-            None => state.last_id,
-            Some(id) if id.get() > state.last_id => EventId::START.get(),
-            Some(id) => id.get(),
+        let (cursor, unknown_past) = match after {
+            None => (state.last_sequence, None),
+            Some(id) if id.epoch() == self.inner.epoch && id.sequence() <= state.last_sequence => {
+                (id.sequence(), None)
+            }
+            Some(id) => (0, Some(id)),
         };
         let wake = Arc::new(Notify::new());
-        let floor = state.new_topic_floor();
+        let floor = state.forgotten_through;
         for topic in &topics {
             let topic_state = state
                 .topics
@@ -336,9 +349,10 @@ impl Hub {
         Ok(Subscription {
             hub: self.clone(),
             key,
-            gap_floor: vec![0; topics.len()],
+            gap_floor: vec![None; topics.len()],
             topics,
             cursor,
+            unknown_past,
             wake,
         })
     }
@@ -351,7 +365,7 @@ impl Hub {
     /// when there were none to show.
     pub fn history(&self, topics: &BTreeSet<Topic>, limit: usize) -> History {
         let state = self.lock();
-        let resume_after = EventId::new(state.last_id);
+        let resume_after = EventId::new(self.inner.epoch, state.last_sequence);
         let mut frames: Vec<Frame> = topics
             .iter()
             .filter_map(|topic| state.topics.get(topic))
@@ -434,6 +448,11 @@ impl Frame {
         self.0.sse.clone()
     }
 
+    /// The id's position within the hub's run, what the hub orders by.
+    fn sequence(&self) -> u64 {
+        self.0.id.sequence()
+    }
+
     /// What the frame counts against the history budgets: its SSE bytes.
     pub fn size(&self) -> usize {
         self.0.sse.len()
@@ -455,24 +474,27 @@ impl Subscription {
 
     /// The next delivery if one is ready.
     pub fn try_next(&mut self) -> Option<Delivery> {
+        let epoch = self.hub.inner.epoch;
         let state = self.hub.lock();
         let mut next: Option<&Frame> = None;
         for (index, topic) in self.topics.iter().enumerate() {
             let Some(topic_state) = state.topics.get(topic) else {
                 continue;
             };
-            let floor = self.cursor.max(self.gap_floor[index]);
-            if topic_state.lost_through > floor {
+            let told = self.gap_floor[index];
+            let floor = self.cursor.max(told.unwrap_or(0));
+            let unknown_past = self.unknown_past.filter(|_| told.is_none());
+            if topic_state.lost_through > floor || unknown_past.is_some() {
                 let gap = Gap {
                     topic: topic.clone(),
-                    after: EventId::new(floor),
-                    through: EventId::new(topic_state.lost_through),
+                    after: unknown_past.unwrap_or(EventId::new(epoch, floor)),
+                    through: EventId::new(epoch, topic_state.lost_through),
                 };
-                self.gap_floor[index] = topic_state.lost_through;
+                self.gap_floor[index] = Some(topic_state.lost_through);
                 return Some(Delivery::Gap(gap));
             }
             let history = &topic_state.history;
-            let first_unseen = history.partition_point(|frame| frame.id().get() <= floor);
+            let first_unseen = history.partition_point(|frame| frame.sequence() <= floor);
             if let Some(frame) = history.get(first_unseen)
                 && next.is_none_or(|best| frame.id() < best.id())
             {
@@ -481,7 +503,7 @@ impl Subscription {
         }
         let frame = next?.clone();
         drop(state);
-        self.cursor = frame.id().get();
+        self.cursor = frame.sequence();
         Some(Delivery::Event(frame))
     }
 
@@ -515,13 +537,6 @@ impl Drop for Subscription {
 }
 
 impl State {
-    /// What a topic created now can no longer replay: whatever an earlier
-    /// run published, and whatever the hub forgot with a dropped topic
-    /// (which may have been this one).
-    fn new_topic_floor(&self) -> u64 {
-        self.origin.max(self.forgotten_through)
-    }
-
     /// Evicts the oldest frames of `topic` while `over` says it keeps too
     /// much, then re-indexes it once; the topic itself goes when that leaves
     /// it with neither history nor subscribers.
@@ -529,7 +544,7 @@ impl State {
         let Some(topic_state) = self.topics.get_mut(topic) else {
             return;
         };
-        let Some(oldest) = topic_state.history.front().map(|frame| frame.id().get()) else {
+        let Some(oldest) = topic_state.history.front().map(Frame::sequence) else {
             return;
         };
         let kept = topic_state.history.len();
@@ -539,7 +554,7 @@ impl State {
                 break;
             };
             topic_state.bytes -= evicted.size();
-            topic_state.lost_through = evicted.id().get();
+            topic_state.lost_through = evicted.sequence();
             freed += evicted.size();
         }
         if topic_state.history.len() == kept {
@@ -709,24 +724,75 @@ mod tests {
         assert!(subscription.try_next().is_none());
     }
 
+    /// What a subscription after `after` on `name` delivers at once, as
+    /// `None` for a gap and the probe's `seq` for an event.
+    fn drain(hub: &Hub, name: &str, after: EventId) -> Vec<Option<u64>> {
+        let mut subscription = hub.subscribe(topics(&[name]), Some(after)).unwrap();
+        std::iter::from_fn(|| subscription.try_next())
+            .map(|delivery| match delivery {
+                Delivery::Gap(gap) => {
+                    assert_eq!(gap.after, after, "the gap starts at the client's id");
+                    None
+                }
+                event => Some(seq(Some(event))),
+            })
+            .collect()
+    }
+
     #[test]
     fn an_id_from_another_run_reports_a_gap_then_replays_everything() {
-        let hub = hub(4);
+        let hub = Hub::with_epoch(limits(4), 1_000);
         hub.publish(topic("a"), probe(0)).unwrap();
-        let future = EventId::new(u64::MAX - 1);
-        let mut subscription = hub.subscribe(topics(&["a"]), Some(future)).unwrap();
-        assert!(matches!(subscription.try_next(), Some(Delivery::Gap(_))));
-        assert_eq!(seq(subscription.try_next()), 0);
-        let stale = EventId::new(1);
-        let mut subscription = hub.subscribe(topics(&["a"]), Some(stale)).unwrap();
-        assert!(matches!(subscription.try_next(), Some(Delivery::Gap(_))));
-        assert_eq!(seq(subscription.try_next()), 0);
+        hub.publish(topic("a"), probe(1)).unwrap();
+        for unknown in [
+            EventId::new(1_000, 3),
+            EventId::new(999, 1),
+            EventId::new(1_001, 1),
+            EventId::new(u64::MAX, u64::MAX),
+        ] {
+            assert_eq!(
+                drain(&hub, "a", unknown),
+                [None, Some(0), Some(1)],
+                "{unknown}"
+            );
+        }
+        assert_eq!(drain(&hub, "a", EventId::new(1_000, 1)), [Some(1)]);
+    }
+
+    #[test]
+    fn a_clock_stepped_back_across_a_restart_skips_nothing() {
+        // The first run started later by the clock than the one after it,
+        // and its client saw more events than the new run has yet.
+        let first = Hub::with_epoch(limits(16), 2_000);
+        let mut seen = EventId::start(2_000);
+        for n in 0..8 {
+            seen = first.publish(topic("a"), probe(n)).unwrap().id();
+        }
+        let restarted = Hub::with_epoch(limits(16), 1_000);
+        for n in 100..110 {
+            restarted.publish(topic("a"), probe(n)).unwrap();
+        }
+        let expected: Vec<Option<u64>> =
+            std::iter::once(None).chain((100..110).map(Some)).collect();
+        assert_eq!(drain(&restarted, "a", seen), expected);
+    }
+
+    #[test]
+    fn ids_are_counted_not_read_from_the_clock() {
+        let hub = Hub::with_epoch(limits(4), 7);
+        let ids: Vec<EventId> = (0..3)
+            .map(|n| hub.publish(topic("a"), probe(n)).unwrap().id())
+            .collect();
+        assert_eq!(
+            ids,
+            [EventId::new(7, 1), EventId::new(7, 2), EventId::new(7, 3)]
+        );
     }
 
     #[test]
     fn history_merges_the_newest_of_each_topic_in_id_order() {
         let hub = hub(8);
-        let mut newest = EventId::START;
+        let mut newest = EventId::start(0);
         for (index, name) in ["a", "b", "a", "c", "b", "a"].into_iter().enumerate() {
             newest = hub.publish(topic(name), probe(index as u64)).unwrap().id();
         }

@@ -145,7 +145,7 @@ mod tests {
             .into_iter()
             .enumerate()
             .map(|(index, payload)| Event {
-                id: EventId::new(100 + index as u64),
+                id: EventId::new(1, 100 + index as u64),
                 topic: Topic::parse("t/x").unwrap(),
                 time_us: 1,
                 event: payload,
@@ -186,8 +186,8 @@ mod tests {
     async fn a_gap_carries_no_id_and_decodes_as_a_gap() {
         let sent = Gap {
             topic: Topic::parse("a/b").unwrap(),
-            after: EventId::new(3),
-            through: EventId::new(9),
+            after: EventId::new(1, 3),
+            through: EventId::new(1, 9),
         };
         let parsed = parse(vec![event("5", "chat", "{}").unwrap().bytes, gap(&sent)]).await;
         assert_eq!(parsed[1].event, GAP_EVENT);

@@ -122,8 +122,8 @@ mod tests {
 
     #[test]
     fn an_accepted_publish_decodes_the_reply() {
-        let published: Published = interpret(202, r#"{"id":"17","topic":"chat/lobby"}"#).unwrap();
-        assert_eq!(published.id, EventId::new(17));
+        let published: Published = interpret(202, r#"{"id":"1-17","topic":"chat/lobby"}"#).unwrap();
+        assert_eq!(published.id, EventId::new(1, 17));
     }
 
     #[test]
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn a_history_reply_decodes_and_a_missing_route_is_an_error() {
-        let list: EventList = interpret(200, r#"{"events":[],"resume_after":"3"}"#).unwrap();
+        let list: EventList = interpret(200, r#"{"events":[],"resume_after":"1-3"}"#).unwrap();
         assert!(list.events.is_empty());
         assert!(interpret::<EventList>(200, "<!doctype html><html></html>").is_err());
         let body = r#"{"code":"not_found","message":"no such route"}"#;

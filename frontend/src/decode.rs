@@ -116,7 +116,7 @@ mod tests {
 
     fn chat_json(id: u64) -> String {
         serde_json::to_string(&Event {
-            id: EventId::new(id),
+            id: EventId::new(1, id),
             topic: Topic::parse("chat/lobby").unwrap(),
             time_us: 1_700_000_000_000_000,
             event: Payload::Chat(Chat {
@@ -132,7 +132,7 @@ mod tests {
         let Ok(Message::Event(event)) = decode("chat", &chat_json(7)) else {
             panic!("chat did not decode");
         };
-        assert_eq!(event.id, EventId::new(7));
+        assert_eq!(event.id, EventId::new(1, 7));
         assert!(matches!(event.event, Payload::Chat(chat) if chat.author == "ada"));
     }
 
@@ -195,7 +195,7 @@ mod tests {
             Err(DecodeError::KindMismatch {
                 name: "notice".into(),
                 payload: "chat",
-                id: EventId::new(3),
+                id: EventId::new(1, 3),
             })
         );
     }

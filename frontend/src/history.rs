@@ -70,7 +70,7 @@ mod tests {
 
     fn chat(id: u64) -> Event {
         Event {
-            id: EventId::new(id),
+            id: EventId::new(1, id),
             topic: Topic::parse("chat/lobby").unwrap(),
             time_us: 1_000 + id,
             event: Payload::Chat(Chat {
@@ -84,14 +84,14 @@ mod tests {
     fn history_becomes_messages_oldest_first_resuming_after_the_newest() {
         let backlog = Backlog::from_reply(Ok(EventList {
             events: vec![chat(3), chat(9), chat(5)],
-            resume_after: EventId::new(12),
+            resume_after: EventId::new(1, 12),
         }));
-        assert_eq!(backlog.resume_after, Some(EventId::new(12)));
+        assert_eq!(backlog.resume_after, Some(EventId::new(1, 12)));
         let ids: Vec<(u64, u64)> = backlog
             .messages
             .iter()
             .map(|incoming| match &incoming.message {
-                Ok(Message::Event(event)) => (event.id.get(), incoming.received_us),
+                Ok(Message::Event(event)) => (event.id.sequence(), incoming.received_us),
                 other => panic!("not an event: {other:?}"),
             })
             .collect();
@@ -102,10 +102,10 @@ mod tests {
     fn empty_history_resumes_where_the_hub_says_and_failed_from_nothing() {
         let empty = Backlog::from_reply(Ok(EventList {
             events: Vec::new(),
-            resume_after: EventId::new(7),
+            resume_after: EventId::new(1, 7),
         }));
         assert!(empty.messages.is_empty());
-        assert_eq!(empty.resume_after, Some(EventId::new(7)));
+        assert_eq!(empty.resume_after, Some(EventId::new(1, 7)));
         let refused = Backlog::from_reply(Err(ApiError::Api(ErrorBody {
             code: ErrorCode::NotFound,
             message: "no such route".into(),

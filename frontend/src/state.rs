@@ -166,9 +166,9 @@ impl Feed {
     ///
     /// The hub resumes after the last id, so replays should not overlap what
     /// was shown; this guards against a replay that starts one event early.
-    /// A restarted hub continues its ids from the wall clock, so they repeat
-    /// only if its clock went back; comparing whole events, not just ids,
-    /// keeps even then a reused id from hiding a new event.
+    /// Ids of a restarted hub carry a new epoch, which may sort below the old
+    /// run's; comparing whole events, not just ids, keeps an id that sorts
+    /// low from hiding a new event.
     fn contains(&self, event: &Event) -> bool {
         if self.max_id.is_none_or(|max| event.id > max) {
             return false;

@@ -177,12 +177,12 @@ mod tests {
     #[test]
     fn the_last_event_id_is_a_query_parameter() {
         assert_eq!(
-            with_last_event_id("/api/events?topic=a", EventId::new(17)),
-            "/api/events?topic=a&lastEventId=17"
+            with_last_event_id("/api/events?topic=a", EventId::new(1, 17)),
+            "/api/events?topic=a&lastEventId=1-17"
         );
         assert_eq!(
-            with_last_event_id("/x", EventId::new(5)),
-            "/x?lastEventId=5"
+            with_last_event_id("/x", EventId::new(1, 5)),
+            "/x?lastEventId=1-5"
         );
     }
 

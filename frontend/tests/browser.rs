@@ -52,7 +52,7 @@ fn json(value: &impl serde::Serialize) -> String {
 
 fn event(id: u64, name: &str, payload: Payload) -> Event {
     Event {
-        id: EventId::new(id),
+        id: EventId::new(1, id),
         topic: topic(name),
         time_us: 1_764_066_000_000_000,
         event: payload,
@@ -225,8 +225,8 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
         )),
         Action::Gap(Gap {
             topic: topic("chat/lobby"),
-            after: EventId::new(4),
-            through: EventId::new(9),
+            after: EventId::new(1, 4),
+            through: EventId::new(1, 9),
         }),
         Action::DecodeFailed(DecodeError::UnknownName {
             name: "mystery".into(),
@@ -348,14 +348,14 @@ async fn the_hook_decodes_named_events_and_reports_a_dropped_stream() {
     let chat_json = json(&chat(11, "grace", "hi there"));
     let gap_json = json(&Gap {
         topic: topic("chat/lobby"),
-        after: EventId::new(2),
-        through: EventId::new(10),
+        after: EventId::new(1, 2),
+        through: EventId::new(1, 10),
     });
     // A long retry keeps the browser from replaying the stream during the test.
     let body = format!(
         "retry: 60000\n\n\
          event: gap\ndata: {gap_json}\n\n\
-         id: 11\nevent: chat\ndata: {chat_json}\n\n\
+         id: 1-11\nevent: chat\ndata: {chat_json}\n\n\
          event: chat\ndata: {{not json\n\n"
     );
     let root = root();
@@ -389,7 +389,7 @@ async fn the_hook_decodes_named_events_and_reports_a_dropped_stream() {
     assert_eq!(classes, ["decode-error", "event", "gap"]);
     let event = &select(&root, "ol#events > li.event")[0];
     assert_eq!(event.get_attribute("data-kind").as_deref(), Some("chat"));
-    assert_eq!(event.get_attribute("data-id").as_deref(), Some("11"));
+    assert_eq!(event.get_attribute("data-id").as_deref(), Some("1-11"));
     assert!(text(event).contains("grace: hi there"));
 
     app.destroy();
@@ -470,7 +470,7 @@ async fn a_new_url_and_unmount_close_the_event_source() {
     let chat_json = json(&chat(5, "ada", "again"));
     // A short retry makes the browser replay the stream over and over while
     // it is open, so a source left open would keep delivering.
-    let body = format!("retry: 20\n\nid: 5\nevent: chat\ndata: {chat_json}\n\n");
+    let body = format!("retry: 20\n\nid: 1-5\nevent: chat\ndata: {chat_json}\n\n");
     let delivered = Rc::new(Cell::new(0));
     let props = |url| StreamProbeProps {
         url,
@@ -543,7 +543,7 @@ fn event_ids(root: &Element) -> Vec<String> {
 fn live_chat_stream(id: u64) -> AttrValue {
     let data = json(&chat(id, "ada", "live"));
     stream_url(&format!(
-        "retry: 60000\n\nid: {id}\nevent: chat\ndata: {data}\n\n"
+        "retry: 60000\n\nid: 1-{id}\nevent: chat\ndata: {data}\n\n"
     ))
 }
 
@@ -572,10 +572,10 @@ async fn history_is_shown_and_the_stream_resumes_after_it() {
     yew::scheduler::flush().await;
     assert_eq!(connection_state(&root).as_deref(), Some("connecting"));
     wait_until("history and the live event", || event_ids(&root).len() == 3).await;
-    assert_eq!(event_ids(&root), ["5", "4", "3"]);
+    assert_eq!(event_ids(&root), ["1-5", "1-4", "1-3"]);
     let urls = source_urls();
     assert_eq!(urls.len(), 1, "one stream: {urls:?}");
-    assert!(urls[0].ends_with("lastEventId=4"), "{}", urls[0]);
+    assert!(urls[0].ends_with("lastEventId=1-4"), "{}", urls[0]);
     app.destroy();
     root.remove();
 }
@@ -611,7 +611,7 @@ async fn history_loaded_for_old_topics_is_ignored() {
     app.update(props(8, vec![chat(7, "ada", "current")]));
     wait_until("the new history and stream", || event_ids(&root).len() == 2).await;
     sleep(Duration::from_millis(300)).await;
-    assert_eq!(event_ids(&root), ["8", "7"]);
+    assert_eq!(event_ids(&root), ["1-8", "1-7"]);
     let urls = source_urls();
     assert_eq!(urls.len(), 1, "only the current stream opened: {urls:?}");
     app.destroy();

@@ -179,8 +179,8 @@ mod tests {
         let both = topics(&["a/b", "c.d"]);
         assert_eq!(stream_path(&both, None), "/api/events?topic=a/b&topic=c.d");
         assert_eq!(
-            stream_path(&both[..1], Some(EventId::new(17))),
-            "/api/events?topic=a/b&lastEventId=17"
+            stream_path(&both[..1], Some(EventId::new(1, 17))),
+            "/api/events?topic=a/b&lastEventId=1-17"
         );
     }
 

@@ -17,6 +17,10 @@ use shared::{
     Metrics, Notice, NoticeLevel, Payload, Published, Topic, TopicInfo, TopicList,
 };
 
+/// The epoch of the run that published the examples: a hub's start, in unix
+/// microseconds.
+const EPOCH: u64 = 1_764_625_080_123_456;
+
 fn check<T>(name: &str, value: &T)
 where
     T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
@@ -37,7 +41,7 @@ where
 
 fn envelope(id: u64, topic: &str, event: Payload) -> Event {
     Event {
-        id: EventId::new(id),
+        id: EventId::new(EPOCH, id),
         topic: Topic::parse(topic).unwrap(),
         time_us: 1_764_066_000_000_000,
         event,
@@ -106,8 +110,8 @@ fn json_event() {
 fn gap_control_event() {
     let gap = Gap {
         topic: Topic::parse("chat/lobby").unwrap(),
-        after: EventId::new(10),
-        through: EventId::new(20),
+        after: EventId::new(EPOCH, 10),
+        through: EventId::new(EPOCH, 20),
     };
     check("gap", &gap);
 }
@@ -117,7 +121,7 @@ fn api_bodies() {
     check(
         "published",
         &Published {
-            id: EventId::new(7),
+            id: EventId::new(EPOCH, 7),
             topic: Topic::parse("chat/lobby").unwrap(),
         },
     );
@@ -132,7 +136,7 @@ fn api_bodies() {
                     text: "earlier".into(),
                 }),
             )],
-            resume_after: EventId::new(9),
+            resume_after: EventId::new(EPOCH, 9),
         },
     );
     check(
@@ -141,7 +145,7 @@ fn api_bodies() {
             topics: vec![TopicInfo {
                 topic: Topic::parse("system/metrics").unwrap(),
                 subscribers: 3,
-                last_id: Some(EventId::new(9)),
+                last_id: Some(EventId::new(EPOCH, 9)),
             }],
         },
     );

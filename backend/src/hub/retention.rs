@@ -28,7 +28,7 @@ impl Ages {
 
     /// Indexes the topic whose oldest frame is `oldest`.
     pub(super) fn insert(&mut self, oldest: &Frame, idle: bool) {
-        let id = oldest.id().get();
+        let id = oldest.sequence();
         self.all.insert(id, oldest.clone());
         if idle {
             self.idle.insert(id, oldest.clone());
@@ -43,7 +43,7 @@ impl Ages {
 
     /// Marks the topic whose oldest frame is `oldest` as followed or not.
     pub(super) fn set_idle(&mut self, oldest: &Frame, idle: bool) {
-        let id = oldest.id().get();
+        let id = oldest.sequence();
         if idle {
             self.idle.insert(id, oldest.clone());
         } else {
@@ -83,7 +83,7 @@ mod tests {
 
     fn frame(id: u64, name: &str) -> Frame {
         Frame(Arc::new(FrameInner {
-            id: EventId::new(id),
+            id: EventId::new(1, id),
             topic: topic(name),
             sse: Bytes::new(),
             json: 0..0,

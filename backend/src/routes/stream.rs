@@ -190,11 +190,11 @@ mod tests {
 
     #[test]
     fn the_header_wins_over_the_query_parameter() {
-        let query = topic("a").param(LAST_EVENT_ID_PARAM, "5");
-        let request = parse(&query, Some("9")).unwrap();
-        assert_eq!(request.after, Some(EventId::new(9)));
+        let query = topic("a").param(LAST_EVENT_ID_PARAM, "1-5");
+        let request = parse(&query, Some("1-9")).unwrap();
+        assert_eq!(request.after, Some(EventId::new(1, 9)));
         let request = parse(&query, Some("")).unwrap();
-        assert_eq!(request.after, Some(EventId::new(5)));
+        assert_eq!(request.after, Some(EventId::new(1, 5)));
     }
 
     #[test]

@@ -53,6 +53,16 @@ pub(crate) async fn spawn_app(args: &[&str]) -> TestApp {
 /// Starts Herald on `127.0.0.1:0` with `args`, the metrics source on unless
 /// `args` turn it off.
 pub(crate) async fn spawn_app_with_metrics(args: &[&str]) -> TestApp {
+    spawn_app_on(args, Hub::new).await
+}
+
+/// Starts Herald with the metrics source off, as a run whose ids carry
+/// `epoch`, standing in for a hub whose clock read `epoch` at start.
+pub(crate) async fn spawn_app_with_epoch(epoch: u64) -> TestApp {
+    spawn_app_on(&["--no-metrics"], |limits| Hub::with_epoch(limits, epoch)).await
+}
+
+async fn spawn_app_on(args: &[&str], hub: impl FnOnce(backend::hub::Limits) -> Hub) -> TestApp {
     init_logs();
     let mut argv = vec!["herald"];
     if !args.contains(&"--static-dir") {
@@ -62,7 +72,7 @@ pub(crate) async fn spawn_app_with_metrics(args: &[&str]) -> TestApp {
     let config = Config::try_parse_from(argv).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let hub = Hub::new(config.limits());
+    let hub = hub(config.limits());
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(backend::serve(
         listener,

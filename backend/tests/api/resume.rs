@@ -3,7 +3,7 @@
 
 use shared::EventId;
 
-use crate::helpers::{Message, chat, query, spawn_app, text_of};
+use crate::helpers::{Message, chat, query, spawn_app, spawn_app_with_epoch, text_of};
 
 #[tokio::test]
 async fn resume_with_last_event_id_replays_missed_events_then_goes_live() {
@@ -83,8 +83,33 @@ async fn resume_beyond_history_sends_a_gap_then_what_is_left() {
 async fn an_id_from_before_a_restart_gets_a_gap_and_the_new_history() {
     let app = spawn_app(&[]).await;
     let after_restart = app.publish("restart", &chat("new run")).await.id;
-    let old_run = EventId::new(42);
+    let old_run = EventId::new(1, 42);
     let mut stream = app.open_stream(&query(&["restart"]), Some(old_run)).await;
     assert!(matches!(stream.next().await, Message::Gap(gap) if gap.after == old_run));
     assert_eq!(stream.next_event().await.id, after_restart);
+}
+
+#[tokio::test]
+async fn a_restart_with_the_clock_stepped_back_replays_the_new_run_after_a_gap() {
+    // The first run's clock read later than the second's, and its client
+    // saw more events than the second run has published when it resumes.
+    let first = spawn_app_with_epoch(2_000_000).await;
+    let mut seen = None;
+    for n in 0..8 {
+        seen = Some(first.publish("clock", &chat(&format!("old {n}"))).await.id);
+    }
+    first.shutdown.cancel();
+    let second = spawn_app_with_epoch(1_000_000).await;
+    let mut published = Vec::new();
+    for n in 0..12 {
+        published.push(second.publish("clock", &chat(&format!("new {n}"))).await.id);
+    }
+    let mut stream = second.open_stream(&query(&["clock"]), seen).await;
+    assert!(matches!(stream.next().await, Message::Gap(gap) if Some(gap.after) == seen));
+    for expected in &published {
+        assert_eq!(stream.next_event().await.id, *expected, "none skipped");
+    }
+    stream
+        .assert_silent(std::time::Duration::from_millis(100))
+        .await;
 }

@@ -9,7 +9,7 @@ fn failed(closed: bool) -> Signal {
 
 fn message(id: Option<u64>) -> Signal {
     Signal::Message {
-        id: id.map(EventId::new),
+        id: id.map(|id| EventId::new(1, id)),
     }
 }
 
@@ -56,7 +56,7 @@ fn a_closed_stream_is_retried_with_backoff_and_resumed() {
     );
     assert_eq!(
         connection.resume_url("/api/events?topic=a"),
-        "/api/events?topic=a&lastEventId=41"
+        "/api/events?topic=a&lastEventId=1-41"
     );
 }
 
@@ -104,7 +104,7 @@ fn a_refused_url_stops_at_once() {
 
 fn history(resume_after: Option<u64>) -> Signal {
     Signal::History {
-        resume_after: resume_after.map(EventId::new),
+        resume_after: resume_after.map(|id| EventId::new(1, id)),
     }
 }
 
@@ -116,7 +116,7 @@ fn history_opens_the_stream_after_its_newest_event() {
     assert_eq!(connection.state(), ConnectionState::Connecting);
     assert_eq!(
         connection.resume_url("/api/events?topic=a"),
-        "/api/events?topic=a&lastEventId=42"
+        "/api/events?topic=a&lastEventId=1-42"
     );
     connection.on(Signal::Opened, 0.0);
     assert_eq!(connection.state(), ConnectionState::Live);
@@ -138,7 +138,7 @@ fn a_stale_history_is_ignored() {
     connection.on(history(Some(7)), 0.0);
     connection.on(message(Some(9)), 0.0);
     assert_eq!(connection.on(history(Some(3)), 0.0), Command::Nothing);
-    assert_eq!(connection.resume_url("/e"), "/e?lastEventId=9");
+    assert_eq!(connection.resume_url("/e"), "/e?lastEventId=1-9");
     let mut plain = Connection::new(StreamOptions::default());
     assert_eq!(plain.on(history(Some(3)), 0.0), Command::Nothing);
     assert_eq!(plain.resume_url("/e"), "/e");
@@ -156,11 +156,11 @@ fn reconnecting_after_history_resumes_from_the_newest_id_seen() {
     assert_eq!(connection.on(Signal::RetryDue, 0.0), Command::Reopen);
     assert_eq!(
         connection.resume_url("/e?topic=a"),
-        "/e?topic=a&lastEventId=7"
+        "/e?topic=a&lastEventId=1-7"
     );
     connection.on(message(Some(8)), 0.0);
     assert_eq!(
         connection.resume_url("/e?topic=a"),
-        "/e?topic=a&lastEventId=8"
+        "/e?topic=a&lastEventId=1-8"
     );
 }

@@ -8,7 +8,7 @@ use crate::series::tests::sample;
 
 fn event(id: u64, topic: &str, payload: Payload) -> Event {
     Event {
-        id: EventId::new(id),
+        id: EventId::new(1, id),
         topic: Topic::parse(topic).unwrap(),
         time_us: 1_000 + id,
         event: payload,
@@ -36,7 +36,7 @@ fn received(event: Event) -> Action {
 fn ids<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<u64> {
     entries
         .filter_map(|entry| match &entry.item {
-            Item::Event(received) => Some(received.event.id.get()),
+            Item::Event(received) => Some(received.event.id.sequence()),
             Item::Gap(_) | Item::DecodeFailed(_) => None,
         })
         .collect()
@@ -45,8 +45,8 @@ fn ids<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<u64> {
 fn gap() -> Gap {
     Gap {
         topic: Topic::parse("chat/lobby").unwrap(),
-        after: EventId::new(1),
-        through: EventId::new(9),
+        after: EventId::new(1, 1),
+        through: EventId::new(1, 9),
     }
 }
 
@@ -204,7 +204,10 @@ fn events_feed_the_derived_views() {
     let summary = feed.latency.summary().unwrap();
     assert_eq!((summary.count, summary.median_us), (7, 4_000.0));
     assert_eq!(feed.notices().len(), NOTICE_CAPACITY);
-    assert_eq!(feed.notices().next().map(|n| n.event.id.get()), Some(107));
+    assert_eq!(
+        feed.notices().next().map(|n| n.event.id.sequence()),
+        Some(107)
+    );
 }
 
 #[test]
