@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Event, EventId, Topic};
+use crate::{Event, EventId, Topic, TopicPattern};
 
 /// Reply to an accepted publish (`202 Accepted`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,11 +26,16 @@ pub struct EventList {
     pub resume_after: EventId,
 }
 
-/// Reply to `GET /api/topics`.
+/// Reply to `GET /api/topics`: one page of the topics with history or
+/// subscribers, sorted by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicList {
-    /// Every topic with history or subscribers, sorted by name.
+    /// The topics of this page that the request's patterns match, in name
+    /// order.
     pub topics: Vec<TopicInfo>,
+    /// When more topics follow, the name to send as
+    /// [`crate::protocol::AFTER_PARAM`] for the next page; `None` on the last.
+    pub next_after: Option<Topic>,
 }
 
 /// One topic in a [`TopicList`].
@@ -60,8 +65,10 @@ pub struct Health {
 /// the events after `through`; a client that keeps derived state resyncs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
-    /// Topic with missing events.
-    pub topic: Topic,
+    /// Topic with missing events; a pattern of the stream when they were on
+    /// topics under it that the hub has forgotten entirely, so it can no
+    /// longer name them.
+    pub topic: TopicPattern,
     /// The client's position: it has seen everything up to this id.
     pub after: EventId,
     /// The newest id that may be missing.

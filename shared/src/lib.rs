@@ -8,6 +8,7 @@
 //!
 //! Layout:
 //! - [`topic`]: the validated [`Topic`] name.
+//! - [`pattern`]: [`TopicPattern`], a topic or every topic under a prefix.
 //! - [`id`]: the opaque, ordered [`EventId`].
 //! - [`event`]: the [`Event`] envelope, its [`Payload`] kinds and their SSE names.
 //! - [`api`]: the JSON bodies of the HTTP API (publish reply, history, topic list, errors)
@@ -18,6 +19,7 @@
 pub mod api;
 pub mod event;
 pub mod id;
+pub mod pattern;
 pub mod protocol;
 pub mod topic;
 
@@ -27,6 +29,7 @@ pub use event::{
     Payload,
 };
 pub use id::{EventId, EventIdError};
+pub use pattern::{TopicPattern, TopicPatternError};
 pub use protocol::GAP_EVENT;
 pub use topic::{Topic, TopicError};
 

@@ -4,11 +4,11 @@
 //! This is the one place they are spelled. The hub's router, the page, the
 //! end-to-end tests and the load tool all build on these, so a route cannot
 //! be renamed on one side only. URLs are built with one percent-encoding
-//! rule ([`encode`]): everything but RFC 3986's unreserved characters and
-//! `/` is encoded, so a topic reads the same in a path and in a query
-//! (`/api/topics/chat/lobby`, `?topic=chat/lobby`).
+//! rule ([`encode`]): everything but RFC 3986's unreserved characters, `/`
+//! and `*` is encoded, so a topic or pattern reads the same in a path and in
+//! a query (`/api/topics/chat/lobby`, `?topic=chat/*`).
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use crate::{EventId, Topic};
 
@@ -22,22 +22,28 @@ pub const EVENTS_PATH: &str = "/api/events";
 /// `GET`: recent events of the [`TOPIC_PARAM`] topics, at most [`LIMIT_PARAM`] each.
 pub const HISTORY_PATH: &str = "/api/history";
 
-/// `GET`: the hub's topics. `POST` to a topic below it (see [`publish_path`])
-/// publishes an event.
+/// `GET`: the hub's topics, a page at a time, optionally only those the
+/// [`TOPIC_PARAM`] patterns match. `POST` to a topic below it (see
+/// [`publish_path`]) publishes an event.
 pub const TOPICS_PATH: &str = "/api/topics";
 
 /// `GET`: answers while the hub is up.
 pub const HEALTH_PATH: &str = "/healthz";
 
-/// Query parameter naming a topic; repeatable.
+/// Query parameter naming a topic or a [`crate::TopicPattern`]; repeatable.
 pub const TOPIC_PARAM: &str = "topic";
+
+/// Query parameter of the topic list: the page starts after this topic name
+/// ([`crate::TopicList::next_after`] of the previous page).
+pub const AFTER_PARAM: &str = "after";
 
 /// Query parameter carrying the resume position, for clients that cannot set
 /// the [`LAST_EVENT_ID_HEADER`] (a browser opening a fresh `EventSource`).
 pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
 
-/// Query parameter bounding how many events per topic a history reply holds
-/// (and, on the page's own URL, how many the feed keeps).
+/// Query parameter bounding how many events per topic a history reply holds,
+/// how many topics a topic-list page holds (and, on the page's own URL, how
+/// many events the feed keeps).
 pub const LIMIT_PARAM: &str = "limit";
 
 /// Request header a browser's `EventSource` sends with the last id it saw
@@ -75,11 +81,11 @@ impl Query {
         self
     }
 
-    /// Appends one [`TOPIC_PARAM`] per topic, in order.
+    /// Appends one [`TOPIC_PARAM`] per topic or pattern, in order.
     #[must_use]
-    pub fn topics<'a>(self, topics: impl IntoIterator<Item = &'a Topic>) -> Self {
+    pub fn topics<T: fmt::Display>(self, topics: impl IntoIterator<Item = T>) -> Self {
         topics.into_iter().fold(self, |query, topic| {
-            query.param(TOPIC_PARAM, topic.as_str())
+            query.param(TOPIC_PARAM, &topic.to_string())
         })
     }
 
@@ -107,17 +113,35 @@ impl Query {
     }
 }
 
-/// The stream URL (path and query) for `topics`, resuming after `after`.
-pub fn stream_path<'a>(
-    topics: impl IntoIterator<Item = &'a Topic>,
+/// The stream URL (path and query) for `topics` (topics or patterns),
+/// resuming after `after`.
+pub fn stream_path<T: fmt::Display>(
+    topics: impl IntoIterator<Item = T>,
     after: Option<EventId>,
 ) -> String {
     Query::new().topics(topics).after(after).url(EVENTS_PATH)
 }
 
-/// The history URL (path and query) for `topics`, with at most `limit`
-/// events per topic.
-pub fn history_path<'a>(topics: impl IntoIterator<Item = &'a Topic>, limit: usize) -> String {
+/// The topic-list URL (path and query): the topics `patterns` match (all
+/// when there are none), at most `limit`, starting after the name `after`.
+pub fn topics_path<T: fmt::Display>(
+    patterns: impl IntoIterator<Item = T>,
+    after: Option<&Topic>,
+    limit: usize,
+) -> String {
+    let query = Query::new().topics(patterns);
+    let query = match after {
+        Some(after) => query.param(AFTER_PARAM, after.as_str()),
+        None => query,
+    };
+    query
+        .param(LIMIT_PARAM, &limit.to_string())
+        .url(TOPICS_PATH)
+}
+
+/// The history URL (path and query) for `topics` (topics or patterns), with
+/// at most `limit` events per topic.
+pub fn history_path<T: fmt::Display>(topics: impl IntoIterator<Item = T>, limit: usize) -> String {
     Query::new()
         .topics(topics)
         .param(LIMIT_PARAM, &limit.to_string())
@@ -134,16 +158,17 @@ pub fn publish_path(topic: &str) -> String {
 }
 
 /// Percent-encodes every byte but RFC 3986's unreserved characters
-/// (`A-Z a-z 0-9 - . _ ~`) and `/`.
+/// (`A-Z a-z 0-9 - . _ ~`), `/` and `*`.
 ///
-/// `/` is legal in a path and in a query, and keeping it lets a topic's
-/// segments read as they are; every other reserved character is encoded, so
-/// a value can never end a parameter or the path.
+/// `/` and `*` are legal in a path and in a query, and keeping them lets a
+/// topic's segments and a pattern's wildcard read as they are; every other
+/// reserved character is encoded, so a value can never end a parameter or
+/// the path.
 pub fn encode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b'*' => {
                 encoded.push(char::from(byte));
             }
             // Writing into a String cannot fail.
@@ -191,7 +216,18 @@ mod tests {
             history_path(&both, 300),
             "/api/history?topic=system/metrics&topic=a.b&limit=300"
         );
-        assert_eq!(history_path(&[], 5), "/api/history?limit=5");
+        assert_eq!(history_path(&[] as &[Topic], 5), "/api/history?limit=5");
+    }
+
+    #[test]
+    fn patterns_keep_their_wildcard_in_urls() {
+        let patterns = [crate::TopicPattern::parse("chat/*").unwrap()];
+        assert_eq!(stream_path(&patterns, None), "/api/events?topic=chat/*");
+        assert_eq!(
+            topics_path(&patterns, Some(&topics(&["chat/b"])[0]), 50),
+            "/api/topics?topic=chat/*&after=chat/b&limit=50"
+        );
+        assert_eq!(topics_path(&[] as &[Topic], None, 9), "/api/topics?limit=9");
     }
 
     #[test]
@@ -203,7 +239,7 @@ mod tests {
 
     #[test]
     fn encoding_keeps_unreserved_characters_and_slashes_only() {
-        assert_eq!(encode("AZaz09-._~/"), "AZaz09-._~/");
+        assert_eq!(encode("AZaz09-._~/*"), "AZaz09-._~/*");
         assert_eq!(encode("a b+c%"), "a%20b%2Bc%25");
         assert_eq!(encode("é"), "%C3%A9");
         assert_eq!(encode(""), "");

@@ -1,5 +1,6 @@
 //! Topic names: the one place their syntax is decided.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -86,6 +87,14 @@ impl TryFrom<String> for Topic {
 impl From<Topic> for String {
     fn from(topic: Topic) -> Self {
         topic.0
+    }
+}
+
+/// Lets a map keyed by topics be looked up and ranged by plain text (a
+/// pattern's prefix); the order and equality are those of the text.
+impl Borrow<str> for Topic {
+    fn borrow(&self) -> &str {
+        &self.0
     }
 }
 

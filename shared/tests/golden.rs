@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::{
     Chat, ErrorBody, ErrorCode, Event, EventId, EventList, Gap, Json, LatencyProbe, LoadAverage,
-    Metrics, Notice, NoticeLevel, Payload, Published, Topic, TopicInfo, TopicList,
+    Metrics, Notice, NoticeLevel, Payload, Published, Topic, TopicInfo, TopicList, TopicPattern,
 };
 
 /// The epoch of the run that published the examples: a hub's start, in unix
@@ -109,7 +109,7 @@ fn json_event() {
 #[test]
 fn gap_control_event() {
     let gap = Gap {
-        topic: Topic::parse("chat/lobby").unwrap(),
+        topic: TopicPattern::parse("chat/lobby").unwrap(),
         after: EventId::new(EPOCH, 10),
         through: EventId::new(EPOCH, 20),
     };
@@ -147,6 +147,7 @@ fn api_bodies() {
                 subscribers: 3,
                 last_id: Some(EventId::new(EPOCH, 9)),
             }],
+            next_after: Some(Topic::parse("system/metrics").unwrap()),
         },
     );
     check(
