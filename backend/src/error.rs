@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shared::protocol::{EVENTS_PATH, TOPIC_PARAM};
-use shared::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicError};
+use shared::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicPatternError};
 
 use crate::hub::{PublishError, SubscribeError};
 
@@ -33,7 +33,7 @@ pub(crate) enum ApiError {
         /// The refused value, shortened.
         value: String,
         /// The broken rule.
-        source: TopicError,
+        source: TopicPatternError,
     },
     /// A stream request without any `topic` parameter.
     #[error("name at least one topic, as in {EVENTS_PATH}?{TOPIC_PARAM}={METRICS_TOPIC}")]
@@ -112,11 +112,15 @@ struct Logged(String);
 
 impl ApiError {
     /// A refused topic from `field`, echoing the start of `value`.
-    pub(crate) fn invalid_topic(field: &'static str, value: &str, source: TopicError) -> Self {
+    pub(crate) fn invalid_topic(
+        field: &'static str,
+        value: &str,
+        source: impl Into<TopicPatternError>,
+    ) -> Self {
         Self::InvalidTopic {
             field,
             value: echo(value),
-            source,
+            source: source.into(),
         }
     }
 

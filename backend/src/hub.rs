@@ -13,6 +13,14 @@
 //!   carries on from the oldest retained frame;
 //! - encode once: every subscriber gets a clone of the same [`Bytes`].
 //!
+//! A stream may follow patterns ([`TopicPattern`]) besides topics. Such a
+//! *wide* subscription is registered as a watcher, so a topic created later
+//! that a pattern matches gains it as a subscriber at creation, under the
+//! same lock as its first event. It reads from the hub's log of every
+//! retained frame in id order (filtered by its patterns) rather than from
+//! each topic it follows, so its cost per event does not grow with the
+//! number of topics its patterns match.
+//!
 //! All state sits behind one `std::sync::Mutex`. Publishing assigns the next
 //! sequence number of the run and appends under that lock, so a subscriber that sees id `n` on one topic
 //! also sees every id below `n` on its other topics, which is what lets a
@@ -20,13 +28,14 @@
 //! `.await` and its critical sections are a few map and ring operations; a
 //! tokio mutex would only add overhead (see mini-redis `db.rs`).
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::ops::Range;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::ops::{Bound, Range};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use shared::{Event, EventId, Gap, NotFinite, Payload, Topic, TopicInfo};
+use shared::{Event, EventId, Gap, NotFinite, Payload, Topic, TopicInfo, TopicList, TopicPattern};
 use tokio::sync::Notify;
 
 mod retention;
@@ -93,6 +102,20 @@ pub enum Delivery {
 pub struct Subscription {
     hub: Hub,
     key: u64,
+    wake: Arc<Notify>,
+    reader: Reader,
+}
+
+/// Where a subscription stands: what it follows, what it delivered and the
+/// gaps it owes. Apart from the hub handle, so it can be advanced while the
+/// hub's lock is held.
+struct Reader {
+    /// What the stream asked for, sorted.
+    patterns: Vec<TopicPattern>,
+    /// Whether a pattern names more than one topic: the subscription then
+    /// reads the hub's log and learns of new topics as a watcher.
+    wide: bool,
+    /// The topics followed: those named, and those the patterns matched.
     topics: Vec<Topic>,
     /// Per topic (same order as `topics`), the newest sequence number
     /// already reported as lost, so a gap is told once; `None` until the
@@ -104,7 +127,9 @@ pub struct Subscription {
     /// The id the client resumed after, when it came from another run: each
     /// topic first reports a gap after it.
     unknown_past: Option<EventId>,
-    wake: Arc<Notify>,
+    /// Gaps to report before anything else, on patterns whose topics the hub
+    /// may have forgotten since the position resumed after.
+    pending_gaps: VecDeque<Gap>,
 }
 
 /// Why an event was not published.
@@ -158,7 +183,16 @@ struct Inner {
 }
 
 struct State {
-    topics: HashMap<Topic, TopicState>,
+    /// In name order, so a pattern's topics are one range.
+    topics: BTreeMap<Topic, TopicState>,
+    /// Every retained frame, by sequence number: what wide subscriptions
+    /// read, in the order they deliver.
+    log: BTreeMap<u64, Frame>,
+    /// The newest sequence number evicted from any topic: a subscription
+    /// past it has lost nothing, without looking at its topics.
+    evicted_through: u64,
+    /// The wide subscriptions, by key.
+    watchers: HashMap<u64, Watcher>,
     /// The topics with history, oldest first, for eviction.
     ages: Ages,
     /// Bytes of frames retained over all topics.
@@ -171,6 +205,16 @@ struct State {
     last_sequence: u64,
     next_key: u64,
     subscriptions: usize,
+}
+
+/// A subscription with patterns, as the hub sees it.
+struct Watcher {
+    /// Its patterns that name more than one topic.
+    patterns: Vec<TopicPattern>,
+    wake: Arc<Notify>,
+    /// Topics created since the subscription last read, which it follows
+    /// from now on.
+    found: Vec<Topic>,
 }
 
 struct TopicState {
@@ -198,7 +242,10 @@ impl Hub {
     /// client of the first would resume at a position of the second.
     pub fn with_epoch(limits: Limits, epoch: u64) -> Self {
         let state = State {
-            topics: HashMap::new(),
+            topics: BTreeMap::new(),
+            log: BTreeMap::new(),
+            evicted_through: 0,
+            watchers: HashMap::new(),
             ages: Ages::default(),
             bytes: 0,
             forgotten_through: 0,
@@ -264,11 +311,8 @@ impl Hub {
         }));
         let topic = frame.topic();
         let size = frame.size();
-        let floor = state.forgotten_through;
-        let topic_state = state
-            .topics
-            .entry(topic.clone())
-            .or_insert_with(|| TopicState::new(floor));
+        state.log.insert(sequence, frame.clone());
+        let topic_state = state.topic_entry(topic);
         let first = topic_state.history.is_empty();
         let idle = topic_state.subscribers.is_empty();
         topic_state.history.push_back(frame.clone());
@@ -300,9 +344,10 @@ impl Hub {
         Ok(frame)
     }
 
-    /// Subscribes to `topics`, delivering events after `after`, or only new
-    /// events when `after` is `None`. A set, because a stream follows each
-    /// topic once however often a request names it.
+    /// Subscribes to `patterns` (topics, or every topic under a prefix,
+    /// including topics created later), delivering events after `after`,
+    /// or only new events when `after` is `None`. A set, because a stream
+    /// follows each topic once however often a request names it.
     ///
     /// An `after` of another epoch, or beyond the newest id of this one,
     /// comes from another run or another hub; the subscription then starts
@@ -313,10 +358,10 @@ impl Hub {
     /// subscriptions.
     pub fn subscribe(
         &self,
-        topics: BTreeSet<Topic>,
+        patterns: BTreeSet<TopicPattern>,
         after: Option<EventId>,
     ) -> Result<Subscription, SubscribeError> {
-        let topics: Vec<Topic> = topics.into_iter().collect();
+        let epoch = self.inner.epoch;
         let mut state = self.lock();
         let max = self.inner.limits.max_subscribers;
         if state.subscriptions >= max {
@@ -327,48 +372,94 @@ impl Hub {
         state.next_key += 1;
         let (cursor, unknown_past) = match after {
             None => (state.last_sequence, None),
-            Some(id) if id.epoch() == self.inner.epoch && id.sequence() <= state.last_sequence => {
+            Some(id) if id.epoch() == epoch && id.sequence() <= state.last_sequence => {
                 (id.sequence(), None)
             }
             Some(id) => (0, Some(id)),
         };
+        let patterns: Vec<TopicPattern> = patterns.into_iter().collect();
+        let wide: Vec<TopicPattern> = patterns
+            .iter()
+            .filter(|pattern| !matches!(pattern, TopicPattern::Exact(_)))
+            .cloned()
+            .collect();
+        // A topic the hub forgot may have been one of the patterns'; it can
+        // no longer be named, so the pattern itself reports the gap.
+        let pending_gaps = wide
+            .iter()
+            .filter(|_| unknown_past.is_some() || state.forgotten_through > cursor)
+            .map(|pattern| Gap {
+                topic: pattern.clone(),
+                after: unknown_past.unwrap_or(EventId::new(epoch, cursor)),
+                through: EventId::new(epoch, state.forgotten_through),
+            })
+            .collect();
+        let mut topics = BTreeSet::new();
+        for pattern in &patterns {
+            match pattern {
+                TopicPattern::Exact(topic) => {
+                    topics.insert(topic.clone());
+                }
+                pattern => topics.extend(
+                    state
+                        .matching(pattern, None)
+                        .map(|(topic, _)| topic.clone()),
+                ),
+            }
+        }
         let wake = Arc::new(Notify::new());
-        let floor = state.forgotten_through;
         for topic in &topics {
-            let topic_state = state
-                .topics
-                .entry(topic.clone())
-                .or_insert_with(|| TopicState::new(floor));
+            let topic_state = state.topic_entry(topic);
             let was_idle = topic_state.subscribers.is_empty();
             topic_state.subscribers.insert(key, wake.clone());
             if was_idle {
                 state.set_idle(topic, false);
             }
         }
+        // Registered after its own topics, so only topics created from now
+        // on reach it as found.
+        if !wide.is_empty() {
+            let watcher = Watcher {
+                patterns: wide.clone(),
+                wake: wake.clone(),
+                found: Vec::new(),
+            };
+            state.watchers.insert(key, watcher);
+        }
         drop(state);
+        let topics: Vec<Topic> = topics.into_iter().collect();
         Ok(Subscription {
             hub: self.clone(),
             key,
-            gap_floor: vec![None; topics.len()],
-            topics,
-            cursor,
-            unknown_past,
             wake,
+            reader: Reader {
+                wide: !wide.is_empty(),
+                patterns,
+                gap_floor: vec![None; topics.len()],
+                topics,
+                cursor,
+                unknown_past,
+                pending_gaps,
+            },
         })
     }
 
-    /// The newest `limit` events of each of `topics`, merged in id order,
-    /// oldest first, and the position to resume a stream after.
+    /// The newest `limit` events of each topic `patterns` match, merged in
+    /// id order, oldest first, at most [`Hub::HISTORY_MAX_EVENTS`] of them
+    /// (the newest), and the position to resume a stream after.
     ///
     /// A client that shows these and then subscribes after
     /// [`History::resume_after`] sees every later event exactly once, even
     /// when there were none to show.
-    pub fn history(&self, topics: &BTreeSet<Topic>, limit: usize) -> History {
+    pub fn history(&self, patterns: &BTreeSet<TopicPattern>, limit: usize) -> History {
         let state = self.lock();
         let resume_after = EventId::new(self.inner.epoch, state.last_sequence);
-        let mut frames: Vec<Frame> = topics
+        let topics: BTreeMap<&Topic, &TopicState> = patterns
             .iter()
-            .filter_map(|topic| state.topics.get(topic))
+            .flat_map(|pattern| state.matching(pattern, None))
+            .collect();
+        let mut frames: Vec<Frame> = topics
+            .values()
             .flat_map(|topic_state| {
                 let history = &topic_state.history;
                 history
@@ -380,28 +471,58 @@ impl Hub {
         // Each frame belongs to one topic and the topics are distinct, so
         // sorting merges without duplicates.
         frames.sort_by_key(Frame::id);
+        let excess = frames.len().saturating_sub(Self::HISTORY_MAX_EVENTS);
+        frames.drain(..excess);
         History {
             frames,
             resume_after,
         }
     }
 
-    /// Every topic with history or subscribers, sorted by name.
-    pub fn topics(&self) -> Vec<TopicInfo> {
+    /// Most events one [`Hub::history`] returns, whatever its patterns
+    /// match: the reply's memory stays bounded when `*` matches every topic.
+    pub const HISTORY_MAX_EVENTS: usize = 10_000;
+
+    /// One page of the topics with history or subscribers that `patterns`
+    /// match (every topic when empty), in name order, starting after the
+    /// name `after`, at most `limit` (at least 1).
+    ///
+    /// The lock is held to copy at most `limit + 1` entries per pattern,
+    /// never the whole map.
+    pub fn topics(
+        &self,
+        patterns: &BTreeSet<TopicPattern>,
+        after: Option<&Topic>,
+        limit: usize,
+    ) -> TopicList {
+        let limit = limit.max(1);
+        let every = BTreeSet::from([TopicPattern::All]);
+        let patterns = if patterns.is_empty() {
+            &every
+        } else {
+            patterns
+        };
         let state = self.lock();
-        let mut topics: Vec<TopicInfo> = state
-            .topics
-            .iter()
+        let mut page: BTreeMap<&Topic, &TopicState> = BTreeMap::new();
+        for pattern in patterns {
+            // One more than a page tells whether another page follows.
+            page.extend(state.matching(pattern, after).take(limit + 1));
+        }
+        let mut topics: Vec<TopicInfo> = page
+            .into_iter()
+            .take(limit + 1)
             .map(|(topic, topic_state)| TopicInfo {
                 topic: topic.clone(),
                 subscribers: topic_state.subscribers.len() as u64,
                 last_id: topic_state.history.back().map(Frame::id),
             })
             .collect();
-        // Sorting many topics takes a while; publishers need not wait for it.
         drop(state);
-        topics.sort_by(|a, b| a.topic.cmp(&b.topic));
-        topics
+        let next_after = (topics.len() > limit).then(|| {
+            topics.truncate(limit);
+            topics[limit - 1].topic.clone()
+        });
+        TopicList { topics, next_after }
     }
 
     /// Bytes of history retained over all topics, what
@@ -474,9 +595,76 @@ impl Subscription {
 
     /// The next delivery if one is ready.
     pub fn try_next(&mut self) -> Option<Delivery> {
-        let epoch = self.hub.inner.epoch;
-        let state = self.hub.lock();
-        let mut next: Option<&Frame> = None;
+        let mut state = self.hub.lock();
+        self.reader.next(&mut state, self.key, self.hub.inner.epoch)
+    }
+
+    /// The topics and patterns this subscription follows, sorted and
+    /// without duplicates.
+    pub fn patterns(&self) -> &[TopicPattern] {
+        &self.reader.patterns
+    }
+}
+
+impl Reader {
+    /// The next delivery if one is ready, read under the hub's lock.
+    fn next(&mut self, state: &mut State, key: u64, epoch: u64) -> Option<Delivery> {
+        if let Some(gap) = self.pending_gaps.pop_front() {
+            return Some(Delivery::Gap(gap));
+        }
+        if self.wide
+            && let Some(watcher) = state.watchers.get_mut(&key)
+        {
+            // A topic created after the subscription holds only events
+            // newer than its cursor, so none of its past is owed.
+            for topic in watcher.found.drain(..) {
+                self.topics.push(topic);
+                self.gap_floor.push(Some(0));
+            }
+        }
+        // Only an eviction past the cursor, or a position of another run,
+        // can leave a topic owing a gap; otherwise no topic is looked at.
+        if (self.unknown_past.is_some() || state.evicted_through > self.cursor)
+            && let Some(gap) = self.next_gap(state, epoch)
+        {
+            return Some(Delivery::Gap(gap));
+        }
+        let frame = if self.wide {
+            let found = state
+                .log
+                .range(self.cursor + 1..)
+                .map(|(_, frame)| frame)
+                .find(|frame| {
+                    self.patterns
+                        .iter()
+                        .any(|pattern| pattern.matches(frame.topic()))
+                });
+            if found.is_none() {
+                // Every retained frame was looked at: the next look starts
+                // after them, so each frame is examined once.
+                self.cursor = state.last_sequence;
+            }
+            found
+        } else {
+            self.topics
+                .iter()
+                .filter_map(|topic| state.topics.get(topic))
+                .filter_map(|topic_state| {
+                    let history = &topic_state.history;
+                    let first_unseen =
+                        history.partition_point(|frame| frame.sequence() <= self.cursor);
+                    history.get(first_unseen)
+                })
+                .min_by_key(|frame| frame.sequence())
+        }?
+        .clone();
+        self.cursor = frame.sequence();
+        Some(Delivery::Event(frame))
+    }
+
+    /// The first gap a followed topic owes: history evicted past what the
+    /// subscription has seen, or (once per topic) the past of another run.
+    fn next_gap(&mut self, state: &State, epoch: u64) -> Option<Gap> {
         for (index, topic) in self.topics.iter().enumerate() {
             let Some(topic_state) = state.topics.get(topic) else {
                 continue;
@@ -485,31 +673,17 @@ impl Subscription {
             let floor = self.cursor.max(told.unwrap_or(0));
             let unknown_past = self.unknown_past.filter(|_| told.is_none());
             if topic_state.lost_through > floor || unknown_past.is_some() {
-                let gap = Gap {
-                    topic: topic.clone(),
+                self.gap_floor[index] = Some(topic_state.lost_through);
+                return Some(Gap {
+                    topic: topic.clone().into(),
                     after: unknown_past.unwrap_or(EventId::new(epoch, floor)),
                     through: EventId::new(epoch, topic_state.lost_through),
-                };
-                self.gap_floor[index] = Some(topic_state.lost_through);
-                return Some(Delivery::Gap(gap));
-            }
-            let history = &topic_state.history;
-            let first_unseen = history.partition_point(|frame| frame.sequence() <= floor);
-            if let Some(frame) = history.get(first_unseen)
-                && next.is_none_or(|best| frame.id() < best.id())
-            {
-                next = Some(frame);
+                });
             }
         }
-        let frame = next?.clone();
-        drop(state);
-        self.cursor = frame.sequence();
-        Some(Delivery::Event(frame))
-    }
-
-    /// The topics this subscription follows, sorted and without duplicates.
-    pub fn topics(&self) -> &[Topic] {
-        &self.topics
+        // Every topic has been told about the other run's past.
+        self.unknown_past = None;
+        None
     }
 }
 
@@ -517,7 +691,12 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         let mut state = self.hub.lock();
         state.subscriptions -= 1;
-        for topic in &self.topics {
+        let found = state
+            .watchers
+            .remove(&self.key)
+            .map(|watcher| watcher.found)
+            .unwrap_or_default();
+        for topic in self.reader.topics.iter().chain(&found) {
             let Some(topic_state) = state.topics.get_mut(topic) else {
                 continue;
             };
@@ -537,6 +716,53 @@ impl Drop for Subscription {
 }
 
 impl State {
+    /// The state of `topic`, created when the hub does not know it yet; a
+    /// created topic gains as subscribers the watchers whose patterns match
+    /// it, so what follows a pattern sees the topic's first event.
+    fn topic_entry(&mut self, topic: &Topic) -> &mut TopicState {
+        match self.topics.entry(topic.clone()) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let mut created = TopicState::new(self.forgotten_through);
+                for (key, watcher) in &mut self.watchers {
+                    if watcher
+                        .patterns
+                        .iter()
+                        .any(|pattern| pattern.matches(topic))
+                    {
+                        created.subscribers.insert(*key, watcher.wake.clone());
+                        watcher.found.push(topic.clone());
+                    }
+                }
+                entry.insert(created)
+            }
+        }
+    }
+
+    /// The known topics `pattern` names, in name order, after the name
+    /// `after`: one lookup for a topic, one range of the map for a prefix.
+    fn matching<'a>(
+        &'a self,
+        pattern: &TopicPattern,
+        after: Option<&'a Topic>,
+    ) -> Box<dyn Iterator<Item = (&'a Topic, &'a TopicState)> + 'a> {
+        let after = after.map(Topic::as_str);
+        let Some(prefix) = pattern.prefix() else {
+            let found = match pattern {
+                TopicPattern::Exact(topic) => self.topics.get_key_value(topic),
+                _ => None,
+            };
+            let found = found.filter(|(name, _)| after.is_none_or(|after| name.as_str() > after));
+            return Box::new(found.into_iter());
+        };
+        let start = match after {
+            Some(after) if after >= prefix.as_str() => Bound::Excluded(after),
+            _ => Bound::Included(prefix.as_str()),
+        };
+        let range = self.topics.range::<str, _>((start, Bound::Unbounded));
+        Box::new(range.take_while(move |(name, _)| name.as_str().starts_with(prefix.as_str())))
+    }
+
     /// Evicts the oldest frames of `topic` while `over` says it keeps too
     /// much, then re-indexes it once; the topic itself goes when that leaves
     /// it with neither history nor subscribers.
@@ -555,6 +781,8 @@ impl State {
             };
             topic_state.bytes -= evicted.size();
             topic_state.lost_through = evicted.sequence();
+            self.log.remove(&evicted.sequence());
+            self.evicted_through = self.evicted_through.max(evicted.sequence());
             freed += evicted.size();
         }
         if topic_state.history.len() == kept {
@@ -631,8 +859,19 @@ mod tests {
         Topic::parse(name).unwrap()
     }
 
-    fn topics(names: &[&str]) -> BTreeSet<Topic> {
-        names.iter().map(|name| topic(name)).collect()
+    /// Topics or patterns, as a stream names them.
+    fn topics(names: &[&str]) -> BTreeSet<TopicPattern> {
+        names
+            .iter()
+            .map(|name| TopicPattern::parse(name).unwrap())
+            .collect()
+    }
+
+    /// Every topic the hub lists, on one page.
+    fn listed(hub: &Hub) -> Vec<TopicInfo> {
+        let list = hub.topics(&BTreeSet::new(), None, 1_000);
+        assert_eq!(list.next_after, None);
+        list.topics
     }
 
     fn probe(seq: u64) -> Payload {
@@ -832,12 +1071,12 @@ mod tests {
         hub.publish(topic("kept"), probe(0)).unwrap();
         let first = hub.subscribe(topics(&["kept", "empty"]), None);
         let second = hub.subscribe(topics(&["empty"]), None);
-        assert_eq!(hub.topics().len(), 2);
+        assert_eq!(listed(&hub).len(), 2);
         assert_eq!(hub.subscriptions(), 2);
         drop(first);
-        assert_eq!(hub.topics().len(), 2);
+        assert_eq!(listed(&hub).len(), 2);
         drop(second);
-        let topics = hub.topics();
+        let topics = listed(&hub);
         assert_eq!(topics.len(), 1);
         assert_eq!(topics[0].topic, topic("kept"));
         assert_eq!(topics[0].subscribers, 0);
@@ -880,7 +1119,7 @@ mod tests {
             refused,
             Err(PublishError::NotFinite(NotFinite { field: "cpu_total" }))
         ));
-        assert!(hub.topics().is_empty());
+        assert!(listed(&hub).is_empty());
     }
 
     fn chat(text: &str) -> Payload {
@@ -915,7 +1154,7 @@ mod tests {
             .collect();
         assert_eq!(hub.retained_bytes(), 3 * size);
         // `a` lost its only event and, followed by nobody, is forgotten.
-        let names: Vec<Topic> = hub.topics().into_iter().map(|info| info.topic).collect();
+        let names: Vec<Topic> = listed(&hub).into_iter().map(|info| info.topic).collect();
         assert_eq!(names, [topic("b"), topic("c")]);
         let replayed = replay(&hub, "a", before);
         assert!(
@@ -967,7 +1206,7 @@ mod tests {
         hub.publish(topic("b"), chat("x")).unwrap();
         let followed = hub.subscribe(topics(&["b"]), None).unwrap();
         hub.publish(topic("c"), chat("x")).unwrap();
-        let names: Vec<Topic> = hub.topics().into_iter().map(|info| info.topic).collect();
+        let names: Vec<Topic> = listed(&hub).into_iter().map(|info| info.topic).collect();
         assert_eq!(
             names,
             [topic("b"), topic("c")],
@@ -992,6 +1231,57 @@ mod tests {
         drop(also_followed);
         assert!(hub.publish(topic("d"), chat("x")).is_ok());
         drop(followed);
+    }
+
+    #[test]
+    fn a_prefix_subscriber_that_falls_behind_is_told_per_topic() {
+        let hub = hub(2);
+        let mut subscription = hub.subscribe(topics(&["p/*"]), None).unwrap();
+        for n in 0..4 {
+            hub.publish(topic("p/a"), probe(n)).unwrap();
+        }
+        hub.publish(topic("q"), probe(9)).unwrap();
+        let deliveries: Vec<Delivery> = std::iter::from_fn(|| subscription.try_next()).collect();
+        assert!(
+            matches!(&deliveries[0], Delivery::Gap(gap) if gap.topic.to_string() == "p/a"),
+            "{deliveries:?}"
+        );
+        let seqs: Vec<u64> = deliveries[1..]
+            .iter()
+            .map(|delivery| seq(Some(delivery.clone())))
+            .collect();
+        assert_eq!(seqs, [2, 3], "the two kept, nothing of `q`");
+    }
+
+    #[test]
+    fn a_forgotten_topic_under_a_pattern_is_reported_on_the_pattern() {
+        let hub = Hub::new(Limits {
+            max_topics: 1,
+            ..limits(4)
+        });
+        let start = hub.history(&topics(&["x"]), 1).resume_after;
+        hub.publish(topic("p/old"), probe(0)).unwrap();
+        // `p/old` is idle, so the next new topic drops it entirely.
+        hub.publish(topic("q"), probe(1)).unwrap();
+        assert_eq!(listed(&hub).len(), 1);
+        let mut subscription = hub.subscribe(topics(&["p/*"]), Some(start)).unwrap();
+        match subscription.try_next() {
+            Some(Delivery::Gap(gap)) => assert_eq!(gap.topic.to_string(), "p/*"),
+            other => panic!("expected a gap on the pattern, got {other:?}"),
+        }
+        assert!(subscription.try_next().is_none());
+    }
+
+    #[test]
+    fn a_dropped_prefix_subscription_follows_nothing_more() {
+        let hub = hub(4);
+        let subscription = hub.subscribe(topics(&["p/*"]), None).unwrap();
+        hub.publish(topic("p/a"), probe(0)).unwrap();
+        drop(subscription);
+        hub.publish(topic("p/b"), probe(1)).unwrap();
+        let counts: Vec<u64> = listed(&hub).iter().map(|info| info.subscribers).collect();
+        assert_eq!(counts, [0, 0]);
+        assert_eq!(hub.subscriptions(), 0);
     }
 
     #[tokio::test]

@@ -185,7 +185,7 @@ mod tests {
     #[tokio::test]
     async fn a_gap_carries_no_id_and_decodes_as_a_gap() {
         let sent = Gap {
-            topic: Topic::parse("a/b").unwrap(),
+            topic: Topic::parse("a/b").unwrap().into(),
             after: EventId::new(1, 3),
             through: EventId::new(1, 9),
         };

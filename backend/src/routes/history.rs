@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use shared::protocol::LIMIT_PARAM;
-use shared::{EventId, Topic};
+use shared::{EventId, TopicPattern};
 
 use crate::error::ApiError;
 use crate::hub::History;
@@ -28,8 +28,8 @@ const DEFAULT_LIMIT: usize = 100;
 /// What a history request asks for.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct HistoryRequest {
-    /// Topics to read.
-    pub(crate) topics: BTreeSet<Topic>,
+    /// Topics and patterns to read.
+    pub(crate) topics: BTreeSet<TopicPattern>,
     /// Events per topic; a limit above `--history` gets what is kept.
     pub(crate) limit: usize,
 }
@@ -86,22 +86,9 @@ impl HistoryRequest {
         max_limit: usize,
     ) -> Result<Self, ApiError> {
         let query = TopicQuery::parse(query, &[LIMIT_PARAM], max_topics)?;
-        let limit = match query.value(LIMIT_PARAM) {
-            None => DEFAULT_LIMIT,
-            Some(text) => text
-                .parse()
-                .ok()
-                .filter(|limit| *limit >= 1)
-                .ok_or_else(|| ApiError::InvalidQuery {
-                    field: LIMIT_PARAM.to_owned(),
-                    message: format!("{LIMIT_PARAM} must be a whole number of at least 1"),
-                })?,
-        };
-        // A limit is an upper bound: asking for more than the hub keeps is
-        // not an error, it gets all there is.
         Ok(Self {
+            limit: query.limit(DEFAULT_LIMIT, max_limit)?,
             topics: query.topics,
-            limit: limit.min(max_limit),
         })
     }
 }
@@ -128,7 +115,7 @@ mod tests {
             max_topics: usize::MAX,
             max_subscribers: 1,
         });
-        let names = ["a", "b/c"].map(|name| Topic::parse(name).unwrap());
+        let names = ["a", "b/c"].map(|name| shared::Topic::parse(name).unwrap());
         let chat = Payload::Chat(Chat {
             author: "ada".into(),
             text: "quote \" and \u{e9}".into(),
@@ -139,7 +126,12 @@ mod tests {
             Payload::LatencyProbe(LatencyProbe { seq: 1, ts: 2 }),
         )
         .unwrap();
-        for topics in [BTreeSet::from(names.clone()), BTreeSet::new()] {
+        let every = BTreeSet::from([TopicPattern::All]);
+        for topics in [
+            names.clone().map(TopicPattern::from).into(),
+            every,
+            BTreeSet::new(),
+        ] {
             let history = hub.history(&topics, 10);
             let decoded: EventList = serde_json::from_slice(&reply(history.clone())).unwrap();
             assert_eq!(decoded.events.len(), history.frames.len());

@@ -1,16 +1,16 @@
 //! The query string of the read routes (`/api/events`, `/api/history`):
 //! the topic list and the route's own parameters, parsed in one place.
 //!
-//! Both routes name their topics the same way, with one [`TOPIC_PARAM`] per
-//! topic, and refuse a parameter they do not know rather than ignore it (a
+//! The routes name their topics the same way, with one [`TOPIC_PARAM`] per
+//! topic or [`TopicPattern`] (`chat/*`), and refuse a parameter they do not know rather than ignore it (a
 //! misspelt `lastEventId` silently ignored would replay nothing). Repeated
 //! topics collapse here, into a set, so nothing downstream sees a
 //! duplicate.
 
 use std::collections::BTreeSet;
 
-use shared::Topic;
-use shared::protocol::TOPIC_PARAM;
+use shared::TopicPattern;
+use shared::protocol::{LIMIT_PARAM, TOPIC_PARAM};
 
 use crate::error::ApiError;
 
@@ -18,8 +18,8 @@ use crate::error::ApiError;
 /// parameter the route accepts.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct TopicQuery {
-    /// The named topics, without duplicates; never empty.
-    pub(crate) topics: BTreeSet<Topic>,
+    /// The named topics and patterns, without duplicates.
+    pub(crate) topics: BTreeSet<TopicPattern>,
     values: Vec<(&'static str, String)>,
 }
 
@@ -29,11 +29,28 @@ impl TopicQuery {
     /// `URLSearchParams::get`).
     ///
     /// # Errors
-    /// [`ApiError::MissingTopic`] without a topic,
+    /// [`ApiError::MissingTopic`] without a topic, and those of
+    /// [`TopicQuery::parse_any`].
+    pub(crate) fn parse(
+        query: &str,
+        accepted: &[&'static str],
+        max_topics: usize,
+    ) -> Result<Self, ApiError> {
+        let parsed = Self::parse_any(query, accepted, max_topics)?;
+        if parsed.topics.is_empty() {
+            return Err(ApiError::MissingTopic);
+        }
+        Ok(parsed)
+    }
+
+    /// Parses `query` like [`TopicQuery::parse`], but takes it naming no
+    /// topic at all.
+    ///
+    /// # Errors
     /// [`ApiError::TooManyTopics`] with more than `max_topics` distinct ones,
     /// [`ApiError::InvalidTopic`] for a topic that is not one, and
     /// [`ApiError::InvalidQuery`] for a parameter the route does not know.
-    pub(crate) fn parse(
+    pub(crate) fn parse_any(
         query: &str,
         accepted: &[&'static str],
         max_topics: usize,
@@ -42,7 +59,7 @@ impl TopicQuery {
         let mut values: Vec<(&'static str, String)> = Vec::new();
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             if key == TOPIC_PARAM {
-                let topic = Topic::parse(value.as_ref())
+                let topic = TopicPattern::parse(value.as_ref())
                     .map_err(|source| ApiError::invalid_topic(TOPIC_PARAM, &value, source))?;
                 topics.insert(topic);
                 if topics.len() > max_topics {
@@ -55,10 +72,28 @@ impl TopicQuery {
                 return Err(ApiError::unknown_parameter(&key, accepted));
             }
         }
-        if topics.is_empty() {
-            return Err(ApiError::MissingTopic);
-        }
         Ok(Self { topics, values })
+    }
+
+    /// The [`LIMIT_PARAM`] given, or `default`; never above `max`, since a
+    /// limit is an upper bound: asking for more than there is gets all
+    /// there is.
+    ///
+    /// # Errors
+    /// [`ApiError::InvalidQuery`] unless it is a whole number of at least 1.
+    pub(crate) fn limit(&self, default: usize, max: usize) -> Result<usize, ApiError> {
+        let limit = match self.value(LIMIT_PARAM) {
+            None => default,
+            Some(text) => text
+                .parse()
+                .ok()
+                .filter(|limit| *limit >= 1)
+                .ok_or_else(|| ApiError::InvalidQuery {
+                    field: LIMIT_PARAM.to_owned(),
+                    message: format!("{LIMIT_PARAM} must be a whole number of at least 1"),
+                })?,
+        };
+        Ok(limit.min(max))
     }
 
     /// The value given for `name`, one of the parameters the route accepts.
@@ -72,7 +107,7 @@ impl TopicQuery {
 
 #[cfg(test)]
 mod tests {
-    use shared::protocol::{LAST_EVENT_ID_PARAM, LIMIT_PARAM, Query};
+    use shared::protocol::{LAST_EVENT_ID_PARAM, Query};
 
     use super::*;
 
@@ -80,8 +115,8 @@ mod tests {
         TopicQuery::parse(query.as_str(), &[LIMIT_PARAM], 3)
     }
 
-    fn names(query: &TopicQuery) -> Vec<&str> {
-        query.topics.iter().map(Topic::as_str).collect()
+    fn names(query: &TopicQuery) -> Vec<String> {
+        query.topics.iter().map(TopicPattern::to_string).collect()
     }
 
     #[test]
@@ -125,7 +160,7 @@ mod tests {
             Err(ApiError::MissingTopic)
         ));
         assert!(matches!(parse(&Query::new()), Err(ApiError::MissingTopic)));
-        for bad in ["", "a b", "a//b", ".."] {
+        for bad in ["", "a b", "a//b", "..", "a/*/b", "a*"] {
             assert!(
                 matches!(
                     parse(&Query::new().param(TOPIC_PARAM, bad)),

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM};
-use shared::{EventId, Topic};
+use shared::{EventId, TopicPattern};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
@@ -27,8 +27,8 @@ use crate::state::AppState;
 /// What a stream request asks for.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct StreamRequest {
-    /// Topics to follow.
-    pub(crate) topics: BTreeSet<Topic>,
+    /// Topics and patterns to follow.
+    pub(crate) topics: BTreeSet<TopicPattern>,
     /// Resume position from `Last-Event-ID` or, failing that, `lastEventId`.
     pub(crate) after: Option<EventId>,
 }
@@ -50,7 +50,7 @@ pub(crate) async fn stream(
         state.config.max_topics_per_stream,
     )?;
     let subscription = state.hub.subscribe(request.topics, request.after)?;
-    tracing::debug!(topics = ?subscription.topics(), after = ?request.after, "stream opened");
+    tracing::debug!(topics = ?subscription.patterns(), after = ?request.after, "stream opened");
     let body = body(
         subscription,
         sse::retry(state.config.retry_ms),
@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn reads_topics_without_a_resume_position() {
         let request = parse(&topic("a/b").param(TOPIC_PARAM, "c"), None).unwrap();
-        let names: Vec<&str> = request.topics.iter().map(Topic::as_str).collect();
+        let names: Vec<String> = request.topics.iter().map(TopicPattern::to_string).collect();
         assert_eq!(names, ["a/b", "c"]);
         assert_eq!(request.after, None);
     }

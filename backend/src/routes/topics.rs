@@ -1,14 +1,46 @@
-//! `GET /api/topics`: the hub's topics with subscriber counts and last ids.
+//! `GET /api/topics`: the hub's topics with subscriber counts and last ids,
+//! a page at a time.
+//!
+//! Paged by name (`after`, `limit`) so neither the reply nor the time the hub
+//! lock is held grows with the number of topics; `topic` patterns narrow
+//! the list the way they choose a stream's topics.
 
 use axum::Json;
-use axum::extract::State;
-use shared::TopicList;
+use axum::extract::{RawQuery, State};
+use shared::protocol::{AFTER_PARAM, LIMIT_PARAM};
+use shared::{Topic, TopicList};
 
+use crate::error::ApiError;
+use crate::routes::query::TopicQuery;
 use crate::state::AppState;
 
-/// Lists every topic with history or subscribers.
-pub(crate) async fn topics(State(state): State<AppState>) -> Json<TopicList> {
-    Json(TopicList {
-        topics: state.hub.topics(),
-    })
+/// Topics per page unless the request says otherwise.
+const DEFAULT_PAGE: usize = 1_000;
+
+/// Most topics one page holds, whatever the request says.
+const MAX_PAGE: usize = 10_000;
+
+/// Lists one page of the topics with history or subscribers that the
+/// `topic` patterns match (all when none is given), in name order.
+///
+/// # Errors
+/// 400 for an invalid pattern or `after` topic, a bad `limit` or an
+/// unknown parameter.
+pub(crate) async fn topics(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<TopicList>, ApiError> {
+    let query = TopicQuery::parse_any(
+        query.as_deref().unwrap_or_default(),
+        &[AFTER_PARAM, LIMIT_PARAM],
+        state.config.max_topics_per_stream,
+    )?;
+    let after = query
+        .value(AFTER_PARAM)
+        .map(|name| {
+            Topic::parse(name).map_err(|source| ApiError::invalid_topic(AFTER_PARAM, name, source))
+        })
+        .transpose()?;
+    let limit = query.limit(DEFAULT_PAGE, MAX_PAGE)?;
+    Ok(Json(state.hub.topics(&query.topics, after.as_ref(), limit)))
 }

@@ -68,7 +68,7 @@ async fn resume_beyond_history_sends_a_gap_then_what_is_left() {
     let mut stream = app.open_stream(&query(&["g"]), Some(ids[0])).await;
     match stream.next().await {
         Message::Gap(gap) => {
-            assert_eq!(gap.topic.as_str(), "g");
+            assert_eq!(gap.topic.to_string(), "g");
             assert_eq!(gap.after, ids[0]);
             assert_eq!(gap.through, ids[2]);
         }
