@@ -1,13 +1,13 @@
-//! The hub's HTTP API as the page uses it: publish an event, list topics,
-//! load the recent history of the followed topics.
+//! The hub's HTTP API as the page uses it: publish an event, list topics a
+//! page at a time, load the recent history of the followed topics.
 //!
 //! Requests go through the browser's `fetch`, to addresses built by
 //! [`shared::protocol`]. What a reply means is decided by [`interpret`],
 //! plain Rust with native tests; only `send` touches the browser.
 
 use serde::de::DeserializeOwned;
-use shared::protocol::{TOPICS_PATH, publish_path};
-use shared::{ErrorBody, EventList, Payload, Published, TopicList};
+use shared::protocol::{publish_path, topics_path};
+use shared::{ErrorBody, EventList, Payload, Published, TopicList, TopicPattern};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -39,13 +39,33 @@ pub async fn publish(topic: &str, payload: &Payload) -> Result<Published, ApiErr
     interpret(status, &text)
 }
 
-/// Lists the hub's topics with their subscriber counts.
+/// Lists the hub's topics with their subscriber counts, from the first in
+/// name order: `pages` pages of `limit` topics, or fewer when the list ends
+/// first, as one list whose `next_after` says where the page after them
+/// starts.
+///
+/// Reading every page the reader has opened again, rather than only the
+/// newest, keeps the counts of all listed topics current and lets a topic
+/// that appeared on an earlier page take its place there.
 ///
 /// # Errors
-/// As for [`publish`].
-pub async fn topics() -> Result<TopicList, ApiError> {
-    let (status, text) = send("GET", TOPICS_PATH, None).await?;
-    interpret(status, &text)
+/// As for [`publish`], for the first page that fails.
+pub async fn topics(pages: usize, limit: usize) -> Result<TopicList, ApiError> {
+    let mut list = TopicList {
+        topics: Vec::new(),
+        next_after: None,
+    };
+    for _ in 0..pages.max(1) {
+        let path = topics_path(&[] as &[TopicPattern], list.next_after.as_ref(), limit);
+        let (status, text) = send("GET", &path, None).await?;
+        let page: TopicList = interpret(status, &text)?;
+        list.topics.extend(page.topics);
+        list.next_after = page.next_after;
+        if list.next_after.is_none() {
+            break;
+        }
+    }
+    Ok(list)
 }
 
 /// Loads the history at `path` (as built by

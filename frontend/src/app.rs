@@ -1,10 +1,10 @@
-//! [`App`]: reads the followed topics and the feed bound from the page URL,
+//! [`App`]: reads the followed topics and prefixes and the feed bound from the page URL,
 //! keeps the URL in step when the reader follows other topics, and wires the
 //! feed provider around the dashboard.
 
 use std::rc::Rc;
 
-use shared::Topic;
+use shared::TopicPattern;
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
@@ -19,8 +19,8 @@ pub fn App() -> Html {
     let subscription = use_state(|| Rc::new(Subscription::from_query(&page_query())));
     let on_follow = {
         let subscription = subscription.clone();
-        Callback::from(move |(topic, follow): (Topic, bool)| {
-            let next = subscription.toggled(&topic, follow);
+        Callback::from(move |(pattern, follow): (TopicPattern, bool)| {
+            let next = subscription.toggled(&pattern, follow);
             replace_query(&next.page_query(limit));
             subscription.set(Rc::new(next));
         })

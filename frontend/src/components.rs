@@ -3,7 +3,8 @@
 //! [`live_feed::LiveFeed`] owns the stream and lays out the page; the panels
 //! read the feed context ([`metrics_panel`], [`latency_figure`],
 //! [`chat_panel`], [`notice_panel`], [`event_list`], [`feed_controls`]);
-//! [`topics_panel`] and [`publish_form`] talk to the hub's HTTP API.
+//! [`topics_panel`] and [`publish_form`] talk to the hub's HTTP API, and
+//! [`topic_rows`] draws the topic list the panel reads.
 
 pub mod chart;
 pub mod chat_message;
@@ -25,4 +26,5 @@ pub mod metrics_summary;
 pub mod notice_banner;
 pub mod notice_panel;
 pub mod publish_form;
+pub mod topic_rows;
 pub mod topics_panel;

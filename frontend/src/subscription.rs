@@ -1,14 +1,16 @@
 //! Which topics the page follows, the one stream URL that carries them, and
 //! the page URL that remembers them.
 //!
-//! The topics come from the page's own query (`?topic=a&topic=b`), so a
-//! followed set is a link anyone can share, and survives a reload because
+//! The page follows [`TopicPattern`]s: a topic (`chat/lobby`), every topic
+//! under a prefix (`chat/*`, also those created later) or every topic
+//! (`*`). They come from the page's own query (`?topic=a&topic=chat/*`), so
+//! a followed set is a link anyone can share, and survives a reload because
 //! the page rewrites its query when the set changes. Names that are not
-//! valid topics are kept aside and shown, rather than sent to the hub to be
-//! refused.
+//! valid patterns are kept aside and shown, rather than sent to the hub to
+//! be refused.
 
 use shared::protocol::{LIMIT_PARAM, Query, TOPIC_PARAM, stream_path};
-use shared::{EventId, Topic, TopicError};
+use shared::{EventId, Topic, TopicPattern, TopicPatternError};
 use web_sys::UrlSearchParams;
 
 use crate::state::DEFAULT_CAPACITY;
@@ -16,74 +18,93 @@ use crate::state::DEFAULT_CAPACITY;
 /// The largest feed the page accepts, so a typo cannot freeze the tab.
 pub const MAX_LIMIT: usize = 5_000;
 
-/// What the page follows when its URL names no valid topic.
+/// What the page follows when its URL names no valid pattern.
 pub const DEFAULT_TOPICS: [&str; 2] = [shared::METRICS_TOPIC, "chat/lobby"];
 
 /// The topics a page follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
-    /// Followed topics, in the order first named, without repeats.
-    pub topics: Vec<Topic>,
-    /// Names from the URL that are not topics, with the reason.
-    pub rejected: Vec<(String, TopicError)>,
+    /// Followed topics and prefixes, in the order first named, without
+    /// repeats. A topic may be named and also fall under a prefix: each
+    /// entry is the reader's own choice, to be dropped on its own.
+    pub patterns: Vec<TopicPattern>,
+    /// Names from the URL that are not patterns, with the reason.
+    pub rejected: Vec<(String, TopicPatternError)>,
 }
 
 impl Subscription {
-    /// The topics named in `names`; the [`DEFAULT_TOPICS`] when none is valid.
+    /// The patterns named in `names`; the [`DEFAULT_TOPICS`] when none is
+    /// valid.
     pub fn from_names(names: impl IntoIterator<Item = String>) -> Self {
-        let mut topics = Vec::new();
+        let mut patterns = Vec::new();
         let mut rejected = Vec::new();
         for name in names {
-            match Topic::parse(name.clone()) {
-                Ok(topic) if topics.contains(&topic) => {}
-                Ok(topic) => topics.push(topic),
+            match TopicPattern::parse(&name) {
+                Ok(pattern) if patterns.contains(&pattern) => {}
+                Ok(pattern) => patterns.push(pattern),
                 Err(error) => rejected.push((name, error)),
             }
         }
-        if topics.is_empty() {
-            topics = DEFAULT_TOPICS
+        if patterns.is_empty() {
+            patterns = DEFAULT_TOPICS
                 .iter()
-                .filter_map(|name| Topic::parse(*name).ok())
+                .filter_map(|name| TopicPattern::parse(name).ok())
                 .collect();
         }
-        Self { topics, rejected }
+        Self { patterns, rejected }
     }
 
-    /// The topics named by the [`TOPIC_PARAM`] parameters of a URL query
+    /// The patterns named by the [`TOPIC_PARAM`] parameters of a URL query
     /// such as `location.search` (with or without its leading `?`). The
-    /// browser decodes the values, so `a%2Fb` and `a/b` name the same topic.
+    /// browser decodes the values, so `a%2Fb` and `a/b` name the same topic,
+    /// and `a%2F%2A` and `a/*` the same prefix.
     pub fn from_query(query: &str) -> Self {
         Self::from_names(query_values(query, TOPIC_PARAM))
     }
 
-    /// This subscription with `topic` followed or not; an emptied set stays
-    /// empty (the page then shows the stream as stopped).
-    pub fn toggled(&self, topic: &Topic, follow: bool) -> Self {
-        let mut topics: Vec<Topic> = self
-            .topics
+    /// This subscription with `pattern` followed or not; an emptied set
+    /// stays empty (the page then shows the stream as stopped).
+    pub fn toggled(&self, pattern: &TopicPattern, follow: bool) -> Self {
+        let mut patterns: Vec<TopicPattern> = self
+            .patterns
             .iter()
-            .filter(|t| *t != topic)
+            .filter(|followed| *followed != pattern)
             .cloned()
             .collect();
         if follow {
-            topics.push(topic.clone());
+            patterns.push(pattern.clone());
         }
         Self {
-            topics,
+            patterns,
             rejected: self.rejected.clone(),
         }
     }
 
-    /// The stream URL for all topics at once, or `None` when there are none.
+    /// The followed pattern that brings `topic`'s events to the page: the
+    /// topic itself when it is followed by name, else the first prefix it
+    /// falls under; `None` when the page does not follow it.
+    ///
+    /// The name comes first so that a topic followed both ways reads as
+    /// followed by name, which is the one entry its checkbox can drop.
+    pub fn follows(&self, topic: &Topic) -> Option<&TopicPattern> {
+        let by_name = TopicPattern::Exact(topic.clone());
+        self.patterns
+            .iter()
+            .find(|pattern| **pattern == by_name)
+            .or_else(|| self.patterns.iter().find(|pattern| pattern.matches(topic)))
+    }
+
+    /// The stream URL for all patterns at once, or `None` when there are
+    /// none.
     pub fn stream_url(&self) -> Option<String> {
-        (!self.topics.is_empty()).then(|| stream_path(&self.topics, None))
+        (!self.patterns.is_empty()).then(|| stream_path(&self.patterns, None))
     }
 
     /// The page query that restores this subscription and `limit`, with its
     /// leading `?`. It is built like the stream's query, so a followed set
     /// reads the same in the page's address and in the stream's.
     pub fn page_query(&self, limit: usize) -> String {
-        let query = Query::new().topics(&self.topics);
+        let query = Query::new().topics(&self.patterns);
         let query = if limit == DEFAULT_CAPACITY {
             query
         } else {
@@ -126,34 +147,47 @@ fn query_values(query: &str, name: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use shared::TopicError;
+
     use super::*;
 
-    fn names(topics: &[Topic]) -> Vec<&str> {
-        topics.iter().map(Topic::as_str).collect()
+    fn names(patterns: &[TopicPattern]) -> Vec<String> {
+        patterns.iter().map(ToString::to_string).collect()
+    }
+
+    fn pattern(text: &str) -> TopicPattern {
+        TopicPattern::parse(text).unwrap()
+    }
+
+    fn topic(name: &str) -> Topic {
+        Topic::parse(name).unwrap()
     }
 
     #[test]
     fn no_names_follow_the_defaults() {
         let subscription = Subscription::from_names([]);
-        assert_eq!(names(&subscription.topics), DEFAULT_TOPICS);
+        assert_eq!(names(&subscription.patterns), DEFAULT_TOPICS);
         assert!(subscription.rejected.is_empty());
     }
 
     #[test]
     fn named_topics_replace_the_defaults_once_each() {
         let subscription = Subscription::from_names(["b/x", "a", "b/x"].map(String::from));
-        assert_eq!(names(&subscription.topics), ["b/x", "a"]);
+        assert_eq!(names(&subscription.patterns), ["b/x", "a"]);
     }
 
     #[test]
     fn invalid_names_are_set_aside() {
         let subscription = Subscription::from_names(["ok", "no way", ""].map(String::from));
-        assert_eq!(names(&subscription.topics), ["ok"]);
+        assert_eq!(names(&subscription.patterns), ["ok"]);
         assert_eq!(
             subscription.rejected,
             [
-                ("no way".to_owned(), TopicError::InvalidChar(' ')),
-                (String::new(), TopicError::Empty),
+                (
+                    "no way".to_owned(),
+                    TopicPatternError::Topic(TopicError::InvalidChar(' '))
+                ),
+                (String::new(), TopicPatternError::Topic(TopicError::Empty)),
             ]
         );
     }
@@ -161,7 +195,7 @@ mod tests {
     #[test]
     fn only_invalid_names_fall_back_to_the_defaults() {
         let subscription = Subscription::from_names(["a b".to_owned()]);
-        assert_eq!(names(&subscription.topics), DEFAULT_TOPICS);
+        assert_eq!(names(&subscription.patterns), DEFAULT_TOPICS);
         assert_eq!(subscription.rejected.len(), 1);
     }
 
@@ -189,14 +223,12 @@ mod tests {
     #[test]
     fn toggling_follows_and_unfollows() {
         let subscription = Subscription::from_names(["a".to_owned()]);
-        let b = Topic::parse("b").unwrap();
+        let b = pattern("b");
         let both = subscription.toggled(&b, true);
-        assert_eq!(names(&both.topics), ["a", "b"]);
-        assert_eq!(names(&both.toggled(&b, true).topics), ["a", "b"]);
-        let none = both
-            .toggled(&b, false)
-            .toggled(&Topic::parse("a").unwrap(), false);
-        assert!(none.topics.is_empty());
+        assert_eq!(names(&both.patterns), ["a", "b"]);
+        assert_eq!(names(&both.toggled(&b, true).patterns), ["a", "b"]);
+        let none = both.toggled(&b, false).toggled(&pattern("a"), false);
+        assert!(none.patterns.is_empty());
         assert_eq!(none.stream_url(), None);
     }
 
@@ -205,5 +237,54 @@ mod tests {
         let subscription = Subscription::from_names(["a/b".to_owned()]);
         assert_eq!(subscription.page_query(DEFAULT_CAPACITY), "?topic=a/b");
         assert_eq!(subscription.page_query(50), "?topic=a/b&limit=50");
+    }
+
+    #[test]
+    fn prefixes_and_everything_are_followed_as_named() {
+        let subscription =
+            Subscription::from_names(["chat/*", "*", "chat/*", "ops"].map(String::from));
+        assert_eq!(names(&subscription.patterns), ["chat/*", "*", "ops"]);
+        assert_eq!(
+            subscription.stream_url().as_deref(),
+            Some("/api/events?topic=chat/*&topic=*&topic=ops")
+        );
+        assert_eq!(
+            subscription.page_query(DEFAULT_CAPACITY),
+            "?topic=chat/*&topic=*&topic=ops"
+        );
+    }
+
+    #[test]
+    fn an_invalid_pattern_is_set_aside_like_an_invalid_topic() {
+        let subscription = Subscription::from_names(["chat/*/typing", "chat*"].map(String::from));
+        assert_eq!(names(&subscription.patterns), DEFAULT_TOPICS);
+        assert_eq!(
+            subscription.rejected,
+            [
+                (
+                    "chat/*/typing".to_owned(),
+                    TopicPatternError::MisplacedWildcard
+                ),
+                ("chat*".to_owned(), TopicPatternError::MisplacedWildcard),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_topic_is_followed_by_name_before_through_a_prefix() {
+        let subscription = Subscription::from_names(["chat/*", "chat/lobby"].map(String::from));
+        assert_eq!(
+            subscription.follows(&topic("chat/lobby")),
+            Some(&pattern("chat/lobby"))
+        );
+        assert_eq!(
+            subscription.follows(&topic("chat/eu/lobby")),
+            Some(&pattern("chat/*"))
+        );
+        for name in ["chat", "chatter/x", "ops"] {
+            assert_eq!(subscription.follows(&topic(name)), None, "{name}");
+        }
+        let everything = Subscription::from_names(["*".to_owned()]);
+        assert_eq!(everything.follows(&topic("ops")), Some(&pattern("*")));
     }
 }

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use frontend::backoff::Backoff;
@@ -18,9 +18,11 @@ use frontend::components::chat_panel::ChatPanel;
 use frontend::components::connection_indicator::ConnectionIndicator;
 use frontend::components::event_list::EventList;
 use frontend::components::feed_provider::FeedProvider;
+use frontend::components::follow_topic::{FollowTopic, FollowTopicProps};
 use frontend::components::latency_figure::LatencyFigure;
 use frontend::components::metrics_panel::MetricsPanel;
 use frontend::components::notice_panel::NoticePanel;
+use frontend::components::topic_rows::{TopicRows, TopicRowsProps};
 use frontend::connection::StreamOptions;
 use frontend::decode::{DecodeError, Message, decode};
 use frontend::hooks::{StreamMessage, StreamSource, use_event_stream};
@@ -29,11 +31,11 @@ use frontend::subscription::Subscription;
 use gloo_timers::future::sleep;
 use shared::{
     Chat, Event, EventId, Gap, Json, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
-    Payload, Topic,
+    Payload, Topic, TopicInfo, TopicList, TopicPattern,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::Element;
+use web_sys::{Element, HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -44,6 +46,10 @@ const POLL: Duration = Duration::from_millis(20);
 
 fn topic(name: &str) -> Topic {
     Topic::parse(name).expect("test topics are valid")
+}
+
+fn pattern(text: &str) -> TopicPattern {
+    TopicPattern::parse(text).expect("test patterns are valid")
 }
 
 fn json(value: &impl serde::Serialize) -> String {
@@ -128,11 +134,19 @@ fn decodes_a_chat_event_in_the_browser() {
     ));
 }
 
+/// The followed patterns as text, in order.
+fn followed(subscription: &Subscription) -> Vec<String> {
+    subscription
+        .patterns
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 #[wasm_bindgen_test]
 fn the_stream_url_names_every_valid_topic_of_the_page_query() {
     let subscription = Subscription::from_query("?topic=a%2Fb&topic=c.d&topic=bad%20name");
-    let topics: Vec<&str> = subscription.topics.iter().map(Topic::as_str).collect();
-    assert_eq!(topics, ["a/b", "c.d"]);
+    assert_eq!(followed(&subscription), ["a/b", "c.d"]);
     assert_eq!(subscription.rejected.len(), 1);
     assert_eq!(
         subscription.stream_url().as_deref(),
@@ -143,9 +157,20 @@ fn the_stream_url_names_every_valid_topic_of_the_page_query() {
 #[wasm_bindgen_test]
 fn a_topic_reads_the_same_with_its_slash_encoded_or_not() {
     let subscription = Subscription::from_query("?topic=a/b&topic=a%2Fb");
-    let topics: Vec<&str> = subscription.topics.iter().map(Topic::as_str).collect();
-    assert_eq!(topics, ["a/b"]);
+    assert_eq!(followed(&subscription), ["a/b"]);
     assert!(subscription.rejected.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn a_prefix_in_the_page_query_is_followed_and_a_bad_one_set_aside() {
+    let subscription =
+        Subscription::from_query("?topic=chat/*&topic=chat%2F%2A&topic=chat/*/typing");
+    assert_eq!(followed(&subscription), ["chat/*"]);
+    assert_eq!(subscription.rejected.len(), 1);
+    assert_eq!(
+        subscription.stream_url().as_deref(),
+        Some("/api/events?topic=chat/*")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -224,7 +249,7 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
             Payload::Json(Json::from_text(r#"{ "order": 17 }"#).expect("valid JSON")),
         )),
         Action::Gap(Gap {
-            topic: topic("chat/lobby"),
+            topic: pattern("chat/*"),
             after: EventId::new(1, 4),
             through: EventId::new(1, 9),
         }),
@@ -249,7 +274,8 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
         ["decode-error", "gap", "event", "event", "event", "event"]
     );
     assert!(text(&items[0]).contains("mystery"));
-    assert!(text(&items[1]).contains("#4") && text(&items[1]).contains("#9"));
+    assert!(text(&items[1]).contains("#1-4") && text(&items[1]).contains("#1-9"));
+    assert!(text(&items[1]).contains("chat/*"));
 
     let events = select(&root, "ol#events > li.event");
     let kinds: Vec<(String, String)> = events
@@ -264,10 +290,10 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
     assert_eq!(
         kinds,
         [
-            ("json".into(), "4".into()),
-            ("latency_probe".into(), "3".into()),
-            ("notice".into(), "2".into()),
-            ("chat".into(), "1".into()),
+            ("json".into(), "1-4".into()),
+            ("latency_probe".into(), "1-3".into()),
+            ("notice".into(), "1-2".into()),
+            ("chat".into(), "1-1".into()),
         ]
     );
     assert!(text(&events[0]).contains("\"order\": 17"));
@@ -347,7 +373,7 @@ fn stream_url(body: &str) -> AttrValue {
 async fn the_hook_decodes_named_events_and_reports_a_dropped_stream() {
     let chat_json = json(&chat(11, "grace", "hi there"));
     let gap_json = json(&Gap {
-        topic: topic("chat/lobby"),
+        topic: pattern("chat/lobby"),
         after: EventId::new(1, 2),
         through: EventId::new(1, 10),
     });
@@ -507,7 +533,7 @@ fn history_url(events: Vec<Event>) -> AttrValue {
         .iter()
         .map(|event| event.id)
         .max()
-        .unwrap_or(EventId::START);
+        .unwrap_or(EventId::start(1));
     let body = json(&shared::EventList {
         events,
         resume_after,
@@ -707,10 +733,148 @@ async fn panels_render_charts_latency_chat_and_notices() {
         latency.get_attribute("data-p99-ms").as_deref(),
         Some("8.000")
     );
-    let message = &select(&root, "section#chat li.chat-message[data-id='20']")[0];
+    let message = &select(&root, "section#chat li.chat-message[data-id='1-20']")[0];
     assert!(text(message).contains("ada") && text(message).contains("hello"));
     let banner = &select(&root, ".notice-banner[data-level=error]")[0];
     assert!(text(banner).contains("disk full"));
+
+    app.destroy();
+    root.remove();
+}
+
+/// What a test's `on_follow` was called with, in order.
+type Follows = Rc<RefCell<Vec<(TopicPattern, bool)>>>;
+
+fn recording(follows: &Follows) -> Callback<(TopicPattern, bool)> {
+    let follows = Rc::clone(follows);
+    Callback::from(move |follow| follows.borrow_mut().push(follow))
+}
+
+fn listed(names: &[&str], next_after: Option<&str>) -> Rc<TopicList> {
+    Rc::new(TopicList {
+        topics: names
+            .iter()
+            .map(|name| TopicInfo {
+                topic: topic(name),
+                subscribers: 3,
+                last_id: None,
+            })
+            .collect(),
+        next_after: next_after.map(topic),
+    })
+}
+
+fn click(element: &Element) {
+    element
+        .dyn_ref::<HtmlElement>()
+        .expect("the clicked element is an HTML element")
+        .click();
+}
+
+#[wasm_bindgen_test]
+async fn topic_rows_show_prefixes_the_topics_under_them_and_more() {
+    let follows = Follows::default();
+    let mores = Rc::new(Cell::new(0));
+    let on_more = {
+        let mores = Rc::clone(&mores);
+        Callback::from(move |()| mores.set(mores.get() + 1))
+    };
+    let props = TopicRowsProps {
+        subscription: Rc::new(Subscription::from_query("?topic=chat/*&topic=ops")),
+        list: listed(&["chat/eu", "metrics"], Some("metrics")),
+        on_follow: recording(&follows),
+        on_more,
+    };
+    let root = root();
+    let app = yew::Renderer::<TopicRows>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    let rows = select(&root, "ul#topics > li");
+    let names: Vec<String> = rows
+        .iter()
+        .filter_map(|row| row.get_attribute("data-topic"))
+        .collect();
+    assert_eq!(names, ["chat/*", "chat/eu", "metrics", "ops"]);
+    assert_eq!(rows[0].class_name(), "pattern");
+    assert_eq!(rows[1].get_attribute("data-via").as_deref(), Some("chat/*"));
+    assert_eq!(
+        rows[1].get_attribute("data-subscribers").as_deref(),
+        Some("3")
+    );
+    assert_eq!(rows[3].get_attribute("data-subscribers"), None);
+    let boxes: Vec<HtmlInputElement> = select(&root, "ul#topics input[name=follow]")
+        .into_iter()
+        .filter_map(|input| input.dyn_into().ok())
+        .collect();
+    let states: Vec<(bool, bool)> = boxes
+        .iter()
+        .map(|input| (input.checked(), input.disabled()))
+        .collect();
+    assert_eq!(
+        states,
+        [(true, false), (true, true), (false, false), (true, false)]
+    );
+
+    click(&boxes[0]);
+    click(&boxes[2]);
+    assert_eq!(
+        *follows.borrow(),
+        [(pattern("chat/*"), false), (pattern("metrics"), true)]
+    );
+    click(&select(&root, "button#more-topics")[0]);
+    assert_eq!(mores.get(), 1);
+
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_last_page_has_no_more_button() {
+    let props = TopicRowsProps {
+        subscription: Rc::new(Subscription::from_query("?topic=ops")),
+        list: listed(&["ops"], None),
+        on_follow: Callback::noop(),
+        on_more: Callback::noop(),
+    };
+    let root = root();
+    let app = yew::Renderer::<TopicRows>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    assert_eq!(select(&root, "ul#topics > li").len(), 1);
+    assert!(select(&root, "button#more-topics").is_empty());
+
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn following_by_name_takes_a_prefix_and_explains_a_bad_pattern() {
+    let follows = Follows::default();
+    let props = FollowTopicProps {
+        on_follow: recording(&follows),
+    };
+    let root = root();
+    let app = yew::Renderer::<FollowTopic>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    let field: HtmlInputElement = select(&root, "input#follow-topic")[0]
+        .clone()
+        .dyn_into()
+        .expect("the field is an input");
+    let submit = &select(&root, "button[type=submit]")[0];
+    field.set_value(" chat/* ");
+    click(submit);
+    yew::scheduler::flush().await;
+    assert_eq!(*follows.borrow(), [(pattern("chat/*"), true)]);
+    assert_eq!(field.value(), "");
+    assert!(select(&root, ".error").is_empty());
+
+    field.set_value("chat/*/typing");
+    click(submit);
+    yew::scheduler::flush().await;
+    assert_eq!(follows.borrow().len(), 1);
+    let error = &select(&root, ".error")[0];
+    assert!(text(error).contains("last segment"), "{}", text(error));
 
     app.destroy();
     root.remove();

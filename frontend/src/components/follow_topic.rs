@@ -1,18 +1,20 @@
-//! [`FollowTopic`]: follow a topic by name, before anything is published to it.
+//! [`FollowTopic`]: follow a topic, or every topic under a prefix, by name,
+//! before anything is published to it.
 
-use shared::Topic;
+use shared::TopicPattern;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// Props of [`FollowTopic`].
 #[derive(Properties, PartialEq)]
 pub struct FollowTopicProps {
-    /// Called with the topic to follow.
-    pub on_follow: Callback<(Topic, bool)>,
+    /// Called with the topic or prefix to follow.
+    pub on_follow: Callback<(TopicPattern, bool)>,
 }
 
-/// A name field and a Follow button; a name that is not a topic is
-/// explained under the field instead of being sent to the hub.
+/// A name field and a Follow button. The field takes what the page's URL
+/// takes (`chat/lobby`, `chat/*`, `*`); a name that is neither a topic nor a
+/// pattern is explained under the field instead of being sent to the hub.
 #[component]
 pub fn FollowTopic(props: &FollowTopicProps) -> Html {
     let field = use_node_ref();
@@ -26,11 +28,11 @@ pub fn FollowTopic(props: &FollowTopicProps) -> Html {
             let Some(input) = field.cast::<HtmlInputElement>() else {
                 return;
             };
-            match Topic::parse(input.value().trim()) {
-                Ok(topic) => {
+            match TopicPattern::parse(input.value().trim()) {
+                Ok(pattern) => {
                     input.set_value("");
                     error.set(None);
-                    on_follow.emit((topic, true));
+                    on_follow.emit((pattern, true));
                 }
                 Err(refused) => error.set(Some(refused.to_string())),
             }
@@ -39,7 +41,7 @@ pub fn FollowTopic(props: &FollowTopicProps) -> Html {
     html! {
         <form class="follow-topic" onsubmit={on_submit}>
             <input id="follow-topic" name="follow-topic" type="text" ref={field}
-                placeholder="topic/name" aria-label="Topic to follow"
+                placeholder="topic/name or prefix/*" aria-label="Topic or prefix to follow"
                 autocomplete="off" spellcheck="false" />
             <button type="submit">{ "Follow" }</button>
             if let Some(message) = (*error).clone() {

@@ -10,7 +10,7 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use shared::Topic;
+use shared::TopicPattern;
 use shared::protocol::history_path;
 use web_sys::js_sys::Date;
 use yew::prelude::*;
@@ -43,8 +43,8 @@ const FLUSHES_PER_SECOND: u32 = 1000 / FLUSH_MS;
 pub struct LiveFeedProps {
     /// The topics to follow.
     pub subscription: Rc<Subscription>,
-    /// Follow (`true`) or stop following a topic.
-    pub on_follow: Callback<(Topic, bool)>,
+    /// Follow (`true`) or stop following a topic or prefix.
+    pub on_follow: Callback<(TopicPattern, bool)>,
 }
 
 /// What changes once a second: the event rate and the clock.
@@ -61,7 +61,7 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     let source = use_memo(Rc::clone(&props.subscription), |subscription| {
         subscription.stream_url().map(|url| StreamSource {
             url: url.into(),
-            history: Some(history_path(&subscription.topics, HISTORY_LIMIT).into()),
+            history: Some(history_path(&subscription.patterns, HISTORY_LIMIT).into()),
         })
     });
     let buffer = use_mut_ref(Vec::<Incoming>::new);

@@ -1,93 +1,85 @@
-//! [`TopicsPanel`]: the hub's topics with their subscriber counts, each with
-//! a checkbox to follow it.
+//! [`TopicsPanel`]: the hub's topics with their subscriber counts, the
+//! followed prefixes, a checkbox on each to follow it, and a field to follow
+//! a topic or prefix by name.
 //!
-//! The list is fetched from [`shared::protocol::TOPICS_PATH`] on mount and
-//! every [`REFRESH_MS`]; the interval is dropped on unmount.
+//! The list is read from [`shared::protocol::TOPICS_PATH`] a page of
+//! [`PAGE_SIZE`] at a time: the first page on mount, one more each time the
+//! reader asks, and all the pages read so far again every [`REFRESH_MS`].
+//! The interval is dropped on unmount.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use shared::{Topic, TopicList};
-use web_sys::HtmlInputElement;
+use shared::{TopicList, TopicPattern};
 use yew::prelude::*;
 
 use crate::api;
 use crate::components::follow_topic::FollowTopic;
+use crate::components::topic_rows::TopicRows;
 use crate::subscription::Subscription;
 
 /// How often the topic list is refreshed, in milliseconds.
 pub const REFRESH_MS: u32 = 5_000;
 
+/// How many topics one request lists: enough for a working hub to fit on
+/// one page, few enough that a hub with many thousands stays quick to list
+/// and to draw.
+pub const PAGE_SIZE: usize = 200;
+
 /// Props of [`TopicsPanel`].
 #[derive(Properties, PartialEq)]
 pub struct TopicsPanelProps {
-    /// The followed topics and the names set aside.
+    /// The followed topics and prefixes and the names set aside.
     pub subscription: Rc<Subscription>,
-    /// Follow (`true`) or stop following a topic.
-    pub on_follow: Callback<(Topic, bool)>,
+    /// Follow (`true`) or stop following a topic or prefix.
+    pub on_follow: Callback<(TopicPattern, bool)>,
 }
 
-/// `#topics` with one `li[data-topic][data-subscribers]` per topic.
+/// `section.topics-panel` around [`TopicRows`] and [`FollowTopic`].
 #[component]
 pub fn TopicsPanel(props: &TopicsPanelProps) -> Html {
-    let list = use_state_eq(|| None::<Result<TopicList, String>>);
+    let list = use_state_eq(|| None::<Result<Rc<TopicList>, String>>);
+    let pages = use_state_eq(|| 1_usize);
     {
         let list = list.setter();
-        use_effect_with((), move |()| {
-            let refresh = move || {
-                let list = list.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    list.set(Some(api::topics().await.map_err(|error| error.to_string())));
-                });
+        use_effect_with(*pages, move |&pages| {
+            // Cleared when the page count changes or the panel unmounts, so a
+            // reply to a shorter read cannot replace a longer one that was
+            // asked for after it.
+            let current = Rc::new(Cell::new(true));
+            let refresh = {
+                let current = Rc::clone(&current);
+                move || {
+                    let list = list.clone();
+                    let current = Rc::clone(&current);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let reply = api::topics(pages, PAGE_SIZE).await;
+                        if current.get() {
+                            list.set(Some(reply.map(Rc::new).map_err(|error| error.to_string())));
+                        }
+                    });
+                }
             };
             refresh();
             let interval = Interval::new(REFRESH_MS, refresh);
-            move || drop(interval)
+            move || {
+                current.set(false);
+                drop(interval);
+            }
         });
     }
-    // Topics followed during this visit stay listed after being unfollowed,
-    // even when the hub does not list them, so a checkbox never vanishes
-    // under the pointer.
-    let visited = use_mut_ref(Vec::<Topic>::new);
-    for topic in &props.subscription.topics {
-        if !visited.borrow().contains(topic) {
-            visited.borrow_mut().push(topic.clone());
-        }
-    }
-    let mut rows: Vec<(Topic, u64)> = match &*list {
-        Some(Ok(list)) => list
-            .topics
-            .iter()
-            .map(|info| (info.topic.clone(), info.subscribers))
-            .collect(),
-        _ => Vec::new(),
+    let on_more = {
+        let pages = pages.clone();
+        Callback::from(move |()| pages.set(*pages + 1))
     };
-    for topic in visited.borrow().iter() {
-        if !rows.iter().any(|(name, _)| name == topic) {
-            rows.push((topic.clone(), 0));
-        }
-    }
-    let items = rows.into_iter().map(|(topic, subscribers)| {
-        let checked = props.subscription.topics.contains(&topic);
-        let on_change = {
-            let on_follow = props.on_follow.clone();
-            let topic = topic.clone();
-            Callback::from(move |event: Event| {
-                let follow = event.target_unchecked_into::<HtmlInputElement>().checked();
-                on_follow.emit((topic.clone(), follow));
-            })
-        };
-        let name = topic.to_string();
-        html! {
-            <li key={name.clone()} data-topic={name.clone()} data-subscribers={subscribers.to_string()}>
-                <label>
-                    <input type="checkbox" name="follow" {checked} onchange={on_change} />
-                    <span class="topic-name">{ name }</span>
-                    <span class="count" title="subscribers">{ subscribers }</span>
-                </label>
-            </li>
-        }
-    });
+    let shown = match &*list {
+        Some(Ok(list)) => Rc::clone(list),
+        _ => Rc::new(TopicList {
+            topics: Vec::new(),
+            next_after: None,
+        }),
+    };
     let rejected = props.subscription.rejected.iter().map(|(name, error)| {
         let text = format!("ignored {name:?}: {error}");
         html! { <p class="rejected">{ text }</p> }
@@ -99,7 +91,8 @@ pub fn TopicsPanel(props: &TopicsPanelProps) -> Html {
     html! {
         <section class="panel topics-panel" aria-label="Topics">
             <h2>{ "Topics" }</h2>
-            <ul id="topics">{ for items }</ul>
+            <TopicRows subscription={Rc::clone(&props.subscription)} list={shown}
+                on_follow={props.on_follow.clone()} {on_more} />
             <FollowTopic on_follow={props.on_follow.clone()} />
             { for rejected }
             if let Some(error) = error {

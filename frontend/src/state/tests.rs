@@ -1,7 +1,9 @@
 //! Native tests of the [`Feed`] reducer: bounds, duplicates, pause, filters
 //! and the derived views.
 
-use shared::{Chat, EventId, Kind, LatencyProbe, Notice, NoticeLevel, Payload, Topic};
+use shared::{
+    Chat, EventId, Kind, LatencyProbe, Notice, NoticeLevel, Payload, Topic, TopicPattern,
+};
 
 use super::*;
 use crate::series::tests::sample;
@@ -42,9 +44,11 @@ fn ids<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<u64> {
         .collect()
 }
 
+/// A gap on a prefix: the hub names the pattern when the topics that lost
+/// events are forgotten.
 fn gap() -> Gap {
     Gap {
-        topic: Topic::parse("chat/lobby").unwrap(),
+        topic: TopicPattern::parse("chat/*").unwrap(),
         after: EventId::new(1, 1),
         through: EventId::new(1, 9),
     }
@@ -175,6 +179,11 @@ fn filters_by_kind_and_by_text() {
         text: "gap".into(),
     }));
     assert_eq!(gaps.visible().count(), 1);
+    let by_pattern = Rc::clone(&feed).reduce(Action::SetFilter(Filter {
+        kind: None,
+        text: "chat/*".into(),
+    }));
+    assert_eq!(by_pattern.visible().count(), 1);
 }
 
 #[test]
