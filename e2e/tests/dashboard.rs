@@ -20,10 +20,13 @@
 //! - `#latency` has `data-count`, `data-median-ms` and `data-p99-ms`;
 //! - `form#publish` has `select[name="kind"]`, `input[name="topic"]`,
 //!   `input[name="author"]`, `select[name="level"]`, a `text` field and a
-//!   submit button; `#publish-error` shows the hub's message on refusal.
+//!   submit button; `#publish-error` shows the hub's message on refusal;
+//! - `ul#topics` holds one `<li data-topic="{topic or pattern}">` per row: a
+//!   followed prefix has `class="pattern"`, a topic followed through one has
+//!   `data-via="{prefix}"`.
 
 use std::{
-    process,
+    fmt, process,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -37,6 +40,7 @@ use reqwest::StatusCode;
 use shared::protocol::Query;
 use shared::{
     Chat, ErrorCode, Json, LatencyProbe, METRICS_TOPIC, Notice, NoticeLevel, Payload, Topic,
+    TopicPattern,
 };
 
 /// Covers loading and instantiating the wasm bundle and opening the stream.
@@ -50,6 +54,8 @@ const METRICS_INTERVAL: Duration = Duration::from_millis(200);
 const RETRY: Duration = Duration::from_millis(200);
 /// From the hub's HTTP server stopping (or starting) to the page showing it.
 const RECONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Covers the topics panel's 5 s refresh and the request it makes.
+const TOPICS_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_events_render_in_their_panels() -> anyhow::Result<()> {
@@ -388,9 +394,79 @@ async fn restart(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Opens the page following `topics` and waits until its stream is open.
-async fn open_live(page: &Client, hub: &Hub, topics: &[&Topic]) -> anyhow::Result<()> {
-    let page_url = Query::new().topics(topics.iter().copied()).url("/");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_prefix_shows_topics_created_after_the_page_opened() -> anyhow::Result<()> {
+    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    e2e::with_browsers(
+        "a_followed_prefix_shows_topics_created_after_the_page_opened",
+        hub,
+        followed_prefix,
+    )
+    .await
+}
+
+async fn followed_prefix(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+    let page = browser.client();
+    let prefix = TopicPattern::parse("chat/*")?;
+    open_live(page, hub, &[&prefix]).await?;
+
+    // None of these topics exists before the page follows the prefix. The
+    // two outside it go first: the stream delivers in id order, so once the
+    // last event shows, the others would have shown too had they been sent.
+    let tag = unique();
+    let outside = [Topic::parse("chat")?, Topic::parse("chatter/e2e")?];
+    let mut skipped = Vec::new();
+    for topic in &outside {
+        let text = format!("outside the prefix on {topic} {tag}");
+        skipped.push((topic, hub.publish(topic, &chat(&text)).await?));
+    }
+    let inside = Topic::parse("chat/e2e/fresh")?;
+    let text = format!("under the prefix {tag}");
+    let shown = hub.publish(&inside, &chat(&text)).await?;
+
+    let item = wait::element(page, &feed_item(&shown.id.to_string()), EVENT_TIMEOUT)
+        .await
+        .with_context(|| format!("the event on {inside}, under {prefix}, never showed"))?;
+    let seen = item.text().await?;
+    ensure!(
+        seen.contains(&text),
+        "the feed item {} shows {seen:?}, expected {text:?}",
+        shown.id
+    );
+    for (topic, published) in skipped {
+        let shown = page
+            .find_all(Locator::Css(&feed_item(&published.id.to_string())))
+            .await?
+            .len();
+        ensure!(
+            shown == 0,
+            "the event on {topic} shows although the page follows only {prefix}"
+        );
+    }
+
+    wait::element(
+        page,
+        &format!(r#"ul#topics li.pattern[data-topic="{prefix}"] input:checked"#),
+        EVENT_TIMEOUT,
+    )
+    .await
+    .context("the topics panel does not show the followed prefix, checked")?;
+    wait::element(
+        page,
+        &format!(r#"ul#topics li[data-topic="{inside}"][data-via="{prefix}"] input:checked"#),
+        TOPICS_TIMEOUT,
+    )
+    .await
+    .with_context(|| {
+        format!("the topics panel never listed {inside} as followed through {prefix}")
+    })?;
+    Ok(())
+}
+
+/// Opens the page following `topics` (topics or patterns) and waits until
+/// its stream is open.
+async fn open_live<T: fmt::Display>(page: &Client, hub: &Hub, topics: &[T]) -> anyhow::Result<()> {
+    let page_url = Query::new().topics(topics).url("/");
     page.goto(&hub.url(&page_url)).await?;
     wait::connection_state(page, "live", LIVE_TIMEOUT).await?;
     Ok(())
