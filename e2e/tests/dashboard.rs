@@ -463,6 +463,55 @@ async fn followed_prefix(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Res
     Ok(())
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_topics_panel_reads_the_next_page_on_request() -> anyhow::Result<()> {
+    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    e2e::with_browsers(
+        "the_topics_panel_reads_the_next_page_on_request",
+        hub,
+        next_topic_page,
+    )
+    .await
+}
+
+async fn next_topic_page(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+    // One topic more than the panel's page of 200, named so they sort in
+    // the order published.
+    let topics = (0..=200)
+        .map(|n| Topic::parse(format!("e2e/page/{n:03}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    for topic in &topics {
+        hub.publish(topic, &chat("one event, so the hub lists the topic"))
+            .await?;
+    }
+    let page = browser.client();
+    open_live(page, hub, &topics[..1]).await?;
+
+    let more = wait::element(page, "button#more-topics", EVENT_TIMEOUT)
+        .await
+        .context("the topics panel shows no button#more-topics with a page still to read")?;
+    let last = topics.last().context("the test names topics")?;
+    let last_row = format!(r#"ul#topics li[data-topic="{last}"]"#);
+    let rows = page.find_all(Locator::Css("ul#topics li")).await?.len();
+    ensure!(
+        rows == 200,
+        "the topics panel shows {rows} rows before the next page is read, expected 200"
+    );
+    more.click().await?;
+    wait::element(page, &last_row, EVENT_TIMEOUT)
+        .await
+        .with_context(|| format!("the next page, with {last}, never showed"))?;
+    let buttons = page
+        .find_all(Locator::Css("button#more-topics"))
+        .await?
+        .len();
+    ensure!(
+        buttons == 0,
+        "the topics panel still offers more topics after the last page"
+    );
+    Ok(())
+}
+
 /// Opens the page following `topics` (topics or patterns) and waits until
 /// its stream is open.
 async fn open_live<T: fmt::Display>(page: &Client, hub: &Hub, topics: &[T]) -> anyhow::Result<()> {
