@@ -23,7 +23,8 @@
 //!   submit button; `#publish-error` shows the hub's message on refusal;
 //! - `ul#topics` holds one `<li data-topic="{topic or pattern}">` per row: a
 //!   followed prefix has `class="pattern"`, a topic followed through one has
-//!   `data-via="{prefix}"`.
+//!   `data-via="{prefix}"`; `button#more-topics` follows it while the hub
+//!   has topics on a page not read yet.
 
 use std::{
     fmt, process,

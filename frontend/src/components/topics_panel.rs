@@ -3,9 +3,10 @@
 //! a topic or prefix by name.
 //!
 //! The list is read from [`shared::protocol::TOPICS_PATH`] a page of
-//! [`PAGE_SIZE`] at a time: the first page on mount, one more each time the
-//! reader asks, and all the pages read so far again every [`REFRESH_MS`].
-//! The interval is dropped on unmount.
+//! [`PAGE_SIZE`] at a time, from the first: one page on mount, and one page
+//! more than before each time the reader asks for more. The same read
+//! repeats every [`REFRESH_MS`], so every count shown stays current; the
+//! interval is dropped on unmount.
 
 use std::cell::Cell;
 use std::rc::Rc;
