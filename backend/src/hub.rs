@@ -13,43 +13,56 @@
 //!   carries on from the oldest retained frame;
 //! - encode once: every subscriber gets a clone of the same [`Bytes`].
 //!
+//! There is no lock over the whole hub on the delivery path. Each topic has
+//! its own lock ([`topic::TopicCell`]); subscriptions hold their topics'
+//! handles, so a read touches only its own topics. Publishing encodes and
+//! frames the event outside any lock, then, under its topic's lock, claims
+//! the next number of the hub's one [`sequence::Sequence`] and appends.
+//! Numbers are published in order, and readers never pass the published
+//! watermark, so a subscriber that sees id `n` on one topic also sees every
+//! id below `n` on its other topics: that is what lets a multi-topic stream
+//! deliver in id order. The map of topics sits behind a read-write lock,
+//! written only when a topic is created or dropped; the eviction index
+//! ([`retention::Ages`]) behind a mutex taken only when a topic's oldest
+//! frame changes. No lock is held across an `.await`, and locks nest only
+//! as map, then topic, then index; a topic's lock is never taken while
+//! another's is held.
+//!
 //! A stream may follow patterns ([`TopicPattern`]) besides topics. Such a
 //! *wide* subscription is registered as a watcher, so a topic created later
-//! that a pattern matches gains it as a subscriber at creation, under the
-//! same lock as its first event. It reads from the hub's log of every
-//! retained frame in id order (filtered by its patterns) rather than from
-//! each topic it follows, so its cost per event does not grow with the
-//! number of topics its patterns match.
-//!
-//! All state sits behind one `std::sync::Mutex`. Publishing assigns the next
-//! sequence number of the run and appends under that lock, so a subscriber that sees id `n` on one topic
-//! also sees every id below `n` on its other topics, which is what lets a
-//! multi-topic stream deliver in id order. The lock is never held across an
-//! `.await` and its critical sections are a few map and ring operations; a
-//! tokio mutex would only add overhead (see mini-redis `db.rs`).
+//! that a pattern matches gains it as a subscriber when it is created, before
+//! its first event. Its topics tell it which of them have something new
+//! ([`topic::News`]), so its cost per event does not grow with the number of
+//! topics its patterns match.
 
-use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::{Bound, Range};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use shared::{Event, EventId, Gap, NotFinite, Payload, Topic, TopicInfo, TopicList, TopicPattern};
+use serde::Serialize;
+use shared::{EventId, Gap, NotFinite, Payload, Topic, TopicInfo, TopicList, TopicPattern};
 use tokio::sync::Notify;
 
+mod reader;
 mod retention;
+mod sequence;
+mod topic;
 
 use crate::sse;
 pub use crate::sse::FramingError;
+pub use reader::Subscription;
 use retention::Ages;
+use sequence::Sequence;
+use topic::{News, Subscriber, TopicCell, TopicState, lock};
 
 /// Handle to the hub; clones share the same state.
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,
 }
-
 /// Capacities of a [`Hub`].
 ///
 /// Retained history is bounded three ways: events per topic, bytes per
@@ -98,40 +111,6 @@ pub enum Delivery {
     Gap(Gap),
 }
 
-/// A live cursor over one or more topics; dropping it unsubscribes.
-pub struct Subscription {
-    hub: Hub,
-    key: u64,
-    wake: Arc<Notify>,
-    reader: Reader,
-}
-
-/// Where a subscription stands: what it follows, what it delivered and the
-/// gaps it owes. Apart from the hub handle, so it can be advanced while the
-/// hub's lock is held.
-struct Reader {
-    /// What the stream asked for, sorted.
-    patterns: Vec<TopicPattern>,
-    /// Whether a pattern names more than one topic: the subscription then
-    /// reads the hub's log and learns of new topics as a watcher.
-    wide: bool,
-    /// The topics followed: those named, and those the patterns matched.
-    topics: Vec<Topic>,
-    /// Per topic (same order as `topics`), the newest sequence number
-    /// already reported as lost, so a gap is told once; `None` until the
-    /// topic's first gap.
-    gap_floor: Vec<Option<u64>>,
-    /// The sequence number of the newest event delivered; everything at or
-    /// below it is done.
-    cursor: u64,
-    /// The id the client resumed after, when it came from another run: each
-    /// topic first reports a gap after it.
-    unknown_past: Option<EventId>,
-    /// Gaps to report before anything else, on patterns whose topics the hub
-    /// may have forgotten since the position resumed after.
-    pending_gaps: VecDeque<Gap>,
-}
-
 /// Why an event was not published.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -175,55 +154,51 @@ struct FrameInner {
     json: Range<usize>,
 }
 
+/// The envelope of an event but for its id, which is written once the event
+/// has its place in the sequence ([`sse::Unnumbered`]). Its fields, in this
+/// order, are those of [`shared::Event`] after `id`.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    topic: &'a Topic,
+    time_us: u64,
+    event: &'a Payload,
+}
+
 struct Inner {
     limits: Limits,
     /// The run these ids belong to; see [`EventId`].
     epoch: u64,
-    state: Mutex<State>,
-}
-
-struct State {
-    /// In name order, so a pattern's topics are one range.
-    topics: BTreeMap<Topic, TopicState>,
-    /// Every retained frame, by sequence number: what wide subscriptions
-    /// read, in the order they deliver.
-    log: BTreeMap<u64, Frame>,
+    sequence: Sequence,
+    directory: RwLock<Directory>,
+    ages: Mutex<Ages>,
+    /// Bytes of frames retained over all topics.
+    bytes: AtomicUsize,
     /// The newest sequence number evicted from any topic: a subscription
     /// past it has lost nothing, without looking at its topics.
-    evicted_through: u64,
-    /// The wide subscriptions, by key.
-    watchers: HashMap<u64, Watcher>,
-    /// The topics with history, oldest first, for eviction.
-    ages: Ages,
-    /// Bytes of frames retained over all topics.
-    bytes: usize,
+    evicted_through: AtomicU64,
     /// The newest sequence number of a topic the hub forgot entirely; a
     /// topic created later reports everything up to it as possibly lost
     /// (it may be the same topic again).
-    forgotten_through: u64,
-    /// The newest sequence number assigned; the first event gets 1.
-    last_sequence: u64,
-    next_key: u64,
-    subscriptions: usize,
+    forgotten_through: AtomicU64,
+    subscriptions: AtomicUsize,
+    /// Keys of subscriptions and topic cells.
+    next_key: AtomicU64,
 }
 
-/// A subscription with patterns, as the hub sees it.
+/// The topics by name, and the subscriptions that follow patterns.
+#[derive(Default)]
+struct Directory {
+    /// In name order, so a pattern's topics are one range.
+    topics: BTreeMap<Topic, Arc<TopicCell>>,
+    watchers: HashMap<u64, Watcher>,
+}
+
+/// A subscription with patterns, as topics created later meet it.
 struct Watcher {
     /// Its patterns that name more than one topic.
     patterns: Vec<TopicPattern>,
     wake: Arc<Notify>,
-    /// Topics created since the subscription last read, which it follows
-    /// from now on.
-    found: Vec<Topic>,
-}
-
-struct TopicState {
-    history: VecDeque<Frame>,
-    /// Bytes of the frames in `history`.
-    bytes: usize,
-    /// The newest sequence number this topic can no longer replay.
-    lost_through: u64,
-    subscribers: HashMap<u64, Arc<Notify>>,
+    news: Arc<News>,
 }
 
 impl Hub {
@@ -241,18 +216,6 @@ impl Hub {
     /// chooses its runs' epochs itself. Two runs must never share one, or a
     /// client of the first would resume at a position of the second.
     pub fn with_epoch(limits: Limits, epoch: u64) -> Self {
-        let state = State {
-            topics: BTreeMap::new(),
-            log: BTreeMap::new(),
-            evicted_through: 0,
-            watchers: HashMap::new(),
-            ages: Ages::default(),
-            bytes: 0,
-            forgotten_through: 0,
-            last_sequence: 0,
-            next_key: 0,
-            subscriptions: 0,
-        };
         let limits = Limits {
             history: limits.history.max(1),
             ..limits
@@ -261,7 +224,14 @@ impl Hub {
             inner: Arc::new(Inner {
                 limits,
                 epoch,
-                state: Mutex::new(state),
+                sequence: Sequence::default(),
+                directory: RwLock::default(),
+                ages: Mutex::default(),
+                bytes: AtomicUsize::new(0),
+                evicted_through: AtomicU64::new(0),
+                forgotten_through: AtomicU64::new(0),
+                subscriptions: AtomicUsize::new(0),
+                next_key: AtomicU64::new(0),
             }),
         }
     }
@@ -270,78 +240,40 @@ impl Hub {
     ///
     /// # Errors
     /// [`PublishError::NotFinite`] for a metrics sample with a NaN or
-    /// infinite value; nothing is published then.
+    /// infinite value, [`PublishError::TooManyTopics`] when a new topic
+    /// cannot be kept; nothing is published then.
     pub fn publish(&self, topic: Topic, payload: Payload) -> Result<Frame, PublishError> {
         if let Payload::Metrics(metrics) = &payload {
             metrics.check_finite()?;
         }
-        let limits = &self.inner.limits;
-        let mut state = self.lock();
-        let retained = state
-            .topics
-            .get(&topic)
-            .is_some_and(|topic_state| !topic_state.history.is_empty());
-        if !retained && state.ages.len() >= limits.max_topics {
-            // Make room before the id is taken, so a refusal changes nothing.
-            let Some(victim) = state.ages.oldest_idle().cloned() else {
-                return Err(PublishError::TooManyTopics {
-                    max: limits.max_topics,
-                });
-            };
-            // All of it: being idle, the topic then goes too.
-            state.evict_while(victim.topic(), |_| true);
-        }
-        let sequence = state.last_sequence + 1;
-        let event = Event {
-            id: EventId::new(self.inner.epoch, sequence),
-            topic,
+        let inner = &*self.inner;
+        let envelope = serde_json::to_string(&Envelope {
+            topic: &topic,
             time_us: now_micros(),
-            event: payload,
-        };
-        // Encoding happens under the lock because the id is part of the
-        // bytes; it is a few microseconds for a typical event.
-        let data = serde_json::to_string(&event)?;
-        let framed = sse::event(&event.id.to_string(), event.event.kind().name(), &data)?;
-        state.last_sequence = sequence;
-        let frame = Frame(Arc::new(FrameInner {
-            id: event.id,
-            topic: event.topic,
-            sse: framed.bytes,
-            json: framed.data,
-        }));
-        let topic = frame.topic();
-        let size = frame.size();
-        state.log.insert(sequence, frame.clone());
-        let topic_state = state.topic_entry(topic);
-        let first = topic_state.history.is_empty();
-        let idle = topic_state.subscribers.is_empty();
-        topic_state.history.push_back(frame.clone());
-        topic_state.bytes += size;
-        for wake in topic_state.subscribers.values() {
-            // `notify_one` stores a permit when the subscriber is not
-            // waiting, so a wake between its read and its wait is not lost.
-            wake.notify_one();
-        }
-        state.bytes += size;
-        if first {
-            state.ages.insert(&frame, idle);
-        }
-        // The new frame has the highest id, so it is never the oldest: a
-        // bound that counts at least its own size keeps it, whatever else
-        // goes. First this topic's bounds, then the budget over all topics,
-        // where the oldest history goes first.
-        state.evict_while(topic, |topic_state| {
-            topic_state.history.len() > limits.history
-                || topic_state.bytes > limits.topic_bytes.max(size)
-        });
-        while state.bytes > limits.total_bytes.max(size) {
-            let Some(victim) = state.ages.oldest().cloned() else {
-                break;
+            event: &payload,
+        })?;
+        let unnumbered = sse::unnumbered(payload.kind().name(), &envelope)?;
+        loop {
+            let cell = inner.cell(&topic);
+            let (removed, first) = {
+                let state = cell.lock();
+                (state.removed, state.history.is_empty())
             };
-            let mut first = true;
-            state.evict_while(victim.topic(), |_| std::mem::take(&mut first));
+            if removed {
+                continue;
+            }
+            // A topic about to get its first frame counts against the cap:
+            // make room before a number is taken, so a refusal changes
+            // nothing. No other topic's lock is taken while holding one.
+            if first && let Err(full) = inner.make_room_for_a_topic() {
+                inner.forget_if_unused(&cell);
+                return Err(full);
+            }
+            let state = cell.lock();
+            if !state.removed {
+                return Ok(inner.append(&cell, state, topic, &unnumbered));
+            }
         }
-        Ok(frame)
     }
 
     /// Subscribes to `patterns` (topics, or every topic under a prefix,
@@ -361,87 +293,7 @@ impl Hub {
         patterns: BTreeSet<TopicPattern>,
         after: Option<EventId>,
     ) -> Result<Subscription, SubscribeError> {
-        let epoch = self.inner.epoch;
-        let mut state = self.lock();
-        let max = self.inner.limits.max_subscribers;
-        if state.subscriptions >= max {
-            return Err(SubscribeError::Full { max });
-        }
-        state.subscriptions += 1;
-        let key = state.next_key;
-        state.next_key += 1;
-        let (cursor, unknown_past) = match after {
-            None => (state.last_sequence, None),
-            Some(id) if id.epoch() == epoch && id.sequence() <= state.last_sequence => {
-                (id.sequence(), None)
-            }
-            Some(id) => (0, Some(id)),
-        };
-        let patterns: Vec<TopicPattern> = patterns.into_iter().collect();
-        let wide: Vec<TopicPattern> = patterns
-            .iter()
-            .filter(|pattern| !matches!(pattern, TopicPattern::Exact(_)))
-            .cloned()
-            .collect();
-        // A topic the hub forgot may have been one of the patterns'; it can
-        // no longer be named, so the pattern itself reports the gap.
-        let pending_gaps = wide
-            .iter()
-            .filter(|_| unknown_past.is_some() || state.forgotten_through > cursor)
-            .map(|pattern| Gap {
-                topic: pattern.clone(),
-                after: unknown_past.unwrap_or(EventId::new(epoch, cursor)),
-                through: EventId::new(epoch, state.forgotten_through),
-            })
-            .collect();
-        let mut topics = BTreeSet::new();
-        for pattern in &patterns {
-            match pattern {
-                TopicPattern::Exact(topic) => {
-                    topics.insert(topic.clone());
-                }
-                pattern => topics.extend(
-                    state
-                        .matching(pattern, None)
-                        .map(|(topic, _)| topic.clone()),
-                ),
-            }
-        }
-        let wake = Arc::new(Notify::new());
-        for topic in &topics {
-            let topic_state = state.topic_entry(topic);
-            let was_idle = topic_state.subscribers.is_empty();
-            topic_state.subscribers.insert(key, wake.clone());
-            if was_idle {
-                state.set_idle(topic, false);
-            }
-        }
-        // Registered after its own topics, so only topics created from now
-        // on reach it as found.
-        if !wide.is_empty() {
-            let watcher = Watcher {
-                patterns: wide.clone(),
-                wake: wake.clone(),
-                found: Vec::new(),
-            };
-            state.watchers.insert(key, watcher);
-        }
-        drop(state);
-        let topics: Vec<Topic> = topics.into_iter().collect();
-        Ok(Subscription {
-            hub: self.clone(),
-            key,
-            wake,
-            reader: Reader {
-                wide: !wide.is_empty(),
-                patterns,
-                gap_floor: vec![None; topics.len()],
-                topics,
-                cursor,
-                unknown_past,
-                pending_gaps,
-            },
-        })
+        Subscription::open(self.clone(), patterns, after)
     }
 
     /// The newest `limit` events of each topic `patterns` match, merged in
@@ -452,22 +304,25 @@ impl Hub {
     /// [`History::resume_after`] sees every later event exactly once, even
     /// when there were none to show.
     pub fn history(&self, patterns: &BTreeSet<TopicPattern>, limit: usize) -> History {
-        let state = self.lock();
-        let resume_after = EventId::new(self.inner.epoch, state.last_sequence);
-        let topics: BTreeMap<&Topic, &TopicState> = patterns
-            .iter()
-            .flat_map(|pattern| state.matching(pattern, None))
-            .collect();
-        let mut frames: Vec<Frame> = topics
-            .values()
-            .flat_map(|topic_state| {
-                let history = &topic_state.history;
-                history
-                    .range(history.len().saturating_sub(limit)..)
-                    .cloned()
-            })
-            .collect();
-        drop(state);
+        let inner = &*self.inner;
+        let published = inner.sequence.published();
+        let cells: BTreeMap<u64, Arc<TopicCell>> = {
+            let directory = inner.read_directory();
+            patterns
+                .iter()
+                .flat_map(|pattern| directory.matching(pattern, None))
+                .map(|(_, cell)| (cell.key, Arc::clone(cell)))
+                .collect()
+        };
+        let mut frames: Vec<Frame> = Vec::new();
+        for cell in cells.values() {
+            let state = cell.lock();
+            let history = &state.history;
+            // Past the watermark a frame may still have a smaller one
+            // missing elsewhere; the stream opened after it delivers it.
+            let end = history.partition_point(|frame| frame.sequence() <= published);
+            frames.extend(history.range(end.saturating_sub(limit)..end).cloned());
+        }
         // Each frame belongs to one topic and the topics are distinct, so
         // sorting merges without duplicates.
         frames.sort_by_key(Frame::id);
@@ -475,7 +330,7 @@ impl Hub {
         frames.drain(..excess);
         History {
             frames,
-            resume_after,
+            resume_after: EventId::new(inner.epoch, published),
         }
     }
 
@@ -487,8 +342,8 @@ impl Hub {
     /// match (every topic when empty), in name order, starting after the
     /// name `after`, at most `limit` (at least 1).
     ///
-    /// The lock is held to copy at most `limit + 1` entries per pattern,
-    /// never the whole map.
+    /// The map of topics is read for at most `limit + 1` entries per
+    /// pattern, never copied whole.
     pub fn topics(
         &self,
         patterns: &BTreeSet<TopicPattern>,
@@ -502,22 +357,26 @@ impl Hub {
         } else {
             patterns
         };
-        let state = self.lock();
-        let mut page: BTreeMap<&Topic, &TopicState> = BTreeMap::new();
-        for pattern in patterns {
-            // One more than a page tells whether another page follows.
-            page.extend(state.matching(pattern, after).take(limit + 1));
-        }
+        let page: Vec<Arc<TopicCell>> = {
+            let directory = self.inner.read_directory();
+            let mut page: BTreeMap<&Topic, &Arc<TopicCell>> = BTreeMap::new();
+            for pattern in patterns {
+                // One more than a page tells whether another page follows.
+                page.extend(directory.matching(pattern, after).take(limit + 1));
+            }
+            page.into_values().take(limit + 1).map(Arc::clone).collect()
+        };
         let mut topics: Vec<TopicInfo> = page
-            .into_iter()
-            .take(limit + 1)
-            .map(|(topic, topic_state)| TopicInfo {
-                topic: topic.clone(),
-                subscribers: topic_state.subscribers.len() as u64,
-                last_id: topic_state.history.back().map(Frame::id),
+            .iter()
+            .map(|cell| {
+                let state = cell.lock();
+                TopicInfo {
+                    topic: cell.name.clone(),
+                    subscribers: state.subscribers.len() as u64,
+                    last_id: state.history.back().map(Frame::id),
+                }
             })
             .collect();
-        drop(state);
         let next_after = (topics.len() > limit).then(|| {
             topics.truncate(limit);
             topics[limit - 1].topic.clone()
@@ -528,22 +387,236 @@ impl Hub {
     /// Bytes of history retained over all topics, what
     /// [`Limits::total_bytes`] bounds.
     pub fn retained_bytes(&self) -> usize {
-        self.lock().bytes
+        self.inner.bytes.load(Ordering::Acquire)
     }
 
     /// Open subscriptions over all topics.
     pub fn subscriptions(&self) -> usize {
-        self.lock().subscriptions
+        self.inner.subscriptions.load(Ordering::Acquire)
+    }
+}
+
+impl Inner {
+    /// Gives the event its number and appends it to `cell`, locked as
+    /// `state`, then enforces the history bounds.
+    fn append(
+        &self,
+        cell: &Arc<TopicCell>,
+        mut state: MutexGuard<'_, TopicState>,
+        topic: Topic,
+        unnumbered: &sse::Unnumbered,
+    ) -> Frame {
+        let limits = &self.limits;
+        let claim = self.sequence.claim();
+        let id = EventId::new(self.epoch, claim.number());
+        let framed = unnumbered.number(id);
+        let frame = Frame(Arc::new(FrameInner {
+            id,
+            topic,
+            sse: framed.bytes,
+            json: framed.data,
+        }));
+        let size = frame.size();
+        let first = state.history.is_empty();
+        state.history.push_back(frame.clone());
+        state.bytes += size;
+        // Counted under the topic's lock, before anyone can evict it.
+        self.bytes.fetch_add(size, Ordering::AcqRel);
+        // Published: readers may see it from here on, so now they are woken.
+        drop(claim);
+        state.wake(cell);
+        if first {
+            let idle = state.subscribers.is_empty();
+            lock(&self.ages).insert(id.sequence(), cell, idle);
+        }
+        // The new frame has the highest id of its topic, so it is never the
+        // oldest: a bound that counts at least its own size keeps it.
+        self.evict_front(cell, &mut state, |topic_state| {
+            topic_state.history.len() > limits.history
+                || topic_state.bytes > limits.topic_bytes.max(size)
+        });
+        drop(state);
+        // Then the budget over all topics, where the oldest history goes
+        // first, whichever its topic.
+        while self.bytes.load(Ordering::Acquire) > limits.total_bytes.max(size)
+            && self.evict_oldest()
+        {}
+        frame
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock leaves plain maps in a consistent
-        // state (every mutation is a single insert, remove or push), so the
-        // poison flag carries no information worth failing for.
-        self.inner
-            .state
-            .lock()
+    fn read_directory(&self) -> RwLockReadGuard<'_, Directory> {
+        self.directory
+            .read()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write_directory(&self) -> RwLockWriteGuard<'_, Directory> {
+        self.directory
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn next_key(&self) -> u64 {
+        self.next_key.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The cell of `topic`, created when the hub does not know it yet.
+    fn cell(&self, topic: &Topic) -> Arc<TopicCell> {
+        if let Some(cell) = self.read_directory().topics.get(topic) {
+            return Arc::clone(cell);
+        }
+        self.create(&mut self.write_directory(), topic)
+    }
+
+    /// The cell of `topic` in `directory`, created when it is not there; a
+    /// created topic gains as subscribers the watchers whose patterns match
+    /// it, before anything can be published to it.
+    fn create(&self, directory: &mut Directory, topic: &Topic) -> Arc<TopicCell> {
+        if let Some(cell) = directory.topics.get(topic) {
+            return Arc::clone(cell);
+        }
+        let floor = self.forgotten_through.load(Ordering::Acquire);
+        let cell = Arc::new(TopicCell::new(self.next_key(), topic.clone(), floor));
+        {
+            let mut state = cell.lock();
+            for (key, watcher) in &directory.watchers {
+                if watcher
+                    .patterns
+                    .iter()
+                    .any(|pattern| pattern.matches(topic))
+                {
+                    let subscriber = Subscriber {
+                        wake: Arc::clone(&watcher.wake),
+                        news: Some(Arc::clone(&watcher.news)),
+                        queued: true,
+                    };
+                    state.subscribers.insert(*key, subscriber);
+                    lock(&watcher.news).push(Arc::clone(&cell));
+                }
+            }
+        }
+        directory.topics.insert(topic.clone(), Arc::clone(&cell));
+        cell
+    }
+
+    /// Drops `cell` from the map if nothing keeps it: no history, no
+    /// subscriber. Its `lost_through` survives it as the floor of later
+    /// topics.
+    fn forget_if_unused(&self, cell: &Arc<TopicCell>) {
+        let mut directory = self.write_directory();
+        let mut state = cell.lock();
+        if state.removed || !state.unused() {
+            return;
+        }
+        state.removed = true;
+        self.forgotten_through
+            .fetch_max(state.lost_through, Ordering::AcqRel);
+        directory.topics.remove(&cell.name);
+    }
+
+    /// Evicts the oldest frames of `cell` (locked as `state`) while `over`
+    /// says it keeps too much, then re-indexes it once. Returns whether that
+    /// left the topic unused, for the caller to forget once unlocked.
+    fn evict_front(
+        &self,
+        cell: &Arc<TopicCell>,
+        state: &mut TopicState,
+        mut over: impl FnMut(&TopicState) -> bool,
+    ) -> bool {
+        let Some(oldest) = TopicCell::oldest(state) else {
+            return false;
+        };
+        let mut freed = 0;
+        while over(state) {
+            let Some(evicted) = state.history.pop_front() else {
+                break;
+            };
+            state.bytes -= evicted.size();
+            state.lost_through = evicted.sequence();
+            freed += evicted.size();
+        }
+        if freed == 0 {
+            return false;
+        }
+        self.bytes.fetch_sub(freed, Ordering::AcqRel);
+        self.evicted_through
+            .fetch_max(state.lost_through, Ordering::AcqRel);
+        let mut ages = lock(&self.ages);
+        ages.remove(oldest);
+        if let Some(next) = TopicCell::oldest(state) {
+            ages.insert(next, cell, state.subscribers.is_empty());
+        }
+        state.unused()
+    }
+
+    /// Evicts the oldest retained frame of any topic. Returns `false` when
+    /// nothing is left to evict.
+    fn evict_oldest(&self) -> bool {
+        let Some((oldest, cell)) = lock(&self.ages).oldest() else {
+            return false;
+        };
+        let mut state = cell.lock();
+        // Another publish may have trimmed it meanwhile; then look again.
+        if TopicCell::oldest(&state) == Some(oldest) {
+            let mut first = true;
+            let unused = self.evict_front(&cell, &mut state, |_| std::mem::take(&mut first));
+            drop(state);
+            if unused {
+                self.forget_if_unused(&cell);
+            }
+        }
+        true
+    }
+
+    /// Makes room for one more topic with history: past
+    /// [`Limits::max_topics`], drops the history of the topic no stream
+    /// follows that was written to longest ago.
+    fn make_room_for_a_topic(&self) -> Result<(), PublishError> {
+        let max = self.limits.max_topics;
+        let victim = {
+            let ages = lock(&self.ages);
+            if ages.len() < max {
+                return Ok(());
+            }
+            ages.oldest_idle()
+        };
+        let Some((_, cell)) = victim else {
+            return Err(PublishError::TooManyTopics { max });
+        };
+        let mut state = cell.lock();
+        // All of it: being idle, the topic then goes too.
+        let unused = self.evict_front(&cell, &mut state, |_| true);
+        drop(state);
+        if unused {
+            self.forget_if_unused(&cell);
+        }
+        Ok(())
+    }
+}
+
+impl Directory {
+    /// The known topics `pattern` names, in name order, after the name
+    /// `after`: one lookup for a topic, one range of the map for a prefix.
+    fn matching<'a>(
+        &'a self,
+        pattern: &TopicPattern,
+        after: Option<&'a Topic>,
+    ) -> Box<dyn Iterator<Item = (&'a Topic, &'a Arc<TopicCell>)> + 'a> {
+        let after = after.map(Topic::as_str);
+        let Some(prefix) = pattern.prefix() else {
+            let found = match pattern {
+                TopicPattern::Exact(topic) => self.topics.get_key_value(topic),
+                _ => None,
+            };
+            let found = found.filter(|(name, _)| after.is_none_or(|after| name.as_str() > after));
+            return Box::new(found.into_iter());
+        };
+        let start = match after {
+            Some(after) if after >= prefix.as_str() => Bound::Excluded(after),
+            _ => Bound::Included(prefix.as_str()),
+        };
+        let range = self.topics.range::<str, _>((start, Bound::Unbounded));
+        Box::new(range.take_while(move |(name, _)| name.as_str().starts_with(prefix.as_str())))
     }
 }
 
@@ -577,254 +650,6 @@ impl Frame {
     /// What the frame counts against the history budgets: its SSE bytes.
     pub fn size(&self) -> usize {
         self.0.sse.len()
-    }
-}
-
-impl Subscription {
-    /// Waits for the next delivery.
-    ///
-    /// Cancel safe: dropping the future loses nothing.
-    pub async fn next(&mut self) -> Delivery {
-        loop {
-            if let Some(delivery) = self.try_next() {
-                return delivery;
-            }
-            self.wake.notified().await;
-        }
-    }
-
-    /// The next delivery if one is ready.
-    pub fn try_next(&mut self) -> Option<Delivery> {
-        let mut state = self.hub.lock();
-        self.reader.next(&mut state, self.key, self.hub.inner.epoch)
-    }
-
-    /// The topics and patterns this subscription follows, sorted and
-    /// without duplicates.
-    pub fn patterns(&self) -> &[TopicPattern] {
-        &self.reader.patterns
-    }
-}
-
-impl Reader {
-    /// The next delivery if one is ready, read under the hub's lock.
-    fn next(&mut self, state: &mut State, key: u64, epoch: u64) -> Option<Delivery> {
-        if let Some(gap) = self.pending_gaps.pop_front() {
-            return Some(Delivery::Gap(gap));
-        }
-        if self.wide
-            && let Some(watcher) = state.watchers.get_mut(&key)
-        {
-            // A topic created after the subscription holds only events
-            // newer than its cursor, so none of its past is owed.
-            for topic in watcher.found.drain(..) {
-                self.topics.push(topic);
-                self.gap_floor.push(Some(0));
-            }
-        }
-        // Only an eviction past the cursor, or a position of another run,
-        // can leave a topic owing a gap; otherwise no topic is looked at.
-        if (self.unknown_past.is_some() || state.evicted_through > self.cursor)
-            && let Some(gap) = self.next_gap(state, epoch)
-        {
-            return Some(Delivery::Gap(gap));
-        }
-        let frame = if self.wide {
-            let found = state
-                .log
-                .range(self.cursor + 1..)
-                .map(|(_, frame)| frame)
-                .find(|frame| {
-                    self.patterns
-                        .iter()
-                        .any(|pattern| pattern.matches(frame.topic()))
-                });
-            if found.is_none() {
-                // Every retained frame was looked at: the next look starts
-                // after them, so each frame is examined once.
-                self.cursor = state.last_sequence;
-            }
-            found
-        } else {
-            self.topics
-                .iter()
-                .filter_map(|topic| state.topics.get(topic))
-                .filter_map(|topic_state| {
-                    let history = &topic_state.history;
-                    let first_unseen =
-                        history.partition_point(|frame| frame.sequence() <= self.cursor);
-                    history.get(first_unseen)
-                })
-                .min_by_key(|frame| frame.sequence())
-        }?
-        .clone();
-        self.cursor = frame.sequence();
-        Some(Delivery::Event(frame))
-    }
-
-    /// The first gap a followed topic owes: history evicted past what the
-    /// subscription has seen, or (once per topic) the past of another run.
-    fn next_gap(&mut self, state: &State, epoch: u64) -> Option<Gap> {
-        for (index, topic) in self.topics.iter().enumerate() {
-            let Some(topic_state) = state.topics.get(topic) else {
-                continue;
-            };
-            let told = self.gap_floor[index];
-            let floor = self.cursor.max(told.unwrap_or(0));
-            let unknown_past = self.unknown_past.filter(|_| told.is_none());
-            if topic_state.lost_through > floor || unknown_past.is_some() {
-                self.gap_floor[index] = Some(topic_state.lost_through);
-                return Some(Gap {
-                    topic: topic.clone().into(),
-                    after: unknown_past.unwrap_or(EventId::new(epoch, floor)),
-                    through: EventId::new(epoch, topic_state.lost_through),
-                });
-            }
-        }
-        // Every topic has been told about the other run's past.
-        self.unknown_past = None;
-        None
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        let mut state = self.hub.lock();
-        state.subscriptions -= 1;
-        let found = state
-            .watchers
-            .remove(&self.key)
-            .map(|watcher| watcher.found)
-            .unwrap_or_default();
-        for topic in self.reader.topics.iter().chain(&found) {
-            let Some(topic_state) = state.topics.get_mut(topic) else {
-                continue;
-            };
-            topic_state.subscribers.remove(&self.key);
-            if !topic_state.subscribers.is_empty() {
-                continue;
-            }
-            if topic_state.history.is_empty() {
-                // A topic that never got an event exists only for its
-                // subscribers; forget it with the last one.
-                state.topics.remove(topic);
-            } else {
-                state.set_idle(topic, true);
-            }
-        }
-    }
-}
-
-impl State {
-    /// The state of `topic`, created when the hub does not know it yet; a
-    /// created topic gains as subscribers the watchers whose patterns match
-    /// it, so what follows a pattern sees the topic's first event.
-    fn topic_entry(&mut self, topic: &Topic) -> &mut TopicState {
-        match self.topics.entry(topic.clone()) {
-            Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => {
-                let mut created = TopicState::new(self.forgotten_through);
-                for (key, watcher) in &mut self.watchers {
-                    if watcher
-                        .patterns
-                        .iter()
-                        .any(|pattern| pattern.matches(topic))
-                    {
-                        created.subscribers.insert(*key, watcher.wake.clone());
-                        watcher.found.push(topic.clone());
-                    }
-                }
-                entry.insert(created)
-            }
-        }
-    }
-
-    /// The known topics `pattern` names, in name order, after the name
-    /// `after`: one lookup for a topic, one range of the map for a prefix.
-    fn matching<'a>(
-        &'a self,
-        pattern: &TopicPattern,
-        after: Option<&'a Topic>,
-    ) -> Box<dyn Iterator<Item = (&'a Topic, &'a TopicState)> + 'a> {
-        let after = after.map(Topic::as_str);
-        let Some(prefix) = pattern.prefix() else {
-            let found = match pattern {
-                TopicPattern::Exact(topic) => self.topics.get_key_value(topic),
-                _ => None,
-            };
-            let found = found.filter(|(name, _)| after.is_none_or(|after| name.as_str() > after));
-            return Box::new(found.into_iter());
-        };
-        let start = match after {
-            Some(after) if after >= prefix.as_str() => Bound::Excluded(after),
-            _ => Bound::Included(prefix.as_str()),
-        };
-        let range = self.topics.range::<str, _>((start, Bound::Unbounded));
-        Box::new(range.take_while(move |(name, _)| name.as_str().starts_with(prefix.as_str())))
-    }
-
-    /// Evicts the oldest frames of `topic` while `over` says it keeps too
-    /// much, then re-indexes it once; the topic itself goes when that leaves
-    /// it with neither history nor subscribers.
-    fn evict_while(&mut self, topic: &Topic, mut over: impl FnMut(&TopicState) -> bool) {
-        let Some(topic_state) = self.topics.get_mut(topic) else {
-            return;
-        };
-        let Some(oldest) = topic_state.history.front().map(Frame::sequence) else {
-            return;
-        };
-        let kept = topic_state.history.len();
-        let mut freed = 0;
-        while over(topic_state) {
-            let Some(evicted) = topic_state.history.pop_front() else {
-                break;
-            };
-            topic_state.bytes -= evicted.size();
-            topic_state.lost_through = evicted.sequence();
-            self.log.remove(&evicted.sequence());
-            self.evicted_through = self.evicted_through.max(evicted.sequence());
-            freed += evicted.size();
-        }
-        if topic_state.history.len() == kept {
-            return;
-        }
-        let idle = topic_state.subscribers.is_empty();
-        let next = topic_state.history.front().cloned();
-        self.bytes -= freed;
-        self.ages.remove(oldest);
-        match next {
-            Some(next) => self.ages.insert(&next, idle),
-            None if idle => self.remove_topic(topic),
-            None => {}
-        }
-    }
-
-    fn remove_topic(&mut self, topic: &Topic) {
-        if let Some(removed) = self.topics.remove(topic) {
-            self.forgotten_through = self.forgotten_through.max(removed.lost_through);
-        }
-    }
-
-    /// Marks `topic` as followed or not in the eviction index.
-    fn set_idle(&mut self, topic: &Topic, idle: bool) {
-        if let Some(oldest) = self
-            .topics
-            .get(topic)
-            .and_then(|topic_state| topic_state.history.front())
-        {
-            self.ages.set_idle(oldest, idle);
-        }
-    }
-}
-
-impl TopicState {
-    fn new(floor: u64) -> Self {
-        Self {
-            history: VecDeque::new(),
-            bytes: 0,
-            lost_through: floor,
-            subscribers: HashMap::new(),
-        }
     }
 }
 
@@ -879,9 +704,14 @@ mod tests {
     }
 
     /// The frame's event, read back from its stored JSON.
-    fn decoded(frame: &Frame) -> Event {
-        let event: Event = serde_json::from_slice(&frame.json()).unwrap();
+    fn decoded(frame: &Frame) -> shared::Event {
+        let event: shared::Event = serde_json::from_slice(&frame.json()).unwrap();
         assert_eq!((event.id, &event.topic), (frame.id(), frame.topic()));
+        assert_eq!(
+            frame.json(),
+            serde_json::to_vec(&event).unwrap(),
+            "the hub writes an event as serde does"
+        );
         event
     }
 
@@ -1282,6 +1112,62 @@ mod tests {
         let counts: Vec<u64> = listed(&hub).iter().map(|info| info.subscribers).collect();
         assert_eq!(counts, [0, 0]);
         assert_eq!(hub.subscriptions(), 0);
+    }
+
+    /// Publishers on several threads, each on its own topics, and readers
+    /// over all of them: every reader gets every event once, in id order.
+    #[test]
+    fn concurrent_publishers_reach_every_reader_in_one_order() {
+        const THREADS: u64 = 4;
+        const EACH: u64 = 2_000;
+        let hub = Hub::new(Limits {
+            max_subscribers: 8,
+            ..limits(usize::MAX)
+        });
+        let names: Vec<String> = (0..THREADS).map(|n| format!("t/{n}")).collect();
+        let named: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut readers = [
+            hub.subscribe(topics(&named), None).unwrap(),
+            hub.subscribe(topics(&["t/*"]), None).unwrap(),
+            hub.subscribe(topics(&["*"]), None).unwrap(),
+        ];
+        let publishers: Vec<_> = (0..THREADS)
+            .map(|thread| {
+                let hub = hub.clone();
+                std::thread::spawn(move || {
+                    for n in 0..EACH {
+                        hub.publish(topic(&format!("t/{thread}")), probe(n))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut received: Vec<Vec<EventId>> = vec![Vec::new(); readers.len()];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while received
+            .iter()
+            .any(|ids| (ids.len() as u64) < THREADS * EACH)
+        {
+            assert!(std::time::Instant::now() < deadline, "events went missing");
+            for (reader, ids) in readers.iter_mut().zip(&mut received) {
+                while let Some(delivery) = reader.try_next() {
+                    match delivery {
+                        Delivery::Event(frame) => ids.push(frame.id()),
+                        Delivery::Gap(gap) => panic!("unexpected {gap:?}"),
+                    }
+                }
+            }
+            std::thread::yield_now();
+        }
+        for publisher in publishers {
+            publisher.join().unwrap();
+        }
+        for ids in &received {
+            assert_eq!(ids.len() as u64, THREADS * EACH);
+            assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "in id order");
+        }
+        assert_eq!(received[0], received[1]);
+        assert_eq!(received[1], received[2]);
     }
 
     #[tokio::test]

@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use bytes::Bytes;
-use shared::Gap;
 use shared::protocol::GAP_EVENT;
+use shared::{EventId, Gap};
 
 /// A field value that would break SSE framing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,25 +32,52 @@ pub(crate) struct EventFrame {
     pub(crate) data: Range<usize>,
 }
 
-/// Frames one event: `id:`, `event:` and a single `data:` line.
+/// An event framed but for its id: what costs time (encoding, the framing
+/// check) done before the hub gives the event its place in the sequence,
+/// outside any lock; [`Unnumbered::number`] then only writes the id.
+#[derive(Debug)]
+pub(crate) struct Unnumbered {
+    name: &'static str,
+    /// The envelope JSON's members after `id`, and its closing brace.
+    rest: String,
+}
+
+/// Prepares the frame of an event named `name` whose envelope JSON, but
+/// for its `id`, is `envelope` (an object with at least one member).
 ///
 /// # Errors
-/// Returns [`FramingError`] if any value contains CR, LF or NUL.
-pub(crate) fn event(id: &str, name: &str, data: &str) -> Result<EventFrame, FramingError> {
-    check("id", id)?;
+/// Returns [`FramingError`] if the name or the JSON contains CR, LF or NUL.
+pub(crate) fn unnumbered(name: &'static str, envelope: &str) -> Result<Unnumbered, FramingError> {
     check("event", name)?;
-    check("data", data)?;
-    let mut frame = String::with_capacity(id.len() + name.len() + data.len() + 22);
-    // Writing into a String cannot fail.
-    let _ = write!(frame, "id: {id}\nevent: {name}\ndata: ");
-    let start = frame.len();
-    frame.push_str(data);
-    let end = frame.len();
-    frame.push_str("\n\n");
-    Ok(EventFrame {
-        bytes: Bytes::from(frame),
-        data: start..end,
+    check("data", envelope)?;
+    let rest = envelope
+        .strip_prefix('{')
+        .filter(|rest| !rest.starts_with('}'))
+        .ok_or(FramingError { field: "data" })?;
+    Ok(Unnumbered {
+        name,
+        rest: rest.to_owned(),
     })
+}
+
+impl Unnumbered {
+    /// The frame with `id` as its SSE `id:` field and as the envelope's
+    /// first member; an id's text never needs checking.
+    pub(crate) fn number(&self, id: EventId) -> EventFrame {
+        let id = id.to_string();
+        let mut frame =
+            String::with_capacity(2 * id.len() + self.name.len() + self.rest.len() + 32);
+        // Writing into a String cannot fail.
+        let _ = write!(frame, "id: {id}\nevent: {}\ndata: ", self.name);
+        let start = frame.len();
+        let _ = write!(frame, "{{\"id\":\"{id}\",{}", self.rest);
+        let end = frame.len();
+        frame.push_str("\n\n");
+        EventFrame {
+            bytes: Bytes::from(frame),
+            data: start..end,
+        }
+    }
 }
 
 /// Frames a [`Gap`] as the `gap` event, without an id, so the client's
@@ -139,6 +166,13 @@ mod tests {
         ]
     }
 
+    /// The frame of an event numbered `1-{sequence}` with `envelope`.
+    fn frame(sequence: u64, name: &'static str, envelope: &str) -> EventFrame {
+        unnumbered(name, envelope)
+            .unwrap()
+            .number(EventId::new(1, sequence))
+    }
+
     #[tokio::test]
     async fn every_kind_round_trips_through_a_spec_parser() {
         let events: Vec<Event> = samples()
@@ -153,8 +187,17 @@ mod tests {
             .collect();
         let mut chunks = vec![retry(1500), keep_alive()];
         for event in &events {
-            let data = serde_json::to_string(event).unwrap();
-            chunks.push(event_frame(event, &data));
+            // The envelope without its id, as the hub encodes it.
+            let mut envelope = serde_json::to_value(event).unwrap();
+            envelope.as_object_mut().unwrap().remove("id");
+            let framed = frame(
+                event.id.sequence(),
+                event.event.kind().name(),
+                &envelope.to_string(),
+            );
+            let data: Event = serde_json::from_slice(&framed.bytes[framed.data.clone()]).unwrap();
+            assert_eq!(&data, event, "the data range holds the envelope");
+            chunks.push(framed.bytes);
         }
         let parsed = parse(chunks).await;
         assert_eq!(parsed.len(), events.len());
@@ -166,20 +209,14 @@ mod tests {
         }
     }
 
-    fn event_frame(event: &Event, data: &str) -> Bytes {
-        let frame = super::event(&event.id.to_string(), event.event.kind().name(), data).unwrap();
-        assert_eq!(&frame.bytes[frame.data.clone()], data.as_bytes());
-        frame.bytes
-    }
-
     #[tokio::test]
     async fn frames_survive_arbitrary_chunk_boundaries() {
-        let frame = event("7", Kind::Chat.name(), r#"{"a":"b"}"#).unwrap().bytes;
-        let chunks: Vec<Bytes> = frame.iter().map(|byte| Bytes::from(vec![*byte])).collect();
+        let bytes = frame(7, Kind::Chat.name(), r#"{"a":"b"}"#).bytes;
+        let chunks: Vec<Bytes> = bytes.iter().map(|byte| Bytes::from(vec![*byte])).collect();
         let parsed = parse(chunks).await;
         assert_eq!(parsed.len(), 1);
-        assert_eq!(parsed[0].data, r#"{"a":"b"}"#);
-        assert_eq!(parsed[0].id, "7");
+        assert_eq!(parsed[0].data, r#"{"id":"1-7","a":"b"}"#);
+        assert_eq!(parsed[0].id, "1-7");
     }
 
     #[tokio::test]
@@ -189,31 +226,29 @@ mod tests {
             after: EventId::new(1, 3),
             through: EventId::new(1, 9),
         };
-        let parsed = parse(vec![event("5", "chat", "{}").unwrap().bytes, gap(&sent)]).await;
+        let parsed = parse(vec![frame(5, "chat", r#"{"a":1}"#).bytes, gap(&sent)]).await;
         assert_eq!(parsed[1].event, GAP_EVENT);
         // The parser keeps the last id seen: a gap does not move it.
-        assert_eq!(parsed[1].id, "5");
+        assert_eq!(parsed[1].id, "1-5");
         let received: Gap = serde_json::from_str(&parsed[1].data).unwrap();
         assert_eq!(received, sent);
     }
 
     #[test]
     fn values_that_would_break_framing_are_refused() {
-        assert_eq!(
-            event("1\n", "chat", "{}"),
-            Err(FramingError { field: "id" })
-        );
-        assert_eq!(
-            event("1", "ch\rat", "{}"),
-            Err(FramingError { field: "event" })
-        );
-        assert_eq!(
-            event("1", "chat", "{}\n\ndata: x"),
-            Err(FramingError { field: "data" })
-        );
-        assert_eq!(
-            event("1\0", "chat", "{}"),
-            Err(FramingError { field: "id" })
-        );
+        for (name, envelope, field) in [
+            ("ch\rat", r#"{"a":1}"#, "event"),
+            ("chat", "{\"a\":1}\n\ndata: x", "data"),
+            ("chat", "{\"a\":\"\0\"}", "data"),
+            // Not an object with a member for the id to go before.
+            ("chat", "{}", "data"),
+            ("chat", "[1]", "data"),
+        ] {
+            assert_eq!(
+                unnumbered(name, envelope).map(|_| ()),
+                Err(FramingError { field }),
+                "{envelope:?}"
+            );
+        }
     }
 }

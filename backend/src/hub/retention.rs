@@ -1,23 +1,27 @@
 //! Which history the hub evicts first when a budget is reached.
 //!
-//! Every topic with history is indexed by its oldest retained frame, and the
-//! topics no stream follows are indexed again on their own, so the oldest
-//! history, and the oldest history nobody is reading, are found in
-//! O(log n) however many topics there are. Ids are unique over all topics,
-//! so an id alone is the key, and the frame (a shared handle, already
-//! retained by its topic) names the topic: keeping the index costs no copy
-//! of a topic name.
+//! Every topic with history is indexed by the sequence number of its oldest
+//! retained frame, and the topics no stream follows are indexed again on
+//! their own, so the oldest history, and the oldest history nobody is
+//! reading, are found in O(log n) however many topics there are. Numbers
+//! are unique over all topics, so one alone is the key; the value is the
+//! topic's shared handle, so the index copies no name.
+//!
+//! The index sits behind its own lock, taken after a topic's lock and never
+//! the other way round; it can trail a topic by a moment (a frame appended
+//! but not yet indexed), which costs at most an eviction looking again.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use super::Frame;
+use super::topic::TopicCell;
 
 /// The retained topics, by their oldest frame.
 #[derive(Debug, Default)]
 pub(super) struct Ages {
-    all: BTreeMap<u64, Frame>,
+    all: BTreeMap<u64, Arc<TopicCell>>,
     /// The subset no subscription follows.
-    idle: BTreeMap<u64, Frame>,
+    idle: BTreeMap<u64, Arc<TopicCell>>,
 }
 
 impl Ages {
@@ -26,85 +30,78 @@ impl Ages {
         self.all.len()
     }
 
-    /// Indexes the topic whose oldest frame is `oldest`.
-    pub(super) fn insert(&mut self, oldest: &Frame, idle: bool) {
-        let id = oldest.sequence();
-        self.all.insert(id, oldest.clone());
+    /// Indexes `cell`, whose oldest frame is `oldest`.
+    pub(super) fn insert(&mut self, oldest: u64, cell: &Arc<TopicCell>, idle: bool) {
+        self.all.insert(oldest, Arc::clone(cell));
         if idle {
-            self.idle.insert(id, oldest.clone());
+            self.idle.insert(oldest, Arc::clone(cell));
         }
     }
 
-    /// Forgets the topic whose oldest frame has id `oldest`.
+    /// Forgets the topic whose oldest frame is `oldest`.
     pub(super) fn remove(&mut self, oldest: u64) {
         self.all.remove(&oldest);
         self.idle.remove(&oldest);
     }
 
-    /// Marks the topic whose oldest frame is `oldest` as followed or not.
-    pub(super) fn set_idle(&mut self, oldest: &Frame, idle: bool) {
-        let id = oldest.sequence();
+    /// Marks `cell`, whose oldest frame is `oldest`, as followed or not.
+    pub(super) fn set_idle(&mut self, oldest: u64, cell: &Arc<TopicCell>, idle: bool) {
         if idle {
-            self.idle.insert(id, oldest.clone());
+            self.idle.insert(oldest, Arc::clone(cell));
         } else {
-            self.idle.remove(&id);
+            self.idle.remove(&oldest);
         }
     }
 
-    /// The oldest retained frame; its topic is the one to trim first.
-    pub(super) fn oldest(&self) -> Option<&Frame> {
-        self.all.values().next()
+    /// The topic with the oldest retained frame, and that frame's number.
+    pub(super) fn oldest(&self) -> Option<(u64, Arc<TopicCell>)> {
+        first(&self.all)
     }
 
-    /// The oldest frame of a topic no stream follows.
-    pub(super) fn oldest_idle(&self) -> Option<&Frame> {
-        self.idle.values().next()
+    /// The topic no stream follows with the oldest retained frame.
+    pub(super) fn oldest_idle(&self) -> Option<(u64, Arc<TopicCell>)> {
+        first(&self.idle)
     }
+}
+
+fn first(index: &BTreeMap<u64, Arc<TopicCell>>) -> Option<(u64, Arc<TopicCell>)> {
+    index
+        .iter()
+        .next()
+        .map(|(oldest, cell)| (*oldest, Arc::clone(cell)))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use shared::Topic;
 
-    use bytes::Bytes;
-    use shared::{EventId, Topic};
-
-    use super::super::FrameInner;
     use super::*;
 
-    fn topic(name: &str) -> Topic {
-        Topic::parse(name).unwrap()
+    fn cell(name: &str) -> Arc<TopicCell> {
+        Arc::new(TopicCell::new(0, Topic::parse(name).unwrap(), 0))
     }
 
-    /// The topic of `frame`, to compare with.
-    fn of(frame: Option<&Frame>) -> Option<&Topic> {
-        frame.map(Frame::topic)
-    }
-
-    fn frame(id: u64, name: &str) -> Frame {
-        Frame(Arc::new(FrameInner {
-            id: EventId::new(1, id),
-            topic: topic(name),
-            sse: Bytes::new(),
-            json: 0..0,
-        }))
+    /// The name of the topic found.
+    fn of(found: Option<(u64, Arc<TopicCell>)>) -> Option<String> {
+        found.map(|(_, cell)| cell.name.to_string())
     }
 
     #[test]
     fn finds_the_oldest_and_the_oldest_idle_topic() {
+        let (a, b, c) = (cell("a"), cell("b"), cell("c"));
         let mut ages = Ages::default();
-        ages.insert(&frame(5, "b"), false);
-        ages.insert(&frame(3, "a"), false);
-        ages.insert(&frame(9, "c"), true);
+        ages.insert(5, &b, false);
+        ages.insert(3, &a, false);
+        ages.insert(9, &c, true);
         assert_eq!(ages.len(), 3);
-        assert_eq!(of(ages.oldest()), Some(&topic("a")));
-        assert_eq!(of(ages.oldest_idle()), Some(&topic("c")));
-        ages.set_idle(&frame(5, "b"), true);
-        assert_eq!(of(ages.oldest_idle()), Some(&topic("b")));
+        assert_eq!(of(ages.oldest()).as_deref(), Some("a"));
+        assert_eq!(of(ages.oldest_idle()).as_deref(), Some("c"));
+        ages.set_idle(5, &b, true);
+        assert_eq!(of(ages.oldest_idle()).as_deref(), Some("b"));
         // `a` lost its oldest frame: it moves to its next one.
         ages.remove(3);
-        ages.insert(&frame(7, "a"), false);
-        assert_eq!(of(ages.oldest()), Some(&topic("b")));
+        ages.insert(7, &a, false);
+        assert_eq!(of(ages.oldest()).as_deref(), Some("b"));
         ages.remove(5);
         ages.remove(9);
         assert_eq!(of(ages.oldest_idle()), None);

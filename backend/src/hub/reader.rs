@@ -1,0 +1,327 @@
+//! A subscription: a cursor over its topics' history rings, read under
+//! each topic's own lock and never past the published watermark.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use shared::{EventId, Gap, TopicPattern};
+use tokio::sync::Notify;
+
+use super::topic::{News, Subscriber, TopicCell, lock};
+use super::{Delivery, Frame, Hub, Inner, SubscribeError, Watcher};
+
+/// A live cursor over one or more topics; dropping it unsubscribes.
+pub struct Subscription {
+    hub: Hub,
+    reader: Reader,
+}
+
+/// Everything of a subscription but the hub handle, so it can be advanced
+/// while borrowing the hub's state.
+struct Reader {
+    key: u64,
+    wake: Arc<Notify>,
+    /// What the stream asked for, sorted.
+    patterns: Vec<TopicPattern>,
+    /// For a subscription with patterns, where its topics say they have
+    /// something new, and where topics created later arrive.
+    news: Option<Arc<News>>,
+    /// The topics followed: those named, and those the patterns matched.
+    followed: Vec<Followed>,
+    /// Cell key to index in `followed`, to take in what `news` brings once.
+    index: HashMap<u64, usize>,
+    /// With patterns, the followed topics that may have something unread;
+    /// without, every followed topic is looked at.
+    ready: BTreeSet<usize>,
+    /// The sequence number of the newest event delivered; everything at or
+    /// below it is done.
+    cursor: u64,
+    /// The id the client resumed after, when it came from another run: each
+    /// topic first reports a gap after it.
+    unknown_past: Option<EventId>,
+    /// Gaps to report before anything else, on patterns whose topics the hub
+    /// may have forgotten since the position resumed after.
+    pending_gaps: VecDeque<Gap>,
+}
+
+struct Followed {
+    cell: Arc<TopicCell>,
+    /// The newest sequence number already reported as lost, so a gap is
+    /// told once; `None` until the topic's first gap.
+    gap_floor: Option<u64>,
+}
+
+impl Subscription {
+    /// See [`Hub::subscribe`].
+    pub(super) fn open(
+        hub: Hub,
+        patterns: BTreeSet<TopicPattern>,
+        after: Option<EventId>,
+    ) -> Result<Self, SubscribeError> {
+        let inner = &*hub.inner;
+        let max = inner.limits.max_subscribers;
+        if inner.subscriptions.fetch_add(1, Ordering::AcqRel) >= max {
+            inner.subscriptions.fetch_sub(1, Ordering::AcqRel);
+            return Err(SubscribeError::Full { max });
+        }
+        let key = inner.next_key();
+        let epoch = inner.epoch;
+        let published = inner.sequence.published();
+        let (cursor, unknown_past) = match after {
+            None => (published, None),
+            Some(id) if id.epoch() == epoch && id.sequence() <= published => (id.sequence(), None),
+            Some(id) => (0, Some(id)),
+        };
+        let patterns: Vec<TopicPattern> = patterns.into_iter().collect();
+        let wide: Vec<TopicPattern> = patterns
+            .iter()
+            .filter(|pattern| !matches!(pattern, TopicPattern::Exact(_)))
+            .cloned()
+            .collect();
+        // A topic the hub forgot may have been one of the patterns'; it can
+        // no longer be named, so the pattern itself reports the gap.
+        let forgotten = inner.forgotten_through.load(Ordering::Acquire);
+        let pending_gaps = wide
+            .iter()
+            .filter(|_| unknown_past.is_some() || forgotten > cursor)
+            .map(|pattern| Gap {
+                topic: pattern.clone(),
+                after: unknown_past.unwrap_or(EventId::new(epoch, cursor)),
+                through: EventId::new(epoch, forgotten),
+            })
+            .collect();
+        let wake = Arc::new(Notify::new());
+        let news = (!wide.is_empty()).then(|| Arc::new(News::default()));
+        let mut reader = Reader {
+            key,
+            wake,
+            patterns,
+            news,
+            followed: Vec::new(),
+            index: HashMap::new(),
+            ready: BTreeSet::new(),
+            cursor,
+            unknown_past,
+            pending_gaps,
+        };
+        let cells = reader.resolve(inner, wide);
+        for cell in cells {
+            reader.follow(inner, cell, None);
+        }
+        Ok(Self { hub, reader })
+    }
+
+    /// Waits for the next delivery.
+    ///
+    /// Cancel safe: dropping the future loses nothing.
+    pub async fn next(&mut self) -> Delivery {
+        loop {
+            if let Some(delivery) = self.try_next() {
+                return delivery;
+            }
+            self.reader.wake.notified().await;
+        }
+    }
+
+    /// The next delivery if one is ready.
+    pub fn try_next(&mut self) -> Option<Delivery> {
+        self.reader.next(&self.hub.inner)
+    }
+
+    /// The topics and patterns this subscription follows, sorted and
+    /// without duplicates.
+    pub fn patterns(&self) -> &[TopicPattern] {
+        &self.reader.patterns
+    }
+}
+
+impl Reader {
+    /// The cells of the topics named and matched now; with patterns, the
+    /// subscription is a watcher from the same moment, so a topic created
+    /// later reaches it through `news` and none falls in between.
+    fn resolve(&self, inner: &Inner, wide: Vec<TopicPattern>) -> Vec<Arc<TopicCell>> {
+        let exact = self.patterns.iter().filter_map(|pattern| match pattern {
+            TopicPattern::Exact(topic) => Some(topic),
+            _ => None,
+        });
+        let Some(news) = &self.news else {
+            return exact.map(|topic| inner.cell(topic)).collect();
+        };
+        let mut directory = inner.write_directory();
+        let mut cells: Vec<Arc<TopicCell>> = wide
+            .iter()
+            .flat_map(|pattern| directory.matching(pattern, None))
+            .map(|(_, cell)| Arc::clone(cell))
+            .collect();
+        for topic in exact {
+            cells.push(inner.create(&mut directory, topic));
+        }
+        let watcher = Watcher {
+            patterns: wide,
+            wake: Arc::clone(&self.wake),
+            news: Arc::clone(news),
+        };
+        directory.watchers.insert(self.key, watcher);
+        cells
+    }
+
+    /// Starts following `cell`, unless it already does; `gap_floor` as in
+    /// [`Followed`]. A named topic dropped meanwhile is looked up again; a
+    /// matched one is let go, since a new one of that name reaches `news`.
+    fn follow(&mut self, inner: &Inner, mut cell: Arc<TopicCell>, gap_floor: Option<u64>) {
+        if self.index.contains_key(&cell.key) {
+            return;
+        }
+        loop {
+            let mut state = cell.lock();
+            if !state.removed {
+                let was_idle = state.subscribers.is_empty();
+                let subscriber = Subscriber {
+                    wake: Arc::clone(&self.wake),
+                    news: self.news.clone(),
+                    queued: false,
+                };
+                state.subscribers.insert(self.key, subscriber);
+                if was_idle && let Some(oldest) = TopicCell::oldest(&state) {
+                    lock(&inner.ages).set_idle(oldest, &cell, false);
+                }
+                break;
+            }
+            drop(state);
+            let named = self
+                .patterns
+                .iter()
+                .any(|pattern| *pattern == TopicPattern::Exact(cell.name.clone()));
+            if !named {
+                return;
+            }
+            cell = inner.cell(&cell.name);
+        }
+        self.index.insert(cell.key, self.followed.len());
+        self.ready.insert(self.followed.len());
+        self.followed.push(Followed { cell, gap_floor });
+    }
+
+    /// The next delivery if one is ready.
+    fn next(&mut self, inner: &Inner) -> Option<Delivery> {
+        if let Some(gap) = self.pending_gaps.pop_front() {
+            return Some(Delivery::Gap(gap));
+        }
+        // Read once: every frame at or below it is in place on every topic,
+        // so the smallest of them over this stream's topics is next.
+        let published = inner.sequence.published();
+        if let Some(news) = &self.news {
+            let arrived: Vec<Arc<TopicCell>> = std::mem::take(&mut *lock(news));
+            for cell in arrived {
+                match self.index.get(&cell.key) {
+                    Some(index) => {
+                        self.ready.insert(*index);
+                    }
+                    // A topic created after the subscription holds only
+                    // events newer than its cursor: none of its past is owed.
+                    None => self.follow(inner, cell, Some(0)),
+                }
+            }
+        }
+        // Only an eviction past the cursor, or a position of another run,
+        // can leave a topic owing a gap; otherwise no topic is looked at.
+        if (self.unknown_past.is_some()
+            || inner.evicted_through.load(Ordering::Acquire) > self.cursor)
+            && let Some(gap) = self.next_gap(inner.epoch)
+        {
+            return Some(Delivery::Gap(gap));
+        }
+        let wide = self.news.is_some();
+        let candidates: Vec<usize> = if wide {
+            self.ready.iter().copied().collect()
+        } else {
+            (0..self.followed.len()).collect()
+        };
+        let mut next: Option<Frame> = None;
+        for index in candidates {
+            let cell = &self.followed[index].cell;
+            let mut state = cell.lock();
+            if wide && let Some(subscriber) = state.subscribers.get_mut(&self.key) {
+                subscriber.queued = false;
+            }
+            let history = &state.history;
+            let first_unseen = history.partition_point(|frame| frame.sequence() <= self.cursor);
+            match history.get(first_unseen) {
+                // Nothing unread: with patterns, the topic says when it has.
+                None => {
+                    self.ready.remove(&index);
+                }
+                Some(frame)
+                    if frame.sequence() <= published
+                        && next
+                            .as_ref()
+                            .is_none_or(|best| frame.sequence() < best.sequence()) =>
+                {
+                    next = Some(frame.clone());
+                }
+                // Not published yet, or later than the best: its publisher
+                // wakes this subscription once it is.
+                Some(_) => {}
+            }
+        }
+        let frame = next?;
+        self.cursor = frame.sequence();
+        Some(Delivery::Event(frame))
+    }
+
+    /// The first gap a followed topic owes: history evicted past what the
+    /// subscription has seen, or (once per topic) the past of another run.
+    fn next_gap(&mut self, epoch: u64) -> Option<Gap> {
+        for followed in &mut self.followed {
+            let lost_through = followed.cell.lock().lost_through;
+            let told = followed.gap_floor;
+            let floor = self.cursor.max(told.unwrap_or(0));
+            let unknown_past = self.unknown_past.filter(|_| told.is_none());
+            if lost_through > floor || unknown_past.is_some() {
+                followed.gap_floor = Some(lost_through);
+                return Some(Gap {
+                    topic: followed.cell.name.clone().into(),
+                    after: unknown_past.unwrap_or(EventId::new(epoch, floor)),
+                    through: EventId::new(epoch, lost_through),
+                });
+            }
+        }
+        // Every topic has been told about the other run's past.
+        self.unknown_past = None;
+        None
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let inner = &*self.hub.inner;
+        let reader = &mut self.reader;
+        inner.subscriptions.fetch_sub(1, Ordering::AcqRel);
+        let mut cells: Vec<Arc<TopicCell>> = reader
+            .followed
+            .drain(..)
+            .map(|followed| followed.cell)
+            .collect();
+        if let Some(news) = &reader.news {
+            // No longer a watcher first, so no topic created from here on
+            // gains it; then what arrived meanwhile is let go too.
+            inner.write_directory().watchers.remove(&reader.key);
+            cells.append(&mut lock(news));
+        }
+        for cell in cells {
+            let mut state = cell.lock();
+            if state.subscribers.remove(&reader.key).is_none() || !state.subscribers.is_empty() {
+                continue;
+            }
+            if let Some(oldest) = TopicCell::oldest(&state) {
+                lock(&inner.ages).set_idle(oldest, &cell, true);
+            } else {
+                // A topic that never got an event exists only for its
+                // subscribers; forget it with the last one.
+                drop(state);
+                inner.forget_if_unused(&cell);
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! One topic's state, behind its own lock: its history ring, which doubles
+//! as the fan-out buffer, and its subscribers.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use shared::Topic;
+use tokio::sync::Notify;
+
+use super::Frame;
+
+/// A topic's shared handle: subscriptions hold it, so reading a topic
+/// never goes through the hub's map of topics.
+#[derive(Debug)]
+pub(super) struct TopicCell {
+    /// Unique over the hub's life, unlike the name (a topic dropped and
+    /// created again is another cell).
+    pub(super) key: u64,
+    pub(super) name: Topic,
+    state: Mutex<TopicState>,
+}
+
+#[derive(Debug)]
+pub(super) struct TopicState {
+    /// Frames in sequence order: a publisher claims its number under this
+    /// lock and appends before releasing it.
+    pub(super) history: VecDeque<Frame>,
+    /// Bytes of the frames in `history`.
+    pub(super) bytes: usize,
+    /// The newest sequence number this topic can no longer replay.
+    pub(super) lost_through: u64,
+    pub(super) subscribers: HashMap<u64, Subscriber>,
+    /// Set, under this lock, when the hub dropped the topic from its map:
+    /// whoever holds the cell then looks the name up again.
+    pub(super) removed: bool,
+}
+
+/// A subscription as one of its topics sees it.
+#[derive(Debug)]
+pub(super) struct Subscriber {
+    pub(super) wake: Arc<Notify>,
+    /// For a subscription with patterns: where to say that this topic has
+    /// something new, so it looks at its busy topics, not all of them.
+    pub(super) news: Option<Arc<News>>,
+    /// Whether this topic already waits in `news`, so a busy topic is
+    /// queued once however much it publishes.
+    pub(super) queued: bool,
+}
+
+/// The topics with something new for one subscription with patterns,
+/// including topics created after it started that its patterns match.
+pub(super) type News = Mutex<Vec<Arc<TopicCell>>>;
+
+impl TopicCell {
+    pub(super) fn new(key: u64, name: Topic, lost_through: u64) -> Self {
+        Self {
+            key,
+            name,
+            state: Mutex::new(TopicState {
+                history: VecDeque::new(),
+                bytes: 0,
+                lost_through,
+                subscribers: HashMap::new(),
+                removed: false,
+            }),
+        }
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, TopicState> {
+        lock(&self.state)
+    }
+
+    /// The sequence number of the oldest frame kept, if any.
+    pub(super) fn oldest(state: &TopicState) -> Option<u64> {
+        state.history.front().map(Frame::sequence)
+    }
+}
+
+impl TopicState {
+    /// Whether nothing keeps the topic: no history and no subscriber.
+    pub(super) fn unused(&self) -> bool {
+        self.history.is_empty() && self.subscribers.is_empty()
+    }
+
+    /// Wakes every subscriber, and queues the topic for those with
+    /// patterns. Called once the new frame is published.
+    pub(super) fn wake(&mut self, cell: &Arc<TopicCell>) {
+        for subscriber in self.subscribers.values_mut() {
+            if let Some(news) = &subscriber.news
+                && !subscriber.queued
+            {
+                subscriber.queued = true;
+                lock(news).push(Arc::clone(cell));
+            }
+            // `notify_one` stores a permit when the subscriber is not
+            // waiting, so a wake between its read and its wait is not lost.
+            subscriber.wake.notify_one();
+        }
+    }
+}
+
+/// Locks `mutex`, ignoring poison: every critical section of the hub leaves
+/// plain collections in a consistent state (each mutation is one insert,
+/// remove or push), so a panic elsewhere carries nothing worth failing for.
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
