@@ -35,7 +35,9 @@
 //! ([`topic::News`]), so its cost per event does not grow with the number of
 //! topics its patterns match.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::BuildHasher;
 use std::ops::{Bound, Range};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -170,12 +172,14 @@ struct Inner {
     epoch: u64,
     sequence: Sequence,
     directory: RwLock<Directory>,
+    /// The same cells by name again, split by hash, for the lookup every
+    /// publish makes: publishers of different topics mostly take different
+    /// shards' read locks, not one lock's shared counter.
+    shards: Box<[Shard]>,
+    hasher: RandomState,
     ages: Mutex<Ages>,
     /// Bytes of frames retained over all topics.
     bytes: AtomicUsize,
-    /// The newest sequence number evicted from any topic: a subscription
-    /// past it has lost nothing, without looking at its topics.
-    evicted_through: AtomicU64,
     /// The newest sequence number of a topic the hub forgot entirely; a
     /// topic created later reports everything up to it as possibly lost
     /// (it may be the same topic again).
@@ -192,6 +196,15 @@ struct Directory {
     topics: BTreeMap<Topic, Arc<TopicCell>>,
     watchers: HashMap<u64, Watcher>,
 }
+
+/// One shard of the topics by name, on a cache line of its own.
+#[repr(align(128))]
+#[derive(Default)]
+struct Shard(RwLock<HashMap<Topic, Arc<TopicCell>>>);
+
+/// How many shards the lookup by name has: enough that publishers on the
+/// cores of a large machine rarely share one.
+const SHARDS: usize = 64;
 
 /// A subscription with patterns, as topics created later meet it.
 struct Watcher {
@@ -226,9 +239,10 @@ impl Hub {
                 epoch,
                 sequence: Sequence::default(),
                 directory: RwLock::default(),
+                shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+                hasher: RandomState::new(),
                 ages: Mutex::default(),
                 bytes: AtomicUsize::new(0),
-                evicted_through: AtomicU64::new(0),
                 forgotten_through: AtomicU64::new(0),
                 subscriptions: AtomicUsize::new(0),
                 next_key: AtomicU64::new(0),
@@ -417,24 +431,35 @@ impl Inner {
             json: framed.data,
         }));
         let size = frame.size();
-        let first = state.history.is_empty();
         state.history.push_back(frame.clone());
         state.bytes += size;
-        // Counted under the topic's lock, before anyone can evict it.
-        self.bytes.fetch_add(size, Ordering::AcqRel);
         // Published: readers may see it from here on, so now they are woken.
         drop(claim);
         state.wake(cell);
-        if first {
+        if state.indexed.is_none() {
             let idle = state.subscribers.is_empty();
             lock(&self.ages).insert(id.sequence(), cell, idle);
+            state.indexed = Some(id.sequence());
         }
         // The new frame has the highest id of its topic, so it is never the
         // oldest: a bound that counts at least its own size keeps it.
-        self.evict_front(cell, &mut state, |topic_state| {
+        let freed = self.evict_front(&mut state, |topic_state| {
             topic_state.history.len() > limits.history
                 || topic_state.bytes > limits.topic_bytes.max(size)
         });
+        // Counted under the topic's lock, before anyone can evict the frame,
+        // and once for what came and went.
+        // A full ring trimmed by one event of the same size changes nothing:
+        // then the shared counter is not written at all.
+        match size.cmp(&freed) {
+            std::cmp::Ordering::Greater => {
+                self.bytes.fetch_add(size - freed, Ordering::AcqRel);
+            }
+            std::cmp::Ordering::Less => {
+                self.bytes.fetch_sub(freed - size, Ordering::AcqRel);
+            }
+            std::cmp::Ordering::Equal => {}
+        }
         drop(state);
         // Then the budget over all topics, where the oldest history goes
         // first, whichever its topic.
@@ -445,15 +470,11 @@ impl Inner {
     }
 
     fn read_directory(&self) -> RwLockReadGuard<'_, Directory> {
-        self.directory
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
+        read(&self.directory)
     }
 
     fn write_directory(&self) -> RwLockWriteGuard<'_, Directory> {
-        self.directory
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
+        write(&self.directory)
     }
 
     fn next_key(&self) -> u64 {
@@ -462,10 +483,17 @@ impl Inner {
 
     /// The cell of `topic`, created when the hub does not know it yet.
     fn cell(&self, topic: &Topic) -> Arc<TopicCell> {
-        if let Some(cell) = self.read_directory().topics.get(topic) {
-            return Arc::clone(cell);
+        let found = read(&self.shard(topic).0).get(topic).map(Arc::clone);
+        match found {
+            Some(cell) => cell,
+            None => self.create(&mut self.write_directory(), topic),
         }
-        self.create(&mut self.write_directory(), topic)
+    }
+
+    fn shard(&self, topic: &Topic) -> &Shard {
+        // The remainder is below `SHARDS`, so it fits any `usize`.
+        let index = (self.hasher.hash_one(topic) % SHARDS as u64) as usize;
+        &self.shards[index]
     }
 
     /// The cell of `topic` in `directory`, created when it is not there; a
@@ -496,6 +524,7 @@ impl Inner {
             }
         }
         directory.topics.insert(topic.clone(), Arc::clone(&cell));
+        write(&self.shard(topic).0).insert(topic.clone(), Arc::clone(&cell));
         cell
     }
 
@@ -512,20 +541,23 @@ impl Inner {
         self.forgotten_through
             .fetch_max(state.lost_through, Ordering::AcqRel);
         directory.topics.remove(&cell.name);
+        write(&self.shard(&cell.name).0).remove(&cell.name);
     }
 
-    /// Evicts the oldest frames of `cell` (locked as `state`) while `over`
-    /// says it keeps too much, then re-indexes it once. Returns whether that
-    /// left the topic unused, for the caller to forget once unlocked.
+    /// Evicts the oldest frames of a topic (locked as `state`) while `over`
+    /// says it keeps too much, and returns the bytes freed; the caller
+    /// counts them off [`Inner::bytes`].
+    ///
+    /// The eviction index is left as it is while the topic keeps history:
+    /// its key there is then a lower bound of the oldest frame, set right
+    /// lazily by [`Inner::evict_oldest`], so trimming a busy topic's ring on
+    /// every publish takes no lock but the topic's. A topic left without
+    /// history leaves the index.
     fn evict_front(
         &self,
-        cell: &Arc<TopicCell>,
         state: &mut TopicState,
         mut over: impl FnMut(&TopicState) -> bool,
-    ) -> bool {
-        let Some(oldest) = TopicCell::oldest(state) else {
-            return false;
-        };
+    ) -> usize {
         let mut freed = 0;
         while over(state) {
             let Some(evicted) = state.history.pop_front() else {
@@ -535,62 +567,79 @@ impl Inner {
             state.lost_through = evicted.sequence();
             freed += evicted.size();
         }
-        if freed == 0 {
-            return false;
+        if state.history.is_empty()
+            && let Some(key) = state.indexed.take()
+        {
+            lock(&self.ages).remove(key);
         }
-        self.bytes.fetch_sub(freed, Ordering::AcqRel);
-        self.evicted_through
-            .fetch_max(state.lost_through, Ordering::AcqRel);
-        let mut ages = lock(&self.ages);
-        ages.remove(oldest);
-        if let Some(next) = TopicCell::oldest(state) {
-            ages.insert(next, cell, state.subscribers.is_empty());
-        }
-        state.unused()
+        freed
     }
 
     /// Evicts the oldest retained frame of any topic. Returns `false` when
     /// nothing is left to evict.
     fn evict_oldest(&self) -> bool {
-        let Some((oldest, cell)) = lock(&self.ages).oldest() else {
+        let Some((key, cell)) = lock(&self.ages).oldest() else {
             return false;
         };
         let mut state = cell.lock();
-        // Another publish may have trimmed it meanwhile; then look again.
-        if TopicCell::oldest(&state) == Some(oldest) {
-            let mut first = true;
-            let unused = self.evict_front(&cell, &mut state, |_| std::mem::take(&mut first));
-            drop(state);
-            if unused {
-                self.forget_if_unused(&cell);
+        if state.indexed != Some(key) {
+            // Moved or gone meanwhile: look again.
+            return true;
+        }
+        match TopicCell::oldest(&state) {
+            Some(oldest) if oldest == key => {
+                let mut first = true;
+                let freed = self.evict_front(&mut state, |_| std::mem::take(&mut first));
+                self.bytes.fetch_sub(freed, Ordering::AcqRel);
+                let unused = state.unused();
+                drop(state);
+                if unused {
+                    self.forget_if_unused(&cell);
+                }
             }
+            // The key trails the topic's trimmed ring: index it where it
+            // is, and look again, since another topic may be older now.
+            Some(oldest) => {
+                let idle = state.subscribers.is_empty();
+                let mut ages = lock(&self.ages);
+                ages.remove(key);
+                ages.insert(oldest, &cell, idle);
+                state.indexed = Some(oldest);
+            }
+            None => {}
         }
         true
     }
 
     /// Makes room for one more topic with history: past
     /// [`Limits::max_topics`], drops the history of the topic no stream
-    /// follows that was written to longest ago.
+    /// follows whose index key is oldest (the one written to longest ago,
+    /// give or take the lag of lazily kept keys).
     fn make_room_for_a_topic(&self) -> Result<(), PublishError> {
         let max = self.limits.max_topics;
-        let victim = {
-            let ages = lock(&self.ages);
-            if ages.len() < max {
-                return Ok(());
+        loop {
+            let victim = {
+                let ages = lock(&self.ages);
+                if ages.len() < max {
+                    return Ok(());
+                }
+                ages.oldest_idle()
+            };
+            let Some((key, cell)) = victim else {
+                return Err(PublishError::TooManyTopics { max });
+            };
+            let mut state = cell.lock();
+            if state.indexed != Some(key) || !state.subscribers.is_empty() {
+                // Changed meanwhile: look again.
+                continue;
             }
-            ages.oldest_idle()
-        };
-        let Some((_, cell)) = victim else {
-            return Err(PublishError::TooManyTopics { max });
-        };
-        let mut state = cell.lock();
-        // All of it: being idle, the topic then goes too.
-        let unused = self.evict_front(&cell, &mut state, |_| true);
-        drop(state);
-        if unused {
+            // All of it: being idle, the topic then goes too.
+            let freed = self.evict_front(&mut state, |_| true);
+            self.bytes.fetch_sub(freed, Ordering::AcqRel);
+            drop(state);
             self.forget_if_unused(&cell);
+            return Ok(());
         }
-        Ok(())
     }
 }
 
@@ -651,6 +700,16 @@ impl Frame {
     pub fn size(&self) -> usize {
         self.0.sse.len()
     }
+}
+
+/// Read-locks `lock`, ignoring poison, as [`topic::lock`] does.
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Write-locks `lock`, ignoring poison, as [`topic::lock`] does.
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn now_micros() -> u64 {

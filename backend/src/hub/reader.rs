@@ -107,7 +107,7 @@ impl Subscription {
         };
         let cells = reader.resolve(inner, wide);
         for cell in cells {
-            reader.follow(inner, cell, None);
+            reader.follow(inner, cell, false);
         }
         Ok(Self { hub, reader })
     }
@@ -166,14 +166,18 @@ impl Reader {
         cells
     }
 
-    /// Starts following `cell`, unless it already does; `gap_floor` as in
-    /// [`Followed`]. A named topic dropped meanwhile is looked up again; a
-    /// matched one is let go, since a new one of that name reaches `news`.
-    fn follow(&mut self, inner: &Inner, mut cell: Arc<TopicCell>, gap_floor: Option<u64>) {
+    /// Starts following `cell`, unless it already does. A named topic
+    /// dropped meanwhile is looked up again; a matched one is let go, since
+    /// a new one of that name reaches `news`.
+    ///
+    /// A topic `created` after the subscription started owes it no gap for
+    /// what came before: had the name existed since, it would have been
+    /// followed, and a followed topic is never forgotten.
+    fn follow(&mut self, inner: &Inner, mut cell: Arc<TopicCell>, created: bool) {
         if self.index.contains_key(&cell.key) {
             return;
         }
-        loop {
+        let gap_floor = loop {
             let mut state = cell.lock();
             if !state.removed {
                 let was_idle = state.subscribers.is_empty();
@@ -183,10 +187,10 @@ impl Reader {
                     queued: false,
                 };
                 state.subscribers.insert(self.key, subscriber);
-                if was_idle && let Some(oldest) = TopicCell::oldest(&state) {
-                    lock(&inner.ages).set_idle(oldest, &cell, false);
+                if was_idle && let Some(key) = state.indexed {
+                    lock(&inner.ages).set_idle(key, &cell, false);
                 }
-                break;
+                break created.then_some(cell.floor);
             }
             drop(state);
             let named = self
@@ -197,7 +201,7 @@ impl Reader {
                 return;
             }
             cell = inner.cell(&cell.name);
-        }
+        };
         self.index.insert(cell.key, self.followed.len());
         self.ready.insert(self.followed.len());
         self.followed.push(Followed { cell, gap_floor });
@@ -209,8 +213,14 @@ impl Reader {
             return Some(Delivery::Gap(gap));
         }
         // Read once: every frame at or below it is in place on every topic,
-        // so the smallest of them over this stream's topics is next.
-        let published = inner.sequence.published();
+        // so the smallest of them over this stream's topics is next. A
+        // stream of one topic needs no such bound, since its ring is in id
+        // order, and then does not read the hub-wide watermark at all.
+        let published = if self.news.is_none() && self.followed.len() == 1 {
+            u64::MAX
+        } else {
+            inner.sequence.published()
+        };
         if let Some(news) = &self.news {
             let arrived: Vec<Arc<TopicCell>> = std::mem::take(&mut *lock(news));
             for cell in arrived {
@@ -218,32 +228,41 @@ impl Reader {
                     Some(index) => {
                         self.ready.insert(*index);
                     }
-                    // A topic created after the subscription holds only
-                    // events newer than its cursor: none of its past is owed.
-                    None => self.follow(inner, cell, Some(0)),
+                    None => self.follow(inner, cell, true),
                 }
             }
         }
-        // Only an eviction past the cursor, or a position of another run,
-        // can leave a topic owing a gap; otherwise no topic is looked at.
-        if (self.unknown_past.is_some()
-            || inner.evicted_through.load(Ordering::Acquire) > self.cursor)
-            && let Some(gap) = self.next_gap(inner.epoch)
-        {
-            return Some(Delivery::Gap(gap));
-        }
         let wide = self.news.is_some();
-        let candidates: Vec<usize> = if wide {
-            self.ready.iter().copied().collect()
+        // Without patterns every topic is looked at, and nothing allocated.
+        let (mut ready, mut every);
+        let candidates: &mut dyn Iterator<Item = usize> = if wide {
+            ready = Vec::from_iter(self.ready.iter().copied()).into_iter();
+            &mut ready
         } else {
-            (0..self.followed.len()).collect()
+            every = 0..self.followed.len();
+            &mut every
         };
         let mut next: Option<Frame> = None;
         for index in candidates {
-            let cell = &self.followed[index].cell;
-            let mut state = cell.lock();
+            let followed = &mut self.followed[index];
+            let mut state = followed.cell.lock();
             if wide && let Some(subscriber) = state.subscribers.get_mut(&self.key) {
                 subscriber.queued = false;
+            }
+            // A topic owes a gap when history it had not delivered was
+            // evicted, or once for the past of another run. With patterns,
+            // a topic can only lose what it was told to have: a topic not
+            // ready has had nothing new, so nothing to lose.
+            let told = followed.gap_floor;
+            let floor = self.cursor.max(told.unwrap_or(0));
+            let unknown_past = self.unknown_past.filter(|_| told.is_none());
+            if state.lost_through > floor || unknown_past.is_some() {
+                followed.gap_floor = Some(state.lost_through);
+                return Some(Delivery::Gap(Gap {
+                    topic: followed.cell.name.clone().into(),
+                    after: unknown_past.unwrap_or(EventId::new(inner.epoch, floor)),
+                    through: EventId::new(inner.epoch, state.lost_through),
+                }));
             }
             let history = &state.history;
             let first_unseen = history.partition_point(|frame| frame.sequence() <= self.cursor);
@@ -265,31 +284,11 @@ impl Reader {
                 Some(_) => {}
             }
         }
+        // Every topic has been told about the other run's past by now.
+        self.unknown_past = None;
         let frame = next?;
         self.cursor = frame.sequence();
         Some(Delivery::Event(frame))
-    }
-
-    /// The first gap a followed topic owes: history evicted past what the
-    /// subscription has seen, or (once per topic) the past of another run.
-    fn next_gap(&mut self, epoch: u64) -> Option<Gap> {
-        for followed in &mut self.followed {
-            let lost_through = followed.cell.lock().lost_through;
-            let told = followed.gap_floor;
-            let floor = self.cursor.max(told.unwrap_or(0));
-            let unknown_past = self.unknown_past.filter(|_| told.is_none());
-            if lost_through > floor || unknown_past.is_some() {
-                followed.gap_floor = Some(lost_through);
-                return Some(Gap {
-                    topic: followed.cell.name.clone().into(),
-                    after: unknown_past.unwrap_or(EventId::new(epoch, floor)),
-                    through: EventId::new(epoch, lost_through),
-                });
-            }
-        }
-        // Every topic has been told about the other run's past.
-        self.unknown_past = None;
-        None
     }
 }
 
@@ -314,8 +313,8 @@ impl Drop for Subscription {
             if state.subscribers.remove(&reader.key).is_none() || !state.subscribers.is_empty() {
                 continue;
             }
-            if let Some(oldest) = TopicCell::oldest(&state) {
-                lock(&inner.ages).set_idle(oldest, &cell, true);
+            if let Some(key) = state.indexed {
+                lock(&inner.ages).set_idle(key, &cell, true);
             } else {
                 // A topic that never got an event exists only for its
                 // subscribers; forget it with the last one.

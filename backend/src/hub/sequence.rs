@@ -16,12 +16,17 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Claims and the watermark of published numbers.
+/// Claims and the watermark of published numbers, each on a cache line of
+/// its own: claiming and publishing do not invalidate each other.
 #[derive(Debug, Default)]
 pub(super) struct Sequence {
-    claimed: AtomicU64,
-    published: AtomicU64,
+    claimed: Padded,
+    published: Padded,
 }
+
+#[repr(align(128))]
+#[derive(Debug, Default)]
+struct Padded(AtomicU64);
 
 /// A claimed number; dropping it completes it, also on an early return or
 /// a panic, so the watermark can never stall behind an abandoned publish.
@@ -34,7 +39,7 @@ pub(super) struct Claim<'a> {
 impl Sequence {
     /// Claims the next number; the first is 1.
     pub(super) fn claim(&self) -> Claim<'_> {
-        let number = self.claimed.fetch_add(1, Ordering::AcqRel) + 1;
+        let number = self.claimed.0.fetch_add(1, Ordering::AcqRel) + 1;
         Claim {
             sequence: self,
             number,
@@ -44,12 +49,12 @@ impl Sequence {
     /// Every number at or below this one is complete: its frame appended to
     /// its topic, or its publish abandoned.
     pub(super) fn published(&self) -> u64 {
-        self.published.load(Ordering::Acquire)
+        self.published.0.load(Ordering::Acquire)
     }
 
     fn complete(&self, number: u64) {
         let mut spins = 0_u32;
-        while self.published.load(Ordering::Acquire) != number - 1 {
+        while self.published.0.load(Ordering::Acquire) != number - 1 {
             if spins < 100 {
                 spins += 1;
                 std::hint::spin_loop();
@@ -58,7 +63,7 @@ impl Sequence {
                 std::thread::yield_now();
             }
         }
-        self.published.store(number, Ordering::Release);
+        self.published.0.store(number, Ordering::Release);
     }
 }
 

@@ -17,6 +17,9 @@ pub(super) struct TopicCell {
     /// created again is another cell).
     pub(super) key: u64,
     pub(super) name: Topic,
+    /// What the topic could not replay when it was created: what the hub
+    /// had forgotten by then, which may have been this name.
+    pub(super) floor: u64,
     state: Mutex<TopicState>,
 }
 
@@ -33,6 +36,9 @@ pub(super) struct TopicState {
     /// Set, under this lock, when the hub dropped the topic from its map:
     /// whoever holds the cell then looks the name up again.
     pub(super) removed: bool,
+    /// The key this topic has in the eviction index while it has history:
+    /// at most its oldest frame's number (see `Inner::evict_front`).
+    pub(super) indexed: Option<u64>,
 }
 
 /// A subscription as one of its topics sees it.
@@ -52,16 +58,18 @@ pub(super) struct Subscriber {
 pub(super) type News = Mutex<Vec<Arc<TopicCell>>>;
 
 impl TopicCell {
-    pub(super) fn new(key: u64, name: Topic, lost_through: u64) -> Self {
+    pub(super) fn new(key: u64, name: Topic, floor: u64) -> Self {
         Self {
             key,
             name,
+            floor,
             state: Mutex::new(TopicState {
                 history: VecDeque::new(),
                 bytes: 0,
-                lost_through,
+                lost_through: floor,
                 subscribers: HashMap::new(),
                 removed: false,
+                indexed: None,
             }),
         }
     }
