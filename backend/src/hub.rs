@@ -21,12 +21,17 @@
 //! Numbers are published in order, and readers never pass the published
 //! watermark, so a subscriber that sees id `n` on one topic also sees every
 //! id below `n` on its other topics: that is what lets a multi-topic stream
-//! deliver in id order. The map of topics sits behind a read-write lock,
-//! written only when a topic is created or dropped; the eviction index
-//! ([`retention::Ages`]) behind a mutex taken only when a topic's oldest
-//! frame changes. No lock is held across an `.await`, and locks nest only
-//! as map, then topic, then index; a topic's lock is never taken while
-//! another's is held.
+//! deliver in id order. A stream of one topic does not even read the
+//! watermark: its ring alone is in order. The map of topics (by name, for
+//! patterns and paging) sits behind a read-write lock written only when a
+//! topic is created or dropped; publishers look topics up in a copy split
+//! into shards by hash, so publishers of different topics share no lock.
+//! The eviction index ([`retention::Ages`]) is a mutex taken when a topic
+//! gains or loses all its history, or when the byte budget evicts: trimming
+//! a full ring leaves its index key behind as a lower bound, put right when
+//! an eviction meets it. No lock is held across an `.await`, locks nest only
+//! as map, then shard or topic, then index, and a topic's lock is never
+//! taken while another's is held.
 //!
 //! A stream may follow patterns ([`TopicPattern`]) besides topics. Such a
 //! *wide* subscription is registered as a watcher, so a topic created later
