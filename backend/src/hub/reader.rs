@@ -29,7 +29,9 @@ struct Reader {
     news: Option<Arc<News>>,
     /// The topics followed: those named, and those the patterns matched.
     followed: Vec<Followed>,
-    /// Cell key to index in `followed`, to take in what `news` brings once.
+    /// With patterns, cell key to index in `followed`, to take in what
+    /// `news` brings once. The topics named without patterns are distinct
+    /// already.
     index: HashMap<u64, usize>,
     /// With patterns, the followed topics that may have something unread;
     /// without, every followed topic is looked at.
@@ -202,8 +204,12 @@ impl Reader {
             }
             cell = inner.cell(&cell.name);
         };
-        self.index.insert(cell.key, self.followed.len());
-        self.ready.insert(self.followed.len());
+        // Only a subscription with patterns looks topics up by key or keeps
+        // a ready set; one without costs no allocation for them.
+        if self.news.is_some() {
+            self.index.insert(cell.key, self.followed.len());
+            self.ready.insert(self.followed.len());
+        }
         self.followed.push(Followed { cell, gap_floor });
     }
 
