@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use clap::Parser;
 use futures_util::StreamExt;
-use shared::protocol::{publish_path, stream_path};
+use shared::protocol::{GAP_EVENT, publish_path, stream_path};
 use shared::{LatencyProbe, Payload, Topic};
 use tokio::task::JoinSet;
 
@@ -239,12 +239,16 @@ async fn throughput(url: &str, seconds: u64, publishers: usize) -> anyhow::Resul
         });
     }
     let started = Instant::now();
-    let mut received = 0u64;
+    let (mut received, mut gaps) = (0u64, 0u64);
     let mut lines = LineSplitter::default();
+    let gap_line = format!("event: {GAP_EVENT}");
     let drain = deadline + Duration::from_secs(2);
+    // Each gap has a `data:` line too, counted in `received` and taken off below.
     while let Ok(Some(chunk)) = tokio::time::timeout_at(drain.into(), body.next()).await {
         for line in lines.push(&chunk?) {
-            if line.starts_with(b"data:") {
+            if line == gap_line.as_bytes() {
+                gaps += 1;
+            } else if line.starts_with(b"data:") {
                 received += 1;
             }
         }
@@ -258,10 +262,11 @@ async fn throughput(url: &str, seconds: u64, publishers: usize) -> anyhow::Resul
         "throughput",
         &[
             ("published", sent.to_string()),
-            ("received", received.to_string()),
+            ("received", (received - gaps.min(received)).to_string()),
+            ("gaps (fell behind the history)", gaps.to_string()),
             (
                 "events/s through one subscriber",
-                format!("{:.0}", received as f64 / secs),
+                format!("{:.0}", (received - gaps.min(received)) as f64 / secs),
             ),
         ],
     );
