@@ -73,6 +73,17 @@ pub struct Config {
     #[arg(long, env = "HERALD_MAX_TOPICS_PER_STREAM", default_value_t = 64)]
     pub max_topics_per_stream: usize,
 
+    /// A host name clients reach the hub by (repeatable, or comma-separated
+    /// in the variable), besides `localhost`, `127.0.0.1`, `::1` and the
+    /// listen address; requests naming any other host get 421, so no web
+    /// page can reach the hub through DNS rebinding. `*` allows every name.
+    #[arg(
+        long = "allowed-host",
+        env = "HERALD_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+
     /// Directory of the built single-page app, served at `/`.
     #[arg(long, env = "HERALD_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,

@@ -104,6 +104,14 @@ pub(crate) enum ApiError {
     /// The route exists but not with this method.
     #[error("method not allowed for this path")]
     MethodNotAllowed,
+    /// The request names a host the hub does not answer for.
+    #[error(
+        "this hub does not answer for host {host:?}; start it with `--allowed-host NAME` for each name clients use to reach it"
+    )]
+    HostNotAllowed {
+        /// The refused name, shortened; empty when the request named none.
+        host: String,
+    },
 }
 
 /// Marks a response built from an [`ApiError`], for [`log_errors`].
@@ -121,6 +129,13 @@ impl ApiError {
             field,
             value: echo(value),
             source: source.into(),
+        }
+    }
+
+    /// A request sent to `host`, or to no host at all.
+    pub(crate) fn host_not_allowed(host: Option<&str>) -> Self {
+        Self::HostNotAllowed {
+            host: echo(host.unwrap_or_default()),
         }
     }
 
@@ -164,6 +179,7 @@ impl ApiError {
             Self::Middleware(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::HostNotAllowed { .. } => StatusCode::MISDIRECTED_REQUEST,
         }
     }
 
@@ -189,6 +205,7 @@ impl ApiError {
             Self::Middleware(_) => ErrorCode::Internal,
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::HostNotAllowed { .. } => ErrorCode::HostNotAllowed,
         }
     }
 
@@ -200,6 +217,7 @@ impl ApiError {
             Self::MissingTopic | Self::TooManyTopics { .. } => Some(TOPIC_PARAM.to_owned()),
             Self::InvalidQuery { field, .. } => Some(field.clone()),
             Self::UnsupportedMediaType(_) => Some("content-type".to_owned()),
+            Self::HostNotAllowed { .. } => Some("host".to_owned()),
             Self::InvalidEvent { field, .. } => field.clone(),
             Self::Publish(PublishError::NotFinite(not_finite)) => Some(not_finite.field.to_owned()),
             _ => None,

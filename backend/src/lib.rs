@@ -8,13 +8,14 @@
 //! - `routes::stream` turns a [`hub::Subscription`] into an SSE body.
 //!
 //! Around them: `server` (the HTTP/1.1 connection loop), [`config`]
-//! (flags), `error` (HTTP mapping), `state`, `metrics` (the built-in
-//! source), [`shutdown`] and [`telemetry`].
+//! (flags), `allowed_host` (the `Host` guard), `error` (HTTP mapping),
+//! `state`, `metrics` (the built-in source), [`shutdown`] and [`telemetry`].
 //!
 //! Public are only what an embedding program or the binary uses: [`run`],
 //! [`serve`], [`hub`], [`config`], [`shutdown`] and [`telemetry`]; the rest
 //! is private, so the compiler reports what nothing uses.
 
+mod allowed_host;
 pub mod config;
 mod error;
 pub mod hub;
@@ -30,27 +31,52 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::allowed_host::AllowedHosts;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::state::AppState;
 
 /// The whole HTTP surface: the API, `/healthz`, and the single-page app
-/// from `--static-dir` with every other path falling back to its `index.html`.
-fn app(state: AppState) -> Router {
+/// from `--static-dir` with every other path falling back to its `index.html`,
+/// answered only for the hosts in `allowed`, each response with the
+/// [`SECURITY_HEADERS`].
+fn app(state: AppState, allowed: AllowedHosts) -> Router {
     let static_dir = &state.config.static_dir;
     let spa = ServeDir::new(static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
-    let router = Router::new()
+    let mut router = Router::new()
         .merge(routes::api(&state))
         .fallback_service(spa)
-        .with_state(state);
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(allowed),
+            allowed_host::check,
+        ));
+    for (name, value) in SECURITY_HEADERS {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
     observe(router)
 }
+
+/// Headers on every response, the web app's and the API's alike: no
+/// guessing of content types, no referrer sent on, and no framing by other
+/// sites (the page has buttons worth clickjacking).
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+    ("content-security-policy", "frame-ancestors 'none'"),
+];
 
 /// Wraps `router` in the request span and the error log.
 ///
@@ -109,12 +135,21 @@ pub async fn serve(
             shutdown.clone(),
         ));
     }
+    let addr = listener.local_addr()?;
+    let allowed = AllowedHosts::new(addr, &config.allowed_hosts);
+    if allowed.only_local(addr) {
+        tracing::warn!(
+            %addr,
+            "listening on every interface, but answering only requests for this machine's own names; \
+             pass --allowed-host NAME for each name clients use (or '*')"
+        );
+    }
     let state = AppState {
         hub,
         config: Arc::new(config),
         shutdown: shutdown.clone(),
     };
-    let served = server::accept(listener, app(state), shutdown.clone()).await;
+    let served = server::accept(listener, app(state, allowed), shutdown.clone()).await;
     // Whatever stopped the server, stop the background tasks with it.
     shutdown.cancel();
     tasks.close();

@@ -120,6 +120,9 @@ pub enum ErrorCode {
     NotFound,
     /// The route exists, but not for this HTTP method.
     MethodNotAllowed,
+    /// The request was sent to a host name this hub does not answer for
+    /// (`--allowed-host`), which guards against DNS rebinding.
+    HostNotAllowed,
     /// The hub failed; the cause is in its log.
     Internal,
 }

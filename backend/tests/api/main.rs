@@ -10,6 +10,7 @@
 mod budget;
 mod helpers;
 mod history;
+mod hosts;
 mod patterns;
 mod publish;
 mod resume;
