@@ -8,8 +8,9 @@
 //! - `routes::stream` turns a [`hub::Subscription`] into an SSE body.
 //!
 //! Around them: `server` (the HTTP/1.1 connection loop), [`config`]
-//! (flags), `allowed_host` (the `Host` guard), `error` (HTTP mapping),
-//! `state`, `metrics` (the built-in source), [`shutdown`] and [`telemetry`].
+//! (flags), `allowed_host` (the `Host` guard), `static_files` (the web
+//! app, confined to its directory), `error` (HTTP mapping), `state`,
+//! `metrics` (the built-in source), [`shutdown`] and [`telemetry`].
 //!
 //! Public are only what an embedding program or the binary uses: [`run`],
 //! [`serve`], [`hub`], [`config`], [`shutdown`] and [`telemetry`]; the rest
@@ -25,6 +26,7 @@ mod server;
 pub mod shutdown;
 mod sse;
 mod state;
+mod static_files;
 pub mod telemetry;
 
 use std::sync::Arc;
@@ -35,7 +37,6 @@ use axum::http::{HeaderName, HeaderValue};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -49,11 +50,9 @@ use crate::state::AppState;
 /// answered only for the hosts in `allowed`, each response with the
 /// [`SECURITY_HEADERS`].
 fn app(state: AppState, allowed: AllowedHosts) -> Router {
-    let static_dir = &state.config.static_dir;
-    let spa = ServeDir::new(static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
     let mut router = Router::new()
         .merge(routes::api(&state))
-        .fallback_service(spa)
+        .merge(static_files::router(&state.config.static_dir))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(allowed),

@@ -25,3 +25,38 @@ async fn serves_the_app_and_falls_back_to_index_html() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn nothing_outside_the_static_root_is_served_through_links_or_dots() {
+    let base = std::env::temp_dir().join(format!("herald-confine-{}", std::process::id()));
+    let (root, outside) = (base.join("dist"), base.join("outside"));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(root.join("index.html"), "<title>Herald</title>").unwrap();
+    std::fs::write(root.join("app.js"), "console.log(1)").unwrap();
+    std::fs::write(outside.join("secret.txt"), "the hub's secret").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.txt"), root.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("docs")).unwrap();
+    std::os::unix::fs::symlink(root.join("app.js"), root.join("alias.js")).unwrap();
+    let app = spawn_app(&["--static-dir", root.to_str().unwrap()]).await;
+    for path in [
+        "/leak.txt",
+        "/docs/secret.txt",
+        "/../outside/secret.txt",
+        "/%2e%2e/outside/secret.txt",
+        "/docs/%2e%2e/outside/secret.txt",
+    ] {
+        let response = app.get(path).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("secret"), "{path} served {body:?}");
+        assert!(
+            status == StatusCode::NOT_FOUND || body == "<title>Herald</title>",
+            "{path}: {status} {body:?}"
+        );
+    }
+    // A link that stays inside the root is served.
+    let alias = app.get("/alias.js").await;
+    assert_eq!(alias.text().await.unwrap(), "console.log(1)");
+    std::fs::remove_dir_all(&base).unwrap();
+}
