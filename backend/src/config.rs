@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use axum::http::HeaderValue;
+
 use crate::hub::Limits;
 use crate::telemetry::LogFormat;
 
@@ -83,6 +85,14 @@ pub struct Config {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+
+    /// An origin whose pages may call the hub and read its streams
+    /// (repeatable, or comma-separated in the variable), with credentials;
+    /// `*` lets every origin read, never with credentials. None: only the
+    /// hub's own origin.
+    #[arg(long = "cors-origin", env = "HERALD_CORS_ORIGINS", value_delimiter = ',',
+          value_parser = crate::cors::parse_origin)]
+    pub cors_origins: Vec<HeaderValue>,
 
     /// Directory of the built single-page app, served at `/`.
     #[arg(long, env = "HERALD_STATIC_DIR", default_value = "dist")]

@@ -8,7 +8,7 @@
 //! - `routes::stream` turns a [`hub::Subscription`] into an SSE body.
 //!
 //! Around them: `server` (the HTTP/1.1 connection loop), [`config`]
-//! (flags), `allowed_host` (the `Host` guard), `static_files` (the web
+//! (flags), `allowed_host` (the `Host` guard), `cors`, `static_files` (the web
 //! app, confined to its directory), `error` (HTTP mapping), `state`,
 //! `metrics` (the built-in source), [`shutdown`] and [`telemetry`].
 //!
@@ -18,6 +18,7 @@
 
 mod allowed_host;
 pub mod config;
+mod cors;
 mod error;
 pub mod hub;
 mod metrics;
@@ -50,6 +51,7 @@ use crate::state::AppState;
 /// answered only for the hosts in `allowed`, each response with the
 /// [`SECURITY_HEADERS`].
 fn app(state: AppState, allowed: AllowedHosts) -> Router {
+    let cors_layer = cors::layer(&state.config.cors_origins);
     let mut router = Router::new()
         .merge(routes::api(&state))
         .merge(static_files::router(&state.config.static_dir))
@@ -63,6 +65,10 @@ fn app(state: AppState, allowed: AllowedHosts) -> Router {
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
         ));
+    }
+    // Outside the routes, so a preflight is answered before any of them.
+    if let Some(cors) = cors_layer {
+        router = router.layer(cors);
     }
     observe(router)
 }

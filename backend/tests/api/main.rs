@@ -8,6 +8,7 @@
 )]
 
 mod budget;
+mod cors;
 mod helpers;
 mod history;
 mod hosts;

@@ -65,7 +65,8 @@ async fn nothing_outside_the_static_root_is_served_through_links_or_dots() {
 async fn pages_get_a_policy_allowing_their_own_inline_code_only() {
     let dir = std::env::temp_dir().join(format!("herald-csp-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let page = "<html><head><style>p{}</style><script type=\"module\">start()</script></head></html>";
+    let page =
+        "<html><head><style>p{}</style><script type=\"module\">start()</script></head></html>";
     std::fs::write(dir.join("index.html"), page).unwrap();
     std::fs::write(dir.join("app.js"), "start()").unwrap();
     let app = spawn_app(&["--static-dir", dir.to_str().unwrap()]).await;
@@ -80,7 +81,10 @@ async fn pages_get_a_policy_allowing_their_own_inline_code_only() {
     for path in ["/", "/index.html", "/some/view?topic=a"] {
         let response = app.get(path).await;
         let policy = policy(&response);
-        assert!(policy.starts_with("default-src 'none';"), "{path}: {policy}");
+        assert!(
+            policy.starts_with("default-src 'none';"),
+            "{path}: {policy}"
+        );
         assert!(policy.contains("'wasm-unsafe-eval'"), "{path}: {policy}");
         // The SHA-256 of `start()` and of `p{}`, in base64.
         assert!(policy.contains("'sha256-"), "{path}: {policy}");
@@ -88,7 +92,11 @@ async fn pages_get_a_policy_allowing_their_own_inline_code_only() {
     }
     // Other files, and the API, are not pages: they may not be framed, and that is all.
     for path in ["/app.js", "/api/topics"] {
-        assert_eq!(policy(&app.get(path).await), "frame-ancestors 'none'", "{path}");
+        assert_eq!(
+            policy(&app.get(path).await),
+            "frame-ancestors 'none'",
+            "{path}"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
