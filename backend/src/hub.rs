@@ -326,7 +326,7 @@ impl Hub {
         let inner = &*self.inner;
         let published = inner.sequence.published();
         let cells: BTreeMap<u64, Arc<TopicCell>> = {
-            let directory = inner.read_directory();
+            let directory = read(&inner.directory);
             patterns
                 .iter()
                 .flat_map(|pattern| directory.matching(pattern, None))
@@ -377,7 +377,7 @@ impl Hub {
             patterns
         };
         let page: Vec<Arc<TopicCell>> = {
-            let directory = self.inner.read_directory();
+            let directory = read(&self.inner.directory);
             let mut page: BTreeMap<&Topic, &Arc<TopicCell>> = BTreeMap::new();
             for pattern in patterns {
                 // One more than a page tells whether another page follows.
@@ -453,9 +453,8 @@ impl Inner {
                 || topic_state.bytes > limits.topic_bytes.max(size)
         });
         // Counted under the topic's lock, before anyone can evict the frame,
-        // and once for what came and went.
-        // A full ring trimmed by one event of the same size changes nothing:
-        // then the shared counter is not written at all.
+        // and once for what came and went: a full ring trimmed by an event of
+        // the same size does not write the shared counter at all.
         match size.cmp(&freed) {
             std::cmp::Ordering::Greater => {
                 self.bytes.fetch_add(size - freed, Ordering::AcqRel);
@@ -474,14 +473,6 @@ impl Inner {
         frame
     }
 
-    fn read_directory(&self) -> RwLockReadGuard<'_, Directory> {
-        read(&self.directory)
-    }
-
-    fn write_directory(&self) -> RwLockWriteGuard<'_, Directory> {
-        write(&self.directory)
-    }
-
     fn next_key(&self) -> u64 {
         self.next_key.fetch_add(1, Ordering::Relaxed)
     }
@@ -491,7 +482,7 @@ impl Inner {
         let found = read(&self.shard(topic).0).get(topic).map(Arc::clone);
         match found {
             Some(cell) => cell,
-            None => self.create(&mut self.write_directory(), topic),
+            None => self.create(&mut write(&self.directory), topic),
         }
     }
 
@@ -537,7 +528,7 @@ impl Inner {
     /// subscriber. Its `lost_through` survives it as the floor of later
     /// topics.
     fn forget_if_unused(&self, cell: &Arc<TopicCell>) {
-        let mut directory = self.write_directory();
+        let mut directory = write(&self.directory);
         let mut state = cell.lock();
         if state.removed || !state.unused() {
             return;

@@ -9,7 +9,7 @@ use shared::{EventId, Gap, TopicPattern};
 use tokio::sync::Notify;
 
 use super::topic::{News, Subscriber, TopicCell, lock};
-use super::{Delivery, Frame, Hub, Inner, SubscribeError, Watcher};
+use super::{Delivery, Frame, Hub, Inner, SubscribeError, Watcher, write};
 
 /// A live cursor over one or more topics; dropping it unsubscribes.
 pub struct Subscription {
@@ -150,7 +150,7 @@ impl Reader {
         let Some(news) = &self.news else {
             return exact.map(|topic| inner.cell(topic)).collect();
         };
-        let mut directory = inner.write_directory();
+        let mut directory = write(&inner.directory);
         let mut cells: Vec<Arc<TopicCell>> = wide
             .iter()
             .flat_map(|pattern| directory.matching(pattern, None))
@@ -311,7 +311,7 @@ impl Drop for Subscription {
         if let Some(news) = &reader.news {
             // No longer a watcher first, so no topic created from here on
             // gains it; then what arrived meanwhile is let go too.
-            inner.write_directory().watchers.remove(&reader.key);
+            write(&inner.directory).watchers.remove(&reader.key);
             cells.append(&mut lock(news));
         }
         for cell in cells {
