@@ -16,7 +16,7 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use shared::protocol::HEALTH_PATH;
+use shared::protocol::{HEALTH_PATH, READY_PATH};
 
 use crate::error::ApiError;
 
@@ -83,7 +83,7 @@ pub(crate) async fn check(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path() == HEALTH_PATH {
+    if matches!(request.uri().path(), HEALTH_PATH | READY_PATH) {
         return next.run(request).await;
     }
     // HTTP/1.1 sends `Host`; HTTP/2 the authority of the URI.

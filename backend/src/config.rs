@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::http::HeaderValue;
 
+use crate::cluster::RedisOptions;
 use crate::hub::Limits;
 use crate::telemetry::LogFormat;
 
@@ -107,13 +108,95 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(200..))]
     pub metrics_interval_ms: u64,
 
+    /// Redis to run as a node of a cluster on (`redis://[:PASSWORD@]HOST[:PORT][/DB]`):
+    /// every node started with the same URL and prefix serves the same
+    /// events, and history survives restarts. Without it the hub is one
+    /// process, in memory.
+    #[arg(long, env = "HERALD_REDIS_URL", value_parser = RedisUrl::parse)]
+    pub redis_url: Option<RedisUrl>,
+
+    /// Prefix of the cluster's Redis keys, so several clusters share one Redis.
+    #[arg(long, env = "HERALD_REDIS_PREFIX", default_value = "herald",
+          value_parser = parse_prefix)]
+    pub redis_prefix: String,
+
+    /// Wait for Redis at start, retrying with backoff, instead of exiting.
+    #[arg(long, env = "HERALD_REDIS_WAIT")]
+    pub redis_wait: bool,
+
+    /// Events Redis keeps over all topics (approximately, rounded up to
+    /// whole nodes of the stream), what bounds its memory; a node started
+    /// later replays from them.
+    #[arg(long, env = "HERALD_REDIS_MAX_EVENTS", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub redis_max_events: u64,
+
+    /// Milliseconds one Redis call may take; a slower one fails (a publish
+    /// then gets 503) and the node reconnects.
+    #[arg(long, env = "HERALD_REDIS_TIMEOUT_MS", default_value_t = 2_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub redis_timeout_ms: u64,
+
     /// Log line format on stderr: `text` for people, `json` (one object per
     /// line) for log pipelines. `RUST_LOG` sets the filter (default `info`).
     #[arg(long, env = "HERALD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 }
 
+/// A Redis URL, shown without its password.
+#[derive(Clone)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    fn parse(text: &str) -> Result<Self, String> {
+        redis::Client::open(text).map_err(|error| format!("not a Redis URL: {error}"))?;
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The URL itself, password included, to connect with.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RedisUrl {
+    /// Everything but a password: what may go into logs and errors.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = &self.0;
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                write!(formatter, "{}***{}", &url[..scheme + 3], &url[at..])
+            }
+            _ => formatter.write_str(url),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{self}")
+    }
+}
+
+fn parse_prefix(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a prefix is one word: not empty, no spaces".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
 impl Config {
+    /// How to reach the cluster's Redis, when `--redis-url` is set.
+    pub fn redis(&self) -> Option<RedisOptions> {
+        self.redis_url.as_ref().map(|url| RedisOptions {
+            url: url.clone(),
+            prefix: self.redis_prefix.clone(),
+            wait: self.redis_wait,
+            max_events: self.redis_max_events,
+            timeout: Duration::from_millis(self.redis_timeout_ms),
+        })
+    }
+
     /// The hub capacities this configuration asks for.
     pub fn limits(&self) -> Limits {
         // Saturate on a 32-bit target rather than wrap: a budget larger than

@@ -10,12 +10,14 @@
 
 use axum::Json;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shared::protocol::{EVENTS_PATH, TOPIC_PARAM};
 use shared::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicPatternError};
 
+use crate::broker;
+use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
 
 /// Longest prefix of a refused value that an error echoes back: enough to
@@ -89,6 +91,10 @@ pub(crate) enum ApiError {
     /// The hub refused the subscription.
     #[error(transparent)]
     Subscribe(#[from] SubscribeError),
+    /// The cluster's Redis did not answer or failed; the cause is logged,
+    /// not sent, since it names Redis.
+    #[error("the cluster cannot store or serve events right now; retry shortly")]
+    Unavailable(ClusterError),
     /// Too many publishes in flight.
     #[error("the hub is at its limit of concurrent publishes; retry shortly")]
     Overloaded,
@@ -112,6 +118,15 @@ pub(crate) enum ApiError {
         /// The refused name, shortened; empty when the request named none.
         host: String,
     },
+}
+
+impl From<broker::PublishError> for ApiError {
+    fn from(error: broker::PublishError) -> Self {
+        match error {
+            broker::PublishError::Hub(error) => Self::Publish(error),
+            broker::PublishError::Unavailable(error) => Self::Unavailable(error),
+        }
+    }
 }
 
 /// Marks a response built from an [`ApiError`], for [`log_errors`].
@@ -169,11 +184,12 @@ impl ApiError {
             Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Self::Publish(PublishError::Encode(_) | PublishError::Framing(_)) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Publish(
+                PublishError::Encode(_) | PublishError::Framing(_) | PublishError::Replica,
+            ) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Subscribe(SubscribeError::Full { .. })
             | Self::Publish(PublishError::TooManyTopics { .. })
+            | Self::Unavailable(_)
             | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Middleware(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -195,12 +211,13 @@ impl ApiError {
             Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite(_)) => {
                 ErrorCode::InvalidEvent
             }
-            Self::Publish(PublishError::Encode(_) | PublishError::Framing(_)) => {
-                ErrorCode::Internal
-            }
+            Self::Publish(
+                PublishError::Encode(_) | PublishError::Framing(_) | PublishError::Replica,
+            ) => ErrorCode::Internal,
             Self::Subscribe(SubscribeError::Full { .. }) => ErrorCode::TooManySubscribers,
             Self::Publish(PublishError::TooManyTopics { .. }) => ErrorCode::TooManyTopics,
             Self::Overloaded => ErrorCode::Overloaded,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::Timeout => ErrorCode::Timeout,
             Self::Middleware(_) => ErrorCode::Internal,
             Self::NotFound => ErrorCode::NotFound,
@@ -238,8 +255,18 @@ impl IntoResponse for ApiError {
             message,
             field: self.field(),
         };
+        let cause = match &self {
+            Self::Unavailable(error) => format!("{self}: {error}"),
+            _ => self.to_string(),
+        };
         let mut response = (status, Json(body)).into_response();
-        response.extensions_mut().insert(Logged(self.to_string()));
+        if matches!(self, Self::Unavailable(_)) {
+            // Redis usually returns within seconds; the node reconnects by itself.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response.extensions_mut().insert(Logged(cause));
         response
     }
 }

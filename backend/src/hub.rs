@@ -50,7 +50,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use serde::Serialize;
-use shared::{EventId, Gap, NotFinite, Payload, Topic, TopicInfo, TopicList, TopicPattern};
+use shared::{EventId, Gap, Kind, NotFinite, Payload, Topic, TopicInfo, TopicList, TopicPattern};
 use tokio::sync::Notify;
 
 mod reader;
@@ -139,6 +139,47 @@ pub enum PublishError {
         /// The configured maximum.
         max: usize,
     },
+    /// The hub replicates a cluster, whose sequence it cannot number from;
+    /// publish through the cluster ([`crate::broker::Broker::publish`]).
+    #[error("this hub replicates a cluster; publish through the cluster")]
+    Replica,
+}
+
+/// Why an event numbered elsewhere (by a cluster) was not taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The hub already has this number or a later one.
+    #[error("event {0} is not after the newest the hub has")]
+    Replayed(u64),
+    /// The event's kind is not one this hub knows.
+    #[error("unknown event kind {0:?}")]
+    UnknownKind(String),
+    /// The envelope is not JSON.
+    #[error("the envelope is not JSON: {0}")]
+    Malformed(#[from] serde_json::Error),
+    /// The envelope would break SSE framing.
+    #[error(transparent)]
+    Framing(#[from] FramingError),
+}
+
+/// An event encoded once and checked for SSE framing, without its number
+/// yet: what [`Hub::publish`] appends at once, and what a cluster carries to
+/// every node, which numbers it there ([`Hub::apply`]).
+pub(crate) struct Prepared {
+    pub(crate) topic: Topic,
+    pub(crate) kind: Kind,
+    /// The envelope's JSON but for its id: [`shared::Event`]'s other fields.
+    pub(crate) envelope: String,
+    unnumbered: sse::Unnumbered,
+}
+
+/// Where an appended event's number comes from.
+#[derive(Clone, Copy)]
+enum Numbering {
+    /// The next of the hub's own sequence.
+    Next,
+    /// The cluster's, given.
+    Given(u64),
 }
 
 /// Why a subscription was refused.
@@ -175,6 +216,9 @@ struct Inner {
     limits: Limits,
     /// The run these ids belong to; see [`EventId`].
     epoch: u64,
+    /// Whether the numbers come from a cluster ([`Hub::apply`]) rather than
+    /// from [`Hub::publish`].
+    replica: bool,
     sequence: Sequence,
     directory: RwLock<Directory>,
     /// The same cells by name again, split by hash, for the lookup every
@@ -234,6 +278,19 @@ impl Hub {
     /// chooses its runs' epochs itself. Two runs must never share one, or a
     /// client of the first would resume at a position of the second.
     pub fn with_epoch(limits: Limits, epoch: u64) -> Self {
+        Self::build(limits, epoch, false)
+    }
+
+    /// Creates an empty hub that replicates the sequence of a cluster whose
+    /// ids carry `epoch`: it takes events only through [`Hub::apply`], and
+    /// a client may resume after an id the cluster gave that this hub has
+    /// not taken in yet (it waits for what follows instead of being told
+    /// of a gap).
+    pub(crate) fn replica(limits: Limits, epoch: u64) -> Self {
+        Self::build(limits, epoch, true)
+    }
+
+    fn build(limits: Limits, epoch: u64, replica: bool) -> Self {
         let limits = Limits {
             history: limits.history.max(1),
             ..limits
@@ -242,6 +299,7 @@ impl Hub {
             inner: Arc::new(Inner {
                 limits,
                 epoch,
+                replica,
                 sequence: Sequence::default(),
                 directory: RwLock::default(),
                 shards: (0..SHARDS).map(|_| Shard::default()).collect(),
@@ -260,18 +318,103 @@ impl Hub {
     /// # Errors
     /// [`PublishError::NotFinite`] for a metrics sample with a NaN or
     /// infinite value, [`PublishError::TooManyTopics`] when a new topic
-    /// cannot be kept; nothing is published then.
+    /// cannot be kept, [`PublishError::Replica`] on a hub that replicates a
+    /// cluster; nothing is published then.
     pub fn publish(&self, topic: Topic, payload: Payload) -> Result<Frame, PublishError> {
+        if self.inner.replica {
+            return Err(PublishError::Replica);
+        }
+        let prepared = Self::prepare(topic, payload)?;
+        self.append(prepared.topic, &prepared.unnumbered, Numbering::Next)
+            .map(|frame| frame.expect("the hub's own next number is always new"))
+    }
+
+    /// Encodes `payload` for `topic` and checks it, stamped with the time
+    /// now, without numbering it.
+    ///
+    /// # Errors
+    /// As [`Hub::publish`], but for the topic cap, which is checked where
+    /// the event is appended.
+    pub(crate) fn prepare(topic: Topic, payload: Payload) -> Result<Prepared, PublishError> {
         if let Payload::Metrics(metrics) = &payload {
             metrics.check_finite()?;
         }
-        let inner = &*self.inner;
         let envelope = serde_json::to_string(&Envelope {
             topic: &topic,
             time_us: now_micros(),
             event: &payload,
         })?;
-        let unnumbered = sse::unnumbered(payload.kind().name(), &envelope)?;
+        let kind = payload.kind();
+        let unnumbered = sse::unnumbered(kind.name(), &envelope)?;
+        Ok(Prepared {
+            topic,
+            kind,
+            envelope,
+            unnumbered,
+        })
+    }
+
+    /// Takes in an event that the cluster numbered `sequence`, encoded as
+    /// [`Prepared::envelope`] by the node that published it, and wakes its
+    /// subscribers. Numbers must come in order; those never given are passed
+    /// over. The envelope is checked again, since it crossed the network.
+    ///
+    /// A new topic beyond [`Limits::max_topics`] is kept all the same when
+    /// no topic can make room: the event is already the cluster's, and the
+    /// byte budget still bounds what the hub keeps.
+    ///
+    /// # Errors
+    /// [`ApplyError::Replayed`] for a number the hub has passed, or the
+    /// reason the envelope cannot be served; nothing changes then.
+    pub(crate) fn apply(
+        &self,
+        sequence: u64,
+        topic: Topic,
+        kind: &str,
+        envelope: &str,
+    ) -> Result<Frame, ApplyError> {
+        let kind = Kind::from_name(kind).ok_or_else(|| ApplyError::UnknownKind(kind.to_owned()))?;
+        serde_json::from_str::<serde::de::IgnoredAny>(envelope)?;
+        let unnumbered = sse::unnumbered(kind.name(), envelope)?;
+        match self.append(topic, &unnumbered, Numbering::Given(sequence)) {
+            Ok(Some(frame)) => Ok(frame),
+            Ok(None) | Err(_) => Err(ApplyError::Replayed(sequence)),
+        }
+    }
+
+    /// Tells every subscriber that events up to `sequence` may be lost: the
+    /// cluster no longer has events this hub missed. Topics that only those
+    /// events would have created cannot be named, so patterns resumed later
+    /// are told as well.
+    pub(crate) fn lose_through(&self, sequence: u64) {
+        let inner = &*self.inner;
+        inner
+            .forgotten_through
+            .fetch_max(sequence, Ordering::AcqRel);
+        let cells: Vec<Arc<TopicCell>> = read(&inner.directory).topics.values().cloned().collect();
+        for cell in cells {
+            let mut state = cell.lock();
+            if state.lost_through < sequence {
+                state.lost_through = sequence;
+                state.wake(&cell);
+            }
+        }
+    }
+
+    /// The epoch of this hub's ids.
+    pub fn epoch(&self) -> u64 {
+        self.inner.epoch
+    }
+
+    /// Appends an unnumbered event to `topic`, numbered by `numbering`;
+    /// `Ok(None)` when a given number is not new.
+    fn append(
+        &self,
+        topic: Topic,
+        unnumbered: &sse::Unnumbered,
+        numbering: Numbering,
+    ) -> Result<Option<Frame>, PublishError> {
+        let inner = &*self.inner;
         loop {
             let cell = inner.cell(&topic);
             let (removed, first) = {
@@ -284,13 +427,16 @@ impl Hub {
             // A topic about to get its first frame counts against the cap:
             // make room before a number is taken, so a refusal changes
             // nothing. No other topic's lock is taken while holding one.
-            if first && let Err(full) = inner.make_room_for_a_topic() {
+            if first
+                && let Err(full) = inner.make_room_for_a_topic()
+                && !inner.replica
+            {
                 inner.forget_if_unused(&cell);
                 return Err(full);
             }
             let state = cell.lock();
             if !state.removed {
-                return Ok(inner.append(&cell, state, topic, &unnumbered));
+                return Ok(inner.append(&cell, state, topic, unnumbered, numbering));
             }
         }
     }
@@ -302,7 +448,9 @@ impl Hub {
     ///
     /// An `after` of another epoch, or beyond the newest id of this one,
     /// comes from another run or another hub; the subscription then starts
-    /// from the beginning and first reports a [`Gap`] for each topic.
+    /// from the beginning and first reports a [`Gap`] for each topic. On a
+    /// replica, an id of its cluster's epoch beyond what it has taken in is
+    /// another node's newer position: the stream waits for what follows it.
     ///
     /// # Errors
     /// [`SubscribeError::Full`] when the hub already holds its maximum of
@@ -417,16 +565,21 @@ impl Hub {
 
 impl Inner {
     /// Gives the event its number and appends it to `cell`, locked as
-    /// `state`, then enforces the history bounds.
+    /// `state`, then enforces the history bounds; `None` when a given number
+    /// is not new.
     fn append(
         &self,
         cell: &Arc<TopicCell>,
         mut state: MutexGuard<'_, TopicState>,
         topic: Topic,
         unnumbered: &sse::Unnumbered,
-    ) -> Frame {
+        numbering: Numbering,
+    ) -> Option<Frame> {
         let limits = &self.limits;
-        let claim = self.sequence.claim();
+        let claim = match numbering {
+            Numbering::Next => self.sequence.claim(),
+            Numbering::Given(number) => self.sequence.claim_at(number)?,
+        };
         let id = EventId::new(self.epoch, claim.number());
         let framed = unnumbered.number(id);
         let frame = Frame(Arc::new(FrameInner {
@@ -470,7 +623,7 @@ impl Inner {
         while self.bytes.load(Ordering::Acquire) > limits.total_bytes.max(size)
             && self.evict_oldest()
         {}
-        frame
+        Some(frame)
     }
 
     fn next_key(&self) -> u64 {
@@ -709,7 +862,8 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn now_micros() -> u64 {
+/// The unix time in microseconds: event times, and the epoch of a new run.
+pub(crate) fn now_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_micros() as u64)

@@ -3,8 +3,10 @@
 //!
 //! Layout, in the order an event travels:
 //! - `routes::publish` accepts `POST /api/topics/{topic}`;
-//! - [`hub`] assigns the id, frames the event once (`sse`), keeps it in the
-//!   topic's history and wakes subscribers;
+//! - [`broker`] sends it to this process's hub, or through Redis to every
+//!   node of a [`cluster`], whose one stream reader per node feeds its hub;
+//! - [`hub`] assigns the id (or takes the cluster's), frames the event once
+//!   (`sse`), keeps it in the topic's history and wakes subscribers;
 //! - `routes::stream` turns a [`hub::Subscription`] into an SSE body.
 //!
 //! Around them: `server` (the HTTP/1.1 connection loop), [`config`]
@@ -13,10 +15,13 @@
 //! `metrics` (the built-in source), [`shutdown`] and [`telemetry`].
 //!
 //! Public are only what an embedding program or the binary uses: [`run`],
-//! [`serve`], [`hub`], [`config`], [`shutdown`] and [`telemetry`]; the rest
+//! [`connect`], [`serve`], [`broker`], [`cluster`], [`hub`], [`config`],
+//! [`shutdown`] and [`telemetry`]; the rest
 //! is private, so the compiler reports what nothing uses.
 
 mod allowed_host;
+pub mod broker;
+pub mod cluster;
 pub mod config;
 mod cors;
 mod error;
@@ -42,6 +47,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::allowed_host::AllowedHosts;
+use crate::broker::Broker;
+use crate::cluster::{Cluster, ClusterError};
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::state::AppState;
@@ -104,38 +111,69 @@ fn observe(router: Router) -> Router {
         )
 }
 
-/// Serves Herald on `listener` with a fresh in-memory hub until `shutdown`
-/// is cancelled; see [`serve`].
+/// Serves Herald on `listener` with the broker `config` asks for until
+/// `shutdown` is cancelled; see [`connect`] and [`serve`].
 ///
 /// # Errors
-/// Returns the I/O error that stopped the server.
+/// Returns why the cluster could not be joined, or the I/O error that
+/// stopped the server.
 pub async fn run(
     listener: TcpListener,
     config: Config,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let hub = Hub::new(config.limits());
-    serve(listener, hub, config, shutdown).await
+    let broker = connect(&config, shutdown.clone())
+        .await
+        .map_err(std::io::Error::other)?;
+    serve(listener, broker, config, shutdown).await
 }
 
-/// Serves `hub` on `listener` until `shutdown` is cancelled, then waits for
-/// open streams to end and background tasks to stop.
-///
-/// Passing the hub in lets an embedding program publish in-process (with
-/// [`Hub::publish`]) to the same streams that browsers read over HTTP.
+/// The broker `config` asks for: a fresh in-memory hub, or, with
+/// `--redis-url`, this node's part of the cluster, joined and caught up with
+/// the history Redis holds. Cancelling `shutdown` stops a `--redis-wait`.
 ///
 /// # Errors
-/// Returns the I/O error that stopped the server.
+/// [`ClusterError`] when Redis cannot be reached or fails.
+pub async fn connect(config: &Config, shutdown: CancellationToken) -> Result<Broker, ClusterError> {
+    Ok(match config.redis() {
+        None => Broker::Memory(Hub::new(config.limits())),
+        Some(options) => {
+            Broker::Cluster(Cluster::connect(options, config.limits(), shutdown).await?)
+        }
+    })
+}
+
+/// Serves `broker` on `listener` until `shutdown` is cancelled, then waits
+/// for open streams to end and background tasks to stop.
+///
+/// Passing a hub in lets an embedding program publish in-process (with
+/// [`Hub::publish`], or [`Broker::publish`] for a cluster) to the same
+/// streams that browsers read over HTTP.
+///
+/// # Errors
+/// Returns the I/O error that stopped the server, or what made a cluster
+/// node leave its cluster.
 pub async fn serve(
     listener: TcpListener,
-    hub: Hub,
+    broker: impl Into<Broker>,
     config: Config,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    let broker = broker.into();
     let tasks = TaskTracker::new();
+    // A node that left its cluster for good stops serving.
+    tasks.spawn({
+        let (broker, shutdown) = (broker.clone(), shutdown.clone());
+        async move {
+            tokio::select! {
+                () = broker.stopped() => shutdown.cancel(),
+                () = shutdown.cancelled() => {}
+            }
+        }
+    });
     if !config.no_metrics {
         tasks.spawn(metrics::run(
-            hub.clone(),
+            broker.clone(),
             config.metrics_interval(),
             shutdown.clone(),
         ));
@@ -150,7 +188,7 @@ pub async fn serve(
         );
     }
     let state = AppState {
-        hub,
+        broker: broker.clone(),
         config: Arc::new(config),
         shutdown: shutdown.clone(),
     };
@@ -159,7 +197,11 @@ pub async fn serve(
     shutdown.cancel();
     tasks.close();
     tasks.wait().await;
-    served
+    broker.close().await;
+    match broker.fatal() {
+        Some(fatal) => Err(std::io::Error::other(fatal)),
+        None => served,
+    }
 }
 
 #[cfg(test)]

@@ -36,14 +36,18 @@ async fn serve() -> anyhow::Result<()> {
     // message says it all.
     backend::telemetry::init(config.log_format)
         .map_err(|error| anyhow::anyhow!("RUST_LOG is not a valid log filter: {error}"))?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(backend::shutdown::on_signal(shutdown.clone()));
+    // Before listening, so a node answers only once it serves the cluster.
+    let broker = backend::connect(&config, shutdown.clone())
+        .await
+        .context("cannot join the cluster")?;
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr().context("listener has no address")?;
     tracing::info!(%addr, url = %format!("http://{addr}/"), "herald is listening");
-    let shutdown = CancellationToken::new();
-    tokio::spawn(backend::shutdown::on_signal(shutdown.clone()));
-    backend::run(listener, config, shutdown)
+    backend::serve(listener, broker, config, shutdown)
         .await
         .context("server failed")
 }

@@ -7,14 +7,14 @@ use shared::{LoadAverage, METRICS_TOPIC, Metrics, Payload, Topic};
 use sysinfo::{Networks, System};
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::Hub;
+use crate::broker::Broker;
 
 /// Publishes a [`Metrics`] sample every `interval` until `shutdown`.
 ///
 /// Reading `/proc` takes well under a millisecond, so sampling runs inline
 /// on the runtime instead of on a blocking thread.
 #[tracing::instrument(skip_all)]
-pub(crate) async fn run(hub: Hub, interval: Duration, shutdown: CancellationToken) {
+pub(crate) async fn run(broker: Broker, interval: Duration, shutdown: CancellationToken) {
     let Some(mut sampler) = Sampler::new() else {
         tracing::warn!("system metrics are not available on this platform");
         return;
@@ -36,7 +36,8 @@ pub(crate) async fn run(hub: Hub, interval: Duration, shutdown: CancellationToke
             _ = ticker.tick() => {}
         }
         let sample = sampler.sample(interval);
-        if let Err(error) = hub.publish(topic.clone(), Payload::Metrics(sample)) {
+        let published = broker.publish(topic.clone(), Payload::Metrics(sample));
+        if let Err(error) = published.await {
             tracing::warn!(%error, "dropped a metrics sample");
         }
     }

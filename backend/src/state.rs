@@ -4,14 +4,14 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::broker::Broker;
 use crate::config::Config;
-use crate::hub::Hub;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    /// The event hub.
-    pub(crate) hub: Hub,
+    /// Where events are published and read: the hub, or a cluster node.
+    pub(crate) broker: Broker,
     /// The configuration the server started with.
     pub(crate) config: Arc<Config>,
     /// Cancelled when the server shuts down; every open stream ends on it.

@@ -114,6 +114,9 @@ pub enum ErrorCode {
     TooManyTopics,
     /// The hub is handling as many publishes as it is configured for; retry.
     Overloaded,
+    /// The cluster's store (Redis) is unreachable or failing: nothing was
+    /// stored; retry after `Retry-After`.
+    Unavailable,
     /// The request took longer than the hub allows (a body sent too slowly).
     Timeout,
     /// No such route.

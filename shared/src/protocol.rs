@@ -30,6 +30,10 @@ pub const TOPICS_PATH: &str = "/api/topics";
 /// `GET`: answers while the hub is up.
 pub const HEALTH_PATH: &str = "/healthz";
 
+/// `GET`: answers 200 while the hub can serve (in a cluster: while its
+/// Redis answers and it follows the cluster's events), 503 otherwise.
+pub const READY_PATH: &str = "/readyz";
+
 /// Query parameter naming a topic or a [`crate::TopicPattern`]; repeatable.
 pub const TOPIC_PARAM: &str = "topic";
 
@@ -197,6 +201,7 @@ mod tests {
             assert!(path.starts_with(&format!("{API_PREFIX}/")), "{path}");
         }
         assert!(!HEALTH_PATH.starts_with(API_PREFIX));
+        assert!(!READY_PATH.starts_with(API_PREFIX));
     }
 
     #[test]

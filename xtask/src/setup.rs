@@ -16,7 +16,8 @@
 //! - wasm-opt comes from npm's `binaryen`: Debian's binaryen 108 cannot parse
 //!   what rustc 1.95 and wasm-bindgen 0.2.130 emit.
 //! - Chromium and chromedriver come from Debian, for the wasm tests and the
-//!   end-to-end test.
+//!   end-to-end test, and so does `redis-server`, which the cluster tests
+//!   start their own instances of.
 //! - cargo-deny checks the dependency tree against `deny.toml`.
 
 use std::{fs, time::Instant};
@@ -44,7 +45,7 @@ pub(crate) enum Scope {
     /// tools (trunk, wasm-bindgen-cli, wasm-opt).
     Run,
     /// Everything: what running needs, and for the checks and tests
-    /// Chromium, chromedriver and cargo-deny.
+    /// Chromium, chromedriver, redis-server and cargo-deny.
     All,
 }
 
@@ -61,7 +62,7 @@ pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
     wasm_bindgen()?;
     wasm_opt()?;
     if scope == Scope::All {
-        chromium()?;
+        debian_packages()?;
         locked_crate("install cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
     }
     Step::cargo("fetch crates", ["fetch"])?.run()?;
@@ -160,12 +161,21 @@ fn wasm_opt() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn chromium() -> anyhow::Result<()> {
-    if [tools::CHROMIUM, tools::CHROMEDRIVER]
+/// Debian's packages the tests use, by the file each installs.
+const DEBIAN_PACKAGES: [(&str, &str); 3] = [
+    ("chromium", tools::CHROMIUM),
+    ("chromium-driver", tools::CHROMEDRIVER),
+    ("redis-server", tools::REDIS_SERVER),
+];
+
+fn debian_packages() -> anyhow::Result<()> {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
-        .all(|path| fs::metadata(path).is_ok())
-    {
-        return present("chromium and chromium-driver");
+        .filter(|(_, path)| fs::metadata(path).is_err())
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
+        return present("chromium, chromium-driver and redis-server");
     }
     // apt-get needs root; a developer who is not root gets a sudo prompt.
     let is_root = step::probe("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
@@ -178,11 +188,8 @@ fn chromium() -> anyhow::Result<()> {
         Ok::<_, anyhow::Error>(step?.env("DEBIAN_FRONTEND", "noninteractive"))
     };
     apt("update the package lists", &["update"])?.run()?;
-    apt(
-        "install chromium",
-        &["install", "-y", "chromium", "chromium-driver"],
-    )?
-    .run()?;
+    let install: Vec<&str> = ["install", "-y"].into_iter().chain(missing).collect();
+    apt("install Debian's packages", &install)?.run()?;
     Ok(())
 }
 

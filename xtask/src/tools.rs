@@ -14,6 +14,8 @@ use anyhow::Context;
 pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 /// Where the end-to-end and wasm tests find chromedriver.
 pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's Redis server, which the cluster tests start instances of.
+pub(crate) const REDIS_SERVER: &str = "/usr/bin/redis-server";
 
 /// The npm prefix wasm-opt is installed into. It lives outside the repository
 /// so that every clone on the machine (CI's fresh one too) shares it.

@@ -72,7 +72,11 @@ impl Subscription {
         let published = inner.sequence.published();
         let (cursor, unknown_past) = match after {
             None => (published, None),
-            Some(id) if id.epoch() == epoch && id.sequence() <= published => (id.sequence(), None),
+            // A replica may not have taken in yet what another node of its
+            // cluster already served: it waits for what follows.
+            Some(id) if id.epoch() == epoch && (id.sequence() <= published || inner.replica) => {
+                (id.sequence(), None)
+            }
             Some(id) => (0, Some(id)),
         };
         let patterns: Vec<TopicPattern> = patterns.into_iter().collect();

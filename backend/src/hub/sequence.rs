@@ -9,6 +9,11 @@
 //! they see. That is what lets a stream over many topics, each under its
 //! own lock, deliver in one id order without a lock over all of them.
 //!
+//! A hub that replicates a cluster's sequence takes the numbers it is
+//! given instead ([`Sequence::claim_at`]): one task feeds it, in order, and
+//! numbers it never gets (its budget's or the cluster's losses) are simply
+//! passed over.
+//!
 //! The window between a claim and its completion is a few hundred
 //! nanoseconds (building the frame from bytes encoded before, and a push),
 //! so a publisher that waits for its predecessor spins briefly rather than
@@ -34,6 +39,8 @@ struct Padded(AtomicU64);
 pub(super) struct Claim<'a> {
     sequence: &'a Sequence,
     number: u64,
+    /// The number claimed before it, which must be complete first.
+    previous: u64,
 }
 
 impl Sequence {
@@ -43,7 +50,21 @@ impl Sequence {
         Claim {
             sequence: self,
             number,
+            previous: number - 1,
         }
+    }
+
+    /// Claims `number`, given by the cluster, skipping any below it; `None`
+    /// when it is not above every number claimed so far (a replay of what
+    /// the hub already has).
+    pub(super) fn claim_at(&self, number: u64) -> Option<Claim<'_>> {
+        let previous = self.claimed.0.fetch_max(number, Ordering::AcqRel);
+        // Built only when it is one: dropping a claim completes it.
+        (previous < number).then(|| Claim {
+            sequence: self,
+            number,
+            previous,
+        })
     }
 
     /// Every number at or below this one is complete: its frame appended to
@@ -52,9 +73,9 @@ impl Sequence {
         self.published.0.load(Ordering::Acquire)
     }
 
-    fn complete(&self, number: u64) {
+    fn complete(&self, number: u64, previous: u64) {
         let mut spins = 0_u32;
-        while self.published.0.load(Ordering::Acquire) != number - 1 {
+        while self.published.0.load(Ordering::Acquire) != previous {
             if spins < 100 {
                 spins += 1;
                 std::hint::spin_loop();
@@ -76,7 +97,7 @@ impl Claim<'_> {
 
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
-        self.sequence.complete(self.number);
+        self.sequence.complete(self.number, self.previous);
     }
 }
 
@@ -105,5 +126,16 @@ mod tests {
         drop(first);
         assert_eq!(later.join().unwrap(), 2);
         assert_eq!(sequence.published(), 2);
+    }
+
+    #[test]
+    fn given_numbers_skip_ahead_and_refuse_what_is_behind() {
+        let sequence = Sequence::default();
+        drop(sequence.claim_at(5).expect("5 is ahead"));
+        assert_eq!(sequence.published(), 5);
+        assert!(sequence.claim_at(5).is_none(), "5 again is a replay");
+        assert!(sequence.claim_at(3).is_none(), "3 is behind");
+        drop(sequence.claim_at(9).expect("9 is ahead"));
+        assert_eq!(sequence.published(), 9);
     }
 }

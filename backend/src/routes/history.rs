@@ -48,7 +48,7 @@ pub(crate) async fn history(
         state.config.max_topics_per_stream,
         state.config.history as usize,
     )?;
-    let history = state.hub.history(&request.topics, request.limit);
+    let history = state.broker.hub().history(&request.topics, request.limit);
     let body = Body::from_stream(futures_util::stream::iter(
         event_list(history).into_iter().map(Ok::<_, Infallible>),
     ));

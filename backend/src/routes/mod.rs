@@ -14,13 +14,16 @@ use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
-use shared::protocol::{API_PREFIX, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, TOPICS_PATH};
+use shared::protocol::{
+    API_PREFIX, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, TOPICS_PATH,
+};
 use tower::ServiceBuilder;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The API routes (paths from [`shared::protocol`]) and `/healthz`, with
+/// The API routes (paths from [`shared::protocol`]), `/healthz` and
+/// `/readyz`, with
 /// JSON errors for unknown paths under `/api` and unknown methods.
 ///
 /// Publishing is bounded three ways: the body size, the number of publishes
@@ -44,6 +47,7 @@ pub(crate) fn api(state: &AppState) -> Router<AppState> {
             post(publish::publish).layer(publish_limits),
         )
         .route(HEALTH_PATH, get(health::health))
+        .route(READY_PATH, get(health::ready))
         // Everything else under the prefix is a JSON 404, not the web app.
         .route(API_PREFIX, any(not_found))
         .route(&format!("{API_PREFIX}/{{*path}}"), any(not_found))

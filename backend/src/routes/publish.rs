@@ -19,7 +19,8 @@ use crate::state::AppState;
 ///
 /// # Errors
 /// 415 unless the body is declared JSON, 413 over `--max-body`, 400 for an
-/// invalid topic or malformed JSON, 422 for JSON that is not an event.
+/// invalid topic or malformed JSON, 422 for JSON that is not an event, 503
+/// when a cluster's Redis did not store it.
 pub(crate) async fn publish(
     State(state): State<AppState>,
     Path(topic): Path<String>,
@@ -41,15 +42,9 @@ pub(crate) async fn publish(
     })?;
     let payload = decode(&body)?;
     let kind = payload.kind();
-    let frame = state.hub.publish(topic, payload)?;
-    tracing::debug!(topic = %frame.topic(), id = %frame.id(), kind = kind.name(), "published");
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Published {
-            id: frame.id(),
-            topic: frame.topic().clone(),
-        }),
-    ))
+    let id = state.broker.publish(topic.clone(), payload).await?;
+    tracing::debug!(%topic, %id, kind = kind.name(), "published");
+    Ok((StatusCode::ACCEPTED, Json(Published { id, topic })))
 }
 
 fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {

@@ -49,7 +49,10 @@ pub(crate) async fn stream(
         &headers,
         state.config.max_topics_per_stream,
     )?;
-    let subscription = state.hub.subscribe(request.topics, request.after)?;
+    let subscription = state
+        .broker
+        .hub()
+        .subscribe(request.topics, request.after)?;
     tracing::debug!(topics = ?subscription.patterns(), after = ?request.after, "stream opened");
     let body = body(
         subscription,

@@ -42,5 +42,9 @@ pub(crate) async fn topics(
         })
         .transpose()?;
     let limit = query.limit(DEFAULT_PAGE, MAX_PAGE)?;
-    Ok(Json(state.hub.topics(&query.topics, after.as_ref(), limit)))
+    Ok(Json(state.broker.topics(
+        &query.topics,
+        after.as_ref(),
+        limit,
+    )))
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use backend::broker::Broker;
 use backend::config::Config;
 use backend::hub::Hub;
 use bytes::Bytes;
@@ -63,23 +64,41 @@ pub(crate) async fn spawn_app_with_epoch(epoch: u64) -> TestApp {
 }
 
 async fn spawn_app_on(args: &[&str], hub: impl FnOnce(backend::hub::Limits) -> Hub) -> TestApp {
+    let config = parse_config(args);
+    let hub = hub(config.limits());
+    start(config, hub.into()).await
+}
+
+/// Starts a node of the cluster on the Redis at `redis_url`, with the
+/// metrics source off and `args` added to the command line.
+pub(crate) async fn spawn_node(redis_url: &str, args: &[&str]) -> TestApp {
+    let mut argv = vec!["--no-metrics", "--redis-url", redis_url];
+    argv.extend_from_slice(args);
+    let config = parse_config(&argv);
+    let broker = backend::connect(&config, CancellationToken::new())
+        .await
+        .unwrap();
+    start(config, broker).await
+}
+
+/// The configuration of `herald serve` with `args`, serving no web app
+/// unless they name one.
+pub(crate) fn parse_config(args: &[&str]) -> Config {
     init_logs();
     let mut argv = vec!["herald"];
     if !args.contains(&"--static-dir") {
         argv.extend(["--static-dir", "/nonexistent"]);
     }
     argv.extend_from_slice(args);
-    let config = Config::try_parse_from(argv).unwrap();
+    Config::try_parse_from(argv).unwrap()
+}
+
+async fn start(config: Config, broker: Broker) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let hub = hub(config.limits());
+    let hub = broker.hub().clone();
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(backend::serve(
-        listener,
-        hub.clone(),
-        config,
-        shutdown.clone(),
-    ));
+    let server = tokio::spawn(backend::serve(listener, broker, config, shutdown.clone()));
     TestApp {
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
@@ -106,6 +125,16 @@ pub(crate) fn query(topics: &[&str]) -> Query {
 }
 
 impl TestApp {
+    /// Shuts the server down and waits for it; its result, which says why
+    /// a cluster node left.
+    pub(crate) async fn stop(self) -> std::io::Result<()> {
+        self.shutdown.cancel();
+        tokio::time::timeout(PATIENCE, self.server)
+            .await
+            .expect("the server did not stop")
+            .unwrap()
+    }
+
     /// The full URL of `path_and_query`, as built by `shared::protocol`.
     pub(crate) fn url(&self, path_and_query: &str) -> String {
         format!("{}{path_and_query}", self.base)

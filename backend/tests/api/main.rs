@@ -8,12 +8,14 @@
 )]
 
 mod budget;
+mod cluster;
 mod cors;
 mod helpers;
 mod history;
 mod hosts;
 mod patterns;
 mod publish;
+mod redis_server;
 mod resume;
 mod shutdown;
 mod slow;

@@ -1,0 +1,107 @@
+//! Where publishes go: straight into this process's [`Hub`], or through a
+//! [`Cluster`] of hubs on Redis. Routes hold a [`Broker`] and never know
+//! which; reads (streams, history, topics) always come from the node's own
+//! hub, which in a cluster is a replica of the cluster's events.
+
+use std::collections::BTreeSet;
+
+use shared::{EventId, Payload, Topic, TopicList, TopicPattern};
+
+use crate::cluster::{Cluster, ClusterError};
+use crate::hub::{self, Hub};
+
+/// The hub alone, or a node of a cluster; cheap to clone.
+#[derive(Clone)]
+pub enum Broker {
+    /// One process, nothing to install: the default.
+    Memory(Hub),
+    /// A node of a cluster over Redis (`--redis-url`).
+    Cluster(Cluster),
+}
+
+/// Why an event was not published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The hub refused it.
+    #[error(transparent)]
+    Hub(#[from] hub::PublishError),
+    /// The cluster did not store it.
+    #[error(transparent)]
+    Unavailable(#[from] ClusterError),
+}
+
+impl From<Hub> for Broker {
+    fn from(hub: Hub) -> Self {
+        Self::Memory(hub)
+    }
+}
+
+impl Broker {
+    /// The hub this node reads from.
+    pub fn hub(&self) -> &Hub {
+        match self {
+            Self::Memory(hub) => hub,
+            Self::Cluster(cluster) => cluster.hub(),
+        }
+    }
+
+    /// Publishes `payload` to `topic` and returns its id once it is stored
+    /// where every stream of the hub, or of the cluster, reads it.
+    ///
+    /// # Errors
+    /// [`PublishError::Hub`] for an event the hub refuses,
+    /// [`PublishError::Unavailable`] when the cluster's Redis did not store
+    /// it; nothing is published then.
+    pub async fn publish(&self, topic: Topic, payload: Payload) -> Result<EventId, PublishError> {
+        match self {
+            Self::Memory(hub) => Ok(hub.publish(topic, payload)?.id()),
+            Self::Cluster(cluster) => cluster.publish(topic, payload).await,
+        }
+    }
+
+    /// One page of topics; see [`Hub::topics`].
+    pub fn topics(
+        &self,
+        patterns: &BTreeSet<TopicPattern>,
+        after: Option<&Topic>,
+        limit: usize,
+    ) -> TopicList {
+        self.hub().topics(patterns, after, limit)
+    }
+
+    /// Whether this node can serve: always alone, and in a cluster while
+    /// Redis answers and the node follows the cluster's stream.
+    ///
+    /// # Errors
+    /// Why it cannot.
+    pub async fn ready(&self) -> Result<(), ClusterError> {
+        match self {
+            Self::Memory(_) => Ok(()),
+            Self::Cluster(cluster) => cluster.ready().await,
+        }
+    }
+
+    /// What stopped the node for good, if anything.
+    pub fn fatal(&self) -> Option<ClusterError> {
+        match self {
+            Self::Memory(_) => None,
+            Self::Cluster(cluster) => cluster.fatal(),
+        }
+    }
+
+    /// Waits until the broker stops for good ([`Broker::fatal`] says why);
+    /// never, for one process.
+    pub async fn stopped(&self) {
+        match self {
+            Self::Memory(_) => std::future::pending().await,
+            Self::Cluster(cluster) => cluster.stopped().await,
+        }
+    }
+
+    /// Stops the broker's background work and waits for it.
+    pub async fn close(&self) {
+        if let Self::Cluster(cluster) = self {
+            cluster.close().await;
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! A cluster of hubs over one Redis: every node started with the same
+//! `--redis-url` and `--redis-prefix` serves the same events, in one order,
+//! with the same ids.
+//!
+//! Redis holds the cluster's one sequence as one stream (`{prefix}:events`):
+//! publishing appends to it with a script ([`PUBLISH`]) that checks the
+//! cluster's epoch and lets Redis number the entry (`0-N`, so `N` is the
+//! next sequence number, over all topics). Every node reads the stream with
+//! one blocking reader ([`follow`]) and takes each entry into its own
+//! [`Hub`], a replica, which frames it once and fans it out to its streams.
+//! So the id a node gives a browser is the cluster's, a browser resumes on
+//! any node, and a node that started, or lost Redis for a while, reads on
+//! from the last number it took in. History survives every node's restart:
+//! a node starting takes in what the stream still holds.
+//!
+//! Redis keeps the newest `--redis-max-events` entries (approximately: the
+//! stream is trimmed by whole nodes of its radix tree); each node's history
+//! is bounded by its own budgets, as on one process.
+
+mod follow;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::streams::StreamId;
+use redis::{AsyncConnectionConfig, Client, RedisError, Script};
+use shared::{EventId, Payload, Topic};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::broker::PublishError;
+use crate::config::RedisUrl;
+use crate::hub::{self, Hub, Limits};
+
+/// How a node reaches its cluster's Redis.
+#[derive(Debug, Clone)]
+pub struct RedisOptions {
+    /// Where Redis listens.
+    pub url: RedisUrl,
+    /// Prefix of every key, so clusters can share one Redis.
+    pub prefix: String,
+    /// Wait for Redis at start, with backoff, instead of failing.
+    pub wait: bool,
+    /// Entries the stream keeps, over all topics.
+    pub max_events: u64,
+    /// How long one Redis call may take.
+    pub timeout: Duration,
+}
+
+/// Why the cluster cannot serve.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClusterError {
+    /// Redis refused or failed a call, or the connection is down.
+    #[error("Redis at {url} failed: {source}")]
+    Redis {
+        /// Where, without its password.
+        url: String,
+        /// What Redis or the connection said.
+        #[source]
+        source: RedisError,
+    },
+    /// Redis did not answer in time.
+    #[error("Redis at {url} did not answer within {timeout:?}")]
+    Timeout {
+        /// Where, without its password.
+        url: String,
+        /// The configured `--redis-timeout-ms`.
+        timeout: Duration,
+    },
+    /// Redis no longer holds this cluster's run: it lost its data (restarted
+    /// without persistence, or flushed). The node cannot tell its clients
+    /// what they missed within one run, so it stops, and starts again as a
+    /// node of the new run, which tells them of a gap.
+    #[error(
+        "Redis lost the cluster's events: its epoch is {found}, this node's {ours}; restart this node"
+    )]
+    EpochChanged {
+        /// This node's epoch.
+        ours: u64,
+        /// What Redis holds now.
+        found: String,
+    },
+    /// Redis answered with something no Herald node writes.
+    #[error("Redis holds something Herald did not write: {0}")]
+    Unexpected(String),
+}
+
+/// Handle to this node's part of the cluster; clones share it.
+#[derive(Clone)]
+pub struct Cluster {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    hub: Hub,
+    options: RedisOptions,
+    keys: Keys,
+    client: Client,
+    /// For publishes and checks; it reconnects by itself after an I/O error.
+    commands: ConnectionManager,
+    /// The newest sequence number this node took in.
+    applied: watch::Sender<u64>,
+    /// Whether the stream reader is connected and reading.
+    following: AtomicBool,
+    /// What stopped the node for good, if anything.
+    fatal: Mutex<Option<ClusterError>>,
+    /// Cancelled when the node leaves the cluster, closed or for good; the
+    /// reader ends with it.
+    stop: CancellationToken,
+    tasks: TaskTracker,
+}
+
+/// The cluster's keys in Redis.
+struct Keys {
+    /// The epoch of the cluster's run: set once, by the first node.
+    epoch: String,
+    /// The stream of events.
+    events: String,
+}
+
+/// Appends an event to the stream if Redis still holds the node's epoch;
+/// Redis numbers it `0-N`, the entry after the newest. Keys: epoch, events.
+/// Arguments: epoch, max entries, topic, kind, envelope.
+static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+            return redis.error_reply('HERALD_EPOCH ' .. tostring(redis.call('GET', KEYS[1])))
+        end
+        return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-*',
+            't', ARGV[3], 'k', ARGV[4], 'e', ARGV[5])
+        ",
+    )
+});
+
+/// Entries read from the stream per call.
+const BATCH: usize = 1_000;
+
+impl Cluster {
+    /// Connects to Redis, joins (or starts) the cluster's run, takes in the
+    /// history the stream holds and starts following it. With
+    /// [`RedisOptions::wait`] it retries with backoff until Redis answers
+    /// or `shutdown` is cancelled.
+    ///
+    /// # Errors
+    /// [`ClusterError`] when Redis cannot be reached (and is not waited
+    /// for), fails, or holds what Herald did not write.
+    pub async fn connect(
+        options: RedisOptions,
+        limits: Limits,
+        shutdown: CancellationToken,
+    ) -> Result<Self, ClusterError> {
+        let client = Client::open(options.url.as_str()).map_err(|source| ClusterError::Redis {
+            url: options.url.to_string(),
+            source,
+        })?;
+        let mut backoff = follow::Backoff::default();
+        let (commands, epoch) = loop {
+            match Self::join(&client, &options).await {
+                Ok(joined) => break joined,
+                Err(error) if options.wait && !shutdown.is_cancelled() => {
+                    let delay = backoff.next();
+                    tracing::warn!(%error, retry_in = ?delay, "waiting for Redis");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return Err(error),
+                        () = tokio::time::sleep(delay) => {}
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        };
+        let prefix = &options.prefix;
+        let keys = Keys {
+            epoch: format!("{prefix}:epoch"),
+            events: format!("{prefix}:events"),
+        };
+        let cluster = Self {
+            shared: Arc::new(Shared {
+                hub: Hub::replica(limits, epoch),
+                options,
+                keys,
+                client,
+                commands,
+                applied: watch::Sender::new(0),
+                following: AtomicBool::new(false),
+                fatal: Mutex::new(None),
+                stop: CancellationToken::new(),
+                tasks: TaskTracker::new(),
+            }),
+        };
+        let loaded = cluster.load().await?;
+        tracing::info!(
+            epoch,
+            events = loaded,
+            newest = cluster.shared.applied.borrow().to_owned(),
+            prefix = %cluster.shared.options.prefix,
+            "joined the cluster"
+        );
+        cluster.shared.tasks.spawn(follow::run(cluster.clone()));
+        cluster.shared.tasks.close();
+        Ok(cluster)
+    }
+
+    /// Connects the command connection and reads the run's epoch, setting
+    /// it first if this is the run's first node.
+    async fn join(
+        client: &Client,
+        options: &RedisOptions,
+    ) -> Result<(ConnectionManager, u64), ClusterError> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(options.timeout))
+            .set_response_timeout(Some(options.timeout))
+            .set_number_of_retries(2)
+            .set_max_delay(options.timeout);
+        let url = || options.url.to_string();
+        let mut commands = ConnectionManager::new_with_config(client.clone(), config)
+            .await
+            .map_err(|source| ClusterError::Redis { url: url(), source })?;
+        let key = format!("{}:epoch", options.prefix);
+        let (epoch,): (String,) = redis::pipe()
+            .atomic()
+            .cmd("SET")
+            .arg(&key)
+            .arg(hub::now_micros())
+            .arg("NX")
+            .ignore()
+            .cmd("GET")
+            .arg(&key)
+            .query_async(&mut commands)
+            .await
+            .map_err(|source| ClusterError::Redis { url: url(), source })?;
+        let epoch = epoch
+            .parse()
+            .map_err(|_| ClusterError::Unexpected(format!("{key} is {epoch:?}, not an epoch")))?;
+        Ok((commands, epoch))
+    }
+
+    /// Takes in every entry the stream holds; returns how many.
+    async fn load(&self) -> Result<usize, ClusterError> {
+        let mut loaded = 0;
+        loop {
+            let after = *self.shared.applied.borrow();
+            let mut commands = self.shared.commands.clone();
+            let reply: redis::streams::StreamRangeReply = self
+                .call(
+                    redis::cmd("XRANGE")
+                        .arg(&self.shared.keys.events)
+                        .arg(format!("(0-{after}"))
+                        .arg("+")
+                        .arg("COUNT")
+                        .arg(BATCH)
+                        .query_async(&mut commands),
+                )
+                .await?;
+            let count = reply.ids.len();
+            self.take_in(&reply.ids);
+            loaded += count;
+            if count < BATCH {
+                return Ok(loaded);
+            }
+        }
+    }
+
+    /// Takes stream entries into this node's hub, in order. Numbers skipped
+    /// (trimmed from the stream before this node read them) are reported to
+    /// subscribers as lost; an entry the hub cannot serve is too.
+    fn take_in(&self, entries: &[StreamId]) {
+        let hub = &self.shared.hub;
+        for entry in entries {
+            let Some(sequence) = sequence_of(&entry.id) else {
+                tracing::error!(id = %entry.id, "skipping a stream entry with a foreign id");
+                continue;
+            };
+            let applied = *self.shared.applied.borrow();
+            if sequence <= applied {
+                continue;
+            }
+            if sequence > applied + 1 {
+                tracing::warn!(
+                    after = applied,
+                    through = sequence - 1,
+                    "Redis no longer holds events this node did not get"
+                );
+                hub.lose_through(sequence - 1);
+            }
+            if let Err(error) = self.apply(sequence, entry) {
+                tracing::error!(%error, sequence, "cannot serve a stream entry; reported as lost");
+                hub.lose_through(sequence);
+            }
+            self.shared.applied.send_replace(sequence);
+        }
+    }
+
+    fn apply(&self, sequence: u64, entry: &StreamId) -> Result<(), ClusterError> {
+        let field = |name: &str| {
+            entry
+                .get::<String>(name)
+                .ok_or_else(|| ClusterError::Unexpected(format!("entry has no field {name:?}")))
+        };
+        let topic = field("t")?;
+        let topic = Topic::parse(&topic)
+            .map_err(|error| ClusterError::Unexpected(format!("topic {topic:?}: {error}")))?;
+        self.shared
+            .hub
+            .apply(sequence, topic, &field("k")?, &field("e")?)
+            .map_err(|error| ClusterError::Unexpected(error.to_string()))?;
+        Ok(())
+    }
+
+    /// Publishes `payload` to `topic` through Redis, and returns its id once
+    /// Redis stored it. It waits, up to the Redis timeout, until this node
+    /// has taken the event in too, so the publisher reads its own write
+    /// from the same node.
+    ///
+    /// # Errors
+    /// [`PublishError::Hub`] for an invalid event, [`PublishError::Unavailable`]
+    /// when Redis did not store it; nothing is published then.
+    pub async fn publish(&self, topic: Topic, payload: Payload) -> Result<EventId, PublishError> {
+        let prepared = Hub::prepare(topic, payload)?;
+        let shared = &*self.shared;
+        let epoch = shared.hub.epoch();
+        let mut commands = shared.commands.clone();
+        let stored: Result<String, ClusterError> = self
+            .call(
+                PUBLISH
+                    .key(&shared.keys.epoch)
+                    .key(&shared.keys.events)
+                    .arg(epoch)
+                    .arg(shared.options.max_events)
+                    .arg(prepared.topic.as_str())
+                    .arg(prepared.kind.name())
+                    .arg(&prepared.envelope)
+                    .invoke_async(&mut commands),
+            )
+            .await;
+        let id = match stored {
+            Ok(id) => id,
+            Err(ClusterError::Redis { source, .. }) if source.code() == Some("HERALD_EPOCH") => {
+                let found = source.detail().unwrap_or_default().to_owned();
+                let error = ClusterError::EpochChanged { ours: epoch, found };
+                return Err(self.stop(error).into());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let sequence = sequence_of(&id)
+            .ok_or_else(|| ClusterError::Unexpected(format!("XADD returned the id {id:?}")))?;
+        let mut applied = shared.applied.subscribe();
+        let taken_in = applied.wait_for(|applied| *applied >= sequence);
+        if tokio::time::timeout(shared.options.timeout, taken_in)
+            .await
+            .is_err()
+        {
+            tracing::debug!(sequence, "stored, not yet taken in by this node");
+        }
+        Ok(EventId::new(epoch, sequence))
+    }
+
+    /// This node's replica of the cluster's events.
+    pub fn hub(&self) -> &Hub {
+        &self.shared.hub
+    }
+
+    /// Whether this node serves the cluster: its reader follows the stream
+    /// and Redis answers a `PING` now.
+    ///
+    /// # Errors
+    /// Why it does not.
+    pub async fn ready(&self) -> Result<(), ClusterError> {
+        if let Some(error) = self.fatal() {
+            return Err(error);
+        }
+        let mut commands = self.shared.commands.clone();
+        let () = self
+            .call(redis::cmd("PING").query_async::<String>(&mut commands))
+            .await
+            .map(drop)?;
+        if self.shared.following.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            Err(ClusterError::Unexpected(
+                "the stream reader is reconnecting".to_owned(),
+            ))
+        }
+    }
+
+    /// What stopped this node for good, if anything: the server shuts down
+    /// on it ([`Cluster::stopped`]) and the binary exits with it.
+    pub fn fatal(&self) -> Option<ClusterError> {
+        let fatal = self
+            .shared
+            .fatal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        fatal.clone()
+    }
+
+    /// Waits until the node leaves the cluster: closed, or for good after
+    /// a [`Cluster::fatal`] error.
+    pub async fn stopped(&self) {
+        self.shared.stop.cancelled().await;
+    }
+
+    /// Leaves the cluster: stops the stream reader and waits for it.
+    pub async fn close(&self) {
+        self.shared.stop.cancel();
+        self.shared.tasks.wait().await;
+    }
+
+    /// Records `error` as fatal, leaves the cluster, and hands it back.
+    fn stop(&self, error: ClusterError) -> ClusterError {
+        tracing::error!(%error, "leaving the cluster");
+        let mut fatal = self
+            .shared
+            .fatal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        fatal.get_or_insert_with(|| error.clone());
+        drop(fatal);
+        self.shared.stop.cancel();
+        error
+    }
+
+    /// Runs one Redis call with the configured timeout.
+    async fn call<T>(
+        &self,
+        call: impl Future<Output = Result<T, RedisError>>,
+    ) -> Result<T, ClusterError> {
+        let options = &self.shared.options;
+        match tokio::time::timeout(options.timeout, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(source)) => Err(ClusterError::Redis {
+                url: options.url.to_string(),
+                source,
+            }),
+            Err(_) => Err(ClusterError::Timeout {
+                url: options.url.to_string(),
+                timeout: options.timeout,
+            }),
+        }
+    }
+
+    /// A connection of its own for the blocking stream reader, whose calls
+    /// wait longer than any command should.
+    async fn reader_connection(&self) -> Result<MultiplexedConnection, ClusterError> {
+        let timeout = self.shared.options.timeout;
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(None);
+        self.call(
+            self.shared
+                .client
+                .get_multiplexed_async_connection_with_config(&config),
+        )
+        .await
+    }
+}
+
+/// The sequence number in a stream entry id `0-N`.
+fn sequence_of(id: &str) -> Option<u64> {
+    id.strip_prefix("0-")?.parse().ok()
+}

@@ -1,0 +1,148 @@
+//! The node's one reader of the cluster's stream: a blocking `XREAD` on a
+//! connection of its own, from the last number the node took in, so every
+//! browser of the node is served by one Redis subscription however many
+//! there are. When Redis goes away the reader reconnects with backoff and
+//! reads on from where it stopped: events published meanwhile through other
+//! nodes reach this node's streams in order, once.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use redis::streams::StreamReadReply;
+
+use super::{BATCH, Cluster, ClusterError};
+
+/// How long one `XREAD` blocks in Redis before it returns empty: short
+/// enough that a half-open connection is noticed within a few seconds.
+const BLOCK: Duration = Duration::from_secs(2);
+
+/// Follows the stream until the node leaves the cluster or Redis loses the
+/// run.
+pub(super) async fn run(cluster: Cluster) {
+    let shared = &*cluster.shared;
+    let mut backoff = Backoff::default();
+    loop {
+        let error = tokio::select! {
+            () = shared.stop.cancelled() => return,
+            error = read(&cluster, &mut backoff) => error,
+        };
+        shared.following.store(false, Ordering::Release);
+        if matches!(error, ClusterError::EpochChanged { .. }) {
+            cluster.stop(error);
+            return;
+        }
+        let delay = backoff.next();
+        tracing::warn!(%error, retry_in = ?delay, "lost the cluster's stream; reconnecting");
+        tokio::select! {
+            () = shared.stop.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+/// Connects, checks the run's epoch and reads until a call fails.
+async fn read(cluster: &Cluster, backoff: &mut Backoff) -> ClusterError {
+    let shared = &*cluster.shared;
+    let mut connection = match cluster.reader_connection().await {
+        Ok(connection) => connection,
+        Err(error) => return error,
+    };
+    let epoch: Result<Option<String>, _> = cluster
+        .call(
+            redis::cmd("GET")
+                .arg(&shared.keys.epoch)
+                .query_async(&mut connection),
+        )
+        .await;
+    let ours = shared.hub.epoch();
+    match epoch {
+        Ok(Some(found)) if found == ours.to_string() => {}
+        Ok(found) => {
+            return ClusterError::EpochChanged {
+                ours,
+                found: found.unwrap_or_else(|| "gone".to_owned()),
+            };
+        }
+        Err(error) => return error,
+    }
+    shared.following.store(true, Ordering::Release);
+    backoff.reset();
+    tracing::info!(
+        after = *shared.applied.borrow(),
+        "following the cluster's stream"
+    );
+    loop {
+        let after = *shared.applied.borrow();
+        let mut command = redis::cmd("XREAD");
+        command
+            .arg("COUNT")
+            .arg(BATCH)
+            .arg("BLOCK")
+            .arg(BLOCK.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(&shared.keys.events)
+            .arg(format!("0-{after}"));
+        let call = command.query_async::<Option<StreamReadReply>>(&mut connection);
+        // The timeout covers the block and one call's worth on top.
+        let reply = match tokio::time::timeout(BLOCK + shared.options.timeout, call).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(source)) => {
+                return ClusterError::Redis {
+                    url: shared.options.url.to_string(),
+                    source,
+                };
+            }
+            Err(_) => {
+                return ClusterError::Timeout {
+                    url: shared.options.url.to_string(),
+                    timeout: BLOCK + shared.options.timeout,
+                };
+            }
+        };
+        for key in reply.map(|reply| reply.keys).unwrap_or_default() {
+            cluster.take_in(&key.ids);
+        }
+    }
+}
+
+/// Delays between attempts: doubling from 100 ms up to 5 s.
+#[derive(Debug)]
+pub(super) struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { next: Self::FIRST }
+    }
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(100);
+    const MAX: Duration = Duration::from_secs(5);
+
+    /// The delay before the next attempt.
+    pub(super) fn next(&mut self) -> Duration {
+        let delay = self.next;
+        self.next = (self.next * 2).min(Self::MAX);
+        delay
+    }
+
+    fn reset(&mut self) {
+        self.next = Self::FIRST;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_and_starts_over_when_reset() {
+        let mut backoff = Backoff::default();
+        let delays: Vec<u128> = (0..8).map(|_| backoff.next().as_millis()).collect();
+        assert_eq!(delays, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        backoff.reset();
+        assert_eq!(backoff.next(), Duration::from_millis(100));
+    }
+}
