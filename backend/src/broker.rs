@@ -59,14 +59,22 @@ impl Broker {
         }
     }
 
-    /// One page of topics; see [`Hub::topics`].
-    pub fn topics(
+    /// One page of topics ([`Hub::topics`]), with subscribers counted over
+    /// the whole cluster.
+    ///
+    /// # Errors
+    /// [`ClusterError`] when the cluster's Redis does not tell the other
+    /// nodes' counts.
+    pub async fn topics(
         &self,
         patterns: &BTreeSet<TopicPattern>,
         after: Option<&Topic>,
         limit: usize,
-    ) -> TopicList {
-        self.hub().topics(patterns, after, limit)
+    ) -> Result<TopicList, ClusterError> {
+        match self {
+            Self::Memory(hub) => Ok(hub.topics(patterns, after, limit)),
+            Self::Cluster(cluster) => cluster.topics(patterns, after, limit).await,
+        }
     }
 
     /// Whether this node can serve: always alone, and in a cluster while

@@ -18,15 +18,17 @@
 //! is bounded by its own budgets, as on one process.
 
 mod follow;
+mod presence;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::streams::StreamId;
 use redis::{AsyncConnectionConfig, Client, RedisError, Script};
-use shared::{EventId, Payload, Topic};
+use shared::{EventId, Payload, Topic, TopicList, TopicPattern};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -48,6 +50,8 @@ pub struct RedisOptions {
     pub max_events: u64,
     /// How long one Redis call may take.
     pub timeout: Duration,
+    /// How long a node's subscriber counts count after its last report.
+    pub node_ttl: Duration,
 }
 
 /// Why the cluster cannot serve.
@@ -96,6 +100,8 @@ pub struct Cluster {
 
 struct Shared {
     hub: Hub,
+    /// This node's name in the cluster's presence keys, unique per run.
+    node: String,
     options: RedisOptions,
     keys: Keys,
     client: Client,
@@ -115,10 +121,20 @@ struct Shared {
 
 /// The cluster's keys in Redis.
 struct Keys {
+    prefix: String,
     /// The epoch of the cluster's run: set once, by the first node.
     epoch: String,
     /// The stream of events.
     events: String,
+    /// The live nodes, scored by when their reports expire.
+    nodes: String,
+}
+
+impl Keys {
+    /// The hash of `node`'s subscriber counts by topic.
+    fn node(&self, node: &str) -> String {
+        format!("{}:node:{node}", self.prefix)
+    }
 }
 
 /// Appends an event to the stream if Redis still holds the node's epoch;
@@ -174,12 +190,24 @@ impl Cluster {
         };
         let prefix = &options.prefix;
         let keys = Keys {
+            prefix: prefix.clone(),
             epoch: format!("{prefix}:epoch"),
             events: format!("{prefix}:events"),
+            nodes: format!("{prefix}:nodes"),
         };
+        // Unique within the process, and with the pid and time across the
+        // cluster's processes.
+        static STARTED: AtomicU64 = AtomicU64::new(0);
+        let node = format!(
+            "{}-{}-{}",
+            std::process::id(),
+            hub::now_micros(),
+            STARTED.fetch_add(1, Ordering::Relaxed)
+        );
         let cluster = Self {
             shared: Arc::new(Shared {
                 hub: Hub::replica(limits, epoch),
+                node,
                 options,
                 keys,
                 client,
@@ -200,6 +228,7 @@ impl Cluster {
             "joined the cluster"
         );
         cluster.shared.tasks.spawn(follow::run(cluster.clone()));
+        cluster.shared.tasks.spawn(presence::run(cluster.clone()));
         cluster.shared.tasks.close();
         Ok(cluster)
     }
@@ -356,6 +385,26 @@ impl Cluster {
             tracing::debug!(sequence, "stored, not yet taken in by this node");
         }
         Ok(EventId::new(epoch, sequence))
+    }
+
+    /// One page of topics as [`Hub::topics`] lists them on this node, each
+    /// with its subscribers over the whole cluster.
+    ///
+    /// # Errors
+    /// [`ClusterError`] when Redis does not tell the other nodes' counts.
+    pub async fn topics(
+        &self,
+        patterns: &BTreeSet<TopicPattern>,
+        after: Option<&Topic>,
+        limit: usize,
+    ) -> Result<TopicList, ClusterError> {
+        let mut page = self.shared.hub.topics(patterns, after, limit);
+        let names: Vec<&Topic> = page.topics.iter().map(|info| &info.topic).collect();
+        let others = presence::others(self, &names).await?;
+        for (info, others) in page.topics.iter_mut().zip(others) {
+            info.subscribers += others;
+        }
+        Ok(page)
     }
 
     /// This node's replica of the cluster's events.

@@ -137,6 +137,13 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub redis_timeout_ms: u64,
 
+    /// Milliseconds a node's subscriber counts go on counting in the
+    /// cluster's `/api/topics` after its last report; it reports every
+    /// third of this, so a node that dies stops counting within it.
+    #[arg(long, env = "HERALD_REDIS_NODE_TTL_MS", default_value_t = 6_000,
+          value_parser = clap::value_parser!(u64).range(300..))]
+    pub redis_node_ttl_ms: u64,
+
     /// Log line format on stderr: `text` for people, `json` (one object per
     /// line) for log pipelines. `RUST_LOG` sets the filter (default `info`).
     #[arg(long, env = "HERALD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -194,6 +201,7 @@ impl Config {
             wait: self.redis_wait,
             max_events: self.redis_max_events,
             timeout: Duration::from_millis(self.redis_timeout_ms),
+            node_ttl: Duration::from_millis(self.redis_node_ttl_ms),
         })
     }
 

@@ -551,6 +551,24 @@ impl Hub {
         TopicList { topics, next_after }
     }
 
+    /// Every topic with at least one subscriber, with their number: what a
+    /// cluster node tells the others. The map lock is held only to copy the
+    /// handles; each count is read under its topic's lock.
+    pub(crate) fn followed(&self) -> Vec<(Topic, u64)> {
+        let cells: Vec<Arc<TopicCell>> = read(&self.inner.directory)
+            .topics
+            .values()
+            .cloned()
+            .collect();
+        cells
+            .iter()
+            .filter_map(|cell| {
+                let count = cell.lock().subscribers.len() as u64;
+                (count > 0).then(|| (cell.name.clone(), count))
+            })
+            .collect()
+    }
+
     /// Bytes of history retained over all topics, what
     /// [`Limits::total_bytes`] bounds.
     pub fn retained_bytes(&self) -> usize {

@@ -25,7 +25,7 @@ const MAX_PAGE: usize = 10_000;
 ///
 /// # Errors
 /// 400 for an invalid pattern or `after` topic, a bad `limit` or an
-/// unknown parameter.
+/// unknown parameter; 503 when a cluster's Redis does not answer.
 pub(crate) async fn topics(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -42,9 +42,6 @@ pub(crate) async fn topics(
         })
         .transpose()?;
     let limit = query.limit(DEFAULT_PAGE, MAX_PAGE)?;
-    Ok(Json(state.broker.topics(
-        &query.topics,
-        after.as_ref(),
-        limit,
-    )))
+    let page = state.broker.topics(&query.topics, after.as_ref(), limit);
+    Ok(Json(page.await.map_err(ApiError::Unavailable)?))
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use shared::protocol::{HEALTH_PATH, HISTORY_PATH, READY_PATH, publish_path};
+use shared::protocol::{EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, publish_path};
 use shared::{ErrorCode, Event, EventId, Gap};
 
 use crate::helpers::{
@@ -392,4 +392,113 @@ fn a_malformed_redis_url_is_refused_by_the_command_line() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("--redis-url"), "{stderr}");
     assert!(stderr.contains("not a Redis URL"), "{stderr}");
+}
+
+/// Waits until `app` lists `topic` with `count` subscribers over the cluster.
+async fn wait_for_subscribers(app: &TestApp, topic: &str, count: u64) {
+    app.wait_for_topics(|list| {
+        list.topics
+            .iter()
+            .any(|info| info.topic.as_str() == topic && info.subscribers == count)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn subscriber_counts_add_up_over_the_cluster_and_a_node_that_stops_counts_no_more() {
+    let redis = RedisServer::start().await;
+    let a = spawn_node(&redis.url(), &["--redis-node-ttl-ms", "300"]).await;
+    let b = spawn_node(&redis.url(), &["--redis-node-ttl-ms", "300"]).await;
+    let last = a.publish("room", &chat("hello")).await.id;
+    let _on_a = a.open_stream(&query(&["room"]), None).await;
+    let _on_b = [
+        b.open_stream(&query(&["room"]), None).await,
+        b.open_stream(&query(&["room/*"]), None).await,
+        b.open_stream(&query(&["room", "other"]), None).await,
+    ];
+    wait_for_subscribers(&a, "room", 3).await;
+    wait_for_subscribers(&b, "room", 3).await;
+    let listed = a.topics().await;
+    let room = listed
+        .topics
+        .iter()
+        .find(|info| info.topic.as_str() == "room");
+    assert_eq!(room.and_then(|info| info.last_id), Some(last));
+    // A node that stops withdraws its counts as it goes, before its last
+    // report would expire.
+    b.stop().await.unwrap();
+    let listed = a.topics().await;
+    let room = listed
+        .topics
+        .iter()
+        .find(|info| info.topic.as_str() == "room");
+    assert_eq!(room.map(|info| info.subscribers), Some(1));
+}
+
+/// A `herald serve` process on the cluster at `redis_url`, killed when
+/// dropped: a node that can die without saying goodbye.
+struct NodeProcess {
+    child: std::process::Child,
+    base: String,
+}
+
+impl NodeProcess {
+    fn start(redis_url: &str, args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(["serve", "--no-metrics", "--addr", "127.0.0.1:0"])
+            .args(["--static-dir", "/nonexistent", "--log-format", "json"])
+            .args(["--redis-url", redis_url])
+            .args(args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut lines = stderr.lines();
+        let addr = lines
+            .by_ref()
+            .find_map(|line| {
+                let line: serde_json::Value = serde_json::from_str(&line.unwrap()).ok()?;
+                let fields = &line["fields"];
+                (fields["message"] == "herald is listening")
+                    .then(|| fields["addr"].as_str().unwrap().to_owned())
+            })
+            .expect("the node never listened");
+        // Keep reading, so the node never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_node_that_dies_stops_counting_within_its_ttl() {
+    let redis = RedisServer::start().await;
+    let a = spawn_node(&redis.url(), &["--redis-node-ttl-ms", "600"]).await;
+    a.publish("watched", &chat("hello")).await;
+    let mut doomed = NodeProcess::start(&redis.url(), &["--redis-node-ttl-ms", "600"]);
+    let response = reqwest::get(format!(
+        "{}{}",
+        doomed.base,
+        query(&["watched"]).url(EVENTS_PATH)
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let _on_a = a.open_stream(&query(&["watched"]), None).await;
+    wait_for_subscribers(&a, "watched", 2).await;
+    // SIGKILL: no goodbye, so only the report's expiry takes it out.
+    doomed.child.kill().unwrap();
+    doomed.child.wait().unwrap();
+    wait_for_subscribers(&a, "watched", 1).await;
+    drop(response);
 }
