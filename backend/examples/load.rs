@@ -18,6 +18,10 @@
 //!
 //! Latency uses the probe's `ts` (the publisher's clock) against the
 //! receiver's clock; both are this machine's clock.
+//!
+//! `--url` is where it publishes; `--stream-url` (repeatable) where the
+//! streams of `fanout` and `throughput` open, in turn, so a cluster is
+//! measured publishing to one node and receiving on all.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,9 +35,13 @@ use tokio::task::JoinSet;
 #[derive(Parser)]
 #[command(name = "load", about = "Load tool for a running Herald hub")]
 struct Cli {
-    /// Base URL of the hub.
+    /// Base URL of the hub, where events are published.
     #[arg(long, global = true, default_value = "http://127.0.0.1:3000")]
     url: String,
+    /// Base URL streams open at (repeatable, taken in turn); `--url` when
+    /// none is given.
+    #[arg(long, global = true)]
+    stream_url: Vec<String>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -83,13 +91,18 @@ struct Received {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let stream_urls = if cli.stream_url.is_empty() {
+        vec![cli.url.clone()]
+    } else {
+        cli.stream_url.clone()
+    };
     match cli.scenario {
         Scenario::Fanout {
             streams,
             rate,
             seconds,
             topic,
-        } => fanout(&cli.url, streams, rate, seconds, topic).await,
+        } => fanout(&cli.url, &stream_urls, streams, rate, seconds, topic).await,
         Scenario::Idle {
             streams,
             server_pid,
@@ -97,12 +110,13 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Throughput {
             seconds,
             publishers,
-        } => throughput(&cli.url, seconds, publishers).await,
+        } => throughput(&cli.url, &stream_urls[0], seconds, publishers).await,
     }
 }
 
 async fn fanout(
     url: &str,
+    stream_urls: &[String],
     streams: usize,
     rate: u32,
     seconds: u64,
@@ -115,8 +129,9 @@ async fn fanout(
     let total = u64::from(rate) * seconds;
     let mut readers = JoinSet::new();
     let (opened_tx, mut opened_rx) = tokio::sync::mpsc::channel(streams.max(1));
-    for _ in 0..streams {
-        let stream_url = format!("{url}{}", stream_path([&topic], None));
+    for index in 0..streams {
+        let base = &stream_urls[index % stream_urls.len()];
+        let stream_url = format!("{base}{}", stream_path([&topic], None));
         let opened = opened_tx.clone();
         readers.spawn(async move { read_probes(&stream_url, total, opened).await });
     }
@@ -217,10 +232,15 @@ async fn idle(url: &str, streams: usize, server_pid: u32) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn throughput(url: &str, seconds: u64, publishers: usize) -> anyhow::Result<()> {
+async fn throughput(
+    url: &str,
+    stream_url: &str,
+    seconds: u64,
+    publishers: usize,
+) -> anyhow::Result<()> {
     let topic = Topic::parse(format!("load/throughput-{}", now_us()))?;
     let response = reqwest::Client::new()
-        .get(format!("{url}{}", stream_path([&topic], None)))
+        .get(format!("{stream_url}{}", stream_path([&topic], None)))
         .send()
         .await?;
     let mut body = response.bytes_stream();

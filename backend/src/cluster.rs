@@ -298,12 +298,13 @@ impl Cluster {
     /// subscribers as lost; an entry the hub cannot serve is too.
     fn take_in(&self, entries: &[StreamId]) {
         let hub = &self.shared.hub;
+        let mut applied = *self.shared.applied.borrow();
+        let before = applied;
         for entry in entries {
             let Some(sequence) = sequence_of(&entry.id) else {
                 tracing::error!(id = %entry.id, "skipping a stream entry with a foreign id");
                 continue;
             };
-            let applied = *self.shared.applied.borrow();
             if sequence <= applied {
                 continue;
             }
@@ -319,7 +320,11 @@ impl Cluster {
                 tracing::error!(%error, sequence, "cannot serve a stream entry; reported as lost");
                 hub.lose_through(sequence);
             }
-            self.shared.applied.send_replace(sequence);
+            applied = sequence;
+        }
+        // Once per batch: every publish waiting on this node wakes to look.
+        if applied > before {
+            self.shared.applied.send_replace(applied);
         }
     }
 
