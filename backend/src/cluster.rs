@@ -87,6 +87,18 @@ pub enum ClusterError {
         /// What Redis holds now.
         found: String,
     },
+    /// Redis went back to an older state (restored from an older snapshot,
+    /// say): it would number new events again with numbers this node has
+    /// served, so it stops, as for [`ClusterError::EpochChanged`].
+    #[error(
+        "Redis went back in time: its newest event is number {newest}, this node has served up to {ours}; restart this node"
+    )]
+    RolledBack {
+        /// The newest number Redis gave.
+        newest: u64,
+        /// The newest this node took in.
+        ours: u64,
+    },
     /// Redis answered with something no Herald node writes.
     #[error("Redis holds something Herald did not write: {0}")]
     Unexpected(String),
@@ -148,6 +160,26 @@ static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
         end
         return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-*',
             't', ARGV[3], 'k', ARGV[4], 'e', ARGV[5])
+        ",
+    )
+});
+
+/// The run's epoch (empty when gone) and the stream's newest number ever
+/// given (`0-0` when there is no stream). Keys: epoch, events.
+static POSITION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local epoch = redis.call('GET', KEYS[1]) or ''
+        if redis.call('EXISTS', KEYS[2]) == 0 then
+            return {epoch, '0-0'}
+        end
+        local info = redis.call('XINFO', 'STREAM', KEYS[2])
+        for i = 1, #info, 2 do
+            if info[i] == 'last-generated-id' then
+                return {epoch, info[i + 1]}
+            end
+        end
+        return redis.error_reply('XINFO STREAM gave no last-generated-id')
         ",
     )
 });
@@ -356,6 +388,9 @@ impl Cluster {
         let prepared = Hub::prepare(topic, payload)?;
         let shared = &*self.shared;
         let epoch = shared.hub.epoch();
+        // Read before the append: Redis numbers it after everything it
+        // numbered before, this node's events included, unless it lost them.
+        let ours = *shared.applied.borrow();
         let mut commands = shared.commands.clone();
         let stored: Result<String, ClusterError> = self
             .call(
@@ -381,6 +416,13 @@ impl Cluster {
         };
         let sequence = sequence_of(&id)
             .ok_or_else(|| ClusterError::Unexpected(format!("XADD returned the id {id:?}")))?;
+        if sequence <= ours {
+            let error = ClusterError::RolledBack {
+                newest: sequence,
+                ours,
+            };
+            return Err(self.stop(error).into());
+        }
         let mut applied = shared.applied.subscribe();
         let taken_in = applied.wait_for(|applied| *applied >= sequence);
         if tokio::time::timeout(shared.options.timeout, taken_in)
@@ -461,6 +503,40 @@ impl Cluster {
     pub async fn close(&self) {
         self.shared.stop.cancel();
         self.shared.tasks.wait().await;
+    }
+
+    /// Checks that Redis still holds this node's run, and has not gone back
+    /// behind what the node took in; on `connection`, the reader's.
+    async fn check_position(
+        &self,
+        connection: &mut MultiplexedConnection,
+    ) -> Result<(), ClusterError> {
+        let keys = &self.shared.keys;
+        let (epoch, newest): (String, String) = self
+            .call(
+                POSITION
+                    .key(&keys.epoch)
+                    .key(&keys.events)
+                    .invoke_async(connection),
+            )
+            .await?;
+        let ours = self.shared.hub.epoch();
+        if epoch != ours.to_string() {
+            let found = if epoch.is_empty() {
+                "gone".to_owned()
+            } else {
+                epoch
+            };
+            return Err(ClusterError::EpochChanged { ours, found });
+        }
+        let newest = sequence_of(&newest).ok_or_else(|| {
+            ClusterError::Unexpected(format!("the stream's newest id is {newest:?}"))
+        })?;
+        let ours = *self.shared.applied.borrow();
+        if newest < ours {
+            return Err(ClusterError::RolledBack { newest, ours });
+        }
+        Ok(())
     }
 
     /// Records `error` as fatal, leaves the cluster, and hands it back.

@@ -27,7 +27,10 @@ pub(super) async fn run(cluster: Cluster) {
             error = read(&cluster, &mut backoff) => error,
         };
         shared.following.store(false, Ordering::Release);
-        if matches!(error, ClusterError::EpochChanged { .. }) {
+        if matches!(
+            error,
+            ClusterError::EpochChanged { .. } | ClusterError::RolledBack { .. }
+        ) {
             cluster.stop(error);
             return;
         }
@@ -40,30 +43,16 @@ pub(super) async fn run(cluster: Cluster) {
     }
 }
 
-/// Connects, checks the run's epoch and reads until a call fails.
+/// Connects, checks that Redis still holds the run where this node left
+/// it, and reads until a call fails.
 async fn read(cluster: &Cluster, backoff: &mut Backoff) -> ClusterError {
     let shared = &*cluster.shared;
     let mut connection = match cluster.reader_connection().await {
         Ok(connection) => connection,
         Err(error) => return error,
     };
-    let epoch: Result<Option<String>, _> = cluster
-        .call(
-            redis::cmd("GET")
-                .arg(&shared.keys.epoch)
-                .query_async(&mut connection),
-        )
-        .await;
-    let ours = shared.hub.epoch();
-    match epoch {
-        Ok(Some(found)) if found == ours.to_string() => {}
-        Ok(found) => {
-            return ClusterError::EpochChanged {
-                ours,
-                found: found.unwrap_or_else(|| "gone".to_owned()),
-            };
-        }
-        Err(error) => return error,
+    if let Err(error) = cluster.check_position(&mut connection).await {
+        return error;
     }
     shared.following.store(true, Ordering::Release);
     backoff.reset();

@@ -81,7 +81,20 @@ async fn every_node_delivers_every_event_in_one_order_with_the_same_ids() {
 }
 
 #[tokio::test]
-async fn a_client_moving_to_another_node_under_steady_publishing_misses_and_repeats_nothing() {
+async fn a_prefix_stream_moving_to_another_node_misses_and_repeats_nothing() {
+    move_a_client_between_nodes(&["feed/*"]).await;
+}
+
+#[tokio::test]
+async fn a_multi_topic_stream_moving_to_another_node_misses_and_repeats_nothing() {
+    move_a_client_between_nodes(&["feed/x", "feed/y/z"]).await;
+}
+
+/// Publishes 2,000 events to two topics at 2,000/s through two nodes in
+/// turn, while a client following `topics` reads 500 on one node and then
+/// resumes on the other: it must see every event from its first once, in
+/// order.
+async fn move_a_client_between_nodes(topics: &[&str]) {
     let redis = RedisServer::start().await;
     let a = spawn_node(&redis.url(), &[]).await;
     let b = spawn_node(&redis.url(), &[]).await;
@@ -105,11 +118,11 @@ async fn a_client_moving_to_another_node_under_steady_publishing_misses_and_repe
             }
         })
     };
-    let mut on_a = a.open_stream(&query(&["feed/*"]), None).await;
+    let mut on_a = a.open_stream(&query(topics), None).await;
     let first = events(&mut on_a, 500).await;
     drop(on_a);
     let last = first.last().unwrap().id;
-    let mut on_b = b.open_stream(&query(&["feed/*"]), Some(last)).await;
+    let mut on_b = b.open_stream(&query(topics), Some(last)).await;
     // Events before the stream opened on A are not its to see: count from
     // the first it got, through the last one published.
     let first_sequence = first[0].id.sequence();
@@ -302,6 +315,44 @@ async fn a_node_stops_with_a_clear_error_when_redis_loses_its_data() {
         error
             .to_string()
             .contains("Redis lost the cluster's events"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_stops_when_redis_comes_back_older_than_what_it_served() {
+    let redis = RedisServer::start().await;
+    let proxy = Proxy::start(redis.addr()).await;
+    let node = spawn_node(&proxy.url(), &[]).await;
+    for n in 0..3 {
+        node.publish("old", &chat(&n.to_string())).await;
+    }
+    proxy.set(Mode::Cut);
+    wait_for_status(&node, READY_PATH, StatusCode::SERVICE_UNAVAILABLE).await;
+    // What Redis restored from an older snapshot looks like: the same run,
+    // its stream back at event 1.
+    let mut connection = redis.connection().await;
+    let () = redis::pipe()
+        .cmd("XTRIM")
+        .arg("herald:events")
+        .arg("MAXLEN")
+        .arg(0)
+        .ignore()
+        .cmd("XSETID")
+        .arg("herald:events")
+        .arg("0-1")
+        .ignore()
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    proxy.set(Mode::Pass);
+    let server = tokio::time::timeout(PATIENCE, node.server)
+        .await
+        .expect("the node did not stop")
+        .unwrap();
+    let error = server.expect_err("the node reports why it stopped");
+    assert!(
+        error.to_string().contains("Redis went back in time"),
         "{error}"
     );
 }
