@@ -306,17 +306,8 @@ async fn a_node_stops_with_a_clear_error_when_redis_loses_its_data() {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let server = tokio::time::timeout(PATIENCE, node.server)
-        .await
-        .expect("the node did not stop")
-        .unwrap();
-    let error = server.expect_err("the node reports why it stopped");
-    assert!(
-        error
-            .to_string()
-            .contains("Redis lost the cluster's events"),
-        "{error}"
-    );
+    let error = stopped(node).await;
+    assert!(error.contains("Redis lost the cluster's events"), "{error}");
 }
 
 #[tokio::test]
@@ -346,15 +337,8 @@ async fn a_node_stops_when_redis_comes_back_older_than_what_it_served() {
         .await
         .unwrap();
     proxy.set(Mode::Pass);
-    let server = tokio::time::timeout(PATIENCE, node.server)
-        .await
-        .expect("the node did not stop")
-        .unwrap();
-    let error = server.expect_err("the node reports why it stopped");
-    assert!(
-        error.to_string().contains("Redis went back in time"),
-        "{error}"
-    );
+    let error = stopped(node).await;
+    assert!(error.contains("Redis went back in time"), "{error}");
 }
 
 #[tokio::test]
@@ -443,6 +427,17 @@ fn a_malformed_redis_url_is_refused_by_the_command_line() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("--redis-url"), "{stderr}");
     assert!(stderr.contains("not a Redis URL"), "{stderr}");
+}
+
+/// Waits for `node` to stop by itself; the error it stopped with.
+async fn stopped(node: TestApp) -> String {
+    let served = tokio::time::timeout(PATIENCE, node.server)
+        .await
+        .expect("the node did not stop")
+        .unwrap();
+    served
+        .expect_err("the node reports why it stopped")
+        .to_string()
 }
 
 /// Waits until `app` lists `topic` with `count` subscribers over the cluster.
