@@ -38,13 +38,14 @@ async fn serve() -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("RUST_LOG is not a valid log filter: {error}"))?;
     let shutdown = CancellationToken::new();
     tokio::spawn(backend::shutdown::on_signal(shutdown.clone()));
-    // Before listening, so a node answers only once it serves the cluster.
-    let broker = backend::connect(&config, shutdown.clone())
-        .await
-        .context("cannot join the cluster")?;
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
+    // Before serving: requests wait in the backlog until the node has
+    // joined its cluster and taken in its history.
+    let broker = backend::connect(&config, shutdown.clone())
+        .await
+        .context("cannot join the cluster")?;
     let addr = listener.local_addr().context("listener has no address")?;
     tracing::info!(%addr, url = %format!("http://{addr}/"), "herald is listening");
     backend::serve(listener, broker, config, shutdown)

@@ -548,3 +548,51 @@ async fn a_node_that_dies_stops_counting_within_its_ttl() {
     wait_for_subscribers(&a, "watched", 1).await;
     drop(response);
 }
+
+#[tokio::test]
+async fn clusters_with_different_prefixes_share_one_redis_without_meeting() {
+    let redis = RedisServer::start().await;
+    let blue = spawn_node(&redis.url(), &["--redis-prefix", "blue"]).await;
+    let green = spawn_node(&redis.url(), &["--redis-prefix", "green"]).await;
+    let mut on_green = green.open_stream(&query(&["t"]), None).await;
+    let blue_id = blue.publish("t", &chat("blue")).await.id;
+    let green_id = green.publish("t", &chat("green")).await.id;
+    let event = on_green.next_event().await;
+    assert_eq!((event.id, text_of(&event)), (green_id, "green"));
+    assert_ne!(blue_id.epoch(), green_id.epoch(), "two runs");
+    on_green.assert_silent(Duration::from_millis(200)).await;
+}
+
+/// Connections Redis has open, `asking` among them.
+async fn redis_clients(asking: &mut redis::aio::MultiplexedConnection) -> usize {
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(asking)
+        .await
+        .unwrap();
+    list.lines().count()
+}
+
+#[tokio::test]
+async fn a_node_reads_redis_once_however_many_streams_it_serves() {
+    let redis = RedisServer::start().await;
+    let node = spawn_node(&redis.url(), &[]).await;
+    wait_for_status(&node, READY_PATH, StatusCode::OK).await;
+    let mut asking = redis.connection().await;
+    let before = redis_clients(&mut asking).await;
+    let mut streams = Vec::new();
+    for n in 0..20 {
+        let topics = [format!("many/{n}"), "many/all".to_owned()];
+        let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+        streams.push(node.open_stream(&query(&names), None).await);
+    }
+    let id = node.publish("many/all", &chat("to all")).await.id;
+    for stream in &mut streams {
+        assert_eq!(stream.next_event().await.id, id);
+    }
+    assert_eq!(
+        redis_clients(&mut asking).await,
+        before,
+        "no connection per stream"
+    );
+}
