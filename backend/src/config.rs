@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
+use shared::TopicPattern;
 
+use crate::auth::VerifyingKey;
 use crate::cluster::RedisOptions;
 use crate::hub::Limits;
 use crate::telemetry::LogFormat;
@@ -94,6 +96,26 @@ pub struct Config {
     #[arg(long = "cors-origin", env = "HERALD_CORS_ORIGINS", value_delimiter = ',',
           value_parser = crate::cors::parse_origin)]
     pub cors_origins: Vec<HeaderValue>,
+
+    /// Secret that HS256 tokens are signed with (at least 32 bytes): with it,
+    /// publishing needs `Authorization: Bearer <jwt>` and private topics a
+    /// token that may read them. Never shown in logs, errors or help.
+    #[arg(long, env = "HERALD_JWT_SECRET", hide_env_values = true,
+          value_parser = VerifyingKey::secret, group = "jwt_key")]
+    pub jwt_secret: Option<VerifyingKey>,
+
+    /// PEM file of the RSA (RS256) or P-256 (ES256) public key that tokens
+    /// are signed with, instead of a secret.
+    #[arg(long, env = "HERALD_JWT_PUBLIC_KEY", value_name = "FILE",
+          value_parser = VerifyingKey::public_key_file, group = "jwt_key")]
+    pub jwt_public_key: Option<VerifyingKey>,
+
+    /// Topics only a token may read (a topic or pattern; repeatable, or
+    /// comma-separated in the variable): a stream, history or topic list
+    /// that reaches one needs a token whose subscribe patterns cover it.
+    #[arg(long = "private-topics", env = "HERALD_PRIVATE_TOPICS", value_delimiter = ',',
+          value_parser = |text: &str| TopicPattern::parse(text), requires = "jwt_key")]
+    pub private_topics: Vec<TopicPattern>,
 
     /// Directory of the built single-page app, served at `/`.
     #[arg(long, env = "HERALD_STATIC_DIR", default_value = "dist")]
@@ -193,6 +215,11 @@ fn parse_prefix(text: &str) -> Result<String, String> {
 }
 
 impl Config {
+    /// The key tokens are verified with, when one is configured.
+    pub fn jwt_key(&self) -> Option<&VerifyingKey> {
+        self.jwt_secret.as_ref().or(self.jwt_public_key.as_ref())
+    }
+
     /// How to reach the cluster's Redis, when `--redis-url` is set.
     pub fn redis(&self) -> Option<RedisOptions> {
         self.redis_url.as_ref().map(|url| RedisOptions {

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use shared::protocol::{EVENTS_PATH, TOPIC_PARAM};
 use shared::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicPatternError};
 
+use crate::auth::AuthError;
 use crate::broker;
 use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
@@ -91,6 +92,10 @@ pub(crate) enum ApiError {
     /// The hub refused the subscription.
     #[error(transparent)]
     Subscribe(#[from] SubscribeError),
+    /// The request's token is missing or invalid (401), or does not allow
+    /// what it asks (403).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
     /// The cluster's Redis did not answer or failed; the cause is logged,
     /// not sent, since it names Redis.
     #[error("the cluster cannot store or serve events right now; retry shortly")]
@@ -196,6 +201,8 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::HostNotAllowed { .. } => StatusCode::MISDIRECTED_REQUEST,
+            Self::Auth(error) if error.is_forbidden() => StatusCode::FORBIDDEN,
+            Self::Auth(_) => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -223,6 +230,8 @@ impl ApiError {
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::HostNotAllowed { .. } => ErrorCode::HostNotAllowed,
+            Self::Auth(error) if error.is_forbidden() => ErrorCode::Forbidden,
+            Self::Auth(_) => ErrorCode::Unauthorized,
         }
     }
 
@@ -260,6 +269,12 @@ impl IntoResponse for ApiError {
             _ => self.to_string(),
         };
         let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"herald\""),
+            );
+        }
         if matches!(self, Self::Unavailable(_)) {
             // Redis usually returns within seconds; the node reconnects by itself.
             response

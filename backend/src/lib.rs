@@ -10,7 +10,7 @@
 //! - `routes::stream` turns a [`hub::Subscription`] into an SSE body.
 //!
 //! Around them: `server` (the HTTP/1.1 connection loop), [`config`]
-//! (flags), `allowed_host` (the `Host` guard), `cors`, `static_files` (the web
+//! (flags), [`auth`] (tokens), `allowed_host` (the `Host` guard), `cors`, `static_files` (the web
 //! app, confined to its directory), `error` (HTTP mapping), `state`,
 //! `metrics` (the built-in source), [`shutdown`] and [`telemetry`].
 //!
@@ -20,6 +20,7 @@
 //! is private, so the compiler reports what nothing uses.
 
 mod allowed_host;
+pub mod auth;
 pub mod broker;
 pub mod cluster;
 pub mod config;
@@ -47,6 +48,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::allowed_host::AllowedHosts;
+use crate::auth::Auth;
 use crate::broker::Broker;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::Config;
@@ -187,7 +189,15 @@ pub async fn serve(
              pass --allowed-host NAME for each name clients use (or '*')"
         );
     }
+    if !config.addr.ip().is_loopback() && config.jwt_key().is_none() {
+        tracing::warn!(
+            %addr,
+            "serving the network with no token key: anyone who reaches the hub may publish \
+             and read every topic; pass --jwt-secret or --jwt-public-key"
+        );
+    }
     let state = AppState {
+        auth: Arc::new(Auth::new(config.jwt_key(), &config.private_topics)),
         broker: broker.clone(),
         config: Arc::new(config),
         shutdown: shutdown.clone(),
@@ -249,6 +259,43 @@ mod tests {
         assert_eq!(body.message, ApiError::Overloaded.to_string());
         assert_eq!(logs.at("WARN").len(), 1, "{:?}", logs.events());
         assert!(logs.at("ERROR").is_empty(), "{:?}", logs.events());
+    }
+
+    #[tokio::test]
+    async fn no_token_reaches_the_log_at_any_level() {
+        const TOKEN: &str = "the-token-value-that-must-not-be-logged";
+        let (logs, _guard) = capture::start();
+        let config = <Config as clap::Parser>::try_parse_from([
+            "herald",
+            "--no-metrics",
+            "--jwt-secret",
+            "a test secret of at least thirty-two bytes",
+            "--private-topics",
+            "p/*",
+        ])
+        .unwrap();
+        let addr: std::net::SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let state = AppState {
+            auth: Arc::new(Auth::new(config.jwt_key(), &config.private_topics)),
+            broker: Hub::new(config.limits()).into(),
+            config: Arc::new(config),
+            shutdown: CancellationToken::new(),
+        };
+        let app = app(state, AllowedHosts::new(addr, &[]));
+        for request in [
+            Request::get(format!("/api/events?topic=p/x&token={TOKEN}")),
+            Request::get(format!("/api/history?topic=p/x&token={TOKEN}")),
+            Request::post("/api/topics/p/x").header("authorization", format!("Bearer {TOKEN}")),
+            Request::get("/api/events?topic=p/x").header("cookie", format!("herald_token={TOKEN}")),
+        ] {
+            let request = request.header("host", "127.0.0.1:3000").body(Body::empty());
+            let response = app.clone().oneshot(request.unwrap()).await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+        let logged = logs.events();
+        assert!(logged.len() >= 4, "the refusals are logged: {logged:?}");
+        let text = serde_json::to_string(&logged).unwrap();
+        assert!(!text.contains(TOKEN), "{text}");
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::Auth;
 use crate::broker::Broker;
 use crate::config::Config;
 
@@ -12,6 +13,8 @@ use crate::config::Config;
 pub(crate) struct AppState {
     /// Where events are published and read: the hub, or a cluster node.
     pub(crate) broker: Broker,
+    /// Who may publish and read private topics.
+    pub(crate) auth: Arc<Auth>,
     /// The configuration the server started with.
     pub(crate) config: Arc<Config>,
     /// Cancelled when the server shuts down; every open stream ends on it.

@@ -123,6 +123,11 @@ pub enum ErrorCode {
     NotFound,
     /// The route exists, but not for this HTTP method.
     MethodNotAllowed,
+    /// The request needs a valid token and has none, or one that is
+    /// malformed, wrongly signed, expired or not yet valid (401).
+    Unauthorized,
+    /// The token is valid but does not allow this topic (403).
+    Forbidden,
     /// The request was sent to a host name this hub does not answer for
     /// (`--allowed-host`), which guards against DNS rebinding.
     HostNotAllowed,

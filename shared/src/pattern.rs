@@ -83,6 +83,30 @@ impl TopicPattern {
         }
     }
 
+    /// Whether this pattern matches every topic `other` matches: what a
+    /// token's pattern must do for a pattern a client asks to read.
+    pub fn covers(&self, other: &Self) -> bool {
+        match (self, other) {
+            (_, Self::Exact(topic)) => self.matches(topic),
+            (Self::All, _) => true,
+            (Self::Under(mine), Self::Under(theirs)) => mine == theirs || self.matches(theirs),
+            (Self::Exact(_), Self::Under(_)) | (_, Self::All) => false,
+        }
+    }
+
+    /// The topics both patterns match, as a pattern, or `None` when they
+    /// share none. Two patterns either nest or are disjoint (a prefix is
+    /// below another or beside it), so the overlap is always one of them.
+    pub fn overlap(&self, other: &Self) -> Option<Self> {
+        if self.covers(other) {
+            Some(other.clone())
+        } else if other.covers(self) {
+            Some(self.clone())
+        } else {
+            None
+        }
+    }
+
     /// Where the names this pattern matches begin in byte order, and
     /// whether it may match more than that: every name it matches starts
     /// with the returned text. `None` for [`TopicPattern::Exact`], which
@@ -136,6 +160,42 @@ mod tests {
 
     fn topic(name: &str) -> Topic {
         Topic::parse(name).unwrap()
+    }
+
+    #[test]
+    fn a_pattern_covers_what_it_matches_all_of() {
+        for (wide, narrow, covers) in [
+            ("*", "*", true),
+            ("*", "chat/*", true),
+            ("*", "chat", true),
+            ("chat/*", "chat/*", true),
+            ("chat/*", "chat/eu/*", true),
+            ("chat/*", "chat/eu", true),
+            ("chat/*", "chat", false),
+            ("chat/*", "*", false),
+            ("chat/*", "chatter/*", false),
+            ("chat/eu/*", "chat/*", false),
+            ("chat", "chat", true),
+            ("chat", "chat/*", false),
+            ("chat", "chat/eu", false),
+        ] {
+            assert_eq!(
+                pattern(wide).covers(&pattern(narrow)),
+                covers,
+                "{wide} covers {narrow}"
+            );
+        }
+    }
+
+    #[test]
+    fn patterns_overlap_in_the_narrower_or_not_at_all() {
+        let overlap = |a: &str, b: &str| pattern(a).overlap(&pattern(b));
+        assert_eq!(overlap("chat/*", "chat/eu/*"), Some(pattern("chat/eu/*")));
+        assert_eq!(overlap("chat/eu/*", "chat/*"), Some(pattern("chat/eu/*")));
+        assert_eq!(overlap("*", "chat"), Some(pattern("chat")));
+        assert_eq!(overlap("chat/*", "news/*"), None);
+        assert_eq!(overlap("chat", "chat/*"), None);
+        assert_eq!(overlap("chat/eu", "chat/eu"), Some(pattern("chat/eu")));
     }
 
     #[test]

@@ -50,6 +50,15 @@ pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
 /// many events the feed keeps).
 pub const LIMIT_PARAM: &str = "limit";
 
+/// Query parameter carrying a token on the read routes, for a client that
+/// can neither set a header nor send the [`TOKEN_COOKIE`] (a cross-origin
+/// `EventSource`).
+pub const TOKEN_PARAM: &str = "token";
+
+/// Cookie carrying a token on the read routes, which an `EventSource`
+/// sends by itself (with `withCredentials` across origins).
+pub const TOKEN_COOKIE: &str = "herald_token";
+
 /// Request header a browser's `EventSource` sends with the last id it saw
 /// when it reconnects by itself.
 pub const LAST_EVENT_ID_HEADER: &str = "Last-Event-ID";

@@ -11,12 +11,13 @@ use std::convert::Infallible;
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use shared::protocol::LIMIT_PARAM;
+use shared::protocol::{LIMIT_PARAM, TOKEN_PARAM};
 use shared::{EventId, TopicPattern};
 
+use crate::auth;
 use crate::error::ApiError;
 use crate::hub::History;
 use crate::routes::query::TopicQuery;
@@ -32,15 +33,20 @@ pub(crate) struct HistoryRequest {
     pub(crate) topics: BTreeSet<TopicPattern>,
     /// Events per topic; a limit above `--history` gets what is kept.
     pub(crate) limit: usize,
+    /// The `token` parameter, for private topics.
+    pub(crate) token: Option<String>,
 }
 
 /// Lists the newest `limit` events of each `topic`, merged in id order, as
 /// a [`shared::EventList`].
 ///
 /// # Errors
-/// 400 for a missing or invalid topic, a bad `limit` or an unknown parameter.
+/// 400 for a missing or invalid topic, a bad `limit` or an unknown
+/// parameter; 401 or 403 for private topics without a token that may read
+/// them.
 pub(crate) async fn history(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let request = HistoryRequest::parse(
@@ -48,6 +54,8 @@ pub(crate) async fn history(
         state.config.max_topics_per_stream,
         state.config.history as usize,
     )?;
+    let token = auth::read_token(&headers, request.token.as_deref());
+    state.auth.read(token, &request.topics)?;
     let history = state.broker.hub().history(&request.topics, request.limit);
     let body = Body::from_stream(futures_util::stream::iter(
         event_list(history).into_iter().map(Ok::<_, Infallible>),
@@ -85,9 +93,10 @@ impl HistoryRequest {
         max_topics: usize,
         max_limit: usize,
     ) -> Result<Self, ApiError> {
-        let query = TopicQuery::parse(query, &[LIMIT_PARAM], max_topics)?;
+        let query = TopicQuery::parse(query, &[LIMIT_PARAM, TOKEN_PARAM], max_topics)?;
         Ok(Self {
             limit: query.limit(DEFAULT_LIMIT, max_limit)?,
+            token: query.value(TOKEN_PARAM).map(str::to_owned),
             topics: query.topics,
         })
     }

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use serde::de::IgnoredAny;
@@ -14,22 +14,27 @@ use crate::state::AppState;
 
 /// Publishes the JSON [`Payload`] in the body to the topic in the path.
 ///
-/// The body is read as bytes and decoded here rather than through axum's
-/// `Json` so a refusal can name the JSON path at fault.
+/// The body is read as bytes, after the topic, the token and the content
+/// type are checked, and decoded here rather than through axum's `Json` so
+/// a refusal can name the JSON path at fault.
 ///
 /// # Errors
-/// 415 unless the body is declared JSON, 413 over `--max-body`, 400 for an
+/// 401 without a valid bearer token and 403 with one that does not allow
+/// the topic, when tokens are on; 415 unless the body is declared JSON, 413 over `--max-body`, 400 for an
 /// invalid topic or malformed JSON, 422 for JSON that is not an event, 503
 /// when a cluster's Redis did not store it.
 pub(crate) async fn publish(
     State(state): State<AppState>,
     Path(topic): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<(StatusCode, Json<Published>), ApiError> {
     let topic = Topic::parse(topic.as_str())
         .map_err(|source| ApiError::invalid_topic("path", &topic, source))?;
+    state.auth.publish(&headers, &topic)?;
     check_json_content_type(&headers)?;
+    // Only now is the body read: a refused publisher costs no upload.
+    let body = Bytes::from_request(request, &state).await;
     let body = body.map_err(|rejection| match rejection {
         BytesRejection::FailedToBufferBody(_)
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>

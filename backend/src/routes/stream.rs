@@ -5,7 +5,8 @@
 //! fresh buffer per subscriber; the headers `Sse` would set are set here.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -13,11 +14,12 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM};
+use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, TOKEN_PARAM};
 use shared::{EventId, TopicPattern};
-use tokio::time::{Instant, Interval, MissedTickBehavior};
+use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 use tokio_util::sync::CancellationToken;
 
+use crate::auth;
 use crate::error::ApiError;
 use crate::hub::{Delivery, Subscription};
 use crate::routes::query::TopicQuery;
@@ -31,14 +33,18 @@ pub(crate) struct StreamRequest {
     pub(crate) topics: BTreeSet<TopicPattern>,
     /// Resume position from `Last-Event-ID` or, failing that, `lastEventId`.
     pub(crate) after: Option<EventId>,
+    /// The `token` parameter, for private topics.
+    pub(crate) token: Option<String>,
 }
 
 /// Streams the events of the `topic` query parameters as SSE.
 ///
 /// # Errors
 /// 400 for a missing or invalid topic, an invalid resume id or an unknown
-/// parameter; 503 when the hub serves its maximum of streams. Both are
-/// decided before the stream starts.
+/// parameter; 401 or 403 for private topics without a token that may read
+/// them; 503 when the hub serves its maximum of streams. All are decided
+/// before the stream starts. A stream read with a token ends when the
+/// token expires; the browser reconnects with a fresh one and resumes.
 pub(crate) async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -49,6 +55,8 @@ pub(crate) async fn stream(
         &headers,
         state.config.max_topics_per_stream,
     )?;
+    let token = auth::read_token(&headers, request.token.as_deref());
+    let access = state.auth.read(token, &request.topics)?;
     let subscription = state
         .broker
         .hub()
@@ -59,6 +67,7 @@ pub(crate) async fn stream(
         sse::retry(state.config.retry_ms),
         state.config.keepalive(),
         state.shutdown.clone(),
+        access.until,
     );
     let headers = [
         (
@@ -88,7 +97,7 @@ impl StreamRequest {
         headers: &HeaderMap,
         max_topics: usize,
     ) -> Result<Self, ApiError> {
-        let query = TopicQuery::parse(query, &[LAST_EVENT_ID_PARAM], max_topics)?;
+        let query = TopicQuery::parse(query, &[LAST_EVENT_ID_PARAM, TOKEN_PARAM], max_topics)?;
         let query_after = query
             .value(LAST_EVENT_ID_PARAM)
             .map(|text| parse_id(LAST_EVENT_ID_PARAM, text))
@@ -109,8 +118,9 @@ impl StreamRequest {
             }
         };
         Ok(Self {
-            topics: query.topics,
             after: header_after.or(query_after),
+            token: query.value(TOKEN_PARAM).map(str::to_owned),
+            topics: query.topics,
         })
     }
 }
@@ -124,28 +134,41 @@ struct Streaming {
     subscription: Subscription,
     keepalive: Interval,
     shutdown: CancellationToken,
+    /// When the token it was opened with expires; boxed, so a stream
+    /// without one pays a pointer.
+    expiry: Option<Pin<Box<Sleep>>>,
 }
 
 /// The response body: the `retry:` hint, then deliveries and keep-alive
-/// comments until the client goes away or the server shuts down.
+/// comments until the client goes away, the server shuts down or `until`
+/// (the token's expiry) passes.
 fn body(
     subscription: Subscription,
     prelude: Bytes,
     interval: Duration,
     shutdown: CancellationToken,
+    until: Option<SystemTime>,
 ) -> Body {
     let mut keepalive = tokio::time::interval_at(Instant::now() + interval, interval);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let expiry = until.map(|until| {
+        let left = until
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
+        Box::pin(tokio::time::sleep(left))
+    });
     let streaming = Streaming {
         subscription,
         keepalive,
         shutdown,
+        expiry,
     };
     let deliveries = futures_util::stream::unfold(streaming, |mut streaming| async move {
         let chunk = tokio::select! {
             // Shutdown first: ending the body is what lets graceful shutdown finish.
             biased;
             () = streaming.shutdown.cancelled() => return None,
+            () = expired(&mut streaming.expiry) => return None,
             delivery = streaming.subscription.next() => frame(delivery),
             _ = streaming.keepalive.tick() => sse::keep_alive(),
         };
@@ -153,6 +176,14 @@ fn body(
     });
     let chunks = futures_util::stream::once(std::future::ready(prelude)).chain(deliveries);
     Body::from_stream(chunks.map(Ok::<_, std::convert::Infallible>))
+}
+
+/// Completes when the token's expiry passes; never without one.
+async fn expired(expiry: &mut Option<Pin<Box<Sleep>>>) {
+    match expiry {
+        Some(sleep) => sleep.as_mut().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn frame(delivery: Delivery) -> Bytes {

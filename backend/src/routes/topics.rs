@@ -7,9 +7,11 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use shared::protocol::{AFTER_PARAM, LIMIT_PARAM};
+use axum::http::HeaderMap;
+use shared::protocol::{AFTER_PARAM, LIMIT_PARAM, TOKEN_PARAM};
 use shared::{Topic, TopicList};
 
+use crate::auth;
 use crate::error::ApiError;
 use crate::routes::query::TopicQuery;
 use crate::state::AppState;
@@ -28,13 +30,15 @@ const MAX_PAGE: usize = 10_000;
 /// unknown parameter; 503 when a cluster's Redis does not answer.
 pub(crate) async fn topics(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Json<TopicList>, ApiError> {
     let query = TopicQuery::parse_any(
         query.as_deref().unwrap_or_default(),
-        &[AFTER_PARAM, LIMIT_PARAM],
+        &[AFTER_PARAM, LIMIT_PARAM, TOKEN_PARAM],
         state.config.max_topics_per_stream,
     )?;
+    let token = auth::read_token(&headers, query.value(TOKEN_PARAM));
     let after = query
         .value(AFTER_PARAM)
         .map(|name| {
@@ -43,5 +47,10 @@ pub(crate) async fn topics(
         .transpose()?;
     let limit = query.limit(DEFAULT_PAGE, MAX_PAGE)?;
     let page = state.broker.topics(&query.topics, after.as_ref(), limit);
-    Ok(Json(page.await.map_err(ApiError::Unavailable)?))
+    let mut page = page.await.map_err(ApiError::Unavailable)?;
+    // A private topic's name is private too: listed only to those who may
+    // read it. The page may come out shorter; `next_after` still pages on.
+    page.topics
+        .retain(|info| state.auth.may_see(token, &info.topic));
+    Ok(Json(page))
 }

@@ -7,6 +7,7 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+mod auth;
 mod budget;
 mod cluster;
 mod cors;

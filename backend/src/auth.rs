@@ -1,0 +1,313 @@
+//! Who may publish and who may read private topics: JWTs whose `herald`
+//! claim lists topic patterns.
+//!
+//! ```json
+//! {"herald": {"publish": ["chat/*"], "subscribe": ["private/alice/*"]}, "exp": 1767225600}
+//! ```
+//!
+//! Off unless a key is configured (`--jwt-secret` for HS256,
+//! `--jwt-public-key` for RS256 or ES256); then every publish needs
+//! `Authorization: Bearer <jwt>` whose publish patterns match its topic,
+//! and reading a topic that a `--private-topics` pattern matches needs a
+//! token whose subscribe patterns cover what is read. Browsers cannot set
+//! headers on an `EventSource`, so reads also take the token from the
+//! `herald_token` cookie or the `token` query parameter. Only the configured
+//! algorithm verifies (`alg: none` is not one), and `exp` and `nbf` are
+//! checked with a small leeway for clocks that disagree.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, header};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use shared::protocol::TOKEN_COOKIE;
+use shared::{Topic, TopicPattern};
+
+/// Seconds a token's `exp` and `nbf` may be off, for clocks that disagree.
+const LEEWAY_SECONDS: u64 = 5;
+
+/// The key tokens are verified with; its `Debug` shows no secret.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    key: DecodingKey,
+    algorithm: Algorithm,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "VerifyingKey({:?})", self.algorithm)
+    }
+}
+
+impl VerifyingKey {
+    /// An HS256 key from a shared secret, for `--jwt-secret`.
+    ///
+    /// # Errors
+    /// A message for the command line when the secret is too short to be one.
+    pub fn secret(text: &str) -> Result<Self, String> {
+        // HS256 with fewer than 32 bytes is guessable offline (RFC 7518 3.2).
+        if text.len() < 32 {
+            return Err("an HS256 secret needs at least 32 bytes".to_owned());
+        }
+        let key = DecodingKey::from_secret(text.as_bytes()).map_err(|error| error.to_string())?;
+        Ok(Self {
+            key,
+            algorithm: Algorithm::HS256,
+        })
+    }
+
+    /// An RS256 or ES256 (P-256) public key from a PEM file, for
+    /// `--jwt-public-key`; the algorithm follows from the key.
+    ///
+    /// # Errors
+    /// A message for the command line when the file cannot be read or holds
+    /// neither kind of key.
+    pub fn public_key_file(path: &str) -> Result<Self, String> {
+        let path = PathBuf::from(path);
+        let pem = std::fs::read(&path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        Self::public_key(&pem).map_err(|()| not_a_key(&path))
+    }
+
+    fn public_key(pem: &[u8]) -> Result<Self, ()> {
+        if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+            return Ok(Self {
+                key,
+                algorithm: Algorithm::RS256,
+            });
+        }
+        DecodingKey::from_ec_pem(pem)
+            .map(|key| Self {
+                key,
+                algorithm: Algorithm::ES256,
+            })
+            .map_err(drop)
+    }
+}
+
+fn not_a_key(path: &Path) -> String {
+    format!(
+        "{} holds no RSA or EC (P-256) public key in PEM",
+        path.display()
+    )
+}
+
+/// Why a request's token does not let it do what it asks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum AuthError {
+    /// No token where one is needed.
+    #[error("{0} needs a token: {1}")]
+    Missing(String, &'static str),
+    /// Not a JWT, or not one this hub can read.
+    #[error("the token is not a valid JWT: {0}")]
+    Malformed(String),
+    /// Signed with another algorithm than the configured one.
+    #[error("the token is not signed with {0:?}, the only algorithm this hub accepts")]
+    WrongAlgorithm(Algorithm),
+    /// The signature does not verify with the configured key.
+    #[error("the token's signature does not verify")]
+    BadSignature,
+    /// Past its `exp`.
+    #[error("the token has expired")]
+    Expired,
+    /// Before its `nbf`.
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    /// Valid, but its patterns do not allow this.
+    #[error("the token does not allow {0}")]
+    Forbidden(String),
+}
+
+impl AuthError {
+    /// Whether the token is fine and only its grants fall short (403), not
+    /// missing or invalid (401).
+    pub(crate) fn is_forbidden(&self) -> bool {
+        matches!(self, Self::Forbidden(_))
+    }
+}
+
+/// The claims Herald reads.
+#[derive(Debug, Deserialize)]
+struct Claims {
+    #[serde(default)]
+    herald: Grants,
+    exp: Option<u64>,
+}
+
+/// What a token allows, as topic patterns.
+#[derive(Debug, Default, Deserialize)]
+struct Grants {
+    #[serde(default)]
+    publish: Vec<TopicPattern>,
+    #[serde(default)]
+    subscribe: Vec<TopicPattern>,
+}
+
+/// The hub's access rules: off, or a key and the private topics.
+#[derive(Debug)]
+pub(crate) struct Auth {
+    verifier: Option<Verifier>,
+    private: Vec<TopicPattern>,
+}
+
+#[derive(Debug)]
+struct Verifier {
+    key: VerifyingKey,
+    validation: Validation,
+}
+
+/// What a read may do, once allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Access {
+    /// When the token it read with expires: a stream ends then. `None` for
+    /// public topics and tokens without `exp`.
+    pub(crate) until: Option<SystemTime>,
+}
+
+impl Auth {
+    /// The rules `key` and `private` set; off without a key.
+    pub(crate) fn new(key: Option<&VerifyingKey>, private: &[TopicPattern]) -> Self {
+        let verifier = key.map(|key| {
+            let mut validation = Validation::new(key.algorithm);
+            validation.leeway = LEEWAY_SECONDS;
+            validation.validate_nbf = true;
+            validation.validate_aud = false;
+            validation.required_spec_claims = HashSet::new();
+            Verifier {
+                key: key.clone(),
+                validation,
+            }
+        });
+        Self {
+            verifier,
+            private: private.to_vec(),
+        }
+    }
+
+    /// Checks that the request's bearer token may publish to `topic`.
+    ///
+    /// # Errors
+    /// [`AuthError`] when auth is on and the token is missing, invalid, or
+    /// does not allow the topic.
+    pub(crate) fn publish(&self, headers: &HeaderMap, topic: &Topic) -> Result<(), AuthError> {
+        let Some(verifier) = &self.verifier else {
+            return Ok(());
+        };
+        let token = bearer(headers).ok_or(AuthError::Missing(
+            "publishing".to_owned(),
+            "send `Authorization: Bearer <jwt>`",
+        ))?;
+        let claims = verify(verifier, token)?;
+        if claims
+            .herald
+            .publish
+            .iter()
+            .any(|allowed| allowed.matches(topic))
+        {
+            Ok(())
+        } else {
+            Err(AuthError::Forbidden(format!("publishing to {topic}")))
+        }
+    }
+
+    /// Checks that a request with `token` may read `patterns`: always, for
+    /// patterns that reach no private topic; otherwise the token's
+    /// subscribe patterns must cover every private part of them.
+    ///
+    /// # Errors
+    /// [`AuthError`] naming the first pattern the token does not allow.
+    pub(crate) fn read(
+        &self,
+        token: Option<&str>,
+        patterns: &BTreeSet<TopicPattern>,
+    ) -> Result<Access, AuthError> {
+        let Some(verifier) = &self.verifier else {
+            return Ok(Access { until: None });
+        };
+        let private: Vec<(&TopicPattern, TopicPattern)> = patterns
+            .iter()
+            .flat_map(|pattern| {
+                self.private
+                    .iter()
+                    .filter_map(move |private| Some((pattern, pattern.overlap(private)?)))
+            })
+            .collect();
+        let Some((first, _)) = private.first() else {
+            return Ok(Access { until: None });
+        };
+        let token = token.ok_or_else(|| {
+            AuthError::Missing(
+                format!("reading {first}"),
+                "send the herald_token cookie or the token parameter",
+            )
+        })?;
+        let claims = verify(verifier, token)?;
+        for (pattern, part) in &private {
+            if !claims
+                .herald
+                .subscribe
+                .iter()
+                .any(|allowed| allowed.covers(part))
+            {
+                return Err(AuthError::Forbidden(format!("reading {pattern}")));
+            }
+        }
+        Ok(Access {
+            until: claims
+                .exp
+                .map(|exp| UNIX_EPOCH + Duration::from_secs(exp.saturating_add(LEEWAY_SECONDS))),
+        })
+    }
+
+    /// Whether a request with `token` may see that `topic` exists: public
+    /// topics always, private ones with a valid token that may read them.
+    pub(crate) fn may_see(&self, token: Option<&str>, topic: &Topic) -> bool {
+        let pattern = BTreeSet::from([TopicPattern::Exact(topic.clone())]);
+        self.read(token, &pattern).is_ok()
+    }
+}
+
+/// The token of a read request: the `token` query parameter, the
+/// `herald_token` cookie, or a bearer token, in that order.
+pub(crate) fn read_token<'a>(
+    headers: &'a HeaderMap,
+    parameter: Option<&'a str>,
+) -> Option<&'a str> {
+    parameter
+        .or_else(|| cookie(headers))
+        .or_else(|| bearer(headers))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == TOKEN_COOKIE).then_some(value)
+        })
+}
+
+fn verify(verifier: &Verifier, token: &str) -> Result<Claims, AuthError> {
+    let Verifier { key, validation } = verifier;
+    jsonwebtoken::decode::<Claims>(token, &key.key, validation)
+        .map(|data| data.claims)
+        .map_err(|error| match error.kind() {
+            ErrorKind::InvalidSignature => AuthError::BadSignature,
+            ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm(key.algorithm),
+            ErrorKind::ExpiredSignature => AuthError::Expired,
+            ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+            _ => AuthError::Malformed(error.to_string()),
+        })
+}

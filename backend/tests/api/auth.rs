@@ -1,0 +1,388 @@
+//! Tokens: who may publish, who may read private topics, and how each
+//! refusal reads. Tokens are signed here with the test keys in
+//! `tests/fixtures/`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::protocol::{HISTORY_PATH, TOKEN_COOKIE, TOKEN_PARAM, TOPICS_PATH, publish_path};
+use shared::{ErrorCode, TopicList};
+
+use crate::helpers::{TestApp, chat, error_body, query, spawn_app, text_of};
+
+const SECRET: &str = "a test secret of at least thirty-two bytes";
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// An HS256 token signed with `secret` carrying `claims`.
+fn token_with(secret: &str, claims: &serde_json::Value) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+/// A token of the test secret that may publish and subscribe to these
+/// patterns, valid for an hour.
+fn token(publish: &[&str], subscribe: &[&str]) -> String {
+    token_with(
+        SECRET,
+        &json!({"herald": {"publish": publish, "subscribe": subscribe}, "exp": now() + 3600}),
+    )
+}
+
+/// A hub with tokens on, `private/*` private.
+async fn secured() -> TestApp {
+    spawn_app(&["--jwt-secret", SECRET, "--private-topics", "private/*"]).await
+}
+
+/// Publishes a chat to `topic` with `authorization` as the header, if any.
+async fn publish_with(
+    app: &TestApp,
+    topic: &str,
+    authorization: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(&publish_path(topic)))
+        .json(&chat("hi"));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    request.send().await.unwrap()
+}
+
+/// Expects a 401 whose message says `reason`.
+async fn unauthorized(response: reqwest::Response, reason: &str) {
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        r#"Bearer realm="herald""#
+    );
+    let body = error_body(response, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(body.code, ErrorCode::Unauthorized);
+    assert!(body.message.contains(reason), "{}", body.message);
+}
+
+#[tokio::test]
+async fn publishing_needs_a_valid_token_that_allows_the_topic() {
+    let app = secured().await;
+    let bearer = |token: String| format!("Bearer {token}");
+    unauthorized(
+        publish_with(&app, "chat/a", None).await,
+        "Authorization: Bearer",
+    )
+    .await;
+    unauthorized(
+        publish_with(&app, "chat/a", Some("Bearer not.a.jwt")).await,
+        "not a valid JWT",
+    )
+    .await;
+    let other_secret = token_with(
+        "another secret, also thirty-two bytes long",
+        &json!({"herald": {"publish": ["*"]}}),
+    );
+    unauthorized(
+        publish_with(&app, "chat/a", Some(&bearer(other_secret))).await,
+        "signature",
+    )
+    .await;
+    let expired = token_with(
+        SECRET,
+        &json!({"herald": {"publish": ["*"]}, "exp": now() - 60}),
+    );
+    unauthorized(
+        publish_with(&app, "chat/a", Some(&bearer(expired))).await,
+        "expired",
+    )
+    .await;
+    let early = token_with(
+        SECRET,
+        &json!({"herald": {"publish": ["*"]}, "nbf": now() + 60}),
+    );
+    unauthorized(
+        publish_with(&app, "chat/a", Some(&bearer(early))).await,
+        "not valid yet",
+    )
+    .await;
+
+    let narrow = bearer(token(&["news/*"], &[]));
+    let refused = publish_with(&app, "chat/a", Some(&narrow)).await;
+    let body = error_body(refused, StatusCode::FORBIDDEN).await;
+    assert_eq!(body.code, ErrorCode::Forbidden);
+    assert!(
+        body.message.contains("publishing to chat/a"),
+        "{}",
+        body.message
+    );
+    assert!(
+        app.hub
+            .history(&query_set(&["chat/a"]), 10)
+            .frames
+            .is_empty()
+    );
+
+    let allowed = publish_with(&app, "news/today", Some(&narrow)).await;
+    assert_eq!(allowed.status(), StatusCode::ACCEPTED);
+}
+
+fn query_set(names: &[&str]) -> std::collections::BTreeSet<shared::TopicPattern> {
+    names
+        .iter()
+        .map(|name| shared::TopicPattern::parse(name).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_unsigned_token_or_another_algorithm_is_refused() {
+    let app = secured().await;
+    // `alg: none`, an empty signature: what a forger sends.
+    let header = base64_url(br#"{"alg":"none","typ":"JWT"}"#);
+    let claims = base64_url(br#"{"herald":{"publish":["*"]}}"#);
+    let unsigned = format!("Bearer {header}.{claims}.");
+    unauthorized(
+        publish_with(&app, "t", Some(&unsigned)).await,
+        "not a valid JWT",
+    )
+    .await;
+    let es256 = jsonwebtoken::encode(
+        &Header::new(Algorithm::ES256),
+        &json!({"herald": {"publish": ["*"]}}),
+        &EncodingKey::from_ec_pem(&std::fs::read(fixture("es256-private.pem")).unwrap()).unwrap(),
+    )
+    .unwrap();
+    unauthorized(
+        publish_with(&app, "t", Some(&format!("Bearer {es256}"))).await,
+        "HS256",
+    )
+    .await;
+}
+
+fn base64_url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[tokio::test]
+async fn tokens_signed_with_a_public_key_pair_verify() {
+    for (algorithm, private, public) in [
+        (Algorithm::ES256, "es256-private.pem", "es256-public.pem"),
+        (Algorithm::RS256, "rs256-private.pem", "rs256-public.pem"),
+    ] {
+        let app = spawn_app(&["--jwt-public-key", &fixture(public)]).await;
+        let pem = std::fs::read(fixture(private)).unwrap();
+        let key = match algorithm {
+            Algorithm::ES256 => EncodingKey::from_ec_pem(&pem),
+            _ => EncodingKey::from_rsa_pem(&pem),
+        }
+        .unwrap();
+        let claims = json!({"herald": {"publish": ["t"]}, "exp": now() + 60});
+        let token = jsonwebtoken::encode(&Header::new(algorithm), &claims, &key).unwrap();
+        let published = publish_with(&app, "t", Some(&format!("Bearer {token}"))).await;
+        assert_eq!(published.status(), StatusCode::ACCEPTED, "{algorithm:?}");
+        let forged = token_with(SECRET, &claims);
+        let refused = publish_with(&app, "t", Some(&format!("Bearer {forged}"))).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{algorithm:?}");
+    }
+}
+
+#[tokio::test]
+async fn public_topics_need_no_token_to_read_and_private_ones_a_token_that_covers_them() {
+    let app = secured().await;
+    let publisher = format!("Bearer {}", token(&["*"], &[]));
+    for topic in ["chat/a", "private/alice/inbox", "private/bob/inbox"] {
+        assert_eq!(
+            publish_with(&app, topic, Some(&publisher)).await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(
+        app.get_stream(&query(&["chat/a"]), None).await.status(),
+        StatusCode::OK
+    );
+    for names in [
+        &["private/alice/inbox"][..],
+        &["private/*"],
+        &["*"],
+        &["chat/a", "private/alice/inbox"],
+    ] {
+        let refused = app.get_stream(&query(names), None).await;
+        let body = error_body(refused, StatusCode::UNAUTHORIZED).await;
+        assert!(body.message.contains("herald_token"), "{}", body.message);
+    }
+    let alice = token(&[], &["private/alice/*"]);
+    let stream = |names: &'static [&'static str], token: &str| {
+        let url = app.url(
+            &query(names)
+                .param(TOKEN_PARAM, token)
+                .url(shared::protocol::EVENTS_PATH),
+        );
+        app.client.get(url).send()
+    };
+    assert_eq!(
+        stream(&["private/alice/inbox"], &alice)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        stream(&["private/alice/*"], &alice).await.unwrap().status(),
+        StatusCode::OK
+    );
+    for names in [&["private/bob/inbox"][..], &["private/*"], &["*"]] {
+        let refused = stream(names, &alice).await.unwrap();
+        let body = error_body(refused, StatusCode::FORBIDDEN).await;
+        assert!(body.message.contains("reading"), "{}", body.message);
+    }
+    // History is read the same way, here with the cookie.
+    let history = |names: &[&str], cookie: Option<&str>| {
+        let mut request = app.client.get(app.url(&query(names).url(HISTORY_PATH)));
+        if let Some(token) = cookie {
+            request = request.header("cookie", format!("theme=dark; {TOKEN_COOKIE}={token}"));
+        }
+        request.send()
+    };
+    assert_eq!(
+        history(&["private/alice/inbox"], None)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let events: shared::EventList = history(&["private/alice/inbox"], Some(&alice))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events.events.len(), 1);
+    assert_eq!(text_of(&events.events[0]), "hi");
+}
+
+#[tokio::test]
+async fn the_topic_list_names_private_topics_only_to_who_may_read_them() {
+    let app = secured().await;
+    let publisher = format!("Bearer {}", token(&["*"], &[]));
+    for topic in ["chat/a", "private/alice/inbox", "private/bob/inbox"] {
+        publish_with(&app, topic, Some(&publisher)).await;
+    }
+    let names = |list: TopicList| -> Vec<String> {
+        list.topics
+            .into_iter()
+            .map(|info| info.topic.to_string())
+            .collect()
+    };
+    let anonymous: TopicList = app.get(TOPICS_PATH).await.json().await.unwrap();
+    assert_eq!(names(anonymous), ["chat/a"]);
+    let alice = token(&[], &["private/alice/*"]);
+    let url = shared::protocol::Query::new()
+        .param(TOKEN_PARAM, &alice)
+        .url(TOPICS_PATH);
+    let hers: TopicList = app.get(&url).await.json().await.unwrap();
+    assert_eq!(names(hers), ["chat/a", "private/alice/inbox"]);
+}
+
+#[tokio::test]
+async fn a_stream_ends_when_its_token_expires() {
+    let app = secured().await;
+    // Expired four seconds ago, within the five-second leeway: it opens,
+    // and has about a second left.
+    let token = token_with(
+        SECRET,
+        &json!({"herald": {"subscribe": ["private/*"]}, "exp": now() - 4}),
+    );
+    let url = app.url(
+        &query(&["private/x"])
+            .param(TOKEN_PARAM, &token)
+            .url(shared::protocol::EVENTS_PATH),
+    );
+    let response = app.client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = tokio::time::timeout(Duration::from_secs(10), response.bytes())
+        .await
+        .expect("the stream outlived its token")
+        .unwrap();
+    assert!(body.starts_with(b"retry:"), "{body:?}");
+}
+
+/// Runs `herald serve` with `args` and `env` until it exits (they are all
+/// refused at start), returning its exit code and stderr.
+fn refused_at_start(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("serve")
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn bad_key_settings_are_refused_by_the_command_line() {
+    let (code, stderr) = refused_at_start(&["--jwt-secret", "short"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("at least 32 bytes"), "{stderr}");
+    let (code, stderr) = refused_at_start(&["--jwt-public-key", &fixture("README.md")], &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("no RSA or EC"), "{stderr}");
+    let (code, stderr) = refused_at_start(&["--private-topics", "private/*"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--jwt"), "{stderr}");
+    let (code, stderr) = refused_at_start(
+        &["--jwt-public-key", &fixture("es256-public.pem")],
+        &[("HERALD_JWT_SECRET", SECRET)],
+    );
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    assert!(!stderr.contains(SECRET), "{stderr}");
+}
+
+#[test]
+fn the_secret_never_shows_in_help() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["serve", "--help"])
+        .env("HERALD_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(help.contains("--jwt-secret"), "{help}");
+    assert!(!help.contains(SECRET), "{help}");
+}
+
+#[tokio::test]
+async fn a_publisher_without_a_token_is_refused_before_its_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(&["--jwt-secret", SECRET, "--publish-timeout-ms", "60000"]).await;
+    let addr = app.base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Headers promising a body that never comes: reading it would wait
+    // for the publish timeout.
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
+        publish_path("t")
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = vec![0; 1024];
+    let read = tokio::time::timeout(crate::helpers::PATIENCE, socket.read(&mut reply))
+        .await
+        .expect("the hub waited for the body")
+        .unwrap();
+    let reply = String::from_utf8_lossy(&reply[..read]);
+    assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+}
