@@ -70,6 +70,13 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub publish_timeout_ms: u64,
 
+    /// Connections served at once; beyond it a request gets 503 (but
+    /// `/healthz`) and its connection is closed. At most, and by default,
+    /// the open-files limit less 256 for everything else the hub opens.
+    #[arg(long, env = "HERALD_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+
     /// Streams served at once; further stream requests get 503.
     #[arg(long, env = "HERALD_MAX_SUBSCRIBERS", default_value_t = 100_000)]
     pub max_subscribers: usize,

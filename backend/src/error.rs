@@ -100,6 +100,12 @@ pub(crate) enum ApiError {
     /// not sent, since it names Redis.
     #[error("the cluster cannot store or serve events right now; retry shortly")]
     Unavailable(ClusterError),
+    /// The server holds its maximum of connections (`--max-connections`).
+    #[error("the hub serves its maximum of {max} connections; retry shortly")]
+    TooManyConnections {
+        /// The cap.
+        max: usize,
+    },
     /// Too many publishes in flight.
     #[error("the hub is at its limit of concurrent publishes; retry shortly")]
     Overloaded,
@@ -195,6 +201,7 @@ impl ApiError {
             Self::Subscribe(SubscribeError::Full { .. })
             | Self::Publish(PublishError::TooManyTopics { .. })
             | Self::Unavailable(_)
+            | Self::TooManyConnections { .. }
             | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Middleware(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -223,7 +230,7 @@ impl ApiError {
             ) => ErrorCode::Internal,
             Self::Subscribe(SubscribeError::Full { .. }) => ErrorCode::TooManySubscribers,
             Self::Publish(PublishError::TooManyTopics { .. }) => ErrorCode::TooManyTopics,
-            Self::Overloaded => ErrorCode::Overloaded,
+            Self::Overloaded | Self::TooManyConnections { .. } => ErrorCode::Overloaded,
             Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::Timeout => ErrorCode::Timeout,
             Self::Middleware(_) => ErrorCode::Internal,
@@ -275,8 +282,8 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"herald\""),
             );
         }
-        if matches!(self, Self::Unavailable(_)) {
-            // Redis usually returns within seconds; the node reconnects by itself.
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Capacity frees and Redis returns within seconds, usually.
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -16,7 +16,7 @@
 //!
 //! Public are only what an embedding program or the binary uses: [`run`],
 //! [`connect`], [`serve`], [`broker`], [`cluster`], [`hub`], [`config`],
-//! [`shutdown`] and [`telemetry`]; the rest
+//! [`open_files`], [`shutdown`] and [`telemetry`]; the rest
 //! is private, so the compiler reports what nothing uses.
 
 mod allowed_host;
@@ -28,6 +28,7 @@ mod cors;
 mod error;
 pub mod hub;
 mod metrics;
+pub mod open_files;
 mod routes;
 mod server;
 pub mod shutdown;
@@ -80,6 +81,26 @@ fn app(state: AppState, allowed: AllowedHosts) -> Router {
         router = router.layer(cors);
     }
     observe(router)
+}
+
+/// The connection cap: `--max-connections`, but never more than the
+/// open-files limit leaves room for, which is also the default.
+fn max_connections(config: &Config) -> usize {
+    let room = open_files::connection_room();
+    match config.max_connections {
+        None => room,
+        Some(asked) => {
+            let asked = usize::try_from(asked).unwrap_or(usize::MAX);
+            if asked > room {
+                tracing::warn!(
+                    asked,
+                    allowed = room,
+                    "--max-connections is above what the open files limit leaves room for"
+                );
+            }
+            asked.min(room)
+        }
+    }
 }
 
 /// Headers on every response, the web app's and the API's alike: no
@@ -196,13 +217,20 @@ pub async fn serve(
              and read every topic; pass --jwt-secret or --jwt-public-key"
         );
     }
+    let max_connections = max_connections(&config);
     let state = AppState {
         auth: Arc::new(Auth::new(config.jwt_key(), &config.private_topics)),
         broker: broker.clone(),
         config: Arc::new(config),
         shutdown: shutdown.clone(),
     };
-    let served = server::accept(listener, app(state, allowed), shutdown.clone()).await;
+    let served = server::accept(
+        listener,
+        app(state, allowed),
+        shutdown.clone(),
+        max_connections,
+    )
+    .await;
     // Whatever stopped the server, stop the background tasks with it.
     shutdown.cancel();
     tasks.close();

@@ -29,6 +29,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// A limit as `ulimit` shows it.
+fn shown(limit: Option<u64>) -> String {
+    limit.map_or_else(|| "unlimited".to_owned(), |limit| limit.to_string())
+}
+
 #[tokio::main]
 async fn serve() -> anyhow::Result<()> {
     let Cli::Serve(config) = Cli::parse();
@@ -36,6 +41,15 @@ async fn serve() -> anyhow::Result<()> {
     // message says it all.
     backend::telemetry::init(config.log_format)
         .map_err(|error| anyhow::anyhow!("RUST_LOG is not a valid log filter: {error}"))?;
+    match backend::open_files::raise() {
+        Ok((before, after)) => tracing::info!(
+            soft = %shown(after.soft),
+            hard = %shown(after.hard),
+            was = %shown(before.soft),
+            "open files limit"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot raise the open files limit"),
+    }
     let shutdown = CancellationToken::new();
     tokio::spawn(backend::shutdown::on_signal(shutdown.clone()));
     let listener = TcpListener::bind(config.addr)

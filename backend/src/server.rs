@@ -1,6 +1,13 @@
 //! The HTTP/1.1 connection loop: accepts sockets and serves the router on
 //! each, ending every connection gracefully on shutdown.
 //!
+//! At most `max_connections` are served at once, a cap below the open-files
+//! limit: past it, a connection is still accepted so its client hears why,
+//! served one request (`/healthz` as usual, anything else 503 with
+//! `Retry-After`) and closed, and past [`OVERFLOW`] such refusals at once
+//! the socket is simply closed. So the process never runs out of
+//! descriptors, and a load balancer's health check still gets through.
+//!
 //! `axum::serve` would do the same, but it hides hyper's builder and serves
 //! through hyper-util's protocol-sniffing `auto` connection, which costs an
 //! extra buffer and bookkeeping per connection. An idle SSE stream is mostly
@@ -10,16 +17,21 @@
 //! proxy in front of the hub.
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
+use axum::response::IntoResponse;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
+
+use crate::error::ApiError;
 
 /// hyper's smallest allowed read buffer; requests Herald accepts have small
 /// headers, and bodies stream through it.
@@ -28,9 +40,16 @@ const READ_BUFFER: usize = 8 * 1024;
 /// How long a client may take to send its request headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Accepts connections on `listener` and serves `router` on each until
-/// `shutdown` is cancelled, then waits for every connection to finish its
-/// response.
+/// Connections past the cap that are answered at once before further ones
+/// are closed unanswered.
+const OVERFLOW: usize = 64;
+
+/// How long a connection past the cap may take to send its one request.
+const OVERFLOW_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Accepts connections on `listener` and serves `router` on each, at most
+/// `max_connections` at once, until `shutdown` is cancelled, then waits for
+/// every connection to finish its response.
 ///
 /// # Errors
 /// Never at present: failed accepts are logged and retried, as a listener
@@ -39,20 +58,33 @@ pub(crate) async fn accept(
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
+    max_connections: usize,
 ) -> io::Result<()> {
     let connections = TaskTracker::new();
+    let open = Arc::new(AtomicUsize::new(0));
+    let refusing = Arc::new(AtomicUsize::new(0));
     loop {
-        let stream = tokio::select! {
+        let (stream, _) = tokio::select! {
             () = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     backoff(error).await;
                     continue;
                 }
             },
         };
-        connections.spawn(connection(stream, router.clone(), shutdown.clone()));
+        let Some(slot) = Slot::take(&open, max_connections) else {
+            if let Some(refusal) = Slot::take(&refusing, OVERFLOW) {
+                tracing::warn!(
+                    max = max_connections,
+                    "refusing a connection: the hub serves its maximum"
+                );
+                connections.spawn(refuse(stream, router.clone(), refusal, max_connections));
+            }
+            continue;
+        };
+        connections.spawn(connection(stream, router.clone(), shutdown.clone(), slot));
     }
     drop(listener);
     connections.close();
@@ -60,7 +92,28 @@ pub(crate) async fn accept(
     Ok(())
 }
 
-async fn connection(stream: TcpStream, router: Router, shutdown: CancellationToken) {
+/// One of a bounded number of places; freed when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    /// A place among `max` counted by `taken`, if one is free.
+    fn take(taken: &Arc<AtomicUsize>, max: usize) -> Option<Self> {
+        taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                (count < max).then_some(count + 1)
+            })
+            .ok()
+            .map(|_| Self(Arc::clone(taken)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+async fn connection(stream: TcpStream, router: Router, shutdown: CancellationToken, _slot: Slot) {
     // Events are small and latency matters more than packet count.
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%error, "cannot set TCP_NODELAY");
@@ -92,6 +145,31 @@ async fn connection(stream: TcpStream, router: Router, shutdown: CancellationTok
         }
         // A malformed or timed-out request is the client's problem.
         Err(error) => tracing::debug!(%error, "connection ended with an error"),
+    }
+}
+
+/// Serves one request on a connection past the cap: `/healthz` through the
+/// router, anything else a 503, then closes it.
+async fn refuse(stream: TcpStream, router: Router, _slot: Slot, max: usize) {
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let router = router.clone();
+        async move {
+            if request.uri().path() == shared::protocol::HEALTH_PATH {
+                router.oneshot(request).await
+            } else {
+                Ok(ApiError::TooManyConnections { max }.into_response())
+            }
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .max_buf_size(READ_BUFFER)
+        .keep_alive(false)
+        .timer(TokioTimer::new())
+        .header_read_timeout(OVERFLOW_TIMEOUT);
+    let served = builder.serve_connection(TokioIo::new(stream), service);
+    if let Ok(Err(error)) = tokio::time::timeout(OVERFLOW_TIMEOUT, served).await {
+        tracing::debug!(%error, "a refused connection ended with an error");
     }
 }
 
@@ -169,7 +247,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(accept(listener, router, shutdown.clone()));
+        let server = tokio::spawn(accept(listener, router, shutdown.clone(), 16));
 
         let mut response = reqwest::get(url).await.unwrap();
         assert_eq!(

@@ -14,6 +14,7 @@ mod cors;
 mod helpers;
 mod history;
 mod hosts;
+mod limits;
 mod patterns;
 mod publish;
 mod redis_server;
