@@ -1,6 +1,7 @@
 //! Configuration: every option is a flag and a `HERALD_*` environment variable.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -76,6 +77,24 @@ pub struct Config {
     #[arg(long, env = "HERALD_MAX_CONNECTIONS",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
+
+    /// Streams one client address may hold open; more get 429.
+    #[arg(long, env = "HERALD_MAX_STREAMS_PER_IP", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_streams_per_ip: u64,
+
+    /// Publishes per second one client may make (in bursts of as many):
+    /// per address, or per bearer token behind a proxy; more get 429.
+    #[arg(long, env = "HERALD_PUBLISH_RATE", default_value_t = NonZeroU32::new(1_000).unwrap_or(NonZeroU32::MIN))]
+    pub publish_rate: NonZeroU32,
+
+    /// Address of a reverse proxy in front of the hub (repeatable, or
+    /// comma-separated in the variable): its connections stand for many
+    /// clients, so they are not limited per address, and its publishes are
+    /// limited per token.
+    #[arg(long = "proxy-ip", env = "HERALD_PROXY_IPS", value_delimiter = ',',
+          default_values_t = [IpAddr::from([127, 0, 0, 1]), IpAddr::from([0, 0, 0, 0, 0, 0, 0, 1])])]
+    pub proxy_ips: Vec<IpAddr>,
 
     /// Streams served at once; further stream requests get 503.
     #[arg(long, env = "HERALD_MAX_SUBSCRIBERS", default_value_t = 100_000)]

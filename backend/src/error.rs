@@ -18,6 +18,7 @@ use shared::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicPatternErro
 
 use crate::auth::AuthError;
 use crate::broker;
+use crate::clients::LimitError;
 use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
 
@@ -100,6 +101,9 @@ pub(crate) enum ApiError {
     /// not sent, since it names Redis.
     #[error("the cluster cannot store or serve events right now; retry shortly")]
     Unavailable(ClusterError),
+    /// The client holds its share (429).
+    #[error(transparent)]
+    Limit(#[from] LimitError),
     /// The server holds its maximum of connections (`--max-connections`).
     #[error("the hub serves its maximum of {max} connections; retry shortly")]
     TooManyConnections {
@@ -210,6 +214,7 @@ impl ApiError {
             Self::HostNotAllowed { .. } => StatusCode::MISDIRECTED_REQUEST,
             Self::Auth(error) if error.is_forbidden() => StatusCode::FORBIDDEN,
             Self::Auth(_) => StatusCode::UNAUTHORIZED,
+            Self::Limit(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -239,6 +244,8 @@ impl ApiError {
             Self::HostNotAllowed { .. } => ErrorCode::HostNotAllowed,
             Self::Auth(error) if error.is_forbidden() => ErrorCode::Forbidden,
             Self::Auth(_) => ErrorCode::Unauthorized,
+            Self::Limit(LimitError::Streams { .. }) => ErrorCode::TooManyStreams,
+            Self::Limit(LimitError::Rate { .. }) => ErrorCode::RateLimited,
         }
     }
 
@@ -282,11 +289,18 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"herald\""),
             );
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = match &self {
+            Self::Limit(LimitError::Rate { retry_after, .. }) => {
+                Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
+            }
+            Self::Limit(LimitError::Streams { .. }) => Some(5),
             // Capacity frees and Redis returns within seconds, usually.
+            _ => (status == StatusCode::SERVICE_UNAVAILABLE).then_some(1),
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
         response.extensions_mut().insert(Logged(cause));
         response

@@ -22,6 +22,7 @@
 mod allowed_host;
 pub mod auth;
 pub mod broker;
+mod clients;
 pub mod cluster;
 pub mod config;
 mod cors;
@@ -49,8 +50,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::allowed_host::AllowedHosts;
-use crate::auth::Auth;
 use crate::broker::Broker;
+use crate::clients::Clients;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::Config;
 use crate::hub::Hub;
@@ -81,6 +82,19 @@ fn app(state: AppState, allowed: AllowedHosts) -> Router {
         router = router.layer(cors);
     }
     observe(router)
+}
+
+/// Every minute, drops the publish-rate state of clients that have been
+/// quiet long enough to have their whole burst back, so the table holds
+/// recent publishers only.
+async fn forget_idle_clients(clients: Arc<Clients>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = every.tick() => clients.forget_idle(),
+        }
+    }
 }
 
 /// The connection cap: `--max-connections`, but never more than the
@@ -218,12 +232,11 @@ pub async fn serve(
         );
     }
     let max_connections = max_connections(&config);
-    let state = AppState {
-        auth: Arc::new(Auth::new(config.jwt_key(), &config.private_topics)),
-        broker: broker.clone(),
-        config: Arc::new(config),
-        shutdown: shutdown.clone(),
-    };
+    let state = AppState::new(broker.clone(), config, shutdown.clone());
+    tasks.spawn(forget_idle_clients(
+        Arc::clone(&state.clients),
+        shutdown.clone(),
+    ));
     let served = server::accept(
         listener,
         app(state, allowed),
@@ -303,12 +316,8 @@ mod tests {
         ])
         .unwrap();
         let addr: std::net::SocketAddr = "127.0.0.1:3000".parse().unwrap();
-        let state = AppState {
-            auth: Arc::new(Auth::new(config.jwt_key(), &config.private_topics)),
-            broker: Hub::new(config.limits()).into(),
-            config: Arc::new(config),
-            shutdown: CancellationToken::new(),
-        };
+        let broker = Hub::new(config.limits()).into();
+        let state = AppState::new(broker, config, CancellationToken::new());
         let app = app(state, AllowedHosts::new(addr, &[]));
         for request in [
             Request::get(format!("/api/events?topic=p/x&token={TOKEN}")),

@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use crate::clients::Peer;
 use crate::error::ApiError;
 
 /// hyper's smallest allowed read buffer; requests Herald accepts have small
@@ -64,7 +65,7 @@ pub(crate) async fn accept(
     let open = Arc::new(AtomicUsize::new(0));
     let refusing = Arc::new(AtomicUsize::new(0));
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -84,7 +85,14 @@ pub(crate) async fn accept(
             }
             continue;
         };
-        connections.spawn(connection(stream, router.clone(), shutdown.clone(), slot));
+        let peer = Peer(peer);
+        connections.spawn(connection(
+            stream,
+            peer,
+            router.clone(),
+            shutdown.clone(),
+            slot,
+        ));
     }
     drop(listener);
     connections.close();
@@ -113,12 +121,19 @@ impl Drop for Slot {
     }
 }
 
-async fn connection(stream: TcpStream, router: Router, shutdown: CancellationToken, _slot: Slot) {
+async fn connection(
+    stream: TcpStream,
+    peer: Peer,
+    router: Router,
+    shutdown: CancellationToken,
+    _slot: Slot,
+) {
     // Events are small and latency matters more than packet count.
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%error, "cannot set TCP_NODELAY");
     }
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(peer);
         router.clone().oneshot(request)
     });
     let mut builder = hyper::server::conn::http1::Builder::new();

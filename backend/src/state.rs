@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Auth;
 use crate::broker::Broker;
+use crate::clients::Clients;
 use crate::config::Config;
 
 /// Shared application state; cheap to clone.
@@ -15,8 +16,27 @@ pub(crate) struct AppState {
     pub(crate) broker: Broker,
     /// Who may publish and read private topics.
     pub(crate) auth: Arc<Auth>,
+    /// What each client holds, against the per-client limits.
+    pub(crate) clients: Arc<Clients>,
     /// The configuration the server started with.
     pub(crate) config: Arc<Config>,
     /// Cancelled when the server shuts down; every open stream ends on it.
     pub(crate) shutdown: CancellationToken,
+}
+
+impl AppState {
+    /// The state `config` asks for, around `broker`.
+    pub(crate) fn new(broker: Broker, config: Config, shutdown: CancellationToken) -> Self {
+        Self {
+            auth: Arc::new(Auth::new(config.jwt_key(), &config.private_topics)),
+            clients: Arc::new(Clients::new(
+                usize::try_from(config.max_streams_per_ip).unwrap_or(usize::MAX),
+                config.publish_rate,
+                &config.proxy_ips,
+            )),
+            broker,
+            config: Arc::new(config),
+            shutdown,
+        }
+    }
 }

@@ -128,6 +128,11 @@ pub enum ErrorCode {
     Unauthorized,
     /// The token is valid but does not allow this topic (403).
     Forbidden,
+    /// The client's address holds its maximum of streams (429).
+    TooManyStreams,
+    /// The client publishes faster than the hub allows one client (429);
+    /// `Retry-After` says when to try again.
+    RateLimited,
     /// The request was sent to a host name this hub does not answer for
     /// (`--allowed-host`), which guards against DNS rebinding.
     HostNotAllowed,

@@ -1,5 +1,6 @@
 //! `POST /api/topics/{topic}`: publish one event.
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -9,6 +10,8 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use shared::{Kind, Payload, Published, Topic};
 
+use crate::auth;
+use crate::clients::Peer;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -19,18 +22,23 @@ use crate::state::AppState;
 /// a refusal can name the JSON path at fault.
 ///
 /// # Errors
-/// 401 without a valid bearer token and 403 with one that does not allow
+/// 429 for a client publishing faster than `--publish-rate`; 401 without
+/// a valid bearer token and 403 with one that does not allow
 /// the topic, when tokens are on; 415 unless the body is declared JSON, 413 over `--max-body`, 400 for an
 /// invalid topic or malformed JSON, 422 for JSON that is not an event, 503
 /// when a cluster's Redis did not store it.
 pub(crate) async fn publish(
     State(state): State<AppState>,
     Path(topic): Path<String>,
+    peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     request: Request,
 ) -> Result<(StatusCode, Json<Published>), ApiError> {
     let topic = Topic::parse(topic.as_str())
         .map_err(|source| ApiError::invalid_topic("path", &topic, source))?;
+    state
+        .clients
+        .publish(peer.map(|Extension(peer)| peer), auth::bearer(&headers))?;
     state.auth.publish(&headers, &topic)?;
     check_json_content_type(&headers)?;
     // Only now is the body read: a refused publisher costs no upload.

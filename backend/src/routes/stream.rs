@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -20,6 +21,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth;
+use crate::clients::{Peer, StreamPermit};
 use crate::error::ApiError;
 use crate::hub::{Delivery, Subscription};
 use crate::routes::query::TopicQuery;
@@ -41,15 +43,20 @@ pub(crate) struct StreamRequest {
 ///
 /// # Errors
 /// 400 for a missing or invalid topic, an invalid resume id or an unknown
-/// parameter; 401 or 403 for private topics without a token that may read
+/// parameter; 429 when the client's address holds `--max-streams-per-ip`
+/// streams; 401 or 403 for private topics without a token that may read
 /// them; 503 when the hub serves its maximum of streams. All are decided
 /// before the stream starts. A stream read with a token ends when the
 /// token expires; the browser reconnects with a fresh one and resumes.
 pub(crate) async fn stream(
     State(state): State<AppState>,
+    peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
+    let permit = state
+        .clients
+        .open_stream(peer.map(|Extension(peer)| peer))?;
     let request = StreamRequest::parse(
         query.as_deref().unwrap_or_default(),
         &headers,
@@ -68,6 +75,7 @@ pub(crate) async fn stream(
         state.config.keepalive(),
         state.shutdown.clone(),
         access.until,
+        permit,
     );
     let headers = [
         (
@@ -137,6 +145,8 @@ struct Streaming {
     /// When the token it was opened with expires; boxed, so a stream
     /// without one pays a pointer.
     expiry: Option<Pin<Box<Sleep>>>,
+    /// Its place among its client's streams.
+    _permit: StreamPermit,
 }
 
 /// The response body: the `retry:` hint, then deliveries and keep-alive
@@ -148,6 +158,7 @@ fn body(
     interval: Duration,
     shutdown: CancellationToken,
     until: Option<SystemTime>,
+    permit: StreamPermit,
 ) -> Body {
     let mut keepalive = tokio::time::interval_at(Instant::now() + interval, interval);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -162,6 +173,7 @@ fn body(
         keepalive,
         shutdown,
         expiry,
+        _permit: permit,
     };
     let deliveries = futures_util::stream::unfold(streaming, |mut streaming| async move {
         let chunk = tokio::select! {

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use shared::ErrorCode;
 use shared::protocol::{HEALTH_PATH, TOPICS_PATH};
 
-use crate::helpers::{PATIENCE, TestApp, error_body, query, spawn_app};
+use crate::helpers::{PATIENCE, TestApp, chat, error_body, query, spawn_app};
 
 /// `GET path` on a connection of its own.
 async fn get_alone(app: &TestApp, path: &str) -> reqwest::Response {
@@ -74,4 +74,104 @@ fn the_binary_raises_its_open_files_limit_to_the_hard_limit() {
     assert_eq!(fields["was"], "512", "{fields}");
     assert_eq!(fields["soft"], hard.trim(), "{fields}");
     assert_eq!(fields["hard"], hard.trim(), "{fields}");
+}
+
+/// Flags that make this machine's own address an ordinary client's, not a
+/// proxy's (the default), so the per-address limits apply to the test.
+const NOT_A_PROXY: [&str; 2] = ["--proxy-ip", "192.0.2.123"];
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_share_of_streams() {
+    let mut args = NOT_A_PROXY.to_vec();
+    args.extend(["--max-streams-per-ip", "2"]);
+    let app = spawn_app(&args).await;
+    let first = app.open_stream(&query(&["s"]), None).await;
+    let _second = app.open_stream(&query(&["s"]), None).await;
+    let refused = app.get_stream(&query(&["s"]), None).await;
+    assert_eq!(refused.headers()["retry-after"], "5");
+    let body = error_body(refused, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(body.code, ErrorCode::TooManyStreams);
+    assert!(
+        body.message.contains("maximum of 2 streams"),
+        "{}",
+        body.message
+    );
+    drop(first);
+    tokio::time::timeout(PATIENCE, async {
+        while app.get_stream(&query(&["s"]), None).await.status() != StatusCode::OK {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the closed stream's place was never freed");
+}
+
+#[tokio::test]
+async fn one_address_publishes_at_most_its_rate() {
+    let mut args = NOT_A_PROXY.to_vec();
+    args.extend(["--publish-rate", "3"]);
+    let app = spawn_app(&args).await;
+    for n in 0..3 {
+        app.publish("fast", &chat(&n.to_string())).await;
+    }
+    let refused = app
+        .publish_raw(
+            "fast",
+            Some("application/json"),
+            r#"{"type":"chat","author":"a","text":"x"}"#,
+        )
+        .await;
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body = error_body(refused, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(body.code, ErrorCode::RateLimited);
+    assert!(
+        body.message.contains("3 events per second"),
+        "{}",
+        body.message
+    );
+    let history = app.hub.history(
+        &std::collections::BTreeSet::from([shared::TopicPattern::parse("fast").unwrap()]),
+        10,
+    );
+    assert_eq!(
+        history.frames.len(),
+        3,
+        "the refused publish changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_proxy_streams_are_not_limited_per_address_and_publishes_are_per_token() {
+    let app = spawn_app(&["--max-streams-per-ip", "1", "--publish-rate", "2"]).await;
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        streams.push(app.open_stream(&query(&["p"]), None).await);
+    }
+    let publish = |token: Option<&'static str>| {
+        let mut request = app
+            .client
+            .post(app.url(&shared::protocol::publish_path("p")))
+            .json(&chat("x"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            publish(Some("token-a")).await.unwrap().status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(
+        publish(Some("token-a")).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        publish(Some("token-b")).await.unwrap().status(),
+        StatusCode::ACCEPTED
+    );
+    for _ in 0..4 {
+        assert_eq!(publish(None).await.unwrap().status(), StatusCode::ACCEPTED);
+    }
 }
