@@ -10,7 +10,8 @@ use shared::protocol::{EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, publi
 use shared::{ErrorCode, Event, EventId, Gap};
 
 use crate::helpers::{
-    Message, PATIENCE, Stream, TestApp, chat, error_body, parse_config, query, spawn_node, text_of,
+    Message, PATIENCE, Stream, TestApp, chat, error_body, eventually, parse_config, query,
+    spawn_node, text_of,
 };
 use crate::redis_server::{Mode, Proxy, RedisServer, free_port};
 
@@ -29,13 +30,8 @@ fn ids_of(events: &[Event]) -> Vec<EventId> {
 
 /// Waits until `path` answers `status`.
 async fn wait_for_status(app: &TestApp, path: &str, status: StatusCode) {
-    tokio::time::timeout(PATIENCE, async {
-        while app.get(path).await.status() != status {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{path} never answered {status}"));
+    let what = format!("{path} never answered {status}");
+    eventually(&what, || async { app.get(path).await.status() == status }).await;
 }
 
 #[tokio::test]

@@ -117,6 +117,17 @@ fn init_logs() {
     }
 }
 
+/// Waits until `check` holds, looking again every 20 ms; fails the test
+/// with `what` after [`PATIENCE`].
+pub(crate) async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let waited = tokio::time::timeout(PATIENCE, async {
+        while !check().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    waited.await.unwrap_or_else(|_| panic!("{what}"));
+}
+
 /// A query naming `topics`, to add the route's own parameters to.
 pub(crate) fn query(topics: &[&str]) -> Query {
     topics

@@ -1,13 +1,12 @@
 //! The connection cap and the open-files limit it stays below.
 
 use std::io::BufRead;
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use shared::ErrorCode;
 use shared::protocol::{HEALTH_PATH, TOPICS_PATH};
 
-use crate::helpers::{PATIENCE, TestApp, chat, error_body, query, spawn_app};
+use crate::helpers::{TestApp, chat, error_body, eventually, query, spawn_app};
 
 /// `GET path` on a connection of its own.
 async fn get_alone(app: &TestApp, path: &str) -> reqwest::Response {
@@ -38,13 +37,10 @@ async fn past_the_connection_cap_requests_get_503_and_healthz_still_answers() {
 
     // A stream that ends frees its place.
     drop(first);
-    tokio::time::timeout(PATIENCE, async {
-        while get_alone(&app, TOPICS_PATH).await.status() != StatusCode::OK {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    eventually("the place was never freed", || async {
+        get_alone(&app, TOPICS_PATH).await.status() == StatusCode::OK
     })
-    .await
-    .expect("the place was never freed");
+    .await;
 }
 
 #[test]
@@ -97,13 +93,10 @@ async fn one_address_holds_at_most_its_share_of_streams() {
         body.message
     );
     drop(first);
-    tokio::time::timeout(PATIENCE, async {
-        while app.get_stream(&query(&["s"]), None).await.status() != StatusCode::OK {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    eventually("the closed stream's place was never freed", || async {
+        app.get_stream(&query(&["s"]), None).await.status() == StatusCode::OK
     })
-    .await
-    .expect("the closed stream's place was never freed");
+    .await;
 }
 
 #[tokio::test]
