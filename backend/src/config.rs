@@ -96,6 +96,12 @@ pub struct Config {
           default_values_t = [IpAddr::from([127, 0, 0, 1]), IpAddr::from([0, 0, 0, 0, 0, 0, 0, 1])])]
     pub proxy_ips: Vec<IpAddr>,
 
+    /// Milliseconds a stream may wait for its client to read before its
+    /// connection is closed (the browser resumes from its last id).
+    #[arg(long, env = "HERALD_WRITE_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub write_timeout_ms: u64,
+
     /// Streams served at once; further stream requests get 503.
     #[arg(long, env = "HERALD_MAX_SUBSCRIBERS", default_value_t = 100_000)]
     pub max_subscribers: usize,
@@ -275,6 +281,11 @@ impl Config {
     /// Interval between keep-alive comments.
     pub fn keepalive(&self) -> Duration {
         Duration::from_secs(self.keepalive)
+    }
+
+    /// How long a write may wait for the client to read.
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.write_timeout_ms)
     }
 
     /// How long a publish may take.

@@ -231,19 +231,16 @@ pub async fn serve(
              and read every topic; pass --jwt-secret or --jwt-public-key"
         );
     }
-    let max_connections = max_connections(&config);
+    let limits = server::Limits {
+        max_connections: max_connections(&config),
+        write_timeout: config.write_timeout(),
+    };
     let state = AppState::new(broker.clone(), config, shutdown.clone());
     tasks.spawn(forget_idle_clients(
         Arc::clone(&state.clients),
         shutdown.clone(),
     ));
-    let served = server::accept(
-        listener,
-        app(state, allowed),
-        shutdown.clone(),
-        max_connections,
-    )
-    .await;
+    let served = server::accept(listener, app(state, allowed), shutdown.clone(), limits).await;
     // Whatever stopped the server, stop the background tasks with it.
     shutdown.cancel();
     tasks.close();

@@ -31,6 +31,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+mod write_timeout;
+
 use crate::clients::Peer;
 use crate::error::ApiError;
 
@@ -49,7 +51,8 @@ const OVERFLOW: usize = 64;
 const OVERFLOW_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Accepts connections on `listener` and serves `router` on each, at most
-/// `max_connections` at once, until `shutdown` is cancelled, then waits for
+/// [`Limits::max_connections`] at once, each closed when its client stops
+/// reading for [`Limits::write_timeout`], until `shutdown` is cancelled, then waits for
 /// every connection to finish its response.
 ///
 /// # Errors
@@ -59,8 +62,12 @@ pub(crate) async fn accept(
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
-    max_connections: usize,
+    limits: Limits,
 ) -> io::Result<()> {
+    let Limits {
+        max_connections,
+        write_timeout,
+    } = limits;
     let connections = TaskTracker::new();
     let open = Arc::new(AtomicUsize::new(0));
     let refusing = Arc::new(AtomicUsize::new(0));
@@ -91,6 +98,7 @@ pub(crate) async fn accept(
             peer,
             router.clone(),
             shutdown.clone(),
+            write_timeout,
             slot,
         ));
     }
@@ -98,6 +106,15 @@ pub(crate) async fn accept(
     connections.close();
     connections.wait().await;
     Ok(())
+}
+
+/// What each connection may take.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Connections served at once.
+    pub(crate) max_connections: usize,
+    /// How long a write may wait for the client to read.
+    pub(crate) write_timeout: Duration,
 }
 
 /// One of a bounded number of places; freed when dropped.
@@ -126,6 +143,7 @@ async fn connection(
     peer: Peer,
     router: Router,
     shutdown: CancellationToken,
+    write_timeout: Duration,
     _slot: Slot,
 ) {
     // Events are small and latency matters more than packet count.
@@ -141,6 +159,7 @@ async fn connection(
         .max_buf_size(READ_BUFFER)
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
+    let stream = write_timeout::WriteTimeout::new(stream, write_timeout);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     let mut connection = std::pin::pin!(connection);
     let result = tokio::select! {
@@ -262,7 +281,11 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(accept(listener, router, shutdown.clone(), 16));
+        let limits = Limits {
+            max_connections: 16,
+            write_timeout: Duration::from_secs(10),
+        };
+        let server = tokio::spawn(accept(listener, router, shutdown.clone(), limits));
 
         let mut response = reqwest::get(url).await.unwrap();
         assert_eq!(

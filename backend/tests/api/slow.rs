@@ -71,3 +71,33 @@ fn resident_bytes() -> u64 {
     let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     kib * 1024
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
+    let app = spawn_app(&["--write-timeout-ms", "300"]).await;
+    let topic = Topic::parse("flood").unwrap();
+    let stalled = app.get_stream(&query(&["flood"]), None).await;
+    assert_eq!(app.hub.subscriptions(), 1);
+    let text = "x".repeat(EVENT_BYTES);
+    // Publish until the socket's buffers are full and the write has waited
+    // its timeout: the connection, and with it the subscription, goes.
+    let gone = tokio::time::timeout(PATIENCE, async {
+        while app.hub.subscriptions() > 0 {
+            let payload = Payload::Chat(shared::Chat {
+                author: "flood".into(),
+                text: text.clone(),
+            });
+            app.hub.publish(topic.clone(), payload).unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(gone.is_ok(), "the stalled stream was never closed");
+    // What the kernel had buffered is still readable; then the body ends.
+    let mut body = stalled.bytes_stream();
+    let ended = tokio::time::timeout(PATIENCE, async {
+        while let Some(Ok(_)) = body.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the closed stream's body never ended");
+}
