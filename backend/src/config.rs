@@ -102,6 +102,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub write_timeout_ms: u64,
 
+    /// Milliseconds requests in flight may take to finish after Ctrl-C or
+    /// SIGTERM (streams end at once); then the connections still open are
+    /// dropped. A second signal exits at once.
+    #[arg(long, env = "HERALD_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
+
     /// Streams served at once; further stream requests get 503.
     #[arg(long, env = "HERALD_MAX_SUBSCRIBERS", default_value_t = 100_000)]
     pub max_subscribers: usize,
@@ -286,6 +292,11 @@ impl Config {
     /// How long a write may wait for the client to read.
     pub fn write_timeout(&self) -> Duration {
         Duration::from_millis(self.write_timeout_ms)
+    }
+
+    /// How long requests in flight may take after shutdown.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
     }
 
     /// How long a publish may take.

@@ -110,6 +110,9 @@ pub(crate) enum ApiError {
         /// The cap.
         max: usize,
     },
+    /// The hub is shutting down.
+    #[error("the hub is shutting down; nothing was published; retry shortly")]
+    ShuttingDown,
     /// Too many publishes in flight.
     #[error("the hub is at its limit of concurrent publishes; retry shortly")]
     Overloaded,
@@ -206,6 +209,7 @@ impl ApiError {
             | Self::Publish(PublishError::TooManyTopics { .. })
             | Self::Unavailable(_)
             | Self::TooManyConnections { .. }
+            | Self::ShuttingDown
             | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Middleware(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -237,6 +241,7 @@ impl ApiError {
             Self::Publish(PublishError::TooManyTopics { .. }) => ErrorCode::TooManyTopics,
             Self::Overloaded | Self::TooManyConnections { .. } => ErrorCode::Overloaded,
             Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::ShuttingDown => ErrorCode::ShuttingDown,
             Self::Timeout => ErrorCode::Timeout,
             Self::Middleware(_) => ErrorCode::Internal,
             Self::NotFound => ErrorCode::NotFound,

@@ -234,6 +234,7 @@ pub async fn serve(
     let limits = server::Limits {
         max_connections: max_connections(&config),
         write_timeout: config.write_timeout(),
+        grace: config.shutdown_grace(),
     };
     let state = AppState::new(broker.clone(), config, shutdown.clone());
     tasks.spawn(forget_idle_clients(

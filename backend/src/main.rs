@@ -51,7 +51,8 @@ async fn serve() -> anyhow::Result<()> {
         Err(error) => tracing::warn!(%error, "cannot raise the open files limit"),
     }
     let shutdown = CancellationToken::new();
-    tokio::spawn(backend::shutdown::on_signal(shutdown.clone()));
+    let signals = backend::shutdown::Signals::install().context("cannot listen for signals")?;
+    tokio::spawn(signals.run(shutdown.clone()));
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;

@@ -67,8 +67,12 @@ pub(crate) async fn accept(
     let Limits {
         max_connections,
         write_timeout,
+        grace,
     } = limits;
     let connections = TaskTracker::new();
+    // Cancelled when the grace after shutdown is over: what is still open
+    // is dropped.
+    let force = CancellationToken::new();
     let open = Arc::new(AtomicUsize::new(0));
     let refusing = Arc::new(AtomicUsize::new(0));
     loop {
@@ -88,24 +92,53 @@ pub(crate) async fn accept(
                     max = max_connections,
                     "refusing a connection: the hub serves its maximum"
                 );
-                connections.spawn(refuse(stream, router.clone(), refusal, max_connections));
+                let refused = refuse(stream, router.clone(), refusal, max_connections);
+                let force = force.clone();
+                connections.spawn(async move {
+                    tokio::select! {
+                        () = refused => {}
+                        () = force.cancelled() => {}
+                    }
+                });
             }
             continue;
         };
         let peer = Peer(peer);
+        let ends = Ends {
+            shutdown: shutdown.clone(),
+            force: force.clone(),
+        };
         connections.spawn(connection(
             stream,
             peer,
             router.clone(),
-            shutdown.clone(),
+            ends,
             write_timeout,
             slot,
         ));
     }
     drop(listener);
     connections.close();
-    connections.wait().await;
+    if tokio::time::timeout(grace, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            connections = connections.len(),
+            ?grace,
+            "the shutdown grace is over; dropping the connections still open"
+        );
+        force.cancel();
+        connections.wait().await;
+    }
     Ok(())
+}
+
+/// How a connection is told to end: gracefully on shutdown, at once when
+/// the grace is over.
+struct Ends {
+    shutdown: CancellationToken,
+    force: CancellationToken,
 }
 
 /// What each connection may take.
@@ -115,6 +148,8 @@ pub(crate) struct Limits {
     pub(crate) max_connections: usize,
     /// How long a write may wait for the client to read.
     pub(crate) write_timeout: Duration,
+    /// How long connections may take to finish after shutdown.
+    pub(crate) grace: Duration,
 }
 
 /// One of a bounded number of places; freed when dropped.
@@ -142,7 +177,7 @@ async fn connection(
     stream: TcpStream,
     peer: Peer,
     router: Router,
-    shutdown: CancellationToken,
+    ends: Ends,
     write_timeout: Duration,
     _slot: Slot,
 ) {
@@ -164,11 +199,15 @@ async fn connection(
     let mut connection = std::pin::pin!(connection);
     let result = tokio::select! {
         result = connection.as_mut() => result,
-        () = shutdown.cancelled() => {
+        () = ends.shutdown.cancelled() => {
             // Finish the response in flight (streams end on the same token),
-            // then close instead of waiting for another request.
+            // then close instead of waiting for another request; past the
+            // grace, drop it.
             connection.as_mut().graceful_shutdown();
-            connection.await
+            tokio::select! {
+                result = connection => result,
+                () = ends.force.cancelled() => return,
+            }
         }
     };
     match result {
@@ -284,6 +323,7 @@ mod tests {
         let limits = Limits {
             max_connections: 16,
             write_timeout: Duration::from_secs(10),
+            grace: Duration::from_secs(10),
         };
         let server = tokio::spawn(accept(listener, router, shutdown.clone(), limits));
 

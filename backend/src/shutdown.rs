@@ -1,38 +1,57 @@
 //! Turning Ctrl-C and SIGTERM into the one cancellation token.
+//!
+//! The first signal starts a graceful shutdown: the token is cancelled,
+//! which ends every open stream (each SSE body ends on it), so it does not
+//! wait on browsers that never hang up; they reconnect and resume once the
+//! hub is back. Requests in flight get `--shutdown-grace-ms` to finish. A
+//! second signal exits at once, for an operator who will not wait.
 
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-/// Cancels `token` on Ctrl-C or, on Unix, SIGTERM.
-///
-/// Cancelling ends every open stream (each SSE body ends on the token), so
-/// graceful shutdown does not wait on browsers that never hang up, and the
-/// browsers reconnect and resume once the hub is back.
-pub async fn on_signal(token: CancellationToken) {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-        () = token.cancelled() => return,
+/// The exit status after a second signal: 128 + SIGINT, what a shell
+/// reports for a process stopped by Ctrl-C.
+pub const FORCED_EXIT: i32 = 130;
+
+/// The shutdown signals, listened for from the moment they are installed:
+/// one that arrives before [`Signals::run`] is polled is kept, not lost
+/// (nor does it kill the process with the default action).
+pub struct Signals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Signals {
+    /// Starts listening for SIGINT (Ctrl-C) and SIGTERM; call it inside the
+    /// runtime, before the hub says it listens.
+    ///
+    /// # Errors
+    /// When the signal handlers cannot be installed.
+    pub fn install() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
     }
-    tracing::info!("shutting down");
-    token.cancel();
+
+    /// Cancels `token` on the first signal, and exits the process with
+    /// [`FORCED_EXIT`] on the second.
+    pub async fn run(mut self, token: CancellationToken) {
+        tokio::select! {
+            () = self.next() => {}
+            () = token.cancelled() => {}
+        }
+        tracing::info!("shutting down; a second Ctrl-C stops at once");
+        token.cancel();
+        self.next().await;
+        tracing::warn!("stopping at once");
+        std::process::exit(FORCED_EXIT);
+    }
+
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }

@@ -117,6 +117,9 @@ pub enum ErrorCode {
     /// The cluster's store (Redis) is unreachable or failing: nothing was
     /// stored; retry after `Retry-After`.
     Unavailable,
+    /// The hub is shutting down: nothing was published, since no stream
+    /// would carry it; retry (on another node, or once it is back).
+    ShuttingDown,
     /// The request took longer than the hub allows (a body sent too slowly).
     Timeout,
     /// No such route.

@@ -26,7 +26,7 @@ use crate::state::AppState;
 /// a valid bearer token and 403 with one that does not allow
 /// the topic, when tokens are on; 415 unless the body is declared JSON, 413 over `--max-body`, 400 for an
 /// invalid topic or malformed JSON, 422 for JSON that is not an event, 503
-/// when a cluster's Redis did not store it.
+/// when a cluster's Redis did not store it or the hub is shutting down.
 pub(crate) async fn publish(
     State(state): State<AppState>,
     Path(topic): Path<String>,
@@ -54,6 +54,11 @@ pub(crate) async fn publish(
         other => ApiError::BodyRead(other.body_text()),
     })?;
     let payload = decode(&body)?;
+    // Streams end on shutdown, so an event accepted now would reach no one
+    // before the hub stops.
+    if state.shutdown.is_cancelled() {
+        return Err(ApiError::ShuttingDown);
+    }
     let kind = payload.kind();
     let id = state.broker.publish(topic.clone(), payload).await?;
     tracing::debug!(%topic, %id, kind = kind.name(), "published");
