@@ -27,6 +27,8 @@ pub mod cluster;
 pub mod config;
 mod cors;
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod hub;
 mod metrics;
 pub mod open_files;

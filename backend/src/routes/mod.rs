@@ -4,10 +4,10 @@
 //! types, call the hub, and map results; they hold no state of their own.
 
 mod health;
-mod history;
-mod publish;
+pub(crate) mod history;
+pub(crate) mod publish;
 mod query;
-mod stream;
+pub(crate) mod stream;
 mod topics;
 
 use axum::Router;

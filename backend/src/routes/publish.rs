@@ -93,7 +93,7 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 /// syntax check, so malformed JSON is told apart from a wrong event; the
 /// `type`; then the kind's own struct, read directly because serde buffers
 /// an internally tagged enum and so loses the path to the offending field.
-fn decode(body: &[u8]) -> Result<Payload, ApiError> {
+pub(crate) fn decode(body: &[u8]) -> Result<Payload, ApiError> {
     serde_json::from_slice::<IgnoredAny>(body)
         .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
     let mut text = serde_json::Deserializer::from_slice(body);

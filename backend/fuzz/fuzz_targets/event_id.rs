@@ -1,0 +1,5 @@
+//! Any text as an event id: an id it parses prints as text that parses
+//! back to the same id.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|text: &str| backend::fuzzing::event_id(text));

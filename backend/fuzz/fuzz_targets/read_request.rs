@@ -1,0 +1,7 @@
+//! Any query string and `Last-Event-ID` header on the read routes.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|input: (&str, &[u8])| {
+    let (query, last_event_id) = input;
+    backend::fuzzing::read_request(query, last_event_id);
+});

@@ -1,0 +1,69 @@
+//! Entry points for the fuzz targets in `backend/fuzz/`, built only with
+//! the `fuzzing` feature: the parsers of what clients send, each checked
+//! against what the hub promises of its output.
+
+use axum::http::{HeaderMap, HeaderValue};
+use shared::protocol::LAST_EVENT_ID_HEADER;
+use shared::{Event, EventId, Topic};
+
+use crate::hub::Hub;
+use crate::routes::{history::HistoryRequest, publish, stream::StreamRequest};
+
+/// Decodes a publish body as the route does; what it accepts must encode
+/// to one SSE-safe line of JSON that decodes back to the same event.
+///
+/// # Panics
+/// When an accepted body breaks that promise.
+pub fn publish_body(body: &[u8]) {
+    let Ok(payload) = publish::decode(body) else {
+        return;
+    };
+    let Ok(topic) = Topic::parse("fuzz") else {
+        return;
+    };
+    let hub = Hub::new(crate::hub::Limits {
+        history: 1,
+        topic_bytes: usize::MAX,
+        total_bytes: usize::MAX,
+        max_topics: 1,
+        max_subscribers: 1,
+    });
+    let Ok(frame) = hub.publish(topic, payload.clone()) else {
+        // Refused by the hub (a NaN in metrics): nothing was published.
+        return;
+    };
+    let json = frame.json();
+    assert!(!json.contains(&b'\n') && !json.contains(&b'\r'), "one line");
+    let event: Event = serde_json::from_slice(&json).expect("the hub's JSON decodes");
+    assert_eq!(event.event, payload, "the event is what was published");
+}
+
+/// Parses a read route's query string and `Last-Event-ID` header as the
+/// stream and history routes do; nothing may panic, and what parses is
+/// within the bounds given.
+///
+/// # Panics
+/// When a parsed request breaks its bounds.
+pub fn read_request(query: &str, last_event_id: &[u8]) {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_bytes(last_event_id) {
+        headers.insert(LAST_EVENT_ID_HEADER, value);
+    }
+    if let Ok(request) = StreamRequest::parse(query, &headers, 8) {
+        assert!(!request.topics.is_empty() && request.topics.len() <= 8);
+    }
+    if let Ok(request) = HistoryRequest::parse(query, 8, 100) {
+        assert!((1..=100).contains(&request.limit));
+    }
+}
+
+/// Parses an event id; one that parses prints as it was read, and parses
+/// back to itself.
+///
+/// # Panics
+/// When the text and the id disagree.
+pub fn event_id(text: &str) {
+    if let Ok(id) = EventId::parse(text) {
+        assert_eq!(EventId::parse(&id.to_string()).ok(), Some(id));
+    }
+}
