@@ -2,15 +2,19 @@
 //! page at a time, load the recent history of the followed topics.
 //!
 //! Requests go through the browser's `fetch`, to addresses built by
-//! [`shared::protocol`]. What a reply means is decided by [`interpret`],
-//! plain Rust with native tests; only `send` touches the browser.
+//! [`shared::protocol`], with the reader's [`Token`] as `Authorization:
+//! Bearer` when one is set. What a reply means is decided by [`interpret`]
+//! and [`refusal`], plain Rust with native tests; only `send` and
+//! [`stream_refusal`] touch the browser.
 
 use serde::de::DeserializeOwned;
 use shared::protocol::{publish_path, topics_path};
-use shared::{ErrorBody, EventList, Payload, Published, TopicList, TopicPattern};
+use shared::{ErrorBody, ErrorCode, EventList, Payload, Published, TopicList, TopicPattern};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response};
+use web_sys::{AbortController, Headers, Request, RequestInit, Response};
+
+use crate::token::Token;
 
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,22 +31,27 @@ pub enum ApiError {
 }
 
 /// Publishes `payload` to `topic` (the topic is sent as typed, so the hub's
-/// own rules and messages apply).
+/// own rules and messages apply), with `token` when one is set.
 ///
 /// # Errors
-/// [`ApiError::Api`] with the hub's reason when it refuses the event,
+/// [`ApiError::Api`] with the hub's reason when it refuses the event (also
+/// a missing or insufficient token: 401 or 403),
 /// [`ApiError::Network`] or [`ApiError::Decode`] when there is no usable reply.
-pub async fn publish(topic: &str, payload: &Payload) -> Result<Published, ApiError> {
+pub async fn publish(
+    topic: &str,
+    payload: &Payload,
+    token: Option<&Token>,
+) -> Result<Published, ApiError> {
     let body =
         serde_json::to_string(payload).map_err(|error| ApiError::Decode(error.to_string()))?;
-    let (status, text) = send("POST", &publish_path(topic), Some(&body)).await?;
+    let (status, text) = send("POST", &publish_path(topic), Some(&body), token).await?;
     interpret(status, &text)
 }
 
 /// Lists the hub's topics with their subscriber counts, from the first in
 /// name order: `pages` pages of `limit` topics, or fewer when the list ends
 /// first, as one list whose `next_after` says where the page after them
-/// starts.
+/// starts. The hub leaves out private topics `token` may not read.
 ///
 /// Reading every page the reader has opened again, rather than only the
 /// newest, keeps the counts of all listed topics current and lets a topic
@@ -50,14 +59,18 @@ pub async fn publish(topic: &str, payload: &Payload) -> Result<Published, ApiErr
 ///
 /// # Errors
 /// As for [`publish`], for the first page that fails.
-pub async fn topics(pages: usize, limit: usize) -> Result<TopicList, ApiError> {
+pub async fn topics(
+    pages: usize,
+    limit: usize,
+    token: Option<&Token>,
+) -> Result<TopicList, ApiError> {
     let mut list = TopicList {
         topics: Vec::new(),
         next_after: None,
     };
     for _ in 0..pages.max(1) {
         let path = topics_path(&[] as &[TopicPattern], list.next_after.as_ref(), limit);
-        let (status, text) = send("GET", &path, None).await?;
+        let (status, text) = send("GET", &path, None, token).await?;
         let page: TopicList = interpret(status, &text)?;
         list.topics.extend(page.topics);
         list.next_after = page.next_after;
@@ -70,16 +83,72 @@ pub async fn topics(pages: usize, limit: usize) -> Result<TopicList, ApiError> {
 
 /// Loads the history at `path` (as built by
 /// [`shared::protocol::history_path`]): the newest events of each topic it
-/// names, merged oldest first. The page passes the address rather than the
-/// topics so the stream hook, which calls this, can be tested against any
-/// URL.
+/// names, merged oldest first, read with `token` when one is set. The page
+/// passes the address rather than the topics so the stream hook, which
+/// calls this, can be tested against any URL.
 ///
 /// # Errors
 /// As for [`publish`]; a hub without the history route answers with an
 /// error or a page that is not JSON, both errors here.
-pub async fn history_at(path: &str) -> Result<EventList, ApiError> {
-    let (status, text) = send("GET", path, None).await?;
+pub async fn history_at(path: &str, token: Option<&Token>) -> Result<EventList, ApiError> {
+    let (status, text) = send("GET", path, None, token).await?;
     interpret(status, &text)
+}
+
+/// Whether the hub refuses the stream at `url` for want of authorisation:
+/// its error body when it answers 401 or 403, `None` for any other answer
+/// or none at all.
+///
+/// An `EventSource` that gave up does not say which status it got, so the
+/// stream hook asks again with `fetch`. It requests the stream URL itself
+/// (with its token parameter), not a cheaper route such as the history:
+/// only the same request is sure to meet the same decision. The hub decides
+/// before it sends a byte of a stream, so the status is all there is to
+/// wait for; an accepted stream is aborted as soon as its headers arrive,
+/// which the hub sees as a reader that left.
+pub async fn stream_refusal(url: &str) -> Option<ErrorBody> {
+    let window = web_sys::window()?;
+    let controller = AbortController::new().ok()?;
+    let init = RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    let request = Request::new_with_str_and_init(url, &init).ok()?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let status = response.status();
+    if !is_refusal(status) {
+        controller.abort();
+        return None;
+    }
+    let text = read_text(&response).await.unwrap_or_default();
+    refusal(status, &text)
+}
+
+/// What a reply with `status` and `body` to a read says about
+/// authorisation: for a 401 or 403, the hub's error body, or one naming the
+/// status when the body is not one (a proxy in between may answer in its
+/// own words); `None` for every other status.
+pub fn refusal(status: u16, body: &str) -> Option<ErrorBody> {
+    if !is_refusal(status) {
+        return None;
+    }
+    let body = serde_json::from_str(body).unwrap_or_else(|_| ErrorBody {
+        code: if status == 401 {
+            ErrorCode::Unauthorized
+        } else {
+            ErrorCode::Forbidden
+        },
+        message: format!("the hub answered {status}"),
+        field: None,
+    });
+    Some(body)
+}
+
+/// Whether `status` is one of the two that a new token can change.
+fn is_refusal(status: u16) -> bool {
+    matches!(status, 401 | 403)
 }
 
 /// What a reply with `status` and `body` means.
@@ -99,31 +168,47 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
     }
 }
 
-/// Sends one request and reads the whole reply as text.
-async fn send(method: &str, path: &str, json: Option<&str>) -> Result<(u16, String), ApiError> {
+/// Sends one request, with `token` as `Authorization: Bearer` when set,
+/// and reads the whole reply as text.
+async fn send(
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+    token: Option<&Token>,
+) -> Result<(u16, String), ApiError> {
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
     let init = RequestInit::new();
     init.set_method(method);
+    let headers = Headers::new().map_err(network)?;
+    if let Some(token) = token {
+        headers
+            .set("Authorization", &token.bearer())
+            .map_err(network)?;
+    }
     if let Some(json) = json {
-        let headers = Headers::new().map_err(network)?;
         headers
             .set("Content-Type", "application/json")
             .map_err(network)?;
-        init.set_headers(&headers);
         init.set_body(&JsValue::from_str(json));
     }
+    init.set_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(network)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(network)?
         .dyn_into()
         .map_err(network)?;
-    let text = JsFuture::from(response.text().map_err(network)?)
+    let text = read_text(&response).await?;
+    Ok((response.status(), text))
+}
+
+/// The whole body of `response` as text.
+async fn read_text(response: &Response) -> Result<String, ApiError> {
+    Ok(JsFuture::from(response.text().map_err(network)?)
         .await
         .map_err(network)?
         .as_string()
-        .unwrap_or_default();
-    Ok((response.status(), text))
+        .unwrap_or_default())
 }
 
 fn network(error: JsValue) -> ApiError {
@@ -167,6 +252,20 @@ mod tests {
             interpret::<TopicList>(200, "{}"),
             Err(ApiError::Decode(_))
         ));
+    }
+
+    #[test]
+    fn only_401_and_403_are_refusals_and_keep_the_hubs_reason() {
+        let body = r#"{"code":"forbidden","message":"the token may not read private/a"}"#;
+        let refused = refusal(403, body).unwrap();
+        assert_eq!(refused.code, ErrorCode::Forbidden);
+        assert_eq!(refused.message, "the token may not read private/a");
+        let unnamed = refusal(401, "<html>no</html>").unwrap();
+        assert_eq!(unnamed.code, ErrorCode::Unauthorized);
+        assert_eq!(unnamed.message, "the hub answered 401");
+        for status in [200, 400, 404, 429, 500, 503] {
+            assert_eq!(refusal(status, body), None, "status {status}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! [`App`]: reads the followed topics and prefixes and the feed bound from the page URL,
-//! keeps the URL in step when the reader follows other topics, and wires the
-//! feed provider around the dashboard.
+//! keeps the URL in step when the reader follows other topics, holds the
+//! reader's token (kept in session storage, never in the URL), and wires
+//! the feed provider around the dashboard.
 
 use std::rc::Rc;
 
@@ -11,6 +12,7 @@ use yew::prelude::*;
 use crate::components::feed_provider::FeedProvider;
 use crate::components::live_feed::LiveFeed;
 use crate::subscription::{Subscription, limit_from_query};
+use crate::token::{self, Token};
 
 /// The whole page.
 #[component]
@@ -25,9 +27,18 @@ pub fn App() -> Html {
             subscription.set(Rc::new(next));
         })
     };
+    let token = use_state_eq(token::load);
+    let on_token = {
+        let token = token.setter();
+        Callback::from(move |next: Option<Token>| {
+            token::save(next.as_ref());
+            token.set(next);
+        })
+    };
     html! {
         <FeedProvider capacity={limit}>
-            <LiveFeed subscription={(*subscription).clone()} {on_follow} />
+            <LiveFeed subscription={(*subscription).clone()} {on_follow}
+                token={(*token).clone()} {on_token} />
         </FeedProvider>
     }
 }

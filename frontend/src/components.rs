@@ -4,7 +4,8 @@
 //! read the feed context ([`metrics_panel`], [`latency_figure`],
 //! [`chat_panel`], [`notice_panel`], [`event_list`], [`feed_controls`]);
 //! [`topics_panel`] and [`publish_form`] talk to the hub's HTTP API, and
-//! [`topic_rows`] draws the topic list the panel reads.
+//! [`topic_rows`] draws the topic list the panel reads; [`token_field`]
+//! takes the token all of them send.
 
 pub mod chart;
 pub mod chat_message;
@@ -26,5 +27,6 @@ pub mod metrics_summary;
 pub mod notice_banner;
 pub mod notice_panel;
 pub mod publish_form;
+pub mod token_field;
 pub mod topic_rows;
 pub mod topics_panel;

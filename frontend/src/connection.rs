@@ -4,22 +4,26 @@
 //!
 //! The browser's `EventSource` reconnects by itself after a network error
 //! (its ready state stays `CONNECTING`), but gives up for good (`CLOSED`)
-//! after an HTTP error status or a wrong content type. Then the machine asks
-//! for a retry after a [`Backoff`] delay, and the reopened stream resumes
-//! from the last event id through the
+//! after an HTTP error status or a wrong content type. An `EventSource`
+//! cannot tell which status it got, so the machine first asks the hook to
+//! [`Command::Check`] the same URL over `fetch`: a 401 or 403 stops the
+//! stream with the hub's reason ([`StopReason::NotAuthorised`]), since
+//! retrying with the same token would only be refused again; anything else
+//! asks for a retry after a [`Backoff`] delay, and the reopened stream
+//! resumes from the last event id through the
 //! [`LAST_EVENT_ID_PARAM`](shared::protocol::LAST_EVENT_ID_PARAM) query
 //! parameter. It is plain Rust: the hook feeds it [`Signal`]s and carries
 //! out [`Command`]s.
 
 use std::fmt;
 
-use shared::EventId;
+use shared::{ErrorBody, EventId};
 
 use crate::backoff::Backoff;
 use crate::subscription::with_last_event_id;
 
 /// Where the stream stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectionState {
     /// Opening the stream for the first time.
     Connecting,
@@ -30,7 +34,8 @@ pub enum ConnectionState {
         /// Failed tries since the stream was last live, counted from 1.
         attempt: u32,
     },
-    /// No stream, and none is coming until the followed topics change.
+    /// No stream, and none is coming until the followed topics (or the
+    /// token) change.
     Stopped {
         /// Why.
         reason: StopReason,
@@ -38,7 +43,7 @@ pub enum ConnectionState {
 }
 
 /// Why a stream stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopReason {
     /// The page follows no topic.
     NoTopics,
@@ -49,6 +54,22 @@ pub enum StopReason {
         /// How many tries failed.
         attempts: u32,
     },
+    /// The hub refused the stream with 401 or 403: no token, or one that
+    /// is invalid, expired or may not read a followed topic. The body is
+    /// the hub's, whose message says which.
+    NotAuthorised(ErrorBody),
+}
+
+impl StopReason {
+    /// The machine-readable name, used as the indicator's `data-reason`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::NoTopics => "no-topics",
+            Self::Refused => "refused",
+            Self::GaveUp { .. } => "gave-up",
+            Self::NotAuthorised(_) => "not-authorised",
+        }
+    }
 }
 
 impl fmt::Display for StopReason {
@@ -57,13 +78,14 @@ impl fmt::Display for StopReason {
             Self::NoTopics => f.write_str("no topic followed"),
             Self::Refused => f.write_str("the browser refused the stream URL"),
             Self::GaveUp { attempts } => write!(f, "gave up after {attempts} failed attempts"),
+            Self::NotAuthorised(body) => write!(f, "not authorised: {}", body.message),
         }
     }
 }
 
 impl ConnectionState {
     /// The machine-readable name, used as the indicator's `data-state`.
-    pub const fn name(self) -> &'static str {
+    pub const fn name(&self) -> &'static str {
         match self {
             Self::Connecting => "connecting",
             Self::Live => "live",
@@ -101,6 +123,12 @@ pub enum Signal {
     },
     /// The stream could not be created at all.
     Refused,
+    /// The answer to [`Command::Check`]: the hub's refusal when it answered
+    /// the stream URL with 401 or 403, `None` for any other answer or none.
+    Checked {
+        /// The hub's error body for a 401 or 403.
+        refusal: Option<ErrorBody>,
+    },
     /// The retry delay asked for by [`Command::RetryAfter`] has passed.
     RetryDue,
     /// The history a connection made by [`Connection::after_history`] waits
@@ -116,6 +144,9 @@ pub enum Signal {
 pub enum Command {
     /// Nothing.
     Nothing,
+    /// Request [`Connection::resume_url`] once over `fetch`, read its status
+    /// and send [`Signal::Checked`].
+    Check,
     /// Send [`Signal::RetryDue`] after this many milliseconds.
     RetryAfter {
         /// The delay.
@@ -135,6 +166,8 @@ pub struct Connection {
     options: StreamOptions,
     /// Whether the stream waits for [`Signal::History`] before it opens.
     awaiting_history: bool,
+    /// Whether a [`Command::Check`] is out, so a [`Signal::Checked`] is due.
+    checking: bool,
 }
 
 impl Connection {
@@ -145,6 +178,7 @@ impl Connection {
             last_id: None,
             options,
             awaiting_history: false,
+            checking: false,
         }
     }
 
@@ -161,8 +195,8 @@ impl Connection {
     }
 
     /// The current state.
-    pub fn state(&self) -> ConnectionState {
-        self.state
+    pub fn state(&self) -> &ConnectionState {
+        &self.state
     }
 
     /// The URL a reopened stream uses: `url` resuming after the last id.
@@ -203,12 +237,33 @@ impl Connection {
                 }
                 self.state = ConnectionState::Reconnecting { attempt };
                 if closed {
-                    let delay_ms = self.options.backoff.delay_ms(attempt, random);
-                    Command::RetryAfter { delay_ms }
+                    self.checking = true;
+                    Command::Check
                 } else {
                     Command::Nothing
                 }
             }
+            Signal::Checked { refusal } if self.checking => {
+                self.checking = false;
+                // Only a stream still down is stopped or retried: one that
+                // came back meanwhile needs neither.
+                let ConnectionState::Reconnecting { attempt } = self.state else {
+                    return Command::Nothing;
+                };
+                match refusal {
+                    Some(body) => {
+                        self.state = ConnectionState::Stopped {
+                            reason: StopReason::NotAuthorised(body),
+                        };
+                        Command::Close
+                    }
+                    None => {
+                        let delay_ms = self.options.backoff.delay_ms(attempt, random);
+                        Command::RetryAfter { delay_ms }
+                    }
+                }
+            }
+            Signal::Checked { .. } => Command::Nothing,
             Signal::Refused => {
                 self.state = ConnectionState::Stopped {
                     reason: StopReason::Refused,

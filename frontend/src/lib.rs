@@ -17,7 +17,8 @@
 //!   read on screen.
 //! - [`history`]: the recent events shown before the stream opens, which
 //!   it then resumes after.
-//! - [`api`]: publishing, listing topics and loading history over HTTP.
+//! - [`api`]: publishing, listing topics and loading history over HTTP,
+//!   with the reader's [`token`] when one is set.
 //!
 //! Everything except the hook, `api`'s `fetch` and the components is plain
 //! Rust with native `#[test]`s; the DOM and `EventSource` parts are tested in
@@ -38,5 +39,6 @@ pub mod plot;
 pub mod series;
 pub mod state;
 pub mod subscription;
+pub mod token;
 
 pub use app::App;

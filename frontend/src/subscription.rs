@@ -9,11 +9,12 @@
 //! valid patterns are kept aside and shown, rather than sent to the hub to
 //! be refused.
 
-use shared::protocol::{LIMIT_PARAM, Query, TOPIC_PARAM, stream_path};
+use shared::protocol::{EVENTS_PATH, LIMIT_PARAM, Query, TOKEN_PARAM, TOPIC_PARAM};
 use shared::{EventId, Topic, TopicPattern, TopicPatternError};
 use web_sys::UrlSearchParams;
 
 use crate::state::DEFAULT_CAPACITY;
+use crate::token::Token;
 
 /// The largest feed the page accepts, so a typo cannot freeze the tab.
 pub const MAX_LIMIT: usize = 5_000;
@@ -94,10 +95,19 @@ impl Subscription {
             .or_else(|| self.patterns.iter().find(|pattern| pattern.matches(topic)))
     }
 
-    /// The stream URL for all patterns at once, or `None` when there are
-    /// none.
-    pub fn stream_url(&self) -> Option<String> {
-        (!self.patterns.is_empty()).then(|| stream_path(&self.patterns, None))
+    /// The stream URL for all patterns at once, carrying `token` as the
+    /// [`TOKEN_PARAM`] (an `EventSource` cannot send an `Authorization`
+    /// header), or `None` when there are no patterns.
+    pub fn stream_url(&self, token: Option<&Token>) -> Option<String> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let query = Query::new().topics(&self.patterns);
+        let query = match token {
+            Some(token) => query.param(TOKEN_PARAM, token.as_str()),
+            None => query,
+        };
+        Some(query.url(EVENTS_PATH))
     }
 
     /// The page query that restores this subscription and `limit`, with its
@@ -203,8 +213,18 @@ mod tests {
     fn the_stream_url_names_every_topic_encoded() {
         let subscription = Subscription::from_names(["a/b", "c.d"].map(String::from));
         assert_eq!(
-            subscription.stream_url().as_deref(),
+            subscription.stream_url(None).as_deref(),
             Some("/api/events?topic=a/b&topic=c.d")
+        );
+    }
+
+    #[test]
+    fn the_token_rides_in_the_stream_url_encoded() {
+        let subscription = Subscription::from_names(["private/a".to_owned()]);
+        let token = Token::parse("a.b+c=").unwrap();
+        assert_eq!(
+            subscription.stream_url(Some(&token)).as_deref(),
+            Some("/api/events?topic=private/a&token=a.b%2Bc%3D")
         );
     }
 
@@ -229,7 +249,7 @@ mod tests {
         assert_eq!(names(&both.toggled(&b, true).patterns), ["a", "b"]);
         let none = both.toggled(&b, false).toggled(&pattern("a"), false);
         assert!(none.patterns.is_empty());
-        assert_eq!(none.stream_url(), None);
+        assert_eq!(none.stream_url(None), None);
     }
 
     #[test]
@@ -245,7 +265,7 @@ mod tests {
             Subscription::from_names(["chat/*", "*", "chat/*", "ops"].map(String::from));
         assert_eq!(names(&subscription.patterns), ["chat/*", "*", "ops"]);
         assert_eq!(
-            subscription.stream_url().as_deref(),
+            subscription.stream_url(None).as_deref(),
             Some("/api/events?topic=chat/*&topic=*&topic=ops")
         );
         assert_eq!(

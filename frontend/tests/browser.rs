@@ -15,23 +15,25 @@ use std::rc::Rc;
 
 use frontend::backoff::Backoff;
 use frontend::components::chat_panel::ChatPanel;
-use frontend::components::connection_indicator::ConnectionIndicator;
+use frontend::components::connection_indicator::{ConnectionIndicator, ConnectionIndicatorProps};
 use frontend::components::event_list::EventList;
 use frontend::components::feed_provider::FeedProvider;
 use frontend::components::follow_topic::{FollowTopic, FollowTopicProps};
 use frontend::components::latency_figure::LatencyFigure;
 use frontend::components::metrics_panel::MetricsPanel;
 use frontend::components::notice_panel::NoticePanel;
+use frontend::components::token_field::{TokenField, TokenFieldProps};
 use frontend::components::topic_rows::{TopicRows, TopicRowsProps};
-use frontend::connection::StreamOptions;
+use frontend::connection::{ConnectionState, StopReason, StreamOptions};
 use frontend::decode::{DecodeError, Message, decode};
-use frontend::hooks::{StreamMessage, StreamSource, use_event_stream};
+use frontend::hooks::{StreamMessage, StreamSource, StreamStatus, use_event_stream};
 use frontend::state::{Action, FeedContext, Received};
 use frontend::subscription::Subscription;
+use frontend::token::{self, Token};
 use gloo_timers::future::sleep;
 use shared::{
-    Chat, Event, EventId, Gap, Json, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
-    Payload, Topic, TopicInfo, TopicList, TopicPattern,
+    Chat, ErrorBody, ErrorCode, Event, EventId, Gap, Json, LatencyProbe, LoadAverage, Metrics,
+    Notice, NoticeLevel, Payload, Topic, TopicInfo, TopicList, TopicPattern,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -149,7 +151,7 @@ fn the_stream_url_names_every_valid_topic_of_the_page_query() {
     assert_eq!(followed(&subscription), ["a/b", "c.d"]);
     assert_eq!(subscription.rejected.len(), 1);
     assert_eq!(
-        subscription.stream_url().as_deref(),
+        subscription.stream_url(None).as_deref(),
         Some("/api/events?topic=a/b&topic=c.d")
     );
 }
@@ -168,7 +170,7 @@ fn a_prefix_in_the_page_query_is_followed_and_a_bad_one_set_aside() {
     assert_eq!(followed(&subscription), ["chat/*"]);
     assert_eq!(subscription.rejected.len(), 1);
     assert_eq!(
-        subscription.stream_url().as_deref(),
+        subscription.stream_url(None).as_deref(),
         Some("/api/events?topic=chat/*")
     );
 }
@@ -177,7 +179,7 @@ fn a_prefix_in_the_page_query_is_followed_and_a_bad_one_set_aside() {
 fn an_empty_query_follows_the_default_topics() {
     let subscription = Subscription::from_query("");
     assert_eq!(
-        subscription.stream_url().as_deref(),
+        subscription.stream_url(None).as_deref(),
         Some("/api/events?topic=system/metrics&topic=chat/lobby")
     );
 }
@@ -345,6 +347,7 @@ fn StreamView(props: &StreamProbeProps) -> Html {
     let source = StreamSource {
         url: props.url.clone(),
         history: props.history.clone(),
+        token: None,
     };
     let status = use_event_stream(Some(source), props.options, on_message);
     html! {
@@ -878,4 +881,104 @@ async fn following_by_name_takes_a_prefix_and_explains_a_bad_pattern() {
 
     app.destroy();
     root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_refusal_shows_not_authorised_with_the_hubs_reason() {
+    let status = StreamStatus {
+        state: ConnectionState::Stopped {
+            reason: StopReason::NotAuthorised(ErrorBody {
+                code: ErrorCode::Forbidden,
+                message: "the token may not read private/a".to_owned(),
+                field: None,
+            }),
+        },
+        last_event_ms: Some(0.0),
+    };
+    let root = root();
+    let app = yew::Renderer::<ConnectionIndicator>::with_root_and_props(
+        root.clone(),
+        ConnectionIndicatorProps {
+            status,
+            now_ms: 5_000.0,
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let indicator = &select(&root, "#connection[data-state=stopped]")[0];
+    assert_eq!(
+        indicator.get_attribute("data-reason").as_deref(),
+        Some("not-authorised")
+    );
+    assert_eq!(
+        text(indicator),
+        "Not authorised: the token may not read private/a"
+    );
+    app.destroy();
+    root.remove();
+}
+
+type Tokens = Rc<RefCell<Vec<Option<Token>>>>;
+
+#[wasm_bindgen_test]
+async fn the_token_field_takes_a_token_shows_none_and_clears_it() {
+    let tokens = Tokens::default();
+    let on_change = {
+        let tokens = Rc::clone(&tokens);
+        Callback::from(move |token| tokens.borrow_mut().push(token))
+    };
+    let root = root();
+    let props = TokenFieldProps {
+        token: None,
+        on_change: on_change.clone(),
+    };
+    let mut app = yew::Renderer::<TokenField>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    let field: HtmlInputElement = select(&root, "form#token input[name=token]")[0]
+        .clone()
+        .dyn_into()
+        .expect("the field is an input");
+    assert_eq!(field.type_(), "password");
+    assert!(select(&root, "button#clear-token[disabled]").len() == 1);
+    let submit = &select(&root, "form#token button[type=submit]")[0];
+    field.set_value("two words");
+    click(submit);
+    yew::scheduler::flush().await;
+    assert!(tokens.borrow().is_empty());
+    assert!(text(&select(&root, ".error")[0]).contains("no spaces"));
+
+    field.set_value(" eyJ.payload.signature ");
+    click(submit);
+    yew::scheduler::flush().await;
+    let expected = Token::parse("eyJ.payload.signature").expect("a valid token");
+    assert_eq!(*tokens.borrow(), [Some(expected.clone())]);
+    assert_eq!(field.value(), "", "the token is not left on screen");
+    assert!(select(&root, ".error").is_empty());
+
+    app.update(TokenFieldProps {
+        token: Some(expected),
+        on_change,
+    });
+    yew::scheduler::flush().await;
+    assert_eq!(select(&root, "form#token[data-set=true]").len(), 1);
+    click(&select(&root, "button#clear-token")[0]);
+    yew::scheduler::flush().await;
+    assert_eq!(tokens.borrow().last(), Some(&None));
+
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn the_token_is_kept_in_session_storage_until_cleared() {
+    let token = Token::parse("eyJ.kept.here").expect("a valid token");
+    token::save(Some(&token));
+    assert_eq!(token::load(), Some(token));
+    let stored = web_sys::window()
+        .and_then(|window| window.session_storage().ok().flatten())
+        .and_then(|storage| storage.get_item(token::STORAGE_KEY).ok().flatten());
+    assert_eq!(stored.as_deref(), Some("eyJ.kept.here"));
+    token::save(None);
+    assert_eq!(token::load(), None);
 }

@@ -1,6 +1,8 @@
 //! [`LiveFeed`]: loads the recent history of a [`Subscription`] into the
 //! feed, opens the stream after it, batches what arrives into one feed
-//! update per [`FLUSH_MS`], and lays out the page.
+//! update per [`FLUSH_MS`], and lays out the page. A new token replaces
+//! the stream like new topics do: the stream and the history are read with
+//! the token in force.
 //!
 //! At a thousand events a second, dispatching each one would render the
 //! page a thousand times; messages wait in a `RefCell` instead, and an
@@ -23,6 +25,7 @@ use crate::components::latency_figure::LatencyFigure;
 use crate::components::metrics_panel::MetricsPanel;
 use crate::components::notice_panel::NoticePanel;
 use crate::components::publish_form::PublishForm;
+use crate::components::token_field::TokenField;
 use crate::components::topics_panel::TopicsPanel;
 use crate::connection::StreamOptions;
 use crate::decode::Incoming;
@@ -30,6 +33,7 @@ use crate::history::HISTORY_LIMIT;
 use crate::hooks::{StreamMessage, StreamSource, use_event_stream};
 use crate::state::{Action, FeedContext};
 use crate::subscription::Subscription;
+use crate::token::Token;
 
 /// How often buffered messages reach the feed, in milliseconds: ten
 /// renders a second at most, which still reads as live.
@@ -45,6 +49,10 @@ pub struct LiveFeedProps {
     pub subscription: Rc<Subscription>,
     /// Follow (`true`) or stop following a topic or prefix.
     pub on_follow: Callback<(TopicPattern, bool)>,
+    /// The token sent with every request, if any.
+    pub token: Option<Token>,
+    /// Called with a new token, or `None` to clear it.
+    pub on_token: Callback<Option<Token>>,
 }
 
 /// What changes once a second: the event rate and the clock.
@@ -58,12 +66,18 @@ struct Tick {
 #[component]
 pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps LiveFeed");
-    let source = use_memo(Rc::clone(&props.subscription), |subscription| {
-        subscription.stream_url().map(|url| StreamSource {
-            url: url.into(),
-            history: Some(history_path(&subscription.patterns, HISTORY_LIMIT).into()),
-        })
-    });
+    let source = use_memo(
+        (Rc::clone(&props.subscription), props.token.clone()),
+        |(subscription, token)| {
+            subscription
+                .stream_url(token.as_ref())
+                .map(|url| StreamSource {
+                    url: url.into(),
+                    history: Some(history_path(&subscription.patterns, HISTORY_LIMIT).into()),
+                    token: token.clone(),
+                })
+        },
+    );
     let buffer = use_mut_ref(Vec::<Incoming>::new);
     let tick = use_state_eq(|| Tick {
         rate: 0,
@@ -117,6 +131,8 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     }
     let subscription = Rc::clone(&props.subscription);
     let on_follow = props.on_follow.clone();
+    let token = props.token.clone();
+    let on_token = props.on_token.clone();
     let rate = format!("{} events/s", tick.rate);
 
     html! {
@@ -139,8 +155,9 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
                 </main>
                 <aside class="side">
                     <NoticePanel />
-                    <PublishForm />
-                    <TopicsPanel {subscription} {on_follow} />
+                    <TokenField token={token.clone()} on_change={on_token} />
+                    <PublishForm token={token.clone()} />
+                    <TopicsPanel {subscription} {on_follow} {token} />
                 </aside>
             </div>
         </>

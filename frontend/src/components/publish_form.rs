@@ -1,13 +1,16 @@
 //! [`PublishForm`]: publish a chat message or a notice to any topic.
 //!
 //! The fields are read when the form is submitted (through [`NodeRef`]s),
-//! so typing re-renders nothing. A refusal shows the hub's own message.
+//! so typing re-renders nothing. A refusal shows the hub's own message; a
+//! missing or insufficient token says so first, since the fix is in the
+//! token field rather than in this form.
 
-use shared::{Chat, Notice, NoticeLevel, Payload};
+use shared::{Chat, ErrorCode, Notice, NoticeLevel, Payload};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::token::Token;
 
 /// The topic the form suggests.
 const DEFAULT_TOPIC: &str = "chat/lobby";
@@ -52,9 +55,22 @@ impl Fields {
     }
 }
 
+/// Props of [`PublishForm`].
+#[derive(Properties, PartialEq)]
+pub struct PublishFormProps {
+    /// The token publishes are sent with, if any.
+    pub token: Option<Token>,
+}
+
 /// What the user is told after a refused publish.
 fn refusal(error: &ApiError) -> String {
     match error {
+        ApiError::Api(body) if body.code == ErrorCode::Unauthorized => {
+            format!("Not authorised: {}", body.message)
+        }
+        ApiError::Api(body) if body.code == ErrorCode::Forbidden => {
+            format!("Not allowed: {}", body.message)
+        }
         ApiError::Api(body) => match &body.field {
             Some(field) => format!("{} (field: {field})", body.message),
             None => body.message.clone(),
@@ -65,7 +81,7 @@ fn refusal(error: &ApiError) -> String {
 
 /// `form#publish`: kind, topic, author, level and text, then Publish.
 #[component]
-pub fn PublishForm() -> Html {
+pub fn PublishForm(props: &PublishFormProps) -> Html {
     let fields = use_memo((), |()| Fields::default());
     let error = use_state_eq(|| None::<String>);
     let busy = use_state_eq(|| false);
@@ -84,6 +100,7 @@ pub fn PublishForm() -> Html {
         let fields = fields.clone();
         let error = error.setter();
         let busy = busy.setter();
+        let token = props.token.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let payload = fields.payload();
@@ -91,9 +108,10 @@ pub fn PublishForm() -> Html {
             let fields = fields.clone();
             let error = error.clone();
             let busy = busy.clone();
+            let token = token.clone();
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
-                match api::publish(&topic, &payload).await {
+                match api::publish(&topic, &payload, token.as_ref()).await {
                     Ok(_) => {
                         if let Some(text) = fields.text.cast::<HtmlInputElement>() {
                             text.set_value("");

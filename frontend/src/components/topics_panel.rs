@@ -6,7 +6,8 @@
 //! [`PAGE_SIZE`] at a time, from the first: one page on mount, and one page
 //! more than before each time the reader asks for more. The same read
 //! repeats every [`REFRESH_MS`], so every count shown stays current; the
-//! interval is dropped on unmount.
+//! interval is dropped on unmount. A new token restarts the read at once,
+//! since it changes which private topics the hub lists.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -19,6 +20,7 @@ use crate::api;
 use crate::components::follow_topic::FollowTopic;
 use crate::components::topic_rows::TopicRows;
 use crate::subscription::Subscription;
+use crate::token::Token;
 
 /// How often the topic list is refreshed, in milliseconds.
 pub const REFRESH_MS: u32 = 5_000;
@@ -35,6 +37,8 @@ pub struct TopicsPanelProps {
     pub subscription: Rc<Subscription>,
     /// Follow (`true`) or stop following a topic or prefix.
     pub on_follow: Callback<(TopicPattern, bool)>,
+    /// The token the list is read with, if any.
+    pub token: Option<Token>,
 }
 
 /// `section.topics-panel` around [`TopicRows`] and [`FollowTopic`].
@@ -44,18 +48,21 @@ pub fn TopicsPanel(props: &TopicsPanelProps) -> Html {
     let pages = use_state_eq(|| 1_usize);
     {
         let list = list.setter();
-        use_effect_with(*pages, move |&pages| {
-            // Cleared when the page count changes or the panel unmounts, so a
-            // reply to a shorter read cannot replace a longer one that was
-            // asked for after it.
+        use_effect_with((*pages, props.token.clone()), move |(pages, token)| {
+            let pages = *pages;
+            let token = token.clone();
+            // Cleared when the page count or the token changes or the panel
+            // unmounts, so a reply to an older read cannot replace one that
+            // was asked for after it.
             let current = Rc::new(Cell::new(true));
             let refresh = {
                 let current = Rc::clone(&current);
                 move || {
                     let list = list.clone();
                     let current = Rc::clone(&current);
+                    let token = token.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        let reply = api::topics(pages, PAGE_SIZE).await;
+                        let reply = api::topics(pages, PAGE_SIZE, token.as_ref()).await;
                         if current.get() {
                             list.set(Some(reply.map(Rc::new).map_err(|error| error.to_string())));
                         }

@@ -13,6 +13,12 @@
 //! resuming where the history reply says (`resume_after`). The load holds only a `Weak` too: once
 //! the source changes or the page unmounts, the driver is gone and a late
 //! reply is dropped unread.
+//!
+//! When the browser gives up on a stream, the connection asks for a
+//! [`Command::Check`]: the driver requests the same URL once with `fetch`
+//! ([`api::stream_refusal`]), which can read the status an `EventSource`
+//! hides, and reports a 401 or 403 back as the hub's reason to stop. That
+//! check holds only a `Weak` as well.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -26,12 +32,14 @@ use web_sys::js_sys::{Date, Math};
 use web_sys::{EventSource, MessageEvent};
 use yew::prelude::*;
 
+use crate::api;
 use crate::connection::{Command, Connection, ConnectionState, Signal, StopReason, StreamOptions};
 use crate::decode::{DecodeError, Incoming, decode};
 use crate::history::Backlog;
+use crate::token::Token;
 
 /// The stream's state, and when the last message arrived.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreamStatus {
     /// Where the stream stands.
     pub state: ConnectionState,
@@ -45,11 +53,14 @@ pub struct StreamStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamSource {
     /// The stream URL without a resume position; a stream the hook reopens
-    /// itself resumes through [`Connection::resume_url`].
+    /// itself resumes through [`Connection::resume_url`]. It carries the
+    /// token itself, if the stream needs one.
     pub url: AttrValue,
     /// Where to load the [`shared::EventList`] shown before the stream
     /// opens, if anywhere.
     pub history: Option<AttrValue>,
+    /// The token the history is read with, as `Authorization: Bearer`.
+    pub token: Option<Token>,
 }
 
 /// What the stream hands to the page, in order: the history (when the
@@ -94,12 +105,13 @@ pub fn use_event_stream(
             move || drop(driver)
         });
     }
-    *status
+    (*status).clone()
 }
 
 /// Everything one stream source owns; dropping it ends the stream.
 struct Driver {
     url: AttrValue,
+    token: Option<Token>,
     connection: Connection,
     source: Option<Source>,
     retry: Option<Timeout>,
@@ -137,10 +149,11 @@ impl Driver {
             state,
             last_event_ms: None,
         };
-        setter.set(status);
+        setter.set(status.clone());
         let history = source.and_then(|source| source.history.clone());
         let driver = Rc::new(RefCell::new(Self {
             url: source.map(|source| source.url.clone()).unwrap_or_default(),
+            token: source.and_then(|source| source.token.clone()),
             connection: match history {
                 Some(_) => Connection::after_history(options),
                 None => Connection::new(options),
@@ -163,8 +176,9 @@ impl Driver {
     /// unless the driver was dropped meanwhile.
     fn load_history(this: &Rc<RefCell<Self>>, path: AttrValue) {
         let weak = Rc::downgrade(this);
+        let token = this.borrow().token.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let reply = crate::api::history_at(&path).await;
+            let reply = api::history_at(&path, token.as_ref()).await;
             if let Some(driver) = weak.upgrade() {
                 Self::show_history(&driver, Backlog::from_reply(reply));
             }
@@ -204,6 +218,23 @@ impl Driver {
         }
     }
 
+    /// Asks the hub, over `fetch`, whether it refuses the stream URL for
+    /// want of authorisation, and reports the answer to the connection
+    /// unless the driver was dropped meanwhile.
+    fn check(this: &Rc<RefCell<Self>>) {
+        let url = {
+            let driver = this.borrow();
+            driver.connection.resume_url(&driver.url)
+        };
+        let weak = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            let refusal = api::stream_refusal(&url).await;
+            if let Some(driver) = weak.upgrade() {
+                Self::handle(&driver, Signal::Checked { refusal });
+            }
+        });
+    }
+
     /// Passes `message` to the latest callback.
     fn emit(this: &Rc<RefCell<Self>>, message: StreamMessage) {
         // Clone out of the cells before emitting: the emit may render
@@ -218,6 +249,7 @@ impl Driver {
         let command = this.borrow_mut().connection.on(signal, Math::random());
         match command {
             Command::Nothing => {}
+            Command::Check => Self::check(this),
             Command::RetryAfter { delay_ms } => {
                 let weak = Rc::downgrade(this);
                 let timeout = Timeout::new(delay_ms, move || {
@@ -235,13 +267,13 @@ impl Driver {
             }
         }
         let mut driver = this.borrow_mut();
-        let mut status = driver.status;
-        status.state = driver.connection.state();
+        let mut status = driver.status.clone();
+        status.state = driver.connection.state().clone();
         if is_message {
             status.last_event_ms = Some((Date::now() / 1000.0).floor() * 1000.0);
         }
         if status != driver.status {
-            driver.status = status;
+            driver.status = status.clone();
             driver.setter.set(status);
         }
     }
