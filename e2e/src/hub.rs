@@ -104,6 +104,24 @@ impl HubBuilder {
     }
 }
 
+/// The status and error body of `response` to `request` (method and URL),
+/// which the hub was expected to refuse.
+async fn refusal(
+    request: &str,
+    response: reqwest::Response,
+) -> anyhow::Result<(StatusCode, ErrorBody)> {
+    let status = response.status();
+    ensure!(
+        !status.is_success(),
+        "{request} answered {status}, expected the hub to refuse it"
+    );
+    let body = response
+        .json()
+        .await
+        .with_context(|| format!("{request}: the {status} reply is not an error body"))?;
+    Ok((status, body))
+}
+
 /// A hub whose HTTP server runs until [`Hub::stop`], or until
 /// [`Hub::stop_serving`] pauses it.
 pub struct Hub {
@@ -174,16 +192,7 @@ impl Hub {
         payload: &Payload,
     ) -> anyhow::Result<(StatusCode, ErrorBody)> {
         let (url, response) = self.post(topic, payload).await?;
-        let status = response.status();
-        ensure!(
-            !status.is_success(),
-            "POST {url} answered {status}, expected the hub to refuse it"
-        );
-        let body = response
-            .json()
-            .await
-            .with_context(|| format!("POST {url}: the {status} reply is not an error body"))?;
-        Ok((status, body))
+        refusal(&format!("POST {url}"), response).await
     }
 
     /// `POST /api/topics/{topic}` with `payload`: the URL and the reply,

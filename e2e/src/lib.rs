@@ -1,6 +1,7 @@
 //! Helpers for Herald's end-to-end tests in `tests/`: the real hub started
 //! in-process on an ephemeral port ([`Hub`]), headless Chromium driven over
-//! WebDriver ([`Browser`]), bounded waits on the page ([`wait`]), and
+//! WebDriver ([`Browser`]), bounded waits on the page ([`wait`]), the
+//! page's controls as tests drive them ([`dashboard`]), and
 //! [`with_browsers`], which runs a test and always cleans up after it.
 //!
 //! The tests need two things they cannot build themselves: the page in
@@ -12,6 +13,7 @@
 //! `target/e2e/`.
 
 mod browser;
+pub mod dashboard;
 mod hub;
 pub mod wait;
 

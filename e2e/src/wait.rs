@@ -127,6 +127,30 @@ pub async fn connection_state(
     .await
 }
 
+/// Waits until the first element `css` matches shows a text containing
+/// `needle`, and returns that text.
+///
+/// # Errors
+/// Fails after `timeout`, naming what the element showed last.
+pub async fn text_contains(
+    page: &Client,
+    css: &str,
+    needle: &str,
+    timeout: Duration,
+) -> anyhow::Result<String> {
+    until(timeout, &format!("`{css}` shows {needle:?}"), async || {
+        let Some(element) = find(page, css).await? else {
+            return Ok(Check::NotYet(format!("no `{css}`")));
+        };
+        Ok(match text(&element).await? {
+            Some(shown) if shown.contains(needle) => Check::Done(shown),
+            Some(shown) => Check::NotYet(format!("`{css}` shows {shown:?}")),
+            None => Check::NotYet(format!("`{css}` was re-rendered")),
+        })
+    })
+    .await
+}
+
 /// The first element `css` matches, or `None` when there is none.
 ///
 /// # Errors

@@ -34,6 +34,7 @@ use std::{
 use anyhow::{Context, ensure};
 use e2e::{
     Browser, Hub,
+    dashboard::{chat_message_xpath, submit_chat},
     wait::{self, Check},
 };
 use fantoccini::{Client, Locator};
@@ -313,24 +314,8 @@ async fn refused_post(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result
     );
 
     submit_chat(page, BAD_TOPIC, "e2e", "never published").await?;
-    wait::until(
-        EVENT_TIMEOUT,
-        &format!(
-            "#publish-error shows the hub's message {:?}",
-            refusal.message
-        ),
-        async || {
-            let Some(error) = wait::find(page, "#publish-error").await? else {
-                return Ok(Check::NotYet("no #publish-error".to_owned()));
-            };
-            Ok(match wait::text(&error).await? {
-                Some(shown) if shown.contains(&refusal.message) => Check::Done(()),
-                Some(shown) => Check::NotYet(format!("#publish-error shows {shown:?}")),
-                None => Check::NotYet("#publish-error was re-rendered".to_owned()),
-            })
-        },
-    )
-    .await
+    wait::text_contains(page, "#publish-error", &refusal.message, EVENT_TIMEOUT).await?;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -520,42 +505,6 @@ async fn open_live<T: fmt::Display>(page: &Client, hub: &Hub, topics: &[T]) -> a
     page.goto(&hub.url(&page_url)).await?;
     wait::connection_state(page, "live", LIVE_TIMEOUT).await?;
     Ok(())
-}
-
-/// Fills `form#publish` with a chat message and submits it.
-async fn submit_chat(page: &Client, topic: &str, author: &str, text: &str) -> anyhow::Result<()> {
-    let form = wait::element(page, "form#publish", EVENT_TIMEOUT).await?;
-    form.find(Locator::Css(r#"select[name="kind"]"#))
-        .await
-        .context("form#publish has no select[name=\"kind\"]")?
-        .select_by_value("chat")
-        .await
-        .context("select[name=\"kind\"] has no option \"chat\"")?;
-    for (name, value) in [("topic", topic), ("author", author), ("text", text)] {
-        let css = format!(r#"input[name="{name}"], textarea[name="{name}"]"#);
-        let field = form
-            .find(Locator::Css(&css))
-            .await
-            .with_context(|| format!("form#publish has no field named {name}"))?;
-        field.clear().await?;
-        field.send_keys(value).await?;
-    }
-    form.find(Locator::Css(r#"button[type="submit"]"#))
-        .await
-        .context("form#publish has no button[type=\"submit\"]")?
-        .click()
-        .await?;
-    Ok(())
-}
-
-/// `section#chat li.chat-message` containing `text`, as XPath (CSS cannot
-/// match on text).
-fn chat_message_xpath(text: &str) -> String {
-    format!(
-        "//section[@id='chat']//li[{} and contains(., {})]",
-        wait::has_class("chat-message"),
-        wait::literal(text)
-    )
 }
 
 /// The feed item of the event `id`.
