@@ -1,5 +1,5 @@
 //! The dashboard's controls as the tests drive them, spelled once: the
-//! publish form, and where a chat message shows.
+//! publish form, the token field, and where a chat message shows.
 
 use std::time::Duration;
 
@@ -40,6 +40,26 @@ pub async fn submit_chat(
     form.find(Locator::Css(r#"button[type="submit"]"#))
         .await
         .context("form#publish has no button[type=\"submit\"]")?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Enters `token` in `form#token` and submits it.
+///
+/// # Errors
+/// Fails when the form or its field is missing.
+pub async fn enter_token(page: &Client, token: &str) -> anyhow::Result<()> {
+    let form = wait::element(page, "form#token", FORM_TIMEOUT).await?;
+    let field = form
+        .find(Locator::Css(r#"input[name="token"]"#))
+        .await
+        .context("form#token has no input[name=\"token\"]")?;
+    field.clear().await?;
+    field.send_keys(token).await?;
+    form.find(Locator::Css(r#"button[type="submit"]"#))
+        .await
+        .context("form#token has no button[type=\"submit\"]")?
         .click()
         .await?;
     Ok(())

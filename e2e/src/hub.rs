@@ -37,9 +37,29 @@ pub struct HubBuilder {
     static_dir: PathBuf,
     metrics_interval: Option<Duration>,
     retry: Option<Duration>,
+    tokens: Option<Tokens>,
+}
+
+/// Token checks a hub runs with: [`HubBuilder::tokens`].
+#[derive(Debug, Clone)]
+struct Tokens {
+    secret: String,
+    private_topics: String,
 }
 
 impl HubBuilder {
+    /// Checks tokens signed (HS256) with `secret` (`--jwt-secret`, at least
+    /// 32 bytes): every publish needs one, and reading `private_topics` (a
+    /// topic or pattern, `--private-topics`) needs one that may read it.
+    #[must_use]
+    pub fn tokens(mut self, secret: &str, private_topics: &str) -> Self {
+        self.tokens = Some(Tokens {
+            secret: secret.to_owned(),
+            private_topics: private_topics.to_owned(),
+        });
+        self
+    }
+
     /// Runs the built-in metrics source, publishing a sample to
     /// `system/metrics` every `interval` (at least 200 ms, the hub's
     /// minimum). Without this the hub runs with `--no-metrics`, so that the
@@ -75,6 +95,12 @@ impl HubBuilder {
         if let Some(retry) = self.retry {
             args.push("--retry-ms".into());
             args.push(retry.as_millis().to_string().into());
+        }
+        if let Some(tokens) = &self.tokens {
+            args.push("--jwt-secret".into());
+            args.push(tokens.secret.clone().into());
+            args.push("--private-topics".into());
+            args.push(tokens.private_topics.clone().into());
         }
         args
     }
@@ -154,6 +180,7 @@ impl Hub {
             static_dir: static_dir.to_owned(),
             metrics_interval: None,
             retry: None,
+            tokens: None,
         }
     }
 
@@ -193,6 +220,27 @@ impl Hub {
     ) -> anyhow::Result<(StatusCode, ErrorBody)> {
         let (url, response) = self.post(topic, payload).await?;
         refusal(&format!("POST {url}"), response).await
+    }
+
+    /// `GET {path_and_query}` where the hub is expected to refuse (a
+    /// stream or a read it may not make); the status and the hub's error
+    /// body. A refused stream is answered before any byte, so this returns.
+    ///
+    /// # Errors
+    /// Fails when the hub accepts the request or its reply is not an
+    /// [`ErrorBody`].
+    pub async fn get_refused(
+        &self,
+        path_and_query: &str,
+    ) -> anyhow::Result<(StatusCode, ErrorBody)> {
+        let url = self.url(path_and_query);
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .with_context(|| format!("GET {url} failed"))?;
+        refusal(&format!("GET {url}"), response).await
     }
 
     /// `POST /api/topics/{topic}` with `payload`: the URL and the reply,

@@ -151,6 +151,32 @@ pub async fn text_contains(
     .await
 }
 
+/// Checks `check` every [`POLL_INTERVAL`] for `period`, and fails as soon
+/// as it does not hold. This is for what must *not* happen (a page that
+/// must not retry): there is no event to wait for, so the test watches for
+/// a bounded time, chosen to span several of whatever it rules out.
+///
+/// # Errors
+/// Fails when `check` fails or finds the condition broken, with what the
+/// page showed.
+pub async fn holds_for(
+    period: Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> anyhow::Result<Check<()>>,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + period;
+    while Instant::now() < deadline {
+        match check()
+            .await
+            .with_context(|| format!("while checking that {what}"))?
+        {
+            Check::Done(()) => time::sleep(POLL_INTERVAL).await,
+            Check::NotYet(seen) => bail!("expected {what}, but the page showed: {seen}"),
+        }
+    }
+    Ok(())
+}
+
 /// The first element `css` matches, or `None` when there is none.
 ///
 /// # Errors

@@ -1,0 +1,199 @@
+//! The dashboard against a hub that checks tokens: a private topic without
+//! a token is refused and the page says why instead of retrying; a token
+//! entered in the page opens the stream and is sent with publishes.
+//!
+//! The page's DOM contract, beyond `dashboard.rs`'s:
+//! - `#connection` has `data-state="stopped"` and
+//!   `data-reason="not-authorised"` when the hub refused the stream, and
+//!   shows the hub's message;
+//! - `form#token` has a password `input[name="token"]` and a submit button;
+//!   it has `data-set="true"` while a token is in use.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, ensure};
+use e2e::{
+    Browser, Hub,
+    dashboard::{chat_message_xpath, enter_token, submit_chat},
+    wait::{self, Check},
+};
+use fantoccini::Client;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::protocol::{Query, stream_path};
+use shared::{Chat, ErrorCode, Payload, Topic};
+
+/// The hub's token secret in these tests.
+const SECRET: &str = "the e2e secret, at least thirty-two bytes long";
+/// The private topics of these tests' hubs.
+const PRIVATE: &str = "private/*";
+/// Covers loading and instantiating the wasm bundle and opening the stream.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// From an action on the page (or a publish) to the page showing it.
+const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The SSE `retry:` hint, short so a page that did retry would do so often.
+const RETRY: Duration = Duration::from_millis(200);
+/// How long a refused page is watched for retries: several times the
+/// first backoff delays (0.5 s, 1 s) and [`RETRY`].
+const NO_RETRY_PERIOD: Duration = Duration::from_secs(3);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_topic_needs_a_token_and_goes_live_with_one() -> anyhow::Result<()> {
+    let hub = Hub::builder(&e2e::dist_dir()?)
+        .tokens(SECRET, PRIVATE)
+        .retry(RETRY)
+        .start()
+        .await?;
+    e2e::with_browsers(
+        "a_private_topic_needs_a_token_and_goes_live_with_one",
+        hub,
+        private_topic,
+    )
+    .await
+}
+
+async fn private_topic(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+    let page = browser.client();
+    let topic = Topic::parse("private/e2e")?;
+
+    // What the hub answers the page's stream, straight from the hub.
+    let (status, refusal) = hub.get_refused(&stream_path([&topic], None)).await?;
+    ensure!(
+        status == StatusCode::UNAUTHORIZED && refusal.code == ErrorCode::Unauthorized,
+        "the hub answered {status} {refusal:?} to a stream of {topic} without a token, \
+         expected 401 unauthorized"
+    );
+
+    page.goto(&hub.url(&Query::new().topics([&topic]).url("/")))
+        .await?;
+    let shown = not_authorised(page).await?;
+    ensure!(
+        shown.contains(&refusal.message),
+        "#connection shows {shown:?}, without the hub's reason {:?}",
+        refusal.message
+    );
+    wait::holds_for(
+        NO_RETRY_PERIOD,
+        "#connection stays stopped (no reconnecting)",
+        async || {
+            let Some(connection) = wait::find(page, "#connection").await? else {
+                return Ok(Check::NotYet("no #connection element".to_owned()));
+            };
+            Ok(match wait::attr(&connection, "data-state").await? {
+                Some(Some(state)) if state == "stopped" => Check::Done(()),
+                Some(Some(state)) => Check::NotYet(format!("data-state=\"{state}\"")),
+                // Re-rendered between lookup and read: look again.
+                _ => Check::Done(()),
+            })
+        },
+    )
+    .await?;
+
+    enter_token(page, &token(&[], &[PRIVATE])).await?;
+    wait::connection_state(page, "live", EVENT_TIMEOUT).await?;
+    let text = format!("private hello {}", std::process::id());
+    hub.publish_in_process(&topic, chat(&text))?;
+    wait::xpath(
+        page,
+        &chat_message_xpath(&text),
+        "chat message published to the private topic",
+        EVENT_TIMEOUT,
+    )
+    .await?;
+
+    // The token is kept for the tab: a reload goes live again with it.
+    page.refresh().await?;
+    wait::connection_state(page, "live", LOAD_TIMEOUT).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_from_the_form_needs_a_token_that_allows_it() -> anyhow::Result<()> {
+    let hub = Hub::builder(&e2e::dist_dir()?)
+        .tokens(SECRET, PRIVATE)
+        .start()
+        .await?;
+    e2e::with_browsers(
+        "publishing_from_the_form_needs_a_token_that_allows_it",
+        hub,
+        publish_with_token,
+    )
+    .await
+}
+
+async fn publish_with_token(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+    let page = browser.client();
+    let topic = Topic::parse("chat/e2e-tokens")?;
+    page.goto(&hub.url(&Query::new().topics([&topic]).url("/")))
+        .await?;
+    wait::connection_state(page, "live", LOAD_TIMEOUT).await?;
+
+    let text = format!("form hello {}", std::process::id());
+    let (status, refusal) = hub.publish_refused(topic.as_str(), &chat(&text)).await?;
+    ensure!(
+        status == StatusCode::UNAUTHORIZED && refusal.code == ErrorCode::Unauthorized,
+        "the hub answered {status} {refusal:?} to a publish without a token, \
+         expected 401 unauthorized"
+    );
+    submit_chat(page, topic.as_str(), "e2e", &text).await?;
+    let shown =
+        wait::text_contains(page, "#publish-error", &refusal.message, EVENT_TIMEOUT).await?;
+    ensure!(
+        shown.starts_with("Not authorised"),
+        "#publish-error shows {shown:?}, which does not say it was not authorised"
+    );
+
+    enter_token(page, &token(&["chat/*"], &[])).await?;
+    wait::element(page, r#"form#token[data-set="true"]"#, EVENT_TIMEOUT).await?;
+    submit_chat(page, topic.as_str(), "e2e", &text).await?;
+    wait::xpath(
+        page,
+        &chat_message_xpath(&text),
+        "chat message published from the form with a token",
+        EVENT_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        wait::find(page, "#publish-error").await?.is_none(),
+        "#publish-error is still shown after a publish the hub accepted"
+    );
+    Ok(())
+}
+
+/// Waits until `#connection` says the hub refused the stream, and returns
+/// what it shows.
+async fn not_authorised(page: &Client) -> anyhow::Result<String> {
+    let connection = wait::connection_state(page, "stopped", LOAD_TIMEOUT).await?;
+    let reason = connection
+        .attr("data-reason")
+        .await
+        .context("cannot read #connection's data-reason")?;
+    ensure!(
+        reason.as_deref() == Some("not-authorised"),
+        "#connection stopped with data-reason={reason:?}, expected \"not-authorised\""
+    );
+    wait::text_contains(page, "#connection", "Not authorised", EVENT_TIMEOUT).await
+}
+
+/// A token of [`SECRET`] that may publish and subscribe to these patterns,
+/// valid for an hour.
+fn token(publish: &[&str], subscribe: &[&str]) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let claims = json!({
+        "herald": { "publish": publish, "subscribe": subscribe },
+        "exp": now + 3600,
+    });
+    let key = EncodingKey::from_secret(SECRET.as_bytes()).expect("an HMAC key takes any secret");
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key)
+        .expect("signing with an HMAC key cannot fail")
+}
+
+fn chat(text: &str) -> Payload {
+    Payload::Chat(Chat {
+        author: "e2e".to_owned(),
+        text: text.to_owned(),
+    })
+}
