@@ -1,6 +1,7 @@
 //! The dashboard against a hub that checks tokens: a private topic without
 //! a token is refused and the page says why instead of retrying; a token
-//! entered in the page opens the stream and is sent with publishes.
+//! entered in the page opens the stream and is sent with publishes, and a
+//! new one resumes the stream after the last event the page saw.
 //!
 //! The page's DOM contract, beyond `dashboard.rs`'s:
 //! - `#connection` has `data-state="stopped"` and
@@ -37,6 +38,17 @@ const RETRY: Duration = Duration::from_millis(200);
 /// How long a refused page is watched for retries: several times the
 /// first backoff delays (0.5 s, 1 s) and [`RETRY`].
 const NO_RETRY_PERIOD: Duration = Duration::from_secs(3);
+
+/// Makes the page's `EventSource`s from now on recordable, in
+/// `window.__heraldSources`.
+const RECORD_EVENT_SOURCES: &str = "
+    window.__heraldSources = [];
+    const Original = window.EventSource;
+    window.EventSource = class extends Original {
+        constructor(url, init) { super(url, init); window.__heraldSources.push(this); }
+    };";
+/// The URLs of the recorded sources that are open.
+const OPEN_EVENT_SOURCES: &str = "return window.__heraldSources.filter(source => source.readyState === 1).map(source => source.url);";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_topic_needs_a_token_and_goes_live_with_one() -> anyhow::Result<()> {
@@ -93,11 +105,49 @@ async fn private_topic(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Resul
     enter_token(page, &token(&[], &[PRIVATE])).await?;
     wait::connection_state(page, "live", EVENT_TIMEOUT).await?;
     let text = format!("private hello {}", std::process::id());
-    hub.publish_in_process(&topic, chat(&text))?;
+    let first = hub.publish_in_process(&topic, chat(&text))?;
     wait::xpath(
         page,
         &chat_message_xpath(&text),
         "chat message published to the private topic",
+        EVENT_TIMEOUT,
+    )
+    .await?;
+
+    // Cleared, the token is no longer sent: the page is refused again.
+    // Another token then resumes the stream after the last event the page
+    // saw, not after the newest in the history, so the hub replays what was
+    // published meanwhile (or says what it lost). The new stream is watched
+    // through a recording `EventSource`.
+    page.execute(RECORD_EVENT_SOURCES, Vec::new()).await?;
+    wait::element(page, "button#clear-token", EVENT_TIMEOUT)
+        .await?
+        .click()
+        .await?;
+    not_authorised(page).await?;
+    let later = format!("second private message {}", std::process::id());
+    hub.publish_in_process(&topic, chat(&later))?;
+    enter_token(page, &token(&["private/*"], &[PRIVATE])).await?;
+    let resume = Query::new().after(Some(first)).as_str().to_owned();
+    wait::until(
+        EVENT_TIMEOUT,
+        &format!("a new stream with {resume} is open"),
+        async || {
+            let urls = page.execute(OPEN_EVENT_SOURCES, Vec::new()).await?;
+            let urls: Vec<String> =
+                serde_json::from_value(urls).context("the open sources' URLs")?;
+            Ok(if urls.iter().any(|url| url.contains(&resume)) {
+                Check::Done(())
+            } else {
+                Check::NotYet(format!("open streams: {urls:?}"))
+            })
+        },
+    )
+    .await?;
+    wait::xpath(
+        page,
+        &chat_message_xpath(&later),
+        "chat message published while the page had no token",
         EVENT_TIMEOUT,
     )
     .await?;

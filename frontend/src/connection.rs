@@ -194,6 +194,21 @@ impl Connection {
         }
     }
 
+    /// A connection that opens at once, resuming after `last_id`: a stream
+    /// replaced by one for the same topics (with another token) carries on
+    /// where the old one was, without showing its history again.
+    pub fn resuming(options: StreamOptions, last_id: EventId) -> Self {
+        Self {
+            last_id: Some(last_id),
+            ..Self::new(options)
+        }
+    }
+
+    /// The id of the newest event seen (or the history's `resume_after`).
+    pub fn last_id(&self) -> Option<EventId> {
+        self.last_id
+    }
+
     /// The current state.
     pub fn state(&self) -> &ConnectionState {
         &self.state

@@ -253,3 +253,18 @@ fn a_check_that_finds_no_refusal_backs_off_as_before() {
     );
     assert_eq!(connection.on(NOT_REFUSED, 0.0), Command::Nothing);
 }
+
+#[test]
+fn a_resumed_connection_opens_after_the_id_it_was_given() {
+    let mut connection = Connection::resuming(StreamOptions::default(), EventId::new(1, 12));
+    assert_eq!(*connection.state(), ConnectionState::Connecting);
+    assert_eq!(connection.last_id(), Some(EventId::new(1, 12)));
+    assert_eq!(
+        connection.resume_url("/e?topic=a&token=t"),
+        "/e?topic=a&token=t&lastEventId=1-12"
+    );
+    // It waits for no history: a late one is stale.
+    assert_eq!(connection.on(history(Some(3)), 0.0), Command::Nothing);
+    connection.on(message(Some(13)), 0.0);
+    assert_eq!(connection.last_id(), Some(EventId::new(1, 13)));
+}

@@ -14,6 +14,14 @@
 //! the source changes or the page unmounts, the driver is gone and a late
 //! reply is dropped unread.
 //!
+//! A source replaced by one with the same history (the same topics, another
+//! token) resumes after the newest id the old one saw, instead of loading
+//! the history again: the history holds only the newest events of each
+//! topic, so a page that was refused for a while would skip, without a
+//! gap, what fell between; resumed, the hub replays it, or says what it no
+//! longer has. The id is carried from the old driver's cleanup to the new
+//! driver's start.
+//!
 //! When the browser gives up on a stream, the connection asks for a
 //! [`Command::Check`]: the driver requests the same URL once with `fetch`
 //! ([`api::stream_refusal`]), which can read the status an `EventSource`
@@ -82,7 +90,9 @@ pub enum StreamMessage {
 /// stream from now, and the stream stays `Connecting` while history loads.
 /// Every stream message then goes to `on_message`, the latest one passed.
 /// The stream is replaced only when `source` or `options` change, and
-/// closed when the component unmounts.
+/// closed when the component unmounts; a replacement with the same history
+/// URL (only the token changed) resumes after the newest id seen instead of
+/// loading the history again.
 #[hook]
 pub fn use_event_stream(
     source: Option<StreamSource>,
@@ -98,11 +108,24 @@ pub fn use_event_stream(
     // not replace the stream.
     let latest = use_mut_ref(|| on_message.clone());
     *latest.borrow_mut() = on_message;
+    // Where the last stream stood when it was replaced: its history URL
+    // and the newest id it saw.
+    let carried = use_mut_ref(|| None::<(AttrValue, EventId)>);
     {
         let setter = status.setter();
         use_effect_with((source, options), move |(source, options)| {
-            let driver = Driver::start(source.as_ref(), *options, setter, latest);
-            move || drop(driver)
+            let history = source.as_ref().and_then(|source| source.history.clone());
+            let resume = carried
+                .borrow_mut()
+                .take()
+                .filter(|(previous, _)| history.as_ref() == Some(previous))
+                .map(|(_, id)| id);
+            let driver = Driver::start(source.as_ref(), *options, setter, latest, resume);
+            move || {
+                let last_id = driver.borrow().connection.last_id();
+                *carried.borrow_mut() = history.zip(last_id);
+                drop(driver);
+            }
         });
     }
     (*status).clone()
@@ -133,11 +156,14 @@ impl Drop for Source {
 }
 
 impl Driver {
+    /// Starts following `source`: after `resume` when given (no history
+    /// then), else after its history when it has one, else from now.
     fn start(
         source: Option<&StreamSource>,
         options: StreamOptions,
         setter: UseStateSetter<StreamStatus>,
         on_message: Rc<RefCell<Callback<StreamMessage>>>,
+        resume: Option<EventId>,
     ) -> Rc<RefCell<Self>> {
         let state = match source {
             Some(_) => ConnectionState::Connecting,
@@ -150,13 +176,16 @@ impl Driver {
             last_event_ms: None,
         };
         setter.set(status.clone());
-        let history = source.and_then(|source| source.history.clone());
+        let history = source
+            .and_then(|source| source.history.clone())
+            .filter(|_| resume.is_none());
         let driver = Rc::new(RefCell::new(Self {
             url: source.map(|source| source.url.clone()).unwrap_or_default(),
             token: source.and_then(|source| source.token.clone()),
-            connection: match history {
-                Some(_) => Connection::after_history(options),
-                None => Connection::new(options),
+            connection: match (resume, &history) {
+                (Some(id), _) => Connection::resuming(options, id),
+                (None, Some(_)) => Connection::after_history(options),
+                (None, None) => Connection::new(options),
             },
             source: None,
             retry: None,
