@@ -15,6 +15,7 @@
 //! algorithm verifies (`alg: none` is not one), and `exp` and `nbf` are
 //! checked with a small leeway for clocks that disagree.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -213,24 +214,41 @@ impl Auth {
         }
     }
 
-    /// Checks that a request with `token` may read `patterns`: always, for
-    /// patterns that reach no private topic; otherwise the token's
-    /// subscribe patterns must cover every private part of them.
+    /// The reads a request with `token` may make; its token is verified
+    /// once, when a private topic first needs it, however many topics the
+    /// request asks about.
+    pub(crate) fn reader<'a>(&'a self, token: Option<&'a str>) -> Reader<'a> {
+        Reader {
+            auth: self,
+            token,
+            claims: OnceCell::new(),
+        }
+    }
+}
+
+/// One request's reads: its token, and the claims it carries once verified.
+pub(crate) struct Reader<'a> {
+    auth: &'a Auth,
+    token: Option<&'a str>,
+    claims: OnceCell<Result<Claims, AuthError>>,
+}
+
+impl Reader<'_> {
+    /// Checks that the request may read `patterns`: always, for patterns
+    /// that reach no private topic; otherwise the token's subscribe
+    /// patterns must cover every private part of them.
     ///
     /// # Errors
     /// [`AuthError`] naming the first pattern the token does not allow.
-    pub(crate) fn read(
-        &self,
-        token: Option<&str>,
-        patterns: &BTreeSet<TopicPattern>,
-    ) -> Result<Access, AuthError> {
-        let Some(verifier) = &self.verifier else {
+    pub(crate) fn read(&self, patterns: &BTreeSet<TopicPattern>) -> Result<Access, AuthError> {
+        let Some(verifier) = &self.auth.verifier else {
             return Ok(Access { until: None });
         };
         let private: Vec<(&TopicPattern, TopicPattern)> = patterns
             .iter()
             .flat_map(|pattern| {
-                self.private
+                self.auth
+                    .private
                     .iter()
                     .filter_map(move |private| Some((pattern, pattern.overlap(private)?)))
             })
@@ -238,13 +256,17 @@ impl Auth {
         let Some((first, _)) = private.first() else {
             return Ok(Access { until: None });
         };
-        let token = token.ok_or_else(|| {
+        let token = self.token.ok_or_else(|| {
             AuthError::Missing(
                 format!("reading {first}"),
                 "send the herald_token cookie or the token parameter",
             )
         })?;
-        let claims = verify(verifier, token)?;
+        let claims = self
+            .claims
+            .get_or_init(|| verify(verifier, token))
+            .as_ref()
+            .map_err(Clone::clone)?;
         for (pattern, part) in &private {
             if !claims
                 .herald
@@ -262,11 +284,11 @@ impl Auth {
         })
     }
 
-    /// Whether a request with `token` may see that `topic` exists: public
-    /// topics always, private ones with a valid token that may read them.
-    pub(crate) fn may_see(&self, token: Option<&str>, topic: &Topic) -> bool {
+    /// Whether the request may see that `topic` exists: public topics
+    /// always, private ones with a valid token that may read them.
+    pub(crate) fn may_see(&self, topic: &Topic) -> bool {
         let pattern = BTreeSet::from([TopicPattern::Exact(topic.clone())]);
-        self.read(token, &pattern).is_ok()
+        self.read(&pattern).is_ok()
     }
 }
 

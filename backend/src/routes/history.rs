@@ -55,7 +55,7 @@ pub(crate) async fn history(
         state.config.history as usize,
     )?;
     let token = auth::read_token(&headers, request.token.as_deref());
-    state.auth.read(token, &request.topics)?;
+    state.auth.reader(token).read(&request.topics)?;
     let history = state.broker.hub().history(&request.topics, request.limit);
     let body = Body::from_stream(futures_util::stream::iter(
         event_list(history).into_iter().map(Ok::<_, Infallible>),

@@ -63,7 +63,7 @@ pub(crate) async fn stream(
         state.config.max_topics_per_stream,
     )?;
     let token = auth::read_token(&headers, request.token.as_deref());
-    let access = state.auth.read(token, &request.topics)?;
+    let access = state.auth.reader(token).read(&request.topics)?;
     let subscription = state
         .broker
         .hub()

@@ -50,7 +50,7 @@ pub(crate) async fn topics(
     let mut page = page.await.map_err(ApiError::Unavailable)?;
     // A private topic's name is private too: listed only to those who may
     // read it. The page may come out shorter; `next_after` still pages on.
-    page.topics
-        .retain(|info| state.auth.may_see(token, &info.topic));
+    let reader = state.auth.reader(token);
+    page.topics.retain(|info| reader.may_see(&info.topic));
     Ok(Json(page))
 }
