@@ -222,13 +222,7 @@ async fn a_node_cut_off_from_redis_refuses_publishes_then_catches_up_when_it_ret
     wait_for_status(&cut_off, READY_PATH, StatusCode::OK).await;
 
     proxy.set(Mode::Cut);
-    let refused = cut_off
-        .publish_raw(
-            "news",
-            Some("application/json"),
-            r#"{"type":"chat","author":"a","text":"lost"}"#,
-        )
-        .await;
+    let refused = cut_off.try_publish("news", &chat("lost")).await;
     assert_eq!(refused.headers()["retry-after"], "1");
     assert_eq!(
         error_body(refused, StatusCode::SERVICE_UNAVAILABLE)
@@ -263,13 +257,7 @@ async fn a_stalled_redis_times_publishes_out_without_holding_up_streams() {
     let node = spawn_node(&proxy.url(), &["--redis-timeout-ms", "300"]).await;
     let mut stream = node.open_stream(&query(&["s"]), None).await;
     proxy.set(Mode::Stall);
-    let refused = node
-        .publish_raw(
-            "s",
-            Some("application/json"),
-            r#"{"type":"chat","author":"a","text":"x"}"#,
-        )
-        .await;
+    let refused = node.try_publish("s", &chat("x")).await;
     assert_eq!(
         error_body(refused, StatusCode::SERVICE_UNAVAILABLE)
             .await
@@ -294,13 +282,7 @@ async fn a_node_stops_with_a_clear_error_when_redis_loses_its_data() {
         .query_async(&mut redis.connection().await)
         .await
         .unwrap();
-    let refused = node
-        .publish_raw(
-            "w",
-            Some("application/json"),
-            r#"{"type":"chat","author":"a","text":"x"}"#,
-        )
-        .await;
+    let refused = node.try_publish("w", &chat("x")).await;
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     let error = stopped(node).await;
     assert!(error.contains("Redis lost the cluster's events"), "{error}");

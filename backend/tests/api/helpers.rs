@@ -160,15 +160,19 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Publishes over HTTP and expects 202.
-    pub(crate) async fn publish(&self, topic: &str, payload: &Payload) -> Published {
-        let response = self
-            .client
+    /// Publishes over HTTP and returns whatever the hub answers.
+    pub(crate) async fn try_publish(&self, topic: &str, payload: &Payload) -> reqwest::Response {
+        self.client
             .post(self.url(&publish_path(topic)))
             .json(payload)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Publishes over HTTP and expects 202.
+    pub(crate) async fn publish(&self, topic: &str, payload: &Payload) -> Published {
+        let response = self.try_publish(topic, payload).await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
         response.json().await.unwrap()
     }

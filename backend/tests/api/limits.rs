@@ -107,13 +107,7 @@ async fn one_address_publishes_at_most_its_rate() {
     for n in 0..3 {
         app.publish("fast", &chat(&n.to_string())).await;
     }
-    let refused = app
-        .publish_raw(
-            "fast",
-            Some("application/json"),
-            r#"{"type":"chat","author":"a","text":"x"}"#,
-        )
-        .await;
+    let refused = app.try_publish("fast", &chat("x")).await;
     assert_eq!(refused.headers()["retry-after"], "1");
     let body = error_body(refused, StatusCode::TOO_MANY_REQUESTS).await;
     assert_eq!(body.code, ErrorCode::RateLimited);
