@@ -10,8 +10,10 @@
 pub mod chart;
 pub mod chat_message;
 pub mod chat_panel;
+pub mod clipped;
 pub mod connection_indicator;
 pub mod decode_error_item;
+pub mod dropped_item;
 pub mod event_item;
 pub mod event_list;
 pub mod feed_controls;

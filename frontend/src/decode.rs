@@ -7,6 +7,8 @@
 
 use shared::{Event, EventId, Gap, Kind};
 
+use crate::excerpt::Excerpt;
+
 /// The longest excerpt of undecodable data kept for display, in characters.
 const EXCERPT_CHARS: usize = 120;
 
@@ -100,12 +102,12 @@ fn parse<T: serde::de::DeserializeOwned>(name: &str, data: &str) -> Result<T, De
 }
 
 fn excerpt(data: &str) -> String {
-    let mut chars = data.chars();
-    let mut excerpt: String = chars.by_ref().take(EXCERPT_CHARS).collect();
-    if chars.next().is_some() {
-        excerpt.push('…');
+    let excerpt = Excerpt::new(data, EXCERPT_CHARS);
+    let mut text = excerpt.shown().to_owned();
+    if excerpt.is_cut() {
+        text.push('…');
     }
-    excerpt
+    text
 }
 
 #[cfg(test)]

@@ -8,13 +8,15 @@
 //! - [`hooks::use_event_stream`](fn@hooks::use_event_stream): the one
 //!   `EventSource`, its listeners and retries, carrying out the
 //!   [`connection`] state machine and its [`backoff`].
+//! - [`inbox`]: the live messages waiting for the next render, bounded,
+//!   counting what it drops.
 //! - [`decode`]: an SSE message (event name and data) to a typed [`decode::Message`].
 //! - [`state`]: the [`state::Feed`] reducer: the newest events, [`filter`]ed
 //!   and pausable, and the views derived from them ([`series`] of metrics,
 //!   [`latency`] window).
 //! - [`components`]: one file per component; [`app`] wires them together;
 //!   [`plot`] is the charts' geometry, [`format`](mod@format) how numbers
-//!   read on screen.
+//!   read on screen, [`excerpt`] how much of a publisher's text they show.
 //! - [`history`]: the recent events shown before the stream opens, which
 //!   it then resumes after.
 //! - [`api`]: publishing, listing topics and loading history over HTTP,
@@ -30,10 +32,12 @@ pub mod backoff;
 pub mod components;
 pub mod connection;
 pub mod decode;
+pub mod excerpt;
 pub mod filter;
 pub mod format;
 pub mod history;
 pub mod hooks;
+pub mod inbox;
 pub mod latency;
 pub mod plot;
 pub mod series;

@@ -1,6 +1,7 @@
-//! The dashboard's state: the feed of the newest events, gaps and decode
-//! failures (newest first), and what is derived from events as they pass:
-//! the metrics series, the latency window, the conversation and the notices.
+//! The dashboard's state: the feed of the newest events, gaps, decode
+//! failures and messages the page dropped (newest first), and what is
+//! derived from events as they pass: the metrics series, the latency
+//! window, the conversation and the notices.
 //!
 //! [`Feed`] is a pure [`Reducible`]: it never touches the network or the DOM,
 //! so every rule here is a native `#[test]` (in `state/tests.rs`). It is
@@ -13,6 +14,7 @@ use shared::{Event, EventId, Gap, Kind, Payload};
 use yew::prelude::*;
 
 use crate::decode::{DecodeError, Incoming, Message};
+use crate::excerpt::{Excerpt, NAME_CHARS, TEXT_CHARS};
 use crate::filter::Filter;
 use crate::latency::LatencyWindow;
 use crate::series::MetricsSeries;
@@ -81,6 +83,9 @@ pub enum Item {
     Gap(Rc<Gap>),
     /// An SSE message that could not be decoded.
     DecodeFailed(Rc<DecodeError>),
+    /// This many messages arrived faster than the page renders and were
+    /// dropped before it did (see [`crate::inbox`]).
+    Dropped(usize),
 }
 
 /// An event and when it arrived.
@@ -101,6 +106,14 @@ pub enum Action {
     Gap(Gap),
     /// An SSE message could not be decoded.
     DecodeFailed(DecodeError),
+    /// The page dropped this many messages, older than the next batch,
+    /// without applying them; `0` changes nothing.
+    ///
+    /// Shown as a line of the feed, like a gap, rather than as a counter
+    /// elsewhere: it is the same fact (events the reader did not get) at a
+    /// place in time, the reader looks for it in the same list, and the
+    /// charts break their lines there as they do at a gap.
+    Dropped(usize),
     /// Several messages at once: the stream's arrivals since the last
     /// render, applied as one change so the page renders once for them.
     Batch(Vec<Incoming>),
@@ -175,7 +188,7 @@ impl Feed {
         }
         self.entries.iter().any(|entry| match &entry.item {
             Item::Event(received) => received.event == *event,
-            Item::Gap(_) | Item::DecodeFailed(_) => false,
+            Item::Gap(_) | Item::DecodeFailed(_) | Item::Dropped(_) => false,
         })
     }
 
@@ -192,6 +205,11 @@ impl Feed {
                 Item::Gap(Rc::new(gap))
             }
             Action::DecodeFailed(error) => Item::DecodeFailed(Rc::new(error)),
+            Action::Dropped(0) => return,
+            Action::Dropped(count) => {
+                self.metrics.mark_gap();
+                Item::Dropped(count)
+            }
             Action::Batch(batch) => {
                 for incoming in batch {
                     self.apply(Action::from(incoming));
@@ -219,7 +237,7 @@ impl Feed {
     /// Updates the views derived from `received`.
     fn derive(&mut self, received: &Rc<Received>) {
         match &received.event.event {
-            Payload::Metrics(metrics) => self.metrics.push(Rc::new(metrics.clone())),
+            Payload::Metrics(metrics) => self.metrics.push(metrics),
             Payload::LatencyProbe(probe) => self.latency.record(probe.ts, received.received_us),
             Payload::Chat(_) => {
                 if self.chat.len() == CHAT_CAPACITY {
@@ -254,29 +272,38 @@ impl Feed {
 }
 
 impl Item {
-    /// The kind of the event shown; `None` for a gap or a decode failure.
+    /// The kind of the event shown; `None` for a line that is not an event.
     pub fn kind(&self) -> Option<Kind> {
         match self {
             Self::Event(received) => Some(received.event.event.kind()),
-            Self::Gap(_) | Self::DecodeFailed(_) => None,
+            Self::Gap(_) | Self::DecodeFailed(_) | Self::Dropped(_) => None,
         }
     }
 
-    /// The lower-case text the line is searched by: its topic and what it says.
+    /// The lower-case text the line is searched by: its topic and what it
+    /// shows. A publisher's text counts only as far as the page shows it
+    /// ([`Excerpt`]), so a 60 KiB notice costs the filter no more than a
+    /// short one, and what the filter finds is on screen.
     fn haystack(&self) -> String {
         let text = match self {
             Self::Event(received) => {
                 let event = &received.event;
+                let shown = |text, max_chars| Excerpt::new(text, max_chars).shown();
                 let content = match &event.event {
-                    Payload::Chat(chat) => format!("{} {}", chat.author, chat.text),
-                    Payload::Notice(notice) => notice.text.clone(),
-                    Payload::Json(json) => json.text().to_owned(),
+                    Payload::Chat(chat) => format!(
+                        "{} {}",
+                        shown(&chat.author, NAME_CHARS),
+                        shown(&chat.text, TEXT_CHARS)
+                    ),
+                    Payload::Notice(notice) => shown(&notice.text, TEXT_CHARS).to_owned(),
+                    Payload::Json(json) => shown(json.text(), TEXT_CHARS).to_owned(),
                     Payload::Metrics(_) | Payload::LatencyProbe(_) => String::new(),
                 };
                 format!("{} {} {content}", event.topic, event.event.kind().name())
             }
             Self::Gap(gap) => format!("{} gap", gap.topic),
             Self::DecodeFailed(error) => error.to_string(),
+            Self::Dropped(count) => format!("{count} dropped by the page"),
         };
         text.to_lowercase()
     }
@@ -297,6 +324,7 @@ impl Reducible for Feed {
             Action::Batch(batch) => batch.is_empty(),
             Action::SetPaused(paused) => *paused == self.paused(),
             Action::SetFilter(filter) => *filter == self.filter,
+            Action::Dropped(count) => *count == 0,
             Action::Gap(_) | Action::DecodeFailed(_) => false,
         };
         if unchanged {

@@ -4,11 +4,14 @@ use yew::prelude::*;
 
 use shared::Payload;
 
+use crate::components::clipped::clipped;
 use crate::components::event_item::clock;
+use crate::excerpt::{NAME_CHARS, TEXT_CHARS};
 use crate::state::FeedContext;
 
 /// `section#chat` with one `li.chat-message` per message, in a fixed-height
-/// box that stays scrolled to the newest.
+/// box that stays scrolled to the newest; authors and texts are cut
+/// ([`NAME_CHARS`], [`TEXT_CHARS`]) with their full size shown.
 #[component]
 pub fn ChatPanel() -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps ChatPanel");
@@ -20,10 +23,12 @@ pub fn ChatPanel() -> Html {
         let id = received.event.id.to_string();
         let time = clock(received.event.time_us);
         let title = received.event.topic.to_string();
+        let author = clipped(&chat.author, NAME_CHARS);
+        let text = clipped(&chat.text, TEXT_CHARS);
         Some(html! {
             <li class="chat-message" key={id.clone()} data-id={id} {title}>
-                <span class="author">{ &chat.author }</span>
-                <span class="text">{ &chat.text }</span>
+                <span class="author">{ author }</span>
+                <span class="text">{ text }</span>
                 <time>{ time }</time>
             </li>
         })

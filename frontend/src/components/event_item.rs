@@ -11,13 +11,24 @@ use crate::components::json_view::JsonView;
 use crate::components::latency_reading::LatencyReading;
 use crate::components::metrics_summary::MetricsSummary;
 use crate::components::notice_banner::NoticeBanner;
+use crate::series::Sample;
 use crate::state::Received;
 
 /// Props of [`EventItem`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct EventItemProps {
     /// The event and when it arrived.
     pub received: Rc<Received>,
+}
+
+/// Props are equal when they share the event: the feed never changes an
+/// entry it holds, so the same `Rc` is the same event, and the list
+/// re-renders without comparing payloads (a `json` event or 30,000 cores)
+/// item by item.
+impl PartialEq for EventItemProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.received, &other.received)
+    }
 }
 
 /// `<li class="event">` with the event's kind and id as data attributes, its
@@ -32,7 +43,9 @@ pub fn EventItem(props: &EventItemProps) -> Html {
     let body = match &event.event {
         Payload::Chat(chat) => html! { <ChatMessage chat={chat.clone()} /> },
         Payload::Notice(notice) => html! { <NoticeBanner notice={notice.clone()} /> },
-        Payload::Metrics(metrics) => html! { <MetricsSummary metrics={metrics.clone()} /> },
+        Payload::Metrics(metrics) => {
+            html! { <MetricsSummary sample={Rc::new(Sample::new(metrics))} /> }
+        }
         Payload::LatencyProbe(probe) => {
             html! { <LatencyReading probe={*probe} received_us={props.received.received_us} /> }
         }

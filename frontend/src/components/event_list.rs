@@ -3,6 +3,7 @@
 use yew::prelude::*;
 
 use crate::components::decode_error_item::DecodeErrorItem;
+use crate::components::dropped_item::DroppedItem;
 use crate::components::event_item::EventItem;
 use crate::components::gap_item::GapItem;
 use crate::state::{FeedContext, Item};
@@ -21,6 +22,7 @@ pub fn EventList() -> Html {
         Item::DecodeFailed(error) => {
             html! { <DecodeErrorItem key={entry.key} error={error.clone()} /> }
         }
+        Item::Dropped(count) => html! { <DroppedItem key={entry.key} count={*count} /> },
     });
     html! {
         <>

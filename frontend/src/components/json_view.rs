@@ -1,7 +1,11 @@
-//! [`JsonView`]: opaque JSON, collapsible and pretty-printed.
+//! [`JsonView`]: opaque JSON, collapsible and pretty-printed, at most
+//! [`JSON_BYTES`] of it.
 
 use shared::Json;
 use yew::prelude::*;
+
+use crate::excerpt::{Excerpt, JSON_BYTES, pretty_json};
+use crate::format;
 
 /// Values with at most this many pretty-printed lines start open.
 const OPEN_LINES: usize = 8;
@@ -17,20 +21,34 @@ pub struct JsonViewProps {
 }
 
 /// `<details class="json">`: a one-line preview of the text as published
-/// that opens onto the value pretty-printed; small values start open.
+/// that opens onto the value pretty-printed; small values start open. A
+/// value whose printing passes [`JSON_BYTES`] is shown up to there, with
+/// `<p class="cut" data-total-bytes="{bytes}">` saying how large it is as
+/// published.
 #[component]
 pub fn JsonView(props: &JsonViewProps) -> Html {
-    let pretty = format!("{:#}", props.data.value());
-    let open = pretty.lines().count() <= OPEN_LINES;
+    let (pretty, cut) = pretty_json(&props.data.value(), JSON_BYTES);
+    let open = !cut && pretty.lines().count() <= OPEN_LINES;
     let compact = props.data.text();
-    let mut preview: String = compact.chars().take(PREVIEW_CHARS).collect();
-    if compact.chars().nth(PREVIEW_CHARS).is_some() {
+    let excerpt = Excerpt::new(compact, PREVIEW_CHARS);
+    let mut preview = excerpt.shown().to_owned();
+    if excerpt.is_cut() {
         preview.push('…');
     }
+    let note = cut.then(|| {
+        let total = compact.len();
+        let text = format!(
+            "… the first {} shown of {} as published",
+            format::bytes(pretty.len() as u64),
+            format::bytes(total as u64)
+        );
+        html! { <p class="cut" data-total-bytes={total.to_string()}>{ text }</p> }
+    });
     html! {
         <details class="json" {open}>
             <summary>{ preview }</summary>
             <pre>{ pretty }</pre>
+            { for note }
         </details>
     }
 }

@@ -5,9 +5,12 @@
 //! the token in force.
 //!
 //! At a thousand events a second, dispatching each one would render the
-//! page a thousand times; messages wait in a `RefCell` instead, and an
+//! page a thousand times; messages wait in an [`Inbox`] instead, and an
 //! interval (dropped on unmount) dispatches them as one
-//! [`Action::Batch`]. The same interval counts events per second.
+//! [`Action::Batch`]. The inbox is bounded: what a flood makes it drop
+//! reaches the feed first, as one [`Action::Dropped`]. The same interval
+//! counts events per second, dropped ones included, since that is the
+//! rate the hub sends.
 
 use std::rc::Rc;
 
@@ -28,9 +31,9 @@ use crate::components::publish_form::PublishForm;
 use crate::components::token_field::TokenField;
 use crate::components::topics_panel::TopicsPanel;
 use crate::connection::StreamOptions;
-use crate::decode::Incoming;
 use crate::history::HISTORY_LIMIT;
 use crate::hooks::{StreamMessage, StreamSource, use_event_stream};
+use crate::inbox::Inbox;
 use crate::state::{Action, FeedContext};
 use crate::subscription::Subscription;
 use crate::token::Token;
@@ -78,20 +81,20 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
                 })
         },
     );
-    let buffer = use_mut_ref(Vec::<Incoming>::new);
+    let inbox = use_mut_ref(Inbox::default);
     let tick = use_state_eq(|| Tick {
         rate: 0,
         now_ms: Date::now(),
     });
     let on_message = {
-        let buffer = Rc::clone(&buffer);
+        let inbox = Rc::clone(&inbox);
         let dispatcher = feed.dispatcher();
         Callback::from(move |message: StreamMessage| match message {
             // History goes to the feed at once, as one batch, and not
-            // through the buffer: it would count towards the events per
-            // second.
+            // through the inbox: it would count towards the events per
+            // second. The hub bounds it (10,000 events at most).
             StreamMessage::History(batch) => dispatcher.dispatch(Action::Batch(batch)),
-            StreamMessage::Live(incoming) => buffer.borrow_mut().push(incoming),
+            StreamMessage::Live(incoming) => inbox.borrow_mut().push(incoming),
         })
     };
     let status = use_event_stream((*source).clone(), StreamOptions::default(), on_message);
@@ -102,10 +105,15 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
             let mut flushes = 0;
             let mut count = 0;
             let interval = Interval::new(FLUSH_MS, move || {
-                let batch = std::mem::take(&mut *buffer.borrow_mut());
-                count += batch.len();
-                if !batch.is_empty() {
-                    dispatcher.dispatch(Action::Batch(batch));
+                let delivery = inbox.borrow_mut().take();
+                count += delivery.arrived();
+                // The dropped messages are older than the kept ones, so
+                // their line goes first (below them, newest first).
+                if delivery.dropped > 0 {
+                    dispatcher.dispatch(Action::Dropped(delivery.dropped));
+                }
+                if !delivery.messages.is_empty() {
+                    dispatcher.dispatch(Action::Batch(delivery.messages));
                 }
                 flushes += 1;
                 if flushes == FLUSHES_PER_SECOND {

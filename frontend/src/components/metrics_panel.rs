@@ -3,14 +3,16 @@
 //!
 //! The panel re-renders whenever the feed changes, but recomputes its paths
 //! only when the metrics series does (keyed on its revision): at a thousand
-//! chat events a second the charts cost nothing.
+//! chat events a second the charts cost nothing. The CPU chart draws at
+//! most [`CHARTED_CORES`](crate::series::CHARTED_CORES) cores, the first ones, and its reading says how
+//! many the host has and how many are drawn.
 
 use yew::prelude::*;
 
 use crate::components::chart::{Chart, ChartLine};
 use crate::format;
 use crate::plot::{headroom_max, path};
-use crate::series::{METRICS_WINDOW, MetricsSeries};
+use crate::series::{METRICS_WINDOW, MetricsSeries, Sample};
 use crate::state::FeedContext;
 
 /// The network chart's smallest top, so an idle link is a flat line near
@@ -38,7 +40,8 @@ fn line(class: &'static str, values: &[Option<f64>], max: f64) -> ChartLine {
 impl Charts {
     fn new(series: &MetricsSeries) -> Self {
         let latest = series.latest();
-        let cores = latest.map_or(0, |metrics| metrics.cpu_per_core.len());
+        // Samples keep at most `CHARTED_CORES` cores, so this is bounded.
+        let cores = latest.map_or(0, |sample| sample.cpu_per_core.len());
         let mut cpu: Vec<ChartLine> = (0..cores)
             .map(|core| {
                 let values = series.line(|m| m.cpu_per_core.get(core).map(|v| f64::from(*v)));
@@ -60,12 +63,17 @@ impl Charts {
         let tx = series.line(|m| Some(m.net_tx_per_sec as f64));
         let network_max = headroom_max(rx.iter().chain(&tx).flatten().copied(), NETWORK_FLOOR);
         let network = vec![line("rx", &rx, network_max), line("tx", &tx, network_max)];
-        let reading = |text: fn(&shared::Metrics) -> String| latest.map(text).unwrap_or_default();
+        let reading = |text: fn(&Sample) -> String| latest.map(text).unwrap_or_default();
         Self {
             cpu,
             cpu_reading: reading(|m| {
-                let cores = m.cpu_per_core.len();
-                format!("{} · {cores} cores", format::percent(m.cpu_total))
+                let (total, cores) = (format::percent(m.cpu_total), m.cores);
+                if m.cores_cut() {
+                    let charted = m.cpu_per_core.len();
+                    format!("{total} · {cores} cores, the first {charted} charted")
+                } else {
+                    format!("{total} · {cores} cores")
+                }
             }),
             memory,
             memory_reading: reading(|m| {

@@ -1,22 +1,33 @@
 //! [`MetricsSummary`]: a metrics sample on one compact line.
+//!
+//! It takes a [`Sample`], not the event's `Metrics`: the props are copied
+//! and compared on every render, and a sample's per-core list is bounded
+//! where an event's is whatever its publisher sent.
 
-use shared::Metrics;
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::format;
+use crate::series::Sample;
 
 /// Props of [`MetricsSummary`].
 #[derive(Properties, PartialEq)]
 pub struct MetricsSummaryProps {
     /// The sample.
-    pub metrics: Metrics,
+    pub sample: Rc<Sample>,
 }
 
-/// CPU total, memory used of total, load averages and network rates.
+/// CPU total and cores, memory used of total, load averages and network
+/// rates.
 #[component]
 pub fn MetricsSummary(props: &MetricsSummaryProps) -> Html {
-    let metrics = &props.metrics;
-    let cpu = format::percent(metrics.cpu_total);
+    let metrics = &*props.sample;
+    let cpu = format!(
+        "{} of {} cores",
+        format::percent(metrics.cpu_total),
+        metrics.cores
+    );
     let memory = format!(
         "{} / {}",
         format::bytes(metrics.memory_used),

@@ -3,7 +3,9 @@
 use shared::Notice;
 use yew::prelude::*;
 
+use crate::components::clipped::clipped;
 use crate::components::notice_panel::level_names;
+use crate::excerpt::TEXT_CHARS;
 
 /// Props of [`NoticeBanner`].
 #[derive(Properties, PartialEq)]
@@ -12,14 +14,16 @@ pub struct NoticeBannerProps {
     pub notice: Notice,
 }
 
-/// A line whose class and label follow the notice level.
+/// A line whose class and label follow the notice level; the text is cut
+/// at [`TEXT_CHARS`] with its full size shown.
 #[component]
 pub fn NoticeBanner(props: &NoticeBannerProps) -> Html {
     let (level, label) = level_names(props.notice.level);
     let class = classes!("notice", level);
+    let text = clipped(&props.notice.text, TEXT_CHARS);
     html! {
         <p {class} data-level={level}>
-            <strong>{ label }</strong>{ " " }{ &props.notice.text }
+            <strong>{ label }</strong>{ " " }{ text }
         </p>
     }
 }

@@ -4,6 +4,8 @@ use yew::prelude::*;
 
 use shared::{NoticeLevel, Payload};
 
+use crate::components::clipped::clipped;
+use crate::excerpt::TEXT_CHARS;
 use crate::state::FeedContext;
 
 /// The `data-level` name and the label of a notice level.
@@ -15,7 +17,8 @@ pub fn level_names(level: NoticeLevel) -> (&'static str, &'static str) {
     }
 }
 
-/// `section#notices` with a `.notice-banner` per recent notice, newest first.
+/// `section#notices` with a `.notice-banner` per recent notice, newest
+/// first; each text is cut at [`TEXT_CHARS`] with its full size shown.
 #[component]
 pub fn NoticePanel() -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps NoticePanel");
@@ -25,6 +28,7 @@ pub fn NoticePanel() -> Html {
         };
         let (level, label) = level_names(notice.level);
         let id = received.event.id.to_string();
+        let text = clipped(&notice.text, TEXT_CHARS);
         let role = if notice.level == NoticeLevel::Info {
             "status"
         } else {
@@ -33,7 +37,7 @@ pub fn NoticePanel() -> Html {
         Some(html! {
             <li class="notice-banner" key={id} data-level={level} {role}>
                 <strong>{ label }</strong>
-                <span class="text">{ &notice.text }</span>
+                <span class="text">{ text }</span>
                 <span class="topic">{ received.event.topic.as_str() }</span>
             </li>
         })

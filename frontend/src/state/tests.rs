@@ -39,7 +39,7 @@ fn ids<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<u64> {
     entries
         .filter_map(|entry| match &entry.item {
             Item::Event(received) => Some(received.event.id.sequence()),
-            Item::Gap(_) | Item::DecodeFailed(_) => None,
+            Item::Gap(_) | Item::DecodeFailed(_) | Item::Dropped(_) => None,
         })
         .collect()
 }
@@ -92,6 +92,7 @@ fn no_op_actions_return_the_same_feed() {
         Action::Batch(Vec::new()),
         Action::SetPaused(false),
         Action::SetFilter(Filter::default()),
+        Action::Dropped(0),
     ] {
         let again = Rc::clone(&feed).reduce(action.clone());
         assert!(Rc::ptr_eq(&feed, &again), "{action:?} changed the feed");
@@ -250,4 +251,57 @@ fn incoming_messages_become_actions() {
         message: Err(error.clone()),
     });
     assert_eq!(action, Action::DecodeFailed(error));
+}
+
+#[test]
+fn dropped_messages_are_a_line_that_breaks_the_charts() {
+    let metrics = |id| received(event(id, "system/metrics", Payload::Metrics(sample(1.0))));
+    let feed = Rc::new(Feed::default())
+        .reduce(metrics(1))
+        .reduce(Action::Dropped(29_000))
+        .reduce(metrics(2));
+    let items: Vec<&Item> = feed.entries().map(|entry| &entry.item).collect();
+    assert_eq!(items.get(1), Some(&&Item::Dropped(29_000)));
+    assert_eq!(items.len(), 3);
+    assert_eq!(feed.metrics.slots().len(), 3, "a break between the samples");
+    assert_eq!(feed.metrics.samples(), 2);
+    let dropped = Rc::clone(&feed).reduce(Action::SetFilter(Filter {
+        kind: None,
+        text: "dropped".into(),
+    }));
+    assert_eq!(dropped.visible().count(), 1);
+    let chats = feed.reduce(Action::SetFilter(Filter {
+        kind: Some(Kind::Chat),
+        text: String::new(),
+    }));
+    assert_eq!(chats.visible().count(), 0, "a kind shows only its events");
+}
+
+#[test]
+fn the_filter_searches_only_what_a_long_text_shows() {
+    let long = format!("{}needle", "x".repeat(60 * 1024));
+    let notice = event(
+        1,
+        "ops",
+        Payload::Notice(Notice {
+            level: NoticeLevel::Info,
+            text: long,
+        }),
+    );
+    let feed = Rc::new(Feed::default()).reduce(received(notice));
+    let entry = feed.entries().next().unwrap();
+    assert!(
+        entry.haystack.len() < TEXT_CHARS + 64,
+        "{}",
+        entry.haystack.len()
+    );
+    let found = feed.reduce(Action::SetFilter(Filter {
+        kind: None,
+        text: "needle".into(),
+    }));
+    assert_eq!(
+        found.visible().count(),
+        0,
+        "the needle is past what is shown"
+    );
 }
