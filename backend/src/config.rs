@@ -12,6 +12,7 @@ use crate::auth::VerifyingKey;
 use crate::cluster::RedisOptions;
 use crate::hub::Limits;
 use crate::telemetry::LogFormat;
+use crate::tls::{CertificateChain, PrivateKey, Tls};
 
 /// Options of `herald serve`.
 #[derive(Debug, Clone, clap::Parser)]
@@ -155,6 +156,19 @@ pub struct Config {
           value_parser = |text: &str| TopicPattern::parse(text), requires = "jwt_key")]
     pub private_topics: Vec<TopicPattern>,
 
+    /// PEM file of the certificate chain to serve HTTPS with (with
+    /// `--tls-key`): HTTP/2 and HTTP/1.1 are offered by ALPN, so a browser's
+    /// streams to the hub share one connection. Without it the hub speaks
+    /// plain HTTP/1.1.
+    #[arg(long, env = "HERALD_TLS_CERT", value_name = "FILE",
+          value_parser = CertificateChain::file, requires = "tls_key")]
+    pub tls_cert: Option<CertificateChain>,
+
+    /// PEM file of the private key of `--tls-cert`'s certificate.
+    #[arg(long, env = "HERALD_TLS_KEY", value_name = "FILE",
+          value_parser = PrivateKey::file, requires = "tls_cert")]
+    pub tls_key: Option<PrivateKey>,
+
     /// Directory of the built single-page app, served at `/`.
     #[arg(long, env = "HERALD_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
@@ -256,6 +270,14 @@ impl Config {
     /// The key tokens are verified with, when one is configured.
     pub fn jwt_key(&self) -> Option<&VerifyingKey> {
         self.jwt_secret.as_ref().or(self.jwt_public_key.as_ref())
+    }
+
+    /// The certificate and key to serve HTTPS with, when both are set.
+    pub fn tls(&self) -> Option<Tls> {
+        Some(Tls {
+            chain: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+        })
     }
 
     /// How to reach the cluster's Redis, when `--redis-url` is set.

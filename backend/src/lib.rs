@@ -39,6 +39,7 @@ mod sse;
 mod state;
 mod static_files;
 pub mod telemetry;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -199,6 +200,10 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let broker = broker.into();
+    let tls = match config.tls() {
+        Some(tls) => Some(tls.acceptor().map_err(std::io::Error::other)?),
+        None => None,
+    };
     let tasks = TaskTracker::new();
     // A node that left its cluster for good stops serving.
     tasks.spawn({
@@ -243,7 +248,7 @@ pub async fn serve(
         Arc::clone(&state.clients),
         shutdown.clone(),
     ));
-    let served = server::accept(listener, app(state, allowed), shutdown.clone(), limits).await;
+    let served = server::accept(listener, app(state, allowed), shutdown.clone(), limits, tls).await;
     // Whatever stopped the server, stop the background tasks with it.
     shutdown.cancel();
     tasks.close();

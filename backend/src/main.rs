@@ -62,7 +62,12 @@ async fn serve() -> anyhow::Result<()> {
         .await
         .context("cannot join the cluster")?;
     let addr = listener.local_addr().context("listener has no address")?;
-    tracing::info!(%addr, url = %format!("http://{addr}/"), "herald is listening");
+    let scheme = if config.tls().is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(%addr, url = %format!("{scheme}://{addr}/"), "herald is listening");
     backend::serve(listener, broker, config, shutdown)
         .await
         .context("server failed")

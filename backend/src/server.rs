@@ -1,5 +1,7 @@
-//! The HTTP/1.1 connection loop: accepts sockets and serves the router on
-//! each, ending every connection gracefully on shutdown.
+//! The connection loop: accepts sockets and serves the router on each,
+//! over plain HTTP/1.1, or with `--tls-cert` over TLS in HTTP/2 or HTTP/1.1
+//! as the client chose by ALPN, ending every connection gracefully on
+//! shutdown.
 //!
 //! At most `max_connections` are served at once, a cap below the open-files
 //! limit: past it, a connection is still accepted so its client hears why,
@@ -11,10 +13,10 @@
 //! `axum::serve` would do the same, but it hides hyper's builder and serves
 //! through hyper-util's protocol-sniffing `auto` connection, which costs an
 //! extra buffer and bookkeeping per connection. An idle SSE stream is mostly
-//! its connection, so Herald drives hyper's HTTP/1 connection directly: a
-//! read buffer capped at hyper's minimum and nothing else per socket.
-//! Browsers open SSE over HTTP/1.1; HTTP/2 belongs to a TLS-terminating
-//! proxy in front of the hub.
+//! its connection, so Herald drives hyper's connections directly: over
+//! HTTP/1.1 a read buffer capped at hyper's minimum and nothing else per
+//! socket; over TLS the protocol is known from ALPN, so nothing is sniffed
+//! either.
 
 use std::io;
 use std::sync::Arc;
@@ -25,8 +27,11 @@ use axum::Router;
 use axum::extract::Request;
 use axum::response::IntoResponse;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
@@ -35,6 +40,7 @@ mod write_timeout;
 
 use crate::clients::Peer;
 use crate::error::ApiError;
+use crate::tls;
 
 /// hyper's smallest allowed read buffer; requests Herald accepts have small
 /// headers, and bodies stream through it.
@@ -46,6 +52,9 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections past the cap that are answered at once before further ones
 /// are closed unanswered.
 const OVERFLOW: usize = 64;
+
+/// How long a client may take to complete its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a connection past the cap may take to send its one request.
 const OVERFLOW_TIMEOUT: Duration = Duration::from_secs(5);
@@ -63,6 +72,7 @@ pub(crate) async fn accept(
     router: Router,
     shutdown: CancellationToken,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
 ) -> io::Result<()> {
     let Limits {
         max_connections,
@@ -92,17 +102,25 @@ pub(crate) async fn accept(
                     max = max_connections,
                     "refusing a connection: the hub serves its maximum"
                 );
-                let refused = refuse(stream, router.clone(), refusal, max_connections);
-                let force = force.clone();
-                connections.spawn(async move {
-                    tokio::select! {
-                        () = refused => {}
-                        () = force.cancelled() => {}
-                    }
-                });
+                let ends = Ends {
+                    shutdown: shutdown.clone(),
+                    force: force.clone(),
+                };
+                connections.spawn(refuse(
+                    stream,
+                    router.clone(),
+                    tls.clone(),
+                    ends,
+                    max_connections,
+                    refusal,
+                ));
             }
             continue;
         };
+        // Events are small and latency matters more than packet count.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
         let peer = Peer(peer);
         let ends = Ends {
             shutdown: shutdown.clone(),
@@ -114,6 +132,7 @@ pub(crate) async fn accept(
             router.clone(),
             ends,
             write_timeout,
+            tls.clone(),
             slot,
         ));
     }
@@ -179,30 +198,178 @@ async fn connection(
     router: Router,
     ends: Ends,
     write_timeout: Duration,
+    tls: Option<TlsAcceptor>,
     _slot: Slot,
 ) {
-    // Events are small and latency matters more than packet count.
-    if let Err(error) = stream.set_nodelay(true) {
-        tracing::debug!(%error, "cannot set TCP_NODELAY");
-    }
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(peer);
         router.clone().oneshot(request)
     });
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .max_buf_size(READ_BUFFER)
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
     let stream = write_timeout::WriteTimeout::new(stream, write_timeout);
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    let serving = Serving {
+        header_timeout: HEADER_TIMEOUT,
+        keep_alive: true,
+    };
+    match tls {
+        None => {
+            serve(
+                TokioIo::new(stream),
+                Protocol::Http1,
+                service,
+                serving,
+                &ends,
+            )
+            .await
+        }
+        Some(tls) => {
+            let handshake = tokio::select! {
+                handshake = handshake(&tls, stream) => handshake,
+                () = ends.shutdown.cancelled() => return,
+            };
+            if let Some((stream, protocol)) = handshake {
+                serve(TokioIo::new(stream), protocol, service, serving, &ends).await;
+            }
+        }
+    }
+}
+
+/// Serves one request on a connection past the cap: `/healthz` through the
+/// router, anything else a 503, then closes it.
+async fn refuse(
+    stream: TcpStream,
+    router: Router,
+    tls: Option<TlsAcceptor>,
+    ends: Ends,
+    max: usize,
+    _slot: Slot,
+) {
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let router = router.clone();
+        async move {
+            if request.uri().path() == shared::protocol::HEALTH_PATH {
+                router.oneshot(request).await
+            } else {
+                Ok(ApiError::TooManyConnections { max }.into_response())
+            }
+        }
+    });
+    let serving = Serving {
+        header_timeout: OVERFLOW_TIMEOUT,
+        keep_alive: false,
+    };
+    let served = async {
+        match tls {
+            None => {
+                serve(
+                    TokioIo::new(stream),
+                    Protocol::Http1,
+                    service,
+                    serving,
+                    &ends,
+                )
+                .await
+            }
+            Some(tls) => {
+                if let Some((stream, protocol)) = handshake(&tls, stream).await {
+                    serve(TokioIo::new(stream), protocol, service, serving, &ends).await;
+                }
+            }
+        }
+    };
+    // An HTTP/2 client may keep its connection open after its answer.
+    tokio::select! {
+        _ = tokio::time::timeout(OVERFLOW_TIMEOUT, served) => {}
+        () = ends.force.cancelled() => {}
+    }
+}
+
+/// The TLS handshake, within [`HANDSHAKE_TIMEOUT`], and the protocol the
+/// client chose by ALPN (HTTP/1.1 when it named none); `None`, logged,
+/// when it failed.
+async fn handshake<I>(tls: &TlsAcceptor, stream: I) -> Option<(TlsStream<I>, Protocol)>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+        Ok(Ok(stream)) => {
+            let protocol = if stream.get_ref().1.alpn_protocol() == Some(tls::H2) {
+                Protocol::Http2
+            } else {
+                Protocol::Http1
+            };
+            Some((stream, protocol))
+        }
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(timeout = ?HANDSHAKE_TIMEOUT, "TLS handshake timed out");
+            None
+        }
+    }
+}
+
+/// The HTTP version a connection speaks.
+#[derive(Debug, Clone, Copy)]
+enum Protocol {
+    Http1,
+    Http2,
+}
+
+/// How a connection is served.
+#[derive(Debug, Clone, Copy)]
+struct Serving {
+    /// How long a client may take to send a request's headers (HTTP/1.1).
+    header_timeout: Duration,
+    /// Whether an HTTP/1.1 connection may carry more than one request.
+    keep_alive: bool,
+}
+
+/// Serves `service` on `io` in `protocol` until the client leaves or the
+/// connection is told to end.
+async fn serve<I, S, B>(io: I, protocol: Protocol, service: S, serving: Serving, ends: &Ends)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match protocol {
+        Protocol::Http1 => {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .max_buf_size(READ_BUFFER)
+                .keep_alive(serving.keep_alive)
+                .timer(TokioTimer::new())
+                .header_read_timeout(serving.header_timeout);
+            drive(builder.serve_connection(io, service), ends).await;
+        }
+        Protocol::Http2 => {
+            // Each stream is a task of its own on the runtime; hyper's
+            // defaults bound a connection to 200 concurrent streams and
+            // its buffers by HTTP/2's flow control windows.
+            let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+            builder.timer(TokioTimer::new());
+            drive(builder.serve_connection(io, service), ends).await;
+        }
+    }
+}
+
+/// Runs `connection` to its end: on shutdown it finishes the responses in
+/// flight (streams end on the same token) and closes instead of waiting
+/// for another request; past the grace, it is dropped.
+async fn drive<C>(connection: C, ends: &Ends)
+where
+    C: GracefulConnection<Error = hyper::Error>,
+{
     let mut connection = std::pin::pin!(connection);
     let result = tokio::select! {
         result = connection.as_mut() => result,
         () = ends.shutdown.cancelled() => {
-            // Finish the response in flight (streams end on the same token),
-            // then close instead of waiting for another request; past the
-            // grace, drop it.
             connection.as_mut().graceful_shutdown();
             tokio::select! {
                 result = connection => result,
@@ -218,31 +385,6 @@ async fn connection(
         }
         // A malformed or timed-out request is the client's problem.
         Err(error) => tracing::debug!(%error, "connection ended with an error"),
-    }
-}
-
-/// Serves one request on a connection past the cap: `/healthz` through the
-/// router, anything else a 503, then closes it.
-async fn refuse(stream: TcpStream, router: Router, _slot: Slot, max: usize) {
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-        let router = router.clone();
-        async move {
-            if request.uri().path() == shared::protocol::HEALTH_PATH {
-                router.oneshot(request).await
-            } else {
-                Ok(ApiError::TooManyConnections { max }.into_response())
-            }
-        }
-    });
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .max_buf_size(READ_BUFFER)
-        .keep_alive(false)
-        .timer(TokioTimer::new())
-        .header_read_timeout(OVERFLOW_TIMEOUT);
-    let served = builder.serve_connection(TokioIo::new(stream), service);
-    if let Ok(Err(error)) = tokio::time::timeout(OVERFLOW_TIMEOUT, served).await {
-        tracing::debug!(%error, "a refused connection ended with an error");
     }
 }
 
@@ -325,7 +467,7 @@ mod tests {
             write_timeout: Duration::from_secs(10),
             grace: Duration::from_secs(10),
         };
-        let server = tokio::spawn(accept(listener, router, shutdown.clone(), limits));
+        let server = tokio::spawn(accept(listener, router, shutdown.clone(), limits, None));
 
         let mut response = reqwest::get(url).await.unwrap();
         assert_eq!(

@@ -23,4 +23,5 @@ mod shutdown;
 mod slow;
 mod spa;
 mod stream;
+mod tls;
 mod topics;
