@@ -19,6 +19,11 @@ use crate::format;
 /// machine-written one, and keep 200 of them a cheap list to lay out.
 pub const TEXT_CHARS: usize = 1_000;
 
+/// The most lines of any text the page shows: chat messages keep their
+/// line breaks, so a thousand characters could otherwise be a thousand
+/// empty lines, a feed item taller than the screen.
+pub const TEXT_LINES: usize = 20;
+
 /// The most characters of a name (a chat message's author) the page shows:
 /// names sit beside the text on one line, and no person's is this long.
 pub const NAME_CHARS: usize = 64;
@@ -37,14 +42,21 @@ pub struct Excerpt<'a> {
 }
 
 impl<'a> Excerpt<'a> {
-    /// The first `max_chars` characters of `text` (all of it when shorter).
-    /// Finding the cut reads at most `max_chars` characters, whatever the
-    /// length of `text`.
+    /// The first `max_chars` characters of `text`, and no more than
+    /// [`TEXT_LINES`] lines (all of it when shorter). Finding the cut reads
+    /// at most `max_chars` characters, whatever the length of `text`.
     pub fn new(text: &'a str, max_chars: usize) -> Self {
-        let end = text
-            .char_indices()
-            .nth(max_chars)
-            .map_or(text.len(), |(index, _)| index);
+        let mut end = text.len();
+        let mut breaks = 0;
+        for (count, (index, character)) in text.char_indices().enumerate() {
+            if character == '\n' {
+                breaks += 1;
+            }
+            if count == max_chars || breaks == TEXT_LINES {
+                end = index;
+                break;
+            }
+        }
         Self {
             // `end` is a character boundary of `text`, so `get` never fails.
             shown: text.get(..end).unwrap_or(text),
@@ -148,6 +160,16 @@ mod tests {
         assert_eq!(excerpt.note().as_deref(), Some("… (60.0 KiB in all)"));
         assert_eq!(Excerpt::new("", 0).shown(), "");
         assert!(Excerpt::new("a", 0).is_cut());
+    }
+
+    #[test]
+    fn a_text_of_many_lines_is_cut_after_the_last_line_shown() {
+        let text = "line\n".repeat(1_000);
+        let excerpt = Excerpt::new(&text, TEXT_CHARS);
+        assert_eq!(excerpt.shown(), "line\n".repeat(TEXT_LINES).trim_end());
+        assert!(excerpt.is_cut());
+        let few = "a\nb\nc";
+        assert_eq!(Excerpt::new(few, TEXT_CHARS).shown(), few);
     }
 
     #[test]
