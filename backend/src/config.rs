@@ -72,6 +72,13 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub publish_timeout_ms: u64,
 
+    /// Bytes per second a publish body must arrive at, on average, after
+    /// its first 2 s; a slower one is cut off with 408, so a client
+    /// trickling bytes cannot hold a publish slot for long.
+    #[arg(long, env = "HERALD_MIN_BODY_RATE", default_value_t = 4096,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_body_rate: u64,
+
     /// Connections served at once; beyond it a request gets 503 (but
     /// `/healthz`) and its connection is closed. At most, and by default,
     /// the open-files limit less 256 for everything else the hub opens.

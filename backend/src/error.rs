@@ -21,6 +21,7 @@ use crate::broker;
 use crate::clients::LimitError;
 use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
+use crate::routes::TooSlow;
 
 /// Longest prefix of a refused value that an error echoes back: enough to
 /// recognise it, never a way to make the hub reflect a large input.
@@ -119,6 +120,9 @@ pub(crate) enum ApiError {
     /// The request took longer than allowed.
     #[error("the request took longer than the hub allows")]
     Timeout,
+    /// The body arrived slower than `--min-body-rate`.
+    #[error(transparent)]
+    BodyTooSlow(#[from] TooSlow),
     /// A middleware failed in a way no variant covers; a bug.
     #[error("middleware failed: {0}")]
     Middleware(String),
@@ -211,7 +215,7 @@ impl ApiError {
             | Self::TooManyConnections { .. }
             | Self::ShuttingDown
             | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Timeout | Self::BodyTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Middleware(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -242,7 +246,7 @@ impl ApiError {
             Self::Overloaded | Self::TooManyConnections { .. } => ErrorCode::Overloaded,
             Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::ShuttingDown => ErrorCode::ShuttingDown,
-            Self::Timeout => ErrorCode::Timeout,
+            Self::Timeout | Self::BodyTooSlow(_) => ErrorCode::Timeout,
             Self::Middleware(_) => ErrorCode::Internal,
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,

@@ -5,6 +5,7 @@
 
 mod health;
 pub(crate) mod history;
+mod min_rate;
 pub(crate) mod publish;
 mod query;
 pub(crate) mod stream;
@@ -22,14 +23,17 @@ use tower::ServiceBuilder;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub(crate) use min_rate::TooSlow;
+
 /// The API routes (paths from [`shared::protocol`]), `/healthz` and
 /// `/readyz`, with
 /// JSON errors for unknown paths under `/api` and unknown methods.
 ///
-/// Publishing is bounded three ways: the body size, the number of publishes
+/// Publishing is bounded four ways: the body size, the number of publishes
 /// in flight (beyond it the hub sheds load with 503 rather than queueing),
-/// and the time one may take, so a client trickling a body cannot hold a
-/// slot forever.
+/// the time one may take, and the rate its body must arrive at
+/// (`publish::publish`), so a client trickling a body cannot hold a slot
+/// for long.
 pub(crate) fn api(state: &AppState) -> Router<AppState> {
     let config = &state.config;
     let publish_limits = ServiceBuilder::new()

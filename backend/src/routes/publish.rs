@@ -13,6 +13,7 @@ use shared::{Kind, Payload, Published, Topic};
 use crate::auth;
 use crate::clients::Peer;
 use crate::error::ApiError;
+use crate::routes::{TooSlow, min_rate};
 use crate::state::AppState;
 
 /// Publishes the JSON [`Payload`] in the body to the topic in the path.
@@ -26,7 +27,8 @@ use crate::state::AppState;
 /// a valid bearer token and 403 with one that does not allow
 /// the topic, when tokens are on; 415 unless the body is declared JSON, 413 over `--max-body`, 400 for an
 /// invalid topic or malformed JSON, 422 for JSON that is not an event, 503
-/// when a cluster's Redis did not store it or the hub is shutting down.
+/// when a cluster's Redis did not store it or the hub is shutting down,
+/// 408 for a body slower than `--min-body-rate`.
 pub(crate) async fn publish(
     State(state): State<AppState>,
     Path(topic): Path<String>,
@@ -42,6 +44,7 @@ pub(crate) async fn publish(
     state.auth.publish(&headers, &topic)?;
     check_json_content_type(&headers)?;
     // Only now is the body read: a refused publisher costs no upload.
+    let request = request.map(|body| min_rate::limit(body, state.config.min_body_rate));
     let body = Bytes::from_request(request, &state).await;
     let body = body.map_err(|rejection| match rejection {
         BytesRejection::FailedToBufferBody(_)
@@ -51,7 +54,10 @@ pub(crate) async fn publish(
                 limit: state.config.max_body,
             }
         }
-        other => ApiError::BodyRead(other.body_text()),
+        other => match too_slow(&other) {
+            Some(rate) => ApiError::BodyTooSlow(TooSlow { rate }),
+            None => ApiError::BodyRead(other.body_text()),
+        },
     })?;
     let payload = decode(&body)?;
     // Streams end on shutdown, so an event accepted now would reach no one
@@ -63,6 +69,18 @@ pub(crate) async fn publish(
     let id = state.broker.publish(topic.clone(), payload).await?;
     tracing::debug!(%topic, %id, kind = kind.name(), "published");
     Ok((StatusCode::ACCEPTED, Json(Published { id, topic })))
+}
+
+/// The minimum rate a body fell behind, if that is why it failed.
+fn too_slow(rejection: &BytesRejection) -> Option<u64> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = source {
+        if let Some(slow) = error.downcast_ref::<TooSlow>() {
+            return Some(slow.rate);
+        }
+        source = error.source();
+    }
+    None
 }
 
 fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use shared::ErrorCode;
 use shared::protocol::{API_PREFIX, publish_path};
 
-use crate::helpers::{PATIENCE, chat, error_body, query, spawn_app};
+use crate::helpers::{PATIENCE, chat, error_body, eventually, query, spawn_app};
 
 const VALID: &str = r#"{"type":"chat","author":"a","text":"b"}"#;
 
@@ -260,4 +260,55 @@ async fn a_publish_slower_than_the_timeout_gets_408() {
         app.topics().await.topics.is_empty(),
         "nothing was published"
     );
+}
+
+#[tokio::test]
+async fn a_body_slower_than_the_minimum_rate_is_cut_off_and_frees_its_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(&[
+        "--min-body-rate",
+        "1000",
+        "--max-concurrent-publishes",
+        "1",
+        "--publish-timeout-ms",
+        "600000",
+    ])
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let (mut reader, mut writer) = tokio::net::TcpStream::connect(&addr)
+        .await
+        .unwrap()
+        .into_split();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
+        publish_path("t")
+    );
+    writer.write_all(head.as_bytes()).await.unwrap();
+    // The client trickles its body at 10 bytes/s, as a slowloris does.
+    let trickle = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_millis(100));
+        loop {
+            every.tick().await;
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    });
+    // Meanwhile it holds the one publish slot.
+    eventually("the trickling publish never held the slot", || async {
+        app.try_publish("t", &chat("waits")).await.status() == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+
+    let mut reply = vec![0; 2048];
+    let read = tokio::time::timeout(PATIENCE, reader.read(&mut reply))
+        .await
+        .expect("the trickling body was never cut off")
+        .unwrap();
+    let reply = String::from_utf8_lossy(&reply[..read]);
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("slower than 1000 bytes/s"), "{reply}");
+    trickle.abort();
+    let published = app.try_publish("t", &chat("served")).await;
+    assert_eq!(published.status(), StatusCode::ACCEPTED);
 }
