@@ -1,13 +1,17 @@
 //! Entry points for the fuzz targets in `backend/fuzz/`, built only with
 //! the `fuzzing` feature: the parsers of what clients send, each checked
-//! against what the hub promises of its output.
+//! against what the hub promises of its output, and the crate-private SSE
+//! writers a stream is made of besides the events [`Hub::publish`] frames,
+//! for the `sse_frame` target to read back with a parser of its own.
 
 use axum::http::{HeaderMap, HeaderValue};
+use bytes::Bytes;
 use shared::protocol::LAST_EVENT_ID_HEADER;
-use shared::{Event, EventId, Topic};
+use shared::{Event, EventId, Gap, Kind, Topic};
 
-use crate::hub::Hub;
+use crate::hub::{FramingError, Hub};
 use crate::routes::{history::HistoryRequest, publish, stream::StreamRequest};
+use crate::sse;
 
 /// Decodes a publish body as the route does; what it accepts must encode
 /// to one SSE-safe line of JSON that decodes back to the same event.
@@ -66,4 +70,29 @@ pub fn event_id(text: &str) {
     if let Ok(id) = EventId::parse(text) {
         assert_eq!(EventId::parse(&id.to_string()).ok(), Some(id));
     }
+}
+
+/// Frames an event of `kind` whose envelope JSON, but for its `id`, is
+/// `envelope`, as a cluster node frames what it takes in from Redis
+/// (`Hub::apply` checks that the envelope is JSON first; this does not).
+///
+/// # Errors
+/// [`FramingError`] when the envelope would break SSE framing.
+pub fn sse_event(kind: Kind, envelope: &str, id: EventId) -> Result<Bytes, FramingError> {
+    sse::unnumbered(kind.name(), envelope).map(|unnumbered| unnumbered.number(id).bytes)
+}
+
+/// Frames a `gap` event, as a stream sends it.
+pub fn sse_gap(gap: &Gap) -> Bytes {
+    sse::gap(gap)
+}
+
+/// Frames the `retry:` hint a stream starts with.
+pub fn sse_retry(millis: u64) -> Bytes {
+    sse::retry(millis)
+}
+
+/// The keep-alive comment an idle stream sends.
+pub fn sse_keep_alive() -> Bytes {
+    sse::keep_alive()
 }
