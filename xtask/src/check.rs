@@ -2,15 +2,18 @@
 //! test, and for CI the formatting and lint checks as well.
 //!
 //! Steps run in order and stop at the first failure, cheapest first: a
-//! formatting slip fails CI in seconds rather than after the builds.
+//! formatting slip fails CI in seconds rather than after the builds. The
+//! short fuzz run ([`crate::fuzz`]) comes last.
 
 use crate::{
+    fuzz,
     setup::{self, Scope},
     step::{self, Step},
     tools,
 };
 
-/// Installs what is missing, checks the dependencies, then runs every test.
+/// Installs what is missing, checks the dependencies, then runs every test
+/// and a short fuzz run.
 ///
 /// # Errors
 /// Names the step that failed.
@@ -18,11 +21,12 @@ pub(crate) fn test() -> anyhow::Result<()> {
     setup::install(Scope::All)?;
     let mut steps = vec![check_dependencies()?];
     steps.extend(tests()?);
+    steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
     step::run_all(steps)
 }
 
 /// What `.ci/run` runs: installs, formatting, the dependency checks, clippy
-/// for the host and for wasm, then every test.
+/// for the host and for wasm, then every test and a short fuzz run.
 ///
 /// # Errors
 /// Names the step that failed.
@@ -59,6 +63,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
         )?,
     ];
     steps.extend(tests()?);
+    steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
     step::run_all(steps)
 }
 

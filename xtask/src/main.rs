@@ -11,12 +11,14 @@
 //!   installed tools first on `PATH`, and names it when it fails.
 //! - [`serve`]: `cargo xtask run`, the page and the hub in release.
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
+//! - [`fuzz`]: `cargo xtask fuzz`, a bounded run of every fuzz target.
 //! - [`tally`]: counts the tests those ran, for one closing line.
 //!
 //! The crate uses std and anyhow only: it is the first thing a fresh clone
 //! compiles, so it must build in seconds.
 
 mod check;
+mod fuzz;
 mod serve;
 mod setup;
 mod step;
@@ -37,11 +39,17 @@ commands:
           it logs the URL to open once it listens
   test    install what is missing, check the dependencies with cargo-deny
           (bans, licenses, sources), build the page, run the host tests (with
-          the browser end to end) and the wasm tests in headless Chromium
+          the browser end to end) and the wasm tests in headless Chromium,
+          then every fuzz target for 20 s
   setup   only install what is missing (wasm target, trunk, wasm-bindgen,
-          wasm-opt, Chromium and chromedriver, cargo-deny) and fetch the crates
+          wasm-opt, Chromium and chromedriver, cargo-deny, the fuzzing
+          nightly and cargo-fuzz) and fetch the crates
   ci      what `test` runs, with the formatting check first and clippy (host
-          and wasm) before the tests";
+          and wasm) before the tests
+  fuzz [--seconds N]
+          install the fuzzing nightly and cargo-fuzz when missing, test the
+          fuzz oracles, then run every fuzz target in backend/fuzz for N
+          seconds each (default 20); fails naming the target that crashed";
 
 /// Prints a failure as one line of causes, without the backtrace anyhow
 /// would add under `RUST_BACKTRACE=1`: the step name says where to look.
@@ -63,6 +71,7 @@ fn run() -> anyhow::Result<()> {
         ["test"] => check::test(),
         ["setup"] => setup::install(setup::Scope::All),
         ["ci"] => check::ci(),
+        ["fuzz", options @ ..] => fuzz::run(options),
         ["help" | "-h" | "--help"] => {
             eprintln!("{USAGE}");
             Ok(())

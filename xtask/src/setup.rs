@@ -19,6 +19,9 @@
 //!   end-to-end test, and so does `redis-server`, which the cluster tests
 //!   start their own instances of.
 //! - cargo-deny checks the dependency tree against `deny.toml`.
+//! - The fuzz targets build with a dated nightly (libFuzzer's instrumentation
+//!   needs `-Z` flags) and cargo-fuzz, which itself builds with the pinned
+//!   toolchain; see [`crate::fuzz`].
 
 use std::{fs, time::Instant};
 
@@ -37,6 +40,13 @@ const BINARYEN_VERSION: &str = "132";
 /// cargo-deny's newest release; it needs rustc 1.88, so it builds on the
 /// pinned 1.95 (in about six minutes on two cores).
 const CARGO_DENY_VERSION: &str = "0.20.2";
+/// The nightly the fuzz targets build with: dated, so every machine fuzzes
+/// with the same compiler (rustc 1.97.0-nightly e50aa6fba 2026-05-19); its
+/// minimal profile is enough, as cargo-fuzz needs no other component.
+pub(crate) const FUZZ_NIGHTLY: &str = "nightly-2026-05-20";
+/// cargo-fuzz's newest release; it builds on the pinned 1.95 in about a
+/// minute and a half on two cores.
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 /// How much to install.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -45,7 +55,8 @@ pub(crate) enum Scope {
     /// tools (trunk, wasm-bindgen-cli, wasm-opt).
     Run,
     /// Everything: what running needs, and for the checks and tests
-    /// Chromium, chromedriver, redis-server and cargo-deny.
+    /// Chromium, chromedriver, redis-server, cargo-deny, and the nightly
+    /// and cargo-fuzz of the fuzz runs.
     All,
 }
 
@@ -64,6 +75,7 @@ pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
     if scope == Scope::All {
         debian_packages()?;
         locked_crate("install cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
+        fuzz_tools()?;
     }
     Step::cargo("fetch crates", ["fetch"])?.run()?;
     eprintln!("<== setup: ok in {:.1} s", started.elapsed().as_secs_f64());
@@ -94,6 +106,34 @@ fn toolchain() -> anyhow::Result<()> {
     .env_remove("RUSTUP_TOOLCHAIN")
     .run()?;
     Ok(())
+}
+
+/// The nightly and cargo-fuzz that `cargo xtask fuzz` runs the targets
+/// with, each only when missing.
+///
+/// # Errors
+/// Names the install that failed.
+pub(crate) fn fuzz_tools() -> anyhow::Result<()> {
+    let toolchains = step::probe("rustup", &["toolchain", "list"]);
+    let prefix = format!("{FUZZ_NIGHTLY}-");
+    if toolchains.is_some_and(|list| list.lines().any(|line| line.starts_with(&prefix))) {
+        present(FUZZ_NIGHTLY)?;
+    } else {
+        Step::new(
+            "install the fuzzing nightly",
+            "rustup",
+            [
+                "toolchain",
+                "install",
+                FUZZ_NIGHTLY,
+                "--profile",
+                "minimal",
+                "--no-self-update",
+            ],
+        )?
+        .run()?;
+    }
+    locked_crate("install cargo-fuzz", "cargo-fuzz", CARGO_FUZZ_VERSION)
 }
 
 /// Installs `krate` at `version` with `cargo install --locked` (the step
@@ -261,6 +301,7 @@ mod tests {
             Some("132")
         );
         assert_eq!(version_word(Some("cargo-deny 0.20.2\n"), 1), Some("0.20.2"));
+        assert_eq!(version_word(Some("cargo-fuzz 0.13.2\n"), 1), Some("0.13.2"));
         assert_eq!(version_word(None, 1), None);
         assert_eq!(version_word(Some(""), 1), None);
     }
