@@ -15,6 +15,8 @@
 //! algorithm verifies (`alg: none` is not one), and `exp` and `nbf` are
 //! checked with a small leeway for clocks that disagree.
 
+pub mod mint;
+
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,9 +25,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::{HeaderMap, header};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use shared::protocol::TOKEN_COOKIE;
 use shared::{Topic, TopicPattern};
+
+/// The shortest HS256 secret taken: fewer bytes are guessable offline
+/// (RFC 7518 3.2).
+const MIN_SECRET_BYTES: usize = 32;
 
 /// Seconds a token's `exp` and `nbf` may be off, for clocks that disagree.
 const LEEWAY_SECONDS: u64 = 5;
@@ -49,9 +55,10 @@ impl VerifyingKey {
     /// # Errors
     /// A message for the command line when the secret is too short to be one.
     pub fn secret(text: &str) -> Result<Self, String> {
-        // HS256 with fewer than 32 bytes is guessable offline (RFC 7518 3.2).
-        if text.len() < 32 {
-            return Err("an HS256 secret needs at least 32 bytes".to_owned());
+        if text.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "an HS256 secret needs at least {MIN_SECRET_BYTES} bytes"
+            ));
         }
         let key = DecodingKey::from_secret(text.as_bytes()).map_err(|error| error.to_string())?;
         Ok(Self {
@@ -130,16 +137,17 @@ impl AuthError {
     }
 }
 
-/// The claims Herald reads.
-#[derive(Debug, Deserialize)]
+/// The claims Herald reads, and `herald token` writes.
+#[derive(Debug, Deserialize, Serialize)]
 struct Claims {
     #[serde(default)]
     herald: Grants,
+    #[serde(skip_serializing_if = "Option::is_none")]
     exp: Option<u64>,
 }
 
 /// What a token allows, as topic patterns.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 struct Grants {
     #[serde(default)]
     publish: Vec<TopicPattern>,

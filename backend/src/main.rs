@@ -1,8 +1,10 @@
 //! The `herald` binary: parses the command line and hands over to the library.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use backend::auth::mint::TokenOptions;
 use backend::config::Config;
 use clap::Parser;
 use tokio::net::TcpListener;
@@ -13,14 +15,21 @@ use tokio_util::sync::CancellationToken;
 #[command(name = "herald", version, about)]
 enum Cli {
     /// Serve the hub's API and the web app.
-    Serve(Config),
+    Serve(Box<Config>),
+    /// Print a token for a hub started with `--jwt-secret`, granting the
+    /// topics and patterns named.
+    Token(TokenOptions),
 }
 
 /// Prints a failure as one line of causes (`herald: cannot listen on ...:
 /// Address in use`), without the backtrace anyhow's `Debug` adds under
 /// `RUST_BACKTRACE=1`: these are an operator's mistakes, not bugs.
 fn main() -> ExitCode {
-    match serve() {
+    let result = match Cli::parse() {
+        Cli::Serve(config) => serve(*config),
+        Cli::Token(options) => token(&options),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("herald: {error:#}");
@@ -34,9 +43,14 @@ fn shown(limit: Option<u64>) -> String {
     limit.map_or_else(|| "unlimited".to_owned(), |limit| limit.to_string())
 }
 
+/// Prints the token `options` ask for, valid from now.
+fn token(options: &TokenOptions) -> anyhow::Result<()> {
+    let token = backend::auth::mint::mint(options, std::time::SystemTime::now())?;
+    writeln!(std::io::stdout().lock(), "{token}").context("cannot print the token")
+}
+
 #[tokio::main]
-async fn serve() -> anyhow::Result<()> {
-    let Cli::Serve(config) = Cli::parse();
+async fn serve(config: Config) -> anyhow::Result<()> {
     // The filter error repeats its cause in its source chain; its own
     // message says it all.
     backend::telemetry::init(config.log_format)

@@ -386,3 +386,36 @@ async fn a_publisher_without_a_token_is_refused_before_its_body_is_read() {
     let reply = String::from_utf8_lossy(&reply[..read]);
     assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
 }
+
+#[tokio::test]
+async fn herald_token_mints_a_token_the_hub_accepts() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args([
+            "token",
+            "--subscribe",
+            "private/alice/*",
+            "--publish",
+            "private/alice/*",
+        ])
+        .env("HERALD_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let app = secured().await;
+    let bearer = format!("Bearer {token}");
+    let published = publish_with(&app, "private/alice/inbox", Some(&bearer)).await;
+    assert_eq!(published.status(), StatusCode::ACCEPTED);
+    let read = |topic: &str| {
+        let path = query(&[topic]).param(TOKEN_PARAM, &token).url(HISTORY_PATH);
+        app.client.get(app.url(&path)).send()
+    };
+    assert_eq!(
+        read("private/alice/inbox").await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        read("private/bob/inbox").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}
