@@ -9,14 +9,14 @@
 //!   (`sse`), keeps it in the topic's history and wakes subscribers;
 //! - `routes::stream` turns a [`hub::Subscription`] into an SSE body.
 //!
-//! Around them: `server` (the HTTP/1.1 connection loop), [`config`]
-//! (flags), [`auth`] (tokens), `allowed_host` (the `Host` guard), `cors`, `static_files` (the web
+//! Around them: `server` (the connection loop: HTTP/1.1, and HTTP/2 over
+//! [`tls`]), [`config`] (flags), [`auth`] (tokens), `allowed_host` (the `Host` guard), `cors`, `static_files` (the web
 //! app, confined to its directory), `error` (HTTP mapping), `state`,
 //! `metrics` (the built-in source), [`shutdown`] and [`telemetry`].
 //!
 //! Public are only what an embedding program or the binary uses: [`run`],
 //! [`connect`], [`serve`], [`broker`], [`cluster`], [`hub`], [`config`],
-//! [`open_files`], [`shutdown`] and [`telemetry`]; the rest
+//! [`open_files`], [`shutdown`], [`telemetry`] and [`tls`]; the rest
 //! is private, so the compiler reports what nothing uses.
 
 mod allowed_host;
