@@ -19,6 +19,12 @@ use crate::format;
 /// machine-written one, and keep 200 of them a cheap list to lay out.
 pub const TEXT_CHARS: usize = 1_000;
 
+/// The most characters of a notice's text its banner shows. Banners stack
+/// in the narrow side column, where a thousand characters stand taller than
+/// the screen; a banner is a headline, and the feed line below shows up to
+/// [`TEXT_CHARS`] of the same notice.
+pub const BANNER_CHARS: usize = 200;
+
 /// The most lines of any text the page shows: chat messages keep their
 /// line breaks, so a thousand characters could otherwise be a thousand
 /// empty lines, a feed item taller than the screen.

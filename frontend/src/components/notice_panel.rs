@@ -5,7 +5,7 @@ use yew::prelude::*;
 use shared::{NoticeLevel, Payload};
 
 use crate::components::clipped::clipped;
-use crate::excerpt::TEXT_CHARS;
+use crate::excerpt::BANNER_CHARS;
 use crate::state::FeedContext;
 
 /// The `data-level` name and the label of a notice level.
@@ -18,7 +18,7 @@ pub fn level_names(level: NoticeLevel) -> (&'static str, &'static str) {
 }
 
 /// `section#notices` with a `.notice-banner` per recent notice, newest
-/// first; each text is cut at [`TEXT_CHARS`] with its full size shown.
+/// first; each text is cut at [`BANNER_CHARS`] with its full size shown.
 #[component]
 pub fn NoticePanel() -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps NoticePanel");
@@ -28,7 +28,7 @@ pub fn NoticePanel() -> Html {
         };
         let (level, label) = level_names(notice.level);
         let id = received.event.id.to_string();
-        let text = clipped(&notice.text, TEXT_CHARS);
+        let text = clipped(&notice.text, BANNER_CHARS);
         let role = if notice.level == NoticeLevel::Info {
             "status"
         } else {
