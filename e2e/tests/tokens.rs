@@ -1,7 +1,8 @@
 //! The dashboard against a hub that checks tokens: a private topic without
 //! a token is refused and the page says why instead of retrying; a token
 //! entered in the page opens the stream and is sent with publishes, and a
-//! new one resumes the stream after the last event the page saw.
+//! new one resumes the stream after the last event the page saw; a token
+//! in the `herald_token` cookie opens it with the Token field empty.
 //!
 //! The page's DOM contract, beyond `dashboard.rs`'s:
 //! - `#connection` has `data-state="stopped"` and
@@ -19,10 +20,11 @@ use e2e::{
     wait::{self, Check},
 };
 use fantoccini::Client;
+use fantoccini::cookies::Cookie;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::protocol::{Query, stream_path};
+use shared::protocol::{API_PREFIX, Query, TOKEN_COOKIE, TOPICS_PATH, stream_path};
 use shared::{Chat, ErrorCode, Payload, Topic};
 
 /// The hub's token secret in these tests.
@@ -155,6 +157,84 @@ async fn private_topic(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Resul
     // The token is kept for the tab: a reload goes live again with it.
     page.refresh().await?;
     wait::connection_state(page, "live", LOAD_TIMEOUT).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_topic_goes_live_with_a_token_cookie_and_no_token_field() -> anyhow::Result<()> {
+    let hub = Hub::builder(&e2e::dist_dir()?)
+        .tokens(SECRET, PRIVATE)
+        .retry(RETRY)
+        .start()
+        .await?;
+    e2e::with_browsers(
+        "a_private_topic_goes_live_with_a_token_cookie_and_no_token_field",
+        hub,
+        cookie_token,
+    )
+    .await
+}
+
+async fn cookie_token(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+    let page = browser.client();
+    let topic = Topic::parse("private/e2e-cookie")?;
+    let page_url = hub.url(&Query::new().topics([&topic]).url("/"));
+
+    // Without the cookie (and with the Token field empty) the hub refuses.
+    page.goto(&page_url).await?;
+    not_authorised(page).await?;
+    ensure!(
+        wait::find(page, r#"form#token[data-set="true"]"#)
+            .await?
+            .is_none(),
+        "the Token field holds a token in a fresh browser"
+    );
+
+    // The cookie as the README recommends, where WebDriver allows it:
+    // HttpOnly, SameSite=Strict, Path=/api. Not Secure: this hub speaks
+    // plain HTTP, where a browser may refuse a Secure cookie. WebDriver
+    // takes it for the current page's host, the hub's, named explicitly
+    // (chromedriver refuses a cookie without a domain).
+    let current = page.current_url().await?;
+    let host = current.host_str().context("the hub's page has a host")?;
+    let cookie = format!(
+        "{TOKEN_COOKIE}={}; HttpOnly; SameSite=Strict; Path={API_PREFIX}; Domain={host}",
+        token(&[], &[PRIVATE])
+    );
+    let cookie = Cookie::parse(cookie).context("the test's cookie parses")?;
+    page.add_cookie(cookie).await?;
+    page.goto(&page_url).await?;
+    wait::connection_state(page, "live", LOAD_TIMEOUT).await?;
+    let text = format!("private by cookie {}", std::process::id());
+    hub.publish_in_process(&topic, chat(&text))?;
+    wait::xpath(
+        page,
+        &chat_message_xpath(&text),
+        "chat message published to the private topic, read with the cookie",
+        EVENT_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        wait::find(page, r#"form#token[data-set="true"]"#)
+            .await?
+            .is_none(),
+        "the Token field took a token: the stream was not opened by the cookie alone"
+    );
+
+    // WebDriver and `document.cookie` see only the cookies a document's
+    // own URL would be sent, so both look from a page under /api. There,
+    // HttpOnly keeps the token from scripts.
+    page.goto(&hub.url(TOPICS_PATH)).await?;
+    let cookies = page.execute("return document.cookie;", Vec::new()).await?;
+    ensure!(
+        !cookies.as_str().unwrap_or_default().contains(TOKEN_COOKIE),
+        "a script under {API_PREFIX} can read the token cookie: {cookies}"
+    );
+
+    // The cookie gone, the same page is refused again.
+    page.delete_cookie(TOKEN_COOKIE).await?;
+    page.goto(&page_url).await?;
+    not_authorised(page).await?;
     Ok(())
 }
 
