@@ -7,6 +7,13 @@
 //! to the hub as `Authorization: Bearer` on `fetch` requests and as the
 //! [`TOKEN_PARAM`](shared::protocol::TOKEN_PARAM) query parameter on the
 //! stream, because an `EventSource` cannot send headers.
+//!
+//! A site that logs its readers in may instead set the
+//! [`TOKEN_COOKIE`](shared::protocol::TOKEN_COOKIE) cookie, `HttpOnly`, and
+//! leave this field empty: every request of the page (the stream, the
+//! check of a refused stream, history, topics) goes to its own origin, where
+//! the browser sends the cookie by itself (`EventSource` and `fetch` send
+//! same-origin cookies by default), so the page needs no code for it.
 
 use std::fmt;
 
