@@ -69,6 +69,17 @@ enum Scenario {
         /// Process id of the server, to read its resident memory.
         #[arg(long)]
         server_pid: u32,
+        /// With an `https://` URL: the PEM certificate to trust, and the
+        /// streams are opened over HTTP/2, `--per-connection` to a connection.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<std::path::PathBuf>,
+        /// HTTP/2 streams on each connection (at most the hub's 200).
+        #[arg(long, default_value_t = 100)]
+        per_connection: usize,
+        /// Seconds to hold the streams open after reporting, to try other
+        /// clients against a hub at its limits meanwhile.
+        #[arg(long, default_value_t = 0)]
+        hold_seconds: u64,
     },
     /// One stream, publishers as fast as they go.
     Throughput {
@@ -106,7 +117,36 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Idle {
             streams,
             server_pid,
-        } => idle(&cli.url, streams, server_pid).await,
+            ca_cert: None,
+            hold_seconds,
+            ..
+        } => {
+            idle(
+                &cli.url,
+                streams,
+                server_pid,
+                Duration::from_secs(hold_seconds),
+            )
+            .await
+        }
+        Scenario::Idle {
+            streams,
+            server_pid,
+            ca_cert: Some(ca_cert),
+            per_connection,
+            hold_seconds,
+        } => {
+            let hold = Duration::from_secs(hold_seconds);
+            idle_h2(
+                &cli.url,
+                streams,
+                server_pid,
+                &ca_cert,
+                per_connection,
+                hold,
+            )
+            .await
+        }
         Scenario::Throughput {
             seconds,
             publishers,
@@ -196,7 +236,7 @@ async fn fanout(
     Ok(())
 }
 
-async fn idle(url: &str, streams: usize, server_pid: u32) -> anyhow::Result<()> {
+async fn idle(url: &str, streams: usize, server_pid: u32, hold: Duration) -> anyhow::Result<()> {
     let topic = Topic::parse("load/idle")?;
     let before = resident_kib(server_pid)?;
     let mut held = Vec::with_capacity(streams);
@@ -229,6 +269,97 @@ async fn idle(url: &str, streams: usize, server_pid: u32) -> anyhow::Result<()> 
             ("per stream KiB", format!("{:.2}", per_stream / 1024.0)),
         ],
     );
+    tokio::time::sleep(hold).await;
+    drop(held);
+    Ok(())
+}
+
+/// `idle` over HTTP/2: the streams share connections, `per_connection`
+/// to each, over TLS trusting `ca_cert`.
+async fn idle_h2(
+    url: &str,
+    streams: usize,
+    server_pid: u32,
+    ca_cert: &std::path::Path,
+    per_connection: usize,
+    hold: Duration,
+) -> anyhow::Result<()> {
+    use http_body_util::{BodyExt, Empty};
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    use std::sync::Arc;
+
+    let authority = url
+        .strip_prefix("https://")
+        .context("--ca-cert needs an https:// URL")?
+        .trim_end_matches('/');
+    let (host, _) = authority.rsplit_once(':').context("the URL needs a port")?;
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(ca_cert)? {
+        roots.add(certificate?)?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let server_name = ServerName::try_from(host.to_owned())?;
+    let address = tokio::net::lookup_host(authority.replace("localhost", "127.0.0.1"))
+        .await?
+        .next()
+        .context("the URL names no address")?;
+
+    let topic = Topic::parse("load/idle")?;
+    let path = format!("https://{authority}{}", stream_path([&topic], None));
+    let before = resident_kib(server_pid)?;
+    let started = Instant::now();
+    let mut held = Vec::with_capacity(streams);
+    let mut connections = 0;
+    while held.len() < streams {
+        let tcp = tokio::net::TcpStream::connect(address).await?;
+        let tls = connector.connect(server_name.clone(), tcp).await?;
+        let (sender, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(tls),
+        )
+        .await?;
+        tokio::spawn(connection);
+        connections += 1;
+        let opening = (held.len()..streams.min(held.len() + per_connection)).map(|_| {
+            let mut sender = sender.clone();
+            let request = hyper::Request::get(&path).body(Empty::<bytes::Bytes>::new());
+            async move {
+                let response = sender.send_request(request?).await?;
+                anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
+                let mut body = response.into_body();
+                // The first frame (the retry hint): the stream is established.
+                body.frame().await.context("stream closed")??;
+                anyhow::Ok(body)
+            }
+        });
+        for body in futures_util::future::join_all(opening).await {
+            held.push(body?);
+        }
+    }
+    let opened = started.elapsed();
+    let after = resident_kib(server_pid)?;
+    let per_stream = (after.saturating_sub(before)) as f64 * 1024.0 / streams as f64;
+    report(
+        "idle over HTTP/2",
+        &[
+            ("streams", streams.to_string()),
+            ("connections", connections.to_string()),
+            ("opened in s", format!("{:.2}", opened.as_secs_f64())),
+            ("server RSS before KiB", before.to_string()),
+            ("server RSS after KiB", after.to_string()),
+            ("per stream bytes", format!("{per_stream:.0}")),
+            ("per stream KiB", format!("{:.2}", per_stream / 1024.0)),
+        ],
+    );
+    tokio::time::sleep(hold).await;
+    drop(held);
     Ok(())
 }
 
