@@ -419,3 +419,83 @@ async fn herald_token_mints_a_token_the_hub_accepts() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_stream_of_a_private_topic_refuses_every_bad_token_before_any_byte() {
+    let app = secured().await;
+    let claims = |extra: serde_json::Value| {
+        let mut claims = json!({"herald": {"subscribe": ["private/*"]}});
+        if let (Some(claims), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
+            claims.extend(extra.clone());
+        }
+        claims
+    };
+    let unsigned = format!(
+        "{}.{}.",
+        base64_url(br#"{"alg":"none","typ":"JWT"}"#),
+        base64_url(br#"{"herald":{"subscribe":["private/*"]}}"#)
+    );
+    let es256 = jsonwebtoken::encode(
+        &Header::new(Algorithm::ES256),
+        &claims(json!({})),
+        &EncodingKey::from_ec_pem(&std::fs::read(fixture("es256-private.pem")).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let cases = [
+        ("not.a.jwt".to_owned(), "not a valid JWT"),
+        (
+            token_with(
+                "another secret, also thirty-two bytes long",
+                &claims(json!({})),
+            ),
+            "signature",
+        ),
+        (es256, "HS256"),
+        (unsigned, "not a valid JWT"),
+        (
+            token_with(SECRET, &claims(json!({"exp": now() - 60}))),
+            "expired",
+        ),
+        (
+            token_with(SECRET, &claims(json!({"nbf": now() + 60}))),
+            "not valid yet",
+        ),
+    ];
+    let path = query(&["private/x"]).url(shared::protocol::EVENTS_PATH);
+    for (token, reason) in &cases {
+        // As the `token` parameter and as the `herald_token` cookie.
+        let by_param = query(&["private/x"])
+            .param(TOKEN_PARAM, token)
+            .url(shared::protocol::EVENTS_PATH);
+        let by_cookie = app
+            .client
+            .get(app.url(&path))
+            .header("cookie", format!("{TOKEN_COOKIE}={token}"));
+        for request in [app.client.get(app.url(&by_param)), by_cookie] {
+            let response = request.send().await.unwrap();
+            assert_ne!(response.headers()["content-type"], "text/event-stream");
+            unauthorized(response, reason).await;
+        }
+    }
+    let narrow = token(&[], &["private/alice/*"]);
+    let refused = app
+        .client
+        .get(app.url(&path))
+        .header("cookie", format!("{TOKEN_COOKIE}={narrow}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_body(refused, StatusCode::FORBIDDEN).await.code,
+        ErrorCode::Forbidden
+    );
+    let right = token(&[], &["private/*"]);
+    let opened = app
+        .client
+        .get(app.url(&path))
+        .header("cookie", format!("{TOKEN_COOKIE}={right}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+}
