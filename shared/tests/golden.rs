@@ -173,3 +173,38 @@ fn publish_body_is_the_bare_payload() {
     );
     assert!(serde_json::from_str::<Payload>(r#"{"type":"gap"}"#).is_err());
 }
+
+/// Every float comes back as the value that was sent, not one unit in the
+/// last place off: serde_json reads its own shortest spelling exactly only
+/// with `float_roundtrip`. The load average here is the one the `sse_frame`
+/// fuzz target found read back wrong without it.
+#[test]
+fn floats_come_back_exactly() {
+    let load = LoadAverage {
+        one: 1.765_818_668_434_410_5e-304,
+        five: 0.1 + 0.2,
+        fifteen: f64::MAX,
+    };
+    let metrics = Metrics {
+        cpu_total: f32::MIN_POSITIVE,
+        cpu_per_core: vec![0.1, 33.333_332],
+        memory_used: 1,
+        memory_total: 2,
+        load,
+        net_rx_per_sec: 0,
+        net_tx_per_sec: 0,
+    };
+    let event = envelope(1, "system/metrics", Payload::Metrics(metrics));
+    let text = serde_json::to_string(&event).unwrap();
+    let back: Event = serde_json::from_str(&text).unwrap();
+    let Payload::Metrics(back) = back.event else {
+        panic!("{text}")
+    };
+    assert_eq!(back.load.one.to_bits(), load.one.to_bits(), "{text}");
+    assert_eq!(back.load.five.to_bits(), load.five.to_bits(), "{text}");
+    assert_eq!(
+        back.load.fifteen.to_bits(),
+        load.fifteen.to_bits(),
+        "{text}"
+    );
+}
