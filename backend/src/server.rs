@@ -19,6 +19,7 @@
 //! either.
 
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -342,9 +343,10 @@ struct Serving {
 /// Serves `service` on `io` in `protocol` until the client leaves or the
 /// connection is told to end.
 ///
-/// Each protocol's connection is boxed: a task is as large as its largest
-/// state, and an idle HTTP/1.1 stream would otherwise carry room for an
-/// HTTP/2 connection.
+/// Each protocol's connection is boxed, and handed to [`drive`] boxed: a
+/// task is as large as its largest state, so an idle HTTP/1.1 stream would
+/// otherwise carry room for an HTTP/2 connection, and an `async fn` keeps
+/// an argument it pins in two places (its argument and the pinned local).
 async fn serve<I, S, B>(io: I, protocol: Protocol, service: S, serving: Serving, ends: &Ends)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
@@ -363,7 +365,7 @@ where
                 .keep_alive(serving.keep_alive)
                 .timer(TokioTimer::new())
                 .header_read_timeout(serving.header_timeout);
-            Box::pin(drive(builder.serve_connection(io, service), ends)).await;
+            drive(Box::pin(builder.serve_connection(io, service)), ends).await;
         }
         Protocol::Http2 => {
             // Each stream is a task of its own on the runtime; hyper's
@@ -371,7 +373,7 @@ where
             // its buffers by HTTP/2's flow control windows.
             let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
             builder.timer(TokioTimer::new());
-            Box::pin(drive(builder.serve_connection(io, service), ends)).await;
+            drive(Box::pin(builder.serve_connection(io, service)), ends).await;
         }
     }
 }
@@ -379,11 +381,10 @@ where
 /// Runs `connection` to its end: on shutdown it finishes the responses in
 /// flight (streams end on the same token) and closes instead of waiting
 /// for another request; past the grace, it is dropped.
-async fn drive<C>(connection: C, ends: &Ends)
+async fn drive<C>(mut connection: Pin<Box<C>>, ends: &Ends)
 where
     C: GracefulConnection<Error = hyper::Error>,
 {
-    let mut connection = std::pin::pin!(connection);
     let result = tokio::select! {
         result = connection.as_mut() => result,
         () = ends.shutdown.cancelled() => {
