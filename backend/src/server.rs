@@ -211,23 +211,7 @@ async fn connection(
         header_timeout: HEADER_TIMEOUT,
         keep_alive: true,
     };
-    match tls {
-        None => {
-            serve(
-                TokioIo::new(stream),
-                Protocol::Http1,
-                service,
-                serving,
-                &ends,
-            )
-            .await
-        }
-        // Boxed, like each protocol's connection in `serve`: a task is as
-        // large as its largest state, and a plain HTTP/1.1 stream would
-        // otherwise carry room for a TLS connection (3.3 KiB more per idle
-        // stream, measured).
-        Some(tls) => Box::pin(secure(&tls, stream, service, serving, &ends)).await,
-    }
+    serve_socket(stream, tls.as_ref(), service, serving, &ends).await;
 }
 
 /// Serves one request on a connection past the cap: `/healthz` through the
@@ -254,25 +238,47 @@ async fn refuse(
         header_timeout: OVERFLOW_TIMEOUT,
         keep_alive: false,
     };
-    let served = async {
-        match tls {
-            None => {
-                serve(
-                    TokioIo::new(stream),
-                    Protocol::Http1,
-                    service,
-                    serving,
-                    &ends,
-                )
-                .await
-            }
-            Some(tls) => Box::pin(secure(&tls, stream, service, serving, &ends)).await,
-        }
-    };
+    let served = serve_socket(stream, tls.as_ref(), service, serving, &ends);
     // An HTTP/2 client may keep its connection open after its answer.
     tokio::select! {
         _ = tokio::time::timeout(OVERFLOW_TIMEOUT, served) => {}
         () = ends.force.cancelled() => {}
+    }
+}
+
+/// Serves `service` on `stream`: plain HTTP/1.1 without `tls`, else over
+/// TLS in the protocol the client chose by ALPN.
+async fn serve_socket<I, S, B>(
+    stream: I,
+    tls: Option<&TlsAcceptor>,
+    service: S,
+    serving: Serving,
+    ends: &Ends,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match tls {
+        None => {
+            serve(
+                TokioIo::new(stream),
+                Protocol::Http1,
+                service,
+                serving,
+                ends,
+            )
+            .await
+        }
+        // Boxed, like each protocol's connection in `serve`: a task is as
+        // large as its largest state, and a plain HTTP/1.1 stream would
+        // otherwise carry room for a TLS connection (3.3 KiB more per idle
+        // stream, measured).
+        Some(tls) => Box::pin(secure(tls, stream, service, serving, ends)).await,
     }
 }
 
