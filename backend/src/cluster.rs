@@ -104,6 +104,16 @@ pub enum ClusterError {
     Unexpected(String),
 }
 
+/// Failed Redis calls and stream reconnects of a node; see
+/// [`Cluster::redis_counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RedisCounts {
+    /// Redis calls that failed or timed out.
+    pub errors: u64,
+    /// Times the stream reader set out to reconnect.
+    pub reconnects: u64,
+}
+
 /// Handle to this node's part of the cluster; clones share it.
 #[derive(Clone)]
 pub struct Cluster {
@@ -125,6 +135,10 @@ struct Shared {
     following: AtomicBool,
     /// What stopped the node for good, if anything.
     fatal: Mutex<Option<ClusterError>>,
+    /// Redis calls that failed or timed out, since the node started.
+    redis_errors: AtomicU64,
+    /// Times the stream reader lost Redis and set out to reconnect.
+    reconnects: AtomicU64,
     /// Cancelled when the node leaves the cluster, closed or for good; the
     /// reader ends with it.
     stop: CancellationToken,
@@ -247,6 +261,8 @@ impl Cluster {
                 applied: watch::Sender::new(0),
                 following: AtomicBool::new(false),
                 fatal: Mutex::new(None),
+                redis_errors: AtomicU64::new(0),
+                reconnects: AtomicU64::new(0),
                 stop: CancellationToken::new(),
                 tasks: TaskTracker::new(),
             }),
@@ -459,6 +475,19 @@ impl Cluster {
         &self.shared.hub
     }
 
+    /// This node's name in the cluster, unique per run.
+    pub fn node(&self) -> &str {
+        &self.shared.node
+    }
+
+    /// How this node's Redis connections fared since it started.
+    pub fn redis_counts(&self) -> RedisCounts {
+        RedisCounts {
+            errors: self.shared.redis_errors.load(Ordering::Relaxed),
+            reconnects: self.shared.reconnects.load(Ordering::Relaxed),
+        }
+    }
+
     /// Whether this node serves the cluster: its reader follows the stream
     /// and Redis answers a `PING` now.
     ///
@@ -559,17 +588,19 @@ impl Cluster {
         call: impl Future<Output = Result<T, RedisError>>,
     ) -> Result<T, ClusterError> {
         let options = &self.shared.options;
-        match tokio::time::timeout(options.timeout, call).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(source)) => Err(ClusterError::Redis {
+        let error = match tokio::time::timeout(options.timeout, call).await {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(source)) => ClusterError::Redis {
                 url: options.url.to_string(),
                 source,
-            }),
-            Err(_) => Err(ClusterError::Timeout {
+            },
+            Err(_) => ClusterError::Timeout {
                 url: options.url.to_string(),
                 timeout: options.timeout,
-            }),
-        }
+            },
+        };
+        self.shared.redis_errors.fetch_add(1, Ordering::Relaxed);
+        Err(error)
     }
 
     /// A connection of its own for the blocking stream reader, whose calls

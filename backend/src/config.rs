@@ -184,6 +184,15 @@ pub struct Config {
     #[arg(long, env = "HERALD_NO_METRICS")]
     pub no_metrics: bool,
 
+    /// Do not publish the hub's own figures to `system/hub`.
+    #[arg(long, env = "HERALD_NO_HUB_STATS")]
+    pub no_hub_stats: bool,
+
+    /// Milliseconds between two reports of the hub's own figures.
+    #[arg(long, env = "HERALD_HUB_STATS_INTERVAL_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(200..))]
+    pub hub_stats_interval_ms: u64,
+
     /// Milliseconds between two system metrics samples.
     #[arg(long, env = "HERALD_METRICS_INTERVAL_MS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(200..))]
@@ -331,6 +340,11 @@ impl Config {
     /// How long a publish may take.
     pub fn publish_timeout(&self) -> Duration {
         Duration::from_millis(self.publish_timeout_ms)
+    }
+
+    /// Interval between two reports of the hub's own figures.
+    pub fn hub_stats_interval(&self) -> Duration {
+        Duration::from_millis(self.hub_stats_interval_ms)
     }
 
     /// Interval between metrics samples.

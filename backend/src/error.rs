@@ -151,9 +151,22 @@ impl From<broker::PublishError> for ApiError {
     }
 }
 
-/// Marks a response built from an [`ApiError`], for [`log_errors`].
+/// Marks a response built from an [`ApiError`], for [`log_errors`] and
+/// [`refusal`].
 #[derive(Debug, Clone)]
-struct Logged(String);
+struct Logged {
+    cause: String,
+    code: ErrorCode,
+}
+
+/// The error code of a response built from an [`ApiError`]; `None` for any
+/// other response.
+pub(crate) fn refusal(response: &Response) -> Option<ErrorCode> {
+    response
+        .extensions()
+        .get::<Logged>()
+        .map(|logged| logged.code)
+}
 
 impl ApiError {
     /// A refused topic from `field`, echoing the start of `value`.
@@ -282,8 +295,9 @@ impl IntoResponse for ApiError {
         } else {
             self.to_string()
         };
+        let code = self.code();
         let body = ErrorBody {
-            code: self.code(),
+            code,
             message,
             field: self.field(),
         };
@@ -311,7 +325,7 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
-        response.extensions_mut().insert(Logged(cause));
+        response.extensions_mut().insert(Logged { cause, code });
         response
     }
 }
@@ -323,7 +337,7 @@ impl IntoResponse for ApiError {
 /// log).
 pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    if let Some(Logged(cause)) = response.extensions().get::<Logged>() {
+    if let Some(Logged { cause, .. }) = response.extensions().get::<Logged>() {
         let status = response.status();
         let code = status.as_u16();
         if status == StatusCode::INTERNAL_SERVER_ERROR {

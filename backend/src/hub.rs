@@ -57,6 +57,7 @@ mod reader;
 mod retention;
 mod sequence;
 mod topic;
+mod totals;
 
 use crate::sse;
 pub use crate::sse::FramingError;
@@ -64,6 +65,8 @@ pub use reader::Subscription;
 use retention::Ages;
 use sequence::Sequence;
 use topic::{News, Subscriber, TopicCell, TopicState, lock};
+pub use totals::Counts;
+use totals::Totals;
 
 /// Handle to the hub; clones share the same state.
 #[derive(Clone)]
@@ -234,6 +237,7 @@ struct Inner {
     /// (it may be the same topic again).
     forgotten_through: AtomicU64,
     subscriptions: AtomicUsize,
+    totals: Totals,
     /// Keys of subscriptions and topic cells.
     next_key: AtomicU64,
 }
@@ -308,6 +312,7 @@ impl Hub {
                 bytes: AtomicUsize::new(0),
                 forgotten_through: AtomicU64::new(0),
                 subscriptions: AtomicUsize::new(0),
+                totals: Totals::default(),
                 next_key: AtomicU64::new(0),
             }),
         }
@@ -579,6 +584,17 @@ impl Hub {
     pub fn subscriptions(&self) -> usize {
         self.inner.subscriptions.load(Ordering::Acquire)
     }
+
+    /// What the hub has done since it started, and its present size.
+    pub fn counts(&self) -> Counts {
+        let inner = &*self.inner;
+        Counts {
+            subscriptions: self.subscriptions() as u64,
+            topics: read(&inner.directory).topics.len() as u64,
+            history_bytes: self.retained_bytes() as u64,
+            ..inner.totals.read()
+        }
+    }
 }
 
 impl Inner {
@@ -608,6 +624,7 @@ impl Inner {
         }));
         let size = frame.size();
         state.history.push_back(frame.clone());
+        self.totals.event();
         state.bytes += size;
         // Published: readers may see it from here on, so now they are woken.
         drop(claim);

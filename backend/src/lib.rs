@@ -30,6 +30,8 @@ mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod hub;
+mod hub_stats;
+mod meters;
 mod metrics;
 pub mod open_files;
 mod routes;
@@ -66,8 +68,14 @@ use crate::state::AppState;
 /// [`SECURITY_HEADERS`].
 fn app(state: AppState, allowed: AllowedHosts) -> Router {
     let cors_layer = cors::layer(&state.config.cors_origins);
+    let meters = Arc::clone(&state.meters);
+    let registry = Arc::new(meters.registry(state.broker.clone()));
     let mut router = Router::new()
         .merge(routes::api(&state))
+        .route(
+            shared::protocol::METRICS_PATH,
+            axum::routing::get(meters::scrape).with_state(registry),
+        )
         .merge(static_files::router(&state.config.static_dir))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
@@ -84,7 +92,7 @@ fn app(state: AppState, allowed: AllowedHosts) -> Router {
     if let Some(cors) = cors_layer {
         router = router.layer(cors);
     }
-    observe(router)
+    observe(router, meters)
 }
 
 /// Every minute, drops the publish-rate state of clients that have been
@@ -130,12 +138,14 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("content-security-policy", "frame-ancestors 'none'"),
 ];
 
-/// Wraps `router` in the request span and the error log.
+/// Wraps `router` in the request span, the error log and the response
+/// count.
 ///
 /// [`error::log_errors`] logs each refusal once, at a level set by its
 /// status; the trace layer only opens the span (its `on_failure` would log
-/// every 5xx a second time).
-fn observe(router: Router) -> Router {
+/// every 5xx a second time). [`meters::count`] is outermost, so it counts
+/// what the client gets, the Host guard's and CORS's answers included.
+fn observe(router: Router, meters: Arc<meters::Meters>) -> Router {
     router
         .layer(axum::middleware::from_fn(error::log_errors))
         .layer(
@@ -149,6 +159,7 @@ fn observe(router: Router) -> Router {
                 })
                 .on_failure(()),
         )
+        .layer(axum::middleware::from_fn_with_state(meters, meters::count))
 }
 
 /// Serves Herald on `listener` with the broker `config` asks for until
@@ -244,11 +255,28 @@ pub async fn serve(
         grace: config.shutdown_grace(),
     };
     let state = AppState::new(broker.clone(), config, shutdown.clone());
+    let meters = Arc::clone(&state.meters);
+    if !state.config.no_hub_stats {
+        tasks.spawn(hub_stats::run(
+            broker.clone(),
+            Arc::clone(&state.auth),
+            state.config.hub_stats_interval(),
+            shutdown.clone(),
+        ));
+    }
     tasks.spawn(forget_idle_clients(
         Arc::clone(&state.clients),
         shutdown.clone(),
     ));
-    let served = server::accept(listener, app(state, allowed), shutdown.clone(), limits, tls).await;
+    let served = server::accept(
+        listener,
+        app(state, allowed),
+        shutdown.clone(),
+        limits,
+        tls,
+        meters,
+    )
+    .await;
     // Whatever stopped the server, stop the background tasks with it.
     shutdown.cancel();
     tasks.close();
@@ -276,7 +304,10 @@ mod tests {
     /// Answers a request with `error` through the hub's logging layers.
     async fn refuse(error: fn() -> ApiError) -> (StatusCode, ErrorBody, Logs) {
         let (logs, _guard) = capture::start();
-        let router = observe(Router::new().route("/", get(move || async move { error() })));
+        let router = observe(
+            Router::new().route("/", get(move || async move { error() })),
+            Arc::new(meters::Meters::new()),
+        );
         let request = Request::get("/").body(Body::empty()).unwrap();
         let response = router.oneshot(request).await.unwrap();
         let status = response.status();

@@ -41,6 +41,7 @@ mod write_timeout;
 
 use crate::clients::Peer;
 use crate::error::ApiError;
+use crate::meters::Meters;
 use crate::tls;
 
 /// hyper's smallest allowed read buffer; requests Herald accepts have small
@@ -74,6 +75,7 @@ pub(crate) async fn accept(
     shutdown: CancellationToken,
     limits: Limits,
     tls: Option<TlsAcceptor>,
+    meters: Arc<Meters>,
 ) -> io::Result<()> {
     let Limits {
         max_connections,
@@ -84,7 +86,7 @@ pub(crate) async fn accept(
     // Cancelled when the grace after shutdown is over: what is still open
     // is dropped.
     let force = CancellationToken::new();
-    let open = Arc::new(AtomicUsize::new(0));
+    let open = Arc::clone(&meters.connections);
     let refusing = Arc::new(AtomicUsize::new(0));
     loop {
         let (stream, peer) = tokio::select! {
@@ -113,6 +115,7 @@ pub(crate) async fn accept(
                     tls.clone(),
                     ends,
                     max_connections,
+                    Arc::clone(&meters),
                     refusal,
                 ));
             }
@@ -222,15 +225,20 @@ async fn refuse(
     tls: Option<TlsAcceptor>,
     ends: Ends,
     max: usize,
+    meters: Arc<Meters>,
     _slot: Slot,
 ) {
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let router = router.clone();
+        let meters = Arc::clone(&meters);
         async move {
             if request.uri().path() == shared::protocol::HEALTH_PATH {
                 router.oneshot(request).await
             } else {
-                Ok(ApiError::TooManyConnections { max }.into_response())
+                // Answered outside the router, so counted here.
+                let response = ApiError::TooManyConnections { max }.into_response();
+                meters.count(&response);
+                Ok(response)
             }
         }
     });
@@ -491,7 +499,15 @@ mod tests {
             write_timeout: Duration::from_secs(10),
             grace: Duration::from_secs(10),
         };
-        let server = tokio::spawn(accept(listener, router, shutdown.clone(), limits, None));
+        let meters = Arc::new(Meters::new());
+        let server = tokio::spawn(accept(
+            listener,
+            router,
+            shutdown.clone(),
+            limits,
+            None,
+            meters,
+        ));
 
         let mut response = reqwest::get(url).await.unwrap();
         assert_eq!(

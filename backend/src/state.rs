@@ -8,6 +8,7 @@ use crate::auth::Auth;
 use crate::broker::Broker;
 use crate::clients::Clients;
 use crate::config::Config;
+use crate::meters::Meters;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub(crate) struct AppState {
     pub(crate) auth: Arc<Auth>,
     /// What each client holds, against the per-client limits.
     pub(crate) clients: Arc<Clients>,
+    /// What the HTTP side counts, for `/metrics`.
+    pub(crate) meters: Arc<Meters>,
     /// The configuration the server started with.
     pub(crate) config: Arc<Config>,
     /// Cancelled when the server shuts down; every open stream ends on it.
@@ -35,6 +38,7 @@ impl AppState {
                 &config.proxy_ips,
             )),
             broker,
+            meters: Arc::new(Meters::new()),
             config: Arc::new(config),
             shutdown,
         }

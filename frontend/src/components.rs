@@ -1,7 +1,7 @@
 //! The page's components, one per file, each named after what it shows.
 //!
 //! [`live_feed::LiveFeed`] owns the stream and lays out the page; the panels
-//! read the feed context ([`metrics_panel`], [`latency_figure`],
+//! read the feed context ([`metrics_panel`], [`hub_panel`], [`latency_figure`],
 //! [`chat_panel`], [`notice_panel`], [`event_list`], [`feed_controls`]);
 //! [`topics_panel`] and [`publish_form`] talk to the hub's HTTP API, and
 //! [`topic_rows`] draws the topic list the panel reads; [`token_field`]
@@ -20,6 +20,8 @@ pub mod feed_controls;
 pub mod feed_provider;
 pub mod follow_topic;
 pub mod gap_item;
+pub mod hub_panel;
+pub mod hub_summary;
 pub mod json_view;
 pub mod latency_figure;
 pub mod latency_reading;

@@ -1,4 +1,4 @@
-//! How numbers read on screen: sizes, rates, shares and durations.
+//! How numbers read on screen: sizes, rates, shares, durations and counts.
 //!
 //! Kept apart from the components so the rules are native `#[test]`s.
 
@@ -42,9 +42,31 @@ pub fn duration_us(micros: i64) -> String {
     }
 }
 
+/// A count with thousands separated: `1,234,567`.
+pub fn count(value: u64) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_group_thousands() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+    }
 
     #[test]
     fn bytes_pick_the_largest_whole_unit() {

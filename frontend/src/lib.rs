@@ -13,7 +13,7 @@
 //! - [`decode`]: an SSE message (event name and data) to a typed [`decode::Message`].
 //! - [`state`]: the [`state::Feed`] reducer: the newest events, [`filter`]ed
 //!   and pausable, and the views derived from them ([`series`] of metrics,
-//!   [`latency`] window).
+//!   [`latency`] window, the [`hub_reports`] of each node).
 //! - [`components`]: one file per component; [`app`] wires them together;
 //!   [`plot`] is the charts' geometry, [`format`](mod@format) how numbers
 //!   read on screen, [`excerpt`] how much of a publisher's text they show.
@@ -37,6 +37,7 @@ pub mod filter;
 pub mod format;
 pub mod history;
 pub mod hooks;
+pub mod hub_reports;
 pub mod inbox;
 pub mod latency;
 pub mod plot;

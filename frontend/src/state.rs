@@ -16,6 +16,7 @@ use yew::prelude::*;
 use crate::decode::{DecodeError, Incoming, Message};
 use crate::excerpt::{Excerpt, NAME_CHARS, TEXT_CHARS};
 use crate::filter::Filter;
+use crate::hub_reports::HubReports;
 use crate::latency::LatencyWindow;
 use crate::series::MetricsSeries;
 
@@ -56,6 +57,8 @@ pub struct Feed {
     pub metrics: MetricsSeries,
     /// The latency of the last probes.
     pub latency: LatencyWindow,
+    /// The hub nodes' newest reports about themselves.
+    pub hub: HubReports,
     chat: VecDeque<Rc<Received>>,
     notices: VecDeque<Rc<Received>>,
 }
@@ -137,6 +140,7 @@ impl Feed {
             filter: Filter::default(),
             metrics: MetricsSeries::default(),
             latency: LatencyWindow::default(),
+            hub: HubReports::default(),
             chat: VecDeque::new(),
             notices: VecDeque::new(),
         }
@@ -249,6 +253,7 @@ impl Feed {
                 self.notices.push_front(Rc::clone(received));
                 self.notices.truncate(NOTICE_CAPACITY);
             }
+            Payload::HubStats(stats) => self.hub.record(stats, received.received_us),
             Payload::Json(_) => {}
         }
     }
@@ -297,7 +302,9 @@ impl Item {
                     ),
                     Payload::Notice(notice) => shown(&notice.text, TEXT_CHARS).to_owned(),
                     Payload::Json(json) => shown(json.text(), TEXT_CHARS).to_owned(),
-                    Payload::Metrics(_) | Payload::LatencyProbe(_) => String::new(),
+                    Payload::Metrics(_) | Payload::LatencyProbe(_) | Payload::HubStats(_) => {
+                        String::new()
+                    }
                 };
                 format!("{} {} {content}", event.topic, event.event.kind().name())
             }

@@ -142,3 +142,72 @@ pub enum ErrorCode {
     /// The hub failed; the cause is in its log.
     Internal,
 }
+
+impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [Self; 22] = [
+        Self::InvalidTopic,
+        Self::MissingTopic,
+        Self::MalformedJson,
+        Self::InvalidEvent,
+        Self::UnsupportedMediaType,
+        Self::PayloadTooLarge,
+        Self::InvalidLastEventId,
+        Self::InvalidQuery,
+        Self::TooManySubscribers,
+        Self::TooManyTopics,
+        Self::Overloaded,
+        Self::Unavailable,
+        Self::ShuttingDown,
+        Self::Timeout,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::TooManyStreams,
+        Self::RateLimited,
+        Self::HostNotAllowed,
+        Self::Internal,
+    ];
+
+    /// The code as it is written in JSON, for labels and logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidTopic => "invalid_topic",
+            Self::MissingTopic => "missing_topic",
+            Self::MalformedJson => "malformed_json",
+            Self::InvalidEvent => "invalid_event",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::InvalidLastEventId => "invalid_last_event_id",
+            Self::InvalidQuery => "invalid_query",
+            Self::TooManySubscribers => "too_many_subscribers",
+            Self::TooManyTopics => "too_many_topics",
+            Self::Overloaded => "overloaded",
+            Self::Unavailable => "unavailable",
+            Self::ShuttingDown => "shutting_down",
+            Self::Timeout => "timeout",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::TooManyStreams => "too_many_streams",
+            Self::RateLimited => "rate_limited",
+            Self::HostNotAllowed => "host_not_allowed",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_names_itself_as_json_does() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

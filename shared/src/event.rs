@@ -43,6 +43,9 @@ pub enum Payload {
     Notice(Notice),
     /// A latency probe: the publisher's clock at send time.
     LatencyProbe(LatencyProbe),
+    /// A hub's figures about itself, published every second to
+    /// [`HUB_TOPIC`](crate::HUB_TOPIC).
+    HubStats(HubStats),
     /// Opaque JSON from a program that brings its own schema.
     Json(Json),
 }
@@ -58,6 +61,8 @@ pub enum Kind {
     Notice,
     /// [`Payload::LatencyProbe`].
     LatencyProbe,
+    /// [`Payload::HubStats`].
+    HubStats,
     /// [`Payload::Json`].
     Json,
 }
@@ -138,6 +143,62 @@ pub struct LatencyProbe {
     pub seq: u64,
     /// The publisher's clock at send time, in unix microseconds.
     pub ts: u64,
+}
+
+/// What one hub node says about itself each second: what an operator
+/// watches, and what the dashboard's topic list counts subscribers by.
+///
+/// Totals count from the node's start; rates are over the interval since
+/// the node's previous report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubStats {
+    /// The node these figures are of: its cluster node id, or `None` for a
+    /// hub of one process.
+    pub node: Option<String>,
+    /// Seconds the figures' rates are over.
+    pub interval_s: f64,
+    /// SSE streams (and in-process subscriptions) open now.
+    pub streams_open: u64,
+    /// Streams opened since the node started.
+    pub streams_opened: u64,
+    /// Events the node's hub took in since it started (in a cluster, every
+    /// node takes in every event).
+    pub events: u64,
+    /// Events per second over the interval.
+    pub events_per_s: f64,
+    /// Events delivered to streams since the node started.
+    pub deliveries: u64,
+    /// Deliveries per second over the interval.
+    pub deliveries_per_s: f64,
+    /// Gaps reported to streams since the node started: events a stream
+    /// could no longer get.
+    pub gaps: u64,
+    /// Bytes of history the hub keeps.
+    pub history_bytes: u64,
+    /// Topics with history or subscribers.
+    pub topics: u64,
+    /// Topics with at least one subscriber.
+    pub followed_topics: u64,
+    /// Subscriber counts of the most followed topics that anyone may see
+    /// (private topics are left out), most followed first, at most
+    /// [`HubStats::MAX_FOLLOWED`]. When `followed_topics` is larger, a topic
+    /// missing here may still have subscribers.
+    pub followed: Vec<TopicCount>,
+}
+
+impl HubStats {
+    /// Most topics a report lists in [`HubStats::followed`]: enough for any
+    /// dashboard's topic list, and a report stays under about 100 KiB.
+    pub const MAX_FOLLOWED: usize = 1_000;
+}
+
+/// A topic and how many subscribers it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicCount {
+    /// The topic.
+    pub topic: Topic,
+    /// Streams and in-process subscriptions following it.
+    pub subscribers: u64,
 }
 
 /// Opaque JSON from a program that brings its own schema, kept as its text:
@@ -254,6 +315,7 @@ impl Payload {
             Kind::Chat => Self::Chat(serde_json::from_str(text)?),
             Kind::Notice => Self::Notice(serde_json::from_str(text)?),
             Kind::LatencyProbe => Self::LatencyProbe(serde_json::from_str(text)?),
+            Kind::HubStats => Self::HubStats(serde_json::from_str(text)?),
             Kind::Json => Self::Json(serde_json::from_str(text)?),
         })
     }
@@ -265,6 +327,7 @@ impl Payload {
             Self::Chat(_) => Kind::Chat,
             Self::Notice(_) => Kind::Notice,
             Self::LatencyProbe(_) => Kind::LatencyProbe,
+            Self::HubStats(_) => Kind::HubStats,
             Self::Json(_) => Kind::Json,
         }
     }
@@ -297,11 +360,12 @@ impl Metrics {
 
 impl Kind {
     /// Every kind, for listeners that subscribe to each SSE event name.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Metrics,
         Self::Chat,
         Self::Notice,
         Self::LatencyProbe,
+        Self::HubStats,
         Self::Json,
     ];
 
@@ -312,6 +376,7 @@ impl Kind {
             Self::Chat => "chat",
             Self::Notice => "notice",
             Self::LatencyProbe => "latency_probe",
+            Self::HubStats => "hub_stats",
             Self::Json => "json",
         }
     }

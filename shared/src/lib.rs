@@ -25,8 +25,8 @@ pub mod topic;
 
 pub use api::{ErrorBody, ErrorCode, EventList, Gap, Health, Published, TopicInfo, TopicList};
 pub use event::{
-    Chat, Event, Json, Kind, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice, NoticeLevel,
-    Payload,
+    Chat, Event, HubStats, Json, Kind, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice,
+    NoticeLevel, Payload, TopicCount,
 };
 pub use id::{EventId, EventIdError};
 pub use pattern::{TopicPattern, TopicPatternError};
@@ -35,3 +35,6 @@ pub use topic::{Topic, TopicError};
 
 /// Topic the hub's built-in source publishes [`Metrics`] samples to.
 pub const METRICS_TOPIC: &str = "system/metrics";
+
+/// Topic every hub node publishes its [`HubStats`] to, once a second.
+pub const HUB_TOPIC: &str = "system/hub";

@@ -34,6 +34,10 @@ pub const HEALTH_PATH: &str = "/healthz";
 /// Redis answers and it follows the cluster's events), 503 otherwise.
 pub const READY_PATH: &str = "/readyz";
 
+/// Every figure of the hub in the Prometheus text format, at the root as
+/// scrapers expect.
+pub const METRICS_PATH: &str = "/metrics";
+
 /// Query parameter naming a topic or a [`crate::TopicPattern`]; repeatable.
 pub const TOPIC_PARAM: &str = "topic";
 

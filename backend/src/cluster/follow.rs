@@ -35,6 +35,7 @@ pub(super) async fn run(cluster: Cluster) {
             return;
         }
         let delay = backoff.next();
+        shared.reconnects.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(%error, retry_in = ?delay, "lost the cluster's stream; reconnecting");
         tokio::select! {
             () = shared.stop.cancelled() => return,

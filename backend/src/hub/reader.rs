@@ -67,6 +67,7 @@ impl Subscription {
             inner.subscriptions.fetch_sub(1, Ordering::AcqRel);
             return Err(SubscribeError::Full { max });
         }
+        inner.totals.subscription_opened();
         let key = inner.next_key();
         let epoch = inner.epoch;
         let published = inner.sequence.published();
@@ -132,7 +133,9 @@ impl Subscription {
 
     /// The next delivery if one is ready.
     pub fn try_next(&mut self) -> Option<Delivery> {
-        self.reader.next(&self.hub.inner)
+        let delivery = self.reader.next(&self.hub.inner)?;
+        self.hub.inner.totals.delivered(&delivery);
+        Some(delivery)
     }
 
     /// The topics and patterns this subscription follows, sorted and

@@ -36,6 +36,7 @@ pub(crate) async fn publish(
     headers: HeaderMap,
     request: Request,
 ) -> Result<(StatusCode, Json<Published>), ApiError> {
+    let _timer = state.meters.time_publish();
     let topic = Topic::parse(topic.as_str())
         .map_err(|source| ApiError::invalid_topic("path", &topic, source))?;
     state
@@ -120,6 +121,7 @@ pub(crate) fn decode(body: &[u8]) -> Result<Payload, ApiError> {
         Kind::Chat => Payload::Chat(fields(&mut text)?),
         Kind::Notice => Payload::Notice(fields(&mut text)?),
         Kind::LatencyProbe => Payload::LatencyProbe(fields(&mut text)?),
+        Kind::HubStats => Payload::HubStats(fields(&mut text)?),
         Kind::Json => Payload::Json(fields(&mut text)?),
     })
 }

@@ -12,7 +12,7 @@ use shared::{ErrorCode, TopicList};
 
 use crate::helpers::{TestApp, chat, error_body, query, spawn_app, text_of};
 
-const SECRET: &str = "a test secret of at least thirty-two bytes";
+pub(crate) const SECRET: &str = "a test secret of at least thirty-two bytes";
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -37,7 +37,7 @@ fn token_with(secret: &str, claims: &serde_json::Value) -> String {
 
 /// A token of the test secret that may publish and subscribe to these
 /// patterns, valid for an hour.
-fn token(publish: &[&str], subscribe: &[&str]) -> String {
+pub(crate) fn token(publish: &[&str], subscribe: &[&str]) -> String {
     token_with(
         SECRET,
         &json!({"herald": {"publish": publish, "subscribe": subscribe}, "exp": now() + 3600}),

@@ -339,7 +339,13 @@ async fn a_node_comes_back_after_redis_restarts_with_its_data() {
 async fn waiting_for_redis_at_start_joins_once_it_answers() {
     let port = free_port();
     let url = format!("redis://127.0.0.1:{port}/0");
-    let config = parse_config(&["--no-metrics", "--redis-url", &url, "--redis-wait"]);
+    let config = parse_config(&[
+        "--no-metrics",
+        "--no-hub-stats",
+        "--redis-url",
+        &url,
+        "--redis-wait",
+    ]);
     let joining = tokio::spawn(async move {
         backend::connect(&config, tokio_util::sync::CancellationToken::new()).await
     });
@@ -362,7 +368,13 @@ async fn waiting_for_redis_at_start_joins_once_it_answers() {
 /// its exit code and what it wrote to stderr.
 fn serve_unreachable(url: &str, log: &str) -> (Option<i32>, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(["serve", "--no-metrics", "--addr", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--no-metrics",
+            "--no-hub-stats",
+            "--addr",
+            "127.0.0.1:0",
+        ])
         .args(["--redis-url", url])
         .env("RUST_LOG", log)
         .output()
@@ -470,7 +482,13 @@ impl NodeProcess {
     fn start(redis_url: &str, args: &[&str]) -> Self {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
-            .args(["serve", "--no-metrics", "--addr", "127.0.0.1:0"])
+            .args([
+                "serve",
+                "--no-metrics",
+                "--no-hub-stats",
+                "--addr",
+                "127.0.0.1:0",
+            ])
             .args(["--static-dir", "/nonexistent", "--log-format", "json"])
             .args(["--redis-url", redis_url])
             .args(args)

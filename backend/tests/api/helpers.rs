@@ -43,10 +43,10 @@ pub(crate) enum Message {
     Gap(Gap),
 }
 
-/// Starts Herald on `127.0.0.1:0` with the metrics source off and `args`
-/// added to the command line.
+/// Starts Herald on `127.0.0.1:0` with the built-in sources (the metrics
+/// and the hub's own reports) off and `args` added to the command line.
 pub(crate) async fn spawn_app(args: &[&str]) -> TestApp {
-    let mut argv = vec!["--no-metrics"];
+    let mut argv = vec!["--no-metrics", "--no-hub-stats"];
     argv.extend_from_slice(args);
     spawn_app_with_metrics(&argv).await
 }
@@ -60,7 +60,10 @@ pub(crate) async fn spawn_app_with_metrics(args: &[&str]) -> TestApp {
 /// Starts Herald with the metrics source off, as a run whose ids carry
 /// `epoch`, standing in for a hub whose clock read `epoch` at start.
 pub(crate) async fn spawn_app_with_epoch(epoch: u64) -> TestApp {
-    spawn_app_on(&["--no-metrics"], |limits| Hub::with_epoch(limits, epoch)).await
+    spawn_app_on(&["--no-metrics", "--no-hub-stats"], |limits| {
+        Hub::with_epoch(limits, epoch)
+    })
+    .await
 }
 
 async fn spawn_app_on(args: &[&str], hub: impl FnOnce(backend::hub::Limits) -> Hub) -> TestApp {
@@ -72,7 +75,7 @@ async fn spawn_app_on(args: &[&str], hub: impl FnOnce(backend::hub::Limits) -> H
 /// Starts a node of the cluster on the Redis at `redis_url`, with the
 /// metrics source off and `args` added to the command line.
 pub(crate) async fn spawn_node(redis_url: &str, args: &[&str]) -> TestApp {
-    let mut argv = vec!["--no-metrics", "--redis-url", redis_url];
+    let mut argv = vec!["--no-metrics", "--no-hub-stats", "--redis-url", redis_url];
     argv.extend_from_slice(args);
     let config = parse_config(&argv);
     let broker = backend::connect(&config, CancellationToken::new())

@@ -15,6 +15,7 @@ mod helpers;
 mod history;
 mod hosts;
 mod limits;
+mod observe;
 mod patterns;
 mod publish;
 mod redis_server;

@@ -130,7 +130,13 @@ struct Process {
 impl Process {
     fn start(args: &[&str]) -> (Self, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
-            .args(["serve", "--no-metrics", "--addr", "127.0.0.1:0"])
+            .args([
+                "serve",
+                "--no-metrics",
+                "--no-hub-stats",
+                "--addr",
+                "127.0.0.1:0",
+            ])
             .args(["--static-dir", "/nonexistent", "--log-format", "json"])
             .args(args)
             .stderr(Stdio::piped())

@@ -7,6 +7,7 @@ use web_sys::js_sys::Date;
 use yew::prelude::*;
 
 use crate::components::chat_message::ChatMessage;
+use crate::components::hub_summary::{HubSummary, HubSummaryProps};
 use crate::components::json_view::JsonView;
 use crate::components::latency_reading::LatencyReading;
 use crate::components::metrics_summary::MetricsSummary;
@@ -49,6 +50,7 @@ pub fn EventItem(props: &EventItemProps) -> Html {
         Payload::LatencyProbe(probe) => {
             html! { <LatencyReading probe={*probe} received_us={props.received.received_us} /> }
         }
+        Payload::HubStats(stats) => html! { <HubSummary ..HubSummaryProps::of(stats) /> },
         Payload::Json(json) => html! { <JsonView data={json.clone()} /> },
     };
     html! {

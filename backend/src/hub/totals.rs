@@ -1,0 +1,76 @@
+//! Running totals of a hub since it started: what `/metrics` and the
+//! `system/hub` reports count.
+//!
+//! Each total is an atomic on a cache line of its own and is only ever
+//! added to with `Relaxed` ordering: a delivery on one core does not
+//! invalidate the line a publish on another core writes, and no reader
+//! needs one total to agree with another at an instant.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::Delivery;
+
+/// The totals a hub keeps.
+#[derive(Debug, Default)]
+pub(super) struct Totals {
+    events: Padded,
+    deliveries: Padded,
+    gaps: Padded,
+    subscriptions_opened: Padded,
+}
+
+#[repr(align(128))]
+#[derive(Debug, Default)]
+struct Padded(AtomicU64);
+
+/// A reading of a hub's totals and its present size; see [`Hub::counts`](super::Hub::counts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Events appended to the history since the hub started.
+    pub events: u64,
+    /// Events delivered to subscriptions since the hub started.
+    pub deliveries: u64,
+    /// Gaps delivered to subscriptions since the hub started.
+    pub gaps: u64,
+    /// Subscriptions opened since the hub started.
+    pub subscriptions_opened: u64,
+    /// Subscriptions open now.
+    pub subscriptions: u64,
+    /// Topics with history or subscribers now.
+    pub topics: u64,
+    /// Bytes of history retained now.
+    pub history_bytes: u64,
+}
+
+impl Totals {
+    /// Counts one event appended.
+    pub(super) fn event(&self) {
+        self.events.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts what a subscription was handed.
+    pub(super) fn delivered(&self, delivery: &Delivery) {
+        let total = match delivery {
+            Delivery::Event(_) => &self.deliveries,
+            Delivery::Gap(_) => &self.gaps,
+        };
+        total.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one subscription opened.
+    pub(super) fn subscription_opened(&self) {
+        self.subscriptions_opened.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The totals as they stand, with the hub's present size left at zero
+    /// for the caller to fill in.
+    pub(super) fn read(&self) -> Counts {
+        Counts {
+            events: self.events.0.load(Ordering::Relaxed),
+            deliveries: self.deliveries.0.load(Ordering::Relaxed),
+            gaps: self.gaps.0.load(Ordering::Relaxed),
+            subscriptions_opened: self.subscriptions_opened.0.load(Ordering::Relaxed),
+            ..Counts::default()
+        }
+    }
+}
