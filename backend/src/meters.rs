@@ -102,6 +102,7 @@ impl Meters {
         let mut registry = Registry::default();
         registry.register(
             "herald_publish_duration_seconds",
+            // The registry adds the full stop to a registered metric's help.
             "Time from a publish request's arrival to its answer (202 or refusal)",
             self.publish_seconds.clone(),
         );
@@ -169,22 +170,22 @@ impl Collector for Figures {
         let gauges = [
             (
                 "herald_streams_open",
-                "Streams (and in-process subscriptions) open now",
+                "Streams (and in-process subscriptions) open now.",
                 counts.subscriptions,
             ),
             (
                 "herald_history_bytes",
-                "Bytes of event history the hub keeps",
+                "Bytes of event history the hub keeps.",
                 counts.history_bytes,
             ),
             (
                 "herald_topics",
-                "Topics with history or subscribers",
+                "Topics with history or subscribers.",
                 counts.topics,
             ),
             (
                 "herald_connections_open",
-                "HTTP connections served now",
+                "HTTP connections served now.",
                 self.meters.connections.load(Ordering::Relaxed) as u64,
             ),
         ];
@@ -195,22 +196,22 @@ impl Collector for Figures {
         let mut counters = vec![
             (
                 "herald_streams_opened",
-                "Streams (and in-process subscriptions) opened",
+                "Streams (and in-process subscriptions) opened.",
                 counts.subscriptions_opened,
             ),
             (
                 "herald_events_published",
-                "Events the hub took in (in a cluster, each node takes in every event)",
+                "Events the hub took in (in a cluster, each node takes in every event).",
                 counts.events,
             ),
             (
                 "herald_events_delivered",
-                "Events delivered to streams",
+                "Events delivered to streams.",
                 counts.deliveries,
             ),
             (
                 "herald_gaps",
-                "Gaps reported to streams: events a stream could no longer get",
+                "Gaps reported to streams: events a stream could no longer get.",
                 counts.gaps,
             ),
         ];
@@ -218,12 +219,12 @@ impl Collector for Figures {
             let redis = cluster.redis_counts();
             counters.push((
                 "herald_redis_errors",
-                "Redis calls that failed or timed out",
+                "Redis calls that failed or timed out.",
                 redis.errors,
             ));
             counters.push((
                 "herald_redis_reconnects",
-                "Times the cluster stream reader set out to reconnect to Redis",
+                "Times the cluster stream reader set out to reconnect to Redis.",
                 redis.reconnects,
             ));
         }
@@ -233,7 +234,7 @@ impl Collector for Figures {
         }
         let mut responses = encoder.encode_descriptor(
             "herald_http_responses",
-            "HTTP responses by status class",
+            "HTTP responses by status class.",
             None,
             MetricType::Counter,
         )?;
@@ -245,7 +246,7 @@ impl Collector for Figures {
         }
         let mut refusals = encoder.encode_descriptor(
             "herald_refusals",
-            "Requests refused, by the error code of the answer (limits, auth, bad input)",
+            "Requests refused, by the error code of the answer (limits, auth, bad input).",
             None,
             MetricType::Counter,
         )?;

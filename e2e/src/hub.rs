@@ -36,6 +36,7 @@ const REBIND_INTERVAL: Duration = Duration::from_millis(50);
 pub struct HubBuilder {
     static_dir: PathBuf,
     metrics_interval: Option<Duration>,
+    hub_stats_interval: Option<Duration>,
     retry: Option<Duration>,
     tokens: Option<Tokens>,
 }
@@ -70,6 +71,15 @@ impl HubBuilder {
         self
     }
 
+    /// Runs the hub's reports about itself, to `system/hub` every
+    /// `interval` (at least 200 ms). Without this the hub runs with
+    /// `--no-hub-stats`, like `--no-metrics` above.
+    #[must_use]
+    pub fn hub_stats_every(mut self, interval: Duration) -> Self {
+        self.hub_stats_interval = Some(interval);
+        self
+    }
+
     /// The SSE `retry:` hint (`--retry-ms`): how long a browser waits
     /// before reconnecting. The hub's default is 2 s.
     #[must_use]
@@ -91,6 +101,13 @@ impl HubBuilder {
                 args.push(interval.as_millis().to_string().into());
             }
             None => args.push("--no-metrics".into()),
+        }
+        match self.hub_stats_interval {
+            Some(interval) => {
+                args.push("--hub-stats-interval-ms".into());
+                args.push(interval.as_millis().to_string().into());
+            }
+            None => args.push("--no-hub-stats".into()),
         }
         if let Some(retry) = self.retry {
             args.push("--retry-ms".into());
@@ -179,6 +196,7 @@ impl Hub {
         HubBuilder {
             static_dir: static_dir.to_owned(),
             metrics_interval: None,
+            hub_stats_interval: None,
             retry: None,
             tokens: None,
         }

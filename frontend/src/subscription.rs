@@ -20,7 +20,7 @@ use crate::token::Token;
 pub const MAX_LIMIT: usize = 5_000;
 
 /// What the page follows when its URL names no valid pattern.
-pub const DEFAULT_TOPICS: [&str; 2] = [shared::METRICS_TOPIC, "chat/lobby"];
+pub const DEFAULT_TOPICS: [&str; 3] = [shared::METRICS_TOPIC, shared::HUB_TOPIC, "chat/lobby"];
 
 /// The topics a page follows.
 #[derive(Debug, Clone, PartialEq, Eq)]

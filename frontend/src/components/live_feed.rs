@@ -24,6 +24,7 @@ use crate::components::chat_panel::ChatPanel;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::event_list::EventList;
 use crate::components::feed_controls::FeedControls;
+use crate::components::hub_panel::HubPanel;
 use crate::components::latency_figure::LatencyFigure;
 use crate::components::metrics_panel::MetricsPanel;
 use crate::components::notice_panel::NoticePanel;
@@ -153,6 +154,7 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
             <div class="layout">
                 <main class="main">
                     <MetricsPanel />
+                    <HubPanel />
                     <LatencyFigure />
                     <ChatPanel />
                     <section class="panel feed" aria-label="Events">

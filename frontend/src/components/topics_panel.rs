@@ -4,25 +4,35 @@
 //!
 //! The list is read from [`shared::protocol::TOPICS_PATH`] a page of
 //! [`PAGE_SIZE`] at a time, from the first: one page on mount, and one page
-//! more than before each time the reader asks for more. The same read
-//! repeats every [`REFRESH_MS`], so every count shown stays current; the
-//! interval is dropped on unmount. A new token restarts the read at once,
-//! since it changes which private topics the hub lists.
+//! more than before each time the reader asks for more. A new token
+//! restarts the read at once, since it changes which private topics the hub
+//! lists.
+//!
+//! The subscriber counts are live: while the hub's reports arrive (the page
+//! follows [`shared::HUB_TOPIC`]), each count shown is the reports' own, and
+//! the list is read again only when they say the number of topics changed.
+//! Without reports (the page follows other topics, or the hub does not
+//! report), the read repeats every [`REFRESH_MS`] instead; the interval is
+//! dropped on unmount.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use shared::{TopicList, TopicPattern};
+use shared::{TopicInfo, TopicList, TopicPattern};
+use web_sys::js_sys::Date;
 use yew::prelude::*;
 
 use crate::api;
 use crate::components::follow_topic::FollowTopic;
 use crate::components::topic_rows::TopicRows;
+use crate::hub_reports::HubReports;
+use crate::state::FeedContext;
 use crate::subscription::Subscription;
 use crate::token::Token;
 
-/// How often the topic list is refreshed, in milliseconds.
+/// How often the topic list is refreshed while no hub report arrives, in
+/// milliseconds.
 pub const REFRESH_MS: u32 = 5_000;
 
 /// How many topics one request lists: enough for a working hub to fit on
@@ -44,11 +54,18 @@ pub struct TopicsPanelProps {
 /// `section.topics-panel` around [`TopicRows`] and [`FollowTopic`].
 #[component]
 pub fn TopicsPanel(props: &TopicsPanelProps) -> Html {
+    let feed = use_context::<FeedContext>().expect("FeedProvider wraps TopicsPanel");
     let list = use_state_eq(|| None::<Result<Rc<TopicList>, String>>);
     let pages = use_state_eq(|| 1_usize);
+    // Read by the interval, which outlives this render.
+    let live = use_mut_ref(|| false);
+    *live.borrow_mut() = feed.hub.is_live(now_us());
+    let topic_count = feed.hub.topics();
     {
         let list = list.setter();
-        use_effect_with((*pages, props.token.clone()), move |(pages, token)| {
+        let live = Rc::clone(&live);
+        let deps = (*pages, props.token.clone(), topic_count);
+        use_effect_with(deps, move |(pages, token, _)| {
             let pages = *pages;
             let token = token.clone();
             // Cleared when the page count or the token changes or the panel
@@ -70,7 +87,11 @@ pub fn TopicsPanel(props: &TopicsPanelProps) -> Html {
                 }
             };
             refresh();
-            let interval = Interval::new(REFRESH_MS, refresh);
+            let interval = Interval::new(REFRESH_MS, move || {
+                if !*live.borrow() {
+                    refresh();
+                }
+            });
             move || {
                 current.set(false);
                 drop(interval);
@@ -81,13 +102,21 @@ pub fn TopicsPanel(props: &TopicsPanelProps) -> Html {
         let pages = pages.clone();
         Callback::from(move |()| pages.set(*pages + 1))
     };
-    let shown = match &*list {
-        Some(Ok(list)) => Rc::clone(list),
-        _ => Rc::new(TopicList {
-            topics: Vec::new(),
-            next_after: None,
-        }),
+    let listed = match &*list {
+        Some(Ok(list)) => Some(Rc::clone(list)),
+        _ => None,
     };
+    let shown = use_memo((listed, feed.hub.newest_us()), {
+        let hub = feed.hub.clone();
+        move |(listed, _)| match listed {
+            Some(list) => Rc::new(with_live_counts(list, &hub)),
+            None => Rc::new(TopicList {
+                topics: Vec::new(),
+                next_after: None,
+            }),
+        }
+    });
+    let shown = Rc::clone(&*shown);
     let rejected = props.subscription.rejected.iter().map(|(name, error)| {
         let text = format!("ignored {name:?}: {error}");
         html! { <p class="rejected">{ text }</p> }
@@ -108,4 +137,25 @@ pub fn TopicsPanel(props: &TopicsPanelProps) -> Html {
             }
         </section>
     }
+}
+
+/// `list` with each subscriber count the hub's reports know replaced by
+/// theirs, which is newer.
+fn with_live_counts(list: &TopicList, hub: &HubReports) -> TopicList {
+    TopicList {
+        topics: list
+            .topics
+            .iter()
+            .map(|info| TopicInfo {
+                subscribers: hub.subscribers(&info.topic).unwrap_or(info.subscribers),
+                ..info.clone()
+            })
+            .collect(),
+        next_after: list.next_after.clone(),
+    }
+}
+
+/// The page's clock in unix microseconds, as reports are stamped.
+fn now_us() -> u64 {
+    (Date::now() * 1000.0) as u64
 }
