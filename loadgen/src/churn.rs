@@ -11,12 +11,14 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use anyhow::Context;
 use futures_util::StreamExt;
 use serde::Serialize;
 use shared::Topic;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::limits;
 use crate::probe::{self, Acks, Message};
@@ -131,7 +133,6 @@ pub(crate) async fn run(
             }
         })
     });
-    let started = Instant::now();
     let progress = Progress::start({
         let (shared, peak) = (shared.clone(), peak.clone());
         let sampled = server.is_some();
@@ -151,11 +152,12 @@ pub(crate) async fn run(
     }
     let total = u64::from(events_per_sec) * seconds;
     let acks = Arc::new(Acks::new(total));
+    let stop_publishing = CancellationToken::new();
     let publisher = tokio::spawn(probe::publish_paced(
-        probe::publish_client()?,
         target.publish_url(&topic),
         events_per_sec,
         acks.clone(),
+        stop_publishing.clone(),
     ));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / connects_per_sec);
@@ -171,8 +173,8 @@ pub(crate) async fn run(
         spawn(&mut open);
     }
     // A publisher that fell behind stops here: the run is bounded.
-    publisher.abort();
-    let _ = publisher.await;
+    stop_publishing.cancel();
+    publisher.await.context("the publisher panicked")??;
     for stream in &open {
         stream.abort();
     }
@@ -180,7 +182,6 @@ pub(crate) async fn run(
         let _ = stream.await;
     }
     drop(clients);
-    let churn_seconds = started.elapsed().as_secs_f64();
     let settled = match (server, &before) {
         (Some(server), Some(before)) => Some(server.settled(before).await?),
         _ => None,
@@ -202,7 +203,7 @@ pub(crate) async fn run(
         connects_per_sec,
         connects: shared.connects.load(Ordering::Relaxed),
         open_failed: shared.open_failed.load(Ordering::Relaxed),
-        seconds: churn_seconds.round() as u64,
+        seconds,
         events_per_sec,
         events_published: acks.published(),
         events_received: shared.received.load(Ordering::Relaxed),

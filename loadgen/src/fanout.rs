@@ -186,12 +186,12 @@ pub(crate) async fn run(
         .publishing_since_us
         .store(probe::now_us(), Ordering::Relaxed);
     probe::publish_paced(
-        probe::publish_client()?,
         target.publish_url(&topic),
         rate,
         shared.acks.clone(),
+        CancellationToken::new(),
     )
-    .await;
+    .await?;
     let publish_seconds = started.elapsed().as_secs_f64();
     let mut counts = Counts::default();
     let drained = tokio::time::timeout(probe::DRAIN, async {

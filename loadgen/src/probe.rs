@@ -20,12 +20,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use bytes::Bytes;
 use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use shared::{Event, GAP_EVENT, LatencyProbe, Payload};
+use tokio_util::sync::CancellationToken;
 
 /// Publishing tasks: enough that a slow reply does not lower the rate,
 /// few enough to hold few connections.
@@ -292,15 +293,47 @@ pub(crate) async fn publish(client: &reqwest::Client, url: &str, seq: u64) -> an
     Ok(())
 }
 
-/// Publishes probes `0..acks.total()` to `url`, `rate` a second, recording
-/// each answer in `acks`. The ticks hand `seq`s to [`PUBLISHERS`] tasks, so
-/// a slow reply holds up one task and not the rate; past that many slow
-/// replies the rate drops, and the report shows it.
+/// Publishes probes `0..acks.total()` to `url`, `rate` a second, until
+/// done or `stop`, recording each answer in `acks`.
+///
+/// It runs on a thread and runtime of its own: the streams keep the main
+/// runtime's workers busy, and a publisher sharing them would be scheduled
+/// late, lowering the rate and adding its own delay to every latency.
 pub(crate) async fn publish_paced(
+    url: String,
+    rate: u32,
+    acks: Arc<Acks>,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let (done, finished) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("publisher".to_owned())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(anyhow::Error::from)
+                .and_then(|runtime| {
+                    runtime.block_on(async {
+                        pace(publish_client()?, url, rate, acks, stop).await;
+                        anyhow::Ok(())
+                    })
+                });
+            let _ = done.send(result);
+        })
+        .context("starting the publisher thread")?;
+    finished.await.context("the publisher thread panicked")?
+}
+
+/// The ticks hand `seq`s to [`PUBLISHERS`] tasks, so a slow reply holds up
+/// one task and not the rate; past that many slow replies the rate drops,
+/// and the report shows it.
+async fn pace(
     client: reqwest::Client,
     url: String,
     rate: u32,
     acks: Arc<Acks>,
+    stop: CancellationToken,
 ) {
     let (sender, receiver) = tokio::sync::mpsc::channel::<u64>(PUBLISHERS);
     let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
@@ -322,7 +355,11 @@ pub(crate) async fn publish_paced(
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate.max(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     for seq in 0..acks.total() {
-        ticker.tick().await;
+        tokio::select! {
+            biased;
+            () = stop.cancelled() => break,
+            _ = ticker.tick() => {}
+        }
         if sender.send(seq).await.is_err() {
             break;
         }
