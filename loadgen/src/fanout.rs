@@ -74,8 +74,8 @@ struct Report {
 #[derive(Serialize)]
 struct ServerReport {
     pid: u32,
-    /// Server CPU time from just before the first publish to the last
-    /// delivery.
+    /// Server CPU time from just before the first publish until every
+    /// stream had all its probes (or the drain deadline passed).
     cpu_seconds: f64,
     cpu_us_per_delivery: Option<f64>,
     rss_bytes_before: u64,

@@ -16,8 +16,10 @@ split such a run over several processes, e.g. two `herald-load idle` at once. \
 Past 25,000 connections to an IPv4 address it binds its sockets to 127.0.0.1, \
 127.0.0.2, ... in turn, since each source address has about 28,000 ephemeral \
 ports; to `localhost` or `::1` one source address bounds a run to about 28,000 \
-connections. Every URL must be loopback: the tool drives servers on this \
-machine only.";
+connections. Herald itself lets one address hold `--max-streams-per-ip` streams \
+(1,000 by default) and make `--publish-rate` publishes a second: start it with \
+higher caps for larger runs. Every URL must be loopback: the tool drives servers \
+on this machine only.";
 
 /// Descriptors kept free of streams: the runtime, the publishers'
 /// connections, /proc readings, stdio.

@@ -35,7 +35,7 @@ use crate::target::Target;
 /// Load tool for a Herald hub (or a server that imitates its SSE stream) on
 /// this machine.
 #[derive(Parser)]
-#[command(name = "herald-load", about, after_help = limits::HELP)]
+#[command(name = "herald-load", after_help = limits::HELP)]
 struct Cli {
     /// Base URL of the hub, where events are published. Loopback only.
     #[arg(long, global = true, default_value = "http://127.0.0.1:3000")]
