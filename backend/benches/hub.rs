@@ -3,7 +3,7 @@
 //! fanned out to 10,000 subscriptions.
 //!
 //! `cargo bench -p backend --bench hub`. The HTTP path, with real sockets
-//! and SSE parsing, is the load tool's (`backend/examples/load.rs`).
+//! and SSE parsing, is the load tool's (`loadgen/`, `herald-load`).
 
 use std::collections::BTreeSet;
 use std::hint::black_box;
