@@ -157,7 +157,11 @@ impl TimeAxis {
             .collect();
         let mut ticks = Vec::new();
         if let Some(&(_, newest)) = samples.last() {
-            let oldest = samples.iter().map(|(_, time)| *time).min().unwrap_or(newest);
+            let oldest = samples
+                .iter()
+                .map(|(_, time)| *time)
+                .min()
+                .unwrap_or(newest);
             let span = newest.saturating_sub(oldest) / MICROS;
             let step = TIME_STEPS
                 .into_iter()

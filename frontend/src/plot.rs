@@ -55,6 +55,25 @@ pub fn nearest<T>(x: f64, slots: &[Option<T>], window: usize) -> Option<usize> {
         .map(|(index, _)| index)
 }
 
+/// The slot the arrow keys step to from `from` among those of `slots` that
+/// hold something: the next newer one (`newer`) or older one, staying at
+/// the end; from no slot, the newest. `None` when none holds anything.
+pub fn step<T>(slots: &[Option<T>], from: Option<usize>, newer: bool) -> Option<usize> {
+    let mut held = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, slot)| slot.is_some())
+        .map(|(index, _)| index);
+    let newest = held.clone().next_back();
+    let next = match (from, newer) {
+        (None, _) => None,
+        (Some(from), true) => held.find(|index| *index > from),
+        (Some(from), false) => held.rev().find(|index| *index < from),
+    };
+    next.or(from.filter(|from| slots.get(*from).is_some_and(Option::is_some)))
+        .or(newest)
+}
+
 /// The stroke of the `index`th of many like lines (a CPU's cores), as an
 /// SVG presentation attribute: hues a golden angle apart, so neighbours
 /// differ however many there are, at a lightness that reads on the light
@@ -131,6 +150,21 @@ mod tests {
         assert_eq!(nearest(0.0, &[Some(1), Some(2)], 300), Some(0));
         assert_eq!(nearest::<u8>(150.0, &[None, None], 4), None);
         assert_eq!(nearest::<u8>(150.0, &[], 4), None);
+    }
+
+    #[test]
+    fn arrow_keys_step_over_breaks_and_stop_at_the_ends() {
+        let slots = [Some(1), None, Some(3), Some(4)];
+        assert_eq!(step(&slots, None, false), Some(3));
+        assert_eq!(step(&slots, None, true), Some(3));
+        assert_eq!(step(&slots, Some(3), false), Some(2));
+        assert_eq!(step(&slots, Some(2), false), Some(0));
+        assert_eq!(step(&slots, Some(0), false), Some(0));
+        assert_eq!(step(&slots, Some(0), true), Some(2));
+        assert_eq!(step(&slots, Some(3), true), Some(3));
+        // A slot that no longer holds a sample (the series moved on).
+        assert_eq!(step(&slots, Some(9), true), Some(3));
+        assert_eq!(step::<u8>(&[None], None, true), None);
     }
 
     #[test]

@@ -140,6 +140,18 @@ impl MetricsSeries {
         })
     }
 
+    /// The hub's time of each slot's sample, `None` at breaks, for a
+    /// chart's time axis.
+    pub fn times(&self) -> Vec<Option<u64>> {
+        self.slots
+            .iter()
+            .map(|slot| match slot {
+                Slot::Sample(sample) => Some(sample.time_us),
+                Slot::Gap => None,
+            })
+            .collect()
+    }
+
     /// One value per slot, `None` at breaks (and where `value` has none),
     /// for a chart line.
     pub fn line(&self, value: impl Fn(&Sample) -> Option<f64>) -> Vec<Option<f64>> {
@@ -198,6 +210,7 @@ pub(crate) mod tests {
             [Some(1.0), None, Some(2.0)]
         );
         assert_eq!(series.samples(), 2);
+        assert_eq!(series.times(), [Some(1), None, Some(2)]);
     }
 
     #[test]
