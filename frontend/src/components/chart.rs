@@ -16,7 +16,6 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
@@ -87,13 +86,14 @@ pub fn Chart(props: &ChartProps) -> Html {
     let time = &props.time;
     let slot = (*hovered).filter(|slot| time.times.get(*slot).is_some_and(Option::is_some));
 
+    let plot = use_node_ref();
+
+    // Yew listens at the app's root, so the event's `currentTarget` is the
+    // root, not the svg: the svg's box comes from its node ref.
     let on_pointer_move = {
-        let (hovered, time) = (hovered.clone(), time.clone());
+        let (hovered, time, plot) = (hovered.clone(), time.clone(), plot.clone());
         Callback::from(move |event: PointerEvent| {
-            let Some(element) = event
-                .current_target()
-                .and_then(|target| target.dyn_into::<Element>().ok())
-            else {
+            let Some(element) = plot.cast::<Element>() else {
                 return;
             };
             let rect = element.get_bounding_client_rect();
@@ -194,7 +194,7 @@ pub fn Chart(props: &ChartProps) -> Html {
             </figcaption>
             <div class="chart-area">
                 <svg class="y-axis" aria-hidden="true">{ for y_labels }</svg>
-                <svg class="chart" data-series={props.series} data-samples={props.samples.to_string()}
+                <svg ref={plot} class="chart" data-series={props.series} data-samples={props.samples.to_string()}
                     viewBox={view_box} preserveAspectRatio="none" role="img" aria-label={label}
                     tabindex="0" onpointermove={on_pointer_move} onpointerleave={on_pointer_leave}
                     onkeydown={on_key_down} onblur={on_blur}>
