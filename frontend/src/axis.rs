@@ -138,8 +138,9 @@ pub struct TimeAxis {
     pub times: Vec<Option<u64>>,
     /// How many slots the chart spans, as for [`crate::plot::path`].
     pub window: usize,
-    /// "now" at the newest sample, then one a round step before the other,
-    /// as far back as the oldest sample, at most six.
+    /// "now" at the newest sample, then one a round step before the other
+    /// (at most six over the chart's width), as far back as the oldest
+    /// sample.
     pub ticks: Vec<Tick>,
 }
 
@@ -156,16 +157,18 @@ impl TimeAxis {
             .filter_map(|(index, time)| time.map(|time| (index, time)))
             .collect();
         let mut ticks = Vec::new();
-        if let Some(&(_, newest)) = samples.last() {
-            let oldest = samples
-                .iter()
-                .map(|(_, time)| *time)
-                .min()
-                .unwrap_or(newest);
-            let span = newest.saturating_sub(oldest) / MICROS;
+        if let (Some(&(first, oldest)), Some(&(last, newest))) = (samples.first(), samples.last()) {
+            // The step is chosen for the time the chart's width spans at
+            // the samples' pace, not for the time they cover: ticks stay
+            // apart on screen while the chart fills, and keep their step.
+            let per_slot = match last - first {
+                0 => 0.0,
+                slots => newest.saturating_sub(oldest) as f64 / MICROS as f64 / slots as f64,
+            };
+            let shown = per_slot * (window.max(times.len()).max(2) - 1) as f64;
             let step = TIME_STEPS
                 .into_iter()
-                .find(|step| span <= step * (MAX_TIME_TICKS - 1))
+                .find(|step| shown <= (step * (MAX_TIME_TICKS - 1)) as f64)
                 .unwrap_or(TIME_STEPS[TIME_STEPS.len() - 1]);
             for age in (0..MAX_TIME_TICKS).map(|n| n * step) {
                 let Some(time) = newest.checked_sub(age * MICROS) else {
@@ -385,9 +388,13 @@ mod tests {
     }
 
     #[test]
-    fn a_short_series_gets_short_steps() {
-        let axis = TimeAxis::new(every_second(40, 500), 300);
+    fn the_step_follows_the_time_the_width_spans() {
+        let axis = TimeAxis::new(every_second(40, 500), 40);
         assert_eq!(labels(&axis.ticks), ["now", "-10s", "-20s", "-30s"]);
+        // Forty seconds in a five-minute window: minutes, and only "now"
+        // so far, rather than ticks a few slots apart.
+        let axis = TimeAxis::new(every_second(40, 500), 300);
+        assert_eq!(labels(&axis.ticks), ["now"]);
         let axis = TimeAxis::new(every_second(1, 500), 300);
         assert_eq!(labels(&axis.ticks), ["now"]);
         assert_eq!(positions(&axis.ticks), [1.0]);
