@@ -12,7 +12,10 @@
 //!   data-id="{id}">` per event, newest first; a `json` event's item holds a
 //!   `<details class="json">`;
 //! - `section#metrics` holds an `svg.chart` per series (`data-series` =
-//!   cpu, memory, network) with `data-samples` = the samples plotted;
+//!   cpu, memory, network) with `data-samples` = the samples plotted, in a
+//!   `figure[data-series]` with the tick labels in `svg.y-axis text`, the
+//!   values under the pointer in `p.chart-readout` and, for cpu, a
+//!   `ul.legend` naming `core N`;
 //! - `section#chat` holds `<li class="chat-message" data-id="{id}">` with the
 //!   author and the text;
 //! - `.notice-banner` with `data-level` in {info, warning, error} holds the
@@ -37,6 +40,7 @@ use e2e::{
     dashboard::{chat_message_xpath, submit_chat},
     wait::{self, Check},
 };
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
 use shared::protocol::Query;
@@ -215,6 +219,45 @@ async fn metrics_chart(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Resul
         )
         .await?;
     }
+    cpu_chart_reads(page, cpu).await
+}
+
+/// The CPU chart's y ticks read in percent, its legend names core 0, and
+/// pointing at the chart reads the values there.
+async fn cpu_chart_reads(page: &Client, cpu: &str) -> anyhow::Result<()> {
+    let figure = r#"section#metrics figure[data-series="cpu"]"#;
+    let ticks = page
+        .find_all(Locator::Css(&format!("{figure} svg.y-axis text")))
+        .await?;
+    let mut labels = Vec::new();
+    for tick in ticks {
+        labels.push(tick.text().await?);
+    }
+    ensure!(
+        labels.len() >= 4 && labels.iter().all(|label| label.ends_with('%')),
+        "the CPU chart's y ticks read {labels:?}"
+    );
+    wait::text_contains(
+        page,
+        &format!("{figure} ul.legend"),
+        "core 0",
+        EVENT_TIMEOUT,
+    )
+    .await?;
+    let chart = wait::element(page, cpu, EVENT_TIMEOUT).await?;
+    let pointer = MouseActions::new("pointer".to_owned()).then(PointerAction::MoveToElement {
+        element: chart,
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    page.perform_actions(pointer).await?;
+    let readout = format!("{figure} p.chart-readout");
+    let text = wait::text_contains(page, &readout, "total ", EVENT_TIMEOUT).await?;
+    ensure!(
+        text.contains('%'),
+        "the readout under the pointer says {text:?}"
+    );
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //! takes the token all of them send.
 
 pub mod chart;
+pub mod chart_legend;
 pub mod chat_message;
 pub mod chat_panel;
 pub mod clipped;

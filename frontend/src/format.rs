@@ -7,16 +7,23 @@ pub fn bytes(count: u64) -> String {
     if count < 1024 {
         return format!("{count} B");
     }
-    let mut value = count as f64 / 1024.0;
-    let mut unit = "KiB";
-    for larger in ["MiB", "GiB", "TiB"] {
-        if value < 1024.0 {
+    let (size, unit) = binary_unit(count as f64);
+    format!("{:.1} {unit}", count as f64 / size)
+}
+
+/// The binary unit a byte count reads in, and its size in bytes: the
+/// largest unit that is at most `count`, `B` below one KiB, `TiB` at most.
+pub fn binary_unit(count: f64) -> (f64, &'static str) {
+    let mut size = 1.0;
+    let mut unit = "B";
+    for larger in ["KiB", "MiB", "GiB", "TiB"] {
+        if count < size * 1024.0 {
             break;
         }
-        value /= 1024.0;
+        size *= 1024.0;
         unit = larger;
     }
-    format!("{value:.1} {unit}")
+    (size, unit)
 }
 
 /// A rate in bytes per second: `2.0 KiB/s`.
@@ -76,6 +83,15 @@ mod tests {
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(4 * 1024 * 1024 * 1024), "4.0 GiB");
         assert_eq!(bytes(u64::MAX), "16777216.0 TiB");
+    }
+
+    #[test]
+    fn binary_units_step_at_each_kibibyte() {
+        assert_eq!(binary_unit(0.0), (1.0, "B"));
+        assert_eq!(binary_unit(1023.0), (1.0, "B"));
+        assert_eq!(binary_unit(1024.0), (1024.0, "KiB"));
+        assert_eq!(binary_unit(3.0 * 1024.0 * 1024.0 * 1024.0).1, "GiB");
+        assert_eq!(binary_unit(f64::MAX).1, "TiB");
     }
 
     #[test]

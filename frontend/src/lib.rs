@@ -15,7 +15,8 @@
 //!   and pausable, and the views derived from them ([`series`] of metrics,
 //!   [`latency`] window, the [`hub_reports`] of each node).
 //! - [`components`]: one file per component; [`app`] wires them together;
-//!   [`plot`] is the charts' geometry, [`format`](mod@format) how numbers
+//!   [`plot`] is the charts' geometry and [`axis`] their ticks,
+//!   [`format`](mod@format) how numbers
 //!   read on screen, [`excerpt`] how much of a publisher's text they show.
 //! - [`history`]: the recent events shown before the stream opens, which
 //!   it then resumes after.
@@ -28,6 +29,7 @@
 
 pub mod api;
 pub mod app;
+pub mod axis;
 pub mod backoff;
 pub mod components;
 pub mod connection;

@@ -36,6 +36,8 @@ pub enum Slot {
 /// What the page keeps of one metrics event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
+    /// The hub's clock when it accepted the event, in unix microseconds.
+    pub time_us: u64,
     /// CPU use over all cores, in percent.
     pub cpu_total: f32,
     /// The first [`CHARTED_CORES`] cores' use, in percent.
@@ -55,10 +57,11 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// What the page keeps of `metrics`: everything but the cores past
-    /// [`CHARTED_CORES`], which it only counts.
-    pub fn new(metrics: &Metrics) -> Self {
+    /// What the page keeps of `metrics`, accepted by the hub at `time_us`:
+    /// everything but the cores past [`CHARTED_CORES`], which it only counts.
+    pub fn new(metrics: &Metrics, time_us: u64) -> Self {
         Self {
+            time_us,
             cpu_total: metrics.cpu_total,
             cpu_per_core: metrics
                 .cpu_per_core
@@ -89,9 +92,10 @@ pub struct MetricsSeries {
 }
 
 impl MetricsSeries {
-    /// Appends a sample of `metrics`, dropping the oldest slot when full.
-    pub fn push(&mut self, metrics: &Metrics) {
-        self.push_slot(Slot::Sample(Rc::new(Sample::new(metrics))));
+    /// Appends a sample of `metrics`, accepted by the hub at `time_us`,
+    /// dropping the oldest slot when full.
+    pub fn push(&mut self, metrics: &Metrics, time_us: u64) {
+        self.push_slot(Slot::Sample(Rc::new(Sample::new(metrics, time_us))));
     }
 
     /// Marks a break, unless the series is empty or already ends with one.
@@ -136,6 +140,18 @@ impl MetricsSeries {
         })
     }
 
+    /// The hub's time of each slot's sample, `None` at breaks, for a
+    /// chart's time axis.
+    pub fn times(&self) -> Vec<Option<u64>> {
+        self.slots
+            .iter()
+            .map(|slot| match slot {
+                Slot::Sample(sample) => Some(sample.time_us),
+                Slot::Gap => None,
+            })
+            .collect()
+    }
+
     /// One value per slot, `None` at breaks (and where `value` has none),
     /// for a chart line.
     pub fn line(&self, value: impl Fn(&Sample) -> Option<f64>) -> Vec<Option<f64>> {
@@ -173,7 +189,7 @@ pub(crate) mod tests {
     fn keeps_the_last_window_of_slots() {
         let mut series = MetricsSeries::default();
         for n in 0..METRICS_WINDOW + 20 {
-            series.push(&sample(n as f32));
+            series.push(&sample(n as f32), n as u64);
         }
         assert_eq!(series.samples(), METRICS_WINDOW);
         let line = series.line(|m| Some(f64::from(m.cpu_total)));
@@ -185,15 +201,16 @@ pub(crate) mod tests {
     fn a_gap_breaks_the_line_once() {
         let mut series = MetricsSeries::default();
         series.mark_gap();
-        series.push(&sample(1.0));
+        series.push(&sample(1.0), 1);
         series.mark_gap();
         series.mark_gap();
-        series.push(&sample(2.0));
+        series.push(&sample(2.0), 2);
         assert_eq!(
             series.line(|m| Some(f64::from(m.cpu_total))),
             [Some(1.0), None, Some(2.0)]
         );
         assert_eq!(series.samples(), 2);
+        assert_eq!(series.times(), [Some(1), None, Some(2)]);
     }
 
     #[test]
@@ -202,7 +219,7 @@ pub(crate) mod tests {
         metrics.cpu_per_core = (0..30_000).map(|core| core as f32).collect();
         let mut series = MetricsSeries::default();
         for _ in 0..METRICS_WINDOW {
-            series.push(&metrics);
+            series.push(&metrics, 0);
         }
         let latest = series.latest().unwrap();
         assert_eq!(latest.cores, 30_000);
@@ -216,7 +233,7 @@ pub(crate) mod tests {
             Slot::Sample(sample) => sample.cpu_per_core.len() == CHARTED_CORES,
             Slot::Gap => false,
         }));
-        let few = Sample::new(&sample(1.0));
+        let few = Sample::new(&sample(1.0), 0);
         assert_eq!((few.cores, few.cpu_per_core.len()), (2, 2));
         assert!(!few.cores_cut());
     }

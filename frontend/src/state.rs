@@ -241,7 +241,7 @@ impl Feed {
     /// Updates the views derived from `received`.
     fn derive(&mut self, received: &Rc<Received>) {
         match &received.event.event {
-            Payload::Metrics(metrics) => self.metrics.push(metrics),
+            Payload::Metrics(metrics) => self.metrics.push(metrics, received.event.time_us),
             Payload::LatencyProbe(probe) => self.latency.record(probe.ts, received.received_us),
             Payload::Chat(_) => {
                 if self.chat.len() == CHAT_CAPACITY {

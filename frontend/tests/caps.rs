@@ -165,6 +165,13 @@ async fn hostile_payloads_are_drawn_as_bounded_summaries() {
         reading.contains(&format!("{CORES} cores, the first {CHARTED_CORES} charted")),
         "{reading}"
     );
+    // Its legend: the total and each drawn core, then the rest counted.
+    let legend = select(&root, "figure[data-series=cpu] ul.legend li");
+    assert_eq!(legend.len(), CHARTED_CORES + 2);
+    assert_eq!(
+        legend.last().map(text),
+        Some(format!("… and {} more not drawn", CORES - CHARTED_CORES))
+    );
     let summary = text(&one(&root, "li.event[data-kind=metrics] dd.cpu"));
     assert_eq!(summary, format!("50.0% of {CORES} cores"));
 

@@ -45,7 +45,7 @@ pub fn EventItem(props: &EventItemProps) -> Html {
         Payload::Chat(chat) => html! { <ChatMessage chat={chat.clone()} /> },
         Payload::Notice(notice) => html! { <NoticeBanner notice={notice.clone()} /> },
         Payload::Metrics(metrics) => {
-            html! { <MetricsSummary sample={Rc::new(Sample::new(metrics))} /> }
+            html! { <MetricsSummary sample={Rc::new(Sample::new(metrics, event.time_us))} /> }
         }
         Payload::LatencyProbe(probe) => {
             html! { <LatencyReading probe={*probe} received_us={props.received.received_us} /> }
