@@ -69,11 +69,15 @@ pub(crate) async fn stream(
         .hub()
         .subscribe(request.topics, request.after)?;
     tracing::debug!(topics = ?subscription.patterns(), after = ?request.after, "stream opened");
+    // A token of the stream's own: each wait on it locks only its own
+    // waiter list, where every stream waiting on the server's one token
+    // would lock that token's list on every delivery. Cancelling the
+    // server's token cancels it.
     let body = body(
         subscription,
         sse::retry(state.config.retry_ms),
         state.config.keepalive(),
-        state.shutdown.clone(),
+        state.shutdown.child_token(),
         access.until,
         permit,
     );
