@@ -89,7 +89,10 @@ pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
         }
     }
     write(&runs, &machine(args))?;
-    if !failures.is_empty() {
+    if failures.is_empty() {
+        // The servers' logs are kept only when they may explain a failure.
+        let _ = fs::remove_dir_all(&scratch);
+    } else {
         bail!(
             "the runs against {} failed; the others' results are written",
             failures.join(", ")
