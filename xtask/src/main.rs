@@ -13,10 +13,13 @@
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
 //! - [`fuzz`]: `cargo xtask fuzz`, a bounded run of every fuzz target.
 //! - [`tally`]: counts the tests those ran, for one closing line.
+//! - [`bench`]: `cargo xtask bench`, Herald against three baselines
+//!   under the load tool, into `docs/bench.*`.
 //!
 //! The crate uses std and anyhow only: it is the first thing a fresh clone
 //! compiles, so it must build in seconds.
 
+mod bench;
 mod check;
 mod fuzz;
 mod serve;
@@ -49,7 +52,15 @@ commands:
   fuzz [--seconds N]
           install the fuzzing nightly and cargo-fuzz when missing, test the
           fuzz oracles, then run every fuzz target in backend/fuzz for N
-          seconds each (default 20); fails naming the target that crashed";
+          seconds each (default 20); fails naming the target that crashed
+  bench [--rates 200,500] [--streams 1000] [--seconds 20] [--rounds 1]
+        [--idle-streams 10000] [--servers herald,bench-raw,bench-naive,nchan]
+          install nginx-light and libnginx-mod-nchan when missing, build in
+          release, then start each server in turn on a free loopback port and
+          run the load tool against it (`herald-load fanout` at each rate,
+          each round, then `idle`); writes docs/bench.json (the results),
+          docs/bench.md (the table) and docs/bench.svg (latency against
+          delivery rate)";
 
 /// Prints a failure as one line of causes, without the backtrace anyhow
 /// would add under `RUST_BACKTRACE=1`: the step name says where to look.
@@ -72,6 +83,7 @@ fn run() -> anyhow::Result<()> {
         ["setup"] => setup::install(setup::Scope::All),
         ["ci"] => check::ci(),
         ["fuzz", options @ ..] => fuzz::run(options),
+        ["bench", options @ ..] => bench::run(options),
         ["help" | "-h" | "--help"] => {
             eprintln!("{USAGE}");
             Ok(())

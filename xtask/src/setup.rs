@@ -209,13 +209,23 @@ const DEBIAN_PACKAGES: [(&str, &str); 3] = [
 ];
 
 fn debian_packages() -> anyhow::Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+    debian(&DEBIAN_PACKAGES)
+}
+
+/// Installs those of Debian's `packages`, each named with a file it
+/// installs, whose file is missing.
+///
+/// # Errors
+/// Names the apt-get step that failed.
+pub(crate) fn debian(packages: &[(&str, &str)]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .filter(|(_, path)| fs::metadata(path).is_err())
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {
-        return present("chromium, chromium-driver and redis-server");
+        let names: Vec<&str> = packages.iter().map(|(package, _)| *package).collect();
+        return present(&names.join(", "));
     }
     // apt-get needs root; a developer who is not root gets a sudo prompt.
     let is_root = step::probe("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");

@@ -16,6 +16,11 @@ pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Debian's Redis server, which the cluster tests start instances of.
 pub(crate) const REDIS_SERVER: &str = "/usr/bin/redis-server";
+/// Debian's nginx (`nginx-light`), which runs Nchan for the benchmark.
+pub(crate) const NGINX: &str = "/usr/sbin/nginx";
+/// The Nchan module `libnginx-mod-nchan` installs, which the benchmark's
+/// nginx configuration loads.
+pub(crate) const NCHAN_MODULE: &str = "/usr/lib/nginx/modules/ngx_nchan_module.so";
 
 /// The npm prefix wasm-opt is installed into. It lives outside the repository
 /// so that every clone on the machine (CI's fresh one too) shares it.
