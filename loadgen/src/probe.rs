@@ -266,7 +266,12 @@ impl Counts {
 /// (Herald subscribes before it answers), so what is published from here on
 /// is expected on it.
 pub(crate) async fn open(client: &reqwest::Client, url: &str) -> anyhow::Result<Events> {
-    let response = client.get(url).send().await?;
+    // As a browser's `EventSource` asks; Nchan refuses a stream without it.
+    let response = client
+        .get(url)
+        .header(reqwest::header::ACCEPT, "text/event-stream")
+        .send()
+        .await?;
     let status = response.status();
     if !status.is_success() {
         bail!("HTTP {status}");

@@ -2,6 +2,10 @@
 //! resident memory and threads (`status`), open files (`fd/`). Reading them
 //! from outside works for any server, Herald or not, and costs the server
 //! nothing.
+//!
+//! A server may be several processes (nginx: a master and its workers,
+//! which do the work): the figures are those of the process and all its
+//! descendants, added up.
 
 use std::time::Duration;
 
@@ -55,9 +59,23 @@ impl Server {
         self.pid
     }
 
-    /// The figures now.
+    /// The figures now, of the process and its descendants.
     pub(crate) fn read(&self) -> anyhow::Result<Reading> {
-        let pid = self.pid;
+        let mut total = self.read_one(self.pid)?;
+        for pid in descendants(self.pid) {
+            // A child may exit between listing and reading: skip it.
+            if let Ok(reading) = self.read_one(pid) {
+                total.cpu_seconds += reading.cpu_seconds;
+                total.rss_bytes += reading.rss_bytes;
+                total.fds += reading.fds;
+                total.threads += reading.threads;
+            }
+        }
+        Ok(total)
+    }
+
+    /// The figures of the one process `pid`.
+    fn read_one(&self, pid: u32) -> anyhow::Result<Reading> {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .with_context(|| format!("no process {pid}"))?;
         let ticks = cpu_ticks(&stat).with_context(|| format!("/proc/{pid}/stat: no CPU times"))?;
@@ -92,6 +110,33 @@ impl Server {
     }
 }
 
+/// The descendants of `pid`, from each of its threads' `children` files,
+/// then theirs; empty where the kernel does not list children.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let Ok(children) = std::fs::read_to_string(task.path().join("children")) else {
+                continue;
+            };
+            for child in children
+                .split_whitespace()
+                .filter_map(|pid| pid.parse().ok())
+            {
+                if !found.contains(&child) {
+                    found.push(child);
+                    parents.push(child);
+                }
+            }
+        }
+    }
+    found
+}
+
 /// User plus system CPU time in clock ticks, fields 14 and 15 of
 /// `/proc/PID/stat`. The command name (field 2) is in parentheses and may
 /// itself hold spaces and parentheses, so fields are counted from the last
@@ -122,6 +167,36 @@ fn parse_status(status: &str) -> Option<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_servers_figures_include_its_descendants() {
+        // A shell with two children, like nginx's master and workers: three
+        // processes of one thread each.
+        let mut shell = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & sleep 30 & wait"])
+            .spawn()
+            .unwrap();
+        let pid = shell.id();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while descendants(pid).len() < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the children never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let server = Server::new(pid).unwrap();
+        assert_eq!(server.read().unwrap().threads, 3);
+        assert_eq!(server.read_one(pid).unwrap().threads, 1);
+        let children = descendants(pid);
+        shell.kill().unwrap();
+        shell.wait().unwrap();
+        for child in children {
+            let _ = std::process::Command::new("kill")
+                .arg(child.to_string())
+                .status();
+        }
+    }
 
     #[test]
     fn cpu_time_is_read_after_a_name_with_spaces_and_parentheses() {
