@@ -180,7 +180,7 @@ fn an_empty_query_follows_the_default_topics() {
     let subscription = Subscription::from_query("");
     assert_eq!(
         subscription.stream_url(None).as_deref(),
-        Some("/api/events?topic=system/metrics&topic=chat/lobby")
+        Some("/api/events?topic=system/metrics&topic=system/hub&topic=chat/lobby")
     );
 }
 
