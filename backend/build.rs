@@ -26,10 +26,6 @@ use sha2::{Digest, Sha256};
 /// The variable naming the directory to embed.
 const EMBED_DIR: &str = "HERALD_EMBED_DIR";
 
-#[expect(
-    clippy::print_stdout,
-    reason = "cargo reads a build script's instructions from its standard output"
-)]
 fn main() {
     println!("cargo::rerun-if-env-changed={EMBED_DIR}");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));

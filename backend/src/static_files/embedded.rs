@@ -298,7 +298,7 @@ mod tests {
         (Response::from_parts(parts, Body::empty()), bytes)
     }
 
-    fn header<'a>(response: &'a Response, name: header::HeaderName) -> &'a str {
+    fn header(response: &Response, name: header::HeaderName) -> &str {
         response
             .headers()
             .get(name)
