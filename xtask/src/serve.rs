@@ -108,7 +108,7 @@ fn release_binary() -> anyhow::Result<PathBuf> {
 
 #[expect(
     clippy::print_stdout,
-    reason = "the binary's path is the command's answer, for a script to read"
+    reason = "the binary's path and size are the command's answer, its last line"
 )]
 fn print_binary(binary: &Path, size: u64) {
     let mebibytes = size as f64 / (1024.0 * 1024.0);
