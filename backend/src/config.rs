@@ -176,9 +176,10 @@ pub struct Config {
           value_parser = PrivateKey::file, requires = "tls_cert")]
     pub tls_key: Option<PrivateKey>,
 
-    /// Directory of the built single-page app, served at `/`.
-    #[arg(long, env = "HERALD_STATIC_DIR", default_value = "dist")]
-    pub static_dir: PathBuf,
+    /// Directory of the built single-page app, served at `/`. By default
+    /// the page built into the binary, or `dist` when it has none.
+    #[arg(long, env = "HERALD_STATIC_DIR", value_name = "DIR")]
+    pub static_dir: Option<PathBuf>,
 
     /// Do not publish this machine's metrics to `system/metrics`.
     #[arg(long, env = "HERALD_NO_METRICS")]

@@ -11,11 +11,11 @@
 //!
 //! Around them: `server` (the connection loop: HTTP/1.1, and HTTP/2 over
 //! [`tls`]), [`config`] (flags), [`auth`] (tokens), `allowed_host` (the `Host` guard), `cors`, `static_files` (the web
-//! app, confined to its directory), `error` (HTTP mapping), `state`,
+//! app, from its directory or built in), `error` (HTTP mapping), `state`,
 //! `metrics` (the built-in source), [`shutdown`] and [`telemetry`].
 //!
 //! Public are only what an embedding program or the binary uses: [`run`],
-//! [`connect`], [`serve`], [`broker`], [`cluster`], [`hub`], [`config`],
+//! [`connect`], [`serve`], [`embeds_page`], [`broker`], [`cluster`], [`hub`], [`config`],
 //! [`open_files`], [`shutdown`], [`telemetry`] and [`tls`]; the rest
 //! is private, so the compiler reports what nothing uses.
 
@@ -63,7 +63,8 @@ use crate::hub::Hub;
 use crate::state::AppState;
 
 /// The whole HTTP surface: the API, `/healthz`, and the single-page app
-/// from `--static-dir` with every other path falling back to its `index.html`,
+/// (from `--static-dir`, else the binary's own) with every other path
+/// falling back to its `index.html`,
 /// answered only for the hosts in `allowed`, each response with the
 /// [`SECURITY_HEADERS`].
 fn app(state: AppState, allowed: AllowedHosts) -> Router {
@@ -76,7 +77,7 @@ fn app(state: AppState, allowed: AllowedHosts) -> Router {
             shared::protocol::METRICS_PATH,
             axum::routing::get(meters::scrape).with_state(registry),
         )
-        .merge(static_files::router(&state.config.static_dir))
+        .merge(static_files::router(state.config.static_dir.as_deref()))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(allowed),
@@ -160,6 +161,13 @@ fn observe(router: Router, meters: Arc<meters::Meters>) -> Router {
                 .on_failure(()),
         )
         .layer(axum::middleware::from_fn_with_state(meters, meters::count))
+}
+
+/// Whether this build carries the web app (built with `HERALD_EMBED_DIR`,
+/// see `backend/build.rs`), which the hub serves when no `--static-dir` is
+/// given; without it the hub serves `dist` from the working directory.
+pub fn embeds_page() -> bool {
+    static_files::embedded()
 }
 
 /// Serves Herald on `listener` with the broker `config` asks for until

@@ -1,5 +1,7 @@
-//! The built web app, served from `--static-dir` with every unknown path
-//! falling back to its `index.html` (the app routes in the browser).
+//! The built web app, with every unknown path falling back to its
+//! `index.html` (the app routes in the browser): from `--static-dir` when
+//! given, else the page built into the binary ([`embedded`]) when it has
+//! one, else from `dist` in the working directory.
 //!
 //! `ServeDir` already refuses `..` segments, but it follows symbolic links,
 //! so a link inside the static root (left by a build, or planted) would
@@ -11,6 +13,8 @@
 //! itself ([`policy`]): trunk inlines the page's style and the module that
 //! loads the wasm, so those are allowed by their hashes, and nothing else
 //! inline, nor anything from another origin, runs.
+
+mod embedded;
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -28,8 +32,32 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::error::ApiError;
 
-/// The fallback router serving `root`.
-pub(crate) fn router<S: Clone + Send + Sync + 'static>(root: &Path) -> Router<S> {
+/// Where the page comes from without `--static-dir` or an embedded page.
+const DEFAULT_DIR: &str = "dist";
+
+/// The fallback router serving the page: from `static_dir` when given, else
+/// the embedded one, else from [`DEFAULT_DIR`]. Says which once, at start.
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(static_dir: Option<&Path>) -> Router<S> {
+    match static_dir {
+        None if embedded() => {
+            tracing::info!("serving the embedded page");
+            embedded::router(embedded::PAGE)
+        }
+        static_dir => {
+            let dir = static_dir.unwrap_or(Path::new(DEFAULT_DIR));
+            tracing::info!(dir = %dir.display(), "serving the page from a directory");
+            directory(dir)
+        }
+    }
+}
+
+/// Whether this binary was built with the page inside (see `build.rs`).
+pub(crate) fn embedded() -> bool {
+    !embedded::PAGE.is_empty()
+}
+
+/// The router serving the page in `root`.
+fn directory<S: Clone + Send + Sync + 'static>(root: &Path) -> Router<S> {
     let spa = ServeDir::new(root).fallback(ServeFile::new(root.join("index.html")));
     Router::new()
         .fallback_service(spa)

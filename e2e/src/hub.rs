@@ -34,7 +34,8 @@ const REBIND_INTERVAL: Duration = Duration::from_millis(50);
 /// How to start a [`Hub`]; from [`Hub::builder`].
 #[derive(Debug, Clone)]
 pub struct HubBuilder {
-    static_dir: PathBuf,
+    /// `None`: the page built into the hub, with no `--static-dir`.
+    static_dir: Option<PathBuf>,
     metrics_interval: Option<Duration>,
     hub_stats_interval: Option<Duration>,
     retry: Option<Duration>,
@@ -90,11 +91,11 @@ impl HubBuilder {
 
     /// The hub's flags for this configuration.
     fn args(&self) -> Vec<OsString> {
-        let mut args: Vec<OsString> = vec![
-            "herald".into(),
-            "--static-dir".into(),
-            self.static_dir.clone().into(),
-        ];
+        let mut args: Vec<OsString> = vec!["herald".into()];
+        if let Some(static_dir) = &self.static_dir {
+            args.push("--static-dir".into());
+            args.push(static_dir.clone().into());
+        }
         match self.metrics_interval {
             Some(interval) => {
                 args.push("--metrics-interval-ms".into());
@@ -194,7 +195,16 @@ impl Hub {
     /// A hub serving the page in `static_dir`, to configure further.
     pub fn builder(static_dir: &Path) -> HubBuilder {
         HubBuilder {
-            static_dir: static_dir.to_owned(),
+            static_dir: Some(static_dir.to_owned()),
+            ..Self::embedded_page_builder()
+        }
+    }
+
+    /// A hub serving the page built into it (started without
+    /// `--static-dir`; see [`backend::embeds_page`]), to configure further.
+    pub fn embedded_page_builder() -> HubBuilder {
+        HubBuilder {
+            static_dir: None,
             metrics_interval: None,
             hub_stats_interval: None,
             retry: None,

@@ -5,9 +5,10 @@
 //! [`with_browsers`], which runs a test and always cleans up after it.
 //!
 //! The tests need two things they cannot build themselves: the page in
-//! `dist/` (built by trunk) and Debian's chromedriver. When either is missing
-//! they fail and say to run `cargo xtask test`, which provides both; they
-//! never skip.
+//! `dist/` (built by trunk) and Debian's chromedriver; `tests/embedded.rs`
+//! also needs the hub built with that page inside (`HERALD_EMBED_DIR`).
+//! When one is missing they fail and say to run `cargo xtask test`, which
+//! provides them all; they never skip.
 //!
 //! Artifacts (a screenshot per browser, chromedriver's logs) go to
 //! `target/e2e/`.

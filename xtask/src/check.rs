@@ -6,7 +6,7 @@
 //! short fuzz run ([`crate::fuzz`]) comes last.
 
 use crate::{
-    fuzz,
+    fuzz, serve,
     setup::{self, Scope},
     step::{self, Step},
     tools,
@@ -78,12 +78,15 @@ fn check_dependencies() -> anyhow::Result<Step> {
     )
 }
 
-/// The page build first: the end-to-end test among the host tests loads
-/// `dist/`, and fails (it never skips) when it is missing.
+/// The page build first: the end-to-end tests among the host tests load
+/// `dist/`, and the hub is built with it inside (`HERALD_EMBED_DIR`) for the
+/// one that serves the embedded page; they fail (never skip) without it.
 fn tests() -> anyhow::Result<Vec<Step>> {
     Ok(vec![
         Step::build_page()?,
-        Step::cargo("host tests", ["test", "--workspace"])?.counting_tests(),
+        Step::cargo("host tests", ["test", "--workspace"])?
+            .env(serve::EMBED_DIR, serve::embedded_page())
+            .counting_tests(),
         // The runner, wasm-bindgen-test-runner, is set in .cargo/config.toml.
         Step::cargo(
             "wasm tests",

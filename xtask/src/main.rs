@@ -9,7 +9,8 @@
 //!   them.
 //! - [`step`]: runs one named command from the repository root with the
 //!   installed tools first on `PATH`, and names it when it fails.
-//! - [`serve`]: `cargo xtask run`, the page and the hub in release.
+//! - [`serve`]: `cargo xtask run`, the page and the hub in release, the
+//!   page built into the hub; `cargo xtask dist` builds them only.
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
 //! - [`fuzz`]: `cargo xtask fuzz`, a bounded run of every fuzz target.
 //! - [`tally`]: counts the tests those ran, for one closing line.
@@ -39,7 +40,11 @@ commands:
   run     install what running needs (wasm target, trunk, wasm-bindgen,
           wasm-opt) when missing, build the page and the hub in release, and
           start the hub on http://127.0.0.1:3000 ($HERALD_ADDR) until Ctrl-C;
-          it logs the URL to open once it listens
+          it logs the URL to open once it listens; the page is built into
+          the binary
+  dist    install what building needs when missing, build the page and the
+          hub in release with the page inside, and print the binary's path
+          and size: one self-contained file to copy to a server
   test    install what is missing, check the dependencies with cargo-deny
           (bans, licenses, sources), build the page, run the host tests (with
           the browser end to end) and the wasm tests in headless Chromium,
@@ -79,6 +84,7 @@ fn run() -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["run"] => serve::run(),
+        ["dist"] => serve::dist(),
         ["test"] => check::test(),
         ["setup"] => setup::install(setup::Scope::All),
         ["ci"] => check::ci(),

@@ -1,6 +1,8 @@
-//! `cargo xtask run`: build the page and the hub in release, then start the
-//! hub, which logs the URL to open once it listens (`herald is listening
-//! url=http://127.0.0.1:3000/`) and serves until Ctrl-C.
+//! `cargo xtask run`: build the page and the hub in release, with the page
+//! inside the binary, then start the hub, which logs the URL to open once it
+//! listens (`herald is listening url=http://127.0.0.1:3000/`) and serves
+//! until Ctrl-C. `cargo xtask dist` stops after the build and says where the
+//! binary is: one file to copy to a server.
 //!
 //! The last step replaces this process with `cargo run`, which in turn
 //! replaces itself with the hub, rather than spawning the hub and waiting for
@@ -10,14 +12,22 @@
 //! started *is* the hub: it gets every signal and shuts down gracefully, and
 //! its exit status is the command's.
 
-use std::{env, net::TcpListener};
+use std::{
+    env, fs,
+    net::TcpListener,
+    path::{Path, PathBuf},
+};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use crate::{
     setup::{self, Scope},
     step::{self, Step},
 };
+
+/// What `backend/build.rs` reads: the directory whose page it builds into
+/// the binary.
+pub(crate) const EMBED_DIR: &str = "HERALD_EMBED_DIR";
 
 /// Where the hub listens unless `HERALD_ADDR` says otherwise.
 const DEFAULT_ADDRESS: &str = "127.0.0.1:3000";
@@ -34,15 +44,73 @@ pub(crate) fn run() -> anyhow::Result<()> {
     if let Err(error) = TcpListener::bind(&address) {
         bail!("cannot listen on {address} ({error}): is Herald already running? Stop it first");
     }
-    setup::install(Scope::Run)?;
-    step::run_all(vec![
-        Step::build_page()?,
-        Step::cargo("build the hub", ["build", "--release", "-p", "backend"])?,
-    ])?;
-    // Already built above, so cargo starts the hub at once.
+    build()?;
+    // Already built above (with the same variable, or cargo would build the
+    // hub again without the page), so cargo starts the hub at once.
     Err(Step::cargo(
         "run the hub",
         ["run", "--release", "-p", "backend", "--", "serve"],
     )?
+    .env(EMBED_DIR, embedded_page())
     .exec())
+}
+
+/// Runs `cargo xtask dist`: builds the page and the hub in release with the
+/// page inside, then prints the binary's path and size.
+///
+/// # Errors
+/// Names the step that failed, or says the binary is not where cargo puts it.
+pub(crate) fn dist() -> anyhow::Result<()> {
+    build()?;
+    let binary = release_binary()?;
+    let size = fs::metadata(&binary)
+        .with_context(|| format!("the hub was built, but {} is missing", binary.display()))?
+        .len();
+    print_binary(&binary, size);
+    Ok(())
+}
+
+/// Installs what is missing, then builds the page and the hub in release
+/// with the page inside.
+fn build() -> anyhow::Result<()> {
+    setup::install(Scope::Run)?;
+    step::run_all(vec![
+        Step::build_page()?,
+        Step::cargo("build the hub", ["build", "--release", "-p", "backend"])?
+            .env(EMBED_DIR, embedded_page()),
+    ])
+}
+
+/// The page `trunk build` writes, which the hub is built with.
+pub(crate) fn embedded_page() -> PathBuf {
+    step::project_root().join("dist")
+}
+
+/// Where cargo put the release `herald`: its target directory (from `cargo
+/// metadata`, so `CARGO_TARGET_DIR` and cargo's config count), `release/`.
+fn release_binary() -> anyhow::Result<PathBuf> {
+    let metadata = Step::cargo(
+        "find the target directory",
+        ["metadata", "--format-version", "1", "--no-deps"],
+    )?
+    .output()?;
+    let key = "\"target_directory\":\"";
+    let start = metadata
+        .find(key)
+        .context("`cargo metadata` names no target_directory")?
+        + key.len();
+    let target = metadata
+        .get(start..)
+        .and_then(|rest| rest.split('"').next())
+        .context("`cargo metadata` printed an unterminated target_directory")?;
+    Ok(PathBuf::from(target).join("release").join("herald"))
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the binary's path and size are the command's answer, its last line"
+)]
+fn print_binary(binary: &Path, size: u64) {
+    let mebibytes = size as f64 / (1024.0 * 1024.0);
+    println!("{} ({mebibytes:.1} MiB, the page inside)", binary.display());
 }
