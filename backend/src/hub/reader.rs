@@ -2,11 +2,15 @@
 //! each topic's own lock and never past the published watermark.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, ready};
 
 use shared::{EventId, Gap, TopicPattern};
 use tokio::sync::Notify;
+use tokio::sync::futures::OwnedNotified;
 
 use super::topic::{News, Subscriber, TopicCell, lock};
 use super::{Delivery, Frame, Hub, Inner, SubscribeError, Watcher, write};
@@ -15,6 +19,10 @@ use super::{Delivery, Frame, Hub, Inner, SubscribeError, Watcher, write};
 pub struct Subscription {
     hub: Hub,
     reader: Reader,
+    /// The wait for news, kept between polls ([`Subscription::poll_next`]):
+    /// registered once per wait rather than once per poll, and its
+    /// allocation reused from one wait to the next.
+    waiting: Option<Pin<Box<OwnedNotified>>>,
 }
 
 /// Everything of a subscription but the hub handle, so it can be advanced
@@ -116,18 +124,37 @@ impl Subscription {
         for cell in cells {
             reader.follow(inner, cell, false);
         }
-        Ok(Self { hub, reader })
+        Ok(Self {
+            hub,
+            reader,
+            waiting: None,
+        })
     }
 
     /// Waits for the next delivery.
     ///
     /// Cancel safe: dropping the future loses nothing.
     pub async fn next(&mut self) -> Delivery {
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// The next delivery if one is ready, else `Pending` with `cx`'s task
+    /// woken when there may be one.
+    ///
+    /// No wake-up is lost between a read that found nothing and the wait:
+    /// a publisher that finds no waiter leaves a permit, which the wait
+    /// then takes at once.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Delivery> {
         loop {
             if let Some(delivery) = self.try_next() {
-                return delivery;
+                return Poll::Ready(delivery);
             }
-            self.reader.wake.notified().await;
+            let wake = &self.reader.wake;
+            let waiting = self
+                .waiting
+                .get_or_insert_with(|| Box::pin(Arc::clone(wake).notified_owned()));
+            ready!(waiting.as_mut().poll(cx));
+            waiting.set(Arc::clone(wake).notified_owned());
         }
     }
 

@@ -5,7 +5,10 @@
 //! fresh buffer per subscriber; the headers `Sse` would set are set here.
 
 use std::collections::BTreeSet;
+use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use axum::Extension;
@@ -14,11 +17,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures_util::StreamExt;
+use futures_util::Stream;
 use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, TOKEN_PARAM};
 use shared::{EventId, TopicPattern};
 use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::auth;
 use crate::clients::{Peer, StreamPermit};
@@ -141,11 +144,21 @@ fn parse_id(field: &'static str, text: &str) -> Result<EventId, ApiError> {
     EventId::parse(text).map_err(|source| ApiError::InvalidLastEventId { field, source })
 }
 
-/// State of one open stream; its size is most of a stream's memory cost.
+/// State of one open stream, and the stream of its body's chunks; its size
+/// is most of a stream's memory cost.
+///
+/// Written by hand rather than as a `select!` in a loop, which would make
+/// each of its waits anew for every chunk: the waits here are made once
+/// and kept, and a delivery that is ready goes out with no other wait
+/// polled but the shutdown's.
 struct Streaming {
+    /// The `retry:` hint, sent first.
+    prelude: Option<Bytes>,
     subscription: Subscription,
     keepalive: Interval,
-    shutdown: CancellationToken,
+    /// The stream's own child of the server's token: polling it locks only
+    /// its own waiter list.
+    shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
     /// When the token it was opened with expires; boxed, so a stream
     /// without one pays a pointer.
     expiry: Option<Pin<Box<Sleep>>>,
@@ -172,33 +185,41 @@ fn body(
             .unwrap_or(Duration::ZERO);
         Box::pin(tokio::time::sleep(left))
     });
-    let streaming = Streaming {
+    Body::from_stream(Streaming {
+        prelude: Some(prelude),
         subscription,
         keepalive,
-        shutdown,
+        shutdown: Box::pin(shutdown.cancelled_owned()),
         expiry,
         _permit: permit,
-    };
-    let deliveries = futures_util::stream::unfold(streaming, |mut streaming| async move {
-        let chunk = tokio::select! {
-            // Shutdown first: ending the body is what lets graceful shutdown finish.
-            biased;
-            () = streaming.shutdown.cancelled() => return None,
-            () = expired(&mut streaming.expiry) => return None,
-            delivery = streaming.subscription.next() => frame(delivery),
-            _ = streaming.keepalive.tick() => sse::keep_alive(),
-        };
-        Some((chunk, streaming))
-    });
-    let chunks = futures_util::stream::once(std::future::ready(prelude)).chain(deliveries);
-    Body::from_stream(chunks.map(Ok::<_, std::convert::Infallible>))
+    })
 }
 
-/// Completes when the token's expiry passes; never without one.
-async fn expired(expiry: &mut Option<Pin<Box<Sleep>>>) {
-    match expiry {
-        Some(sleep) => sleep.as_mut().await,
-        None => std::future::pending().await,
+impl Stream for Streaming {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let streaming = self.get_mut();
+        if let Some(prelude) = streaming.prelude.take() {
+            return Poll::Ready(Some(Ok(prelude)));
+        }
+        // Shutdown first: ending the body is what lets graceful shutdown
+        // finish, also while deliveries keep coming.
+        if streaming.shutdown.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        if let Some(expiry) = &mut streaming.expiry
+            && expiry.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(delivery) = streaming.subscription.poll_next(cx) {
+            return Poll::Ready(Some(Ok(frame(delivery))));
+        }
+        match streaming.keepalive.poll_tick(cx) {
+            Poll::Ready(_) => Poll::Ready(Some(Ok(sse::keep_alive()))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
