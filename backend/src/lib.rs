@@ -261,6 +261,7 @@ pub async fn serve(
         max_connections: max_connections(&config),
         write_timeout: config.write_timeout(),
         grace: config.shutdown_grace(),
+        nodelay: !config.no_tcp_nodelay,
     };
     let state = AppState::new(broker.clone(), config, shutdown.clone());
     let meters = Arc::clone(&state.meters);

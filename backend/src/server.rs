@@ -81,6 +81,7 @@ pub(crate) async fn accept(
         max_connections,
         write_timeout,
         grace,
+        nodelay,
     } = limits;
     let connections = TaskTracker::new();
     // Cancelled when the grace after shutdown is over: what is still open
@@ -121,8 +122,9 @@ pub(crate) async fn accept(
             }
             continue;
         };
-        // Events are small and latency matters more than packet count.
-        if let Err(error) = stream.set_nodelay(true) {
+        // Events are small, and by default latency matters more than packet
+        // count; Nagle's coalescing saves CPU at many deliveries a second.
+        if let Err(error) = stream.set_nodelay(nodelay) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
         let peer = Peer(peer);
@@ -173,6 +175,9 @@ pub(crate) struct Limits {
     pub(crate) write_timeout: Duration,
     /// How long connections may take to finish after shutdown.
     pub(crate) grace: Duration,
+    /// Whether each event is sent at once (`TCP_NODELAY`) rather than
+    /// coalesced with the next by the kernel.
+    pub(crate) nodelay: bool,
 }
 
 /// One of a bounded number of places; freed when dropped.
@@ -498,6 +503,7 @@ mod tests {
             max_connections: 16,
             write_timeout: Duration::from_secs(10),
             grace: Duration::from_secs(10),
+            nodelay: true,
         };
         let meters = Arc::new(Meters::new());
         let server = tokio::spawn(accept(
