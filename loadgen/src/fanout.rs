@@ -260,6 +260,10 @@ async fn read(
     shared: &Shared,
     stop: &CancellationToken,
 ) -> Counts {
+    // Polled for every event: a child of its own locks only its own
+    // waiter list, where every stream polling the run's one token would
+    // contend for that token's lock.
+    let stop = stop.child_token();
     let mut tally = Tally::new(total);
     while tally.delivered() < total {
         let next = tokio::select! {

@@ -15,6 +15,7 @@
 //! counts as out of order. The acknowledgement often comes back after the
 //! delivery, so the check waits for it in [`Tally`]'s short pending list.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -25,7 +26,8 @@ use bytes::Bytes;
 use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use shared::{Event, GAP_EVENT, LatencyProbe, Payload};
+use serde::Deserialize;
+use shared::{GAP_EVENT, Kind, LatencyProbe, Payload};
 use tokio_util::sync::CancellationToken;
 
 /// Publishing tasks: enough that a slow reply does not lower the rate,
@@ -106,18 +108,44 @@ struct Pending {
 impl Message {
     /// Decodes an SSE event: a `gap`, else the `data` as Herald's envelope,
     /// else as a bare payload.
+    ///
+    /// Only what a probe needs is read: the payload's `type` tag and, for a
+    /// probe, `seq` and `ts`; the rest is skipped unparsed. Decoding every
+    /// field into `shared::Event` cost the tool about as much CPU per event
+    /// as the server spends delivering it, and the tool shares the machine.
     pub(crate) fn decode(event: &SseEvent) -> Self {
         if event.event == GAP_EVENT {
             return Self::Gap;
         }
-        let payload = serde_json::from_str::<Event>(&event.data)
+        let payload = serde_json::from_str::<Envelope<'_>>(&event.data)
             .map(|envelope| envelope.event)
-            .or_else(|_| serde_json::from_str::<Payload>(&event.data));
+            .or_else(|_| serde_json::from_str::<Lean<'_>>(&event.data));
         match payload {
-            Ok(Payload::LatencyProbe(probe)) => Self::Probe(probe),
+            Ok(Lean {
+                kind,
+                seq: Some(seq),
+                ts: Some(ts),
+            }) if kind == Kind::LatencyProbe.name() => Self::Probe(LatencyProbe { seq, ts }),
             _ => Self::Other,
         }
     }
+}
+
+/// Herald's envelope, read for its payload only.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    event: Lean<'a>,
+}
+
+/// A payload, read for what a probe carries: its tag, as `shared::Payload`
+/// writes it, and a probe's fields when present.
+#[derive(Deserialize)]
+struct Lean<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    seq: Option<u64>,
+    ts: Option<u64>,
 }
 
 impl Acks {
@@ -426,6 +454,18 @@ mod tests {
         );
         assert_eq!(Message::decode(&sse(GAP_EVENT, "{}")), Message::Gap);
         assert_eq!(Message::decode(&sse("message", "not json")), Message::Other);
+        // What Herald sends is what `shared` writes.
+        let event = shared::Event {
+            id: shared::EventId::new(3, 9),
+            topic: shared::Topic::parse("load/a").unwrap(),
+            time_us: 10,
+            event: Payload::LatencyProbe(probe(6, 79)),
+        };
+        let written = serde_json::to_string(&event).unwrap();
+        assert_eq!(
+            Message::decode(&sse("latency_probe", &written)),
+            Message::Probe(probe(6, 79))
+        );
         let chat = r#"{"type":"chat","author":"a","text":"b"}"#;
         assert_eq!(Message::decode(&sse("chat", chat)), Message::Other);
     }
