@@ -51,11 +51,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use serde::Serialize;
 use shared::{EventId, Gap, Kind, NotFinite, Payload, Topic, TopicInfo, TopicList, TopicPattern};
-use tokio::sync::Notify;
 
 mod reader;
 mod retention;
 mod sequence;
+mod signal;
 mod topic;
 mod totals;
 
@@ -64,6 +64,7 @@ pub use crate::sse::FramingError;
 pub use reader::Subscription;
 use retention::Ages;
 use sequence::Sequence;
+use signal::Signal;
 use topic::{News, Subscriber, TopicCell, TopicState, lock};
 pub use totals::Counts;
 use totals::Totals;
@@ -263,7 +264,7 @@ const SHARDS: usize = 64;
 struct Watcher {
     /// Its patterns that name more than one topic.
     patterns: Vec<TopicPattern>,
-    wake: Arc<Notify>,
+    wake: Arc<Signal>,
     news: Arc<News>,
 }
 

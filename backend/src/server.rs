@@ -10,13 +10,16 @@
 //! the socket is simply closed. So the process never runs out of
 //! descriptors, and a load balancer's health check still gets through.
 //!
-//! `axum::serve` would do the same, but it hides hyper's builder and serves
-//! through hyper-util's protocol-sniffing `auto` connection, which costs an
-//! extra buffer and bookkeeping per connection. An idle SSE stream is mostly
-//! its connection, so Herald drives hyper's connections directly: over
-//! HTTP/1.1 a read buffer capped at hyper's minimum and nothing else per
-//! socket; over TLS the protocol is known from ALPN, so nothing is sniffed
-//! either.
+//! An idle SSE stream is mostly its connection, so what a connection holds
+//! is kept small. Over plain HTTP/1.1, a connection whose first request is
+//! a stream is served without hyper once its head is read (`direct.rs`):
+//! no read buffer, no head buffer, one write per burst of events. Every
+//! other connection is hyper's, driven directly rather than through
+//! `axum::serve`, which hides hyper's builder and serves through
+//! hyper-util's protocol-sniffing `auto` connection (an extra buffer and
+//! bookkeeping per connection): over HTTP/1.1 a read buffer capped at
+//! hyper's minimum; over TLS the protocol is known from ALPN, so nothing
+//! is sniffed either.
 
 use std::io;
 use std::pin::Pin;

@@ -2,16 +2,13 @@
 //! each topic's own lock and never past the published watermark.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 
 use shared::{EventId, Gap, TopicPattern};
-use tokio::sync::Notify;
-use tokio::sync::futures::OwnedNotified;
 
+use super::signal::Signal;
 use super::topic::{News, Subscriber, TopicCell, lock};
 use super::{Delivery, Frame, Hub, Inner, SubscribeError, Watcher, write};
 
@@ -19,17 +16,13 @@ use super::{Delivery, Frame, Hub, Inner, SubscribeError, Watcher, write};
 pub struct Subscription {
     hub: Hub,
     reader: Reader,
-    /// The wait for news, kept between polls ([`Subscription::poll_next`]):
-    /// registered once per wait rather than once per poll, and its
-    /// allocation reused from one wait to the next.
-    waiting: Option<Pin<Box<OwnedNotified>>>,
 }
 
 /// Everything of a subscription but the hub handle, so it can be advanced
 /// while borrowing the hub's state.
 struct Reader {
     key: u64,
-    wake: Arc<Notify>,
+    wake: Arc<Signal>,
     /// What the stream asked for, sorted.
     patterns: Vec<TopicPattern>,
     /// For a subscription with patterns, where its topics say they have
@@ -106,7 +99,7 @@ impl Subscription {
                 through: EventId::new(epoch, forgotten),
             })
             .collect();
-        let wake = Arc::new(Notify::new());
+        let wake = Arc::new(Signal::default());
         let news = (!wide.is_empty()).then(|| Arc::new(News::default()));
         let mut reader = Reader {
             key,
@@ -124,11 +117,7 @@ impl Subscription {
         for cell in cells {
             reader.follow(inner, cell, false);
         }
-        Ok(Self {
-            hub,
-            reader,
-            waiting: None,
-        })
+        Ok(Self { hub, reader })
     }
 
     /// Waits for the next delivery.
@@ -142,19 +131,14 @@ impl Subscription {
     /// woken when there may be one.
     ///
     /// No wake-up is lost between a read that found nothing and the wait:
-    /// a publisher that finds no waiter leaves a permit, which the wait
-    /// then takes at once.
+    /// a publisher raises the subscription's signal after its frame is in
+    /// place, and a raise is kept until the wait takes it.
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Delivery> {
         loop {
             if let Some(delivery) = self.try_next() {
                 return Poll::Ready(delivery);
             }
-            let wake = &self.reader.wake;
-            let waiting = self
-                .waiting
-                .get_or_insert_with(|| Box::pin(Arc::clone(wake).notified_owned()));
-            ready!(waiting.as_mut().poll(cx));
-            waiting.set(Arc::clone(wake).notified_owned());
+            ready!(self.reader.wake.poll(cx));
         }
     }
 

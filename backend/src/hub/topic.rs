@@ -5,10 +5,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use shared::Topic;
-use tokio::sync::Notify;
+
+use super::signal::Signal;
 
 use super::Frame;
-
 /// A topic's shared handle: subscriptions hold it, so reading a topic
 /// never goes through the hub's map of topics.
 #[derive(Debug)]
@@ -44,7 +44,7 @@ pub(super) struct TopicState {
 /// A subscription as one of its topics sees it.
 #[derive(Debug)]
 pub(super) struct Subscriber {
-    pub(super) wake: Arc<Notify>,
+    pub(super) wake: Arc<Signal>,
     /// For a subscription with patterns: where to say that this topic has
     /// something new, so it looks at its busy topics, not all of them.
     pub(super) news: Option<Arc<News>>,
@@ -100,9 +100,7 @@ impl TopicState {
                 subscriber.queued = true;
                 lock(news).push(Arc::clone(cell));
             }
-            // `notify_one` stores a permit when the subscriber is not
-            // waiting, so a wake between its read and its wait is not lost.
-            subscriber.wake.notify_one();
+            subscriber.wake.raise();
         }
     }
 }
