@@ -6,7 +6,7 @@
 //! the client); every other refusal, 503 included, tells the client what to
 //! do. Logging happens in [`log_errors`], from the response extensions, so
 //! the conversion itself has no side effects and each error is logged
-//! exactly once (the trace layer's own failure log is off).
+//! exactly once.
 
 use axum::Json;
 use axum::extract::Request;

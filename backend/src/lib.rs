@@ -46,13 +46,11 @@ pub mod tls;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::allowed_host::AllowedHosts;
 use crate::broker::Broker;
@@ -143,23 +141,13 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
 /// count.
 ///
 /// [`error::log_errors`] logs each refusal once, at a level set by its
-/// status; the trace layer only opens the span (its `on_failure` would log
-/// every 5xx a second time). [`meters::count`] is outermost, so it counts
-/// what the client gets, the Host guard's and CORS's answers included.
+/// status, inside the request's span ([`telemetry::request_span`]).
+/// [`meters::count`] is outermost, so it counts what the client gets, the
+/// Host guard's and CORS's answers included.
 fn observe(router: Router, meters: Arc<meters::Meters>) -> Router {
     router
         .layer(axum::middleware::from_fn(error::log_errors))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    let path = request
-                        .extensions()
-                        .get::<MatchedPath>()
-                        .map_or(request.uri().path(), MatchedPath::as_str);
-                    tracing::info_span!("request", method = %request.method(), path)
-                })
-                .on_failure(()),
-        )
+        .layer(axum::middleware::from_fn(telemetry::request_span))
         .layer(axum::middleware::from_fn_with_state(meters, meters::count))
 }
 
@@ -300,6 +288,7 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use axum::body::Body;
+    use axum::extract::Request;
     use axum::routing::get;
     use tower::ServiceExt;
 

@@ -289,7 +289,7 @@ impl Reader {
                 }));
             }
             let history = &state.history;
-            let first_unseen = history.partition_point(|frame| frame.sequence() <= self.cursor);
+            let first_unseen = first_after(history, self.cursor, Frame::sequence);
             match history.get(first_unseen) {
                 // Nothing unread: with patterns, the topic says when it has.
                 None => {
@@ -313,6 +313,20 @@ impl Reader {
         let frame = next?;
         self.cursor = frame.sequence();
         Some(Delivery::Event(frame))
+    }
+}
+
+/// The index of the first frame of `history` after `cursor`.
+///
+/// A subscription that keeps up is at the newest frame or the one before
+/// it, so those are looked at before a binary search: a search reads a
+/// dozen frames of the ring, each behind its own pointer.
+fn first_after<T>(history: &VecDeque<T>, cursor: u64, sequence: impl Fn(&T) -> u64) -> usize {
+    let len = history.len();
+    match (len.checked_sub(1), len.checked_sub(2)) {
+        (Some(newest), _) if sequence(&history[newest]) <= cursor => len,
+        (Some(newest), Some(before)) if sequence(&history[before]) <= cursor => newest,
+        _ => history.partition_point(|frame| sequence(frame) <= cursor),
     }
 }
 
@@ -346,5 +360,32 @@ impl Drop for Subscription {
                 inner.forget_if_unused(&cell);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_frame_after_a_cursor_is_found_at_either_end() {
+        let ring: VecDeque<u64> = [3, 5, 8, 9, 12].into();
+        let after = |cursor| first_after(&ring, cursor, |sequence| *sequence);
+        for (cursor, index) in [
+            (0, 0),
+            (3, 1),
+            (4, 1),
+            (8, 3),
+            (9, 4),
+            (11, 4),
+            (12, 5),
+            (40, 5),
+        ] {
+            assert_eq!(after(cursor), index, "after {cursor}");
+        }
+        assert_eq!(first_after(&VecDeque::<u64>::new(), 7, |s| *s), 0);
+        let one: VecDeque<u64> = [4].into();
+        assert_eq!(first_after(&one, 3, |s| *s), 0);
+        assert_eq!(first_after(&one, 4, |s| *s), 1);
     }
 }

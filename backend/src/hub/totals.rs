@@ -4,9 +4,12 @@
 //! Each total is an atomic on a cache line of its own and is only ever
 //! added to with `Relaxed` ordering: a delivery on one core does not
 //! invalidate the line a publish on another core writes, and no reader
-//! needs one total to agree with another at an instant.
+//! needs one total to agree with another at an instant. Deliveries, one
+//! per subscriber per event, are counted on a line per thread (up to
+//! [`SHARDS`]) and summed when read, so the cores delivering at once do
+//! not take one line from each other for every delivery.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::Delivery;
 
@@ -14,9 +17,21 @@ use super::Delivery;
 #[derive(Debug, Default)]
 pub(super) struct Totals {
     events: Padded,
-    deliveries: Padded,
+    deliveries: [Padded; SHARDS],
     gaps: Padded,
     subscriptions_opened: Padded,
+}
+
+/// Lines the deliveries are counted on.
+const SHARDS: usize = 16;
+
+/// The deliveries line of the calling thread.
+fn shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|shard| *shard)
 }
 
 #[repr(align(128))]
@@ -51,7 +66,7 @@ impl Totals {
     /// Counts what a subscription was handed.
     pub(super) fn delivered(&self, delivery: &Delivery) {
         let total = match delivery {
-            Delivery::Event(_) => &self.deliveries,
+            Delivery::Event(_) => &self.deliveries[shard()],
             Delivery::Gap(_) => &self.gaps,
         };
         total.0.fetch_add(1, Ordering::Relaxed);
@@ -67,7 +82,11 @@ impl Totals {
     pub(super) fn read(&self) -> Counts {
         Counts {
             events: self.events.0.load(Ordering::Relaxed),
-            deliveries: self.deliveries.0.load(Ordering::Relaxed),
+            deliveries: self
+                .deliveries
+                .iter()
+                .map(|shard| shard.0.load(Ordering::Relaxed))
+                .sum(),
             gaps: self.gaps.0.load(Ordering::Relaxed),
             subscriptions_opened: self.subscriptions_opened.0.load(Ordering::Relaxed),
             ..Counts::default()

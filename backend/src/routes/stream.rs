@@ -144,6 +144,9 @@ fn parse_id(field: &'static str, text: &str) -> Result<EventId, ApiError> {
     EventId::parse(text).map_err(|source| ApiError::InvalidLastEventId { field, source })
 }
 
+/// Deliveries in a row a stream hands out before it looks at its ends.
+const MAX_UNCHECKED: u8 = 32;
+
 /// State of one open stream, and the stream of its body's chunks; its size
 /// is most of a stream's memory cost.
 ///
@@ -162,6 +165,9 @@ struct Streaming {
     /// When the token it was opened with expires; boxed, so a stream
     /// without one pays a pointer.
     expiry: Option<Pin<Box<Sleep>>>,
+    /// Deliveries handed out since the ends (shutdown, expiry) were last
+    /// looked at.
+    unchecked: u8,
     /// Its place among its client's streams.
     _permit: StreamPermit,
 }
@@ -191,6 +197,7 @@ fn body(
         keepalive,
         shutdown: Box::pin(shutdown.cancelled_owned()),
         expiry,
+        unchecked: 0,
         _permit: permit,
     })
 }
@@ -203,8 +210,17 @@ impl Stream for Streaming {
         if let Some(prelude) = streaming.prelude.take() {
             return Poll::Ready(Some(Ok(prelude)));
         }
-        // Shutdown first: ending the body is what lets graceful shutdown
-        // finish, also while deliveries keep coming.
+        // A delivery that is ready goes out without looking at the ends
+        // (each look takes the token's lock twice), but only so many in a
+        // row: ending the body is what lets graceful shutdown finish, also
+        // while deliveries keep coming.
+        let polled =
+            (streaming.unchecked < MAX_UNCHECKED).then(|| streaming.subscription.poll_next(cx));
+        if let Some(Poll::Ready(delivery)) = polled {
+            streaming.unchecked += 1;
+            return Poll::Ready(Some(Ok(frame(delivery))));
+        }
+        streaming.unchecked = 0;
         if streaming.shutdown.as_mut().poll(cx).is_ready() {
             return Poll::Ready(None);
         }
@@ -213,7 +229,10 @@ impl Stream for Streaming {
         {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(delivery) = streaming.subscription.poll_next(cx) {
+        if polled.is_none()
+            && let Poll::Ready(delivery) = streaming.subscription.poll_next(cx)
+        {
+            streaming.unchecked = 1;
             return Poll::Ready(Some(Ok(frame(delivery))));
         }
         match streaming.keepalive.poll_tick(cx) {

@@ -328,6 +328,9 @@ where
             Framing::Length => self.out.extend_from_slice(data),
             Framing::Chunked if data.is_empty() => {}
             Framing::Chunked => {
+                // One allocation for the chunk: its size line (at most 16
+                // hex digits), the data and the line end.
+                self.out.reserve(data.len() + 20);
                 let _ = write!(self.out, "{:x}\r\n", data.len());
                 self.out.extend_from_slice(data);
                 self.out.extend_from_slice(b"\r\n");
