@@ -252,6 +252,9 @@ pub(crate) async fn run(
     })
 }
 
+/// Events a stream reads in a row before it looks at its stop token.
+const STOP_CHECK_EVERY: u32 = 64;
+
 /// Reads one stream until every probe came, `stop`, or the stream ends.
 async fn read(
     mut events: Events,
@@ -260,16 +263,26 @@ async fn read(
     shared: &Shared,
     stop: &CancellationToken,
 ) -> Counts {
-    // Polled for every event: a child of its own locks only its own
-    // waiter list, where every stream polling the run's one token would
-    // contend for that token's lock.
+    // Waited on only when the stream has nothing ready, and looked at
+    // between so many events, and a child of the run's token: a wait per
+    // event on the one token every stream shares would take its lock
+    // twice per event, in a tool that must keep up with the server.
     let stop = stop.child_token();
+    let mut stopped = std::pin::pin!(stop.cancelled());
     let mut tally = Tally::new(total);
+    let mut unchecked = 0u32;
     while tally.delivered() < total {
+        unchecked += 1;
+        if unchecked == STOP_CHECK_EVERY {
+            unchecked = 0;
+            if stop.is_cancelled() {
+                break;
+            }
+        }
         let next = tokio::select! {
             biased;
-            () = stop.cancelled() => break,
             next = events.next() => next,
+            () = &mut stopped => break,
         };
         let Some(Ok(event)) = next else {
             tally.ended_early();
