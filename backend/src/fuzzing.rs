@@ -61,6 +61,35 @@ pub fn read_request(query: &str, last_event_id: &[u8]) {
     }
 }
 
+/// Reads `head` as the first bytes of a plain HTTP/1.1 connection; what is
+/// taken for a stream request (served without hyper) must be a complete
+/// head of `GET` on the stream path in HTTP/1.1 with no body, and nothing
+/// may panic.
+///
+/// # Panics
+/// When a request taken for a stream is not one.
+pub fn stream_head(head: &[u8]) {
+    let Some(request) = crate::server::stream_request(head) else {
+        return;
+    };
+    assert_eq!(request.method(), axum::http::Method::GET);
+    assert_eq!(request.version(), axum::http::Version::HTTP_11);
+    assert_eq!(request.uri().path(), shared::protocol::EVENTS_PATH);
+    let headers = request.headers();
+    assert!(!headers.contains_key(axum::http::header::TRANSFER_ENCODING));
+    assert!(!headers.contains_key(axum::http::header::UPGRADE));
+    assert!(
+        headers
+            .get_all(axum::http::header::CONTENT_LENGTH)
+            .iter()
+            .all(|length| length == "0")
+    );
+    // A line end followed by an empty line, in either of HTTP's line ends.
+    let complete = head.windows(3).any(|window| window == b"\n\r\n")
+        || head.windows(2).any(|window| window == b"\n\n");
+    assert!(complete, "a stream request's head is complete");
+}
+
 /// Parses an event id; one that parses prints as it was read, and parses
 /// back to itself.
 ///

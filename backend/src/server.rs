@@ -472,6 +472,14 @@ fn client_went_away(error: &hyper::Error) -> bool {
     false
 }
 
+/// The request a connection's first bytes `head` make, when they are a
+/// stream request the hub serves without hyper (`direct.rs`); `None` for
+/// anything hyper serves, or a head not complete yet.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn stream_request(head: &[u8]) -> Option<axum::http::Request<axum::body::Body>> {
+    direct::stream_request(head)
+}
+
 /// Whether `error` is how a socket fails once its peer has gone.
 fn went_away(error: &io::Error) -> bool {
     matches!(

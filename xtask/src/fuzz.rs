@@ -23,7 +23,7 @@ use crate::{
 
 /// Seconds each target runs in `cargo xtask test` and `ci`, and by
 /// default here: enough to catch a shallow crash that a change brings in,
-/// short enough that the five targets add under two minutes to CI. Longer
+/// short enough that the six targets add about two minutes to CI. Longer
 /// runs are for `--seconds`.
 pub(crate) const CI_SECONDS: u64 = 20;
 
@@ -31,11 +31,12 @@ pub(crate) const CI_SECONDS: u64 = 20;
 const FUZZ_DIR: &str = "backend/fuzz";
 
 /// Every target in `backend/fuzz/Cargo.toml`, with the name of its step.
-const TARGETS: [(&str, &str); 5] = [
+const TARGETS: [(&str, &str); 6] = [
     ("event_id", "fuzz event_id"),
     ("publish_body", "fuzz publish_body"),
     ("read_request", "fuzz read_request"),
     ("sse_frame", "fuzz sse_frame"),
+    ("stream_head", "fuzz stream_head"),
     ("topic_pattern", "fuzz topic_pattern"),
 ];
 

@@ -91,6 +91,15 @@ where
     }))
 }
 
+/// See `server::stream_request`.
+#[cfg(feature = "fuzzing")]
+pub(super) fn stream_request(head: &[u8]) -> Option<Request<Body>> {
+    match classify(head) {
+        Classified::Stream(request) => Some(*request),
+        Classified::Other | Classified::Incomplete => None,
+    }
+}
+
 enum Classified {
     Stream(Box<Request<Body>>),
     Other,
