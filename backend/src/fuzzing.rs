@@ -69,7 +69,7 @@ pub fn read_request(query: &str, last_event_id: &[u8]) {
 /// # Panics
 /// When a request taken for a stream is not one.
 pub fn stream_head(head: &[u8]) {
-    let Some(request) = crate::server::stream_request(head) else {
+    let Some(request) = crate::server::direct::stream_request(head) else {
         return;
     };
     assert_eq!(request.method(), axum::http::Method::GET);

@@ -40,7 +40,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
-mod direct;
+pub(crate) mod direct;
 mod write_timeout;
 
 use direct::{Opening, Prefixed};
@@ -470,14 +470,6 @@ fn client_went_away(error: &hyper::Error) -> bool {
         source = cause.source();
     }
     false
-}
-
-/// The request a connection's first bytes `head` make, when they are a
-/// stream request the hub serves without hyper (`direct.rs`); `None` for
-/// anything hyper serves, or a head not complete yet.
-#[cfg(feature = "fuzzing")]
-pub(crate) fn stream_request(head: &[u8]) -> Option<axum::http::Request<axum::body::Body>> {
-    direct::stream_request(head)
 }
 
 /// Whether `error` is how a socket fails once its peer has gone.

@@ -91,9 +91,11 @@ where
     }))
 }
 
-/// See `server::stream_request`.
+/// The request a connection's first bytes `head` make, when they are a
+/// stream request served here; `None` for anything hyper serves, or a head
+/// not complete yet.
 #[cfg(feature = "fuzzing")]
-pub(super) fn stream_request(head: &[u8]) -> Option<Request<Body>> {
+pub(crate) fn stream_request(head: &[u8]) -> Option<Request<Body>> {
     match classify(head) {
         Classified::Stream(request) => Some(*request),
         Classified::Other | Classified::Incomplete => None,
