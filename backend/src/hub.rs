@@ -402,6 +402,7 @@ impl Hub {
             let mut state = cell.lock();
             if state.lost_through < sequence {
                 state.lost_through = sequence;
+                cell.raise_mark(sequence);
                 state.wake(&cell);
             }
         }
@@ -625,6 +626,7 @@ impl Inner {
         }));
         let size = frame.size();
         state.history.push_back(frame.clone());
+        cell.raise_mark(id.sequence());
         self.totals.event();
         state.bytes += size;
         // Published: readers may see it from here on, so now they are woken.

@@ -236,6 +236,16 @@ impl Reader {
         if let Some(gap) = self.pending_gaps.pop_front() {
             return Some(Delivery::Gap(gap));
         }
+        // One named topic with nothing past the cursor, which is what a
+        // stream that keeps up finds after each delivery: seen without
+        // taking the topic's lock.
+        if self.news.is_none()
+            && self.unknown_past.is_none()
+            && let [followed] = self.followed.as_slice()
+            && followed.cell.mark() <= self.cursor
+        {
+            return None;
+        }
         // Read once: every frame at or below it is in place on every topic,
         // so the smallest of them over this stream's topics is next. A
         // stream of one topic needs no such bound, since its ring is in id

@@ -2,6 +2,7 @@
 //! as the fan-out buffer, and its subscribers.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use shared::Topic;
@@ -20,6 +21,11 @@ pub(super) struct TopicCell {
     /// What the topic could not replay when it was created: what the hub
     /// had forgotten by then, which may have been this name.
     pub(super) floor: u64,
+    /// The newest sequence number the topic has anything about: its newest
+    /// frame, or what it lost. Raised under the lock, before subscribers
+    /// are woken, so a reader at or past it has nothing to read and needs
+    /// no lock to see that.
+    mark: AtomicU64,
     state: Mutex<TopicState>,
 }
 
@@ -63,6 +69,7 @@ impl TopicCell {
             key,
             name,
             floor,
+            mark: AtomicU64::new(floor),
             state: Mutex::new(TopicState {
                 history: VecDeque::new(),
                 bytes: 0,
@@ -76,6 +83,17 @@ impl TopicCell {
 
     pub(super) fn lock(&self) -> MutexGuard<'_, TopicState> {
         lock(&self.state)
+    }
+
+    /// See `mark`.
+    pub(super) fn mark(&self) -> u64 {
+        self.mark.load(Ordering::Acquire)
+    }
+
+    /// Raises `mark` to `sequence`: a frame was appended, or the topic lost
+    /// events through it. Called with the topic locked.
+    pub(super) fn raise_mark(&self, sequence: u64) {
+        self.mark.fetch_max(sequence, Ordering::Release);
     }
 
     /// The sequence number of the oldest frame kept, if any.

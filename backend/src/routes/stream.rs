@@ -31,6 +31,10 @@ use crate::routes::query::TopicQuery;
 use crate::sse;
 use crate::state::AppState;
 
+mod ends;
+
+use ends::Ends;
+
 /// What a stream request asks for.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct StreamRequest {
@@ -144,20 +148,18 @@ fn parse_id(field: &'static str, text: &str) -> Result<EventId, ApiError> {
     EventId::parse(text).map_err(|source| ApiError::InvalidLastEventId { field, source })
 }
 
-/// Deliveries in a row a stream hands out before it looks at its ends.
-const MAX_UNCHECKED: u8 = 32;
-
 /// State of one open stream, and the stream of its body's chunks; its size
 /// is most of a stream's memory cost.
 ///
 /// Written by hand rather than as a `select!` in a loop, which would make
 /// each of its waits anew for every chunk: the waits here are made once
-/// and kept, and a delivery that is ready goes out with no other wait
-/// polled but the shutdown's.
+/// and kept, and the ends are polled only when one of them woke the task.
 struct Streaming {
     /// The `retry:` hint, sent first.
     prelude: Option<Bytes>,
     subscription: Subscription,
+    /// When the ends below are looked at.
+    ends: Ends,
     keepalive: Interval,
     /// The stream's own child of the server's token: polling it locks only
     /// its own waiter list.
@@ -165,9 +167,6 @@ struct Streaming {
     /// When the token it was opened with expires; boxed, so a stream
     /// without one pays a pointer.
     expiry: Option<Pin<Box<Sleep>>>,
-    /// Deliveries handed out since the ends (shutdown, expiry) were last
-    /// looked at.
-    unchecked: u8,
     /// Its place among its client's streams.
     _permit: StreamPermit,
 }
@@ -194,10 +193,10 @@ fn body(
     Body::from_stream(Streaming {
         prelude: Some(prelude),
         subscription,
+        ends: Ends::default(),
         keepalive,
         shutdown: Box::pin(shutdown.cancelled_owned()),
         expiry,
-        unchecked: 0,
         _permit: permit,
     })
 }
@@ -210,35 +209,29 @@ impl Stream for Streaming {
         if let Some(prelude) = streaming.prelude.take() {
             return Poll::Ready(Some(Ok(prelude)));
         }
-        // A delivery that is ready goes out without looking at the ends
-        // (each look takes the token's lock twice), but only so many in a
-        // row: ending the body is what lets graceful shutdown finish, also
-        // while deliveries keep coming.
-        let polled =
-            (streaming.unchecked < MAX_UNCHECKED).then(|| streaming.subscription.poll_next(cx));
-        if let Some(Poll::Ready(delivery)) = polled {
-            streaming.unchecked += 1;
-            return Poll::Ready(Some(Ok(frame(delivery))));
+        // The ends come before deliveries, so a stream that is never idle
+        // still ends on shutdown; looking costs an atomic load unless one
+        // of them woke the task.
+        if let Some(waker) = streaming.ends.due(cx) {
+            let mut ends = Context::from_waker(&waker);
+            if streaming.shutdown.as_mut().poll(&mut ends).is_ready() {
+                return Poll::Ready(None);
+            }
+            if let Some(expiry) = &mut streaming.expiry
+                && expiry.as_mut().poll(&mut ends).is_ready()
+            {
+                return Poll::Ready(None);
+            }
+            if streaming.keepalive.poll_tick(&mut ends).is_ready() {
+                // Polled again next time, to wait for the next tick.
+                streaming.ends.again();
+                return Poll::Ready(Some(Ok(sse::keep_alive())));
+            }
         }
-        streaming.unchecked = 0;
-        if streaming.shutdown.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        if let Some(expiry) = &mut streaming.expiry
-            && expiry.as_mut().poll(cx).is_ready()
-        {
-            return Poll::Ready(None);
-        }
-        if polled.is_none()
-            && let Poll::Ready(delivery) = streaming.subscription.poll_next(cx)
-        {
-            streaming.unchecked = 1;
-            return Poll::Ready(Some(Ok(frame(delivery))));
-        }
-        match streaming.keepalive.poll_tick(cx) {
-            Poll::Ready(_) => Poll::Ready(Some(Ok(sse::keep_alive()))),
-            Poll::Pending => Poll::Pending,
-        }
+        streaming
+            .subscription
+            .poll_next(cx)
+            .map(|delivery| Some(Ok(frame(delivery))))
     }
 }
 

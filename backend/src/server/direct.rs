@@ -20,6 +20,7 @@
 //! The response says `connection: close`: it ends the connection, as an
 //! SSE stream does anyway.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::future::{Future, poll_fn};
 use std::io;
@@ -30,7 +31,7 @@ use std::time::SystemTime;
 use axum::Router;
 use axum::body::{Body, HttpBody as _};
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, Uri, Version, header};
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 use tower::ServiceExt;
@@ -252,16 +253,24 @@ fn head(status: StatusCode, headers: &axum::http::HeaderMap, body: &Body) -> (By
 struct Response<I> {
     io: I,
     body: Body,
-    /// Bytes framed and not yet written; empty (and unallocated) while the
-    /// body has nothing, so an idle stream keeps no buffer.
+    /// Bytes framed and not yet written: the head, or what a write left
+    /// over when the socket was full. Empty (and unallocated) otherwise, so
+    /// an idle stream keeps no buffer.
     out: BytesMut,
     framing: Framing,
-    /// Whether the body has ended and its end is framed in `out`.
+    /// Whether the body has ended and its end is framed.
     done: bool,
     /// The end of the grace after shutdown. Polled only while a write is
     /// blocked: a body ends by itself on shutdown, so only a client that
     /// stopped reading can keep a response past the grace.
     force: Pin<Box<WaitForCancellationFutureOwned>>,
+}
+
+thread_local! {
+    /// Where ready deliveries are framed for one write. One per thread, not
+    /// per stream: what a write leaves over moves to the stream's `out`,
+    /// so a delivery that goes out whole allocates nothing.
+    static BATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
 
 enum End {
@@ -281,14 +290,9 @@ where
 {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), End>> {
         loop {
-            self.poll_client(cx)?;
             while self.out.has_remaining() {
                 match Pin::new(&mut self.io).poll_write(cx, &self.out) {
-                    Poll::Ready(Ok(0)) => {
-                        return Poll::Ready(Err(io::Error::from(io::ErrorKind::WriteZero).into()));
-                    }
-                    Poll::Ready(Ok(written)) => self.out.advance(written),
-                    Poll::Ready(Err(error)) => return Poll::Ready(Err(error.into())),
+                    Poll::Ready(written) => self.out.advance(written_or_error(written)?),
                     Poll::Pending => {
                         ready!(self.force.as_mut().poll(cx));
                         return Poll::Ready(Err(End::Forced));
@@ -302,51 +306,57 @@ where
                 ready!(Pin::new(&mut self.io).poll_flush(cx))?;
                 return Pin::new(&mut self.io).poll_shutdown(cx).map_err(End::from);
             }
-            if self.gather(cx)? {
+            if !BATCH.with_borrow_mut(|batch| self.send(cx, batch))? {
+                // Idle: the client's leaving is the one thing left to see.
+                self.poll_client(cx)?;
                 return Poll::Pending;
             }
         }
     }
 
-    /// Frames what the body has ready into `out`, up to [`WRITE_BATCH`];
-    /// `true` when it had nothing.
-    fn gather(&mut self, cx: &mut Context<'_>) -> Result<bool, End> {
-        while self.out.len() < WRITE_BATCH {
+    /// Frames what the body has ready in `batch` and writes it; what the
+    /// socket does not take now is kept in `out`. `false` when the body
+    /// had nothing.
+    fn send(&mut self, cx: &mut Context<'_>, batch: &mut BytesMut) -> Result<bool, End> {
+        batch.clear();
+        self.gather(cx, batch)?;
+        if batch.is_empty() {
+            return Ok(self.done);
+        }
+        let mut at = 0;
+        while at < batch.len() {
+            match Pin::new(&mut self.io).poll_write(cx, &batch[at..]) {
+                Poll::Ready(written) => at += written_or_error(written)?,
+                Poll::Pending => {
+                    self.out.extend_from_slice(&batch[at..]);
+                    break;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Frames what the body has ready into `batch`, up to [`WRITE_BATCH`].
+    fn gather(&mut self, cx: &mut Context<'_>, batch: &mut BytesMut) -> Result<(), End> {
+        while batch.len() < WRITE_BATCH {
             match Pin::new(&mut self.body).poll_frame(cx) {
                 Poll::Pending => break,
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
-                        self.frame(&data);
+                        self.framing.frame(&data, batch);
                     }
                 }
                 Poll::Ready(Some(Err(error))) => return Err(End::Io(io::Error::other(error))),
                 Poll::Ready(None) => {
                     if self.framing == Framing::Chunked {
-                        self.out.extend_from_slice(b"0\r\n\r\n");
+                        batch.extend_from_slice(b"0\r\n\r\n");
                     }
                     self.done = true;
                     break;
                 }
             }
         }
-        Ok(self.out.is_empty() && !self.done)
-    }
-
-    /// Appends `data` to `out` as the framing wants it.
-    fn frame(&mut self, data: &Bytes) {
-        match self.framing {
-            Framing::Empty => {}
-            Framing::Length => self.out.extend_from_slice(data),
-            Framing::Chunked if data.is_empty() => {}
-            Framing::Chunked => {
-                // One allocation for the chunk: its size line (at most 16
-                // hex digits), the data and the line end.
-                self.out.reserve(data.len() + 20);
-                let _ = write!(self.out, "{:x}\r\n", data.len());
-                self.out.extend_from_slice(data);
-                self.out.extend_from_slice(b"\r\n");
-            }
-        }
+        Ok(())
     }
 
     /// Reads and drops whatever the client sends after its request, so its
@@ -365,6 +375,43 @@ where
             }
         }
     }
+}
+
+/// The count a write returned, or the error it is.
+fn written_or_error(written: io::Result<usize>) -> Result<usize, End> {
+    match written {
+        Ok(0) => Err(io::Error::from(io::ErrorKind::WriteZero).into()),
+        Ok(count) => Ok(count),
+        Err(error) => Err(error.into()),
+    }
+}
+
+impl Framing {
+    /// Appends `data` to `out` as framed on the wire.
+    fn frame(self, data: &Bytes, out: &mut BytesMut) {
+        match self {
+            Self::Empty => {}
+            Self::Length => out.extend_from_slice(data),
+            Self::Chunked if data.is_empty() => {}
+            Self::Chunked => {
+                put_chunk_size(data.len(), out);
+                out.extend_from_slice(data);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+}
+
+/// Appends the size line of a chunk of `len` bytes: lowercase hex, then
+/// CRLF. By hand, since `write!` goes through the formatting machinery for
+/// every delivery.
+fn put_chunk_size(len: usize, out: &mut BytesMut) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digits = (usize::BITS - len.leading_zeros()).div_ceil(4).max(1);
+    for shift in (0..digits).rev() {
+        out.put_u8(DIGITS[(len >> (shift * 4)) & 0xf]);
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// A socket with bytes already read from it in front: hyper reads those
@@ -431,5 +478,28 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Prefixed<I> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_size_lines_are_lowercase_hex() {
+        for (len, line) in [
+            (0, "0\r\n"),
+            (1, "1\r\n"),
+            (15, "f\r\n"),
+            (16, "10\r\n"),
+            (255, "ff\r\n"),
+            (4096, "1000\r\n"),
+            (0xab_cdef, "abcdef\r\n"),
+            (usize::MAX, "ffffffffffffffff\r\n"),
+        ] {
+            let mut out = BytesMut::new();
+            put_chunk_size(len, &mut out);
+            assert_eq!(out, line.as_bytes(), "{len}");
+        }
     }
 }

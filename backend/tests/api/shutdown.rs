@@ -4,14 +4,16 @@
 
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
+use shared::Topic;
 use shared::protocol::publish_path;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{PATIENCE, query, spawn_app};
+use crate::helpers::{PATIENCE, chat, query, spawn_app};
 
 const BODY: &str = r#"{"type":"chat","author":"a","text":"late"}"#;
 
@@ -78,6 +80,38 @@ async fn shutdown_closes_open_streams() {
         .await
         .expect("server stops in time")
         .unwrap();
+    assert!(result.is_ok());
+}
+
+#[tokio::test]
+async fn shutdown_ends_a_stream_that_is_never_idle() {
+    let app = spawn_app(&[]).await;
+    let mut stream = app.open_stream(&query(&["busy"]), None).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    // Publishes as fast as it can, so the stream has a delivery ready
+    // whenever it looks.
+    let publisher = std::thread::spawn({
+        let hub = app.hub.clone();
+        let stop = Arc::clone(&stop);
+        let topic = Topic::parse("busy").unwrap();
+        move || {
+            while !stop.load(Ordering::Relaxed) {
+                hub.publish(topic.clone(), chat("busy")).unwrap();
+            }
+        }
+    });
+    assert!(stream.next_raw().await.is_some(), "deliveries flow");
+    app.shutdown.cancel();
+    let ended = tokio::time::timeout(PATIENCE, async {
+        while stream.next_raw().await.is_some() {}
+    });
+    ended.await.expect("the stream never ended");
+    let result = tokio::time::timeout(PATIENCE, app.server)
+        .await
+        .expect("server stops in time")
+        .unwrap();
+    stop.store(true, Ordering::Relaxed);
+    publisher.join().unwrap();
     assert!(result.is_ok());
 }
 
