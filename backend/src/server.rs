@@ -11,8 +11,9 @@
 //! descriptors, and a load balancer's health check still gets through.
 //!
 //! An idle SSE stream is mostly its connection, so what a connection holds
-//! is kept small. Over plain HTTP/1.1, a connection whose first request is
-//! a stream is served without hyper once its head is read (`direct.rs`):
+//! is kept small. Over HTTP/1.1, plain or inside TLS, a connection whose
+//! first request is a stream is served without hyper once its head is read
+//! (`direct.rs`):
 //! no read buffer, no head buffer, one write per burst of events. Every
 //! other connection is hyper's, driven directly rather than through
 //! `axum::serve`, which hides hyper's builder and serves through
@@ -43,7 +44,7 @@ use tower::ServiceExt;
 pub(crate) mod direct;
 mod write_timeout;
 
-use direct::{Opening, Prefixed};
+use direct::Opening;
 
 use crate::clients::Peer;
 use crate::error::ApiError;
@@ -217,40 +218,87 @@ async fn connection(
     _slot: Slot,
 ) {
     let stream = write_timeout::WriteTimeout::new(stream, write_timeout);
-    let stream = if tls.is_some() {
-        Prefixed::new(stream)
-    } else {
-        // Over plain HTTP/1.1 a stream request is served without hyper; a
-        // client that never sends one is held no longer than hyper would.
-        let opening = tokio::select! {
-            opening = tokio::time::timeout(HEADER_TIMEOUT, direct::open(stream)) => opening,
+    let Some(tls) = tls else {
+        return http1(stream, peer, router, &ends).await;
+    };
+    // Boxed, so a plain HTTP/1.1 stream's task carries no room for a TLS
+    // connection.
+    Box::pin(async move {
+        let handshake = tokio::select! {
+            handshake = handshake(&tls, stream) => handshake,
             () = ends.shutdown.cancelled() => return,
         };
-        match opening {
-            Ok(Ok(Opening::Stream(stream, request))) => {
-                direct::serve(stream, *request, peer, router, &ends).await;
-                return;
+        match handshake {
+            Some((stream, Protocol::Http1)) => http1(stream, peer, router, &ends).await,
+            Some((stream, Protocol::Http2)) => {
+                let serving = Serving {
+                    header_timeout: HEADER_TIMEOUT,
+                    keep_alive: true,
+                };
+                let service = routed(peer, router);
+                serve(
+                    TokioIo::new(stream),
+                    Protocol::Http2,
+                    service,
+                    serving,
+                    &ends,
+                )
+                .await;
             }
-            Ok(Ok(Opening::Other(stream))) => stream,
-            Ok(Err(error)) => {
-                tracing::trace!(%error, "connection failed before its first request");
-                return;
-            }
-            Err(_) => {
-                tracing::debug!(timeout = ?HEADER_TIMEOUT, "no request head in time");
-                return;
-            }
+            None => {}
+        }
+    })
+    .await;
+}
+
+/// Serves an HTTP/1.1 connection, plain or inside TLS. One whose first
+/// request is a stream is served without hyper; a client that never sends
+/// a request head is held no longer than hyper would hold it.
+async fn http1<I>(io: I, peer: Peer, router: Router, ends: &Ends)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let opening = tokio::select! {
+        opening = tokio::time::timeout(HEADER_TIMEOUT, direct::open(io)) => opening,
+        () = ends.shutdown.cancelled() => return,
+    };
+    let io = match opening {
+        Ok(Ok(Opening::Stream(io, request))) => {
+            direct::serve(io, *request, peer, router, ends).await;
+            return;
+        }
+        Ok(Ok(Opening::Other(io))) => io,
+        Ok(Err(error)) => {
+            tracing::trace!(%error, "connection failed before its first request");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(timeout = ?HEADER_TIMEOUT, "no request head in time");
+            return;
         }
     };
-    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-        request.extensions_mut().insert(peer);
-        router.clone().oneshot(request)
-    });
     let serving = Serving {
         header_timeout: HEADER_TIMEOUT,
         keep_alive: true,
     };
-    serve_socket(stream, tls.as_ref(), service, serving, &ends).await;
+    let service = routed(peer, router);
+    serve(TokioIo::new(io), Protocol::Http1, service, serving, ends).await;
+}
+
+/// `router` as a hyper service for a connection from `peer`.
+fn routed(
+    peer: Peer,
+    router: Router,
+) -> impl hyper::service::HttpService<
+    Incoming,
+    ResBody = axum::body::Body,
+    Error = std::convert::Infallible,
+    Future: Send + 'static,
+> + Clone {
+    hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(peer);
+        router.clone().oneshot(request)
+    })
 }
 
 /// Serves one request on a connection past the cap: `/healthz` through the

@@ -2,7 +2,8 @@
 //! took to open and, with `--server-pid`, the server's resident memory per
 //! stream. Over HTTP/1.1 each stream is a connection; with `--ca-cert` and
 //! an `https://` URL they are HTTP/2 streams, `--per-connection` to a
-//! connection, as browsers open them.
+//! connection, as browsers open them, or with `--http1` HTTP/1.1 over TLS,
+//! a connection each.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,10 @@ pub(crate) struct Options {
     /// HTTP/2 streams on each connection (at most the hub's 200).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     per_connection: u64,
+    /// With `--ca-cert`: HTTP/1.1 over TLS, one connection per stream, as
+    /// a client without HTTP/2 opens them.
+    #[arg(long, requires = "ca_cert")]
+    http1: bool,
     /// Seconds to hold the streams open after reporting, to try other
     /// clients against a hub at its limits meanwhile.
     #[arg(long, default_value_t = 0)]
@@ -68,10 +73,19 @@ struct ServerReport {
 /// Streams held open until dropped.
 enum Held {
     Http1(#[expect(dead_code, reason = "held only to keep the streams open")] Vec<probe::Events>),
-    Http2(
+    Tls(
         #[expect(dead_code, reason = "held only to keep the streams open")]
         Vec<hyper::body::Incoming>,
     ),
+}
+
+/// How streams are opened over TLS.
+#[derive(Clone, Copy)]
+enum Tls {
+    /// HTTP/2, this many streams to a connection.
+    Http2(usize),
+    /// HTTP/1.1, a connection each.
+    Http1,
 }
 
 pub(crate) async fn run(
@@ -83,11 +97,18 @@ pub(crate) async fn run(
         streams,
         ca_cert,
         per_connection,
+        http1,
         hold_seconds,
     } = options;
-    let connections = match &ca_cert {
-        Some(_) => streams.div_ceil(usize::try_from(per_connection).unwrap_or(usize::MAX)),
-        None => streams,
+    let per_connection = usize::try_from(per_connection).unwrap_or(usize::MAX);
+    let tls = match (&ca_cert, http1) {
+        (Some(_), false) => Some(Tls::Http2(per_connection)),
+        (Some(_), true) => Some(Tls::Http1),
+        (None, _) => None,
+    };
+    let connections = match tls {
+        Some(Tls::Http2(per_connection)) => streams.div_ceil(per_connection),
+        Some(Tls::Http1) | None => streams,
     };
     limits::ensure_room(connections)?;
     let topic = Topic::parse("load/idle")?;
@@ -106,11 +127,9 @@ pub(crate) async fn run(
     let before = server.map(Server::read).transpose()?;
     let started = Instant::now();
     let opening = async {
-        match &ca_cert {
+        match ca_cert.as_deref().zip(tls) {
             None => open_http1(target, &topic, streams, &opened).await,
-            Some(ca_cert) => {
-                open_http2(target, &topic, streams, ca_cert, per_connection, &opened).await
-            }
+            Some((ca_cert, tls)) => open_tls(target, &topic, streams, ca_cert, tls, &opened).await,
         }
     };
     let result = tokio::time::timeout(probe::OPEN_DEADLINE, opening).await;
@@ -127,9 +146,9 @@ pub(crate) async fn run(
     report::emit(&Report {
         mode: "idle",
         target: target.publish_base().to_owned(),
-        http: match held {
-            Held::Http1(_) => "1.1",
-            Held::Http2(_) => "2",
+        http: match tls {
+            Some(Tls::Http2(_)) => "2",
+            Some(Tls::Http1) | None => "1.1",
         },
         streams,
         connections,
@@ -170,14 +189,14 @@ async fn open_http1(
     Ok((Held::Http1(held), streams as u64))
 }
 
-/// `per_connection` streams to each HTTP/2 connection, over TLS trusting
-/// `ca_cert`.
-async fn open_http2(
+/// Streams over TLS trusting `ca_cert`: HTTP/2, so many to a connection,
+/// or HTTP/1.1, a connection each.
+async fn open_tls(
     target: &Target,
     topic: &Topic,
     streams: usize,
     ca_cert: &Path,
-    per_connection: u64,
+    tls: Tls,
     opened: &AtomicU64,
 ) -> anyhow::Result<(Held, u64)> {
     let url = reqwest::Url::parse(target.publish_base())?;
@@ -199,23 +218,49 @@ async fn open_http2(
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    config.alpn_protocols = vec![match tls {
+        Tls::Http2(_) => b"h2".to_vec(),
+        Tls::Http1 => b"http/1.1".to_vec(),
+    }];
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let server_name = ServerName::try_from(host.trim_matches(['[', ']']).to_owned())?;
     let address = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
         .await?
         .next()
         .context("the URL names no address")?;
-    let path = format!("{}{}", target.publish_base(), stream_path([topic], None));
-    let per_connection = usize::try_from(per_connection).unwrap_or(usize::MAX);
-    let mut held = Vec::with_capacity(streams);
-    let mut connections = 0;
-    while held.len() < streams {
+    let path = stream_path([topic], None);
+    let connect = || async {
         let tcp = tokio::net::TcpStream::connect(address).await?;
         let tls = connector.connect(server_name.clone(), tcp).await?;
+        anyhow::Ok(hyper_util::rt::TokioIo::new(tls))
+    };
+    let mut held = Vec::with_capacity(streams);
+    let Tls::Http2(per_connection) = tls else {
+        // In origin form with `Host`, as HTTP/1.1 clients send a request.
+        let authority = url.authority().to_owned();
+        let mut opening = futures_util::stream::iter(0..streams)
+            .map(|_| async {
+                let (mut sender, connection) =
+                    hyper::client::conn::http1::handshake(connect().await?).await?;
+                tokio::spawn(connection);
+                let request = hyper::Request::get(&path)
+                    .header(hyper::header::HOST, &authority)
+                    .body(Empty::<bytes::Bytes>::new())?;
+                established(sender.send_request(request).await?).await
+            })
+            .buffer_unordered(probe::OPENING_AT_ONCE);
+        while let Some(body) = opening.next().await {
+            held.push(body?);
+            opened.fetch_add(1, Ordering::Relaxed);
+        }
+        return Ok((Held::Tls(held), streams as u64));
+    };
+    let url = format!("{}{path}", target.publish_base());
+    let mut connections = 0;
+    while held.len() < streams {
         let (sender, connection) = hyper::client::conn::http2::handshake(
             hyper_util::rt::TokioExecutor::new(),
-            hyper_util::rt::TokioIo::new(tls),
+            connect().await?,
         )
         .await?;
         tokio::spawn(connection);
@@ -223,22 +268,26 @@ async fn open_http2(
         let count = per_connection.min(streams - held.len());
         let opening = (0..count).map(|_| {
             let mut sender = sender.clone();
-            let request = hyper::Request::get(&path).body(Empty::<bytes::Bytes>::new());
-            async move {
-                let response = sender.send_request(request?).await?;
-                anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
-                let mut body = response.into_body();
-                // The first frame (the retry hint): the stream is established.
-                body.frame().await.context("stream closed")??;
-                anyhow::Ok(body)
-            }
+            let request = hyper::Request::get(&url).body(Empty::<bytes::Bytes>::new());
+            async move { established(sender.send_request(request?).await?).await }
         });
         for body in futures_util::future::join_all(opening).await {
             held.push(body?);
             opened.fetch_add(1, Ordering::Relaxed);
         }
     }
-    Ok((Held::Http2(held), connections))
+    Ok((Held::Tls(held), connections))
+}
+
+/// The body of a stream's `response` once its first frame (the retry hint)
+/// came: the stream is established.
+async fn established(
+    response: hyper::Response<hyper::body::Incoming>,
+) -> anyhow::Result<hyper::body::Incoming> {
+    anyhow::ensure!(response.status().is_success(), "HTTP {}", response.status());
+    let mut body = response.into_body();
+    body.frame().await.context("stream closed")??;
+    Ok(body)
 }
 
 fn server_report(

@@ -1,13 +1,14 @@
-//! Streams served without hyper: a plain HTTP/1.1 connection whose first
-//! request is `GET /api/events` gets its response written here, straight
-//! from the body to the socket.
+//! Streams served without hyper: an HTTP/1.1 connection, plain or inside
+//! TLS, whose first request is `GET /api/events` gets its response written
+//! here, straight from the body to the socket.
 //!
 //! An SSE stream is one request and then a response without end, so
 //! almost nothing of an HTTP/1.1 server is used once its head is read:
 //! hyper would still keep its 8 KiB read buffer and its 8 KiB head buffer
 //! for the life of the stream, and run its connection state machine on
-//! every delivery. Here an idle stream holds its socket, its body and
-//! nothing else, and a delivery is one poll of the body and one write.
+//! every delivery. Here an idle stream holds its socket (and its TLS
+//! session), its body and nothing else, and a delivery is one poll of the
+//! body and one write.
 //!
 //! The request still goes through the whole router, so every layer (the
 //! Host guard, CORS, the security headers, the meters) and the stream
@@ -307,7 +308,13 @@ where
                 return Pin::new(&mut self.io).poll_shutdown(cx).map_err(End::from);
             }
             if !BATCH.with_borrow_mut(|batch| self.send(cx, batch))? {
-                // Idle: the client's leaving is the one thing left to see.
+                // Idle. TLS may still hold a record the socket did not
+                // take (a TCP socket holds nothing: this is a no-op).
+                if Pin::new(&mut self.io).poll_flush(cx)?.is_pending() {
+                    ready!(self.force.as_mut().poll(cx));
+                    return Poll::Ready(Err(End::Forced));
+                }
+                // The client's leaving is the one thing left to see.
                 self.poll_client(cx)?;
                 return Poll::Pending;
             }
@@ -419,16 +426,6 @@ fn put_chunk_size(len: usize, out: &mut BytesMut) {
 pub(super) struct Prefixed<I> {
     prefix: Bytes,
     io: I,
-}
-
-impl<I> Prefixed<I> {
-    /// `io` with nothing in front.
-    pub(super) fn new(io: I) -> Self {
-        Self {
-            prefix: Bytes::new(),
-            io,
-        }
-    }
 }
 
 impl<I: AsyncRead + Unpin> AsyncRead for Prefixed<I> {

@@ -87,12 +87,15 @@ fn url(app: &TestApp, path: &str) -> String {
     format!("https://localhost:{}{path}", addr(app).port())
 }
 
+/// A GET of `path` as a client sends it: over HTTP/1.1 in origin form
+/// with `Host`, over HTTP/2 with the authority in the URI.
 fn get(app: &TestApp, path: &str, version: Version) -> Request<Full<Bytes>> {
-    let mut request = Request::get(url(app, path)).version(version);
-    if version == Version::HTTP_11 {
-        request = request.header("host", format!("localhost:{}", addr(app).port()));
-    }
-    request.body(Full::default()).unwrap()
+    let request = if version == Version::HTTP_11 {
+        Request::get(path).header("host", format!("localhost:{}", addr(app).port()))
+    } else {
+        Request::get(url(app, path))
+    };
+    request.version(version).body(Full::default()).unwrap()
 }
 
 /// A stream's events, decoded, from a response body.
@@ -198,6 +201,9 @@ async fn a_client_that_asks_for_http11_gets_it_over_tls() {
         .await
         .unwrap();
     assert_stream(&response, Version::HTTP_11);
+    // The connection's first request was the stream: written without
+    // hyper, as the connection's last response.
+    assert_eq!(response.headers()["connection"], "close");
     let mut events = BodyDataStream::new(response.into_body()).eventsource();
     let payload = Payload::Chat(shared::Chat {
         author: "ada".to_owned(),
@@ -206,6 +212,42 @@ async fn a_client_that_asks_for_http11_gets_it_over_tls() {
     let id = app
         .hub
         .publish(Topic::parse("tls/one").unwrap(), payload)
+        .unwrap()
+        .id();
+    match next_message(&mut events).await {
+        Message::Event(event) => assert_eq!(event.id, id),
+        other => panic!("expected the event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn over_tls_http11_other_requests_keep_the_connection_and_a_stream_may_follow() {
+    let certificate = Certificate::new("h1-keep");
+    let app = certificate.spawn_app().await;
+    let tls = certificate.connect(&app, &[b"http/1.1"]).await;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    for _ in 0..2 {
+        let response = sender
+            .send_request(get(&app, "/healthz", Version::HTTP_11))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().get("connection").is_none());
+        response.into_body().collect().await.unwrap();
+    }
+    // On the same connection, so served by hyper.
+    let response = sender
+        .send_request(get(&app, "/api/events?topic=tls/two", Version::HTTP_11))
+        .await
+        .unwrap();
+    assert_stream(&response, Version::HTTP_11);
+    let mut events = BodyDataStream::new(response.into_body()).eventsource();
+    let id = app
+        .hub
+        .publish(Topic::parse("tls/two").unwrap(), chat("kept alive"))
         .unwrap()
         .id();
     match next_message(&mut events).await {
