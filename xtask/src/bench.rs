@@ -3,6 +3,9 @@
 //!
 //! The servers, in turn, each started fresh on a free loopback port:
 //! - `herald`: the hub in release, in memory, without its metrics source.
+//! - `herald-nagle`: the same with `--no-tcp-nodelay`, so the kernel
+//!   coalesces small writes as it does for the baselines, which leave
+//!   Nagle's algorithm on: the comparison on equal socket options.
 //! - `bench-raw`: the practical limit, tokio + hyper + a broadcast channel
 //!   of pre-framed bytes (`bench/raw`).
 //! - `bench-naive`: the axum SSE handler most tutorials write, serialising
@@ -115,6 +118,7 @@ struct Options {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Server {
     Herald,
+    HeraldNagle,
     Raw,
     Naive,
     Nchan,
@@ -170,11 +174,18 @@ impl Options {
 }
 
 impl Server {
-    const ALL: [Self; 4] = [Self::Herald, Self::Raw, Self::Naive, Self::Nchan];
+    const ALL: [Self; 5] = [
+        Self::Herald,
+        Self::HeraldNagle,
+        Self::Raw,
+        Self::Naive,
+        Self::Nchan,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Self::Herald => "herald",
+            Self::HeraldNagle => "herald-nagle",
             Self::Raw => "bench-raw",
             Self::Naive => "bench-naive",
             Self::Nchan => "nchan",
@@ -187,7 +198,8 @@ impl Server {
             .find(|server| server.name() == name)
             .with_context(|| {
                 format!(
-                    "no server {name:?}; the servers are herald, bench-raw, bench-naive and nchan"
+                    "no server {name:?}; the servers are herald, herald-nagle, bench-raw, \
+                     bench-naive and nchan"
                 )
             })
     }
@@ -196,9 +208,12 @@ impl Server {
     fn command(self, release: &Path, port: u16, dir: &Path) -> anyhow::Result<Command> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port)).to_string();
         Ok(match self {
-            Self::Herald => {
+            Self::Herald | Self::HeraldNagle => {
                 let mut command = Command::new(release.join("herald"));
                 command.args(["serve", "--no-metrics", "--addr", &addr]);
+                if self == Self::HeraldNagle {
+                    command.arg("--no-tcp-nodelay");
+                }
                 command
             }
             Self::Raw | Self::Naive => {
@@ -329,7 +344,7 @@ fn measure(
     let running = Running::start(server, release, dir)?;
     let record = |rate, round, json| Run {
         server: server.name(),
-        baseline: server != Server::Herald,
+        baseline: !matches!(server, Server::Herald | Server::HeraldNagle),
         rate,
         round,
         json,
