@@ -224,26 +224,11 @@ async fn connection(
     // Boxed, so a plain HTTP/1.1 stream's task carries no room for a TLS
     // connection.
     Box::pin(async move {
-        let handshake = tokio::select! {
-            handshake = handshake(&tls, stream) => handshake,
-            () = ends.shutdown.cancelled() => return,
-        };
-        match handshake {
+        match handshake(&tls, stream, &ends).await {
             Some((stream, Protocol::Http1)) => http1(stream, peer, router, &ends).await,
             Some((stream, Protocol::Http2)) => {
-                let serving = Serving {
-                    header_timeout: HEADER_TIMEOUT,
-                    keep_alive: true,
-                };
                 let service = routed(peer, router);
-                serve(
-                    TokioIo::new(stream),
-                    Protocol::Http2,
-                    service,
-                    serving,
-                    &ends,
-                )
-                .await;
+                serve(TokioIo::new(stream), Protocol::Http2, service, KEPT, &ends).await;
             }
             None => {}
         }
@@ -277,12 +262,8 @@ where
             return;
         }
     };
-    let serving = Serving {
-        header_timeout: HEADER_TIMEOUT,
-        keep_alive: true,
-    };
     let service = routed(peer, router);
-    serve(TokioIo::new(io), Protocol::Http1, service, serving, ends).await;
+    serve(TokioIo::new(io), Protocol::Http1, service, KEPT, ends).await;
 }
 
 /// `router` as a hyper service for a connection from `peer`.
@@ -386,23 +367,23 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let handshake = tokio::select! {
-        handshake = handshake(tls, stream) => handshake,
-        () = ends.shutdown.cancelled() => return,
-    };
-    if let Some((stream, protocol)) = handshake {
+    if let Some((stream, protocol)) = handshake(tls, stream, ends).await {
         serve(TokioIo::new(stream), protocol, service, serving, ends).await;
     }
 }
 
 /// The TLS handshake, within [`HANDSHAKE_TIMEOUT`], and the protocol the
 /// client chose by ALPN (HTTP/1.1 when it named none); `None`, logged,
-/// when it failed.
-async fn handshake<I>(tls: &TlsAcceptor, stream: I) -> Option<(TlsStream<I>, Protocol)>
+/// when it failed, and when shutdown came first.
+async fn handshake<I>(tls: &TlsAcceptor, stream: I, ends: &Ends) -> Option<(TlsStream<I>, Protocol)>
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+    let accepted = tokio::select! {
+        accepted = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)) => accepted,
+        () = ends.shutdown.cancelled() => return None,
+    };
+    match accepted {
         Ok(Ok(stream)) => {
             let protocol = if stream.get_ref().1.alpn_protocol() == Some(tls::H2) {
                 Protocol::Http2
@@ -428,6 +409,12 @@ enum Protocol {
     Http1,
     Http2,
 }
+
+/// How a connection within the cap is served: it may carry many requests.
+const KEPT: Serving = Serving {
+    header_timeout: HEADER_TIMEOUT,
+    keep_alive: true,
+};
 
 /// How a connection is served.
 #[derive(Debug, Clone, Copy)]

@@ -323,7 +323,7 @@ where
 
     /// Frames what the body has ready in `batch` and writes it; what the
     /// socket does not take now is kept in `out`. `false` when the body
-    /// had nothing.
+    /// had nothing and has not ended: the stream is idle.
     fn send(&mut self, cx: &mut Context<'_>, batch: &mut BytesMut) -> Result<bool, End> {
         batch.clear();
         self.gather(cx, batch)?;
