@@ -55,7 +55,10 @@ impl Broker {
     pub async fn publish(&self, topic: Topic, payload: Payload) -> Result<EventId, PublishError> {
         match self {
             Self::Memory(hub) => Ok(hub.publish(topic, payload)?.id()),
-            Self::Cluster(cluster) => cluster.publish(topic, payload).await,
+            Self::Cluster(cluster) => {
+                let prepared = Hub::prepare(topic, payload)?;
+                Ok(cluster.publish(prepared).await?)
+            }
         }
     }
 

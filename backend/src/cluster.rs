@@ -18,6 +18,7 @@
 //! is bounded by its own budgets, as on one process.
 
 mod follow;
+mod options;
 mod presence;
 
 use std::collections::BTreeSet;
@@ -28,31 +29,13 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::streams::StreamId;
 use redis::{AsyncConnectionConfig, Client, RedisError, Script};
-use shared::{EventId, Payload, Topic, TopicList, TopicPattern};
+use shared::{EventId, Topic, TopicList, TopicPattern};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::broker::PublishError;
-use crate::config::RedisUrl;
-use crate::hub::{self, Hub, Limits};
-
-/// How a node reaches its cluster's Redis.
-#[derive(Debug, Clone)]
-pub struct RedisOptions {
-    /// Where Redis listens.
-    pub url: RedisUrl,
-    /// Prefix of every key, so clusters can share one Redis.
-    pub prefix: String,
-    /// Wait for Redis at start, with backoff, instead of failing.
-    pub wait: bool,
-    /// Entries the stream keeps, over all topics.
-    pub max_events: u64,
-    /// How long one Redis call may take.
-    pub timeout: Duration,
-    /// How long a node's subscriber counts count after its last report.
-    pub node_ttl: Duration,
-}
+use crate::hub::{self, Hub, Limits, Prepared};
+pub use options::{RedisOptions, RedisUrl};
 
 /// Why the cluster cannot serve.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -392,16 +375,14 @@ impl Cluster {
         Ok(())
     }
 
-    /// Publishes `payload` to `topic` through Redis, and returns its id once
-    /// Redis stored it. It waits, up to the Redis timeout, until this node
-    /// has taken the event in too, so the publisher reads its own write
-    /// from the same node.
+    /// Publishes an event, encoded and checked by this node, through Redis,
+    /// and returns its id once Redis stored it. It waits, up to the Redis
+    /// timeout, until this node has taken the event in too, so the
+    /// publisher reads its own write from the same node.
     ///
     /// # Errors
-    /// [`PublishError::Hub`] for an invalid event, [`PublishError::Unavailable`]
-    /// when Redis did not store it; nothing is published then.
-    pub async fn publish(&self, topic: Topic, payload: Payload) -> Result<EventId, PublishError> {
-        let prepared = Hub::prepare(topic, payload)?;
+    /// Why Redis did not store it; nothing is published then.
+    pub(crate) async fn publish(&self, prepared: Prepared) -> Result<EventId, ClusterError> {
         let shared = &*self.shared;
         let epoch = shared.hub.epoch();
         // Read before the append: Redis numbers it after everything it
@@ -426,9 +407,9 @@ impl Cluster {
             Err(ClusterError::Redis { source, .. }) if source.code() == Some("HERALD_EPOCH") => {
                 let found = source.detail().unwrap_or_default().to_owned();
                 let error = ClusterError::EpochChanged { ours: epoch, found };
-                return Err(self.stop(error).into());
+                return Err(self.stop(error));
             }
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(error),
         };
         let sequence = sequence_of(&id)
             .ok_or_else(|| ClusterError::Unexpected(format!("XADD returned the id {id:?}")))?;
@@ -437,7 +418,7 @@ impl Cluster {
                 newest: sequence,
                 ours,
             };
-            return Err(self.stop(error).into());
+            return Err(self.stop(error));
         }
         let mut applied = shared.applied.subscribe();
         let taken_in = applied.wait_for(|applied| *applied >= sequence);

@@ -9,7 +9,7 @@ use axum::http::HeaderValue;
 use shared::TopicPattern;
 
 use crate::auth::VerifyingKey;
-use crate::cluster::RedisOptions;
+use crate::cluster::{RedisOptions, RedisUrl};
 use crate::hub::Limits;
 use crate::telemetry::LogFormat;
 use crate::tls::{CertificateChain, PrivateKey, Tls};
@@ -245,41 +245,6 @@ pub struct Config {
     /// line) for log pipelines. `RUST_LOG` sets the filter (default `info`).
     #[arg(long, env = "HERALD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-}
-
-/// A Redis URL, shown without its password.
-#[derive(Clone)]
-pub struct RedisUrl(String);
-
-impl RedisUrl {
-    fn parse(text: &str) -> Result<Self, String> {
-        redis::Client::open(text).map_err(|error| format!("not a Redis URL: {error}"))?;
-        Ok(Self(text.to_owned()))
-    }
-
-    /// The URL itself, password included, to connect with.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for RedisUrl {
-    /// Everything but a password: what may go into logs and errors.
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = &self.0;
-        match (url.find("://"), url.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                write!(formatter, "{}***{}", &url[..scheme + 3], &url[at..])
-            }
-            _ => formatter.write_str(url),
-        }
-    }
-}
-
-impl std::fmt::Debug for RedisUrl {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "{self}")
-    }
 }
 
 fn parse_prefix(text: &str) -> Result<String, String> {

@@ -21,7 +21,7 @@ use crate::broker;
 use crate::clients::LimitError;
 use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
-use crate::routes::TooSlow;
+use crate::min_rate::TooSlow;
 
 /// Longest prefix of a refused value that an error echoes back: enough to
 /// recognise it, never a way to make the hub reflect a large input.

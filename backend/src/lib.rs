@@ -33,6 +33,7 @@ pub mod hub;
 mod hub_stats;
 mod meters;
 mod metrics;
+mod min_rate;
 pub mod open_files;
 mod routes;
 mod server;

@@ -5,7 +5,6 @@
 
 mod health;
 pub(crate) mod history;
-mod min_rate;
 pub(crate) mod publish;
 mod query;
 pub(crate) mod stream;
@@ -22,8 +21,6 @@ use tower::ServiceBuilder;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-
-pub(crate) use min_rate::TooSlow;
 
 /// The API routes (paths from [`shared::protocol`]), `/healthz` and
 /// `/readyz`, with

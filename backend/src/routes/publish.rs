@@ -13,7 +13,7 @@ use shared::{Kind, Payload, Published, Topic};
 use crate::auth;
 use crate::clients::Peer;
 use crate::error::ApiError;
-use crate::routes::{TooSlow, min_rate};
+use crate::min_rate::{self, TooSlow};
 use crate::state::AppState;
 
 /// Publishes the JSON [`Payload`] in the body to the topic in the path.

@@ -1,0 +1,58 @@
+//! How a node reaches its cluster's Redis: the URL (kept from logs) and
+//! the options the command line sets.
+
+use std::time::Duration;
+
+/// How a node reaches its cluster's Redis.
+#[derive(Debug, Clone)]
+pub struct RedisOptions {
+    /// Where Redis listens.
+    pub url: RedisUrl,
+    /// Prefix of every key, so clusters can share one Redis.
+    pub prefix: String,
+    /// Wait for Redis at start, with backoff, instead of failing.
+    pub wait: bool,
+    /// Entries the stream keeps, over all topics.
+    pub max_events: u64,
+    /// How long one Redis call may take.
+    pub timeout: Duration,
+    /// How long a node's subscriber counts count after its last report.
+    pub node_ttl: Duration,
+}
+
+/// A Redis URL, shown without its password.
+#[derive(Clone)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    /// Checks that `text` is a URL the Redis client takes: how the command
+    /// line reads `--redis-url`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        redis::Client::open(text).map_err(|error| format!("not a Redis URL: {error}"))?;
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The URL itself, password included, to connect with.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RedisUrl {
+    /// Everything but a password: what may go into logs and errors.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = &self.0;
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                write!(formatter, "{}***{}", &url[..scheme + 3], &url[at..])
+            }
+            _ => formatter.write_str(url),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{self}")
+    }
+}
