@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio_util::sync::CancellationToken;
 
 /// The address a connection comes from, which the accept loop puts in
 /// every request's extensions.
@@ -134,11 +135,20 @@ impl Clients {
         (!self.proxies.contains(&address)).then_some(address)
     }
 
-    /// Forgets publishers whose buckets are full again, so the table holds
-    /// only recent ones.
-    pub(crate) fn forget_idle(&self) {
-        self.publishes.retain_recent();
-        self.publishes.shrink_to_fit();
+    /// Every minute until `shutdown`, forgets the publishers whose buckets
+    /// are full again (quiet long enough to have their whole burst back),
+    /// so the table holds recent publishers only.
+    pub(crate) async fn forget_idle(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = every.tick() => {
+                    self.publishes.retain_recent();
+                    self.publishes.shrink_to_fit();
+                }
+            }
+        }
     }
 }
 

@@ -48,7 +48,7 @@ use direct::Opening;
 
 use crate::clients::Peer;
 use crate::error::ApiError;
-use crate::meters::Meters;
+use crate::prometheus::Meters;
 use crate::tls;
 
 /// hyper's smallest allowed read buffer; requests Herald accepts have small

@@ -8,7 +8,7 @@ use crate::auth::Auth;
 use crate::broker::Broker;
 use crate::clients::Clients;
 use crate::config::Config;
-use crate::meters::Meters;
+use crate::prometheus::Meters;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::Auth;
 use crate::broker::Broker;
 use crate::hub::Counts;
+use crate::sources::publish_every;
 
 /// Publishes a report every `interval` until `shutdown`.
 #[tracing::instrument(skip_all)]
@@ -24,44 +25,27 @@ pub(crate) async fn run(
     interval: Duration,
     shutdown: CancellationToken,
 ) {
-    let topic = match Topic::parse(HUB_TOPIC) {
-        Ok(topic) => topic,
-        Err(error) => {
-            tracing::error!(%error, "the hub stats topic name is invalid");
-            return;
-        }
-    };
     let node = match &broker {
         Broker::Memory(_) => None,
         Broker::Cluster(cluster) => Some(cluster.node().to_owned()),
     };
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut previous = (Instant::now(), broker.hub().counts());
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            _ = ticker.tick() => {}
-        }
-        let now = (Instant::now(), broker.hub().counts());
+    let hub = broker.hub().clone();
+    let mut previous = (Instant::now(), hub.counts());
+    publish_every(&broker, HUB_TOPIC, interval, &shutdown, || {
+        let now = (Instant::now(), hub.counts());
         // Only topics anyone may see: the report is on a public topic, and
         // a private topic's name is private too.
         let anyone = auth.reader(None);
-        let followed = broker
-            .hub()
+        let followed = hub
             .followed()
             .into_iter()
             .filter(|(topic, _)| anyone.may_see(topic))
             .collect();
         let stats = report(node.clone(), previous, now, followed);
         previous = now;
-        if let Err(error) = broker
-            .publish(topic.clone(), Payload::HubStats(stats))
-            .await
-        {
-            tracing::warn!(%error, "dropped a hub stats report");
-        }
-    }
+        Payload::HubStats(stats)
+    })
+    .await;
 }
 
 /// The report for the interval from `previous` to `now`, given the

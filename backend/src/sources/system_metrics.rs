@@ -1,13 +1,14 @@
-//! The built-in source: this machine's metrics, published every interval to
+//! This machine's metrics, published every interval to
 //! [`shared::METRICS_TOPIC`], so a fresh hub has live data to show.
 
 use std::time::Duration;
 
-use shared::{LoadAverage, METRICS_TOPIC, Metrics, Payload, Topic};
+use shared::{LoadAverage, METRICS_TOPIC, Metrics, Payload};
 use sysinfo::{Networks, System};
 use tokio_util::sync::CancellationToken;
 
 use crate::broker::Broker;
+use crate::sources::publish_every;
 
 /// Publishes a [`Metrics`] sample every `interval` until `shutdown`.
 ///
@@ -19,28 +20,12 @@ pub(crate) async fn run(broker: Broker, interval: Duration, shutdown: Cancellati
         tracing::warn!("system metrics are not available on this platform");
         return;
     };
-    let topic = match Topic::parse(METRICS_TOPIC) {
-        Ok(topic) => topic,
-        Err(error) => {
-            tracing::error!(%error, "the metrics topic name is invalid");
-            return;
-        }
-    };
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // The first tick fires at once; CPU usage needs two readings apart.
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            _ = ticker.tick() => {}
-        }
-        let sample = sampler.sample(interval);
-        let published = broker.publish(topic.clone(), Payload::Metrics(sample));
-        if let Err(error) = published.await {
-            tracing::warn!(%error, "dropped a metrics sample");
-        }
-    }
+    // CPU usage is a difference between two readings: the first sample is
+    // taken one interval after the sampler's.
+    publish_every(&broker, METRICS_TOPIC, interval, &shutdown, || {
+        Payload::Metrics(sampler.sample(interval))
+    })
+    .await;
 }
 
 /// Keeps the sysinfo handles between samples: CPU and network figures are

@@ -1,0 +1,170 @@
+//! Starting Herald: the broker the configuration asks for ([`connect`]),
+//! the server and its background tasks over it ([`serve`]), or both
+//! ([`run`]), each ending when its shutdown token is cancelled.
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::allowed_host::AllowedHosts;
+use crate::app::app;
+use crate::broker::Broker;
+use crate::cluster::{Cluster, ClusterError};
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::sources::{hub_stats, system_metrics};
+use crate::state::AppState;
+use crate::{open_files, server, static_files};
+
+/// Whether this build carries the web app (built with `HERALD_EMBED_DIR`,
+/// see `backend/build.rs`), which the hub serves when no `--static-dir` is
+/// given; without it the hub serves `dist` from the working directory.
+pub fn embeds_page() -> bool {
+    static_files::embedded()
+}
+
+/// Serves Herald on `listener` with the broker `config` asks for until
+/// `shutdown` is cancelled; see [`connect`] and [`serve`].
+///
+/// # Errors
+/// Returns why the cluster could not be joined, or the I/O error that
+/// stopped the server.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let broker = connect(&config, shutdown.clone())
+        .await
+        .map_err(std::io::Error::other)?;
+    serve(listener, broker, config, shutdown).await
+}
+
+/// The broker `config` asks for: a fresh in-memory hub, or, with
+/// `--redis-url`, this node's part of the cluster, joined and caught up with
+/// the history Redis holds. Cancelling `shutdown` stops a `--redis-wait`.
+///
+/// # Errors
+/// [`ClusterError`] when Redis cannot be reached or fails.
+pub async fn connect(config: &Config, shutdown: CancellationToken) -> Result<Broker, ClusterError> {
+    Ok(match config.redis() {
+        None => Broker::Memory(Hub::new(config.limits())),
+        Some(options) => {
+            Broker::Cluster(Cluster::connect(options, config.limits(), shutdown).await?)
+        }
+    })
+}
+
+/// Serves `broker` on `listener` until `shutdown` is cancelled, then waits
+/// for open streams to end and background tasks to stop.
+///
+/// Passing a hub in lets an embedding program publish in-process (with
+/// [`Hub::publish`], or [`Broker::publish`] for a cluster) to the same
+/// streams that browsers read over HTTP.
+///
+/// # Errors
+/// Returns the I/O error that stopped the server, or what made a cluster
+/// node leave its cluster.
+pub async fn serve(
+    listener: TcpListener,
+    broker: impl Into<Broker>,
+    config: Config,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let broker = broker.into();
+    let tls = match config.tls() {
+        Some(tls) => Some(tls.acceptor().map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let tasks = TaskTracker::new();
+    // A node that left its cluster for good stops serving.
+    tasks.spawn({
+        let (broker, shutdown) = (broker.clone(), shutdown.clone());
+        async move {
+            tokio::select! {
+                () = broker.stopped() => shutdown.cancel(),
+                () = shutdown.cancelled() => {}
+            }
+        }
+    });
+    if !config.no_metrics {
+        tasks.spawn(system_metrics::run(
+            broker.clone(),
+            config.metrics_interval(),
+            shutdown.clone(),
+        ));
+    }
+    let addr = listener.local_addr()?;
+    let allowed = AllowedHosts::new(addr, &config.allowed_hosts);
+    if allowed.only_local(addr) {
+        tracing::warn!(
+            %addr,
+            "listening on every interface, but answering only requests for this machine's own names; \
+             pass --allowed-host NAME for each name clients use (or '*')"
+        );
+    }
+    if !config.addr.ip().is_loopback() && config.jwt_key().is_none() {
+        tracing::warn!(
+            %addr,
+            "serving the network with no token key: anyone who reaches the hub may publish \
+             and read every topic; pass --jwt-secret or --jwt-public-key"
+        );
+    }
+    let limits = server::Limits {
+        max_connections: max_connections(&config),
+        write_timeout: config.write_timeout(),
+        grace: config.shutdown_grace(),
+        nodelay: !config.no_tcp_nodelay,
+    };
+    let state = AppState::new(broker.clone(), config, shutdown.clone());
+    let meters = Arc::clone(&state.meters);
+    if !state.config.no_hub_stats {
+        tasks.spawn(hub_stats::run(
+            broker.clone(),
+            Arc::clone(&state.auth),
+            state.config.hub_stats_interval(),
+            shutdown.clone(),
+        ));
+    }
+    tasks.spawn(Arc::clone(&state.clients).forget_idle(shutdown.clone()));
+    let served = server::accept(
+        listener,
+        app(state, allowed),
+        shutdown.clone(),
+        limits,
+        tls,
+        meters,
+    )
+    .await;
+    // Whatever stopped the server, stop the background tasks with it.
+    shutdown.cancel();
+    tasks.close();
+    tasks.wait().await;
+    broker.close().await;
+    match broker.fatal() {
+        Some(fatal) => Err(std::io::Error::other(fatal)),
+        None => served,
+    }
+}
+
+/// The connection cap: `--max-connections`, but never more than the
+/// open-files limit leaves room for, which is also the default.
+fn max_connections(config: &Config) -> usize {
+    let room = open_files::connection_room();
+    match config.max_connections {
+        None => room,
+        Some(asked) => {
+            let asked = usize::try_from(asked).unwrap_or(usize::MAX);
+            if asked > room {
+                tracing::warn!(
+                    asked,
+                    allowed = room,
+                    "--max-connections is above what the open files limit leaves room for"
+                );
+            }
+            asked.min(room)
+        }
+    }
+}
