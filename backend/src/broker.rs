@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use shared::{EventId, Payload, Topic, TopicList, TopicPattern};
 
 use crate::cluster::{Cluster, ClusterError};
-use crate::hub::{self, Hub};
+use crate::hub::{self, Hub, Prepared};
 
 /// The hub alone, or a node of a cluster; cheap to clone.
 #[derive(Clone)]
@@ -56,7 +56,7 @@ impl Broker {
         match self {
             Self::Memory(hub) => Ok(hub.publish(topic, payload)?.id()),
             Self::Cluster(cluster) => {
-                let prepared = Hub::prepare(topic, payload)?;
+                let prepared = Prepared::new(topic, payload)?;
                 Ok(cluster.publish(prepared).await?)
             }
         }

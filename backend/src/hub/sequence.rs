@@ -29,6 +29,15 @@ pub(super) struct Sequence {
     published: Padded,
 }
 
+/// Where an appended event's number comes from.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Numbering {
+    /// The next of the hub's own sequence.
+    Next,
+    /// The cluster's, given.
+    Given(u64),
+}
+
 #[repr(align(128))]
 #[derive(Debug, Default)]
 struct Padded(AtomicU64);
@@ -44,6 +53,15 @@ pub(super) struct Claim<'a> {
 }
 
 impl Sequence {
+    /// Claims the number `numbering` names; `None` when a given number is
+    /// not new ([`Sequence::claim_at`]).
+    pub(super) fn claim_by(&self, numbering: Numbering) -> Option<Claim<'_>> {
+        match numbering {
+            Numbering::Next => Some(self.claim()),
+            Numbering::Given(number) => self.claim_at(number),
+        }
+    }
+
     /// Claims the next number; the first is 1.
     pub(super) fn claim(&self) -> Claim<'_> {
         let number = self.claimed.0.fetch_add(1, Ordering::AcqRel) + 1;

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use shared::Topic;
 
+use super::Frame;
 use super::signal::Signal;
 
-use super::Frame;
 /// A topic's shared handle: subscriptions hold it, so reading a topic
 /// never goes through the hub's map of topics.
 #[derive(Debug)]
@@ -29,6 +29,10 @@ pub(super) struct TopicCell {
     state: Mutex<TopicState>,
 }
 
+/// What a topic's lock guards. A plain record, not an object: the
+/// facade appends to `history`, the budget trims it and owns `bytes` and
+/// `indexed`, the directory owns `removed`, and subscriptions add and remove
+/// themselves; each does so under this one lock, which is the interface.
 #[derive(Debug)]
 pub(super) struct TopicState {
     /// Frames in sequence order: a publisher claims its number under this
@@ -43,7 +47,7 @@ pub(super) struct TopicState {
     /// whoever holds the cell then looks the name up again.
     pub(super) removed: bool,
     /// The key this topic has in the eviction index while it has history:
-    /// at most its oldest frame's number (see `Inner::evict_front`).
+    /// at most its oldest frame's number (see `Budget::evict_front`).
     pub(super) indexed: Option<u64>,
 }
 

@@ -3,14 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 
 use shared::{EventId, Gap, TopicPattern};
 
 use super::signal::Signal;
 use super::topic::{News, Subscriber, TopicCell, lock};
-use super::{Delivery, Frame, Hub, Inner, SubscribeError, Watcher, write};
+use super::{Delivery, Frame, Hub, Inner, SubscribeError};
 
 /// A live cursor over one or more topics; dropping it unsubscribes.
 pub struct Subscription {
@@ -63,13 +62,8 @@ impl Subscription {
         after: Option<EventId>,
     ) -> Result<Self, SubscribeError> {
         let inner = &*hub.inner;
-        let max = inner.limits.max_subscribers;
-        if inner.subscriptions.fetch_add(1, Ordering::AcqRel) >= max {
-            inner.subscriptions.fetch_sub(1, Ordering::AcqRel);
-            return Err(SubscribeError::Full { max });
-        }
-        inner.totals.subscription_opened();
-        let key = inner.next_key();
+        inner.admit()?;
+        let key = inner.directory.next_key();
         let epoch = inner.epoch;
         let published = inner.sequence.published();
         let (cursor, unknown_past) = match after {
@@ -89,7 +83,7 @@ impl Subscription {
             .collect();
         // A topic the hub forgot may have been one of the patterns'; it can
         // no longer be named, so the pattern itself reports the gap.
-        let forgotten = inner.forgotten_through.load(Ordering::Acquire);
+        let forgotten = inner.directory.forgotten_through();
         let pending_gaps = wide
             .iter()
             .filter(|_| unknown_past.is_some() || forgotten > cursor)
@@ -166,24 +160,15 @@ impl Reader {
             _ => None,
         });
         let Some(news) = &self.news else {
-            return exact.map(|topic| inner.cell(topic)).collect();
+            return exact.map(|topic| inner.directory.cell(topic)).collect();
         };
-        let mut directory = write(&inner.directory);
-        let mut cells: Vec<Arc<TopicCell>> = wide
-            .iter()
-            .flat_map(|pattern| directory.matching(pattern, None))
-            .map(|(_, cell)| Arc::clone(cell))
-            .collect();
-        for topic in exact {
-            cells.push(inner.create(&mut directory, topic));
-        }
-        let watcher = Watcher {
-            patterns: wide,
-            wake: Arc::clone(&self.wake),
-            news: Arc::clone(news),
-        };
-        directory.watchers.insert(self.key, watcher);
-        cells
+        inner.directory.watch(
+            self.key,
+            wide,
+            exact,
+            Arc::clone(&self.wake),
+            Arc::clone(news),
+        )
     }
 
     /// Starts following `cell`, unless it already does. A named topic
@@ -207,8 +192,8 @@ impl Reader {
                     queued: false,
                 };
                 state.subscribers.insert(self.key, subscriber);
-                if was_idle && let Some(key) = state.indexed {
-                    lock(&inner.ages).set_idle(key, &cell, false);
+                if was_idle {
+                    inner.budget.set_idle(&cell, &state, false);
                 }
                 break created.then_some(cell.floor);
             }
@@ -220,7 +205,7 @@ impl Reader {
             if !named {
                 return;
             }
-            cell = inner.cell(&cell.name);
+            cell = inner.directory.cell(&cell.name);
         };
         // Only a subscription with patterns looks topics up by key or keeps
         // a ready set; one without costs no allocation for them.
@@ -344,7 +329,7 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         let inner = &*self.hub.inner;
         let reader = &mut self.reader;
-        inner.subscriptions.fetch_sub(1, Ordering::AcqRel);
+        inner.release();
         let mut cells: Vec<Arc<TopicCell>> = reader
             .followed
             .drain(..)
@@ -353,7 +338,7 @@ impl Drop for Subscription {
         if let Some(news) = &reader.news {
             // No longer a watcher first, so no topic created from here on
             // gains it; then what arrived meanwhile is let go too.
-            write(&inner.directory).watchers.remove(&reader.key);
+            inner.directory.unwatch(reader.key);
             cells.append(&mut lock(news));
         }
         for cell in cells {
@@ -361,13 +346,11 @@ impl Drop for Subscription {
             if state.subscribers.remove(&reader.key).is_none() || !state.subscribers.is_empty() {
                 continue;
             }
-            if let Some(key) = state.indexed {
-                lock(&inner.ages).set_idle(key, &cell, true);
-            } else {
+            if !inner.budget.set_idle(&cell, &state, true) {
                 // A topic that never got an event exists only for its
                 // subscribers; forget it with the last one.
                 drop(state);
-                inner.forget_if_unused(&cell);
+                inner.directory.forget_if_unused(&cell);
             }
         }
     }

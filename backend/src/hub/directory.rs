@@ -1,0 +1,264 @@
+//! The topics by name: the map patterns and paging read in name order, the
+//! shards every publish looks a name up in, the subscriptions that follow
+//! patterns (watchers), and the one place a topic is created or forgotten.
+//!
+//! The map is an `RwLock` written only to create or drop a topic, or to add
+//! or remove a watcher; publishers look names up in [`SHARDS`] hash shards
+//! of it, so publishers of different topics share no lock's counter. A
+//! topic is created under the map's write lock together with the watchers
+//! its name matches, so a pattern misses no topic created after it was
+//! named, and none of its events.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::BuildHasher;
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use shared::{Topic, TopicPattern};
+
+use super::signal::Signal;
+use super::topic::{News, Subscriber, TopicCell, lock};
+
+/// The hub's topics by name, and the subscriptions that follow patterns.
+pub(super) struct Directory {
+    names: RwLock<Names>,
+    /// The same cells by name again, split by hash, for the lookup every
+    /// publish makes: publishers of different topics mostly take different
+    /// shards' read locks, not one lock's shared counter.
+    shards: Box<[Shard]>,
+    hasher: RandomState,
+    /// The newest sequence number of a topic the hub forgot entirely; a
+    /// topic created later reports everything up to it as possibly lost
+    /// (it may be the same topic again).
+    forgotten_through: AtomicU64,
+    /// Keys of subscriptions and topic cells.
+    next_key: AtomicU64,
+}
+
+/// What the map's lock guards.
+#[derive(Default)]
+struct Names {
+    /// In name order, so a pattern's topics are one range.
+    topics: BTreeMap<Topic, Arc<TopicCell>>,
+    watchers: HashMap<u64, Watcher>,
+}
+
+/// One shard of the topics by name, on a cache line of its own.
+#[repr(align(128))]
+#[derive(Default)]
+struct Shard(RwLock<HashMap<Topic, Arc<TopicCell>>>);
+
+/// How many shards the lookup by name has: enough that publishers on the
+/// cores of a large machine rarely share one.
+const SHARDS: usize = 64;
+
+/// A subscription with patterns, as topics created later meet it.
+struct Watcher {
+    /// Its patterns that name more than one topic.
+    patterns: Vec<TopicPattern>,
+    wake: Arc<Signal>,
+    news: Arc<News>,
+}
+
+impl Directory {
+    pub(super) fn new() -> Self {
+        Self {
+            names: RwLock::default(),
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            hasher: RandomState::new(),
+            forgotten_through: AtomicU64::new(0),
+            next_key: AtomicU64::new(0),
+        }
+    }
+
+    /// A key no other subscription or topic cell of this hub has.
+    pub(super) fn next_key(&self) -> u64 {
+        self.next_key.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The cell of `topic`, created when the hub does not know it yet.
+    pub(super) fn cell(&self, topic: &Topic) -> Arc<TopicCell> {
+        let found = read(&self.shard(topic).0).get(topic).map(Arc::clone);
+        match found {
+            Some(cell) => cell,
+            None => self.create(&mut write(&self.names), topic),
+        }
+    }
+
+    /// Topics known now.
+    pub(super) fn len(&self) -> usize {
+        read(&self.names).topics.len()
+    }
+
+    /// Every topic's cell; the map's lock is held only to copy the handles.
+    pub(super) fn cells(&self) -> Vec<Arc<TopicCell>> {
+        read(&self.names).topics.values().cloned().collect()
+    }
+
+    /// The cells of the topics `patterns` match, each once, in the order
+    /// they were created.
+    pub(super) fn matching(&self, patterns: &BTreeSet<TopicPattern>) -> Vec<Arc<TopicCell>> {
+        let names = read(&self.names);
+        let cells: BTreeMap<u64, Arc<TopicCell>> = patterns
+            .iter()
+            .flat_map(|pattern| names.matching(pattern, None))
+            .map(|(_, cell)| (cell.key, Arc::clone(cell)))
+            .collect();
+        cells.into_values().collect()
+    }
+
+    /// The first `count` topics `patterns` match after the name `after`,
+    /// in name order. The map is read for at most `count` entries per
+    /// pattern, never copied whole.
+    pub(super) fn page(
+        &self,
+        patterns: &BTreeSet<TopicPattern>,
+        after: Option<&Topic>,
+        count: usize,
+    ) -> Vec<Arc<TopicCell>> {
+        let names = read(&self.names);
+        let mut page: BTreeMap<&Topic, &Arc<TopicCell>> = BTreeMap::new();
+        for pattern in patterns {
+            page.extend(names.matching(pattern, after).take(count));
+        }
+        page.into_values().take(count).map(Arc::clone).collect()
+    }
+
+    /// Registers subscription `key`, which follows `wide` patterns, as a
+    /// watcher, and returns the cells of the topics they match now and of
+    /// the `exact` topics (created when unknown). From the same moment a
+    /// topic created later reaches `news`, so none falls in between.
+    pub(super) fn watch<'a>(
+        &self,
+        key: u64,
+        wide: Vec<TopicPattern>,
+        exact: impl Iterator<Item = &'a Topic>,
+        wake: Arc<Signal>,
+        news: Arc<News>,
+    ) -> Vec<Arc<TopicCell>> {
+        let mut names = write(&self.names);
+        let mut cells: Vec<Arc<TopicCell>> = wide
+            .iter()
+            .flat_map(|pattern| names.matching(pattern, None))
+            .map(|(_, cell)| Arc::clone(cell))
+            .collect();
+        for topic in exact {
+            cells.push(self.create(&mut names, topic));
+        }
+        let watcher = Watcher {
+            patterns: wide,
+            wake,
+            news,
+        };
+        names.watchers.insert(key, watcher);
+        cells
+    }
+
+    /// No topic created from here on gains subscription `key`.
+    pub(super) fn unwatch(&self, key: u64) {
+        write(&self.names).watchers.remove(&key);
+    }
+
+    /// Drops `cell` from the map if nothing keeps it: no history, no
+    /// subscriber. Its `lost_through` survives it as the floor of later
+    /// topics.
+    pub(super) fn forget_if_unused(&self, cell: &Arc<TopicCell>) {
+        let mut names = write(&self.names);
+        let mut state = cell.lock();
+        if state.removed || !state.unused() {
+            return;
+        }
+        state.removed = true;
+        self.forgotten_through
+            .fetch_max(state.lost_through, Ordering::AcqRel);
+        names.topics.remove(&cell.name);
+        write(&self.shard(&cell.name).0).remove(&cell.name);
+    }
+
+    /// The newest sequence number the hub may have forgotten a topic of.
+    pub(super) fn forgotten_through(&self) -> u64 {
+        self.forgotten_through.load(Ordering::Acquire)
+    }
+
+    /// Counts everything up to `sequence` as forgotten: events of topics
+    /// that can no longer be named may be lost.
+    pub(super) fn forget_through(&self, sequence: u64) {
+        self.forgotten_through.fetch_max(sequence, Ordering::AcqRel);
+    }
+
+    fn shard(&self, topic: &Topic) -> &Shard {
+        // The remainder is below `SHARDS`, so it fits any `usize`.
+        let index = (self.hasher.hash_one(topic) % SHARDS as u64) as usize;
+        &self.shards[index]
+    }
+
+    /// The cell of `topic` in `names`, created when it is not there; a
+    /// created topic gains as subscribers the watchers whose patterns match
+    /// it, before anything can be published to it.
+    fn create(&self, names: &mut Names, topic: &Topic) -> Arc<TopicCell> {
+        if let Some(cell) = names.topics.get(topic) {
+            return Arc::clone(cell);
+        }
+        let floor = self.forgotten_through();
+        let cell = Arc::new(TopicCell::new(self.next_key(), topic.clone(), floor));
+        {
+            let mut state = cell.lock();
+            for (key, watcher) in &names.watchers {
+                if watcher
+                    .patterns
+                    .iter()
+                    .any(|pattern| pattern.matches(topic))
+                {
+                    let subscriber = Subscriber {
+                        wake: Arc::clone(&watcher.wake),
+                        news: Some(Arc::clone(&watcher.news)),
+                        queued: true,
+                    };
+                    state.subscribers.insert(*key, subscriber);
+                    lock(&watcher.news).push(Arc::clone(&cell));
+                }
+            }
+        }
+        names.topics.insert(topic.clone(), Arc::clone(&cell));
+        write(&self.shard(topic).0).insert(topic.clone(), Arc::clone(&cell));
+        cell
+    }
+}
+
+impl Names {
+    /// The known topics `pattern` names, in name order, after the name
+    /// `after`: one lookup for a topic, one range of the map for a prefix.
+    fn matching<'a>(
+        &'a self,
+        pattern: &TopicPattern,
+        after: Option<&'a Topic>,
+    ) -> Box<dyn Iterator<Item = (&'a Topic, &'a Arc<TopicCell>)> + 'a> {
+        let after = after.map(Topic::as_str);
+        let Some(prefix) = pattern.prefix() else {
+            let found = match pattern {
+                TopicPattern::Exact(topic) => self.topics.get_key_value(topic),
+                _ => None,
+            };
+            let found = found.filter(|(name, _)| after.is_none_or(|after| name.as_str() > after));
+            return Box::new(found.into_iter());
+        };
+        let start = match after {
+            Some(after) if after >= prefix.as_str() => Bound::Excluded(after),
+            _ => Bound::Included(prefix.as_str()),
+        };
+        let range = self.topics.range::<str, _>((start, Bound::Unbounded));
+        Box::new(range.take_while(move |(name, _)| name.as_str().starts_with(prefix.as_str())))
+    }
+}
+
+/// Read-locks `lock`, ignoring poison, as [`lock`] does.
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Write-locks `lock`, ignoring poison, as [`lock`] does.
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}

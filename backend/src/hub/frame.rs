@@ -1,0 +1,130 @@
+//! An event as the hub keeps it: encoded once at publish ([`Prepared`],
+//! before it has a number) and framed for SSE once it has one ([`Frame`]),
+//! the only copy every subscriber and every history read shares.
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use serde::Serialize;
+use shared::{EventId, Kind, Payload, Topic};
+
+use super::PublishError;
+use crate::sse;
+
+/// A published event, framed for SSE once and shared by every subscriber.
+///
+/// The frame is the only copy the hub keeps: its envelope JSON is a slice
+/// of the SSE bytes ([`Frame::json`]), and nothing is kept decoded.
+#[derive(Debug, Clone)]
+pub struct Frame(Arc<FrameInner>);
+
+/// An event encoded once and checked for SSE framing, without its number
+/// yet: what [`Hub::publish`](super::Hub::publish) appends at once, and what
+/// a cluster carries to every node, which numbers it there
+/// ([`Hub::apply`](super::Hub::apply)).
+pub(crate) struct Prepared {
+    pub(crate) topic: Topic,
+    pub(crate) kind: Kind,
+    /// The envelope's JSON but for its id: [`shared::Event`]'s other fields.
+    pub(crate) envelope: String,
+    pub(super) unnumbered: sse::Unnumbered,
+}
+
+#[derive(Debug)]
+struct FrameInner {
+    id: EventId,
+    topic: Topic,
+    sse: Bytes,
+    /// Where the envelope JSON lies in `sse`.
+    json: Range<usize>,
+}
+
+/// The envelope of an event but for its id, which is written once the event
+/// has its place in the sequence ([`sse::Unnumbered`]). Its fields, in this
+/// order, are those of [`shared::Event`] after `id`.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    topic: &'a Topic,
+    time_us: u64,
+    event: &'a Payload,
+}
+
+impl Frame {
+    /// `unnumbered` framed with its `id`, for `topic`.
+    pub(super) fn new(id: EventId, topic: Topic, unnumbered: &sse::Unnumbered) -> Self {
+        let framed = unnumbered.number(id);
+        Self(Arc::new(FrameInner {
+            id,
+            topic,
+            sse: framed.bytes,
+            json: framed.data,
+        }))
+    }
+
+    /// The event's id.
+    pub fn id(&self) -> EventId {
+        self.0.id
+    }
+
+    /// The topic it was published to.
+    pub fn topic(&self) -> &Topic {
+        &self.0.topic
+    }
+
+    /// The event's envelope as JSON (a [`shared::Event`]), sharing the SSE
+    /// frame's bytes.
+    pub fn json(&self) -> Bytes {
+        self.0.sse.slice(self.0.json.clone())
+    }
+
+    /// The event framed as SSE bytes, shared with every other subscriber.
+    pub fn sse(&self) -> Bytes {
+        self.0.sse.clone()
+    }
+
+    /// What the frame counts against the history budgets: its SSE bytes.
+    pub fn size(&self) -> usize {
+        self.0.sse.len()
+    }
+
+    /// The id's position within the hub's run, what the hub orders by.
+    pub(super) fn sequence(&self) -> u64 {
+        self.0.id.sequence()
+    }
+}
+
+impl Prepared {
+    /// Encodes `payload` for `topic` and checks it, stamped with the time
+    /// now, without numbering it.
+    ///
+    /// # Errors
+    /// [`PublishError::NotFinite`] for a metrics sample with a NaN or
+    /// infinite value; encoding and framing errors, which are bugs.
+    pub(crate) fn new(topic: Topic, payload: Payload) -> Result<Self, PublishError> {
+        if let Payload::Metrics(metrics) = &payload {
+            metrics.check_finite()?;
+        }
+        let envelope = serde_json::to_string(&Envelope {
+            topic: &topic,
+            time_us: now_micros(),
+            event: &payload,
+        })?;
+        let kind = payload.kind();
+        let unnumbered = sse::unnumbered(kind.name(), &envelope)?;
+        Ok(Self {
+            topic,
+            kind,
+            envelope,
+            unnumbered,
+        })
+    }
+}
+
+/// The unix time in microseconds: event times, and the epoch of a new run.
+pub(crate) fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_micros() as u64)
+}

@@ -1,0 +1,67 @@
+//! A hub that replicates a cluster's sequence: it never numbers events
+//! itself, it takes them in with the numbers the cluster gave
+//! ([`Hub::apply`]), and it tells its readers of what the cluster no longer
+//! has ([`Hub::lose_through`]).
+
+use shared::{Kind, Topic};
+
+use super::sequence::Numbering;
+use super::{ApplyError, Frame, Hub, Limits};
+use crate::sse;
+
+impl Hub {
+    /// Creates an empty hub that replicates the sequence of a cluster whose
+    /// ids carry `epoch`: it takes events only through [`Hub::apply`], and
+    /// a client may resume after an id the cluster gave that this hub has
+    /// not taken in yet (it waits for what follows instead of being told
+    /// of a gap).
+    pub(crate) fn replica(limits: Limits, epoch: u64) -> Self {
+        Self::build(limits, epoch, true)
+    }
+
+    /// Takes in an event that the cluster numbered `sequence`, encoded as
+    /// [`Prepared::envelope`](super::Prepared::envelope) by the node that
+    /// published it, and wakes its subscribers. Numbers must come in order;
+    /// those never given are passed over. The envelope is checked again,
+    /// since it crossed the network.
+    ///
+    /// A new topic beyond [`Limits::max_topics`] is kept all the same when
+    /// no topic can make room: the event is already the cluster's, and the
+    /// byte budget still bounds what the hub keeps.
+    ///
+    /// # Errors
+    /// [`ApplyError::Replayed`] for a number the hub has passed, or the
+    /// reason the envelope cannot be served; nothing changes then.
+    pub(crate) fn apply(
+        &self,
+        sequence: u64,
+        topic: Topic,
+        kind: &str,
+        envelope: &str,
+    ) -> Result<Frame, ApplyError> {
+        let kind = Kind::from_name(kind).ok_or_else(|| ApplyError::UnknownKind(kind.to_owned()))?;
+        serde_json::from_str::<serde::de::IgnoredAny>(envelope)?;
+        let unnumbered = sse::unnumbered(kind.name(), envelope)?;
+        match self.append(topic, &unnumbered, Numbering::Given(sequence)) {
+            Ok(Some(frame)) => Ok(frame),
+            Ok(None) | Err(_) => Err(ApplyError::Replayed(sequence)),
+        }
+    }
+
+    /// Tells every subscriber that events up to `sequence` may be lost: the
+    /// cluster no longer has events this hub missed. Topics that only those
+    /// events would have created cannot be named, so patterns resumed later
+    /// are told as well.
+    pub(crate) fn lose_through(&self, sequence: u64) {
+        let directory = &self.inner.directory;
+        directory.forget_through(sequence);
+        for cell in directory.cells() {
+            let mut state = cell.lock();
+            if state.lost_through < sequence {
+                state.lost_through = sequence;
+                cell.raise_mark(sequence);
+                state.wake(&cell);
+            }
+        }
+    }
+}
