@@ -112,7 +112,7 @@ pub async fn serve(
              and read every topic; pass --jwt-secret or --jwt-public-key"
         );
     }
-    let limits = server::Limits {
+    let limits = server::ConnectionLimits {
         max_connections: max_connections(&config),
         write_timeout: config.write_timeout(),
         grace: config.shutdown_grace(),
@@ -129,7 +129,7 @@ pub async fn serve(
         ));
     }
     tasks.spawn(Arc::clone(&state.clients).forget_idle(shutdown.clone()));
-    let served = server::accept(
+    server::accept(
         listener,
         app(state, allowed),
         shutdown.clone(),
@@ -145,7 +145,7 @@ pub async fn serve(
     broker.close().await;
     match broker.fatal() {
         Some(fatal) => Err(std::io::Error::other(fatal)),
-        None => served,
+        None => Ok(()),
     }
 }
 

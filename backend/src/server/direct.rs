@@ -37,7 +37,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 use tower::ServiceExt;
 
-use super::Ends;
+use super::Stop;
 use crate::clients::Peer;
 
 /// The most bytes of a request head read here; a longer head is hyper's
@@ -68,7 +68,7 @@ pub(super) enum Opening<I> {
 /// # Errors
 /// A failed read. A client that closes early is `Other`, so hyper sees the
 /// same end of file.
-pub(super) async fn open<I>(mut io: I) -> io::Result<Opening<I>>
+pub(super) async fn read_opening<I>(mut io: I) -> io::Result<Opening<I>>
 where
     I: AsyncRead + Unpin,
 {
@@ -165,12 +165,12 @@ fn request(parsed: &httparse::Request<'_, '_>) -> Option<Box<Request<Body>>> {
 /// Serves the stream request `request` on `io`: the router's response,
 /// written until its body ends, the client goes away, or the grace after
 /// shutdown is over.
-pub(super) async fn serve<I>(
+pub(super) async fn respond<I>(
     io: I,
     mut request: Request<Body>,
     peer: Peer,
     router: Router,
-    ends: &Ends,
+    stop: &Stop,
 ) where
     I: AsyncRead + AsyncWrite + Unpin,
 {
@@ -187,7 +187,7 @@ pub(super) async fn serve<I>(
         out: head,
         framing,
         done: false,
-        force: Box::pin(ends.force.clone().cancelled_owned()),
+        force: Box::pin(stop.force.clone().cancelled_owned()),
     };
     match poll_fn(|cx| response.poll(cx)).await {
         Ok(()) => {}

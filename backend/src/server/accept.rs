@@ -1,0 +1,210 @@
+//! The accept loop: the connection cap, and the one answer a connection
+//! past it gets.
+//!
+//! At most `max_connections` are served at once, a cap below the open-files
+//! limit: past it, a connection is still accepted so its client hears why,
+//! served one request (`/healthz` as usual, anything else 503 with
+//! `Retry-After`) and closed, and past [`OVERFLOW`] such refusals at once
+//! the socket is simply closed. So the process never runs out of
+//! descriptors, and a load balancer's health check still gets through.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::response::IntoResponse;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
+
+use super::hyper_conn::{Serving, serve_with_hyper};
+use super::{ConnectionLimits, Stop, Transport, connection, open};
+use crate::clients::Peer;
+use crate::error::ApiError;
+use crate::prometheus::Meters;
+
+/// Connections past the cap that are answered at once before further ones
+/// are closed unanswered.
+const OVERFLOW: usize = 64;
+
+/// How long a connection past the cap may take to send its one request.
+const OVERFLOW_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Accepts connections on `listener` and serves `router` on each, at most
+/// [`ConnectionLimits::max_connections`] at once, each closed when its
+/// client stops reading for [`ConnectionLimits::write_timeout`], until
+/// `shutdown` is cancelled, then waits for every connection to finish its
+/// response. Failed accepts are logged and retried, as a listener out of
+/// file descriptors recovers when connections close.
+pub(crate) async fn accept(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+    limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
+    meters: Arc<Meters>,
+) {
+    let ConnectionLimits {
+        max_connections,
+        write_timeout,
+        grace,
+        nodelay,
+    } = limits;
+    let transport = Transport { tls, write_timeout };
+    let connections = TaskTracker::new();
+    // Cancelled when the grace after shutdown is over: what is still open
+    // is dropped.
+    let force = CancellationToken::new();
+    let connected = Arc::clone(&meters.connections);
+    let refusing = Arc::new(AtomicUsize::new(0));
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    backoff(error).await;
+                    continue;
+                }
+            },
+        };
+        let Some(slot) = Slot::take(&connected, max_connections) else {
+            if let Some(refusal) = Slot::take(&refusing, OVERFLOW) {
+                tracing::warn!(
+                    max = max_connections,
+                    "refusing a connection: the hub serves its maximum"
+                );
+                let stop = Stop {
+                    shutdown: shutdown.clone(),
+                    force: force.clone(),
+                };
+                connections.spawn(refuse(
+                    stream,
+                    router.clone(),
+                    transport.clone(),
+                    stop,
+                    max_connections,
+                    Arc::clone(&meters),
+                    refusal,
+                ));
+            }
+            continue;
+        };
+        // Events are small, and by default latency matters more than packet
+        // count; Nagle's coalescing saves CPU at many deliveries a second.
+        if let Err(error) = stream.set_nodelay(nodelay) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        let peer = Peer(peer);
+        let stop = Stop {
+            shutdown: shutdown.clone(),
+            force: force.clone(),
+        };
+        connections.spawn(connection(
+            stream,
+            peer,
+            router.clone(),
+            transport.clone(),
+            stop,
+            slot,
+        ));
+    }
+    drop(listener);
+    connections.close();
+    if tokio::time::timeout(grace, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            connections = connections.len(),
+            ?grace,
+            "the shutdown grace is over; dropping the connections still open"
+        );
+        force.cancel();
+        connections.wait().await;
+    }
+}
+
+/// One of a bounded number of places; freed when dropped.
+pub(super) struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    /// A place among `max` counted by `taken`, if one is free.
+    fn take(taken: &Arc<AtomicUsize>, max: usize) -> Option<Self> {
+        taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                (count < max).then_some(count + 1)
+            })
+            .ok()
+            .map(|_| Self(Arc::clone(taken)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Serves one request on a connection past the cap: `/healthz` through the
+/// router, anything else a 503, then closes it.
+async fn refuse(
+    stream: TcpStream,
+    router: Router,
+    transport: Transport,
+    stop: Stop,
+    max: usize,
+    meters: Arc<Meters>,
+    _slot: Slot,
+) {
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let router = router.clone();
+        let meters = Arc::clone(&meters);
+        async move {
+            if request.uri().path() == shared::protocol::HEALTH_PATH {
+                router.oneshot(request).await
+            } else {
+                // Answered outside the router, so counted here.
+                let response = ApiError::TooManyConnections { max }.into_response();
+                meters.count(&response);
+                Ok(response)
+            }
+        }
+    });
+    let serving = Serving {
+        header_timeout: OVERFLOW_TIMEOUT,
+        keep_alive: false,
+    };
+    let served = async {
+        if let Some((io, protocol)) = open(stream, &transport, &stop).await {
+            serve_with_hyper(TokioIo::new(io), protocol, service, serving, &stop).await;
+        }
+    };
+    // An HTTP/2 client may keep its connection open after its answer.
+    tokio::select! {
+        _ = tokio::time::timeout(OVERFLOW_TIMEOUT, served) => {}
+        () = stop.force.cancelled() => {}
+    }
+}
+
+/// Waits after a failed accept. Per-connection failures are retried at once;
+/// anything else (such as running out of file descriptors) waits a moment so
+/// the loop does not spin.
+async fn backoff(error: io::Error) {
+    match error.kind() {
+        io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionRefused => {}
+        _ => {
+            tracing::error!(%error, "failed to accept a connection");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
