@@ -15,9 +15,9 @@
 //!   and pausable, and the views derived from them ([`series`] of metrics,
 //!   [`latency`] window, the [`hub_reports`] of each node).
 //! - [`components`]: one file per component; [`app`] wires them together;
-//!   [`plot`] is the charts' geometry and [`axis`] their ticks,
-//!   [`format`](mod@format) how numbers
-//!   read on screen, [`excerpt`] how much of a publisher's text they show.
+//!   [`plot`] is the charts' geometry, [`chart_line`] a line they draw and
+//!   [`axis`] their ticks, [`format`](mod@format) how numbers read on
+//!   screen, [`excerpt`] how much of a publisher's text they show.
 //! - [`history`]: the recent events shown before the stream opens, which
 //!   it then resumes after.
 //! - [`api`]: publishing, listing topics and loading history over HTTP,
@@ -31,6 +31,7 @@ pub mod api;
 pub mod app;
 pub mod axis;
 pub mod backoff;
+pub mod chart_line;
 pub mod components;
 pub mod connection;
 pub mod decode;
