@@ -25,7 +25,7 @@
 //!
 //! Everything except the hook, `api`'s `fetch` and the components is plain
 //! Rust with native `#[test]`s; the DOM and `EventSource` parts are tested in
-//! a browser (`tests/browser.rs`).
+//! a browser (`tests/`, a file per feature).
 
 pub mod api;
 pub mod app;
