@@ -4,18 +4,21 @@
 //!
 //! [`LiveFeed`](crate::components::live_feed::LiveFeed) pushes every live
 //! message here and hands what is in it to the feed as one batch every
-//! [`FLUSH_MS`](crate::components::live_feed::FLUSH_MS). Unbounded, a
-//! publisher sending faster than the page renders would grow the inbox
-//! without end and make each render longer than the last; bounded, a flood
-//! costs the page a fixed amount of work per render, and the feed is told
-//! how many messages it did not get (an [`Action::Dropped`] line), never
-//! silently.
+//! [`FLUSH_MS`]. Unbounded, a publisher sending faster than the page
+//! renders would grow the inbox without end and make each render longer
+//! than the last; bounded, a flood costs the page a fixed amount of work
+//! per render, and the feed is told how many messages it did not get (an
+//! [`Action::Dropped`] line), never silently.
 //!
 //! [`Action::Dropped`]: crate::state::Action::Dropped
 
 use std::collections::VecDeque;
 
 use crate::decode::Incoming;
+
+/// How often the inbox is emptied into the feed, in milliseconds: ten
+/// renders a second at most, which still reads as live.
+pub const FLUSH_MS: u32 = 100;
 
 /// How many messages wait for the next render at most. The page is built
 /// for 1,000 events a second, 100 per flush; ten times that absorbs a

@@ -15,9 +15,9 @@
 //!   and pausable, and the views derived from them ([`series`] of metrics,
 //!   [`latency`] window, the [`hub_reports`] of each node).
 //! - [`components`]: one file per component; [`app`] wires them together;
-//!   [`plot`] is the charts' geometry and [`axis`] their ticks,
-//!   [`format`](mod@format) how numbers
-//!   read on screen, [`excerpt`] how much of a publisher's text they show.
+//!   [`plot`] is the charts' geometry, [`chart_line`] a line they draw and
+//!   [`axis`] their ticks, [`format`](mod@format) how numbers read on
+//!   screen, [`excerpt`] how much of a publisher's text they show.
 //! - [`history`]: the recent events shown before the stream opens, which
 //!   it then resumes after.
 //! - [`api`]: publishing, listing topics and loading history over HTTP,
@@ -25,12 +25,13 @@
 //!
 //! Everything except the hook, `api`'s `fetch` and the components is plain
 //! Rust with native `#[test]`s; the DOM and `EventSource` parts are tested in
-//! a browser (`tests/browser.rs`).
+//! a browser (`tests/`, a file per feature).
 
 pub mod api;
 pub mod app;
 pub mod axis;
 pub mod backoff;
+pub mod chart_line;
 pub mod components;
 pub mod connection;
 pub mod decode;

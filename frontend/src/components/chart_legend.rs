@@ -11,7 +11,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::axis::Unit;
-use crate::components::chart::ChartLine;
+use crate::chart_line::ChartLine;
 
 /// Props of [`ChartLegend`].
 #[derive(Properties, PartialEq)]

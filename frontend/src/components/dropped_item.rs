@@ -3,8 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::components::live_feed::FLUSH_MS;
-use crate::inbox::INBOX_CAPACITY;
+use crate::inbox::{FLUSH_MS, INBOX_CAPACITY};
 
 /// Props of [`DroppedItem`].
 #[derive(Properties, PartialEq)]

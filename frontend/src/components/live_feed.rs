@@ -34,14 +34,10 @@ use crate::components::topics_panel::TopicsPanel;
 use crate::connection::StreamOptions;
 use crate::history::HISTORY_LIMIT;
 use crate::hooks::{StreamMessage, StreamSource, use_event_stream};
-use crate::inbox::Inbox;
+use crate::inbox::{FLUSH_MS, Inbox};
 use crate::state::{Action, FeedContext};
 use crate::subscription::Subscription;
 use crate::token::Token;
-
-/// How often buffered messages reach the feed, in milliseconds: ten
-/// renders a second at most, which still reads as live.
-pub const FLUSH_MS: u32 = 100;
 
 /// Flushes per second, for the events/s counter.
 const FLUSHES_PER_SECOND: u32 = 1000 / FLUSH_MS;

@@ -12,7 +12,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::axis::{TimeAxis, Unit, ValueAxis};
-use crate::components::chart::{Chart, ChartLine};
+use crate::chart_line::ChartLine;
+use crate::components::chart::Chart;
 use crate::format;
 use crate::plot::{headroom_max, line_colour, path};
 use crate::series::{METRICS_WINDOW, MetricsSeries, Sample};

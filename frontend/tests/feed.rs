@@ -1,0 +1,246 @@
+//! Browser tests of what the feed draws: the event list with each entry
+//! as itself, newest first, and the panels (charts, latency, chat,
+//! notices) from events dispatched to the feed as a stream would.
+
+#![cfg(target_arch = "wasm32")]
+
+pub mod common;
+use frontend::components::chat_panel::ChatPanel;
+use frontend::components::event_list::EventList;
+use frontend::components::feed_provider::FeedProvider;
+use frontend::components::latency_figure::LatencyFigure;
+use frontend::components::metrics_panel::MetricsPanel;
+use frontend::components::notice_panel::NoticePanel;
+use frontend::decode::DecodeError;
+use frontend::state::{Action, FeedContext, Received};
+use shared::{
+    Event, EventId, Gap, Json, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel, Payload,
+};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::Element;
+use yew::prelude::*;
+
+use crate::common::{chat, event, pattern, root, select, text};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Props of [`Injected`].
+#[derive(Properties, PartialEq)]
+struct InjectedProps {
+    actions: Vec<Action>,
+}
+
+/// Dispatches its actions to the feed once, as a stream would.
+#[component]
+fn Injected(props: &InjectedProps) -> Html {
+    let feed = use_context::<FeedContext>().expect("FeedProvider wraps Injected");
+    let actions = props.actions.clone();
+    use_effect_with((), move |()| {
+        for action in actions {
+            feed.dispatch(action);
+        }
+    });
+    html! {}
+}
+
+/// Props of [`InjectedFeed`].
+#[derive(Properties, PartialEq)]
+struct InjectedFeedProps {
+    actions: Vec<Action>,
+}
+
+#[component]
+fn InjectedFeed(props: &InjectedFeedProps) -> Html {
+    html! {
+        <FeedProvider>
+            <Injected actions={props.actions.clone()} />
+            <EventList />
+        </FeedProvider>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn event_list_renders_each_entry_as_itself_newest_first() {
+    let received = |event: Event| {
+        Action::Received(Received {
+            event,
+            received_us: 1_764_066_000_002_500,
+        })
+    };
+    let actions = vec![
+        received(chat(1, "ada", "hello")),
+        received(event(
+            2,
+            "ops",
+            Payload::Notice(Notice {
+                level: NoticeLevel::Warning,
+                text: "disk 91% full".into(),
+            }),
+        )),
+        received(event(
+            3,
+            "probe",
+            Payload::LatencyProbe(LatencyProbe {
+                seq: 42,
+                ts: 1_764_066_000_001_000,
+            }),
+        )),
+        received(event(
+            4,
+            "shop/orders",
+            Payload::Json(Json::from_text(r#"{ "order": 17 }"#).expect("valid JSON")),
+        )),
+        Action::Gap(Gap {
+            topic: pattern("chat/*"),
+            after: EventId::new(1, 4),
+            through: EventId::new(1, 9),
+        }),
+        Action::DecodeFailed(DecodeError::UnknownName {
+            name: "mystery".into(),
+        }),
+        // A replayed duplicate renders nothing new.
+        received(chat(1, "ada", "hello")),
+    ];
+    let root = root();
+    let app = yew::Renderer::<InjectedFeed>::with_root_and_props(
+        root.clone(),
+        InjectedFeedProps { actions },
+    )
+    .render();
+    yew::scheduler::flush().await;
+
+    let items = select(&root, "ol#events > li");
+    let classes: Vec<String> = items.iter().map(Element::class_name).collect();
+    assert_eq!(
+        classes,
+        ["decode-error", "gap", "event", "event", "event", "event"]
+    );
+    assert!(text(&items[0]).contains("mystery"));
+    assert!(text(&items[1]).contains("#1-4") && text(&items[1]).contains("#1-9"));
+    assert!(text(&items[1]).contains("chat/*"));
+
+    let events = select(&root, "ol#events > li.event");
+    let kinds: Vec<(String, String)> = events
+        .iter()
+        .map(|item| {
+            (
+                item.get_attribute("data-kind").unwrap_or_default(),
+                item.get_attribute("data-id").unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("json".into(), "1-4".into()),
+            ("latency_probe".into(), "1-3".into()),
+            ("notice".into(), "1-2".into()),
+            ("chat".into(), "1-1".into()),
+        ]
+    );
+    assert!(text(&events[0]).contains("\"order\": 17"));
+    assert!(text(&events[1]).contains("1.5 ms"));
+    assert_eq!(select(&events[2], ".notice.warning").len(), 1);
+    assert!(text(&events[3]).contains("ada: hello"));
+
+    app.destroy();
+    root.remove();
+}
+
+fn metrics(cpu: f32) -> Payload {
+    Payload::Metrics(Metrics {
+        cpu_total: cpu,
+        cpu_per_core: vec![cpu, cpu / 2.0],
+        memory_used: 1 << 30,
+        memory_total: 4 << 30,
+        load: LoadAverage {
+            one: 0.1,
+            five: 0.2,
+            fifteen: 0.3,
+        },
+        net_rx_per_sec: 2048,
+        net_tx_per_sec: 512,
+    })
+}
+
+/// Props of [`Panels`].
+#[derive(Properties, PartialEq)]
+struct PanelsProps {
+    actions: Vec<Action>,
+}
+
+#[component]
+fn Panels(props: &PanelsProps) -> Html {
+    html! {
+        <FeedProvider>
+            <Injected actions={props.actions.clone()} />
+            <NoticePanel />
+            <MetricsPanel />
+            <LatencyFigure />
+            <ChatPanel />
+        </FeedProvider>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn panels_render_charts_latency_chat_and_notices() {
+    let at = |id, payload, received_us| {
+        Action::Received(Received {
+            event: event(id, "system/metrics", payload),
+            received_us,
+        })
+    };
+    let mut actions: Vec<Action> = (1..=3)
+        .map(|id| at(id, metrics(id as f32 * 10.0), 0))
+        .collect();
+    for seq in 1..=4 {
+        let probe = Payload::LatencyProbe(LatencyProbe { seq, ts: 1_000_000 });
+        actions.push(at(10 + seq, probe, 1_000_000 + seq * 2_000));
+    }
+    actions.push(Action::Received(Received {
+        event: chat(20, "ada", "hello"),
+        received_us: 0,
+    }));
+    actions.push(at(
+        21,
+        Payload::Notice(Notice {
+            level: NoticeLevel::Error,
+            text: "disk full".into(),
+        }),
+        0,
+    ));
+    let root = root();
+    let app = yew::Renderer::<Panels>::with_root_and_props(root.clone(), PanelsProps { actions })
+        .render();
+    yew::scheduler::flush().await;
+
+    for series in ["cpu", "memory", "network"] {
+        let charts = select(
+            &root,
+            &format!("section#metrics svg.chart[data-series={series}]"),
+        );
+        assert_eq!(charts.len(), 1, "{series} chart");
+        assert_eq!(
+            charts[0].get_attribute("data-samples").as_deref(),
+            Some("3")
+        );
+        assert!(!select(&charts[0], "path").is_empty());
+    }
+    let latency = &select(&root, "#latency")[0];
+    assert_eq!(latency.get_attribute("data-count").as_deref(), Some("4"));
+    assert_eq!(
+        latency.get_attribute("data-median-ms").as_deref(),
+        Some("5.000")
+    );
+    assert_eq!(
+        latency.get_attribute("data-p99-ms").as_deref(),
+        Some("8.000")
+    );
+    let message = &select(&root, "section#chat li.chat-message[data-id='1-20']")[0];
+    assert!(text(message).contains("ada") && text(message).contains("hello"));
+    let banner = &select(&root, ".notice-banner[data-level=error]")[0];
+    assert!(text(banner).contains("disk full"));
+
+    app.destroy();
+    root.remove();
+}
