@@ -14,8 +14,8 @@
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
 //! - [`fuzz`]: `cargo xtask fuzz`, a bounded run of every fuzz target.
 //! - [`tally`]: counts the tests those ran, for one closing line.
-//! - [`bench`]: `cargo xtask bench`, Herald against three baselines
-//!   under the load tool, into `docs/bench.*`.
+//! - [`bench`](mod@bench): `cargo xtask bench`, Herald against three
+//!   baselines under the load tool, into `docs/bench.*`.
 //!
 //! The crate uses std and anyhow only: it is the first thing a fresh clone
 //! compiles, so it must build in seconds.
