@@ -1,5 +1,5 @@
 //! `cargo xtask test` and `cargo xtask ci`: the dependency checks and every
-//! test, and for CI the formatting and lint checks as well.
+//! test, and for CI the formatting, lint and documentation checks as well.
 //!
 //! Steps run in order and stop at the first failure, cheapest first: a
 //! formatting slip fails CI in seconds rather than after the builds. The
@@ -26,7 +26,8 @@ pub(crate) fn test() -> anyhow::Result<()> {
 }
 
 /// What `.ci/run` runs: installs, formatting, the dependency checks, clippy
-/// for the host and for wasm, then every test and a short fuzz run.
+/// for the host and for wasm, the docs, then every test and a short fuzz
+/// run.
 ///
 /// # Errors
 /// Names the step that failed.
@@ -61,6 +62,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
                 "warnings",
             ],
         )?,
+        docs()?,
     ];
     steps.extend(tests()?);
     steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
@@ -75,6 +77,21 @@ fn check_dependencies() -> anyhow::Result<Step> {
     Step::cargo(
         "check dependencies",
         ["deny", "check", "bans", "licenses", "sources"],
+    )
+}
+
+/// rustdoc over every crate, its warnings denied: a broken or ambiguous
+/// intra-doc link, or a public doc linking to a private item, fails CI like
+/// a clippy warning. Binaries are documented with their private items, so
+/// the xtask's and the load tool's docs are checked whole.
+///
+/// For the host only: `shared` and `frontend` have no code for one target
+/// alone, so their docs for wasm would be the same pages, and the wasm
+/// clippy step already proves they build there.
+fn docs() -> anyhow::Result<Step> {
+    Ok(
+        Step::cargo("docs", ["doc", "--workspace", "--no-deps"])?
+            .env("RUSTDOCFLAGS", "-D warnings"),
     )
 }
 
