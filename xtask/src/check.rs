@@ -2,8 +2,12 @@
 //! test, and for CI the formatting, lint and documentation checks as well.
 //!
 //! Steps run in order and stop at the first failure, cheapest first: a
-//! formatting slip fails CI in seconds rather than after the builds. The
-//! short fuzz run ([`crate::fuzz`]) comes last.
+//! formatting slip or a module cycle fails CI in seconds rather than after
+//! the builds. The short fuzz run ([`crate::fuzz`]) comes last.
+
+use std::env;
+
+use anyhow::Context;
 
 use crate::{
     fuzz, serve,
@@ -25,9 +29,9 @@ pub(crate) fn test() -> anyhow::Result<()> {
     step::run_all(steps)
 }
 
-/// What `.ci/run` runs: installs, formatting, the dependency checks, clippy
-/// for the host and for wasm, the docs, then every test and a short fuzz
-/// run.
+/// What `.ci/run` runs: installs, formatting, the module cycle check, the
+/// dependency checks, clippy for the host and for wasm, the docs, then
+/// every test and a short fuzz run.
 ///
 /// # Errors
 /// Names the step that failed.
@@ -35,6 +39,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
     setup::install(Scope::All)?;
     let mut steps = vec![
         Step::cargo("check formatting", ["fmt", "--all", "--check"])?,
+        module_cycles()?,
         check_dependencies()?,
         Step::cargo(
             "clippy (host)",
@@ -67,6 +72,13 @@ pub(crate) fn ci() -> anyhow::Result<()> {
     steps.extend(tests()?);
     steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
     step::run_all(steps)
+}
+
+/// `cargo xtask cycles` ([`crate::cycles`]), run by this same binary as a
+/// step of its own, so it is timed and named like the others.
+fn module_cycles() -> anyhow::Result<Step> {
+    let xtask = env::current_exe().context("cannot find the running xtask binary")?;
+    Step::new("module cycles", xtask, ["cycles"])
 }
 
 /// cargo-deny against `deny.toml`: bans (duplicate versions), licenses and

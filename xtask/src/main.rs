@@ -55,8 +55,9 @@ commands:
   setup   only install what is missing (wasm target, trunk, wasm-bindgen,
           wasm-opt, Chromium and chromedriver, cargo-deny, the fuzzing
           nightly and cargo-fuzz) and fetch the crates
-  ci      what `test` runs, with the formatting check first and clippy (host
-          and wasm) and rustdoc (warnings denied) before the tests
+  ci      what `test` runs, with the formatting check and `cycles` first and
+          clippy (host and wasm) and rustdoc (warnings denied) before the
+          tests
   cycles  read every crate's module tree and the paths its modules write
           (use trees, super::, crate::) and print each cycle among sibling
           modules as `crate: a -> b -> a`, with the paths behind it; fails
