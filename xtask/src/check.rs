@@ -1,9 +1,13 @@
 //! `cargo xtask test` and `cargo xtask ci`: the dependency checks and every
-//! test, and for CI the formatting and lint checks as well.
+//! test, and for CI the formatting, lint and documentation checks as well.
 //!
 //! Steps run in order and stop at the first failure, cheapest first: a
-//! formatting slip fails CI in seconds rather than after the builds. The
-//! short fuzz run ([`crate::fuzz`]) comes last.
+//! formatting slip or a module cycle fails CI in seconds rather than after
+//! the builds. The short fuzz run ([`crate::fuzz`]) comes last.
+
+use std::env;
+
+use anyhow::Context;
 
 use crate::{
     fuzz, serve,
@@ -25,8 +29,9 @@ pub(crate) fn test() -> anyhow::Result<()> {
     step::run_all(steps)
 }
 
-/// What `.ci/run` runs: installs, formatting, the dependency checks, clippy
-/// for the host and for wasm, then every test and a short fuzz run.
+/// What `.ci/run` runs: installs, formatting, the module cycle check, the
+/// dependency checks, clippy for the host and for wasm, the docs, then
+/// every test and a short fuzz run.
 ///
 /// # Errors
 /// Names the step that failed.
@@ -34,6 +39,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
     setup::install(Scope::All)?;
     let mut steps = vec![
         Step::cargo("check formatting", ["fmt", "--all", "--check"])?,
+        module_cycles()?,
         check_dependencies()?,
         Step::cargo(
             "clippy (host)",
@@ -61,10 +67,18 @@ pub(crate) fn ci() -> anyhow::Result<()> {
                 "warnings",
             ],
         )?,
+        docs()?,
     ];
     steps.extend(tests()?);
     steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
     step::run_all(steps)
+}
+
+/// `cargo xtask cycles` ([`crate::cycles`]), run by this same binary as a
+/// step of its own, so it is timed and named like the others.
+fn module_cycles() -> anyhow::Result<Step> {
+    let xtask = env::current_exe().context("cannot find the running xtask binary")?;
+    Step::new("module cycles", xtask, ["cycles"])
 }
 
 /// cargo-deny against `deny.toml`: bans (duplicate versions), licenses and
@@ -75,6 +89,21 @@ fn check_dependencies() -> anyhow::Result<Step> {
     Step::cargo(
         "check dependencies",
         ["deny", "check", "bans", "licenses", "sources"],
+    )
+}
+
+/// rustdoc over every crate, its warnings denied: a broken or ambiguous
+/// intra-doc link, or a public doc linking to a private item, fails CI like
+/// a clippy warning. Binaries are documented with their private items, so
+/// the xtask's and the load tool's docs are checked whole.
+///
+/// For the host only: `shared` and `frontend` have no code for one target
+/// alone, so their docs for wasm would be the same pages, and the wasm
+/// clippy step already proves they build there.
+fn docs() -> anyhow::Result<Step> {
+    Ok(
+        Step::cargo("docs", ["doc", "--workspace", "--no-deps"])?
+            .env("RUSTDOCFLAGS", "-D warnings"),
     )
 }
 

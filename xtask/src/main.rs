@@ -12,16 +12,19 @@
 //! - [`serve`]: `cargo xtask run`, the page and the hub in release, the
 //!   page built into the hub; `cargo xtask dist` builds them only.
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
+//! - [`cycles`]: `cargo xtask cycles`, which fails on modules of a crate
+//!   that depend on each other.
 //! - [`fuzz`]: `cargo xtask fuzz`, a bounded run of every fuzz target.
 //! - [`tally`]: counts the tests those ran, for one closing line.
-//! - [`bench`]: `cargo xtask bench`, Herald against three baselines
-//!   under the load tool, into `docs/bench.*`.
+//! - [`bench`](mod@bench): `cargo xtask bench`, Herald against three
+//!   baselines under the load tool, into `docs/bench.*`.
 //!
 //! The crate uses std and anyhow only: it is the first thing a fresh clone
 //! compiles, so it must build in seconds.
 
 mod bench;
 mod check;
+mod cycles;
 mod fuzz;
 mod serve;
 mod setup;
@@ -52,8 +55,14 @@ commands:
   setup   only install what is missing (wasm target, trunk, wasm-bindgen,
           wasm-opt, Chromium and chromedriver, cargo-deny, the fuzzing
           nightly and cargo-fuzz) and fetch the crates
-  ci      what `test` runs, with the formatting check first and clippy (host
-          and wasm) before the tests
+  ci      what `test` runs, with the formatting check and `cycles` first and
+          clippy (host and wasm) and rustdoc (warnings denied) before the
+          tests
+  cycles  read every crate's module tree and the paths its modules write
+          (use trees, super::, crate::) and print each cycle among sibling
+          modules as `crate: a -> b -> a`, with the paths behind it; fails
+          if there is any. Also lists modules that use an ancestor's private
+          names while that ancestor uses them (does not fail on those)
   fuzz [--seconds N]
           install the fuzzing nightly and cargo-fuzz when missing, test the
           fuzz oracles, then run every fuzz target in backend/fuzz for N
@@ -88,6 +97,7 @@ fn run() -> anyhow::Result<()> {
         ["test"] => check::test(),
         ["setup"] => setup::install(setup::Scope::All),
         ["ci"] => check::ci(),
+        ["cycles"] => cycles::run(),
         ["fuzz", options @ ..] => fuzz::run(options),
         ["bench", options @ ..] => bench::run(options),
         ["help" | "-h" | "--help"] => {
