@@ -1,11 +1,15 @@
 //! The event envelope and every event kind Herald carries.
 
+mod decode;
+
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::{EventId, Topic};
+
+pub use decode::PayloadError;
 
 /// One published event as every subscriber receives it: the hub-assigned id
 /// and time, the topic, and the typed payload.
@@ -31,7 +35,9 @@ pub struct Event {
 ///
 /// Decoding reads the `type` first and then the kind's own struct from the
 /// same text, rather than through serde's internally tagged enum, which
-/// buffers the content and so could not keep a [`Json`] payload's text.
+/// buffers the content and so could not keep a [`Json`] payload's text:
+/// [`Payload::from_json`] is that decoder, and says what is wrong with a
+/// text it refuses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Payload {
@@ -281,45 +287,7 @@ fn compact(text: &str) -> String {
     compacted
 }
 
-impl<'de> Deserialize<'de> for Payload {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
-        Self::from_json(raw.get()).map_err(D::Error::custom)
-    }
-}
-
 impl Payload {
-    /// Decodes a payload from JSON text: the `type` names the kind, and the
-    /// kind's struct is read from the same text.
-    ///
-    /// # Errors
-    /// When the text is not an object with a known `type`, or not that
-    /// kind's fields.
-    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        #[derive(Deserialize)]
-        struct Tag<'a> {
-            #[serde(rename = "type", borrow)]
-            kind: std::borrow::Cow<'a, str>,
-        }
-        let tag: Tag<'_> = serde_json::from_str(text)?;
-        let Some(kind) = Kind::from_name(&tag.kind) else {
-            let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.name()).collect();
-            return Err(serde::de::Error::custom(format!(
-                "unknown event type {:?}; expected one of {}",
-                tag.kind,
-                known.join(", ")
-            )));
-        };
-        Ok(match kind {
-            Kind::Metrics => Self::Metrics(serde_json::from_str(text)?),
-            Kind::Chat => Self::Chat(serde_json::from_str(text)?),
-            Kind::Notice => Self::Notice(serde_json::from_str(text)?),
-            Kind::LatencyProbe => Self::LatencyProbe(serde_json::from_str(text)?),
-            Kind::HubStats => Self::HubStats(serde_json::from_str(text)?),
-            Kind::Json => Self::Json(serde_json::from_str(text)?),
-        })
-    }
-
     /// The kind of this payload.
     pub fn kind(&self) -> Kind {
         match self {

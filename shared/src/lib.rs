@@ -10,7 +10,8 @@
 //! - [`topic`]: the validated [`Topic`] name.
 //! - [`pattern`]: [`TopicPattern`], a topic or every topic under a prefix.
 //! - [`id`]: the opaque, ordered [`EventId`].
-//! - [`event`]: the [`Event`] envelope, its [`Payload`] kinds and their SSE names.
+//! - [`event`]: the [`Event`] envelope, its [`Payload`] kinds and their SSE names,
+//!   and the one decoder of a payload's JSON.
 //! - [`api`]: the JSON bodies of the HTTP API (publish reply, history, topic list, errors)
 //!   and the [`Gap`] control event.
 //! - [`protocol`]: route paths, parameter, header and SSE event names, and
@@ -26,7 +27,7 @@ pub mod topic;
 pub use api::{ErrorBody, ErrorCode, EventList, Gap, Health, Published, TopicInfo, TopicList};
 pub use event::{
     Chat, Event, HubStats, Json, Kind, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice,
-    NoticeLevel, Payload, TopicCount,
+    NoticeLevel, Payload, PayloadError, TopicCount,
 };
 pub use id::{EventId, EventIdError};
 pub use pattern::{TopicPattern, TopicPatternError};

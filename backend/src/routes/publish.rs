@@ -6,9 +6,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
-use serde::de::IgnoredAny;
-use serde_json::value::RawValue;
-use shared::{Kind, Payload, Published, Topic};
+use shared::{Payload, PayloadError, Published, Topic};
 
 use crate::auth;
 use crate::clients::Peer;
@@ -19,8 +17,9 @@ use crate::state::AppState;
 /// Publishes the JSON [`Payload`] in the body to the topic in the path.
 ///
 /// The body is read as bytes, after the topic, the token and the content
-/// type are checked, and decoded here rather than through axum's `Json` so
-/// a refusal can name the JSON path at fault.
+/// type are checked, and decoded by [`decode`] rather than through axum's
+/// `Json`, so a refusal can name the JSON path at fault and a `json`
+/// payload keeps its text.
 ///
 /// # Errors
 /// 429 for a client publishing faster than `--publish-rate`; 401 without
@@ -104,89 +103,19 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Decodes a payload from the body's own text, naming the JSON path of the
-/// first problem.
-///
-/// Three passes over the bytes, none of them building a `Value` (which
-/// costs many times its text, and would reorder a `json` payload): a
-/// syntax check, so malformed JSON is told apart from a wrong event; the
-/// `type`; then the kind's own struct, read directly because serde buffers
-/// an internally tagged enum and so loses the path to the offending field.
+/// Decodes a payload from the body's own text with [`Payload::from_json`],
+/// the decoder every reader of a payload shares: malformed JSON is a 400,
+/// and JSON that is not an event a 422 that names the JSON path at fault.
 pub(crate) fn decode(body: &[u8]) -> Result<Payload, ApiError> {
-    serde_json::from_slice::<IgnoredAny>(body)
-        .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
-    let mut text = serde_json::Deserializer::from_slice(body);
-    Ok(match kind(body)? {
-        Kind::Metrics => Payload::Metrics(fields(&mut text)?),
-        Kind::Chat => Payload::Chat(fields(&mut text)?),
-        Kind::Notice => Payload::Notice(fields(&mut text)?),
-        Kind::LatencyProbe => Payload::LatencyProbe(fields(&mut text)?),
-        Kind::HubStats => Payload::HubStats(fields(&mut text)?),
-        Kind::Json => Payload::Json(fields(&mut text)?),
+    Payload::from_json(body).map_err(|error| match error {
+        PayloadError::Syntax(syntax) => ApiError::MalformedJson(syntax.to_string()),
+        refusal @ (PayloadError::MissingType
+        | PayloadError::UnknownType { .. }
+        | PayloadError::Field { .. }) => ApiError::InvalidEvent {
+            field: refusal.path().map(str::to_owned),
+            message: refusal.to_string(),
+        },
     })
-}
-
-/// The kind named by the body's `type`.
-fn kind(body: &[u8]) -> Result<Kind, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct Tag<'a> {
-        #[serde(rename = "type", borrow)]
-        kind: Option<&'a RawValue>,
-    }
-    // A body that is not an object has no `type` either.
-    let tag = serde_json::from_slice::<Tag<'_>>(body)
-        .ok()
-        .and_then(|tag| tag.kind);
-    let Some(tag) = tag else {
-        return Err(invalid(
-            Some("type"),
-            "missing field `type` naming the event kind",
-        ));
-    };
-    let name: Option<String> = serde_json::from_str(tag.get()).ok();
-    name.as_deref().and_then(Kind::from_name).ok_or_else(|| {
-        let known: Vec<&str> = Kind::ALL.iter().map(|kind| kind.name()).collect();
-        invalid(
-            Some("type"),
-            &format!(
-                "unknown event type {}; expected one of {}",
-                tag.get(),
-                known.join(", ")
-            ),
-        )
-    })
-}
-
-fn fields<'de, T: serde::Deserialize<'de>>(
-    text: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
-) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(text).map_err(invalid_at)
-}
-
-/// The refusal of a payload, naming the JSON path at fault.
-fn invalid_at(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = error.path().to_string();
-    let message = error.into_inner().to_string();
-    // A missing field is reported at the parent, so take its name from serde's message.
-    let field = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next())
-        .map(|name| {
-            if path == "." {
-                name.to_owned()
-            } else {
-                format!("{path}.{name}")
-            }
-        })
-        .or(Some(path));
-    ApiError::InvalidEvent { field, message }
-}
-
-fn invalid(field: Option<&str>, message: &str) -> ApiError {
-    ApiError::InvalidEvent {
-        field: field.map(str::to_owned),
-        message: message.to_owned(),
-    }
 }
 
 #[cfg(test)]

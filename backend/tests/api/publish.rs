@@ -166,6 +166,64 @@ async fn bad_publishes_get_4xx_with_json_and_publish_nothing() {
 }
 
 #[tokio::test]
+async fn a_refused_event_names_the_json_path_at_fault_and_what_is_wrong() {
+    let app = spawn_app(&[]).await;
+    let metrics = r#"{"type":"metrics","cpu_total":1,"cpu_per_core":[],"memory_used":1,
+        "memory_total":2,"load":{"one":1,"five":2},"net_rx_per_sec":4,"net_tx_per_sec":5}"#;
+    let hub_stats = r#"{"type":"hub_stats","node":null,"interval_s":1,"streams_open":0,
+        "streams_opened":0,"events":0,"events_per_s":0,"deliveries":0,"deliveries_per_s":0,
+        "gaps":0,"history_bytes":0,"topics":1,"followed_topics":1,
+        "followed":[{"topic":"a","subscribers":"many"}]}"#;
+    let cases = [
+        (
+            metrics,
+            "load.fifteen",
+            "missing field `fifteen` at line 2 ",
+        ),
+        (
+            hub_stats,
+            "followed[0].subscribers",
+            r#"invalid type: string "many", expected u64 at line 4 "#,
+        ),
+        (
+            r#"{"type":"shout","text":"x"}"#,
+            "type",
+            r#"unknown event type "shout"; expected one of metrics, chat, notice, latency_probe, hub_stats, json"#,
+        ),
+        (
+            r#"{"text":"x"}"#,
+            "type",
+            "missing field `type` naming the event kind",
+        ),
+    ];
+    for (body, field, message) in cases {
+        let response = app.publish_raw("t", Some("application/json"), body).await;
+        let error = error_body(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error.code, ErrorCode::InvalidEvent, "{body}");
+        assert_eq!(error.field.as_deref(), Some(field), "{body}");
+        assert!(
+            error.message.starts_with(message),
+            "{body}: {}",
+            error.message
+        );
+    }
+    let response = app
+        .publish_raw("t", Some("application/json"), r#"{"type":"chat","#)
+        .await;
+    let error = error_body(response, StatusCode::BAD_REQUEST).await;
+    assert_eq!(error.code, ErrorCode::MalformedJson);
+    assert_eq!(error.field, None);
+    assert_eq!(
+        error.message,
+        "body is not valid JSON: EOF while parsing an object at line 1 column 15"
+    );
+    assert!(
+        app.topics().await.topics.is_empty(),
+        "nothing was published"
+    );
+}
+
+#[tokio::test]
 async fn charset_parameter_and_json_suffix_are_accepted() {
     let app = spawn_app(&[]).await;
     let body = r#"{"type":"chat","author":"a","text":"b"}"#;

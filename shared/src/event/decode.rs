@@ -1,0 +1,329 @@
+//! Reading a [`Payload`] from JSON text: the one decoder that the publish
+//! route, the [`Event`](super::Event) envelope and every client use, and
+//! [`PayloadError`], which says what is wrong with a text that is not a
+//! payload.
+//!
+//! A payload is read in two passes over the same text: its `type`, then the
+//! kind's own struct. serde's internally tagged enum reads it in one, but
+//! buffers the content to do so, which would lose a [`Json`](super::Json)
+//! payload's text and the path to a field at fault. Only a refused text
+//! costs more: a syntax check tells malformed JSON from JSON that is not an
+//! event, and a refused kind is read once more with its path tracked, so a
+//! payload that decodes pays for neither.
+
+use serde::de::{Error as _, IgnoredAny};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use super::{Kind, Payload};
+
+/// The member of a payload's JSON object that names its kind.
+const TAG: &str = "type";
+
+/// The path serde_path_to_error gives the object itself.
+const TOP: &str = ".";
+
+/// Why a text is not a [`Payload`].
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    /// The text is not one well-formed JSON value.
+    #[error(transparent)]
+    Syntax(serde_json::Error),
+    /// The text is JSON, but not an object with a single `type`.
+    #[error("missing field `type` naming the event kind")]
+    MissingType,
+    /// The `type` names no [`Kind`].
+    #[error("unknown event type {found}; expected one of {}", known_kinds())]
+    UnknownType {
+        /// The `type` as published, in JSON: `"shout"`, or `7`.
+        found: String,
+    },
+    /// The kind's fields are not right: one is missing, repeated, or not of
+    /// its type.
+    #[error("{message}")]
+    Field {
+        /// JSON path of the first field at fault (`text`, `load.one`,
+        /// `cpu_per_core[1]`, or `.` for the object itself); for a missing
+        /// field, the path it belongs at.
+        path: String,
+        /// serde's message, with the line and column.
+        message: String,
+    },
+}
+
+impl PayloadError {
+    /// The JSON path at fault: `type` when the kind is missing or unknown,
+    /// the field's path for a field error, and none for malformed JSON.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::Syntax(_) => None,
+            Self::MissingType | Self::UnknownType { .. } => Some(TAG),
+            Self::Field { path, .. } => Some(path),
+        }
+    }
+}
+
+impl Payload {
+    /// Decodes a payload from JSON text: the `type` names the kind, and the
+    /// kind's struct is read from the same text.
+    ///
+    /// Takes a request body's bytes as well as a `str`: serde_json checks
+    /// that what the payload keeps is UTF-8 as it reads it, so a body needs
+    /// no pass of its own for that.
+    ///
+    /// # Errors
+    /// [`PayloadError`]: malformed JSON, no `type`, an unknown `type`, or the
+    /// first field that is not the kind's, with its JSON path.
+    pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, PayloadError> {
+        let json = json.as_ref();
+        Ok(match kind(json)? {
+            Kind::Metrics => Self::Metrics(fields(json)?),
+            Kind::Chat => Self::Chat(fields(json)?),
+            Kind::Notice => Self::Notice(fields(json)?),
+            Kind::LatencyProbe => Self::LatencyProbe(fields(json)?),
+            Kind::HubStats => Self::HubStats(fields(json)?),
+            Kind::Json => Self::Json(fields(json)?),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Self::from_json(raw.get()).map_err(D::Error::custom)
+    }
+}
+
+/// The kind the text's `type` names.
+///
+/// Reading the tag parses the whole text, so a text whose tag is read is
+/// well-formed JSON, and only one whose tag is not needs the syntax check.
+fn kind(json: &[u8]) -> Result<Kind, PayloadError> {
+    #[derive(Deserialize)]
+    struct Tag<'a> {
+        // Any JSON, so a `type` that is not a string is refused as unknown,
+        // naming it, rather than with serde's message about its type.
+        #[serde(rename = "type", borrow)]
+        kind: Option<&'a RawValue>,
+    }
+    let tag = match serde_json::from_slice::<Tag<'_>>(json) {
+        Ok(Tag { kind: Some(tag) }) => tag,
+        Ok(Tag { kind: None }) => return Err(PayloadError::MissingType),
+        Err(_) => {
+            return Err(match serde_json::from_slice::<IgnoredAny>(json) {
+                Err(syntax) => PayloadError::Syntax(syntax),
+                Ok(_) => PayloadError::MissingType,
+            });
+        }
+    };
+    let name: Option<String> = serde_json::from_str(tag.get()).ok();
+    name.as_deref()
+        .and_then(Kind::from_name)
+        .ok_or_else(|| PayloadError::UnknownType {
+            found: tag.get().to_owned(),
+        })
+}
+
+/// The kind's struct, read from the whole text, where `type` is one more
+/// member that the struct ignores.
+fn fields<'de, T: Deserialize<'de>>(json: &'de [u8]) -> Result<T, PayloadError> {
+    serde_json::from_slice(json).map_err(|error| at_fault::<T>(json, &error))
+}
+
+/// The refusal of a kind's struct, at its path: the text is read once more
+/// with the path tracked, which a payload that decodes does not pay for.
+fn at_fault<'de, T: Deserialize<'de>>(json: &'de [u8], error: &serde_json::Error) -> PayloadError {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(tracked) => tracked.path().to_string(),
+        // The same read refuses the same text, tracked or not; were the two
+        // ever to differ, the refusal is the object's.
+        Ok(_) => TOP.to_owned(),
+    };
+    let message = error.to_string();
+    let path = match missing_field(&message) {
+        Some(name) => below(&path, name),
+        None => path,
+    };
+    PayloadError::Field { path, message }
+}
+
+/// The field a refusal says is missing.
+///
+/// serde reports a missing field at the object that lacks it, and names it
+/// only in text: `de::Error::missing_field` formats "missing field `name`"
+/// into the format's own error, which has no place for it. So the name is
+/// read back from that text, here only; a test pins the wording.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+/// The path of member `name` of the object at `path`.
+fn below(path: &str, name: &str) -> String {
+    if path == TOP {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// The kinds' names, as a refusal lists them.
+fn known_kinds() -> String {
+    Kind::ALL.map(Kind::name).join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(json: &str) -> PayloadError {
+        Payload::from_json(json).unwrap_err()
+    }
+
+    #[test]
+    fn malformed_json_is_a_syntax_error_at_no_path() {
+        for json in [
+            "{",
+            "",
+            "nul",
+            r#"{"type":"json","data":1} trailing"#,
+            // Wrong at `author`, but the text is not JSON at all.
+            r#"{"type":"chat","author":1,"#,
+        ] {
+            let error = refusal(json);
+            assert!(
+                matches!(error, PayloadError::Syntax(_)),
+                "{json:?}: {error:?}"
+            );
+            assert_eq!(error.path(), None);
+        }
+        let error = Payload::from_json(b"\xff").unwrap_err();
+        assert!(matches!(error, PayloadError::Syntax(_)), "{error:?}");
+    }
+
+    #[test]
+    fn json_without_a_single_type_is_missing_its_type() {
+        for json in [
+            r#"{"author":"a","text":"b"}"#,
+            r#"{"type":null}"#,
+            r#"{"type":"chat","type":"chat","author":"a","text":"b"}"#,
+            "7",
+            r#""chat""#,
+        ] {
+            let error = refusal(json);
+            assert!(
+                matches!(error, PayloadError::MissingType),
+                "{json}: {error:?}"
+            );
+            assert_eq!(error.path(), Some("type"));
+            assert_eq!(
+                error.to_string(),
+                "missing field `type` naming the event kind"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_type_is_named_with_the_known_kinds() {
+        let error = refusal(r#"{"type":"shout","text":"x"}"#);
+        assert_eq!(error.path(), Some("type"));
+        assert_eq!(
+            error.to_string(),
+            r#"unknown event type "shout"; expected one of metrics, chat, notice, latency_probe, hub_stats, json"#
+        );
+        for (json, found) in [
+            (r#"{"type":7}"#, "7"),
+            (r#"{"type":["chat"]}"#, r#"["chat"]"#),
+            (r#"{"type":"gap"}"#, r#""gap""#),
+        ] {
+            match refusal(json) {
+                PayloadError::UnknownType { found: named } => assert_eq!(named, found),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+        // A name is compared as the string it decodes to.
+        let chat = Payload::from_json(r#"{"type":"ch\u0061t","author":"a","text":"b"}"#);
+        assert_eq!(chat.unwrap().kind(), Kind::Chat);
+    }
+
+    #[test]
+    fn a_field_error_names_its_path_and_keeps_serdes_message() {
+        let cases = [
+            (r#"{"type":"chat","author":"a"}"#, "text"),
+            (r#"{"type":"json"}"#, "data"),
+            (r#"{"type":"latency_probe","seq":-1,"ts":2}"#, "seq"),
+            (r#"{"type":"notice","level":"loud","text":"x"}"#, "level"),
+            (
+                r#"{"type":"metrics","cpu_total":1,"cpu_per_core":[1,"x"]}"#,
+                "cpu_per_core[1]",
+            ),
+            (
+                r#"{"type":"metrics","cpu_total":1,"cpu_per_core":[],"memory_used":1,
+                    "memory_total":2,"load":{"one":1,"five":2},"net_rx_per_sec":4}"#,
+                "load.fifteen",
+            ),
+            (
+                r#"{"type":"hub_stats","node":null,"interval_s":1,"streams_open":0,
+                    "streams_opened":0,"events":0,"events_per_s":0,"deliveries":0,
+                    "deliveries_per_s":0,"gaps":0,"history_bytes":0,"topics":1,
+                    "followed_topics":1,"followed":[{"topic":"a"}]}"#,
+                "followed[0].subscribers",
+            ),
+            // serde refuses a repeated field at the object that repeats it.
+            (
+                r#"{"type":"chat","author":"a","author":"b","text":"c"}"#,
+                ".",
+            ),
+        ];
+        for (json, expected) in cases {
+            let error = refusal(json);
+            match &error {
+                PayloadError::Field { path, message } => {
+                    assert_eq!(path, expected, "{json}: {message}");
+                }
+                other => panic!("{json}: {other:?}"),
+            }
+            assert_eq!(error.path(), Some(expected));
+        }
+        for json in [
+            r#"{"type":"chat","author":"a"}"#,
+            r#"{"type":"chat","author":7,"text":"b"}"#,
+        ] {
+            let serde = serde_json::from_str::<crate::Chat>(json).unwrap_err();
+            assert_eq!(refusal(json).to_string(), serde.to_string(), "{json}");
+        }
+        assert_eq!(
+            refusal(r#"{"type":"chat","author":"a"}"#).to_string(),
+            "missing field `text` at line 1 column 28"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_read_from_serdes_wording() {
+        // serde's `missing_field` is the only place the name is given.
+        let error = <serde_json::Error as serde::de::Error>::missing_field("level");
+        assert_eq!(missing_field(&error.to_string()), Some("level"));
+        assert_eq!(missing_field("invalid type: string \"x\""), None);
+        assert_eq!(below(TOP, "text"), "text");
+        assert_eq!(below("load", "one"), "load.one");
+    }
+
+    #[test]
+    fn text_and_bytes_decode_alike_and_as_the_envelope_does() {
+        let json = r#"{"type":"notice","level":"warning","text":"b"}"#;
+        let payload = Payload::from_json(json).unwrap();
+        assert_eq!(Payload::from_json(json.as_bytes()).unwrap(), payload);
+        assert_eq!(serde_json::from_str::<Payload>(json).unwrap(), payload);
+        // Inside other JSON a refusal is that JSON's error, with the
+        // payload's message.
+        let error = serde_json::from_str::<Vec<Payload>>(r#"[{"type":"shout"}]"#).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with(r#"unknown event type "shout""#),
+            "{error}"
+        );
+    }
+}
