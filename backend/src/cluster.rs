@@ -3,10 +3,10 @@
 //! with the same ids.
 //!
 //! Redis holds the cluster's one sequence as one stream (`{prefix}:events`):
-//! publishing appends to it with a script ([`PUBLISH`]) that checks the
+//! publishing appends to it with a script (`PUBLISH`) that checks the
 //! cluster's epoch and lets Redis number the entry (`0-N`, so `N` is the
 //! next sequence number, over all topics). Every node reads the stream with
-//! one blocking reader ([`follow`]) and takes each entry into its own
+//! one blocking reader (`follow`) and takes each entry into its own
 //! [`Hub`], a replica, which frames it once and fans it out to its streams.
 //! So the id a node gives a browser is the cluster's, a browser resumes on
 //! any node, and a node that started, or lost Redis for a while, reads on

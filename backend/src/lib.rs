@@ -25,6 +25,8 @@
 //! [`telemetry`] and [`tls`]; the rest is private, so the compiler reports
 //! what nothing uses.
 
+#![warn(missing_docs)]
+
 mod allowed_host;
 mod app;
 pub mod auth;

@@ -9,7 +9,7 @@
 //! Both files are read when the command line is parsed, so a missing or
 //! malformed file stops the hub before it listens, with the file named; the
 //! pair is put together (and the key checked against the certificate) by
-//! [`Tls::acceptor`].
+//! `Tls::acceptor`.
 
 use std::fmt;
 use std::path::Path;

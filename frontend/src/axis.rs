@@ -53,7 +53,7 @@ pub enum Unit {
 }
 
 impl Unit {
-    /// A value as the readout shows it, with [`format`]'s precision:
+    /// A value as the readout shows it, with [`format`](mod@crate::format)'s precision:
     /// `12.5%`, `1.5 GiB`, `2.0 KiB/s`.
     pub fn format(self, value: f64) -> String {
         // `as` saturates, and NaN becomes 0: a byte count is never negative.

@@ -27,6 +27,8 @@
 //! Rust with native `#[test]`s; the DOM and `EventSource` parts are tested in
 //! a browser (`tests/`, a file per feature).
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod app;
 pub mod axis;

@@ -17,6 +17,8 @@
 //! - [`protocol`]: route paths, parameter, header and SSE event names, and
 //!   the URL builders every client uses.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod event;
 pub mod id;

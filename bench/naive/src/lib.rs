@@ -12,6 +12,8 @@
 //!
 //! A stream follows the one topic its `topic` parameter names.
 
+#![warn(missing_docs)]
+
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -14,6 +14,8 @@
 //! A stream follows one topic, named unencoded in its first `topic`
 //! parameter: that is what the load tool opens.
 
+#![warn(missing_docs)]
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
