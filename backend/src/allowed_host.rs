@@ -22,7 +22,7 @@ use crate::error::ApiError;
 
 /// What `--allowed-host` takes to switch the guard off, for a hub behind a
 /// proxy that checks names itself.
-pub(crate) const ANY: &str = "*";
+pub(crate) const ANY_HOST: &str = "*";
 
 /// The host names a hub answers for, lower case and without a port.
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ impl AllowedHosts {
         }
         names.extend(extra.iter().map(|name| normalize(name)));
         Self {
-            any: extra.iter().any(|name| name == ANY),
+            any: extra.iter().any(|name| name == ANY_HOST),
             names,
         }
     }
@@ -78,7 +78,7 @@ fn normalize(host: &str) -> String {
 
 /// Refuses, with 421 and a JSON body, a request sent to a name the hub
 /// does not answer for, or without a name at all.
-pub(crate) async fn check(
+pub(crate) async fn guard(
     State(allowed): State<Arc<AllowedHosts>>,
     request: Request,
     next: Next,
@@ -137,7 +137,7 @@ mod tests {
         assert!(network.allows("10.1.2.3:3000"));
         assert!(network.allows("Hub.Example.com:443"));
         assert!(!network.allows("other.example.com"));
-        assert!(hosts("0.0.0.0:3000", &[ANY]).allows("anything.example"));
+        assert!(hosts("0.0.0.0:3000", &[ANY_HOST]).allows("anything.example"));
         assert!(hosts("0.0.0.0:3000", &[]).only_local("0.0.0.0:3000".parse().unwrap()));
         assert!(!network.only_local("10.1.2.3:3000".parse().unwrap()));
     }

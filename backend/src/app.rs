@@ -32,7 +32,7 @@ pub(crate) fn app(state: AppState, allowed: AllowedHosts) -> Router {
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(allowed),
-            allowed_host::check,
+            allowed_host::guard,
         ));
     for (name, value) in SECURITY_HEADERS {
         router = router.layer(SetResponseHeaderLayer::if_not_present(

@@ -19,9 +19,9 @@ pub enum Broker {
     Cluster(Cluster),
 }
 
-/// Why an event was not published.
+/// Why the broker did not publish an event.
 #[derive(Debug, thiserror::Error)]
-pub enum PublishError {
+pub enum BrokerError {
     /// The hub refused it.
     #[error(transparent)]
     Hub(#[from] hub::PublishError),
@@ -49,10 +49,10 @@ impl Broker {
     /// where every stream of the hub, or of the cluster, reads it.
     ///
     /// # Errors
-    /// [`PublishError::Hub`] for an event the hub refuses,
-    /// [`PublishError::Unavailable`] when the cluster's Redis did not store
+    /// [`BrokerError::Hub`] for an event the hub refuses,
+    /// [`BrokerError::Unavailable`] when the cluster's Redis did not store
     /// it; nothing is published then.
-    pub async fn publish(&self, topic: Topic, payload: Payload) -> Result<EventId, PublishError> {
+    pub async fn publish(&self, topic: Topic, payload: Payload) -> Result<EventId, BrokerError> {
         match self {
             Self::Memory(hub) => Ok(hub.publish(topic, payload)?.id()),
             Self::Cluster(cluster) => {

@@ -258,8 +258,11 @@ impl Cluster {
             prefix = %cluster.shared.options.prefix,
             "joined the cluster"
         );
-        cluster.shared.tasks.spawn(follow::run(cluster.clone()));
-        cluster.shared.tasks.spawn(presence::run(cluster.clone()));
+        cluster.shared.tasks.spawn(follow::follow(cluster.clone()));
+        cluster
+            .shared
+            .tasks
+            .spawn(presence::announce(cluster.clone()));
         cluster.shared.tasks.close();
         Ok(cluster)
     }

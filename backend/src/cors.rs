@@ -13,7 +13,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// What `--cors-origin` takes to let every origin read.
-pub(crate) const ANY: &str = "*";
+pub(crate) const ANY_ORIGIN: &str = "*";
 
 /// The layer for `origins` (already checked by [`parse_origin`]), or
 /// `None` when there are none.
@@ -31,7 +31,7 @@ pub(crate) fn layer(origins: &[HeaderValue]) -> Option<CorsLayer> {
             HeaderName::from_static("last-event-id"),
         ])
         .max_age(Duration::from_secs(3600));
-    Some(if origins.iter().any(|origin| origin == ANY) {
+    Some(if origins.iter().any(|origin| origin == ANY_ORIGIN) {
         base.allow_origin(AllowOrigin::any())
     } else {
         base.allow_origin(AllowOrigin::list(origins.iter().cloned()))
@@ -45,7 +45,7 @@ pub(crate) fn layer(origins: &[HeaderValue]) -> Option<CorsLayer> {
 /// # Errors
 /// A message naming what is wrong, for the command line.
 pub(crate) fn parse_origin(text: &str) -> Result<HeaderValue, String> {
-    let valid = text == ANY
+    let valid = text == ANY_ORIGIN
         || text.split_once("://").is_some_and(|(scheme, rest)| {
             matches!(scheme, "http" | "https")
                 && !rest.is_empty()

@@ -142,11 +142,11 @@ pub(crate) enum ApiError {
     },
 }
 
-impl From<broker::PublishError> for ApiError {
-    fn from(error: broker::PublishError) -> Self {
+impl From<broker::BrokerError> for ApiError {
+    fn from(error: broker::BrokerError) -> Self {
         match error {
-            broker::PublishError::Hub(error) => Self::Publish(error),
-            broker::PublishError::Unavailable(error) => Self::Unavailable(error),
+            broker::BrokerError::Hub(error) => Self::Publish(error),
+            broker::BrokerError::Unavailable(error) => Self::Unavailable(error),
         }
     }
 }

@@ -17,6 +17,7 @@
 mod budget;
 mod directory;
 mod frame;
+mod padded;
 mod replica;
 mod retention;
 mod sequence;

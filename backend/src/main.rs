@@ -26,7 +26,7 @@ enum Cli {
 /// `RUST_BACKTRACE=1`: these are an operator's mistakes, not bugs.
 fn main() -> ExitCode {
     let result = match Cli::parse() {
-        Cli::Serve(config) => serve(*config),
+        Cli::Serve(config) => serve_command(*config),
         Cli::Token(options) => token(&options),
     };
     match result {
@@ -50,7 +50,7 @@ fn token(options: &TokenOptions) -> anyhow::Result<()> {
 }
 
 #[tokio::main]
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve_command(config: Config) -> anyhow::Result<()> {
     // The filter error repeats its cause in its source chain; its own
     // message says it all.
     backend::telemetry::init(config.log_format)

@@ -11,7 +11,7 @@ pub(crate) const RESERVE: u64 = 256;
 
 /// The open-files limits, `None` where unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct OpenFiles {
     /// The soft limit, what the process may open.
     pub soft: Option<u64>,
     /// The hard limit, what the soft one may be raised to.
@@ -19,9 +19,9 @@ pub struct Limits {
 }
 
 /// The limits now.
-pub fn limits() -> Limits {
+pub fn current() -> OpenFiles {
     let Rlimit { current, maximum } = getrlimit(Resource::Nofile);
-    Limits {
+    OpenFiles {
         soft: current,
         hard: maximum,
     }
@@ -32,8 +32,8 @@ pub fn limits() -> Limits {
 ///
 /// # Errors
 /// When the system refuses (the limits then stay as they were).
-pub fn raise() -> std::io::Result<(Limits, Limits)> {
-    let before = limits();
+pub fn raise() -> std::io::Result<(OpenFiles, OpenFiles)> {
+    let before = current();
     if before.soft != before.hard {
         setrlimit(
             Resource::Nofile,
@@ -43,11 +43,11 @@ pub fn raise() -> std::io::Result<(Limits, Limits)> {
             },
         )?;
     }
-    Ok((before, limits()))
+    Ok((before, current()))
 }
 
 /// The most connections the soft limit leaves room for.
 pub(crate) fn connection_room() -> usize {
-    let soft = limits().soft.unwrap_or(u64::MAX);
+    let soft = current().soft.unwrap_or(u64::MAX);
     usize::try_from(soft.saturating_sub(RESERVE).max(16)).unwrap_or(usize::MAX)
 }

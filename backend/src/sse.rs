@@ -48,8 +48,8 @@ pub(crate) struct Unnumbered {
 /// # Errors
 /// Returns [`FramingError`] if the name or the JSON contains CR, LF or NUL.
 pub(crate) fn unnumbered(name: &'static str, envelope: &str) -> Result<Unnumbered, FramingError> {
-    check("event", name)?;
-    check("data", envelope)?;
+    check_field("event", name)?;
+    check_field("data", envelope)?;
     let rest = envelope
         .strip_prefix('{')
         .filter(|rest| !rest.starts_with('}'))
@@ -104,7 +104,7 @@ pub(crate) fn keep_alive() -> Bytes {
     Bytes::from_static(b":\n\n")
 }
 
-fn check(field: &'static str, value: &str) -> Result<(), FramingError> {
+fn check_field(field: &'static str, value: &str) -> Result<(), FramingError> {
     if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
         Err(FramingError { field })
     } else {

@@ -90,7 +90,7 @@ pub async fn serve(
         }
     });
     if !config.no_metrics {
-        tasks.spawn(system_metrics::run(
+        tasks.spawn(system_metrics::sample_every(
             broker.clone(),
             config.metrics_interval(),
             shutdown.clone(),
@@ -121,7 +121,7 @@ pub async fn serve(
     let state = AppState::new(broker.clone(), config, shutdown.clone());
     let meters = Arc::clone(&state.meters);
     if !state.config.no_hub_stats {
-        tasks.spawn(hub_stats::run(
+        tasks.spawn(hub_stats::report_every(
             broker.clone(),
             Arc::clone(&state.auth),
             state.config.hub_stats_interval(),

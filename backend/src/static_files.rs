@@ -41,7 +41,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(static_dir: Option<&Path>
     match static_dir {
         None if embedded() => {
             tracing::info!("serving the embedded page");
-            embedded::router(embedded::PAGE)
+            embedded::page_router(embedded::PAGE)
         }
         static_dir => {
             let dir = static_dir.unwrap_or(Path::new(DEFAULT_DIR));

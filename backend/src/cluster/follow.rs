@@ -18,13 +18,13 @@ const BLOCK: Duration = Duration::from_secs(2);
 
 /// Follows the stream until the node leaves the cluster or Redis loses the
 /// run.
-pub(super) async fn run(cluster: Cluster) {
+pub(super) async fn follow(cluster: Cluster) {
     let shared = &*cluster.shared;
     let mut backoff = Backoff::default();
     loop {
         let error = tokio::select! {
             () = shared.stop.cancelled() => return,
-            error = read(&cluster, &mut backoff) => error,
+            error = read_stream(&cluster, &mut backoff) => error,
         };
         shared.following.store(false, Ordering::Release);
         if matches!(
@@ -46,7 +46,7 @@ pub(super) async fn run(cluster: Cluster) {
 
 /// Connects, checks that Redis still holds the run where this node left
 /// it, and reads until a call fails.
-async fn read(cluster: &Cluster, backoff: &mut Backoff) -> ClusterError {
+async fn read_stream(cluster: &Cluster, backoff: &mut Backoff) -> ClusterError {
     let shared = &*cluster.shared;
     let mut connection = match cluster.reader_connection().await {
         Ok(connection) => connection,

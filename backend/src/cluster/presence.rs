@@ -65,7 +65,7 @@ static SUM: LazyLock<Script> = LazyLock::new(|| {
 
 /// Reports this node's counts until it leaves the cluster, then withdraws
 /// them.
-pub(super) async fn run(cluster: Cluster) {
+pub(super) async fn announce(cluster: Cluster) {
     let shared = &*cluster.shared;
     let every = shared.options.node_ttl / 3;
     let mut ticker = tokio::time::interval(every);
@@ -75,7 +75,7 @@ pub(super) async fn run(cluster: Cluster) {
             () = shared.stop.cancelled() => break,
             _ = ticker.tick() => {}
         }
-        if let Err(error) = report(&cluster).await {
+        if let Err(error) = report_counts(&cluster).await {
             tracing::warn!(%error, "cannot report this node's subscriber counts");
         }
     }
@@ -84,7 +84,7 @@ pub(super) async fn run(cluster: Cluster) {
     }
 }
 
-async fn report(cluster: &Cluster) -> Result<(), ClusterError> {
+async fn report_counts(cluster: &Cluster) -> Result<(), ClusterError> {
     let shared = &*cluster.shared;
     let mut invocation = REPORT.key(&shared.keys.nodes);
     invocation

@@ -80,27 +80,27 @@ impl Directory {
 
     /// The cell of `topic`, created when the hub does not know it yet.
     pub(super) fn cell(&self, topic: &Topic) -> Arc<TopicCell> {
-        let found = read(&self.shard(topic).0).get(topic).map(Arc::clone);
+        let found = read_lock(&self.shard(topic).0).get(topic).map(Arc::clone);
         match found {
             Some(cell) => cell,
-            None => self.create(&mut write(&self.names), topic),
+            None => self.create(&mut write_lock(&self.names), topic),
         }
     }
 
     /// Topics known now.
     pub(super) fn len(&self) -> usize {
-        read(&self.names).topics.len()
+        read_lock(&self.names).topics.len()
     }
 
     /// Every topic's cell; the map's lock is held only to copy the handles.
     pub(super) fn cells(&self) -> Vec<Arc<TopicCell>> {
-        read(&self.names).topics.values().cloned().collect()
+        read_lock(&self.names).topics.values().cloned().collect()
     }
 
     /// The cells of the topics `patterns` match, each once, in the order
     /// they were created.
     pub(super) fn matching(&self, patterns: &BTreeSet<TopicPattern>) -> Vec<Arc<TopicCell>> {
-        let names = read(&self.names);
+        let names = read_lock(&self.names);
         let cells: BTreeMap<u64, Arc<TopicCell>> = patterns
             .iter()
             .flat_map(|pattern| names.matching(pattern, None))
@@ -118,7 +118,7 @@ impl Directory {
         after: Option<&Topic>,
         count: usize,
     ) -> Vec<Arc<TopicCell>> {
-        let names = read(&self.names);
+        let names = read_lock(&self.names);
         let mut page: BTreeMap<&Topic, &Arc<TopicCell>> = BTreeMap::new();
         for pattern in patterns {
             page.extend(names.matching(pattern, after).take(count));
@@ -138,7 +138,7 @@ impl Directory {
         wake: Arc<Signal>,
         news: Arc<News>,
     ) -> Vec<Arc<TopicCell>> {
-        let mut names = write(&self.names);
+        let mut names = write_lock(&self.names);
         let mut cells: Vec<Arc<TopicCell>> = wide
             .iter()
             .flat_map(|pattern| names.matching(pattern, None))
@@ -158,14 +158,14 @@ impl Directory {
 
     /// No topic created from here on gains subscription `key`.
     pub(super) fn unwatch(&self, key: u64) {
-        write(&self.names).watchers.remove(&key);
+        write_lock(&self.names).watchers.remove(&key);
     }
 
     /// Drops `cell` from the map if nothing keeps it: no history, no
     /// subscriber. Its `lost_through` survives it as the floor of later
     /// topics.
     pub(super) fn forget_if_unused(&self, cell: &Arc<TopicCell>) {
-        let mut names = write(&self.names);
+        let mut names = write_lock(&self.names);
         let mut state = cell.lock();
         if state.removed || !state.unused() {
             return;
@@ -174,7 +174,7 @@ impl Directory {
         self.forgotten_through
             .fetch_max(state.lost_through, Ordering::AcqRel);
         names.topics.remove(&cell.name);
-        write(&self.shard(&cell.name).0).remove(&cell.name);
+        write_lock(&self.shard(&cell.name).0).remove(&cell.name);
     }
 
     /// The newest sequence number the hub may have forgotten a topic of.
@@ -222,7 +222,7 @@ impl Directory {
             }
         }
         names.topics.insert(topic.clone(), Arc::clone(&cell));
-        write(&self.shard(topic).0).insert(topic.clone(), Arc::clone(&cell));
+        write_lock(&self.shard(topic).0).insert(topic.clone(), Arc::clone(&cell));
         cell
     }
 }
@@ -254,11 +254,11 @@ impl Names {
 }
 
 /// Read-locks `lock`, ignoring poison, as [`lock`] does.
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+fn read_lock<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Write-locks `lock`, ignoring poison, as [`lock`] does.
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+fn write_lock<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
 }

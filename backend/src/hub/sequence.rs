@@ -19,7 +19,9 @@
 //! so a publisher that waits for its predecessor spins briefly rather than
 //! sleeping; it never waits while a claim of its own is open.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+
+use super::padded::Padded;
 
 /// Claims and the watermark of published numbers, each on a cache line of
 /// its own: claiming and publishing do not invalidate each other.
@@ -37,10 +39,6 @@ pub(super) enum Numbering {
     /// The cluster's, given.
     Given(u64),
 }
-
-#[repr(align(128))]
-#[derive(Debug, Default)]
-struct Padded(AtomicU64);
 
 /// A claimed number; dropping it completes it, also on an early return or
 /// a panic, so the watermark can never stall behind an abandoned publish.

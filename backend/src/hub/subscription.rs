@@ -14,12 +14,12 @@ use super::{Delivery, Frame, Hub, Inner, SubscribeError};
 /// A live cursor over one or more topics; dropping it unsubscribes.
 pub struct Subscription {
     hub: Hub,
-    reader: Reader,
+    cursor: Cursor,
 }
 
 /// Everything of a subscription but the hub handle, so it can be advanced
 /// while borrowing the hub's state.
-struct Reader {
+struct Cursor {
     key: u64,
     wake: Arc<Signal>,
     /// What the stream asked for, sorted.
@@ -95,7 +95,7 @@ impl Subscription {
             .collect();
         let wake = Arc::new(Signal::default());
         let news = (!wide.is_empty()).then(|| Arc::new(News::default()));
-        let mut reader = Reader {
+        let mut cursor = Cursor {
             key,
             wake,
             patterns,
@@ -107,11 +107,11 @@ impl Subscription {
             unknown_past,
             pending_gaps,
         };
-        let cells = reader.resolve(inner, wide);
+        let cells = cursor.resolve(inner, wide);
         for cell in cells {
-            reader.follow(inner, cell, false);
+            cursor.follow(inner, cell, false);
         }
-        Ok(Self { hub, reader })
+        Ok(Self { hub, cursor })
     }
 
     /// Waits for the next delivery.
@@ -132,13 +132,13 @@ impl Subscription {
             if let Some(delivery) = self.try_next() {
                 return Poll::Ready(delivery);
             }
-            ready!(self.reader.wake.poll(cx));
+            ready!(self.cursor.wake.poll(cx));
         }
     }
 
     /// The next delivery if one is ready.
     pub fn try_next(&mut self) -> Option<Delivery> {
-        let delivery = self.reader.next(&self.hub.inner)?;
+        let delivery = self.cursor.next(&self.hub.inner)?;
         self.hub.inner.totals.delivered(&delivery);
         Some(delivery)
     }
@@ -146,11 +146,11 @@ impl Subscription {
     /// The topics and patterns this subscription follows, sorted and
     /// without duplicates.
     pub fn patterns(&self) -> &[TopicPattern] {
-        &self.reader.patterns
+        &self.cursor.patterns
     }
 }
 
-impl Reader {
+impl Cursor {
     /// The cells of the topics named and matched now; with patterns, the
     /// subscription is a watcher from the same moment, so a topic created
     /// later reaches it through `news` and none falls in between.
@@ -328,22 +328,22 @@ fn first_after<T>(history: &VecDeque<T>, cursor: u64, sequence: impl Fn(&T) -> u
 impl Drop for Subscription {
     fn drop(&mut self) {
         let inner = &*self.hub.inner;
-        let reader = &mut self.reader;
+        let cursor = &mut self.cursor;
         inner.release();
-        let mut cells: Vec<Arc<TopicCell>> = reader
+        let mut cells: Vec<Arc<TopicCell>> = cursor
             .followed
             .drain(..)
             .map(|followed| followed.cell)
             .collect();
-        if let Some(news) = &reader.news {
+        if let Some(news) = &cursor.news {
             // No longer a watcher first, so no topic created from here on
             // gains it; then what arrived meanwhile is let go too.
-            inner.directory.unwatch(reader.key);
+            inner.directory.unwatch(cursor.key);
             cells.append(&mut lock(news));
         }
         for cell in cells {
             let mut state = cell.lock();
-            if state.subscribers.remove(&reader.key).is_none() || !state.subscribers.is_empty() {
+            if state.subscribers.remove(&cursor.key).is_none() || !state.subscribers.is_empty() {
                 continue;
             }
             if !inner.budget.set_idle(&cell, &state, true) {

@@ -6,37 +6,34 @@
 //! invalidate the line a publish on another core writes, and no reader
 //! needs one total to agree with another at an instant. Deliveries, one
 //! per subscriber per event, are counted on a line per thread (up to
-//! [`SHARDS`]) and summed when read, so the cores delivering at once do
+//! [`COUNTER_SHARDS`]) and summed when read, so the cores delivering at once do
 //! not take one line from each other for every delivery.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Delivery;
+use super::padded::Padded;
 
 /// The totals a hub keeps.
 #[derive(Debug, Default)]
 pub(super) struct Totals {
     events: Padded,
-    deliveries: [Padded; SHARDS],
+    deliveries: [Padded; COUNTER_SHARDS],
     gaps: Padded,
     subscriptions_opened: Padded,
 }
 
 /// Lines the deliveries are counted on.
-const SHARDS: usize = 16;
+const COUNTER_SHARDS: usize = 16;
 
 /// The deliveries line of the calling thread.
 fn shard() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
-        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % COUNTER_SHARDS;
     }
     SHARD.with(|shard| *shard)
 }
-
-#[repr(align(128))]
-#[derive(Debug, Default)]
-struct Padded(AtomicU64);
 
 /// A reading of a hub's totals and its present size; see [`Hub::counts`](super::Hub::counts).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use crate::sources::publish_every;
 
 /// Publishes a report every `interval` until `shutdown`.
 #[tracing::instrument(skip_all)]
-pub(crate) async fn run(
+pub(crate) async fn report_every(
     broker: Broker,
     auth: Arc<Auth>,
     interval: Duration,
@@ -41,7 +41,7 @@ pub(crate) async fn run(
             .into_iter()
             .filter(|(topic, _)| anyone.may_see(topic))
             .collect();
-        let stats = report(node.clone(), previous, now, followed);
+        let stats = stats(node.clone(), previous, now, followed);
         previous = now;
         Payload::HubStats(stats)
     })
@@ -50,7 +50,7 @@ pub(crate) async fn run(
 
 /// The report for the interval from `previous` to `now`, given the
 /// subscriber counts of the topics it may list.
-fn report(
+fn stats(
     node: Option<String>,
     previous: (Instant, Counts),
     now: (Instant, Counts),
@@ -111,7 +111,7 @@ mod tests {
             ..Counts::default()
         };
         let followed = vec![(topic("b"), 1), (topic("c"), 3), (topic("a"), 1)];
-        let stats = report(
+        let stats = stats(
             Some("n1".to_owned()),
             (start, before),
             (start + Duration::from_secs(2), after),
@@ -138,7 +138,7 @@ mod tests {
             .map(|index| (topic(&format!("t/{index:05}")), 1))
             .collect();
         let counts = Counts::default();
-        let stats = report(None, (start, counts), (start, counts), followed);
+        let stats = stats(None, (start, counts), (start, counts), followed);
         assert_eq!(stats.followed.len(), HubStats::MAX_FOLLOWED);
         assert_eq!(stats.followed_topics as usize, HubStats::MAX_FOLLOWED + 5);
         assert_eq!(stats.events_per_s, 0.0, "no time passed: no rate");

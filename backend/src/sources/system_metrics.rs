@@ -15,7 +15,7 @@ use crate::sources::publish_every;
 /// Reading `/proc` takes well under a millisecond, so sampling runs inline
 /// on the runtime instead of on a blocking thread.
 #[tracing::instrument(skip_all)]
-pub(crate) async fn run(broker: Broker, interval: Duration, shutdown: CancellationToken) {
+pub(crate) async fn sample_every(broker: Broker, interval: Duration, shutdown: CancellationToken) {
     let Some(mut sampler) = Sampler::new() else {
         tracing::warn!("system metrics are not available on this platform");
         return;

@@ -60,9 +60,9 @@ const REVALIDATE: &str = "no-cache";
 const INDEX: &str = "index.html";
 
 /// The router serving `assets` at `/`.
-pub(crate) fn router<S: Clone + Send + Sync + 'static>(assets: &'static [Asset]) -> Router<S> {
+pub(crate) fn page_router<S: Clone + Send + Sync + 'static>(assets: &'static [Asset]) -> Router<S> {
     Router::new()
-        .fallback(serve)
+        .fallback(serve_asset)
         .with_state(Arc::new(Site::new(assets)))
 }
 
@@ -107,7 +107,7 @@ impl Site {
 }
 
 /// Answers one request for a file of the page.
-async fn serve(
+async fn serve_asset(
     State(site): State<Arc<Site>>,
     method: Method,
     uri: Uri,
@@ -289,7 +289,7 @@ mod tests {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = router::<()>(TABLE)
+        let response = page_router::<()>(TABLE)
             .oneshot(request.body(Body::empty()).unwrap())
             .await
             .unwrap();
