@@ -1,8 +1,9 @@
-//! Helpers for Herald's end-to-end tests in `tests/`: the real hub started
-//! in-process on an ephemeral port ([`Hub`]), headless Chromium driven over
-//! WebDriver ([`Browser`]), bounded waits on the page ([`wait`]), the
-//! page's controls as tests drive them ([`dashboard`]), and
-//! [`with_browsers`], which runs a test and always cleans up after it.
+//! Helpers for Herald's end-to-end tests in `tests/`: the real hub serving
+//! the built page ([`hub`], a `testkit::TestApp`, the hub the backend's
+//! integration tests start too), headless Chromium driven over WebDriver
+//! ([`Browser`]), bounded waits on the page ([`wait`]), the page's controls
+//! as tests drive them ([`dashboard`]), and [`with_browsers`], which runs a
+//! test and always cleans up after it.
 //!
 //! The tests need two things they cannot build themselves: the page in
 //! `dist/` (built by trunk) and Debian's chromedriver; `tests/embedded.rs`
@@ -15,32 +16,48 @@
 
 mod browser;
 pub mod dashboard;
-mod hub;
 pub mod wait;
 
 use std::{
+    any::Any,
     env, fs,
+    panic::AssertUnwindSafe,
     path::{Path, PathBuf},
 };
 
-use anyhow::{Context, ensure};
+use anyhow::{Context, anyhow, ensure};
+use futures_util::FutureExt;
+use testkit::{Builder, TestApp};
 
 pub use browser::Browser;
-pub use hub::{Hub, HubBuilder};
+
+/// A hub serving the page built in [`dist_dir`], to configure further and
+/// start. Like every `testkit` hub it runs without the metrics source and
+/// the hub's reports unless asked, so the page shows only what the test
+/// published.
+///
+/// # Errors
+/// Fails, saying how to build it, when the page is missing.
+pub fn hub() -> anyhow::Result<Builder> {
+    Ok(TestApp::builder().static_dir(&dist_dir()?))
+}
 
 /// Runs `test` with `N` fresh browsers on `hub`, then, whatever happened,
 /// saves each browser's screenshot, closes the browsers and stops the hub.
 ///
 /// The screenshots show what the page showed at the end, also after a
 /// failure: `target/e2e/{name}.png` for the first browser and
-/// `target/e2e/{name}-{k}.png` for the `k`-th after it (from 2).
+/// `target/e2e/{name}-{k}.png` for the `k`-th after it (from 2). A failure
+/// is the test's error or a panic, which is how `testkit`'s helpers fail:
+/// the panic is caught, so the screenshots are still taken, and returned
+/// as the test's error.
 ///
 /// # Errors
 /// The test's error first, else the first failure to clean up.
 pub async fn with_browsers<const N: usize>(
     name: &str,
-    mut hub: Hub,
-    test: impl AsyncFnOnce(&mut Hub, [&Browser; N]) -> anyhow::Result<()>,
+    mut hub: TestApp,
+    test: impl AsyncFnOnce(&mut TestApp, [&Browser; N]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut browsers = Vec::with_capacity(N);
     let mut outcome = Ok(());
@@ -55,7 +72,13 @@ pub async fn with_browsers<const N: usize>(
     }
     if outcome.is_ok() {
         let each: [&Browser; N] = std::array::from_fn(|index| &browsers[index]);
-        outcome = test(&mut hub, each).await;
+        // Unwind safety: after a panic the hub and the browsers are only
+        // screenshotted, closed and stopped, which needs nothing the test
+        // left half done.
+        outcome = AssertUnwindSafe(test(&mut hub, each))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(anyhow!("the test panicked: {}", panic_message(&*panic))));
     }
     let mut cleanup = Ok(());
     for (index, browser) in browsers.into_iter().enumerate() {
@@ -66,8 +89,17 @@ pub async fn with_browsers<const N: usize>(
         let closed = browser.close().await;
         cleanup = cleanup.and(screenshot).and(closed);
     }
-    let stopped = hub.stop().await;
+    let stopped = hub.stop().await.context("the hub failed");
     outcome.and(cleanup).and(stopped)
+}
+
+/// What a panic said, when it said it with a string (as `panic!` does).
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message")
 }
 
 /// `name` for the first browser, `name-2`, `name-3`… for the others.

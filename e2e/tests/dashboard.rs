@@ -36,7 +36,7 @@ use std::{
 
 use anyhow::{Context, ensure};
 use e2e::{
-    Browser, Hub,
+    Browser,
     dashboard::{chat_message_xpath, submit_chat},
     wait::{self, Check},
 };
@@ -48,6 +48,7 @@ use shared::{
     Chat, ErrorCode, Json, LatencyProbe, METRICS_TOPIC, Notice, NoticeLevel, Payload, Topic,
     TopicPattern,
 };
+use testkit::TestApp;
 
 /// Covers loading and instantiating the wasm bundle and opening the stream.
 const LIVE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -65,7 +66,7 @@ const TOPICS_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_events_render_in_their_panels() -> anyhow::Result<()> {
-    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    let hub = e2e::hub()?.start().await;
     e2e::with_browsers(
         "published_events_render_in_their_panels",
         hub,
@@ -74,7 +75,7 @@ async fn published_events_render_in_their_panels() -> anyhow::Result<()> {
     .await
 }
 
-async fn rendered_content(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn rendered_content(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse("e2e/dashboard")?;
     open_live(page, hub, &[&topic]).await?;
@@ -89,7 +90,7 @@ async fn rendered_content(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Re
                 text: chat_text.clone(),
             }),
         )
-        .await?;
+        .await;
     let notice_text = format!("warning from the test {tag}");
     hub.publish(
         &topic,
@@ -98,7 +99,7 @@ async fn rendered_content(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Re
             text: notice_text.clone(),
         }),
     )
-    .await?;
+    .await;
     hub.publish(
         &topic,
         &Payload::LatencyProbe(LatencyProbe {
@@ -106,7 +107,7 @@ async fn rendered_content(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Re
             ts: now_micros(),
         }),
     )
-    .await?;
+    .await;
     let json = hub
         .publish(
             &topic,
@@ -114,7 +115,7 @@ async fn rendered_content(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Re
                 &serde_json::json!({ "tag": tag, "values": [1, 2, 3] }),
             )?),
         )
-        .await?;
+        .await;
 
     let message = wait::xpath(
         page,
@@ -197,14 +198,11 @@ async fn rendered_content(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_chart_grows_with_each_sample() -> anyhow::Result<()> {
-    let hub = Hub::builder(&e2e::dist_dir()?)
-        .metrics_every(METRICS_INTERVAL)
-        .start()
-        .await?;
+    let hub = e2e::hub()?.metrics_every(METRICS_INTERVAL).start().await;
     e2e::with_browsers("metrics_chart_grows_with_each_sample", hub, metrics_chart).await
 }
 
-async fn metrics_chart(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn metrics_chart(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     open_live(page, hub, &[&Topic::parse(METRICS_TOPIC)?]).await?;
     let cpu = r#"section#metrics svg.chart[data-series="cpu"]"#;
@@ -285,7 +283,7 @@ async fn cpu_samples_reach(page: &Client, css: &str, at_least: u64) -> anyhow::R
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_shows_live_once_the_stream_is_open() -> anyhow::Result<()> {
-    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    let hub = e2e::hub()?.start().await;
     e2e::with_browsers(
         "connection_shows_live_once_the_stream_is_open",
         hub,
@@ -294,13 +292,13 @@ async fn connection_shows_live_once_the_stream_is_open() -> anyhow::Result<()> {
     .await
 }
 
-async fn connection_live(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn connection_live(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     open_live(browser.client(), hub, &[&Topic::parse("chat/lobby")?]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_posted_from_the_form_appears_in_another_window() -> anyhow::Result<()> {
-    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    let hub = e2e::hub()?.start().await;
     e2e::with_browsers(
         "chat_posted_from_the_form_appears_in_another_window",
         hub,
@@ -309,7 +307,10 @@ async fn chat_posted_from_the_form_appears_in_another_window() -> anyhow::Result
     .await
 }
 
-async fn post_from_form(hub: &mut Hub, [sender, receiver]: [&Browser; 2]) -> anyhow::Result<()> {
+async fn post_from_form(
+    hub: &mut TestApp,
+    [sender, receiver]: [&Browser; 2],
+) -> anyhow::Result<()> {
     let topic = Topic::parse("chat/lobby")?;
     open_live(receiver.client(), hub, &[&topic]).await?;
     open_live(sender.client(), hub, &[&topic]).await?;
@@ -334,11 +335,11 @@ async fn post_from_form(hub: &mut Hub, [sender, receiver]: [&Browser; 2]) -> any
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_post_shows_the_hubs_error() -> anyhow::Result<()> {
-    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    let hub = e2e::hub()?.start().await;
     e2e::with_browsers("refused_post_shows_the_hubs_error", hub, refused_post).await
 }
 
-async fn refused_post(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn refused_post(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     const BAD_TOPIC: &str = "bad topic";
     let page = browser.client();
     let topic = Topic::parse("chat/lobby")?;
@@ -349,7 +350,7 @@ async fn refused_post(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result
         author: "e2e".to_owned(),
         text: "never published".to_owned(),
     });
-    let (status, refusal) = hub.publish_refused(BAD_TOPIC, &chat).await?;
+    let (status, refusal) = hub.publish_refused(BAD_TOPIC, &chat).await;
     ensure!(
         status == StatusCode::BAD_REQUEST && refusal.code == ErrorCode::InvalidTopic,
         "the hub answered {status} {refusal:?} to a post to {BAD_TOPIC:?}, \
@@ -363,7 +364,7 @@ async fn refused_post(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_reconnects_after_a_restart_and_shows_what_it_missed() -> anyhow::Result<()> {
-    let hub = Hub::builder(&e2e::dist_dir()?).retry(RETRY).start().await?;
+    let hub = e2e::hub()?.retry(RETRY).start().await;
     e2e::with_browsers(
         "page_reconnects_after_a_restart_and_shows_what_it_missed",
         hub,
@@ -372,7 +373,7 @@ async fn page_reconnects_after_a_restart_and_shows_what_it_missed() -> anyhow::R
     .await
 }
 
-async fn restart(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn restart(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse("e2e/restart")?;
     open_live(page, hub, &[&topic]).await?;
@@ -381,7 +382,7 @@ async fn restart(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
     let tag = unique();
     let before = hub
         .publish(&topic, &chat(&format!("before the restart {tag}")))
-        .await?;
+        .await;
     wait::element(page, &feed_item(&before.id.to_string()), EVENT_TIMEOUT).await?;
 
     hub.stop_serving().await?;
@@ -395,12 +396,12 @@ async fn restart(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
     let missed: Vec<(String, String)> = (1..=2)
         .map(|n| {
             let text = format!("published while the hub was down #{n} {tag}");
-            let id = hub.publish_in_process(&topic, chat(&text))?;
-            Ok((id.to_string(), text))
+            let id = hub.publish_in_process(&topic, chat(&text));
+            (id.to_string(), text)
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect();
 
-    hub.serve_again().await?;
+    hub.serve_again().await;
     wait::connection_state(page, "live", RECONNECT_TIMEOUT).await?;
     for (id, text) in &missed {
         let item = wait::element(page, &feed_item(id), EVENT_TIMEOUT)
@@ -425,7 +426,7 @@ async fn restart(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_followed_prefix_shows_topics_created_after_the_page_opened() -> anyhow::Result<()> {
-    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    let hub = e2e::hub()?.start().await;
     e2e::with_browsers(
         "a_followed_prefix_shows_topics_created_after_the_page_opened",
         hub,
@@ -434,7 +435,7 @@ async fn a_followed_prefix_shows_topics_created_after_the_page_opened() -> anyho
     .await
 }
 
-async fn followed_prefix(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn followed_prefix(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let prefix = TopicPattern::parse("chat/*")?;
     open_live(page, hub, &[&prefix]).await?;
@@ -447,11 +448,11 @@ async fn followed_prefix(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Res
     let mut skipped = Vec::new();
     for topic in &outside {
         let text = format!("outside the prefix on {topic} {tag}");
-        skipped.push((topic, hub.publish(topic, &chat(&text)).await?));
+        skipped.push((topic, hub.publish(topic, &chat(&text)).await));
     }
     let inside = Topic::parse("chat/e2e/fresh")?;
     let text = format!("under the prefix {tag}");
-    let shown = hub.publish(&inside, &chat(&text)).await?;
+    let shown = hub.publish(&inside, &chat(&text)).await;
 
     let item = wait::element(page, &feed_item(&shown.id.to_string()), EVENT_TIMEOUT)
         .await
@@ -494,7 +495,7 @@ async fn followed_prefix(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Res
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_topics_panel_reads_the_next_page_on_request() -> anyhow::Result<()> {
-    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    let hub = e2e::hub()?.start().await;
     e2e::with_browsers(
         "the_topics_panel_reads_the_next_page_on_request",
         hub,
@@ -503,7 +504,7 @@ async fn the_topics_panel_reads_the_next_page_on_request() -> anyhow::Result<()>
     .await
 }
 
-async fn next_topic_page(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn next_topic_page(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     // One topic more than the panel's page of 200, named so they sort in
     // the order published.
     let topics = (0..=200)
@@ -511,7 +512,7 @@ async fn next_topic_page(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Res
         .collect::<Result<Vec<_>, _>>()?;
     for topic in &topics {
         hub.publish(topic, &chat("one event, so the hub lists the topic"))
-            .await?;
+            .await;
     }
     let page = browser.client();
     open_live(page, hub, &topics[..1]).await?;
@@ -543,7 +544,11 @@ async fn next_topic_page(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Res
 
 /// Opens the page following `topics` (topics or patterns) and waits until
 /// its stream is open.
-async fn open_live<T: fmt::Display>(page: &Client, hub: &Hub, topics: &[T]) -> anyhow::Result<()> {
+async fn open_live<T: fmt::Display>(
+    page: &Client,
+    hub: &TestApp,
+    topics: &[T],
+) -> anyhow::Result<()> {
     let page_url = Query::new().topics(topics).url("/");
     page.goto(&hub.url(&page_url)).await?;
     wait::connection_state(page, "live", LIVE_TIMEOUT).await?;

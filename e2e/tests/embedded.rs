@@ -11,10 +11,11 @@
 use std::{env, fs, path::PathBuf, process, time::Duration};
 
 use anyhow::{Context, ensure};
-use e2e::{Browser, Hub, wait};
+use e2e::{Browser, wait};
 use reqwest::{StatusCode, header};
 use shared::protocol::Query;
 use shared::{Chat, Payload, Topic};
+use testkit::TestApp;
 
 const TOPIC: &str = "e2e/embedded";
 /// Covers loading and instantiating the wasm bundle and opening the stream.
@@ -38,25 +39,15 @@ async fn the_hub_serves_its_embedded_page_with_no_dist_around() -> anyhow::Resul
     env::set_current_dir(&empty)
         .with_context(|| format!("cannot work from {}", empty.display()))?;
 
-    let hub = Hub::embedded_page_builder().start().await?;
-    let outcome = match Browser::start("embedded").await {
-        Ok(browser) => {
-            let outcome = check(&hub, &browser).await;
-            let screenshot = browser
-                .save_screenshot(&e2e::artifact("embedded.png")?)
-                .await;
-            let closed = browser.close().await;
-            outcome.and(screenshot).and(closed)
-        }
-        Err(error) => Err(error),
-    };
-    let stopped = hub.stop().await;
+    let hub = TestApp::builder().embedded_page().start().await;
+    // Leaves `embedded.png`, whatever happened.
+    let outcome = e2e::with_browsers("embedded", hub, check).await;
     let removed =
         fs::remove_dir(&empty).with_context(|| format!("cannot remove {}", empty.display()));
-    outcome.and(stopped).and(removed)
+    outcome.and(removed)
 }
 
-async fn check(hub: &Hub, browser: &Browser) -> anyhow::Result<()> {
+async fn check(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     renders_live(hub, browser).await?;
     let http = reqwest::Client::new();
     let page = http.get(hub.url("/")).send().await?.text().await?;
@@ -118,7 +109,7 @@ async fn check(hub: &Hub, browser: &Browser) -> anyhow::Result<()> {
 
 /// Loads the dashboard, waits for it to go live and for a published chat
 /// message to show, as `page.rs` does with the page from `dist/`.
-async fn renders_live(hub: &Hub, browser: &Browser) -> anyhow::Result<()> {
+async fn renders_live(hub: &TestApp, browser: &Browser) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse(TOPIC)?;
     page.goto(&hub.url(&Query::new().topics([&topic]).url("/")))
@@ -129,7 +120,7 @@ async fn renders_live(hub: &Hub, browser: &Browser) -> anyhow::Result<()> {
         author: "e2e".to_owned(),
         text: text.clone(),
     });
-    hub.publish(&topic, &chat).await?;
+    hub.publish(&topic, &chat).await;
     let item = format!(
         "//ol[@id='events']/li[{} and @data-kind='chat' and contains(., {})]",
         wait::has_class("event"),

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use e2e::{
-    Browser, Hub,
+    Browser,
     dashboard::chat_message_xpath,
     wait::{self, Check},
 };
@@ -25,6 +25,7 @@ use shared::protocol::{LIMIT_PARAM, Query};
 use shared::{
     Chat, LoadAverage, METRICS_TOPIC, Metrics, Notice, NoticeLevel, Payload, Topic, TopicPattern,
 };
+use testkit::TestApp;
 
 /// Covers loading and instantiating the wasm bundle and opening the stream.
 const LIVE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -63,7 +64,7 @@ const ACCOUNTED: &str = "
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_payloads_are_summarised_and_a_flood_is_accounted_for() -> anyhow::Result<()> {
-    let hub = Hub::start(&e2e::dist_dir()?).await?;
+    let hub = e2e::hub()?.start().await;
     e2e::with_browsers(
         "hostile_payloads_are_summarised_and_a_flood_is_accounted_for",
         hub,
@@ -72,7 +73,7 @@ async fn hostile_payloads_are_summarised_and_a_flood_is_accounted_for() -> anyho
     .await
 }
 
-async fn hostile(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn hostile(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let metrics_topic = Topic::parse(METRICS_TOPIC)?;
     let ops = Topic::parse("ops")?;
@@ -89,7 +90,7 @@ async fn hostile(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
 
     // 30,000 cores are 30,000 JSON numbers, past the hub's default body
     // limit; a program embedding the hub publishes them in-process.
-    hub.publish_in_process(&metrics_topic, many_cores())?;
+    hub.publish_in_process(&metrics_topic, many_cores());
     let reading = wait::text_contains(
         page,
         "section#metrics .chart-box .reading",
@@ -113,7 +114,7 @@ async fn hostile(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
         level: NoticeLevel::Warning,
         text: "n".repeat(NOTICE_BYTES),
     });
-    hub.publish(&ops, &notice).await?;
+    hub.publish(&ops, &notice).await;
     for (place, css) in [
         ("banner", ".notice-banner .cut"),
         ("feed", r#"li.event[data-kind="notice"] .cut"#),
@@ -145,7 +146,7 @@ async fn hostile(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
     for n in 0..FLOOD_PER_TOPIC {
         for topic in 0..FLOOD_TOPICS {
             let topic = Topic::parse(format!("e2e/flood/{topic}"))?;
-            last = Some(hub.publish_in_process(&topic, chat(&format!("flood {n}")))?);
+            last = Some(hub.publish_in_process(&topic, chat(&format!("flood {n}"))));
         }
     }
     let last = last.context("the flood publishes something")?;
@@ -177,7 +178,7 @@ async fn hostile(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
 
     // And the page is still live: an event after the flood shows at once.
     let after = "after the flood";
-    hub.publish_in_process(&Topic::parse("e2e/flood/after")?, chat(after))?;
+    hub.publish_in_process(&Topic::parse("e2e/flood/after")?, chat(after));
     wait::xpath(
         page,
         &chat_message_xpath(after),

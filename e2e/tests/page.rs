@@ -12,10 +12,11 @@ use std::{
 };
 
 use anyhow::{Context, ensure};
-use e2e::{Browser, Hub};
+use e2e::Browser;
 use fantoccini::Locator;
 use shared::protocol::Query;
 use shared::{Chat, Payload, Topic};
+use testkit::TestApp;
 
 const TOPIC: &str = "e2e/chat";
 /// Covers loading and instantiating the wasm bundle and opening the stream.
@@ -24,19 +25,13 @@ const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_chat_message_appears_live_on_the_page() -> anyhow::Result<()> {
-    let dist = e2e::dist_dir()?;
-    let hub = Hub::start(&dist).await?;
-    let browser = Browser::start("page").await?;
-
-    let outcome = chat_round_trip(&hub, &browser).await;
-    // Taken whatever happened: after a failure it shows what the page showed.
-    let screenshot = browser.save_screenshot(&e2e::artifact("page.png")?).await;
-    let closed = browser.close().await;
-    let stopped = hub.stop().await;
-    outcome.and(screenshot).and(closed).and(stopped)
+    let hub = e2e::hub()?.start().await;
+    // The screenshot, `page.png`, is taken whatever happened: after a
+    // failure it shows what the page showed.
+    e2e::with_browsers("page", hub, chat_round_trip).await
 }
 
-async fn chat_round_trip(hub: &Hub, browser: &Browser) -> anyhow::Result<()> {
+async fn chat_round_trip(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse(TOPIC)?;
     page.goto(&hub.url(&Query::new().topics([&topic]).url("/")))
@@ -52,7 +47,7 @@ async fn chat_round_trip(hub: &Hub, browser: &Browser) -> anyhow::Result<()> {
         author: "e2e".to_owned(),
         text: text.clone(),
     });
-    let published = hub.publish(&topic, &chat).await?;
+    let published = hub.publish(&topic, &chat).await;
 
     // CSS cannot match on text, so the wait uses the XPath equivalent of
     // `ol#events > li.event[data-kind="chat"]` containing `text`.

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, ensure};
 use e2e::{
-    Browser, Hub,
+    Browser,
     dashboard::{chat_message_xpath, enter_token, submit_chat},
     wait::{self, Check},
 };
@@ -26,6 +26,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use shared::protocol::{API_PREFIX, Query, TOKEN_COOKIE, TOPICS_PATH, stream_path};
 use shared::{Chat, ErrorCode, Payload, Topic};
+use testkit::TestApp;
 
 /// The hub's token secret in these tests.
 const SECRET: &str = "the e2e secret, at least thirty-two bytes long";
@@ -54,11 +55,11 @@ const OPEN_EVENT_SOURCES: &str = "return window.__heraldSources.filter(source =>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_topic_needs_a_token_and_goes_live_with_one() -> anyhow::Result<()> {
-    let hub = Hub::builder(&e2e::dist_dir()?)
+    let hub = e2e::hub()?
         .tokens(SECRET, PRIVATE)
         .retry(RETRY)
         .start()
-        .await?;
+        .await;
     e2e::with_browsers(
         "a_private_topic_needs_a_token_and_goes_live_with_one",
         hub,
@@ -67,12 +68,12 @@ async fn a_private_topic_needs_a_token_and_goes_live_with_one() -> anyhow::Resul
     .await
 }
 
-async fn private_topic(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn private_topic(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse("private/e2e")?;
 
     // What the hub answers the page's stream, straight from the hub.
-    let (status, refusal) = hub.get_refused(&stream_path([&topic], None)).await?;
+    let (status, refusal) = hub.get_refused(&stream_path([&topic], None)).await;
     ensure!(
         status == StatusCode::UNAUTHORIZED && refusal.code == ErrorCode::Unauthorized,
         "the hub answered {status} {refusal:?} to a stream of {topic} without a token, \
@@ -107,7 +108,7 @@ async fn private_topic(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Resul
     enter_token(page, &token(&[], &[PRIVATE])).await?;
     wait::connection_state(page, "live", EVENT_TIMEOUT).await?;
     let text = format!("private hello {}", std::process::id());
-    let first = hub.publish_in_process(&topic, chat(&text))?;
+    let first = hub.publish_in_process(&topic, chat(&text));
     wait::xpath(
         page,
         &chat_message_xpath(&text),
@@ -128,7 +129,7 @@ async fn private_topic(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Resul
         .await?;
     not_authorised(page).await?;
     let later = format!("second private message {}", std::process::id());
-    hub.publish_in_process(&topic, chat(&later))?;
+    hub.publish_in_process(&topic, chat(&later));
     enter_token(page, &token(&["private/*"], &[PRIVATE])).await?;
     let resume = Query::new().after(Some(first)).as_str().to_owned();
     wait::until(
@@ -162,11 +163,11 @@ async fn private_topic(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Resul
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_topic_goes_live_with_a_token_cookie_and_no_token_field() -> anyhow::Result<()> {
-    let hub = Hub::builder(&e2e::dist_dir()?)
+    let hub = e2e::hub()?
         .tokens(SECRET, PRIVATE)
         .retry(RETRY)
         .start()
-        .await?;
+        .await;
     e2e::with_browsers(
         "a_private_topic_goes_live_with_a_token_cookie_and_no_token_field",
         hub,
@@ -175,7 +176,7 @@ async fn a_private_topic_goes_live_with_a_token_cookie_and_no_token_field() -> a
     .await
 }
 
-async fn cookie_token(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn cookie_token(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse("private/e2e-cookie")?;
     let page_url = hub.url(&Query::new().topics([&topic]).url("/"));
@@ -206,7 +207,7 @@ async fn cookie_token(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result
     page.goto(&page_url).await?;
     wait::connection_state(page, "live", LOAD_TIMEOUT).await?;
     let text = format!("private by cookie {}", std::process::id());
-    hub.publish_in_process(&topic, chat(&text))?;
+    hub.publish_in_process(&topic, chat(&text));
     wait::xpath(
         page,
         &chat_message_xpath(&text),
@@ -240,10 +241,7 @@ async fn cookie_token(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishing_from_the_form_needs_a_token_that_allows_it() -> anyhow::Result<()> {
-    let hub = Hub::builder(&e2e::dist_dir()?)
-        .tokens(SECRET, PRIVATE)
-        .start()
-        .await?;
+    let hub = e2e::hub()?.tokens(SECRET, PRIVATE).start().await;
     e2e::with_browsers(
         "publishing_from_the_form_needs_a_token_that_allows_it",
         hub,
@@ -252,7 +250,7 @@ async fn publishing_from_the_form_needs_a_token_that_allows_it() -> anyhow::Resu
     .await
 }
 
-async fn publish_with_token(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn publish_with_token(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse("chat/e2e-tokens")?;
     page.goto(&hub.url(&Query::new().topics([&topic]).url("/")))
@@ -260,7 +258,7 @@ async fn publish_with_token(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::
     wait::connection_state(page, "live", LOAD_TIMEOUT).await?;
 
     let text = format!("form hello {}", std::process::id());
-    let (status, refusal) = hub.publish_refused(topic.as_str(), &chat(&text)).await?;
+    let (status, refusal) = hub.publish_refused(topic.as_str(), &chat(&text)).await;
     ensure!(
         status == StatusCode::UNAUTHORIZED && refusal.code == ErrorCode::Unauthorized,
         "the hub answered {status} {refusal:?} to a publish without a token, \

@@ -12,12 +12,13 @@ use std::time::Duration;
 
 use anyhow::ensure;
 use e2e::{
-    Browser, Hub,
+    Browser,
     wait::{self, Check},
 };
 use fantoccini::Client;
 use shared::Topic;
 use shared::protocol::stream_path;
+use testkit::TestApp;
 
 /// Covers loading and instantiating the wasm bundle and opening the stream.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
@@ -28,10 +29,7 @@ const REPORT_INTERVAL: Duration = Duration::from_millis(200);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_panel_and_the_topic_counts_follow_the_hubs_reports() -> anyhow::Result<()> {
-    let hub = Hub::builder(&e2e::dist_dir()?)
-        .hub_stats_every(REPORT_INTERVAL)
-        .start()
-        .await?;
+    let hub = e2e::hub()?.hub_stats_every(REPORT_INTERVAL).start().await;
     e2e::with_browsers(
         "the_hub_panel_and_the_topic_counts_follow_the_hubs_reports",
         hub,
@@ -40,7 +38,7 @@ async fn the_hub_panel_and_the_topic_counts_follow_the_hubs_reports() -> anyhow:
     .await
 }
 
-async fn live_figures(hub: &mut Hub, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+async fn live_figures(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     page.goto(&hub.url("/")).await?;
     wait::connection_state(page, "live", LOAD_TIMEOUT).await?;

@@ -9,8 +9,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use shared::protocol::{HISTORY_PATH, TOKEN_COOKIE, TOKEN_PARAM, TOPICS_PATH, publish_path};
 use shared::{ErrorCode, TopicList};
-
-use crate::helpers::{TestApp, chat, error_body, query, spawn_app, text_of};
+use testkit::{TestApp, chat, error_body, query, spawn_app, text_of};
 
 pub(crate) const SECRET: &str = "a test secret of at least thirty-two bytes";
 
@@ -369,7 +368,7 @@ fn the_secret_never_shows_in_help() {
 async fn a_publisher_without_a_token_is_refused_before_its_body_is_read() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = spawn_app(&["--jwt-secret", SECRET, "--publish-timeout-ms", "60000"]).await;
-    let addr = app.base.trim_start_matches("http://");
+    let addr = app.address;
     let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
     // Headers promising a body that never comes: reading it would wait
     // for the publish timeout.
@@ -379,7 +378,7 @@ async fn a_publisher_without_a_token_is_refused_before_its_body_is_read() {
     );
     socket.write_all(head.as_bytes()).await.unwrap();
     let mut reply = vec![0; 1024];
-    let read = tokio::time::timeout(crate::helpers::PATIENCE, socket.read(&mut reply))
+    let read = tokio::time::timeout(testkit::PATIENCE, socket.read(&mut reply))
         .await
         .expect("the hub waited for the body")
         .unwrap();

@@ -5,8 +5,7 @@
 use reqwest::StatusCode;
 use shared::protocol::{HEALTH_PATH, HISTORY_PATH};
 use shared::{ErrorCode, EventList};
-
-use crate::helpers::{Message, chat, error_body, query, spawn_app};
+use testkit::{Message, chat, error_body, query, spawn_app};
 
 #[tokio::test]
 async fn a_topic_flood_stays_within_the_topic_cap() {

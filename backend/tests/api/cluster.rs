@@ -8,11 +8,10 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use shared::protocol::{EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, publish_path};
 use shared::{ErrorCode, Event, EventId, Gap};
-
-use crate::helpers::{
-    Message, PATIENCE, Stream, TestApp, chat, error_body, eventually, parse_config, query,
-    spawn_node, text_of,
+use testkit::{
+    Message, PATIENCE, Stream, TestApp, chat, error_body, eventually, query, spawn_node, text_of,
 };
+
 use crate::redis_server::{Mode, Proxy, RedisServer, free_port};
 
 /// Reads `count` events, failing on a gap.
@@ -96,16 +95,16 @@ async fn move_a_client_between_nodes(topics: &[&str]) {
     let b = spawn_node(&redis.url(), &[]).await;
     const EVENTS: usize = 2_000;
     let publisher = {
-        let (a, b) = (a.base.clone(), b.base.clone());
+        let (a, b) = (a.address, b.address);
         tokio::spawn(async move {
             let client = reqwest::Client::new();
             let mut interval = tokio::time::interval(Duration::from_micros(500));
             for n in 0..EVENTS {
                 interval.tick().await;
-                let base = if n % 2 == 0 { &a } else { &b };
+                let addr = if n % 2 == 0 { &a } else { &b };
                 let topic = if n % 3 == 0 { "feed/x" } else { "feed/y/z" };
                 let response = client
-                    .post(format!("{base}{}", publish_path(topic)))
+                    .post(format!("http://{addr}{}", publish_path(topic)))
                     .json(&chat(&n.to_string()))
                     .send()
                     .await
@@ -339,13 +338,10 @@ async fn a_node_comes_back_after_redis_restarts_with_its_data() {
 async fn waiting_for_redis_at_start_joins_once_it_answers() {
     let port = free_port();
     let url = format!("redis://127.0.0.1:{port}/0");
-    let config = parse_config(&[
-        "--no-metrics",
-        "--no-hub-stats",
-        "--redis-url",
-        &url,
-        "--redis-wait",
-    ]);
+    let config = TestApp::builder()
+        .redis(&url)
+        .args(&["--redis-wait"])
+        .config();
     let joining = tokio::spawn(async move {
         backend::connect(&config, tokio_util::sync::CancellationToken::new()).await
     });
@@ -420,12 +416,9 @@ fn a_malformed_redis_url_is_refused_by_the_command_line() {
 }
 
 /// Waits for `node` to stop by itself; the error it stopped with.
-async fn stopped(node: TestApp) -> String {
-    let served = tokio::time::timeout(PATIENCE, node.server)
+async fn stopped(mut node: TestApp) -> String {
+    node.ended()
         .await
-        .expect("the node did not stop")
-        .unwrap();
-    served
         .expect_err("the node reports why it stopped")
         .to_string()
 }

@@ -7,8 +7,7 @@ use reqwest::header::{
 };
 use reqwest::{Method, StatusCode};
 use shared::protocol::{TOPICS_PATH, publish_path};
-
-use crate::helpers::{TestApp, spawn_app};
+use testkit::{TestApp, spawn_app};
 
 const APP: &str = "https://app.example.com";
 

@@ -3,8 +3,7 @@
 use reqwest::StatusCode;
 use shared::protocol::{HISTORY_PATH, LIMIT_PARAM, Query, TOPIC_PARAM};
 use shared::{ErrorCode, EventList};
-
-use crate::helpers::{chat, error_body, query, spawn_app, text_of};
+use testkit::{chat, error_body, query, spawn_app, text_of};
 
 #[tokio::test]
 async fn history_then_resume_shows_every_event_once() {

@@ -5,8 +5,7 @@ use reqwest::StatusCode;
 use reqwest::header::HOST;
 use shared::protocol::{HEALTH_PATH, TOPICS_PATH, publish_path};
 use shared::{ErrorCode, Topic};
-
-use crate::helpers::{TestApp, chat, error_body, spawn_app};
+use testkit::{TestApp, chat, error_body, spawn_app};
 
 /// `GET path` as sent to the host name `host`.
 async fn get_as(app: &TestApp, host: &str, path: &str) -> reqwest::Response {

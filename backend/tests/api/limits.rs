@@ -5,8 +5,7 @@ use std::io::BufRead;
 use reqwest::StatusCode;
 use shared::ErrorCode;
 use shared::protocol::{HEALTH_PATH, TOPICS_PATH};
-
-use crate::helpers::{TestApp, chat, error_body, eventually, query, spawn_app};
+use testkit::{TestApp, chat, error_body, eventually, query, spawn_app};
 
 /// `GET path` on a connection of its own.
 async fn get_alone(app: &TestApp, path: &str) -> reqwest::Response {

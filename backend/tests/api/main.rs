@@ -1,7 +1,8 @@
 //! Integration tests: a real server on an ephemeral port, real HTTP, and
 //! SSE parsed by a spec-conformant parser, as a browser would.
 
-// `allow-unwrap-in-tests` covers `#[test]` functions only, not the helpers.
+// `allow-unwrap-in-tests` covers `#[test]` functions only, not the functions
+// the tests of a file share.
 #![allow(
     clippy::unwrap_used,
     reason = "a test fails loudly on any unexpected error"
@@ -11,7 +12,6 @@ mod auth;
 mod budget;
 mod cluster;
 mod cors;
-mod helpers;
 mod history;
 mod hosts;
 mod limits;

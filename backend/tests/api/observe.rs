@@ -1,11 +1,13 @@
 //! Watching the hub: `GET /metrics` and the `system/hub` reports.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use shared::protocol::{METRICS_PATH, TOKEN_PARAM, publish_path};
 use shared::{HUB_TOPIC, HubStats, Payload};
+use testkit::{TestApp, chat, error_body, query, spawn_app};
 
 use crate::auth::{SECRET, token};
-use crate::helpers::{TestApp, chat, error_body, query, spawn_app, spawn_app_with_metrics};
 
 /// The value of the sample `name` (with its labels) in a scrape.
 fn sample(text: &str, name: &str) -> Option<f64> {
@@ -67,19 +69,16 @@ async fn metrics_count_streams_events_deliveries_responses_and_refusals() {
     );
 
     drop(stream);
-    crate::helpers::eventually("the stream is counted closed", || {
+    testkit::eventually("the stream is counted closed", || {
         let app = &app;
         async move { sample(&scrape(app).await, "herald_streams_open") == Some(0.0) }
     })
     .await;
 }
 
-/// The next report on `stream` that `check` accepts, failing after the
-/// helpers' patience.
-async fn report_where(
-    stream: &mut crate::helpers::Stream,
-    check: impl Fn(&HubStats) -> bool,
-) -> HubStats {
+/// The next report on `stream` that `check` accepts, failing after
+/// [`testkit::PATIENCE`].
+async fn report_where(stream: &mut testkit::Stream, check: impl Fn(&HubStats) -> bool) -> HubStats {
     loop {
         let event = stream.next_event().await;
         assert_eq!(event.topic.as_str(), HUB_TOPIC);
@@ -94,16 +93,11 @@ async fn report_where(
 
 #[tokio::test]
 async fn the_hub_reports_itself_on_system_hub_with_public_topic_counts() {
-    let app = spawn_app_with_metrics(&[
-        "--no-metrics",
-        "--hub-stats-interval-ms",
-        "200",
-        "--jwt-secret",
-        SECRET,
-        "--private-topics",
-        "private/*",
-    ])
-    .await;
+    let app = TestApp::builder()
+        .hub_stats_every(Duration::from_millis(200))
+        .tokens(SECRET, "private/*")
+        .start()
+        .await;
     let mut reports = app.open_stream(&query(&[HUB_TOPIC]), None).await;
     let _first = app.open_stream(&query(&["room/1"]), None).await;
     let _second = app.open_stream(&query(&["room/1", "room/2"]), None).await;

@@ -3,8 +3,7 @@
 use reqwest::StatusCode;
 use shared::protocol::{TOPICS_PATH, history_path, topics_path};
 use shared::{ErrorCode, EventId, EventList, Topic, TopicList, TopicPattern};
-
-use crate::helpers::{Message, chat, error_body, query, spawn_app, text_of};
+use testkit::{Message, chat, error_body, query, spawn_app, text_of};
 
 #[tokio::test]
 async fn a_prefix_stream_follows_topics_created_later_in_id_order() {

@@ -3,8 +3,7 @@
 use reqwest::StatusCode;
 use shared::ErrorCode;
 use shared::protocol::{API_PREFIX, publish_path};
-
-use crate::helpers::{PATIENCE, chat, error_body, eventually, query, spawn_app};
+use testkit::{PATIENCE, chat, error_body, eventually, query, spawn_app};
 
 const VALID: &str = r#"{"type":"chat","author":"a","text":"b"}"#;
 
@@ -332,7 +331,7 @@ async fn a_body_slower_than_the_minimum_rate_is_cut_off_and_frees_its_slot() {
         "600000",
     ])
     .await;
-    let addr = app.base.trim_start_matches("http://").to_owned();
+    let addr = app.address;
     let (mut reader, mut writer) = tokio::net::TcpStream::connect(&addr)
         .await
         .unwrap()

@@ -2,8 +2,7 @@
 //! live with no gap; a `gap` event when history no longer reaches back.
 
 use shared::EventId;
-
-use crate::helpers::{Message, chat, query, spawn_app, spawn_app_with_epoch, text_of};
+use testkit::{Message, TestApp, chat, query, spawn_app, text_of};
 
 #[tokio::test]
 async fn resume_with_last_event_id_replays_missed_events_then_goes_live() {
@@ -93,13 +92,13 @@ async fn an_id_from_before_a_restart_gets_a_gap_and_the_new_history() {
 async fn a_restart_with_the_clock_stepped_back_replays_the_new_run_after_a_gap() {
     // The first run's clock read later than the second's, and its client
     // saw more events than the second run has published when it resumes.
-    let first = spawn_app_with_epoch(2_000_000).await;
+    let first = TestApp::builder().epoch(2_000_000).start().await;
     let mut seen = None;
     for n in 0..8 {
         seen = Some(first.publish("clock", &chat(&format!("old {n}"))).await.id);
     }
-    first.shutdown.cancel();
-    let second = spawn_app_with_epoch(1_000_000).await;
+    first.shutdown().cancel();
+    let second = TestApp::builder().epoch(1_000_000).start().await;
     let mut published = Vec::new();
     for n in 0..12 {
         published.push(second.publish("clock", &chat(&format!("new {n}"))).await.id);

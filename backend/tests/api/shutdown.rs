@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use shared::Topic;
 use shared::protocol::publish_path;
+use testkit::{PATIENCE, chat, query, spawn_app};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-use crate::helpers::{PATIENCE, chat, query, spawn_app};
 
 const BODY: &str = r#"{"type":"chat","author":"a","text":"late"}"#;
 
@@ -72,20 +71,17 @@ async fn reply(socket: &mut TcpStream) -> String {
 
 #[tokio::test]
 async fn shutdown_closes_open_streams() {
-    let app = spawn_app(&[]).await;
+    let mut app = spawn_app(&[]).await;
     let mut stream = app.open_stream(&query(&["s"]), None).await;
-    app.shutdown.cancel();
+    app.shutdown().cancel();
     assert!(stream.next_raw().await.is_none(), "the stream ends");
-    let result = tokio::time::timeout(PATIENCE, app.server)
-        .await
-        .expect("server stops in time")
-        .unwrap();
+    let result = app.ended().await;
     assert!(result.is_ok());
 }
 
 #[tokio::test]
 async fn shutdown_ends_a_stream_that_is_never_idle() {
-    let app = spawn_app(&[]).await;
+    let mut app = spawn_app(&[]).await;
     let mut stream = app.open_stream(&query(&["busy"]), None).await;
     let stop = Arc::new(AtomicBool::new(false));
     // Publishes as fast as it can, so the stream has a delivery ready
@@ -101,15 +97,12 @@ async fn shutdown_ends_a_stream_that_is_never_idle() {
         }
     });
     assert!(stream.next_raw().await.is_some(), "deliveries flow");
-    app.shutdown.cancel();
+    app.shutdown().cancel();
     let ended = tokio::time::timeout(PATIENCE, async {
         while stream.next_raw().await.is_some() {}
     });
     ended.await.expect("the stream never ended");
-    let result = tokio::time::timeout(PATIENCE, app.server)
-        .await
-        .expect("server stops in time")
-        .unwrap();
+    let result = app.ended().await;
     stop.store(true, Ordering::Relaxed);
     publisher.join().unwrap();
     assert!(result.is_ok());
@@ -118,9 +111,9 @@ async fn shutdown_ends_a_stream_that_is_never_idle() {
 #[tokio::test]
 async fn a_publish_finishing_during_shutdown_gets_503_and_publishes_nothing() {
     let app = spawn_app(&ONE_PUBLISH).await;
-    let addr = app.base.trim_start_matches("http://").to_owned();
+    let addr = app.address.to_string();
     let mut socket = publish_in_flight(&addr, "late").await;
-    app.shutdown.cancel();
+    app.shutdown().cancel();
     socket.write_all(&BODY.as_bytes()[10..]).await.unwrap();
     let reply = reply(&mut socket).await;
     assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
@@ -132,7 +125,7 @@ async fn a_publish_finishing_during_shutdown_gets_503_and_publishes_nothing() {
 
 #[tokio::test]
 async fn past_the_grace_the_connections_still_open_are_dropped() {
-    let app = spawn_app(&[
+    let mut app = spawn_app(&[
         ONE_PUBLISH[0],
         ONE_PUBLISH[1],
         "--shutdown-grace-ms",
@@ -141,15 +134,13 @@ async fn past_the_grace_the_connections_still_open_are_dropped() {
         "60000",
     ])
     .await;
-    let addr = app.base.trim_start_matches("http://").to_owned();
+    let addr = app.address.to_string();
     // An upload that never finishes would hold the shutdown for the
     // publish timeout.
     let mut socket = publish_in_flight(&addr, "stuck").await;
-    app.shutdown.cancel();
-    let stopped = tokio::time::timeout(PATIENCE, app.server)
-        .await
-        .expect("the hub waited past its grace")
-        .unwrap();
+    app.shutdown().cancel();
+    // Within the harness's patience, far below the publish timeout.
+    let stopped = app.ended().await;
     assert!(stopped.is_ok());
     let reply = reply(&mut socket).await;
     assert!(!reply.starts_with("HTTP/1.1 2"), "{reply}");

@@ -5,10 +5,10 @@
 //! bound leaves room for them: what it rules out is memory that grows with
 //! what went past the stalled subscriber.
 
-use crate::helpers::{Message, PATIENCE, decode, query, spawn_app};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use shared::{Payload, Topic};
+use testkit::{Message, PATIENCE, decode, query, spawn_app};
 
 const EVENTS: usize = 3000;
 const EVENT_BYTES: usize = 32 * 1024;

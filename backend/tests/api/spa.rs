@@ -2,8 +2,7 @@
 
 use reqwest::StatusCode;
 use shared::protocol::API_PREFIX;
-
-use crate::helpers::spawn_app;
+use testkit::spawn_app;
 
 #[tokio::test]
 async fn serves_the_app_and_falls_back_to_index_html() {

@@ -6,10 +6,7 @@ use futures_util::StreamExt;
 use reqwest::StatusCode;
 use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, Query, TOPIC_PARAM};
 use shared::{ErrorCode, Payload};
-
-use crate::helpers::{
-    PATIENCE, chat, error_body, query, spawn_app, spawn_app_with_metrics, text_of,
-};
+use testkit::{PATIENCE, TestApp, chat, error_body, query, spawn_app, text_of};
 
 #[tokio::test]
 async fn published_event_reaches_a_stream_as_typed_sse() {
@@ -181,7 +178,10 @@ async fn streams_beyond_the_cap_get_503() {
 
 #[tokio::test]
 async fn the_built_in_source_publishes_real_metrics() {
-    let app = spawn_app_with_metrics(&["--metrics-interval-ms", "200"]).await;
+    let app = TestApp::builder()
+        .metrics_every(Duration::from_millis(200))
+        .start()
+        .await;
     let mut stream = app.open_stream(&query(&["system/metrics"]), None).await;
     for _ in 0..2 {
         let event = stream.next_event().await;

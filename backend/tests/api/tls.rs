@@ -4,7 +4,6 @@
 //! trusts it alone and speaks hyper's HTTP/2 and HTTP/1.1 directly, so the
 //! test sees which protocol carried each response.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,11 +16,10 @@ use hyper::{Method, Request, Response, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::{CertificateDer, ServerName};
 use shared::{Payload, Published, Topic};
+use testkit::{Message, PATIENCE, TestApp, chat, decode, spawn_app, text_of};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-
-use crate::helpers::{Message, PATIENCE, TestApp, chat, decode, spawn_app, text_of};
 
 /// A self-signed certificate for `localhost` and its key, as PEM files.
 struct Certificate {
@@ -63,7 +61,7 @@ impl Certificate {
             .with_root_certificates(roots)
             .with_no_client_auth();
         config.alpn_protocols = alpn.iter().map(|protocol| protocol.to_vec()).collect();
-        let tcp = TcpStream::connect(addr(app)).await.unwrap();
+        let tcp = TcpStream::connect(app.address).await.unwrap();
         let name = ServerName::try_from("localhost").unwrap();
         TlsConnector::from(Arc::new(config))
             .connect(name, tcp)
@@ -78,20 +76,16 @@ impl Drop for Certificate {
     }
 }
 
-fn addr(app: &TestApp) -> SocketAddr {
-    app.base.trim_start_matches("http://").parse().unwrap()
-}
-
 /// `https://localhost:PORT{path}`: the authority HTTP/2 sends instead of `Host`.
 fn url(app: &TestApp, path: &str) -> String {
-    format!("https://localhost:{}{path}", addr(app).port())
+    format!("https://localhost:{}{path}", app.address.port())
 }
 
 /// A GET of `path` as a client sends it: over HTTP/1.1 in origin form
 /// with `Host`, over HTTP/2 with the authority in the URI.
 fn get(app: &TestApp, path: &str, version: Version) -> Request<Full<Bytes>> {
     let request = if version == Version::HTTP_11 {
-        Request::get(path).header("host", format!("localhost:{}", addr(app).port()))
+        Request::get(path).header("host", format!("localhost:{}", app.address.port()))
     } else {
         Request::get(url(app, path))
     };

@@ -3,8 +3,7 @@
 use reqwest::StatusCode;
 use shared::Health;
 use shared::protocol::HEALTH_PATH;
-
-use crate::helpers::{chat, query, spawn_app};
+use testkit::{chat, query, spawn_app};
 
 #[tokio::test]
 async fn topics_list_subscribers_and_last_ids() {
