@@ -14,6 +14,8 @@
 //! Artifacts (a screenshot per browser, chromedriver's logs) go to
 //! `target/e2e/`.
 
+#![warn(missing_docs)]
+
 mod browser;
 pub mod dashboard;
 pub mod wait;

@@ -22,7 +22,6 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::builder::Builder;
 use crate::reply::refusal;
 use crate::stream::Stream;
 use crate::{PATIENCE, POLL_INTERVAL};
@@ -60,11 +59,6 @@ struct Server {
 }
 
 impl TestApp {
-    /// A hub to configure, then [`Builder::start`].
-    pub fn builder() -> Builder {
-        Builder::default()
-    }
-
     /// Serves `broker` with `config` on an ephemeral port of `127.0.0.1`.
     pub(crate) async fn serve(broker: Broker, config: Config) -> Self {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))

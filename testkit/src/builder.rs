@@ -50,6 +50,14 @@ enum Page {
     Embedded,
 }
 
+impl TestApp {
+    /// A hub to configure, then [`Builder::start`]. Defined here, beside
+    /// what it returns, so the app does not depend on its builder.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+}
+
 impl Builder {
     /// Adds `args` to the hub's command line, after the builder's own flags.
     pub fn args(mut self, args: &[&str]) -> Self {

@@ -47,6 +47,8 @@
 //! (`backend/tests/api/redis_server.rs`), and the browser, the built page
 //! and the artifacts of the end-to-end tests (`e2e/src`).
 
+#![warn(missing_docs)]
+
 mod app;
 mod builder;
 mod reply;
