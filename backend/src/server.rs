@@ -70,6 +70,7 @@ pub(crate) struct ConnectionLimits {
 
 /// How a connection is told to stop: gracefully on shutdown, at once when
 /// the grace is over.
+#[derive(Clone)]
 struct Stop {
     shutdown: CancellationToken,
     force: CancellationToken,

@@ -64,6 +64,10 @@ pub(crate) async fn accept(
     let force = CancellationToken::new();
     let connected = Arc::clone(&meters.connections);
     let refusing = Arc::new(AtomicUsize::new(0));
+    let stop = Stop {
+        shutdown: shutdown.clone(),
+        force: force.clone(),
+    };
     loop {
         let (stream, peer) = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -81,15 +85,11 @@ pub(crate) async fn accept(
                     max = max_connections,
                     "refusing a connection: the hub serves its maximum"
                 );
-                let stop = Stop {
-                    shutdown: shutdown.clone(),
-                    force: force.clone(),
-                };
                 connections.spawn(refuse(
                     stream,
                     router.clone(),
                     transport.clone(),
-                    stop,
+                    stop.clone(),
                     max_connections,
                     Arc::clone(&meters),
                     refusal,
@@ -103,16 +103,12 @@ pub(crate) async fn accept(
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
         let peer = Peer(peer);
-        let stop = Stop {
-            shutdown: shutdown.clone(),
-            force: force.clone(),
-        };
         connections.spawn(connection(
             stream,
             peer,
             router.clone(),
             transport.clone(),
-            stop,
+            stop.clone(),
             slot,
         ));
     }
