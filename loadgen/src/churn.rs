@@ -60,11 +60,14 @@ struct Report {
     events_published: u64,
     /// Probes the streams received, summed.
     events_received: u64,
-    server: Option<ServerReport>,
+    server: Option<ServerFootprint>,
 }
 
+/// The server's memory, open files and threads before, at their peak
+/// during, and after the churn: whether it gave back what closed streams
+/// held.
 #[derive(Serialize)]
-struct ServerReport {
+struct ServerFootprint {
     pid: u32,
     rss_bytes_before: u64,
     rss_bytes_peak: u64,
@@ -194,7 +197,7 @@ pub(crate) async fn run(
         .zip(before)
         .zip(settled)
         .map(|((server, before), (after, settle))| {
-            server_report(server, &before, &peak, &after, settle)
+            ServerFootprint::new(server, &before, &peak, &after, settle)
         });
     report::emit(&Report {
         mode: "churn",
@@ -254,26 +257,31 @@ impl Peak {
     }
 }
 
-fn server_report(
-    server: &Server,
-    before: &Reading,
-    peak: &Peak,
-    after: &Reading,
-    settle: Duration,
-) -> ServerReport {
-    peak.raise(after);
-    ServerReport {
-        pid: server.pid(),
-        rss_bytes_before: before.rss_bytes,
-        rss_bytes_peak: peak.rss_bytes.load(Ordering::Relaxed),
-        rss_bytes_after: after.rss_bytes,
-        fds_before: before.fds,
-        fds_peak: peak.fds.load(Ordering::Relaxed),
-        fds_after: after.fds,
-        threads_before: before.threads,
-        threads_peak: peak.threads.load(Ordering::Relaxed),
-        threads_after: after.threads,
-        settle_seconds: settle.as_secs_f64(),
+impl ServerFootprint {
+    /// `server`'s figures `before`, at their `peak` (which `after` may
+    /// still raise) and `after`, once it took `settle` to close the
+    /// streams' files.
+    fn new(
+        server: &Server,
+        before: &Reading,
+        peak: &Peak,
+        after: &Reading,
+        settle: Duration,
+    ) -> Self {
+        peak.raise(after);
+        Self {
+            pid: server.pid(),
+            rss_bytes_before: before.rss_bytes,
+            rss_bytes_peak: peak.rss_bytes.load(Ordering::Relaxed),
+            rss_bytes_after: after.rss_bytes,
+            fds_before: before.fds,
+            fds_peak: peak.fds.load(Ordering::Relaxed),
+            fds_after: after.fds,
+            threads_before: before.threads,
+            threads_peak: peak.threads.load(Ordering::Relaxed),
+            threads_after: after.threads,
+            settle_seconds: settle.as_secs_f64(),
+        }
     }
 }
 

@@ -66,13 +66,15 @@ struct Report {
     gaps: u64,
     streams_ended_early: u64,
     latency_ms: Option<Summary>,
-    server: Option<ServerReport>,
+    server: Option<ServerCost>,
     #[serde(skip)]
     first_failure: Option<String>,
 }
 
+/// What the deliveries cost the server: CPU time, per delivery too, and
+/// resident memory around the publishing phase.
 #[derive(Serialize)]
-struct ServerReport {
+struct ServerCost {
     pid: u32,
     /// Server CPU time from just before the first publish until every
     /// stream had all its probes (or the drain deadline passed).
@@ -247,7 +249,7 @@ pub(crate) async fn run(
         latency_ms: shared.latencies.summary(),
         server: server
             .zip(before.zip(after))
-            .map(|(server, (before, after))| server_report(server, &before, &after, &counts)),
+            .map(|(server, (before, after))| ServerCost::new(server, &before, &after, &counts)),
         first_failure,
     })
 }
@@ -304,20 +306,19 @@ async fn read(
     tally.finish(&shared.acks)
 }
 
-fn server_report(
-    server: &Server,
-    before: &Reading,
-    after: &Reading,
-    counts: &Counts,
-) -> ServerReport {
-    let cpu_seconds = (after.cpu_seconds - before.cpu_seconds).max(0.0);
-    ServerReport {
-        pid: server.pid(),
-        cpu_seconds,
-        cpu_us_per_delivery: (counts.delivered > 0)
-            .then(|| cpu_seconds * 1e6 / counts.delivered as f64),
-        rss_bytes_before: before.rss_bytes,
-        rss_bytes_after: after.rss_bytes,
+impl ServerCost {
+    /// `server`'s figures `before` and `after` the streams `counts` were
+    /// delivered to.
+    fn new(server: &Server, before: &Reading, after: &Reading, counts: &Counts) -> Self {
+        let cpu_seconds = (after.cpu_seconds - before.cpu_seconds).max(0.0);
+        Self {
+            pid: server.pid(),
+            cpu_seconds,
+            cpu_us_per_delivery: (counts.delivered > 0)
+                .then(|| cpu_seconds * 1e6 / counts.delivered as f64),
+            rss_bytes_before: before.rss_bytes,
+            rss_bytes_after: after.rss_bytes,
+        }
     }
 }
 
