@@ -83,9 +83,10 @@ struct ServerFootprint {
     settle_seconds: f64,
 }
 
-/// What the streams and the run share.
+/// The streams' turnover so far, and the probes they received: written by
+/// the streams, read by the progress line and the report.
 #[derive(Default)]
-struct Shared {
+struct Turnover {
     connects: AtomicU64,
     open_failed: AtomicU64,
     received: AtomicU64,
@@ -117,7 +118,7 @@ pub(crate) async fn run(
     // A closed connection's port stays in TIME_WAIT for a minute on this
     // side, so a minute of connects needs ports too.
     let clients = target.stream_clients(streams + per_sec * 60)?;
-    let shared = Arc::new(Shared::default());
+    let turnover = Arc::new(Turnover::default());
     let peak = Arc::new(Peak::default());
     let before = server.map(Server::read).transpose()?;
     if let Some(before) = &before {
@@ -137,9 +138,9 @@ pub(crate) async fn run(
         })
     });
     let progress = Progress::start({
-        let (shared, peak) = (shared.clone(), peak.clone());
+        let (turnover, peak) = (turnover.clone(), peak.clone());
         let sampled = server.is_some();
-        move |elapsed| progress_line(&shared, &peak, sampled, elapsed, seconds)
+        move |elapsed| turnover.progress_line(&peak, sampled, elapsed, seconds)
     });
 
     let mut open = VecDeque::with_capacity(streams + 1);
@@ -148,7 +149,7 @@ pub(crate) async fn run(
         let client = clients[next_index % clients.len()].clone();
         let url = target.stream_url(next_index, &topic);
         next_index += 1;
-        open.push_back(tokio::spawn(hold(client, url, shared.clone())));
+        open.push_back(tokio::spawn(hold(client, url, turnover.clone())));
     };
     for _ in 0..streams {
         spawn(&mut open);
@@ -204,30 +205,30 @@ pub(crate) async fn run(
         target: target.publish_base().to_owned(),
         streams,
         connects_per_sec,
-        connects: shared.connects.load(Ordering::Relaxed),
-        open_failed: shared.open_failed.load(Ordering::Relaxed),
+        connects: turnover.connects.load(Ordering::Relaxed),
+        open_failed: turnover.open_failed.load(Ordering::Relaxed),
         seconds,
         events_per_sec,
         events_published: acks.published(),
-        events_received: shared.received.load(Ordering::Relaxed),
+        events_received: turnover.received.load(Ordering::Relaxed),
         server,
     })
 }
 
 /// One stream: opens it and reads it until the task is aborted, which
 /// closes the connection.
-async fn hold(client: reqwest::Client, url: String, shared: Arc<Shared>) {
+async fn hold(client: reqwest::Client, url: String, turnover: Arc<Turnover>) {
     let Ok(Ok(mut events)) =
         tokio::time::timeout(probe::OPEN_DEADLINE, probe::open(&client, &url)).await
     else {
-        shared.open_failed.fetch_add(1, Ordering::Relaxed);
+        turnover.open_failed.fetch_add(1, Ordering::Relaxed);
         return;
     };
-    shared.connects.fetch_add(1, Ordering::Relaxed);
-    let _open = OpenGuard::new(&shared.open);
+    turnover.connects.fetch_add(1, Ordering::Relaxed);
+    let _open = OpenGuard::new(&turnover.open);
     while let Some(Ok(event)) = events.next().await {
         if let Message::Probe(_) = Message::decode(&event) {
-            shared.received.fetch_add(1, Ordering::Relaxed);
+            turnover.received.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -285,29 +286,28 @@ impl ServerFootprint {
     }
 }
 
-fn progress_line(
-    shared: &Shared,
-    peak: &Peak,
-    sampled: bool,
-    elapsed: Duration,
-    seconds: u64,
-) -> String {
-    let mut line = format!(
-        "churn  {}s/{seconds}s  open {}  connects {}  failed {}  received {}",
-        elapsed.as_secs(),
-        report::count(shared.open.load(Ordering::Relaxed)),
-        report::count(shared.connects.load(Ordering::Relaxed)),
-        report::count(shared.open_failed.load(Ordering::Relaxed)),
-        report::count(shared.received.load(Ordering::Relaxed)),
-    );
-    if sampled {
-        line.push_str(&format!(
-            "  server peak RSS {}  fds {}",
-            report::mib(peak.rss_bytes.load(Ordering::Relaxed)),
-            report::count(peak.fds.load(Ordering::Relaxed))
-        ));
+impl Turnover {
+    /// The run's progress line at `elapsed`: the streams open, opened and
+    /// failed, the probes received, and the server's `peak` when it is
+    /// `sampled`.
+    fn progress_line(&self, peak: &Peak, sampled: bool, elapsed: Duration, seconds: u64) -> String {
+        let mut line = format!(
+            "churn  {}s/{seconds}s  open {}  connects {}  failed {}  received {}",
+            elapsed.as_secs(),
+            report::count(self.open.load(Ordering::Relaxed)),
+            report::count(self.connects.load(Ordering::Relaxed)),
+            report::count(self.open_failed.load(Ordering::Relaxed)),
+            report::count(self.received.load(Ordering::Relaxed)),
+        );
+        if sampled {
+            line.push_str(&format!(
+                "  server peak RSS {}  fds {}",
+                report::mib(peak.rss_bytes.load(Ordering::Relaxed)),
+                report::count(peak.fds.load(Ordering::Relaxed))
+            ));
+        }
+        line
     }
-    line
 }
 
 impl fmt::Display for Report {
