@@ -171,10 +171,9 @@ pub(crate) async fn run(
     let failure = match all_open {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error.context("opening a stream")),
-        Err(_) => Some(anyhow::anyhow!(
-            "only {} of {streams} streams opened within {}s",
+        Err(_) => Some(probe::not_all_opened(
             deliveries.opened.load(Ordering::Relaxed),
-            probe::OPEN_DEADLINE.as_secs()
+            streams,
         )),
     };
     if let Some(error) = failure {

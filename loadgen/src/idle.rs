@@ -136,13 +136,8 @@ pub(crate) async fn run(
     };
     let result = tokio::time::timeout(probe::OPEN_DEADLINE, opening).await;
     progress.finish().await;
-    let (held, connections) = result.map_err(|_| {
-        anyhow::anyhow!(
-            "only {} of {streams} streams opened within {}s",
-            opened.load(Ordering::Relaxed),
-            probe::OPEN_DEADLINE.as_secs()
-        )
-    })??;
+    let (held, connections) =
+        result.map_err(|_| probe::not_all_opened(opened.load(Ordering::Relaxed), streams))??;
     let open_seconds = started.elapsed().as_secs_f64();
     let after = server.map(Server::read).transpose()?;
     report::emit(&Report {
