@@ -7,7 +7,8 @@
 //!   the addresses themselves are spelled by [`shared::protocol`].
 //! - [`hooks::use_event_stream`](fn@hooks::use_event_stream): the one
 //!   `EventSource`, its listeners and retries, carrying out the
-//!   [`connection`] state machine and its [`backoff`].
+//!   [`connection`] state machine and its [`backoff`]; it stamps each
+//!   message's arrival with the page's [`time`].
 //! - [`inbox`]: the live messages waiting for the next render, bounded,
 //!   counting what it drops.
 //! - [`decode`]: an SSE message (event name and data) to a typed [`decode::Message`].
@@ -23,9 +24,10 @@
 //! - [`api`]: publishing, listing topics and loading history over HTTP,
 //!   with the reader's [`token`] when one is set.
 //!
-//! Everything except the hook, `api`'s `fetch` and the components is plain
-//! Rust with native `#[test]`s; the DOM and `EventSource` parts are tested in
-//! a browser (`tests/`, a file per feature).
+//! Everything except the hook, `api`'s `fetch`, the clock in [`time`] and
+//! the components is plain Rust with native `#[test]`s; the DOM and
+//! `EventSource` parts are tested in a browser (`tests/`, a file per
+//! feature).
 
 #![warn(missing_docs)]
 
@@ -49,6 +51,7 @@ pub mod plot;
 pub mod series;
 pub mod state;
 pub mod subscription;
+pub mod time;
 pub mod token;
 
 pub use app::App;

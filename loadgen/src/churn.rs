@@ -60,11 +60,14 @@ struct Report {
     events_published: u64,
     /// Probes the streams received, summed.
     events_received: u64,
-    server: Option<ServerReport>,
+    server: Option<ServerFootprint>,
 }
 
+/// The server's memory, open files and threads before, at their peak
+/// during, and after the churn: whether it gave back what closed streams
+/// held.
 #[derive(Serialize)]
-struct ServerReport {
+struct ServerFootprint {
     pid: u32,
     rss_bytes_before: u64,
     rss_bytes_peak: u64,
@@ -80,9 +83,10 @@ struct ServerReport {
     settle_seconds: f64,
 }
 
-/// What the streams and the run share.
+/// The streams' turnover so far, and the probes they received: written by
+/// the streams, read by the progress line and the report.
 #[derive(Default)]
-struct Shared {
+struct Turnover {
     connects: AtomicU64,
     open_failed: AtomicU64,
     received: AtomicU64,
@@ -114,7 +118,7 @@ pub(crate) async fn run(
     // A closed connection's port stays in TIME_WAIT for a minute on this
     // side, so a minute of connects needs ports too.
     let clients = target.stream_clients(streams + per_sec * 60)?;
-    let shared = Arc::new(Shared::default());
+    let turnover = Arc::new(Turnover::default());
     let peak = Arc::new(Peak::default());
     let before = server.map(Server::read).transpose()?;
     if let Some(before) = &before {
@@ -134,9 +138,9 @@ pub(crate) async fn run(
         })
     });
     let progress = Progress::start({
-        let (shared, peak) = (shared.clone(), peak.clone());
+        let (turnover, peak) = (turnover.clone(), peak.clone());
         let sampled = server.is_some();
-        move |elapsed| progress_line(&shared, &peak, sampled, elapsed, seconds)
+        move |elapsed| turnover.progress_line(&peak, sampled, elapsed, seconds)
     });
 
     let mut open = VecDeque::with_capacity(streams + 1);
@@ -145,7 +149,7 @@ pub(crate) async fn run(
         let client = clients[next_index % clients.len()].clone();
         let url = target.stream_url(next_index, &topic);
         next_index += 1;
-        open.push_back(tokio::spawn(hold(client, url, shared.clone())));
+        open.push_back(tokio::spawn(hold(client, url, turnover.clone())));
     };
     for _ in 0..streams {
         spawn(&mut open);
@@ -194,37 +198,37 @@ pub(crate) async fn run(
         .zip(before)
         .zip(settled)
         .map(|((server, before), (after, settle))| {
-            server_report(server, &before, &peak, &after, settle)
+            ServerFootprint::new(server, &before, &peak, &after, settle)
         });
     report::emit(&Report {
         mode: "churn",
         target: target.publish_base().to_owned(),
         streams,
         connects_per_sec,
-        connects: shared.connects.load(Ordering::Relaxed),
-        open_failed: shared.open_failed.load(Ordering::Relaxed),
+        connects: turnover.connects.load(Ordering::Relaxed),
+        open_failed: turnover.open_failed.load(Ordering::Relaxed),
         seconds,
         events_per_sec,
         events_published: acks.published(),
-        events_received: shared.received.load(Ordering::Relaxed),
+        events_received: turnover.received.load(Ordering::Relaxed),
         server,
     })
 }
 
 /// One stream: opens it and reads it until the task is aborted, which
 /// closes the connection.
-async fn hold(client: reqwest::Client, url: String, shared: Arc<Shared>) {
+async fn hold(client: reqwest::Client, url: String, turnover: Arc<Turnover>) {
     let Ok(Ok(mut events)) =
         tokio::time::timeout(probe::OPEN_DEADLINE, probe::open(&client, &url)).await
     else {
-        shared.open_failed.fetch_add(1, Ordering::Relaxed);
+        turnover.open_failed.fetch_add(1, Ordering::Relaxed);
         return;
     };
-    shared.connects.fetch_add(1, Ordering::Relaxed);
-    let _open = OpenGuard::new(&shared.open);
+    turnover.connects.fetch_add(1, Ordering::Relaxed);
+    let _open = OpenGuard::new(&turnover.open);
     while let Some(Ok(event)) = events.next().await {
         if let Message::Probe(_) = Message::decode(&event) {
-            shared.received.fetch_add(1, Ordering::Relaxed);
+            turnover.received.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -254,52 +258,56 @@ impl Peak {
     }
 }
 
-fn server_report(
-    server: &Server,
-    before: &Reading,
-    peak: &Peak,
-    after: &Reading,
-    settle: Duration,
-) -> ServerReport {
-    peak.raise(after);
-    ServerReport {
-        pid: server.pid(),
-        rss_bytes_before: before.rss_bytes,
-        rss_bytes_peak: peak.rss_bytes.load(Ordering::Relaxed),
-        rss_bytes_after: after.rss_bytes,
-        fds_before: before.fds,
-        fds_peak: peak.fds.load(Ordering::Relaxed),
-        fds_after: after.fds,
-        threads_before: before.threads,
-        threads_peak: peak.threads.load(Ordering::Relaxed),
-        threads_after: after.threads,
-        settle_seconds: settle.as_secs_f64(),
+impl ServerFootprint {
+    /// `server`'s figures `before`, at their `peak` (which `after` may
+    /// still raise) and `after`, once it took `settle` to close the
+    /// streams' files.
+    fn new(
+        server: &Server,
+        before: &Reading,
+        peak: &Peak,
+        after: &Reading,
+        settle: Duration,
+    ) -> Self {
+        peak.raise(after);
+        Self {
+            pid: server.pid(),
+            rss_bytes_before: before.rss_bytes,
+            rss_bytes_peak: peak.rss_bytes.load(Ordering::Relaxed),
+            rss_bytes_after: after.rss_bytes,
+            fds_before: before.fds,
+            fds_peak: peak.fds.load(Ordering::Relaxed),
+            fds_after: after.fds,
+            threads_before: before.threads,
+            threads_peak: peak.threads.load(Ordering::Relaxed),
+            threads_after: after.threads,
+            settle_seconds: settle.as_secs_f64(),
+        }
     }
 }
 
-fn progress_line(
-    shared: &Shared,
-    peak: &Peak,
-    sampled: bool,
-    elapsed: Duration,
-    seconds: u64,
-) -> String {
-    let mut line = format!(
-        "churn  {}s/{seconds}s  open {}  connects {}  failed {}  received {}",
-        elapsed.as_secs(),
-        report::count(shared.open.load(Ordering::Relaxed)),
-        report::count(shared.connects.load(Ordering::Relaxed)),
-        report::count(shared.open_failed.load(Ordering::Relaxed)),
-        report::count(shared.received.load(Ordering::Relaxed)),
-    );
-    if sampled {
-        line.push_str(&format!(
-            "  server peak RSS {}  fds {}",
-            report::mib(peak.rss_bytes.load(Ordering::Relaxed)),
-            report::count(peak.fds.load(Ordering::Relaxed))
-        ));
+impl Turnover {
+    /// The run's progress line at `elapsed`: the streams open, opened and
+    /// failed, the probes received, and the server's `peak` when it is
+    /// `sampled`.
+    fn progress_line(&self, peak: &Peak, sampled: bool, elapsed: Duration, seconds: u64) -> String {
+        let mut line = format!(
+            "churn  {}s/{seconds}s  open {}  connects {}  failed {}  received {}",
+            elapsed.as_secs(),
+            report::count(self.open.load(Ordering::Relaxed)),
+            report::count(self.connects.load(Ordering::Relaxed)),
+            report::count(self.open_failed.load(Ordering::Relaxed)),
+            report::count(self.received.load(Ordering::Relaxed)),
+        );
+        if sampled {
+            line.push_str(&format!(
+                "  server peak RSS {}  fds {}",
+                report::mib(peak.rss_bytes.load(Ordering::Relaxed)),
+                report::count(peak.fds.load(Ordering::Relaxed))
+            ));
+        }
+        line
     }
-    line
 }
 
 impl fmt::Display for Report {

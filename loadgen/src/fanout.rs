@@ -66,13 +66,15 @@ struct Report {
     gaps: u64,
     streams_ended_early: u64,
     latency_ms: Option<Summary>,
-    server: Option<ServerReport>,
+    server: Option<ServerCost>,
     #[serde(skip)]
     first_failure: Option<String>,
 }
 
+/// What the deliveries cost the server: CPU time, per delivery too, and
+/// resident memory around the publishing phase.
 #[derive(Serialize)]
-struct ServerReport {
+struct ServerCost {
     pid: u32,
     /// Server CPU time from just before the first publish until every
     /// stream had all its probes (or the drain deadline passed).
@@ -82,8 +84,9 @@ struct ServerReport {
     rss_bytes_after: u64,
 }
 
-/// What the streams share with the run.
-struct Shared {
+/// What the streams have opened and delivered so far: written by the
+/// stream readers, read by the progress line and the report.
+struct Deliveries {
     acks: Arc<Acks>,
     latencies: Latencies,
     delivered: AtomicU64,
@@ -110,7 +113,7 @@ pub(crate) async fn run(
         None => Topic::parse(format!("load/fanout-{}", probe::now_us()))?,
     };
     let total = u64::from(rate) * seconds;
-    let shared = Arc::new(Shared {
+    let deliveries = Arc::new(Deliveries {
         acks: Arc::new(Acks::new(total)),
         latencies: Latencies::new(),
         delivered: AtomicU64::new(0),
@@ -119,8 +122,8 @@ pub(crate) async fn run(
         opened: AtomicU64::new(0),
     });
     let progress = Progress::start({
-        let shared = shared.clone();
-        move |_| progress_line(&shared, streams, seconds)
+        let deliveries = deliveries.clone();
+        move |_| deliveries.progress_line(streams, seconds)
     });
     let stop = CancellationToken::new();
     let clients = target.stream_clients(streams)?;
@@ -130,8 +133,8 @@ pub(crate) async fn run(
     for index in 0..streams {
         let client = clients[index % clients.len()].clone();
         let url = target.stream_url(index, &topic);
-        let (shared, stop, at_once, opened) = (
-            shared.clone(),
+        let (deliveries, stop, at_once, opened) = (
+            deliveries.clone(),
             stop.clone(),
             at_once.clone(),
             opened.clone(),
@@ -143,9 +146,9 @@ pub(crate) async fn run(
             };
             match events {
                 Ok(events) => {
-                    shared.opened.fetch_add(1, Ordering::Relaxed);
+                    deliveries.opened.fetch_add(1, Ordering::Relaxed);
                     let _ = opened.send(Ok(())).await;
-                    read(events, total, index, &shared, &stop).await
+                    read(events, total, index, &deliveries, &stop).await
                 }
                 Err(error) => {
                     let _ = opened.send(Err(error.context(url))).await;
@@ -168,10 +171,9 @@ pub(crate) async fn run(
     let failure = match all_open {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error.context("opening a stream")),
-        Err(_) => Some(anyhow::anyhow!(
-            "only {} of {streams} streams opened within {}s",
-            shared.opened.load(Ordering::Relaxed),
-            probe::OPEN_DEADLINE.as_secs()
+        Err(_) => Some(probe::not_all_opened(
+            deliveries.opened.load(Ordering::Relaxed),
+            streams,
         )),
     };
     if let Some(error) = failure {
@@ -182,13 +184,13 @@ pub(crate) async fn run(
 
     let before = server.map(Server::read).transpose()?;
     let started = Instant::now();
-    shared
+    deliveries
         .publishing_since_us
         .store(probe::now_us(), Ordering::Relaxed);
     probe::publish_paced(
         target.publish_url(&topic),
         rate,
-        shared.acks.clone(),
+        deliveries.acks.clone(),
         CancellationToken::new(),
     )
     .await?;
@@ -212,16 +214,16 @@ pub(crate) async fn run(
     let after = server.map(Server::read).transpose()?;
     progress.finish().await;
 
-    let published = shared.acks.published();
-    let (publish_failed, first_failure) = shared.acks.failed();
+    let published = deliveries.acks.published();
+    let (publish_failed, first_failure) = deliveries.acks.failed();
     if published == 0 && total > 0 {
         bail!(
             "no publish succeeded: {}",
             first_failure.unwrap_or_else(|| "no answer".to_owned())
         );
     }
-    let since_us = shared.publishing_since_us.load(Ordering::Relaxed);
-    let last_us = shared.last_delivery_us.load(Ordering::Relaxed);
+    let since_us = deliveries.publishing_since_us.load(Ordering::Relaxed);
+    let last_us = deliveries.last_delivery_us.load(Ordering::Relaxed);
     let delivering_seconds = if last_us > since_us {
         (last_us - since_us) as f64 / 1e6
     } else {
@@ -244,10 +246,10 @@ pub(crate) async fn run(
         out_of_order: counts.out_of_order,
         gaps: counts.gaps,
         streams_ended_early: counts.ended_early,
-        latency_ms: shared.latencies.summary(),
+        latency_ms: deliveries.latencies.summary(),
         server: server
             .zip(before.zip(after))
-            .map(|(server, (before, after))| server_report(server, &before, &after, &counts)),
+            .map(|(server, (before, after))| ServerCost::new(server, &before, &after, &counts)),
         first_failure,
     })
 }
@@ -260,7 +262,7 @@ async fn read(
     mut events: Events,
     total: u64,
     index: usize,
-    shared: &Shared,
+    deliveries: &Deliveries,
     stop: &CancellationToken,
 ) -> Counts {
     // Waited on only when the stream has nothing ready, and looked at
@@ -291,52 +293,59 @@ async fn read(
         match Message::decode(&event) {
             Message::Probe(probe) => {
                 let now = probe::now_us();
-                if tally.record(probe, &shared.acks) {
-                    shared.latencies.record(index, now.saturating_sub(probe.ts));
-                    shared.delivered.fetch_add(1, Ordering::Relaxed);
-                    shared.last_delivery_us.fetch_max(now, Ordering::Relaxed);
+                if tally.record(probe, &deliveries.acks) {
+                    deliveries
+                        .latencies
+                        .record(index, now.saturating_sub(probe.ts));
+                    deliveries.delivered.fetch_add(1, Ordering::Relaxed);
+                    deliveries
+                        .last_delivery_us
+                        .fetch_max(now, Ordering::Relaxed);
                 }
             }
             Message::Gap => tally.gap(),
             Message::Other => {}
         }
     }
-    tally.finish(&shared.acks)
+    tally.finish(&deliveries.acks)
 }
 
-fn server_report(
-    server: &Server,
-    before: &Reading,
-    after: &Reading,
-    counts: &Counts,
-) -> ServerReport {
-    let cpu_seconds = (after.cpu_seconds - before.cpu_seconds).max(0.0);
-    ServerReport {
-        pid: server.pid(),
-        cpu_seconds,
-        cpu_us_per_delivery: (counts.delivered > 0)
-            .then(|| cpu_seconds * 1e6 / counts.delivered as f64),
-        rss_bytes_before: before.rss_bytes,
-        rss_bytes_after: after.rss_bytes,
+impl ServerCost {
+    /// `server`'s figures `before` and `after` the streams `counts` were
+    /// delivered to.
+    fn new(server: &Server, before: &Reading, after: &Reading, counts: &Counts) -> Self {
+        let cpu_seconds = (after.cpu_seconds - before.cpu_seconds).max(0.0);
+        Self {
+            pid: server.pid(),
+            cpu_seconds,
+            cpu_us_per_delivery: (counts.delivered > 0)
+                .then(|| cpu_seconds * 1e6 / counts.delivered as f64),
+            rss_bytes_before: before.rss_bytes,
+            rss_bytes_after: after.rss_bytes,
+        }
     }
 }
 
-fn progress_line(shared: &Shared, streams: usize, seconds: u64) -> String {
-    let since_us = shared.publishing_since_us.load(Ordering::Relaxed);
-    if since_us == 0 {
-        let opened = shared.opened.load(Ordering::Relaxed);
-        return format!("fanout  opening streams {opened}/{streams}");
+impl Deliveries {
+    /// The run's progress line: the streams opened while they open, then
+    /// the probes published and delivered and the latency so far.
+    fn progress_line(&self, streams: usize, seconds: u64) -> String {
+        let since_us = self.publishing_since_us.load(Ordering::Relaxed);
+        if since_us == 0 {
+            let opened = self.opened.load(Ordering::Relaxed);
+            return format!("fanout  opening streams {opened}/{streams}");
+        }
+        let elapsed = probe::now_us().saturating_sub(since_us) / 1_000_000;
+        let p99 = self.latencies.summary().map_or_else(
+            || "-".to_owned(),
+            |summary| format!("{:.1} ms", summary.p99),
+        );
+        format!(
+            "fanout  {elapsed}s/{seconds}s  streams {streams}  published {}  delivered {}  p99 {p99}",
+            report::count(self.acks.published()),
+            report::count(self.delivered.load(Ordering::Relaxed)),
+        )
     }
-    let elapsed = probe::now_us().saturating_sub(since_us) / 1_000_000;
-    let p99 = shared.latencies.summary().map_or_else(
-        || "-".to_owned(),
-        |summary| format!("{:.1} ms", summary.p99),
-    );
-    format!(
-        "fanout  {elapsed}s/{seconds}s  streams {streams}  published {}  delivered {}  p99 {p99}",
-        report::count(shared.acks.published()),
-        report::count(shared.delivered.load(Ordering::Relaxed)),
-    )
 }
 
 impl fmt::Display for Report {

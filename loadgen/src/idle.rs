@@ -59,11 +59,13 @@ struct Report {
     connections: u64,
     /// From the first request to the last stream's answer.
     open_seconds: f64,
-    server: Option<ServerReport>,
+    server: Option<ServerMemory>,
 }
 
+/// The server's resident memory around the opening, and what each stream
+/// added to it.
 #[derive(Serialize)]
-struct ServerReport {
+struct ServerMemory {
     pid: u32,
     rss_bytes_before: u64,
     rss_bytes_after: u64,
@@ -134,13 +136,8 @@ pub(crate) async fn run(
     };
     let result = tokio::time::timeout(probe::OPEN_DEADLINE, opening).await;
     progress.finish().await;
-    let (held, connections) = result.map_err(|_| {
-        anyhow::anyhow!(
-            "only {} of {streams} streams opened within {}s",
-            opened.load(Ordering::Relaxed),
-            probe::OPEN_DEADLINE.as_secs()
-        )
-    })??;
+    let (held, connections) =
+        result.map_err(|_| probe::not_all_opened(opened.load(Ordering::Relaxed), streams))??;
     let open_seconds = started.elapsed().as_secs_f64();
     let after = server.map(Server::read).transpose()?;
     report::emit(&Report {
@@ -155,7 +152,7 @@ pub(crate) async fn run(
         open_seconds,
         server: server
             .zip(before.zip(after))
-            .map(|(server, (before, after))| server_report(server, &before, &after, streams)),
+            .map(|(server, (before, after))| ServerMemory::new(server, &before, &after, streams)),
     })?;
     tokio::time::sleep(Duration::from_secs(hold_seconds)).await;
     drop(held);
@@ -290,18 +287,16 @@ async fn established(
     Ok(body)
 }
 
-fn server_report(
-    server: &Server,
-    before: &Reading,
-    after: &Reading,
-    streams: usize,
-) -> ServerReport {
-    let grown = after.rss_bytes.saturating_sub(before.rss_bytes);
-    ServerReport {
-        pid: server.pid(),
-        rss_bytes_before: before.rss_bytes,
-        rss_bytes_after: after.rss_bytes,
-        rss_bytes_per_stream: (streams > 0).then(|| grown as f64 / streams as f64),
+impl ServerMemory {
+    /// `server`'s memory `before` and `after` opening `streams`.
+    fn new(server: &Server, before: &Reading, after: &Reading, streams: usize) -> Self {
+        let grown = after.rss_bytes.saturating_sub(before.rss_bytes);
+        Self {
+            pid: server.pid(),
+            rss_bytes_before: before.rss_bytes,
+            rss_bytes_after: after.rss_bytes,
+            rss_bytes_per_stream: (streams > 0).then(|| grown as f64 / streams as f64),
+        }
     }
 }
 

@@ -73,7 +73,7 @@ enum Mode {
 
 /// Prints a failure as one line of causes, as `herald` does.
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    match try_main(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("herald-load: {error:#}");
@@ -82,7 +82,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+/// What `main` runs, returning the failure for it to print: checks the
+/// target and the server, makes room for the connections, and calls the
+/// chosen mode's `run`.
+fn try_main(cli: Cli) -> anyhow::Result<()> {
     let target = Target::parse(&cli.url, &cli.stream_url)?;
     let server = cli.server_pid.map(Server::new).transpose()?;
     limits::raise_open_files()?;

@@ -307,6 +307,15 @@ pub(crate) async fn open(client: &reqwest::Client, url: &str) -> anyhow::Result<
     Ok(response.bytes_stream().boxed().eventsource())
 }
 
+/// Why a run gave up: only `opened` of its `streams` opened within
+/// [`OPEN_DEADLINE`].
+pub(crate) fn not_all_opened(opened: u64, streams: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "only {opened} of {streams} streams opened within {}s",
+        OPEN_DEADLINE.as_secs()
+    )
+}
+
 /// A client for publishing, with a timeout on each publish.
 pub(crate) fn publish_client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()

@@ -29,7 +29,7 @@ mod report;
 use std::{
     fs,
     net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream},
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, Stdio},
     thread,
     time::{Duration, Instant},
@@ -74,7 +74,7 @@ pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
         ],
     )?
     .run()?;
-    let release = target_dir().join("release");
+    let release = step::cargo_target_dir()?.join("release");
     let scratch = std::env::temp_dir().join(format!("herald-bench-{}", std::process::id()));
     let mut runs = Vec::new();
     let mut failures = Vec::new();
@@ -444,13 +444,6 @@ fn free_port() -> anyhow::Result<u16> {
     let listener =
         TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot find a free port")?;
     Ok(listener.local_addr()?.port())
-}
-
-/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (relative
-/// to the workspace root, where the build step runs), else `target/`.
-fn target_dir() -> PathBuf {
-    let root = step::project_root();
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |dir| root.join(dir))
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@
 //! The targets build with [`setup::FUZZ_NIGHTLY`] through cargo-fuzz,
 //! release with debug assertions (overflow checks on: an overflow the
 //! hub's release build would wrap silently is a finding too), into a
-//! directory outside the repository (see [`target_dir`]). A crash leaves
-//! its input in `backend/fuzz/artifacts/TARGET/`, and cargo-fuzz prints
-//! the command that replays it; the corpus grows in `backend/fuzz/corpus/`.
-//! Neither is committed.
+//! directory outside the repository (see [`fuzz_target_dir`]). A crash
+//! leaves its input in `backend/fuzz/artifacts/TARGET/`, and cargo-fuzz
+//! prints the command that replays it; the corpus grows in
+//! `backend/fuzz/corpus/`. Neither is committed.
 
 use std::{ffi::OsString, path::PathBuf};
 
@@ -100,7 +100,7 @@ fn cargo_fuzz(command: &str) -> anyhow::Result<Vec<OsString>> {
         .map(OsString::from)
         .collect();
     args.extend(["--release", "--debug-assertions", "--target-dir"].map(OsString::from));
-    args.push(target_dir()?.into());
+    args.push(fuzz_target_dir()?.into());
     Ok(args)
 }
 
@@ -108,6 +108,6 @@ fn cargo_fuzz(command: &str) -> anyhow::Result<Vec<OsString>> {
 /// repository, so that every clone on the machine, CI's fresh one too,
 /// reuses the dependencies an earlier run built with the sanitizer (about
 /// five minutes of work on two cores); a clone builds only its own crates.
-fn target_dir() -> anyhow::Result<PathBuf> {
+fn fuzz_target_dir() -> anyhow::Result<PathBuf> {
     Ok(tools::npm_prefix()?.join("fuzz-target"))
 }

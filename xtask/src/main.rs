@@ -79,7 +79,7 @@ commands:
 /// Prints a failure as one line of causes, without the backtrace anyhow
 /// would add under `RUST_BACKTRACE=1`: the step name says where to look.
 fn main() -> ExitCode {
-    match run() {
+    match try_main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("\nerror: {error:#}");
@@ -88,7 +88,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> anyhow::Result<()> {
+/// What `main` runs, returning the failure for it to print: hands the
+/// command to its module's entry point.
+fn try_main() -> anyhow::Result<()> {
     let args: Vec<String> = env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {

@@ -86,24 +86,9 @@ pub(crate) fn embedded_page() -> PathBuf {
     step::project_root().join("dist")
 }
 
-/// Where cargo put the release `herald`: its target directory (from `cargo
-/// metadata`, so `CARGO_TARGET_DIR` and cargo's config count), `release/`.
+/// Where cargo put the release `herald`.
 fn release_binary() -> anyhow::Result<PathBuf> {
-    let metadata = Step::cargo(
-        "find the target directory",
-        ["metadata", "--format-version", "1", "--no-deps"],
-    )?
-    .output()?;
-    let key = "\"target_directory\":\"";
-    let start = metadata
-        .find(key)
-        .context("`cargo metadata` names no target_directory")?
-        + key.len();
-    let target = metadata
-        .get(start..)
-        .and_then(|rest| rest.split('"').next())
-        .context("`cargo metadata` printed an unterminated target_directory")?;
-    Ok(PathBuf::from(target).join("release").join("herald"))
+    Ok(step::cargo_target_dir()?.join("release").join("herald"))
 }
 
 #[expect(

@@ -271,6 +271,31 @@ pub(crate) fn project_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where cargo puts what it builds, as `cargo metadata` says, so that
+/// `CARGO_TARGET_DIR` and cargo's own config count as they do for the
+/// build.
+///
+/// # Errors
+/// Names the step when `cargo metadata` fails or names no target
+/// directory.
+pub(crate) fn cargo_target_dir() -> anyhow::Result<PathBuf> {
+    let metadata = Step::cargo(
+        "find the target directory",
+        ["metadata", "--format-version", "1", "--no-deps"],
+    )?
+    .output()?;
+    let key = "\"target_directory\":\"";
+    let start = metadata
+        .find(key)
+        .context("`cargo metadata` names no target_directory")?
+        + key.len();
+    let target = metadata
+        .get(start..)
+        .and_then(|rest| rest.split('"').next())
+        .context("`cargo metadata` printed an unterminated target_directory")?;
+    Ok(PathBuf::from(target))
+}
+
 /// The cargo that started this xtask (cargo sets `CARGO` for what it runs),
 /// or plain `cargo` when the binary was started by hand.
 fn cargo() -> OsString {

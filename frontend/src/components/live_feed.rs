@@ -57,7 +57,7 @@ pub struct LiveFeedProps {
 
 /// What changes once a second: the event rate and the clock.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Tick {
+struct Pulse {
     rate: usize,
     now_ms: f64,
 }
@@ -79,7 +79,7 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
         },
     );
     let inbox = use_mut_ref(Inbox::default);
-    let tick = use_state_eq(|| Tick {
+    let pulse = use_state_eq(|| Pulse {
         rate: 0,
         now_ms: Date::now(),
     });
@@ -97,7 +97,7 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     let status = use_event_stream((*source).clone(), StreamOptions::default(), on_message);
     {
         let dispatcher = feed.dispatcher();
-        let tick = tick.setter();
+        let pulse = pulse.setter();
         use_effect_with((), move |()| {
             let mut flushes = 0;
             let mut count = 0;
@@ -114,7 +114,7 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
                 }
                 flushes += 1;
                 if flushes == FLUSHES_PER_SECOND {
-                    tick.set(Tick {
+                    pulse.set(Pulse {
                         rate: count,
                         now_ms: Date::now(),
                     });
@@ -138,14 +138,14 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     let on_follow = props.on_follow.clone();
     let token = props.token.clone();
     let on_token = props.on_token.clone();
-    let rate = format!("{} events/s", tick.rate);
+    let rate = format!("{} events/s", pulse.rate);
 
     html! {
         <>
             <header class="bar">
                 <h1>{ "Herald" }</h1>
                 <span id="rate" class="rate" aria-label="events per second">{ rate }</span>
-                <ConnectionIndicator {status} now_ms={tick.now_ms} />
+                <ConnectionIndicator {status} now_ms={pulse.now_ms} />
             </header>
             <div class="layout">
                 <main class="main">

@@ -62,8 +62,10 @@ pub struct PublishFormProps {
     pub token: Option<Token>,
 }
 
-/// What the user is told after a refused publish.
-fn refusal(error: &ApiError) -> String {
+/// What the form says when a publish fails: the hub's own message, after
+/// "Not authorised" or "Not allowed" when the token is the cause, or with
+/// the field it names; any other failure as itself.
+fn error_text(error: &ApiError) -> String {
     match error {
         ApiError::Api(body) if body.code == ErrorCode::Unauthorized => {
             format!("Not authorised: {}", body.message)
@@ -118,7 +120,7 @@ pub fn PublishForm(props: &PublishFormProps) -> Html {
                         }
                         error.set(None);
                     }
-                    Err(refused) => error.set(Some(refusal(&refused))),
+                    Err(refused) => error.set(Some(error_text(&refused))),
                 }
                 busy.set(false);
             });

@@ -20,7 +20,6 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use shared::{TopicInfo, TopicList, TopicPattern};
-use web_sys::js_sys::Date;
 use yew::prelude::*;
 
 use crate::api;
@@ -29,6 +28,7 @@ use crate::components::topic_rows::TopicRows;
 use crate::hub_reports::HubReports;
 use crate::state::FeedContext;
 use crate::subscription::Subscription;
+use crate::time::now_us;
 use crate::token::Token;
 
 /// How often the topic list is refreshed while no hub report arrives, in
@@ -153,9 +153,4 @@ fn with_live_counts(list: &TopicList, hub: &HubReports) -> TopicList {
             .collect(),
         next_after: list.next_after.clone(),
     }
-}
-
-/// The page's clock in unix microseconds, as reports are stamped.
-fn now_us() -> u64 {
-    (Date::now() * 1000.0) as u64
 }

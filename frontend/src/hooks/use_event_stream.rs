@@ -44,6 +44,7 @@ use crate::api;
 use crate::connection::{Command, Connection, ConnectionState, Signal, StopReason, StreamOptions};
 use crate::decode::{DecodeError, Incoming, decode};
 use crate::history::Backlog;
+use crate::time::now_us;
 use crate::token::Token;
 
 /// The stream's state, and when the last message arrived.
@@ -369,15 +370,4 @@ impl Source {
             _listeners: listeners,
         })
     }
-}
-
-/// The browser's clock in unix microseconds, as precise as it allows.
-fn now_us() -> u64 {
-    let millis = web_sys::window()
-        .and_then(|window| window.performance())
-        .map_or_else(Date::now, |performance| {
-            performance.time_origin() + performance.now()
-        });
-    // Saturating float-to-int conversion: a clock before 1970 reads as 0.
-    (millis * 1000.0) as u64
 }

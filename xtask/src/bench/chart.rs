@@ -73,7 +73,7 @@ pub(crate) fn svg(series: &[Series]) -> String {
             "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{BOTTOM}\" stroke=\"#e4e4e4\"/>\
              <text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             BOTTOM + 18.0,
-            number(tick)
+            tick_label(tick)
         );
         tick += x_step;
     }
@@ -95,7 +95,7 @@ pub(crate) fn svg(series: &[Series]) -> String {
                  <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
                 LEFT - 6.0,
                 y + 4.0,
-                number(ms)
+                tick_label(ms)
             );
         }
     }
@@ -185,9 +185,9 @@ fn linear_ticks(max: f64) -> (f64, f64) {
 }
 
 /// A tick label: no trailing zeros, thousands as `k`.
-fn number(value: f64) -> String {
+fn tick_label(value: f64) -> String {
     if value >= 1000.0 {
-        format!("{}k", number(value / 1000.0))
+        format!("{}k", tick_label(value / 1000.0))
     } else {
         let text = format!("{value:.3}");
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
@@ -259,9 +259,9 @@ mod tests {
 
     #[test]
     fn tick_labels_are_short() {
-        assert_eq!(number(0.1), "0.1");
-        assert_eq!(number(5.0), "5");
-        assert_eq!(number(200_000.0), "200k");
-        assert_eq!(number(1_500.0), "1.5k");
+        assert_eq!(tick_label(0.1), "0.1");
+        assert_eq!(tick_label(5.0), "5");
+        assert_eq!(tick_label(200_000.0), "200k");
+        assert_eq!(tick_label(1_500.0), "1.5k");
     }
 }

@@ -4,8 +4,8 @@
 //!
 //! The load tool prints one flat JSON object per run. The xtask builds with
 //! std and anyhow only, so instead of a JSON parser it reads the few
-//! numbers it needs by key ([`number`]), and writes the results file by
-//! concatenating the lines it was given.
+//! numbers it needs by key ([`json_number`]), and writes the results file
+//! by concatenating the lines it was given.
 
 use std::fmt::Write as _;
 
@@ -35,7 +35,7 @@ pub(crate) struct Machine {
 impl Run {
     /// The number at `key` of this run's JSON, if there is one.
     pub(crate) fn get(&self, key: &str) -> Option<f64> {
-        number(&self.json, key)
+        json_number(&self.json, key)
     }
 }
 
@@ -45,7 +45,7 @@ impl Run {
 /// This is enough for the load tool's output, whose keys are unique
 /// across its nesting and whose strings (a URL, a topic) hold no quoted
 /// keys; it is no JSON parser.
-pub(crate) fn number(json: &str, key: &str) -> Option<f64> {
+pub(crate) fn json_number(json: &str, key: &str) -> Option<f64> {
     let pattern = format!("\"{key}\":");
     let start = json.find(&pattern)? + pattern.len();
     let value = json[start..].trim_start();
@@ -171,26 +171,26 @@ mod tests {
     }
 
     #[test]
-    fn number_reads_top_level_and_nested_keys_exactly() {
-        assert_eq!(number(FANOUT, "delivered"), Some(4_000_000.0));
-        assert_eq!(number(FANOUT, "delivered_per_sec"), Some(199_000.4));
-        assert_eq!(number(FANOUT, "p999"), Some(18.26));
-        assert_eq!(number(FANOUT, "cpu_us_per_delivery"), Some(4.3));
-        assert_eq!(number(FANOUT, "lost"), Some(0.0));
+    fn json_number_reads_top_level_and_nested_keys_exactly() {
+        assert_eq!(json_number(FANOUT, "delivered"), Some(4_000_000.0));
+        assert_eq!(json_number(FANOUT, "delivered_per_sec"), Some(199_000.4));
+        assert_eq!(json_number(FANOUT, "p999"), Some(18.26));
+        assert_eq!(json_number(FANOUT, "cpu_us_per_delivery"), Some(4.3));
+        assert_eq!(json_number(FANOUT, "lost"), Some(0.0));
     }
 
     #[test]
-    fn number_reads_signs_exponents_and_spaces() {
-        assert_eq!(number(r#"{"a": -1.5e3}"#, "a"), Some(-1500.0));
-        assert_eq!(number(r#"{"a":2E-2,"b":1}"#, "a"), Some(0.02));
+    fn json_number_reads_signs_exponents_and_spaces() {
+        assert_eq!(json_number(r#"{"a": -1.5e3}"#, "a"), Some(-1500.0));
+        assert_eq!(json_number(r#"{"a":2E-2,"b":1}"#, "a"), Some(0.02));
     }
 
     #[test]
-    fn number_is_none_for_null_strings_and_missing_keys() {
-        assert_eq!(number(r#"{"latency_ms":null}"#, "latency_ms"), None);
-        assert_eq!(number(r#"{"mode":"fanout"}"#, "mode"), None);
-        assert_eq!(number(FANOUT, "p95"), None);
-        assert_eq!(number("", "a"), None);
+    fn json_number_is_none_for_null_strings_and_missing_keys() {
+        assert_eq!(json_number(r#"{"latency_ms":null}"#, "latency_ms"), None);
+        assert_eq!(json_number(r#"{"mode":"fanout"}"#, "mode"), None);
+        assert_eq!(json_number(FANOUT, "p95"), None);
+        assert_eq!(json_number("", "a"), None);
     }
 
     #[test]

@@ -1,0 +1,19 @@
+//! The page's clock, read in one place: what the page stamps (a message's
+//! arrival) and what it compares those stamps with (whether the hub's
+//! reports are still fresh) come from the same [`now_us`], so the two
+//! agree.
+
+use web_sys::js_sys::Date;
+
+/// The browser's clock in unix microseconds, as precise as it allows:
+/// `performance.timeOrigin + performance.now()`, finer than `Date.now()`'s
+/// milliseconds, which it falls back to without a window.
+pub fn now_us() -> u64 {
+    let millis = web_sys::window()
+        .and_then(|window| window.performance())
+        .map_or_else(Date::now, |performance| {
+            performance.time_origin() + performance.now()
+        });
+    // Saturating float-to-int conversion: a clock before 1970 reads as 0.
+    (millis * 1000.0) as u64
+}
