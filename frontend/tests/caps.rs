@@ -6,6 +6,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
+pub mod common;
 use frontend::components::chat_panel::ChatPanel;
 use frontend::components::event_list::EventList;
 use frontend::components::feed_provider::FeedProvider;
@@ -17,10 +18,11 @@ use frontend::state::{Action, FeedContext, Received};
 use shared::{
     Chat, Event, EventId, Json, LoadAverage, Metrics, Notice, NoticeLevel, Payload, Topic,
 };
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 use yew::prelude::*;
+
+use crate::common::{root, select, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -31,38 +33,10 @@ const HUGE: usize = 60 * 1024;
 /// Room for the label, the cut note and the markup around a cut text.
 const SLACK: usize = 100;
 
-fn root() -> Element {
-    let document = web_sys::window()
-        .and_then(|window| window.document())
-        .expect("the test page has a document");
-    let root = document
-        .create_element("div")
-        .expect("a div can be created");
-    document
-        .body()
-        .and_then(|body| body.append_child(&root).ok())
-        .expect("the test page has a body to append to");
-    root
-}
-
-fn select(root: &Element, selector: &str) -> Vec<Element> {
-    let nodes = root
-        .query_selector_all(selector)
-        .expect("test selectors are valid");
-    (0..nodes.length())
-        .filter_map(|index| nodes.item(index))
-        .filter_map(|node| node.dyn_into::<Element>().ok())
-        .collect()
-}
-
 fn one(root: &Element, selector: &str) -> Element {
     let found = select(root, selector);
     assert_eq!(found.len(), 1, "{selector}");
     found.into_iter().next().expect("one element")
-}
-
-fn text(element: &Element) -> String {
-    element.text_content().unwrap_or_default()
 }
 
 fn received(id: u64, topic: &str, payload: Payload) -> Action {

@@ -3,43 +3,21 @@
 
 #![cfg(target_arch = "wasm32")]
 
+pub mod common;
 use frontend::components::feed_provider::FeedProvider;
 use frontend::components::metrics_panel::MetricsPanel;
 use frontend::state::{Action, FeedContext, Received};
 use shared::{Event, EventId, LoadAverage, Metrics, Payload, Topic};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, KeyboardEvent, KeyboardEventInit, PointerEvent, PointerEventInit};
 use yew::prelude::*;
+
+use crate::common::{root, select};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// The hub's time of the first sample; the others follow a second apart.
 const START_US: u64 = 1_764_066_000_000_000;
-
-fn root() -> Element {
-    let document = web_sys::window()
-        .and_then(|window| window.document())
-        .expect("the test page has a document");
-    let root = document
-        .create_element("div")
-        .expect("a div can be created");
-    document
-        .body()
-        .and_then(|body| body.append_child(&root).ok())
-        .expect("the test page has a body to append to");
-    root
-}
-
-fn select(root: &Element, selector: &str) -> Vec<Element> {
-    let nodes = root
-        .query_selector_all(selector)
-        .expect("test selectors are valid");
-    (0..nodes.length())
-        .filter_map(|index| nodes.item(index))
-        .filter_map(|node| node.dyn_into::<Element>().ok())
-        .collect()
-}
 
 fn one(root: &Element, selector: &str) -> Element {
     let found = select(root, selector);
