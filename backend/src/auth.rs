@@ -172,7 +172,8 @@ struct Verifier {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Access {
     /// When the token it read with expires: a stream ends then. `None` for
-    /// public topics and tokens without `exp`.
+    /// public topics, tokens without `exp`, and an `exp` past what the
+    /// clock can hold.
     pub(crate) until: Option<SystemTime>,
 }
 
@@ -286,9 +287,11 @@ impl Reader<'_> {
             }
         }
         Ok(Access {
-            until: claims
-                .exp
-                .map(|exp| UNIX_EPOCH + Duration::from_secs(exp.saturating_add(LEEWAY_SECONDS))),
+            // An `exp` past what the clock can hold is a token without
+            // expiry in practice: no stream lives that long.
+            until: claims.exp.and_then(|exp| {
+                UNIX_EPOCH.checked_add(Duration::from_secs(exp.saturating_add(LEEWAY_SECONDS)))
+            }),
         })
     }
 

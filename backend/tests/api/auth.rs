@@ -317,6 +317,26 @@ async fn a_stream_ends_when_its_token_expires() {
     assert!(body.starts_with(b"retry:"), "{body:?}");
 }
 
+#[tokio::test]
+async fn a_token_that_expires_past_what_a_clock_can_hold_reads_like_one_without_expiry() {
+    let app = secured().await;
+    let topic = shared::Topic::parse("private/far").unwrap();
+    // Validly signed, and valid: the largest `exp` a signer's 64-bit clock
+    // writes, far past what `SystemTime` holds, and one in the year 3000,
+    // which it holds but a timer does not.
+    for exp in [i64::MAX, 32_503_680_000] {
+        let token = token_with(
+            SECRET,
+            &json!({"herald": {"subscribe": ["private/*"]}, "exp": exp}),
+        );
+        let mut stream = app
+            .open_stream(&query(&["private/far"]).param(TOKEN_PARAM, &token), None)
+            .await;
+        let id = app.publish_in_process(&topic, chat("still here"));
+        assert_eq!(stream.next_event().await.id, id, "exp {exp}");
+    }
+}
+
 /// Runs `herald serve` with `args` and `env` until it exits (they are all
 /// refused at start), returning its exit code and stderr.
 fn refused_at_start(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
