@@ -23,10 +23,6 @@ use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
 use crate::min_rate::TooSlow;
 
-/// Longest prefix of a refused value that an error echoes back: enough to
-/// recognise it, never a way to make the hub reflect a large input.
-const ECHO_CHARS: usize = 64;
-
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ApiError {
@@ -177,7 +173,7 @@ impl ApiError {
     ) -> Self {
         Self::InvalidTopic {
             field,
-            value: echo(value),
+            value: ErrorBody::echo(value),
             source: source.into(),
         }
     }
@@ -185,7 +181,7 @@ impl ApiError {
     /// A request sent to `host`, or to no host at all.
     pub(crate) fn host_not_allowed(host: Option<&str>) -> Self {
         Self::HostNotAllowed {
-            host: echo(host.unwrap_or_default()),
+            host: ErrorBody::echo(host.unwrap_or_default()),
         }
     }
 
@@ -196,7 +192,7 @@ impl ApiError {
             .iter()
             .map(|name| format!(" and `{name}`"))
             .collect();
-        let name = echo(name);
+        let name = ErrorBody::echo(name);
         Self::InvalidQuery {
             message: format!(
                 "unknown parameter {name:?}; expected `{TOPIC_PARAM}` (repeatable){expected}"
@@ -349,8 +345,4 @@ pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
         }
     }
     response
-}
-
-fn echo(text: &str) -> String {
-    text.chars().take(ECHO_CHARS).collect()
 }

@@ -87,6 +87,18 @@ pub struct ErrorBody {
     pub field: Option<String>,
 }
 
+impl ErrorBody {
+    /// Longest prefix of a refused value that an error echoes back: enough
+    /// to recognise it, never a way to make the hub reflect a large input.
+    pub const ECHO_CHARS: usize = 64;
+
+    /// What an error may quote of a refused `value`: at most
+    /// [`ErrorBody::ECHO_CHARS`] characters of its start.
+    pub fn echo(value: &str) -> String {
+        value.chars().take(Self::ECHO_CHARS).collect()
+    }
+}
+
 /// Machine-readable error causes, one per way a request can fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -223,6 +223,31 @@ async fn a_refused_event_names_the_json_path_at_fault_and_what_is_wrong() {
 }
 
 #[tokio::test]
+async fn a_refused_event_echoes_only_a_bounded_prefix_of_what_it_refused() {
+    let app = spawn_app(&[]).await;
+    let huge = "a".repeat(60 * 1024);
+    let metrics = format!(
+        r#"{{"type":"metrics","cpu_total":"{huge}","cpu_per_core":[],"memory_used":1,
+        "memory_total":2,"load":{{"one":1,"five":2,"fifteen":3}},"net_rx_per_sec":4,"net_tx_per_sec":5}}"#
+    );
+    let cases = [
+        (format!(r#"{{"type":"{huge}"}}"#), "type"),
+        (metrics, "cpu_total"),
+    ];
+    for (body, field) in cases {
+        let response = app.publish_raw("t", Some("application/json"), body).await;
+        let error = error_body(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error.field.as_deref(), Some(field));
+        assert!(error.message.contains("aaaa"), "{}", error.message);
+        assert!(
+            error.message.len() < 400,
+            "{field}: {} bytes echoed",
+            error.message.len()
+        );
+    }
+}
+
+#[tokio::test]
 async fn charset_parameter_and_json_suffix_are_accepted() {
     let app = spawn_app(&[]).await;
     let body = r#"{"type":"chat","author":"a","text":"b"}"#;

@@ -19,6 +19,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use super::{Kind, Payload};
+use crate::ErrorBody;
 
 /// The member of a payload's JSON object that names its kind.
 const TAG: &str = "type";
@@ -123,7 +124,7 @@ fn kind(json: &[u8]) -> Result<Kind, PayloadError> {
     name.as_deref()
         .and_then(Kind::from_name)
         .ok_or_else(|| PayloadError::UnknownType {
-            found: tag.get().to_owned(),
+            found: ErrorBody::echo(tag.get()),
         })
 }
 
@@ -148,7 +149,25 @@ fn at_fault<'de, T: Deserialize<'de>>(json: &'de [u8], error: &serde_json::Error
         Some(name) => below(&path, name),
         None => path,
     };
-    PayloadError::Field { path, message }
+    PayloadError::Field {
+        path: bounded(path),
+        message: bounded(message),
+    }
+}
+
+/// Longest path or serde message a refusal carries. serde quotes a refused
+/// string whole, and a path holds whole keys, so a longer one keeps its
+/// start and its end (what was expected, and where) around an ellipsis.
+const BOUNDED_CHARS: usize = 4 * ErrorBody::ECHO_CHARS;
+
+fn bounded(text: String) -> String {
+    let count = text.chars().count();
+    if count <= BOUNDED_CHARS {
+        return text;
+    }
+    let head: String = text.chars().take(3 * ErrorBody::ECHO_CHARS).collect();
+    let tail: String = text.chars().skip(count - ErrorBody::ECHO_CHARS).collect();
+    format!("{head}…{tail}")
 }
 
 /// The field a refusal says is missing.
