@@ -127,13 +127,20 @@ pub(crate) enum AuthError {
     /// Valid, but its patterns do not allow this.
     #[error("the token does not allow {0}")]
     Forbidden(String),
+    /// A topic of the hub's own, on a hub without tokens.
+    #[error(
+        "topics under {prefix} are the hub's own: publishing to {0} needs a hub with a token key \
+         and a token that grants it",
+        prefix = shared::SYSTEM_PREFIX
+    )]
+    Reserved(Topic),
 }
 
 impl AuthError {
     /// Whether the token is fine and only its grants fall short (403), not
     /// missing or invalid (401).
     pub(crate) fn is_forbidden(&self) -> bool {
-        matches!(self, Self::Forbidden(_))
+        matches!(self, Self::Forbidden(_) | Self::Reserved(_))
     }
 }
 
@@ -201,9 +208,13 @@ impl Auth {
     ///
     /// # Errors
     /// [`AuthError`] when auth is on and the token is missing, invalid, or
-    /// does not allow the topic.
+    /// does not allow the topic; [`AuthError::Reserved`] for a topic under
+    /// [`shared::SYSTEM_PREFIX`] when auth is off.
     pub(crate) fn publish(&self, headers: &HeaderMap, topic: &Topic) -> Result<(), AuthError> {
         let Some(verifier) = &self.verifier else {
+            if topic.as_str().starts_with(shared::SYSTEM_PREFIX) {
+                return Err(AuthError::Reserved(topic.clone()));
+            }
             return Ok(());
         };
         let token = bearer(headers).ok_or(AuthError::Missing(

@@ -36,6 +36,11 @@ pub use pattern::{TopicPattern, TopicPatternError};
 pub use protocol::GAP_EVENT;
 pub use topic::{Topic, TopicError};
 
+/// Where the hub's own reports live ([`METRICS_TOPIC`], [`HUB_TOPIC`]):
+/// over HTTP only a token whose grants name these topics publishes there,
+/// so no client can speak for the hub on a dashboard.
+pub const SYSTEM_PREFIX: &str = "system/";
+
 /// Topic the hub's built-in source publishes [`Metrics`] samples to.
 pub const METRICS_TOPIC: &str = "system/metrics";
 

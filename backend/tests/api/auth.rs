@@ -76,6 +76,34 @@ async fn unauthorized(response: reqwest::Response, reason: &str) {
 }
 
 #[tokio::test]
+async fn the_hubs_own_topics_take_publishes_only_from_a_token_that_grants_them() {
+    // No token key: anyone may publish, but not as the hub.
+    let open = spawn_app(&[]).await;
+    for topic in [shared::METRICS_TOPIC, shared::HUB_TOPIC, "system/other"] {
+        let body = error_body(
+            publish_with(&open, topic, None).await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        assert_eq!(body.code, ErrorCode::Forbidden, "{topic}");
+        assert!(body.message.contains("system/"), "{}", body.message);
+    }
+    assert_eq!(
+        publish_with(&open, "systems/a", None).await.status(),
+        StatusCode::ACCEPTED
+    );
+    // With tokens: only one whose grants name them.
+    let app = secured().await;
+    let bearer = |token: String| format!("Bearer {token}");
+    let chat_only = bearer(token(&["chat/*"], &[]));
+    let response = publish_with(&app, shared::HUB_TOPIC, Some(&chat_only)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let operator = bearer(token(&["system/*"], &[]));
+    let response = publish_with(&app, shared::HUB_TOPIC, Some(&operator)).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
 async fn publishing_needs_a_valid_token_that_allows_the_topic() {
     let app = secured().await;
     let bearer = |token: String| format!("Bearer {token}");
