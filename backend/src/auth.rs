@@ -33,6 +33,32 @@ use shared::{Topic, TopicPattern};
 /// (RFC 7518 3.2).
 const MIN_SECRET_BYTES: usize = 32;
 
+/// How the placeholder secrets of examples begin (`deploy/herald.env`
+/// ships `change-me-to-at-least-thirty-two-random-bytes`): long enough to
+/// pass as a secret, and known to everyone who read the example.
+const PLACEHOLDER: &str = "change-me";
+
+/// Checks that `text` can be an HS256 secret: long enough, and not an
+/// example's placeholder left unedited.
+///
+/// # Errors
+/// A message for the command line saying which.
+pub(crate) fn check_secret(text: &str) -> Result<(), String> {
+    if text.len() < MIN_SECRET_BYTES {
+        return Err(format!(
+            "an HS256 secret needs at least {MIN_SECRET_BYTES} bytes"
+        ));
+    }
+    let start = text.get(..PLACEHOLDER.len()).unwrap_or_default();
+    if start.eq_ignore_ascii_case(PLACEHOLDER) {
+        return Err(
+            "this is an example's placeholder, not a secret; make one with `openssl rand -hex 32`"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
 /// Seconds a token's `exp` and `nbf` may be off, for clocks that disagree.
 const LEEWAY_SECONDS: u64 = 5;
 
@@ -53,13 +79,10 @@ impl VerifyingKey {
     /// An HS256 key from a shared secret, for `--jwt-secret`.
     ///
     /// # Errors
-    /// A message for the command line when the secret is too short to be one.
+    /// A message for the command line when the secret is too short to be
+    /// one, or a placeholder ([`check_secret`]).
     pub fn secret(text: &str) -> Result<Self, String> {
-        if text.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "an HS256 secret needs at least {MIN_SECRET_BYTES} bytes"
-            ));
-        }
+        check_secret(text)?;
         let key = DecodingKey::from_secret(text.as_bytes()).map_err(|error| error.to_string())?;
         Ok(Self {
             key,

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use shared::TopicPattern;
 
-use super::{Claims, Grants, MIN_SECRET_BYTES};
+use super::{Claims, Grants, check_secret};
 
 /// Options of `herald token`.
 #[derive(Debug, Clone, clap::Args)]
@@ -49,11 +49,7 @@ impl fmt::Debug for Secret {
 
 impl Secret {
     fn parse(text: &str) -> Result<Self, String> {
-        if text.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "an HS256 secret needs at least {MIN_SECRET_BYTES} bytes"
-            ));
-        }
+        check_secret(text)?;
         Ok(Self(text.to_owned()))
     }
 }

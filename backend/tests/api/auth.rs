@@ -385,6 +385,19 @@ fn bad_key_settings_are_refused_by_the_command_line() {
     let (code, stderr) = refused_at_start(&["--jwt-secret", "short"], &[]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("at least 32 bytes"), "{stderr}");
+    // The secret the deployment example ships, left unedited.
+    let example = std::fs::read_to_string(format!(
+        "{}/../deploy/herald.env",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let placeholder = example
+        .lines()
+        .find_map(|line| line.strip_prefix("HERALD_JWT_SECRET="))
+        .expect("the example sets a secret");
+    let (code, stderr) = refused_at_start(&[], &[("HERALD_JWT_SECRET", placeholder)]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("placeholder"), "{stderr}");
     let (code, stderr) = refused_at_start(&["--jwt-public-key", &fixture("README.md")], &[]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("no RSA or EC"), "{stderr}");
