@@ -150,6 +150,15 @@ pub(crate) enum AuthError {
     /// Valid, but its patterns do not allow this.
     #[error("the token does not allow {0}")]
     Forbidden(String),
+    /// Its `aud` names none of `--jwt-audience`.
+    #[error("the token is for another audience (its `aud` is none of this hub's)")]
+    WrongAudience,
+    /// Its `iss` names none of `--jwt-issuer`.
+    #[error("the token is from another issuer (its `iss` is none of this hub's)")]
+    WrongIssuer,
+    /// It lacks a claim this hub requires (`aud`, `iss`).
+    #[error("the token has no `{0}` claim, which this hub requires")]
+    MissingClaim(String),
     /// A topic of the hub's own, on a hub without tokens.
     #[error(
         "topics under {prefix} are the hub's own: publishing to {0} needs a hub with a token key \
@@ -208,14 +217,30 @@ pub(crate) struct Access {
 }
 
 impl Auth {
-    /// The rules `key` and `private` set; off without a key.
-    pub(crate) fn new(key: Option<&VerifyingKey>, private: &[TopicPattern]) -> Self {
+    /// The rules `key` and `private` set, with the `audience` and `issuer`
+    /// a token must name when they are not empty; off without a key.
+    pub(crate) fn new(
+        key: Option<&VerifyingKey>,
+        private: &[TopicPattern],
+        audience: &[String],
+        issuer: &[String],
+    ) -> Self {
         let verifier = key.map(|key| {
             let mut validation = Validation::new(key.algorithm);
             validation.leeway = LEEWAY_SECONDS;
             validation.validate_nbf = true;
-            validation.validate_aud = false;
             validation.required_spec_claims = HashSet::new();
+            // Checked only when configured, and then required: a token
+            // without the claim is not one for this hub either.
+            validation.validate_aud = !audience.is_empty();
+            if !audience.is_empty() {
+                validation.set_audience(audience);
+                validation.required_spec_claims.insert("aud".to_owned());
+            }
+            if !issuer.is_empty() {
+                validation.set_issuer(issuer);
+                validation.required_spec_claims.insert("iss".to_owned());
+            }
             Verifier {
                 key: key.clone(),
                 validation,
@@ -376,6 +401,9 @@ fn verify(verifier: &Verifier, token: &str) -> Result<Claims, AuthError> {
             ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm(key.algorithm),
             ErrorKind::ExpiredSignature => AuthError::Expired,
             ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+            ErrorKind::InvalidAudience => AuthError::WrongAudience,
+            ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+            ErrorKind::MissingRequiredClaim(claim) => AuthError::MissingClaim(claim.clone()),
             _ => AuthError::Malformed(error.to_string()),
         })
 }

@@ -162,6 +162,30 @@ pub struct Config {
           value_parser = VerifyingKey::public_key_file, group = "jwt_key")]
     pub jwt_public_key: Option<VerifyingKey>,
 
+    /// Audience a token must name in its `aud` claim (repeatable, or
+    /// comma-separated in the variable; any one of them): a token issued
+    /// for another service is refused. Unset, `aud` is not checked.
+    #[arg(
+        long = "jwt-audience",
+        env = "HERALD_JWT_AUDIENCE",
+        value_delimiter = ',',
+        value_name = "AUD",
+        requires = "jwt_key"
+    )]
+    pub jwt_audience: Vec<String>,
+
+    /// Issuer a token must name in its `iss` claim (repeatable, or
+    /// comma-separated in the variable; any one of them). Unset, `iss` is
+    /// not checked.
+    #[arg(
+        long = "jwt-issuer",
+        env = "HERALD_JWT_ISSUER",
+        value_delimiter = ',',
+        value_name = "ISS",
+        requires = "jwt_key"
+    )]
+    pub jwt_issuer: Vec<String>,
+
     /// Topics only a token may read (a topic or pattern; repeatable, or
     /// comma-separated in the variable): a stream, history or topic list
     /// that reaches one needs a token whose subscribe patterns cover it.

@@ -31,7 +31,12 @@ impl AppState {
     /// The state `config` asks for, around `broker`.
     pub(crate) fn new(broker: Broker, config: Config, shutdown: CancellationToken) -> Self {
         Self {
-            auth: Arc::new(Auth::new(config.jwt_key(), &config.private_topics)),
+            auth: Arc::new(Auth::new(
+                config.jwt_key(),
+                &config.private_topics,
+                &config.jwt_audience,
+                &config.jwt_issuer,
+            )),
             clients: Arc::new(Clients::new(
                 usize::try_from(config.max_streams_per_ip).unwrap_or(usize::MAX),
                 config.publish_rate,

@@ -110,7 +110,12 @@ mod tests {
         let options = options(&["--publish", "chat/*", "--subscribe", "private/alice/*"]).unwrap();
         let token = mint(&options, SystemTime::now()).unwrap();
         let private = [TopicPattern::parse("private/*").unwrap()];
-        let auth = Auth::new(Some(&VerifyingKey::secret(SECRET).unwrap()), &private);
+        let auth = Auth::new(
+            Some(&VerifyingKey::secret(SECRET).unwrap()),
+            &private,
+            &[],
+            &[],
+        );
         let patterns = |names: &[&str]| {
             names
                 .iter()

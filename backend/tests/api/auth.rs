@@ -104,6 +104,55 @@ async fn the_hubs_own_topics_take_publishes_only_from_a_token_that_grants_them()
 }
 
 #[tokio::test]
+async fn a_configured_audience_and_issuer_are_required_of_every_token() {
+    let app = spawn_app(&[
+        "--jwt-secret",
+        SECRET,
+        "--jwt-audience",
+        "herald-test",
+        "--jwt-issuer",
+        "issuer-a,issuer-b",
+    ])
+    .await;
+    let signed = |extra: serde_json::Value| {
+        let mut claims = json!({"herald": {"publish": ["*"]}, "exp": now() + 60});
+        claims
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        format!("Bearer {}", token_with(SECRET, &claims))
+    };
+    for (extra, reason) in [
+        (json!({"aud": "elsewhere", "iss": "issuer-a"}), "audience"),
+        (json!({"aud": "herald-test", "iss": "issuer-z"}), "issuer"),
+        (json!({"iss": "issuer-a"}), "`aud`"),
+        (json!({"aud": "herald-test"}), "`iss`"),
+    ] {
+        unauthorized(
+            publish_with(&app, "chat/a", Some(&signed(extra.clone()))).await,
+            reason,
+        )
+        .await;
+    }
+    for extra in [
+        json!({"aud": "herald-test", "iss": "issuer-b"}),
+        json!({"aud": ["other", "herald-test"], "iss": "issuer-a"}),
+    ] {
+        let response = publish_with(&app, "chat/a", Some(&signed(extra.clone()))).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "{extra}");
+    }
+    // Unconfigured, neither is looked at.
+    let open = secured().await;
+    let response = publish_with(
+        &open,
+        "chat/a",
+        Some(&signed(json!({"aud": "elsewhere", "iss": "anyone"}))),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
 async fn publishing_needs_a_valid_token_that_allows_the_topic() {
     let app = secured().await;
     let bearer = |token: String| format!("Bearer {token}");
