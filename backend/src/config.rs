@@ -49,6 +49,15 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_topics: u64,
 
+    /// Seconds a stream may stay open, 0 for no limit: past it the stream
+    /// ends, and a browser's EventSource reconnects after `--retry-ms` and
+    /// resumes where it was, so a client cannot hold a stream (and its
+    /// connection) forever. Each stream ends up to a tenth earlier, so
+    /// streams opened together do not all come back at once.
+    #[arg(long, env = "HERALD_MAX_STREAM_AGE", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=366 * 24 * 3600))]
+    pub max_stream_age: u64,
+
     /// Seconds between keep-alive comments on an idle stream.
     #[arg(long, env = "HERALD_KEEPALIVE", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -321,6 +330,11 @@ impl Config {
     /// Interval between keep-alive comments.
     pub fn keepalive(&self) -> Duration {
         Duration::from_secs(self.keepalive)
+    }
+
+    /// How long a stream may stay open, if there is a limit.
+    pub fn max_stream_age(&self) -> Option<Duration> {
+        (self.max_stream_age > 0).then(|| Duration::from_secs(self.max_stream_age))
     }
 
     /// How long a write may wait for the client to read.

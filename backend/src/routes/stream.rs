@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
@@ -54,7 +55,8 @@ pub(crate) struct StreamRequest {
 /// streams; 401 or 403 for private topics without a token that may read
 /// them; 503 when the hub serves its maximum of streams. All are decided
 /// before the stream starts. A stream read with a token ends when the
-/// token expires; the browser reconnects with a fresh one and resumes.
+/// token expires, and any stream at `--max-stream-age`; the browser
+/// reconnects (with a fresh token) and resumes.
 pub(crate) async fn stream(
     State(state): State<AppState>,
     peer: Option<Extension<Peer>>,
@@ -80,12 +82,16 @@ pub(crate) async fn stream(
     // waiter list, where every stream waiting on the server's one token
     // would lock that token's list on every delivery. Cancelling the
     // server's token cancels it.
+    let until = match (access.until, state.config.max_stream_age().and_then(end_of)) {
+        (Some(expiry), Some(age)) => Some(expiry.min(age)),
+        (expiry, age) => expiry.or(age),
+    };
     let body = body(
         subscription,
         sse::retry(state.config.retry_ms),
         state.config.keepalive(),
         state.shutdown.child_token(),
-        access.until,
+        until,
         permit,
     );
     let headers = [
@@ -100,6 +106,17 @@ pub(crate) async fn stream(
         ),
     ];
     Ok((headers, body).into_response())
+}
+
+/// When a stream opened now ends at the latest, `age` from now less up to
+/// a tenth of it, drawn per stream: streams opened together (after a
+/// restart, say) then reconnect spread out rather than all at once. `None`
+/// past what the clock can hold.
+fn end_of(age: Duration) -> Option<SystemTime> {
+    let spread = u64::try_from((age / 10).as_nanos()).unwrap_or(u64::MAX);
+    let draw = RandomState::new().hash_one(SystemTime::now());
+    let early = Duration::from_nanos(draw % spread.max(1));
+    SystemTime::now().checked_add(age.saturating_sub(early))
 }
 
 impl StreamRequest {

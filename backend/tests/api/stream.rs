@@ -218,3 +218,18 @@ async fn json_data_arrives_as_published_but_whitespace() {
         .unwrap();
     assert!(history.contains(kept), "{history}");
 }
+
+#[tokio::test]
+async fn a_stream_ends_at_its_maximum_age_and_delivers_until_then() {
+    let app = spawn_app(&["--max-stream-age", "1"]).await;
+    let response = app.get_stream(&query(&["aged"]), None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let published = app.publish("aged", &chat("before the end")).await;
+    let body = tokio::time::timeout(PATIENCE, response.bytes())
+        .await
+        .expect("the stream outlived its maximum age")
+        .unwrap();
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.starts_with("retry:"), "{text}");
+    assert!(text.contains(&format!("id: {}", published.id)), "{text}");
+}
