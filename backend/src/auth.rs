@@ -80,7 +80,7 @@ impl VerifyingKey {
     ///
     /// # Errors
     /// A message for the command line when the secret is too short to be
-    /// one, or a placeholder ([`check_secret`]).
+    /// one, or a placeholder (`check_secret`).
     pub fn secret(text: &str) -> Result<Self, String> {
         check_secret(text)?;
         let key = DecodingKey::from_secret(text.as_bytes()).map_err(|error| error.to_string())?;
