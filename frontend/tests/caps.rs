@@ -14,7 +14,7 @@ use frontend::components::metrics_panel::MetricsPanel;
 use frontend::components::notice_panel::NoticePanel;
 use frontend::excerpt::{BANNER_CHARS, JSON_BYTES, NAME_CHARS, TEXT_CHARS};
 use frontend::series::CHARTED_CORES;
-use frontend::state::{Action, FeedContext, Received};
+use frontend::state::{Action, Received};
 use shared::{
     Chat, Event, EventId, Json, LoadAverage, Metrics, Notice, NoticeLevel, Payload, Topic,
 };
@@ -22,7 +22,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 use yew::prelude::*;
 
-use crate::common::{root, select, text};
+use crate::common::{Injected, root, select, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -95,25 +95,13 @@ struct HostileProps {
 fn Hostile(props: &HostileProps) -> Html {
     html! {
         <FeedProvider>
-            <Inject actions={props.actions.clone()} />
+            <Injected actions={props.actions.clone()} />
             <NoticePanel />
             <MetricsPanel />
             <ChatPanel />
             <EventList />
         </FeedProvider>
     }
-}
-
-#[component]
-fn Inject(props: &HostileProps) -> Html {
-    let feed = use_context::<FeedContext>().expect("FeedProvider wraps Inject");
-    let actions = props.actions.clone();
-    use_effect_with((), move |()| {
-        for action in actions {
-            feed.dispatch(action);
-        }
-    });
-    html! {}
 }
 
 #[wasm_bindgen_test]

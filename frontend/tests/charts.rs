@@ -6,13 +6,13 @@
 pub mod common;
 use frontend::components::feed_provider::FeedProvider;
 use frontend::components::metrics_panel::MetricsPanel;
-use frontend::state::{Action, FeedContext, Received};
-use shared::{Event, EventId, LoadAverage, Metrics, Payload, Topic};
+use frontend::state::{Action, Received};
+use shared::{Event, EventId, Topic};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, KeyboardEvent, KeyboardEventInit, PointerEvent, PointerEventInit};
 use yew::prelude::*;
 
-use crate::common::{root, select};
+use crate::common::{Injected, metrics, root, select};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -32,8 +32,7 @@ fn texts(root: &Element, selector: &str) -> Vec<String> {
         .collect()
 }
 
-/// Sample `n` (from 0): CPU at `10 (n + 1)`%, its two cores at that and
-/// half, 1 GiB of 4 GiB, 2 KiB/s in and 512 B/s out.
+/// Sample `n` (from 0): [`metrics`] at `10 (n + 1)`% CPU.
 fn sample(n: u64) -> Action {
     let cpu = (n + 1) as f32 * 10.0;
     Action::Received(Received {
@@ -41,19 +40,7 @@ fn sample(n: u64) -> Action {
             id: EventId::new(1, n + 1),
             topic: Topic::parse("system/metrics").expect("a valid topic"),
             time_us: START_US + n * 1_000_000,
-            event: Payload::Metrics(Metrics {
-                cpu_total: cpu,
-                cpu_per_core: vec![cpu, cpu / 2.0],
-                memory_used: 1 << 30,
-                memory_total: 4 << 30,
-                load: LoadAverage {
-                    one: 0.1,
-                    five: 0.2,
-                    fifteen: 0.3,
-                },
-                net_rx_per_sec: 2048,
-                net_tx_per_sec: 512,
-            }),
+            event: metrics(cpu),
         },
         received_us: START_US,
     })
@@ -69,22 +56,10 @@ struct ChartsProps {
 fn Charts(props: &ChartsProps) -> Html {
     html! {
         <FeedProvider>
-            <Inject actions={props.actions.clone()} />
+            <Injected actions={props.actions.clone()} />
             <MetricsPanel />
         </FeedProvider>
     }
-}
-
-#[component]
-fn Inject(props: &ChartsProps) -> Html {
-    let feed = use_context::<FeedContext>().expect("FeedProvider wraps Inject");
-    let actions = props.actions.clone();
-    use_effect_with((), move |()| {
-        for action in actions {
-            feed.dispatch(action);
-        }
-    });
-    html! {}
 }
 
 /// The panel with three samples, rendered into a new element.

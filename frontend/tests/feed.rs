@@ -12,36 +12,15 @@ use frontend::components::latency_figure::LatencyFigure;
 use frontend::components::metrics_panel::MetricsPanel;
 use frontend::components::notice_panel::NoticePanel;
 use frontend::decode::DecodeError;
-use frontend::state::{Action, FeedContext, Received};
-use shared::{
-    Event, EventId, Gap, Json, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel, Payload,
-};
+use frontend::state::{Action, Received};
+use shared::{Event, EventId, Gap, Json, LatencyProbe, Notice, NoticeLevel, Payload};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 use yew::prelude::*;
 
-use crate::common::{chat, event, pattern, root, select, text};
+use crate::common::{Injected, chat, event, metrics, pattern, root, select, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Props of [`Injected`].
-#[derive(Properties, PartialEq)]
-struct InjectedProps {
-    actions: Vec<Action>,
-}
-
-/// Dispatches its actions to the feed once, as a stream would.
-#[component]
-fn Injected(props: &InjectedProps) -> Html {
-    let feed = use_context::<FeedContext>().expect("FeedProvider wraps Injected");
-    let actions = props.actions.clone();
-    use_effect_with((), move |()| {
-        for action in actions {
-            feed.dispatch(action);
-        }
-    });
-    html! {}
-}
 
 /// Props of [`InjectedFeed`].
 #[derive(Properties, PartialEq)]
@@ -145,22 +124,6 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
 
     app.destroy();
     root.remove();
-}
-
-fn metrics(cpu: f32) -> Payload {
-    Payload::Metrics(Metrics {
-        cpu_total: cpu,
-        cpu_per_core: vec![cpu, cpu / 2.0],
-        memory_used: 1 << 30,
-        memory_total: 4 << 30,
-        load: LoadAverage {
-            one: 0.1,
-            five: 0.2,
-            fifteen: 0.3,
-        },
-        net_rx_per_sec: 2048,
-        net_tx_per_sec: 512,
-    })
 }
 
 /// Props of [`Panels`].

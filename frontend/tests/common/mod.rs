@@ -14,9 +14,11 @@
 
 pub mod stream;
 
-use shared::{Chat, Event, EventId, Payload, Topic, TopicPattern};
+use frontend::state::{Action, FeedContext};
+use shared::{Chat, Event, EventId, LoadAverage, Metrics, Payload, Topic, TopicPattern};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
+use yew::prelude::*;
 
 /// The topic `name`, which the test knows is valid.
 pub fn topic(name: &str) -> Topic {
@@ -92,4 +94,42 @@ pub fn click(element: &Element) {
         .dyn_ref::<HtmlElement>()
         .expect("the clicked element is an HTML element")
         .click();
+}
+
+/// A metrics sample: `cpu`% in total, its two cores at that and half,
+/// 1 GiB of 4 GiB, 2 KiB/s in and 512 B/s out.
+pub fn metrics(cpu: f32) -> Payload {
+    Payload::Metrics(Metrics {
+        cpu_total: cpu,
+        cpu_per_core: vec![cpu, cpu / 2.0],
+        memory_used: 1 << 30,
+        memory_total: 4 << 30,
+        load: LoadAverage {
+            one: 0.1,
+            five: 0.2,
+            fifteen: 0.3,
+        },
+        net_rx_per_sec: 2048,
+        net_tx_per_sec: 512,
+    })
+}
+
+/// Props of [`Injected`].
+#[derive(Properties, PartialEq)]
+pub struct InjectedProps {
+    /// What the feed is sent, in order.
+    pub actions: Vec<Action>,
+}
+
+/// Dispatches its actions to the feed once, as a stream would.
+#[component]
+pub fn Injected(props: &InjectedProps) -> Html {
+    let feed = use_context::<FeedContext>().expect("FeedProvider wraps Injected");
+    let actions = props.actions.clone();
+    use_effect_with((), move |()| {
+        for action in actions {
+            feed.dispatch(action);
+        }
+    });
+    html! {}
 }
