@@ -29,6 +29,8 @@ use serde::{Deserialize, Serialize};
 use shared::protocol::TOKEN_COOKIE;
 use shared::{Topic, TopicPattern};
 
+use crate::hub::Visibility;
+
 /// The shortest HS256 secret taken: fewer bytes are guessable offline
 /// (RFC 7518 3.2).
 const MIN_SECRET_BYTES: usize = 32;
@@ -359,6 +361,26 @@ impl Reader<'_> {
     pub(crate) fn may_see(&self, topic: &Topic) -> bool {
         let pattern = BTreeSet::from([TopicPattern::Exact(topic.clone())]);
         self.read(&pattern).is_ok()
+    }
+
+    /// [`Reader::may_see`] for a list of topics: when the request may not
+    /// see `topic`, and its token grants nothing under the private prefix
+    /// that hides it, every name under that prefix is hidden too.
+    pub(crate) fn visibility(&self, topic: &Topic) -> Visibility {
+        if self.may_see(topic) {
+            return Visibility::Shown;
+        }
+        let granted: &[TopicPattern] = match self.claims.get() {
+            Some(Ok(claims)) => &claims.herald.subscribe,
+            _ => &[],
+        };
+        self.auth
+            .private
+            .iter()
+            .filter(|private| private.matches(topic))
+            .filter(|private| granted.iter().all(|grant| grant.overlap(private).is_none()))
+            .find_map(TopicPattern::prefix)
+            .map_or(Visibility::Hidden, Visibility::HiddenUnder)
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use shared::{EventId, Payload, Topic, TopicList, TopicPattern};
 
 use crate::cluster::{Cluster, ClusterError};
-use crate::hub::{self, Hub, Prepared};
+use crate::hub::{self, Hub, Prepared, Visibility};
 
 /// The hub alone, or a node of a cluster; cheap to clone.
 #[derive(Clone)]
@@ -63,20 +63,25 @@ impl Broker {
     }
 
     /// One page of topics ([`Hub::topics`]), with subscribers counted over
-    /// the whole cluster.
+    /// the whole cluster. The page is read at once; the future only counts,
+    /// so it holds neither the patterns nor `visibility`.
     ///
     /// # Errors
     /// [`ClusterError`] when the cluster's Redis does not tell the other
     /// nodes' counts.
-    pub async fn topics(
-        &self,
+    pub fn topics<'a>(
+        &'a self,
         patterns: &BTreeSet<TopicPattern>,
         after: Option<&Topic>,
         limit: usize,
-    ) -> Result<TopicList, ClusterError> {
-        match self {
-            Self::Memory(hub) => Ok(hub.topics(patterns, after, limit)),
-            Self::Cluster(cluster) => cluster.topics(patterns, after, limit).await,
+        visibility: &dyn Fn(&Topic) -> Visibility,
+    ) -> impl Future<Output = Result<TopicList, ClusterError>> + Send + use<'a> {
+        let page = self.hub().topics(patterns, after, limit, visibility);
+        async move {
+            match self {
+                Self::Memory(_) => Ok(page),
+                Self::Cluster(cluster) => cluster.count_everywhere(page).await,
+            }
         }
     }
 

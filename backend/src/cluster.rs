@@ -22,14 +22,13 @@ mod follow;
 mod options;
 mod presence;
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::streams::StreamId;
 use redis::{AsyncConnectionConfig, Client, RedisError, Script};
-use shared::{EventId, Topic, TopicList, TopicPattern};
+use shared::{EventId, Topic, TopicList};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -385,18 +384,12 @@ impl Cluster {
         Ok(EventId::new(epoch, sequence))
     }
 
-    /// One page of topics as [`Hub::topics`] lists them on this node, each
-    /// with its subscribers over the whole cluster.
+    /// `page`, a page of topics as [`Hub::topics`] lists them on this
+    /// node, with each topic's subscribers counted over the whole cluster.
     ///
     /// # Errors
     /// [`ClusterError`] when Redis does not tell the other nodes' counts.
-    pub async fn topics(
-        &self,
-        patterns: &BTreeSet<TopicPattern>,
-        after: Option<&Topic>,
-        limit: usize,
-    ) -> Result<TopicList, ClusterError> {
-        let mut page = self.shared.hub.topics(patterns, after, limit);
+    pub async fn count_everywhere(&self, mut page: TopicList) -> Result<TopicList, ClusterError> {
         let names: Vec<&Topic> = page.topics.iter().map(|info| &info.topic).collect();
         let others = presence::others(self, &names).await?;
         for (info, others) in page.topics.iter_mut().zip(others) {

@@ -38,6 +38,7 @@ use crate::sse;
 pub use crate::sse::FramingError;
 use budget::Budget;
 use directory::Directory;
+pub use directory::Visibility;
 pub use frame::Frame;
 pub(crate) use frame::{Prepared, now_micros};
 use sequence::{Numbering, Sequence};
@@ -289,6 +290,7 @@ impl Hub {
         patterns: &BTreeSet<TopicPattern>,
         after: Option<&Topic>,
         limit: usize,
+        visibility: &dyn Fn(&Topic) -> Visibility,
     ) -> TopicList {
         let limit = limit.max(1);
         let every = BTreeSet::from([TopicPattern::All]);
@@ -298,7 +300,10 @@ impl Hub {
             patterns
         };
         // One more than a page tells whether another page follows.
-        let page = self.inner.directory.page(patterns, after, limit + 1);
+        let page = self
+            .inner
+            .directory
+            .page(patterns, after, limit + 1, visibility);
         let mut topics: Vec<TopicInfo> = page
             .iter()
             .map(|cell| {

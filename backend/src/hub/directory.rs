@@ -109,19 +109,27 @@ impl Directory {
         cells.into_values().collect()
     }
 
-    /// The first `count` topics `patterns` match after the name `after`,
-    /// in name order. The map is read for at most `count` entries per
-    /// pattern, never copied whole.
+    /// The first `count` topics `patterns` match after the name `after`
+    /// that `visibility` shows, in name order. The map is read for at most
+    /// `count` shown entries per pattern, never copied whole, and a range
+    /// hidden whole is stepped over in one lookup.
     pub(super) fn page(
         &self,
         patterns: &BTreeSet<TopicPattern>,
         after: Option<&Topic>,
         count: usize,
+        visibility: &dyn Fn(&Topic) -> Visibility,
     ) -> Vec<Arc<TopicCell>> {
         let names = read_lock(&self.names);
         let mut page: BTreeMap<&Topic, &Arc<TopicCell>> = BTreeMap::new();
         for pattern in patterns {
-            page.extend(names.matching(pattern, after).take(count));
+            names.shown(
+                pattern,
+                after.map(Topic::as_str),
+                count,
+                visibility,
+                &mut page,
+            );
         }
         page.into_values().take(count).map(Arc::clone).collect()
     }
@@ -227,15 +235,76 @@ impl Directory {
     }
 }
 
+/// Whether a page of topics may name a topic: the reader's rights decide,
+/// as private names are private too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Listed.
+    Shown,
+    /// Left out.
+    Hidden,
+    /// Left out, and so is every name that starts with this prefix (empty:
+    /// every name). A page steps over them all in one lookup, so a reader
+    /// who may see nothing of a large private range costs no walk through
+    /// it.
+    HiddenUnder(String),
+}
+
+/// Sorts after every topic name that starts with the prefix it follows:
+/// names are ASCII, all below DEL.
+const PAST_PREFIX: char = '\u{7f}';
+
 impl Names {
-    /// The known topics `pattern` names, in name order, after the name
-    /// `after`: one lookup for a topic, one range of the map for a prefix.
-    fn matching<'a>(
+    /// Adds to `page` the first `count` topics `pattern` names after
+    /// `after` that `visibility` shows.
+    fn shown<'a>(
         &'a self,
         pattern: &TopicPattern,
-        after: Option<&'a Topic>,
-    ) -> Box<dyn Iterator<Item = (&'a Topic, &'a Arc<TopicCell>)> + 'a> {
-        let after = after.map(Topic::as_str);
+        after: Option<&str>,
+        count: usize,
+        visibility: &dyn Fn(&Topic) -> Visibility,
+        page: &mut BTreeMap<&'a Topic, &'a Arc<TopicCell>>,
+    ) {
+        let mut after = after.map(str::to_owned);
+        let mut taken = 0;
+        loop {
+            let mut hidden_under = None;
+            for (name, cell) in self.matching(pattern, after.as_deref()) {
+                match visibility(name) {
+                    Visibility::Shown => {
+                        page.insert(name, cell);
+                        taken += 1;
+                        if taken == count {
+                            return;
+                        }
+                    }
+                    Visibility::Hidden => {}
+                    Visibility::HiddenUnder(prefix) => {
+                        hidden_under = Some(prefix);
+                        break;
+                    }
+                }
+            }
+            // The prefix starts the name just seen, so the page moves on.
+            match hidden_under {
+                Some(prefix) if !prefix.is_empty() => {
+                    after = Some(format!("{prefix}{PAST_PREFIX}"))
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// The known topics `pattern` names, in name order, after the name
+    /// `after`: one lookup for a topic, one range of the map for a prefix.
+    fn matching<'a, 'b>(
+        &'a self,
+        pattern: &'b TopicPattern,
+        after: Option<&'b str>,
+    ) -> Box<dyn Iterator<Item = (&'a Topic, &'a Arc<TopicCell>)> + 'b>
+    where
+        'a: 'b,
+    {
         let Some(prefix) = pattern.prefix() else {
             let found = match pattern {
                 TopicPattern::Exact(topic) => self.topics.get_key_value(topic),

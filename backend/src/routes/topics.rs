@@ -46,11 +46,14 @@ pub(crate) async fn topics(
         })
         .transpose()?;
     let limit = query.limit(DEFAULT_PAGE, MAX_PAGE)?;
-    let page = state.broker.topics(&query.topics, after.as_ref(), limit);
-    let mut page = page.await.map_err(ApiError::Unavailable)?;
-    // A private topic's name is private too: listed only to those who may
-    // read it. The page may come out shorter; `next_after` still pages on.
-    let reader = state.auth.reader(token);
-    page.topics.retain(|info| reader.may_see(&info.topic));
-    Ok(Json(page))
+    // A private topic's name is private too: listed, and named as where
+    // the next page starts, only to those who may read it.
+    let page = {
+        let reader = state.auth.reader(token);
+        let visibility = |topic: &Topic| reader.visibility(topic);
+        state
+            .broker
+            .topics(&query.topics, after.as_ref(), limit, &visibility)
+    };
+    Ok(Json(page.await.map_err(ApiError::Unavailable)?))
 }

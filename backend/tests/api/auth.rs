@@ -44,12 +44,12 @@ pub(crate) fn token(publish: &[&str], subscribe: &[&str]) -> String {
 }
 
 /// A hub with tokens on, `private/*` private.
-async fn secured() -> TestApp {
+pub(crate) async fn secured() -> TestApp {
     spawn_app(&["--jwt-secret", SECRET, "--private-topics", "private/*"]).await
 }
 
 /// Publishes a chat to `topic` with `authorization` as the header, if any.
-async fn publish_with(
+pub(crate) async fn publish_with(
     app: &TestApp,
     topic: &str,
     authorization: Option<&str>,

@@ -13,6 +13,7 @@ mod budget;
 mod cluster;
 mod cors;
 mod history;
+mod hostile;
 mod hosts;
 mod limits;
 mod observe;
