@@ -1,6 +1,8 @@
 //! The hub's own cost, without HTTP: publish and delivery on one and on two
-//! threads over distinct topics (does it scale with cores?), and one event
-//! fanned out to 10,000 subscriptions.
+//! threads over distinct topics (does it scale with cores?), one event
+//! fanned out to 10,000 subscriptions, and a pattern stream resumed over
+//! 20,000 topics of one event each (does a delivery cost the same however
+//! many topics have something unread?).
 //!
 //! `cargo bench -p backend --bench hub`. The HTTP path, with real sockets
 //! and SSE parsing, is the load tool's (`loadgen/`, `herald-load`).
@@ -99,5 +101,33 @@ fn fan_out(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, threads, fan_out);
+fn pattern_resume(c: &mut Criterion) {
+    const TOPICS: u64 = 20_000;
+    let mut group = c.benchmark_group("pattern_resume");
+    group.throughput(Throughput::Elements(TOPICS));
+    group.sample_size(10);
+    group.bench_function("20000_topics", |b| {
+        let hub = hub();
+        let first = hub.publish(topic("r/0"), chat()).expect("published").id();
+        for n in 1..TOPICS {
+            hub.publish(topic(&format!("r/{n}")), chat())
+                .expect("published");
+        }
+        let pattern = BTreeSet::from([TopicPattern::parse("r/*").expect("a valid pattern")]);
+        b.iter(|| {
+            let mut subscription = hub
+                .subscribe(pattern.clone(), Some(first))
+                .expect("room for a subscription");
+            let mut delivered = 0;
+            while let Some(delivery) = subscription.try_next() {
+                black_box(delivery);
+                delivered += 1;
+            }
+            assert_eq!(delivered, TOPICS - 1);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, threads, fan_out, pattern_resume);
 criterion_main!(benches);

@@ -219,7 +219,6 @@ impl ApiError {
                 PublishError::Encode(_) | PublishError::Framing(_) | PublishError::Replica,
             ) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Subscribe(SubscribeError::Full { .. })
-            | Self::Publish(PublishError::TooManyTopics { .. })
             | Self::Unavailable(_)
             | Self::TooManyConnections { .. }
             | Self::ShuttingDown
@@ -251,7 +250,6 @@ impl ApiError {
                 PublishError::Encode(_) | PublishError::Framing(_) | PublishError::Replica,
             ) => ErrorCode::Internal,
             Self::Subscribe(SubscribeError::Full { .. }) => ErrorCode::TooManySubscribers,
-            Self::Publish(PublishError::TooManyTopics { .. }) => ErrorCode::TooManyTopics,
             Self::Overloaded | Self::TooManyConnections { .. } => ErrorCode::Overloaded,
             Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::ShuttingDown => ErrorCode::ShuttingDown,

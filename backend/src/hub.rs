@@ -17,6 +17,7 @@
 mod budget;
 mod directory;
 mod frame;
+mod news;
 mod padded;
 mod replica;
 mod retention;
@@ -27,6 +28,7 @@ mod subscription;
 mod tests;
 mod topic;
 mod totals;
+mod watchers;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -46,6 +48,7 @@ pub use subscription::Subscription;
 use topic::{TopicCell, TopicState};
 pub use totals::Counts;
 use totals::Totals;
+use watchers::Watchers;
 
 /// Handle to the hub; clones share the same state.
 #[derive(Clone)]
@@ -68,8 +71,8 @@ pub struct Limits {
     /// Bytes of SSE frames kept over all topics; the oldest go first.
     pub total_bytes: usize,
     /// Topics with history at once. A publish to a new topic beyond it
-    /// drops the history of the oldest topic no stream follows, or is
-    /// refused when every topic is followed.
+    /// drops the history of the oldest topic no stream names, or of the
+    /// oldest topic when streams name them all.
     pub max_topics: usize,
     /// Subscriptions open at once, over all topics.
     pub max_subscribers: usize,
@@ -106,15 +109,6 @@ pub enum PublishError {
     /// The encoded event would break SSE framing; a bug, not bad input.
     #[error(transparent)]
     Framing(#[from] FramingError),
-    /// The hub holds its maximum of topics and every one of them is
-    /// followed by a stream, so none can make room.
-    #[error(
-        "the hub already keeps history for its maximum of {max} topics, all of them followed; retry later"
-    )]
-    TooManyTopics {
-        /// The configured maximum.
-        max: usize,
-    },
     /// The hub replicates a cluster, whose sequence it cannot number from;
     /// publish through the cluster ([`crate::broker::Broker::publish`]).
     #[error("this hub replicates a cluster; publish through the cluster")]
@@ -159,6 +153,7 @@ struct Inner {
     replica: bool,
     sequence: Sequence,
     directory: Directory,
+    watchers: Watchers,
     budget: Budget,
     max_subscribers: usize,
     subscriptions: AtomicUsize,
@@ -194,6 +189,7 @@ impl Hub {
                 replica,
                 sequence: Sequence::default(),
                 directory: Directory::new(),
+                watchers: Watchers::default(),
                 budget: Budget::new(limits),
                 max_subscribers: limits.max_subscribers,
                 subscriptions: AtomicUsize::new(0),
@@ -206,16 +202,15 @@ impl Hub {
     ///
     /// # Errors
     /// [`PublishError::NotFinite`] for a metrics sample with a NaN or
-    /// infinite value, [`PublishError::TooManyTopics`] when a new topic
-    /// cannot be kept, [`PublishError::Replica`] on a hub that replicates a
+    /// infinite value, [`PublishError::Replica`] on a hub that replicates a
     /// cluster; nothing is published then.
     pub fn publish(&self, topic: Topic, payload: Payload) -> Result<Frame, PublishError> {
         if self.inner.replica {
             return Err(PublishError::Replica);
         }
         let prepared = Prepared::new(topic, payload)?;
-        self.append(prepared.topic, &prepared.unnumbered, Numbering::Next)
-            .map(|frame| frame.expect("the hub's own next number is always new"))
+        let frame = self.append(prepared.topic, &prepared.unnumbered, Numbering::Next);
+        Ok(frame.expect("the hub's own next number is always new"))
     }
 
     /// The epoch of this hub's ids.
@@ -230,7 +225,9 @@ impl Hub {
     ///
     /// An `after` of another epoch, or beyond the newest id of this one,
     /// comes from another run or another hub; the subscription then starts
-    /// from the beginning and first reports a [`Gap`] for each topic. On a
+    /// from the beginning and first reports a [`Gap`] for each topic, or,
+    /// with patterns, reports one per pattern and starts from now (replaying
+    /// every topic a pattern matches would cost what no client may ask). On a
     /// replica, an id of its cluster's epoch beyond what it has taken in is
     /// another node's newer position: the stream waits for what follows it.
     ///
@@ -310,7 +307,7 @@ impl Hub {
                 let state = cell.lock();
                 TopicInfo {
                     topic: cell.name.clone(),
-                    subscribers: state.subscribers.len() as u64,
+                    subscribers: self.subscribers(cell, &state),
                     last_id: state.history.back().map(Frame::id),
                 }
             })
@@ -331,10 +328,16 @@ impl Hub {
             .cells()
             .iter()
             .filter_map(|cell| {
-                let count = cell.lock().subscribers.len() as u64;
+                let count = self.subscribers(cell, &cell.lock());
                 (count > 0).then(|| (cell.name.clone(), count))
             })
             .collect()
+    }
+
+    /// The subscriptions that follow `cell` (locked as `state`): those
+    /// that name it and those whose patterns match it.
+    fn subscribers(&self, cell: &TopicCell, state: &TopicState) -> u64 {
+        (state.subscribers.len() + self.inner.watchers.matching(&cell.name)) as u64
     }
 
     /// Bytes of history retained over all topics, what
@@ -360,13 +363,13 @@ impl Hub {
     }
 
     /// Appends an unnumbered event to `topic`, numbered by `numbering`;
-    /// `Ok(None)` when a given number is not new.
+    /// `None` when a given number is not new.
     fn append(
         &self,
         topic: Topic,
         unnumbered: &sse::Unnumbered,
         numbering: Numbering,
-    ) -> Result<Option<Frame>, PublishError> {
+    ) -> Option<Frame> {
         let inner = &*self.inner;
         loop {
             let cell = inner.directory.cell(&topic);
@@ -378,18 +381,14 @@ impl Hub {
                 continue;
             }
             // A topic about to get its first frame counts against the cap:
-            // make room before a number is taken, so a refusal changes
-            // nothing. No other topic's lock is taken while holding one.
-            if first
-                && let Err(full) = inner.budget.make_room_for_a_topic(&inner.directory)
-                && !inner.replica
-            {
-                inner.directory.forget_if_unused(&cell);
-                return Err(full);
+            // room is made before a number is taken. No other topic's lock
+            // is taken while holding one.
+            if first {
+                inner.budget.make_room_for_a_topic(&inner.directory);
             }
             let state = cell.lock();
             if !state.removed {
-                return Ok(inner.append(&cell, state, topic, unnumbered, numbering));
+                return inner.append(&cell, state, topic, unnumbered, numbering);
             }
         }
     }
@@ -418,6 +417,7 @@ impl Inner {
         state.wake(cell);
         self.budget
             .keep(&self.directory, cell, state, id.sequence(), frame.size());
+        self.watchers.tell(cell);
         Some(frame)
     }
 

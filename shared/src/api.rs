@@ -121,9 +121,6 @@ pub enum ErrorCode {
     InvalidQuery,
     /// The hub already serves as many streams as it is configured for.
     TooManySubscribers,
-    /// The hub keeps history for as many topics as it is configured for,
-    /// and every one is followed, so a new topic cannot be kept; retry.
-    TooManyTopics,
     /// The hub is handling as many publishes as it is configured for; retry.
     Overloaded,
     /// The cluster's store (Redis) is unreachable or failing: nothing was
@@ -157,7 +154,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 21] = [
         Self::InvalidTopic,
         Self::MissingTopic,
         Self::MalformedJson,
@@ -167,7 +164,6 @@ impl ErrorCode {
         Self::InvalidLastEventId,
         Self::InvalidQuery,
         Self::TooManySubscribers,
-        Self::TooManyTopics,
         Self::Overloaded,
         Self::Unavailable,
         Self::ShuttingDown,
@@ -194,7 +190,6 @@ impl ErrorCode {
             Self::InvalidLastEventId => "invalid_last_event_id",
             Self::InvalidQuery => "invalid_query",
             Self::TooManySubscribers => "too_many_subscribers",
-            Self::TooManyTopics => "too_many_topics",
             Self::Overloaded => "overloaded",
             Self::Unavailable => "unavailable",
             Self::ShuttingDown => "shutting_down",

@@ -13,10 +13,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::Limits;
 use super::directory::Directory;
 use super::retention::Ages;
 use super::topic::{TopicCell, TopicState, lock};
-use super::{Limits, PublishError};
 
 /// What the hub's history may hold, and what it holds.
 pub(super) struct Budget {
@@ -97,36 +97,41 @@ impl Budget {
 
     /// Makes room for one more topic with history: at
     /// [`Limits::max_topics`] or past it, drops the history of the topic no
-    /// stream follows whose index key is oldest (the one written to longest
-    /// ago, give or take the lag of lazily kept keys).
-    ///
-    /// # Errors
-    /// [`PublishError::TooManyTopics`] when every topic is followed.
-    pub(super) fn make_room_for_a_topic(&self, directory: &Directory) -> Result<(), PublishError> {
+    /// stream names whose index key is oldest (the one written to longest
+    /// ago, give or take the lag of lazily kept keys), or, when every topic
+    /// is named by a stream, of the oldest topic of all: its streams have
+    /// read it, or are told of what they had not as a gap. So the cap holds
+    /// the same way whoever follows what, on a hub and on a replica alike,
+    /// and no stream can make the hub refuse new topics.
+    pub(super) fn make_room_for_a_topic(&self, directory: &Directory) {
         let max = self.limits.max_topics;
         loop {
             let victim = {
                 let ages = lock(&self.ages);
                 if ages.len() < max {
-                    return Ok(());
+                    return;
                 }
-                ages.oldest_idle()
+                ages.oldest_idle().or_else(|| ages.oldest())
             };
             let Some((key, cell)) = victim else {
-                return Err(PublishError::TooManyTopics { max });
+                return;
             };
             let mut state = cell.lock();
-            if state.indexed != Some(key) || !state.subscribers.is_empty() {
+            if state.indexed != Some(key) {
                 // Changed meanwhile: look again.
                 continue;
             }
-            // All of it: being idle, the topic then goes too. Then look
-            // again: publishers racing past the cap leave it over, and the
-            // next new topic brings it back.
+            // All of it; a topic left without subscribers then goes too.
+            // Then look again: publishers racing past the cap leave it
+            // over, and the next new topic brings it back.
             let freed = self.evict_front(&mut state, |_| true);
             self.bytes.fetch_sub(freed, Ordering::AcqRel);
+            state.wake(&cell);
+            let unused = state.unused();
             drop(state);
-            directory.forget_if_unused(&cell);
+            if unused {
+                directory.forget_if_unused(&cell);
+            }
         }
     }
 

@@ -1,25 +1,22 @@
 //! The topics by name: the map patterns and paging read in name order, the
-//! shards every publish looks a name up in, the subscriptions that follow
-//! patterns (watchers), and the one place a topic is created or forgotten.
+//! shards every publish looks a name up in, and the one place a topic is
+//! created or forgotten.
 //!
-//! The map is an `RwLock` written only to create or drop a topic, or to add
-//! or remove a watcher; publishers look names up in [`SHARDS`] hash shards
-//! of it, so publishers of different topics share no lock's counter. A
-//! topic is created under the map's write lock together with the watchers
-//! its name matches, so a pattern misses no topic created after it was
-//! named, and none of its events.
+//! The map is an `RwLock` written only to create or drop a topic;
+//! publishers look names up in [`SHARDS`] hash shards of it, so publishers
+//! of different topics share no lock's counter. The subscriptions that
+//! follow patterns are not here but in `watchers`: they hold no topic.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock};
 
 use shared::{Topic, TopicPattern};
 
-use super::signal::Signal;
-use super::topic::{News, Subscriber, TopicCell, lock};
+use super::topic::{TopicCell, read_lock, write_lock};
 
 /// The hub's topics by name, and the subscriptions that follow patterns.
 pub(super) struct Directory {
@@ -42,7 +39,6 @@ pub(super) struct Directory {
 struct Names {
     /// In name order, so a pattern's topics are one range.
     topics: BTreeMap<Topic, Arc<TopicCell>>,
-    watchers: HashMap<u64, Watcher>,
 }
 
 /// One shard of the topics by name, on a cache line of its own.
@@ -53,14 +49,6 @@ struct Shard(RwLock<HashMap<Topic, Arc<TopicCell>>>);
 /// How many shards the lookup by name has: enough that publishers on the
 /// cores of a large machine rarely share one.
 const SHARDS: usize = 64;
-
-/// A subscription with patterns, as topics created later meet it.
-struct Watcher {
-    /// Its patterns that name more than one topic.
-    patterns: Vec<TopicPattern>,
-    wake: Arc<Signal>,
-    news: Arc<News>,
-}
 
 impl Directory {
     pub(super) fn new() -> Self {
@@ -134,41 +122,6 @@ impl Directory {
         page.into_values().take(count).map(Arc::clone).collect()
     }
 
-    /// Registers subscription `key`, which follows `wide` patterns, as a
-    /// watcher, and returns the cells of the topics they match now and of
-    /// the `exact` topics (created when unknown). From the same moment a
-    /// topic created later reaches `news`, so none falls in between.
-    pub(super) fn watch<'a>(
-        &self,
-        key: u64,
-        wide: Vec<TopicPattern>,
-        exact: impl Iterator<Item = &'a Topic>,
-        wake: Arc<Signal>,
-        news: Arc<News>,
-    ) -> Vec<Arc<TopicCell>> {
-        let mut names = write_lock(&self.names);
-        let mut cells: Vec<Arc<TopicCell>> = wide
-            .iter()
-            .flat_map(|pattern| names.matching(pattern, None))
-            .map(|(_, cell)| Arc::clone(cell))
-            .collect();
-        for topic in exact {
-            cells.push(self.create(&mut names, topic));
-        }
-        let watcher = Watcher {
-            patterns: wide,
-            wake,
-            news,
-        };
-        names.watchers.insert(key, watcher);
-        cells
-    }
-
-    /// No topic created from here on gains subscription `key`.
-    pub(super) fn unwatch(&self, key: u64) {
-        write_lock(&self.names).watchers.remove(&key);
-    }
-
     /// Drops `cell` from the map if nothing keeps it: no history, no
     /// subscriber. Its `lost_through` survives it as the floor of later
     /// topics.
@@ -202,33 +155,13 @@ impl Directory {
         &self.shards[index]
     }
 
-    /// The cell of `topic` in `names`, created when it is not there; a
-    /// created topic gains as subscribers the watchers whose patterns match
-    /// it, before anything can be published to it.
+    /// The cell of `topic` in `names`, created when it is not there.
     fn create(&self, names: &mut Names, topic: &Topic) -> Arc<TopicCell> {
         if let Some(cell) = names.topics.get(topic) {
             return Arc::clone(cell);
         }
         let floor = self.forgotten_through();
         let cell = Arc::new(TopicCell::new(self.next_key(), topic.clone(), floor));
-        {
-            let mut state = cell.lock();
-            for (key, watcher) in &names.watchers {
-                if watcher
-                    .patterns
-                    .iter()
-                    .any(|pattern| pattern.matches(topic))
-                {
-                    let subscriber = Subscriber {
-                        wake: Arc::clone(&watcher.wake),
-                        news: Some(Arc::clone(&watcher.news)),
-                        queued: true,
-                    };
-                    state.subscribers.insert(*key, subscriber);
-                    lock(&watcher.news).push(Arc::clone(&cell));
-                }
-            }
-        }
         names.topics.insert(topic.clone(), Arc::clone(&cell));
         write_lock(&self.shard(topic).0).insert(topic.clone(), Arc::clone(&cell));
         cell
@@ -320,14 +253,4 @@ impl Names {
         let range = self.topics.range::<str, _>((start, Bound::Unbounded));
         Box::new(range.take_while(move |(name, _)| name.as_str().starts_with(prefix.as_str())))
     }
-}
-
-/// Read-locks `lock`, ignoring poison, as [`lock`] does.
-fn read_lock<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Write-locks `lock`, ignoring poison, as [`lock`] does.
-fn write_lock<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
 }

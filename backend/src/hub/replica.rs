@@ -25,9 +25,8 @@ impl Hub {
     /// those never given are passed over. The envelope is checked again,
     /// since it crossed the network.
     ///
-    /// A new topic beyond [`Limits::max_topics`] is kept all the same when
-    /// no topic can make room: the event is already the cluster's, and the
-    /// byte budget still bounds what the hub keeps.
+    /// A new topic beyond [`Limits::max_topics`] makes room the way it does
+    /// on any hub.
     ///
     /// # Errors
     /// [`ApplyError::Replayed`] for a number the hub has passed, or the
@@ -42,10 +41,8 @@ impl Hub {
         let kind = Kind::from_name(kind).ok_or_else(|| ApplyError::UnknownKind(kind.to_owned()))?;
         serde_json::from_str::<serde::de::IgnoredAny>(envelope)?;
         let unnumbered = sse::unnumbered(kind.name(), envelope)?;
-        match self.append(topic, &unnumbered, Numbering::Given(sequence)) {
-            Ok(Some(frame)) => Ok(frame),
-            Ok(None) | Err(_) => Err(ApplyError::Replayed(sequence)),
-        }
+        self.append(topic, &unnumbered, Numbering::Given(sequence))
+            .ok_or(ApplyError::Replayed(sequence))
     }
 
     /// Tells every subscriber that events up to `sequence` may be lost: the
@@ -61,6 +58,8 @@ impl Hub {
                 state.lost_through = sequence;
                 cell.raise_mark(sequence);
                 state.wake(&cell);
+                drop(state);
+                self.inner.watchers.tell(&cell);
             }
         }
     }

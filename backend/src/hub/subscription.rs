@@ -1,14 +1,25 @@
 //! A subscription: a cursor over its topics' history rings, read under
 //! each topic's own lock and never past the published watermark.
+//!
+//! One named topic is read directly. A subscription of several topics, or
+//! of patterns, reads from its ready topics in the order of the number each
+//! has next (a lower bound, put right when it comes first), so a delivery
+//! costs O(log ready topics) however many topics it follows, and a resume
+//! over many topics costs what it delivers. Its topics say they have
+//! something new through its [`News`]: the named ones, which hold it as a
+//! subscriber, and the matched ones through the hub's watchers, which hold
+//! nothing: a matched topic is read while it has something unread and let
+//! go after.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use shared::{EventId, Gap, TopicPattern};
+use shared::{EventId, Gap, Topic, TopicPattern};
 
+use super::news::News;
 use super::signal::Signal;
-use super::topic::{News, Subscriber, TopicCell, lock};
+use super::topic::{Subscriber, TopicCell, TopicState};
 use super::{Delivery, Frame, Hub, Inner, SubscribeError};
 
 /// A live cursor over one or more topics; dropping it unsubscribes.
@@ -24,27 +35,39 @@ struct Cursor {
     wake: Arc<Signal>,
     /// What the stream asked for, sorted.
     patterns: Vec<TopicPattern>,
-    /// For a subscription with patterns, where its topics say they have
-    /// something new, and where topics created later arrive.
-    news: Option<Arc<News>>,
-    /// The topics followed: those named, and those the patterns matched.
-    followed: Vec<Followed>,
-    /// With patterns, cell key to index in `followed`, to take in what
-    /// `news` brings once. The topics named without patterns are distinct
-    /// already.
-    index: HashMap<u64, usize>,
-    /// With patterns, the followed topics that may have something unread;
-    /// without, every followed topic is looked at.
-    ready: BTreeSet<usize>,
+    /// Its patterns that name more than one topic, as the watchers know it.
+    wide: Vec<TopicPattern>,
+    reading: Reading,
     /// The sequence number of the newest event delivered; everything at or
     /// below it is done.
     cursor: u64,
-    /// The id the client resumed after, when it came from another run: each
-    /// topic first reports a gap after it.
+    /// The id the client resumed after, when it came from another run and
+    /// the subscription names its topics: each first reports a gap after
+    /// it. (With patterns, the patterns report it once instead.)
     unknown_past: Option<EventId>,
     /// Gaps to report before anything else, on patterns whose topics the hub
     /// may have forgotten since the position resumed after.
     pending_gaps: VecDeque<Gap>,
+}
+
+/// How a subscription finds what it reads next.
+enum Reading {
+    /// One named topic, looked at directly.
+    One(Followed),
+    /// Several topics, or patterns.
+    Many(Many),
+}
+
+struct Many {
+    news: Arc<News>,
+    /// By cell key: the named topics for as long as the subscription
+    /// lives, matched ones while they have something to read or a gap told
+    /// past the cursor.
+    topics: HashMap<u64, Followed>,
+    /// `(number, key)` of the topics that may have something unread: at
+    /// most the number of the topic's next unread frame, lost ones
+    /// included, so the first entry is the next delivery once put right.
+    ready: BTreeSet<(u64, u64)>,
 }
 
 struct Followed {
@@ -52,6 +75,10 @@ struct Followed {
     /// The newest sequence number already reported as lost, so a gap is
     /// told once; `None` until the topic's first gap.
     gap_floor: Option<u64>,
+    /// Whether the subscription names it (and is its subscriber).
+    named: bool,
+    /// Its number in `ready`, while it is there.
+    ready_at: Option<u64>,
 }
 
 impl Subscription {
@@ -65,8 +92,31 @@ impl Subscription {
         inner.admit()?;
         let key = inner.directory.next_key();
         let epoch = inner.epoch;
+        let patterns: Vec<TopicPattern> = patterns.into_iter().collect();
+        let wide: Vec<TopicPattern> = patterns
+            .iter()
+            .filter(|pattern| !matches!(pattern, TopicPattern::Exact(_)))
+            .cloned()
+            .collect();
+        let wake = Arc::new(Signal::default());
+        let news = (patterns.len() > 1 || !wide.is_empty())
+            .then(|| Arc::new(News::new(Arc::clone(&wake))));
+        // Watching and subscribing before reading the watermark: every
+        // event published after it reaches this subscription.
+        if let Some(news) = &news
+            && !wide.is_empty()
+        {
+            inner.watchers.add(key, &wide, news);
+        }
+        let named: Vec<Arc<TopicCell>> = patterns
+            .iter()
+            .filter_map(|pattern| match pattern {
+                TopicPattern::Exact(topic) => Some(subscribe(inner, key, topic, &wake, &news)),
+                _ => None,
+            })
+            .collect();
         let published = inner.sequence.published();
-        let (cursor, unknown_past) = match after {
+        let (mut cursor, mut unknown_past) = match after {
             None => (published, None),
             // A replica may not have taken in yet what another node of its
             // cluster already served: it waits for what follows.
@@ -75,42 +125,69 @@ impl Subscription {
             }
             Some(id) => (0, Some(id)),
         };
-        let patterns: Vec<TopicPattern> = patterns.into_iter().collect();
-        let wide: Vec<TopicPattern> = patterns
-            .iter()
-            .filter(|pattern| !matches!(pattern, TopicPattern::Exact(_)))
-            .cloned()
-            .collect();
+        let mut pending_gaps = VecDeque::new();
+        if let Some(past) = unknown_past.filter(|_| !wide.is_empty()) {
+            // Another run's position on patterns: nothing of this run can be
+            // placed after it, so each pattern says so once and the stream
+            // goes on from now, instead of replaying every matched topic.
+            pending_gaps.extend(patterns.iter().map(|pattern| Gap {
+                topic: pattern.clone(),
+                after: past,
+                through: EventId::new(epoch, published),
+            }));
+            (cursor, unknown_past) = (published, None);
+        }
         // A topic the hub forgot may have been one of the patterns'; it can
         // no longer be named, so the pattern itself reports the gap.
         let forgotten = inner.directory.forgotten_through();
-        let pending_gaps = wide
-            .iter()
-            .filter(|_| unknown_past.is_some() || forgotten > cursor)
-            .map(|pattern| Gap {
+        if unknown_past.is_none() && forgotten > cursor {
+            pending_gaps.extend(wide.iter().map(|pattern| Gap {
                 topic: pattern.clone(),
-                after: unknown_past.unwrap_or(EventId::new(epoch, cursor)),
+                after: EventId::new(epoch, cursor),
                 through: EventId::new(epoch, forgotten),
-            })
-            .collect();
-        let wake = Arc::new(Signal::default());
-        let news = (!wide.is_empty()).then(|| Arc::new(News::default()));
-        let mut cursor = Cursor {
+            }));
+        }
+        let reading = if let (None, [cell]) = (&news, named.as_slice()) {
+            Reading::One(Followed::new(Arc::clone(cell), None, true))
+        } else {
+            // Many topics, or none at all (a subscription that never yields).
+            let news = news.unwrap_or_else(|| Arc::new(News::new(Arc::clone(&wake))));
+            let mut many = Many {
+                news,
+                topics: HashMap::new(),
+                ready: BTreeSet::new(),
+            };
+            for cell in named {
+                many.topics
+                    .insert(cell.key, Followed::new(cell, None, true));
+            }
+            // What the patterns matched before the subscription watched
+            // and has something after its position; nothing, from now.
+            let past: BTreeSet<TopicPattern> = if cursor < published {
+                wide.iter().cloned().collect()
+            } else {
+                BTreeSet::new()
+            };
+            let matched = inner.directory.matching(&past);
+            for cell in matched.into_iter().filter(|cell| cell.mark() > cursor) {
+                many.heard(key, cursor, cell);
+            }
+            let named_keys: Vec<u64> = many.topics.keys().copied().collect();
+            for cell_key in named_keys {
+                many.make_ready(cell_key, cursor);
+            }
+            Reading::Many(many)
+        };
+        let cursor = Cursor {
             key,
             wake,
             patterns,
-            news,
-            followed: Vec::new(),
-            index: HashMap::new(),
-            ready: BTreeSet::new(),
+            wide,
+            reading,
             cursor,
             unknown_past,
             pending_gaps,
         };
-        let cells = cursor.resolve(inner, wide);
-        for cell in cells {
-            cursor.follow(inner, cell, false);
-        }
         Ok(Self { hub, cursor })
     }
 
@@ -150,164 +227,209 @@ impl Subscription {
     }
 }
 
-impl Cursor {
-    /// The cells of the topics named and matched now; with patterns, the
-    /// subscription is a watcher from the same moment, so a topic created
-    /// later reaches it through `news` and none falls in between.
-    fn resolve(&self, inner: &Inner, wide: Vec<TopicPattern>) -> Vec<Arc<TopicCell>> {
-        let exact = self.patterns.iter().filter_map(|pattern| match pattern {
-            TopicPattern::Exact(topic) => Some(topic),
-            _ => None,
+/// Makes subscription `key` a subscriber of `topic`, created when the hub
+/// does not know it, and returns its cell.
+fn subscribe(
+    inner: &Inner,
+    key: u64,
+    topic: &Topic,
+    wake: &Arc<Signal>,
+    news: &Option<Arc<News>>,
+) -> Arc<TopicCell> {
+    loop {
+        let cell = inner.directory.cell(topic);
+        let mut state = cell.lock();
+        // Dropped meanwhile: look it up again.
+        if state.removed {
+            continue;
+        }
+        let was_idle = state.subscribers.is_empty();
+        let subscriber = Subscriber {
+            wake: Arc::clone(wake),
+            news: news.clone(),
+        };
+        state.subscribers.insert(key, subscriber);
+        if was_idle {
+            inner.budget.set_idle(&cell, &state, false);
+        }
+        drop(state);
+        return cell;
+    }
+}
+
+impl Followed {
+    fn new(cell: Arc<TopicCell>, gap_floor: Option<u64>, named: bool) -> Self {
+        Self {
+            cell,
+            gap_floor,
+            named,
+            ready_at: None,
+        }
+    }
+
+    /// The gap this topic owes a reader at `cursor`, told from here on:
+    /// history it had not delivered was evicted, or, once, the past of
+    /// another run.
+    fn owed_gap(
+        &mut self,
+        state: &TopicState,
+        cursor: u64,
+        unknown_past: Option<EventId>,
+        epoch: u64,
+    ) -> Option<Gap> {
+        let told = self.gap_floor;
+        let floor = cursor.max(told.unwrap_or(0));
+        let unknown_past = unknown_past.filter(|_| told.is_none());
+        if state.lost_through <= floor && unknown_past.is_none() {
+            return None;
+        }
+        self.gap_floor = Some(state.lost_through);
+        Some(Gap {
+            topic: self.cell.name.clone().into(),
+            after: unknown_past.unwrap_or(EventId::new(epoch, floor)),
+            through: EventId::new(epoch, state.lost_through),
+        })
+    }
+
+    /// Whether the subscription can let the topic go: matched, not ready,
+    /// and owing no memory of a gap past `cursor`.
+    fn done(&self, cursor: u64) -> bool {
+        !self.named && self.ready_at.is_none() && self.gap_floor.is_none_or(|told| told <= cursor)
+    }
+}
+
+impl Many {
+    /// Takes in that `cell` has something new, for subscription `key` at
+    /// `cursor`. A matched topic created after the subscription started
+    /// owes it no gap for what came before: had the name existed since, it
+    /// would have been matched.
+    fn heard(&mut self, key: u64, cursor: u64, cell: Arc<TopicCell>) {
+        let cell_key = cell.key;
+        self.topics.entry(cell_key).or_insert_with(|| {
+            let gap_floor = (cell.key > key).then_some(cell.floor);
+            Followed::new(cell, gap_floor, false)
         });
-        let Some(news) = &self.news else {
-            return exact.map(|topic| inner.directory.cell(topic)).collect();
-        };
-        inner.directory.watch(
-            self.key,
-            wide,
-            exact,
-            Arc::clone(&self.wake),
-            Arc::clone(news),
-        )
+        self.make_ready(cell_key, cursor);
     }
 
-    /// Starts following `cell`, unless it already does. A named topic
-    /// dropped meanwhile is looked up again; a matched one is let go, since
-    /// a new one of that name reaches `news`.
-    ///
-    /// A topic `created` after the subscription started owes it no gap for
-    /// what came before: had the name existed since, it would have been
-    /// followed, and a followed topic is never forgotten.
-    fn follow(&mut self, inner: &Inner, mut cell: Arc<TopicCell>, created: bool) {
-        if self.index.contains_key(&cell.key) {
-            return;
+    /// Puts topic `cell_key` among the ready ones, unless it is there.
+    fn make_ready(&mut self, cell_key: u64, cursor: u64) {
+        if let Some(followed) = self.topics.get_mut(&cell_key)
+            && followed.ready_at.is_none()
+        {
+            // Anything unread, lost or not, is after the cursor.
+            let at = cursor.saturating_add(1);
+            followed.ready_at = Some(at);
+            self.ready.insert((at, cell_key));
         }
-        let gap_floor = loop {
-            let mut state = cell.lock();
-            if !state.removed {
-                let was_idle = state.subscribers.is_empty();
-                let subscriber = Subscriber {
-                    wake: Arc::clone(&self.wake),
-                    news: self.news.clone(),
-                    queued: false,
-                };
-                state.subscribers.insert(self.key, subscriber);
-                if was_idle {
-                    inner.budget.set_idle(&cell, &state, false);
-                }
-                break created.then_some(cell.floor);
-            }
-            drop(state);
-            let named = self
-                .patterns
-                .iter()
-                .any(|pattern| *pattern == TopicPattern::Exact(cell.name.clone()));
-            if !named {
-                return;
-            }
-            cell = inner.directory.cell(&cell.name);
-        };
-        // Only a subscription with patterns looks topics up by key or keeps
-        // a ready set; one without costs no allocation for them.
-        if self.news.is_some() {
-            self.index.insert(cell.key, self.followed.len());
-            self.ready.insert(self.followed.len());
-        }
-        self.followed.push(Followed { cell, gap_floor });
     }
 
+    /// Moves topic `cell_key` in `ready` from `from` to `to` (out, for
+    /// `None`), and lets a matched topic go once it is done.
+    fn move_ready(&mut self, cell_key: u64, from: u64, to: Option<u64>, cursor: u64) {
+        self.ready.remove(&(from, cell_key));
+        if let Some(to) = to {
+            self.ready.insert((to, cell_key));
+        }
+        if let Some(followed) = self.topics.get_mut(&cell_key) {
+            followed.ready_at = to;
+            if followed.done(cursor) {
+                self.topics.remove(&cell_key);
+            }
+        }
+    }
+}
+
+impl Cursor {
     /// The next delivery if one is ready.
     fn next(&mut self, inner: &Inner) -> Option<Delivery> {
         if let Some(gap) = self.pending_gaps.pop_front() {
             return Some(Delivery::Gap(gap));
         }
-        // One named topic with nothing past the cursor, which is what a
-        // stream that keeps up finds after each delivery: seen without
-        // taking the topic's lock.
-        if self.news.is_none()
-            && self.unknown_past.is_none()
-            && let [followed] = self.followed.as_slice()
-            && followed.cell.mark() <= self.cursor
-        {
+        match &mut self.reading {
+            Reading::One(followed) => {
+                next_of_one(followed, &mut self.cursor, self.unknown_past, inner.epoch)
+            }
+            Reading::Many(many) => {
+                next_of_many(many, self.key, &mut self.cursor, self.unknown_past, inner)
+            }
+        }
+    }
+}
+
+/// The next delivery of a subscription of one named topic. A stream that
+/// keeps up finds nothing past its cursor after each delivery, which it
+/// sees without taking the topic's lock; its ring is in id order, so it
+/// needs no watermark.
+fn next_of_one(
+    followed: &mut Followed,
+    cursor: &mut u64,
+    unknown_past: Option<EventId>,
+    epoch: u64,
+) -> Option<Delivery> {
+    if unknown_past.is_none() && followed.cell.mark() <= *cursor {
+        return None;
+    }
+    let cell = Arc::clone(&followed.cell);
+    let state = cell.lock();
+    if let Some(gap) = followed.owed_gap(&state, *cursor, unknown_past, epoch) {
+        return Some(Delivery::Gap(gap));
+    }
+    let frame = state
+        .history
+        .get(first_after(&state.history, *cursor, Frame::sequence))?
+        .clone();
+    *cursor = frame.sequence();
+    Some(Delivery::Event(frame))
+}
+
+/// The next delivery of a subscription of several topics or patterns: the
+/// first ready topic's next frame once its number is right, never past the
+/// published watermark, or the gap a topic owes first.
+fn next_of_many(
+    many: &mut Many,
+    key: u64,
+    cursor: &mut u64,
+    unknown_past: Option<EventId>,
+    inner: &Inner,
+) -> Option<Delivery> {
+    for cell in many.news.take() {
+        many.heard(key, *cursor, cell);
+    }
+    // Read after the news: a topic told of is published up to what it told.
+    let published = inner.sequence.published();
+    loop {
+        let &(at, cell_key) = many.ready.first()?;
+        if at > published {
+            // Its publisher tells the news again once it is published.
             return None;
         }
-        // Read once: every frame at or below it is in place on every topic,
-        // so the smallest of them over this stream's topics is next. A
-        // stream of one topic needs no such bound, since its ring is in id
-        // order, and then does not read the hub-wide watermark at all.
-        let published = if self.news.is_none() && self.followed.len() == 1 {
-            u64::MAX
-        } else {
-            inner.sequence.published()
+        let Some(followed) = many.topics.get_mut(&cell_key) else {
+            many.ready.remove(&(at, cell_key));
+            continue;
         };
-        if let Some(news) = &self.news {
-            let arrived: Vec<Arc<TopicCell>> = std::mem::take(&mut *lock(news));
-            for cell in arrived {
-                match self.index.get(&cell.key) {
-                    Some(index) => {
-                        self.ready.insert(*index);
-                    }
-                    None => self.follow(inner, cell, true),
-                }
+        let cell = Arc::clone(&followed.cell);
+        let state = cell.lock();
+        if let Some(gap) = followed.owed_gap(&state, *cursor, unknown_past, inner.epoch) {
+            return Some(Delivery::Gap(gap));
+        }
+        let first = first_after(&state.history, *cursor, Frame::sequence);
+        match state.history.get(first) {
+            Some(frame) if frame.sequence() == at => {
+                let frame = frame.clone();
+                let then = state.history.get(first + 1).map(Frame::sequence);
+                drop(state);
+                *cursor = frame.sequence();
+                many.move_ready(cell_key, at, then, *cursor);
+                return Some(Delivery::Event(frame));
+            }
+            // Its number was a lower bound: put it right and look again.
+            found => {
+                let found = found.map(Frame::sequence);
+                drop(state);
+                many.move_ready(cell_key, at, found, *cursor);
             }
         }
-        let wide = self.news.is_some();
-        // Without patterns every topic is looked at, and nothing allocated.
-        let (mut ready, mut every);
-        let candidates: &mut dyn Iterator<Item = usize> = if wide {
-            ready = Vec::from_iter(self.ready.iter().copied()).into_iter();
-            &mut ready
-        } else {
-            every = 0..self.followed.len();
-            &mut every
-        };
-        let mut next: Option<Frame> = None;
-        for index in candidates {
-            let followed = &mut self.followed[index];
-            let mut state = followed.cell.lock();
-            if wide && let Some(subscriber) = state.subscribers.get_mut(&self.key) {
-                subscriber.queued = false;
-            }
-            // A topic owes a gap when history it had not delivered was
-            // evicted, or once for the past of another run. With patterns,
-            // a topic can only lose what it was told to have: a topic not
-            // ready has had nothing new, so nothing to lose.
-            let told = followed.gap_floor;
-            let floor = self.cursor.max(told.unwrap_or(0));
-            let unknown_past = self.unknown_past.filter(|_| told.is_none());
-            if state.lost_through > floor || unknown_past.is_some() {
-                followed.gap_floor = Some(state.lost_through);
-                return Some(Delivery::Gap(Gap {
-                    topic: followed.cell.name.clone().into(),
-                    after: unknown_past.unwrap_or(EventId::new(inner.epoch, floor)),
-                    through: EventId::new(inner.epoch, state.lost_through),
-                }));
-            }
-            let history = &state.history;
-            let first_unseen = first_after(history, self.cursor, Frame::sequence);
-            match history.get(first_unseen) {
-                // Nothing unread: with patterns, the topic says when it has.
-                None => {
-                    self.ready.remove(&index);
-                }
-                Some(frame)
-                    if frame.sequence() <= published
-                        && next
-                            .as_ref()
-                            .is_none_or(|best| frame.sequence() < best.sequence()) =>
-                {
-                    next = Some(frame.clone());
-                }
-                // Not published yet, or later than the best: its publisher
-                // wakes this subscription once it is.
-                Some(_) => {}
-            }
-        }
-        // Every topic has been told about the other run's past by now.
-        self.unknown_past = None;
-        let frame = next?;
-        self.cursor = frame.sequence();
-        Some(Delivery::Event(frame))
     }
 }
 
@@ -330,18 +452,19 @@ impl Drop for Subscription {
         let inner = &*self.hub.inner;
         let cursor = &mut self.cursor;
         inner.release();
-        let mut cells: Vec<Arc<TopicCell>> = cursor
-            .followed
-            .drain(..)
-            .map(|followed| followed.cell)
-            .collect();
-        if let Some(news) = &cursor.news {
-            // No longer a watcher first, so no topic created from here on
-            // gains it; then what arrived meanwhile is let go too.
-            inner.directory.unwatch(cursor.key);
-            cells.append(&mut lock(news));
+        if !cursor.wide.is_empty() {
+            inner.watchers.remove(cursor.key, &cursor.wide);
         }
-        for cell in cells {
+        let named: Vec<Arc<TopicCell>> = match &mut cursor.reading {
+            Reading::One(followed) => vec![Arc::clone(&followed.cell)],
+            Reading::Many(many) => many
+                .topics
+                .drain()
+                .filter(|(_, followed)| followed.named)
+                .map(|(_, followed)| followed.cell)
+                .collect(),
+        };
+        for cell in named {
             let mut state = cell.lock();
             if state.subscribers.remove(&cursor.key).is_none() || !state.subscribers.is_empty() {
                 continue;

@@ -3,11 +3,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use shared::Topic;
 
 use super::Frame;
+use super::news::News;
 use super::signal::Signal;
 
 /// A topic's shared handle: subscriptions hold it, so reading a topic
@@ -51,21 +52,14 @@ pub(super) struct TopicState {
     pub(super) indexed: Option<u64>,
 }
 
-/// A subscription as one of its topics sees it.
+/// A subscription that names the topic, as the topic sees it.
 #[derive(Debug)]
 pub(super) struct Subscriber {
     pub(super) wake: Arc<Signal>,
-    /// For a subscription with patterns: where to say that this topic has
-    /// something new, so it looks at its busy topics, not all of them.
+    /// For a subscription of more than one topic: where to say that this
+    /// topic has something new, so it reads its busy topics, not all.
     pub(super) news: Option<Arc<News>>,
-    /// Whether this topic already waits in `news`, so a busy topic is
-    /// queued once however much it publishes.
-    pub(super) queued: bool,
 }
-
-/// The topics with something new for one subscription with patterns,
-/// including topics created after it started that its patterns match.
-pub(super) type News = Mutex<Vec<Arc<TopicCell>>>;
 
 impl TopicCell {
     pub(super) fn new(key: u64, name: Topic, floor: u64) -> Self {
@@ -112,17 +106,14 @@ impl TopicState {
         self.history.is_empty() && self.subscribers.is_empty()
     }
 
-    /// Wakes every subscriber, and queues the topic for those with
-    /// patterns. Called once the new frame is published.
-    pub(super) fn wake(&mut self, cell: &Arc<TopicCell>) {
-        for subscriber in self.subscribers.values_mut() {
-            if let Some(news) = &subscriber.news
-                && !subscriber.queued
-            {
-                subscriber.queued = true;
-                lock(news).push(Arc::clone(cell));
+    /// Wakes every subscriber, through its news when it has some. Called
+    /// once the new frame is published.
+    pub(super) fn wake(&self, cell: &Arc<TopicCell>) {
+        for subscriber in self.subscribers.values() {
+            match &subscriber.news {
+                Some(news) => news.tell(cell),
+                None => subscriber.wake.raise(),
             }
-            subscriber.wake.raise();
         }
     }
 }
@@ -132,4 +123,14 @@ impl TopicState {
 /// remove or push), so a panic elsewhere carries nothing worth failing for.
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Read-locks `lock`, ignoring poison, as [`lock`] does.
+pub(super) fn read_lock<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Write-locks `lock`, ignoring poison, as [`lock`] does.
+pub(super) fn write_lock<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
 }

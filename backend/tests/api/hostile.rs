@@ -3,9 +3,10 @@
 
 use shared::TopicList;
 use shared::protocol::{AFTER_PARAM, LIMIT_PARAM, Query, TOKEN_PARAM, TOPICS_PATH};
-use testkit::TestApp;
+use testkit::{TestApp, chat, eventually, query, spawn_app, spawn_node};
 
 use crate::auth::{publish_with, secured, token};
+use crate::redis_server::RedisServer;
 
 /// Walks `/api/topics` one name per page from `after`, as far as it goes,
 /// and returns every name it saw, listed or as where a page continues.
@@ -56,4 +57,93 @@ async fn paging_the_topic_list_never_names_a_private_topic_to_who_may_not_read_i
     let mut seen = walk_topics(&app, "a", Some(&alice)).await;
     seen.dedup();
     assert_eq!(seen, ["chat/a", "private/alice/inbox", "zeta"]);
+}
+
+#[tokio::test]
+async fn a_pattern_stream_pins_no_topic_that_streams_named_and_left() {
+    let app = spawn_app(&[]).await;
+    let mut watcher = app.open_stream(&query(&["x/*"]), None).await;
+    // Streams that each name 64 fresh topics under the pattern, then go.
+    for round in 0..20 {
+        let names: Vec<String> = (0..64).map(|n| format!("x/{round}/{n}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let stream = app.open_stream(&query(&names), None).await;
+        drop(stream);
+    }
+    eventually("the named topics are forgotten", || async {
+        app.hub.counts().topics == 0
+    })
+    .await;
+    // The pattern still sees a topic created afterwards.
+    let later = app.publish("x/later", &chat("still watched")).await;
+    assert_eq!(watcher.next_event().await.id, later.id);
+}
+
+/// Publishes to `count` new topics and returns their ids; each must be
+/// taken (202).
+async fn publish_new_topics(node: &TestApp, count: usize) -> Vec<shared::EventId> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        ids.push(node.publish(&format!("new/{n}"), &chat("x")).await.id);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn a_stream_of_every_topic_neither_blocks_new_topics_nor_lifts_the_cap() {
+    let app = spawn_app(&["--max-topics", "20"]).await;
+    let mut everything = app.open_stream(&query(&["*"]), None).await;
+    let ids = publish_new_topics(&app, 40).await;
+    for id in ids {
+        assert_eq!(everything.next_event().await.id, id);
+    }
+    let with_history = app
+        .topics()
+        .await
+        .topics
+        .iter()
+        .filter(|info| info.last_id.is_some())
+        .count();
+    assert!(with_history <= 20, "{with_history} topics kept history");
+    assert_eq!(
+        app.topics().await.topics[0].subscribers,
+        1,
+        "the `*` stream counts"
+    );
+}
+
+#[tokio::test]
+async fn a_cluster_node_holds_the_topic_cap_too() {
+    let redis = RedisServer::start().await;
+    let node = spawn_node(&redis.url(), &["--max-topics", "20"]).await;
+    let mut everything = node.open_stream(&query(&["*"]), None).await;
+    for id in publish_new_topics(&node, 40).await {
+        assert_eq!(everything.next_event().await.id, id);
+    }
+    let with_history = node
+        .topics()
+        .await
+        .topics
+        .iter()
+        .filter(|info| info.last_id.is_some())
+        .count();
+    assert!(with_history <= 20, "{with_history} topics kept history");
+}
+
+#[tokio::test]
+async fn a_pattern_stream_resumes_over_thousands_of_topics_in_id_order() {
+    // Each delivery once looked at every topic with something unread; what
+    // that cost is `cargo bench -p backend --bench hub -- pattern_resume`.
+    const TOPICS: usize = 5_000;
+    let app = spawn_app(&[]).await;
+    let ids: Vec<shared::EventId> = (0..TOPICS)
+        .map(|n| {
+            let topic = shared::Topic::parse(format!("r/{n}")).unwrap();
+            app.publish_in_process(&topic, chat("x"))
+        })
+        .collect();
+    let mut stream = app.open_stream(&query(&["r/*"]), Some(ids[0])).await;
+    for id in &ids[1..] {
+        assert_eq!(stream.next_event().await.id, *id);
+    }
 }
