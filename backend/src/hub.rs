@@ -17,7 +17,6 @@
 mod budget;
 mod directory;
 mod frame;
-mod news;
 mod padded;
 mod replica;
 mod retention;

@@ -17,9 +17,8 @@ use std::task::{Context, Poll, ready};
 
 use shared::{EventId, Gap, Topic, TopicPattern};
 
-use super::news::News;
 use super::signal::Signal;
-use super::topic::{Subscriber, TopicCell, TopicState};
+use super::topic::{News, Subscriber, TopicCell, TopicState};
 use super::{Delivery, Frame, Hub, Inner, SubscribeError};
 
 /// A live cursor over one or more topics; dropping it unsubscribes.

@@ -1,14 +1,14 @@
 //! One topic's state, behind its own lock: its history ring, which doubles
-//! as the fan-out buffer, and its subscribers.
+//! as the fan-out buffer, and its subscribers; and [`News`], where topics
+//! tell a subscription of several that they have something new.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use shared::Topic;
 
 use super::Frame;
-use super::news::News;
 use super::signal::Signal;
 
 /// A topic's shared handle: subscriptions hold it, so reading a topic
@@ -59,6 +59,50 @@ pub(super) struct Subscriber {
     /// For a subscription of more than one topic: where to say that this
     /// topic has something new, so it reads its busy topics, not all.
     pub(super) news: Option<Arc<News>>,
+}
+
+/// Where the topics of a subscription that follows more than one topic
+/// say they have something new: each topic once however much it publishes,
+/// so the subscription reads what changed instead of looking at every
+/// topic it follows.
+#[derive(Debug)]
+pub(super) struct News {
+    wake: Arc<Signal>,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    cells: Vec<Arc<TopicCell>>,
+    /// The keys of `cells`, so a busy topic is queued once.
+    keys: HashSet<u64>,
+}
+
+impl News {
+    pub(super) fn new(wake: Arc<Signal>) -> Self {
+        Self {
+            wake,
+            queue: Mutex::default(),
+        }
+    }
+
+    /// Says that `cell` has something new, and wakes the subscription.
+    pub(super) fn tell(&self, cell: &Arc<TopicCell>) {
+        {
+            let mut queue = lock(&self.queue);
+            if queue.keys.insert(cell.key) {
+                queue.cells.push(Arc::clone(cell));
+            }
+        }
+        self.wake.raise();
+    }
+
+    /// The topics told since the last take, each once.
+    pub(super) fn take(&self) -> Vec<Arc<TopicCell>> {
+        let mut queue = lock(&self.queue);
+        queue.keys.clear();
+        std::mem::take(&mut queue.cells)
+    }
 }
 
 impl TopicCell {

@@ -20,8 +20,7 @@ use std::sync::{Arc, RwLock};
 
 use shared::{Topic, TopicPattern};
 
-use super::news::News;
-use super::topic::{TopicCell, read_lock, write_lock};
+use super::topic::{News, TopicCell, read_lock, write_lock};
 
 /// Subscriptions by the prefix of the names they follow.
 #[derive(Default)]
