@@ -116,9 +116,9 @@ pub fn sse_gap(gap: &Gap) -> Bytes {
     sse::gap(gap)
 }
 
-/// Frames the `retry:` hint a stream starts with.
-pub fn sse_retry(millis: u64) -> Bytes {
-    sse::retry(millis)
+/// Frames what a stream opens with: the `retry:` hint and its position.
+pub fn sse_opening(retry_millis: u64, position: Option<EventId>) -> Bytes {
+    sse::opening(retry_millis, position)
 }
 
 /// The keep-alive comment an idle stream sends.

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use bytes::Bytes;
-use shared::protocol::GAP_EVENT;
+use shared::protocol::{GAP_EVENT, POSITION_EVENT};
 use shared::{EventId, Gap};
 
 /// A field value that would break SSE framing.
@@ -93,9 +93,16 @@ pub(crate) fn gap(gap: &Gap) -> Bytes {
     Bytes::from(format!("event: {GAP_EVENT}\ndata: {data}\n\n"))
 }
 
-/// Frames a `retry:` hint: how long the browser waits before reconnecting.
-pub(crate) fn retry(millis: u64) -> Bytes {
-    Bytes::from(format!("retry: {millis}\n\n"))
+/// Frames what a stream opens with: the `retry:` hint (how long the
+/// browser waits before reconnecting) and, when it has one, the stream's
+/// `position` ([`POSITION_EVENT`]), so that a client cut off before its
+/// first event resumes where the stream started.
+pub(crate) fn opening(retry_millis: u64, position: Option<EventId>) -> Bytes {
+    let mut frame = format!("retry: {retry_millis}\n\n");
+    if let Some(id) = position {
+        let _ = write!(frame, "id: {id}\nevent: {POSITION_EVENT}\ndata:\n\n");
+    }
+    Bytes::from(frame)
 }
 
 /// The keep-alive comment: ignored by parsers, but it keeps proxies from
@@ -185,7 +192,7 @@ mod tests {
                 event: payload,
             })
             .collect();
-        let mut chunks = vec![retry(1500), keep_alive()];
+        let mut chunks = vec![opening(1500, None), keep_alive()];
         for event in &events {
             // The envelope without its id, as the hub encodes it.
             let mut envelope = serde_json::to_value(event).unwrap();

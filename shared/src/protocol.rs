@@ -71,6 +71,14 @@ pub const LAST_EVENT_ID_HEADER: &str = "Last-Event-ID";
 /// Every other event is named after its payload ([`crate::Kind::name`]).
 pub const GAP_EVENT: &str = "gap";
 
+/// SSE event name of the block a stream opens with: its `id:` is where the
+/// stream starts, so a client cut off before its first event resumes from
+/// there. Its `data:` is empty. A browser's `EventSource` takes the id of
+/// any block, but some clients (the `eventsource` npm package) only that of
+/// a block with data, so it has an empty `data:` line and a name no page
+/// listens to: no client shows it as a message.
+pub const POSITION_EVENT: &str = "position";
+
 /// The name a browser gives an SSE event sent without an `event:` field.
 /// The hub names every event, so nothing should arrive under it.
 pub const UNNAMED_EVENT: &str = "message";

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use backend::broker::Broker;
 use backend::config::Config;
 use backend::hub::Hub;
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use shared::protocol::{EVENTS_PATH, LAST_EVENT_ID_HEADER, Query, TOPICS_PATH, publish_path};
 use shared::{ErrorBody, EventId, Payload, Published, Topic, TopicList};
@@ -276,7 +275,7 @@ impl TestApp {
             "GET {}",
             query.url(EVENTS_PATH)
         );
-        Stream::new(response.bytes_stream().boxed())
+        Stream::of(response)
     }
 
     /// `GET /api/topics`.

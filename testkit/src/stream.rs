@@ -6,13 +6,17 @@ use bytes::Bytes;
 use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use shared::{Event, Gap};
+use shared::protocol::POSITION_EVENT;
+use shared::{Event, EventId, Gap};
 
 use crate::PATIENCE;
 
 /// An open SSE stream, from [`crate::TestApp::open_stream`].
 pub struct Stream {
     events: EventStream<BoxStream<'static, reqwest::Result<Bytes>>>,
+    /// The id of the last `position` block read, which [`Stream::next_raw`]
+    /// and the rest read past.
+    position: Option<EventId>,
 }
 
 /// One message read from a [`Stream`], decoded into `shared` types.
@@ -25,10 +29,17 @@ pub enum Message {
 }
 
 impl Stream {
+    /// Reads the SSE of a stream's `response`, from
+    /// [`crate::TestApp::get_stream`], from where it has got to.
+    pub fn of(response: reqwest::Response) -> Self {
+        Self::new(response.bytes_stream().boxed())
+    }
+
     /// Parses the SSE in `body`.
     pub(crate) fn new(body: BoxStream<'static, reqwest::Result<Bytes>>) -> Self {
         Self {
             events: body.eventsource(),
+            position: None,
         }
     }
 
@@ -46,10 +57,50 @@ impl Stream {
     /// # Panics
     /// When nothing comes within [`PATIENCE`], or the stream fails.
     pub async fn next_raw(&mut self) -> Option<SseEvent> {
-        tokio::time::timeout(PATIENCE, self.events.next())
+        tokio::time::timeout(PATIENCE, self.next_unpositioned())
             .await
             .expect("no event in time")
-            .map(|parsed| parsed.expect("stream failed"))
+    }
+
+    /// The id of the last `position` block read so far.
+    pub fn position(&self) -> Option<EventId> {
+        self.position
+    }
+
+    /// Reads the stream's opening `position` block, which must come next:
+    /// where the stream started, the id to resume after when it has
+    /// delivered nothing yet.
+    ///
+    /// # Panics
+    /// When something else comes first, or nothing within [`PATIENCE`].
+    pub async fn read_position(&mut self) -> EventId {
+        let first = tokio::time::timeout(PATIENCE, self.events.next())
+            .await
+            .expect("no position in time")
+            .map(|parsed| parsed.expect("stream failed"));
+        match first {
+            Some(raw) if raw.event == POSITION_EVENT => self.remember(&raw),
+            other => panic!("expected the stream's position first, got {other:?}"),
+        }
+    }
+
+    /// The next SSE event that is not a `position` block, remembering those.
+    async fn next_unpositioned(&mut self) -> Option<SseEvent> {
+        loop {
+            let raw = self.events.next().await?.expect("stream failed");
+            if raw.event != POSITION_EVENT {
+                return Some(raw);
+            }
+            self.remember(&raw);
+        }
+    }
+
+    fn remember(&mut self, raw: &SseEvent) -> EventId {
+        assert!(raw.data.is_empty(), "a position carries no data: {raw:?}");
+        let id = EventId::parse(&raw.id)
+            .unwrap_or_else(|error| panic!("a position that is no id: {error}: {raw:?}"));
+        self.position = Some(id);
+        id
     }
 
     /// The next message, expected to be an event.
@@ -69,7 +120,7 @@ impl Stream {
     /// # Panics
     /// When something does.
     pub async fn assert_silent(&mut self, quiet: std::time::Duration) {
-        if let Ok(Some(extra)) = tokio::time::timeout(quiet, self.events.next()).await {
+        if let Ok(Some(extra)) = tokio::time::timeout(quiet, self.next_unpositioned()).await {
             panic!("expected silence, got {extra:?}");
         }
     }

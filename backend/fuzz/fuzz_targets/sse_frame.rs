@@ -1,7 +1,7 @@
 //! Any run of what the hub writes to a stream — events of every kind with
 //! any strings (CR, LF, NUL, U+2028 and the rest), any JSON and topics,
-//! envelopes as a cluster node takes them in, gaps, retry hints and
-//! keep-alives — encoded by the hub's own SSE writers and read back, all
+//! envelopes as a cluster node takes them in, gaps, openings (the retry
+//! hint and the stream's position) and keep-alives — encoded by the hub's own SSE writers and read back, all
 //! frames concatenated, with the WHATWG parser in `fuzz_oracles`: every
 //! event arrives once, in order, with its id, its name, and data that is
 //! the envelope the hub encoded and decodes to the event published.
@@ -11,7 +11,7 @@ use backend::fuzzing;
 use backend::hub::{Hub, Limits, PublishError};
 use fuzz_oracles::event_stream::{self, Dispatched};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
-use shared::protocol::GAP_EVENT;
+use shared::protocol::{GAP_EVENT, POSITION_EVENT};
 use shared::{
     Chat, Event, EventId, Gap, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
     Payload, Topic, TopicPattern,
@@ -45,7 +45,11 @@ enum Chunk {
         after: (u64, u64),
         through: (u64, u64),
     },
-    Retry(u64),
+    /// What a stream opens with: the retry hint, and its position.
+    Opening {
+        retry: u64,
+        position: Option<(u64, u64)>,
+    },
     KeepAlive,
 }
 
@@ -195,9 +199,24 @@ fn check(input: Input) {
                     published: None,
                 });
             }
-            Chunk::Retry(millis) => {
-                stream.extend_from_slice(&fuzzing::sse_retry(millis));
+            Chunk::Opening {
+                retry: millis,
+                position,
+            } => {
+                let position = position.map(|(epoch, sequence)| EventId::new(epoch, sequence));
+                stream.extend_from_slice(&fuzzing::sse_opening(millis, position));
                 retry = Some(millis);
+                if let Some(position) = position {
+                    last_event_id = position.to_string();
+                    // Dispatched with empty data, under a name no page
+                    // listens to.
+                    expected.push(Expected {
+                        event: POSITION_EVENT,
+                        data: String::new(),
+                        last_event_id: last_event_id.clone(),
+                        published: None,
+                    });
+                }
             }
             Chunk::KeepAlive => stream.extend_from_slice(&fuzzing::sse_keep_alive()),
         }

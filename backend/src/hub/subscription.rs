@@ -219,6 +219,16 @@ impl Subscription {
         Some(delivery)
     }
 
+    /// Where a client resumes to miss nothing this subscription delivers
+    /// from here on: the newest event it delivered, or, before its first,
+    /// where it started. `None` while it owes gaps of another run, which a
+    /// client resuming here would no longer be told.
+    pub fn position(&self) -> Option<EventId> {
+        let cursor = &self.cursor;
+        let owes = cursor.unknown_past.is_some() || !cursor.pending_gaps.is_empty();
+        (!owes).then(|| EventId::new(self.hub.inner.epoch, cursor.cursor))
+    }
+
     /// The topics and patterns this subscription follows, sorted and
     /// without duplicates.
     pub fn patterns(&self) -> &[TopicPattern] {

@@ -86,9 +86,10 @@ pub(crate) async fn stream(
         (Some(expiry), Some(age)) => Some(expiry.min(age)),
         (expiry, age) => expiry.or(age),
     };
+    let opening = sse::opening(state.config.retry_ms, subscription.position());
     let body = body(
         subscription,
-        sse::retry(state.config.retry_ms),
+        opening,
         state.config.keepalive(),
         state.shutdown.child_token(),
         until,
@@ -172,7 +173,7 @@ fn parse_id(field: &'static str, text: &str) -> Result<EventId, ApiError> {
 /// each of its waits anew for every chunk: the waits here are made once
 /// and kept, and the ends are polled only when one of them woke the task.
 struct Streaming {
-    /// The `retry:` hint, sent first.
+    /// The `retry:` hint and the stream's position, sent first.
     prelude: Option<Bytes>,
     subscription: Subscription,
     /// When the ends below are looked at.
@@ -188,7 +189,7 @@ struct Streaming {
     _permit: StreamPermit,
 }
 
-/// The response body: the `retry:` hint, then deliveries and keep-alive
+/// The response body: the `retry:` hint and the position, then deliveries and keep-alive
 /// comments until the client goes away, the server shuts down or `until`
 /// (the token's expiry) passes.
 fn body(

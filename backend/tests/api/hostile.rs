@@ -147,3 +147,47 @@ async fn a_pattern_stream_resumes_over_thousands_of_topics_in_id_order() {
         assert_eq!(stream.next_event().await.id, *id);
     }
 }
+
+/// Opens `query` on `app`, reads only the position it opens with, and
+/// closes it: a client cut off before its first event.
+async fn position_then_cut(app: &TestApp, query: &shared::protocol::Query) -> shared::EventId {
+    let mut stream = app.open_stream(query, None).await;
+    stream.read_position().await
+}
+
+#[tokio::test]
+async fn a_stream_cut_before_its_first_event_resumes_from_where_it_opened() {
+    let app = spawn_app(&[]).await;
+    app.publish("a", &chat("before")).await;
+    for topics in [&["a"][..], &["a", "b"], &["*"], &["a", "x/*"]] {
+        let position = position_then_cut(&app, &query(topics)).await;
+        // Published while the client reconnects.
+        let missed = app.publish("a", &chat("while away")).await;
+        let mut resumed = app.open_stream(&query(topics), Some(position)).await;
+        assert_eq!(resumed.next_event().await.id, missed.id, "{topics:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_stream_owing_another_runs_gaps_gives_no_position_to_skip_them() {
+    let app = spawn_app(&[]).await;
+    let foreign = shared::EventId::new(7, 7);
+    for topics in [&["a"][..], &["*"]] {
+        let mut stream = app.open_stream(&query(topics), Some(foreign)).await;
+        let first = stream.next_raw().await.expect("the stream opens");
+        assert_eq!(first.event, shared::GAP_EVENT, "{topics:?}: {first:?}");
+        assert_eq!(stream.position(), None, "{topics:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_cluster_stream_cut_before_its_first_event_resumes_on_another_node() {
+    let redis = RedisServer::start().await;
+    let a = spawn_node(&redis.url(), &[]).await;
+    let b = spawn_node(&redis.url(), &[]).await;
+    a.publish("a", &chat("before")).await;
+    let position = position_then_cut(&a, &query(&["a"])).await;
+    let missed = b.publish("a", &chat("while away")).await;
+    let mut resumed = b.open_stream(&query(&["a"]), Some(position)).await;
+    assert_eq!(resumed.next_event().await.id, missed.id);
+}

@@ -82,7 +82,7 @@ async fn in_process_publish_reaches_http_streams() {
 }
 
 #[tokio::test]
-async fn stream_sets_sse_headers_and_a_retry_hint() {
+async fn stream_sets_sse_headers_a_retry_hint_and_its_position() {
     let app = spawn_app(&["--retry-ms", "1234"]).await;
     let response = app.get_stream(&query(&["h"]), None).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -97,7 +97,11 @@ async fn stream_sets_sse_headers_and_a_retry_hint() {
         .unwrap()
         .unwrap()
         .unwrap();
-    assert_eq!(&first[..], b"retry: 1234\n\n");
+    // Then where the stream starts, so that a client cut off before its
+    // first event resumes from there.
+    let position = shared::EventId::new(app.hub.epoch(), 0);
+    let opening = format!("retry: 1234\n\nid: {position}\nevent: position\ndata:\n\n");
+    assert_eq!(std::str::from_utf8(&first).unwrap(), opening);
 }
 
 #[tokio::test]

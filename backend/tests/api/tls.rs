@@ -103,12 +103,17 @@ async fn next_message(
     > + Unpin
          ),
 ) -> Message {
-    let raw = tokio::time::timeout(PATIENCE, events.next())
-        .await
-        .expect("an event in time")
-        .expect("the stream stays open")
-        .unwrap();
-    decode(&raw)
+    loop {
+        let raw = tokio::time::timeout(PATIENCE, events.next())
+            .await
+            .expect("an event in time")
+            .expect("the stream stays open")
+            .unwrap();
+        // Where the stream starts: no message.
+        if raw.event != shared::protocol::POSITION_EVENT {
+            return decode(&raw);
+        }
+    }
 }
 
 fn assert_stream(response: &Response<Incoming>, version: Version) {
