@@ -1,6 +1,7 @@
 //! Limits per client, so no one client can take what all share: open
-//! streams per IP address, and publishes per second per client (its IP,
-//! or behind a proxy on this machine, its token).
+//! connections and streams per address (an IPv4 address, or an IPv6 /64),
+//! and publishes per second per client (its address, or behind a proxy on
+//! this machine, its token).
 //!
 //! Connections from a reverse proxy (`--proxy-ip`, loopback by default)
 //! are not limited by address: behind it every client has its address, so
@@ -10,7 +11,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -27,6 +28,12 @@ pub(crate) struct Peer(pub(crate) SocketAddr);
 /// Why a client was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum LimitError {
+    /// The address already holds its maximum of connections.
+    #[error("this address already holds its maximum of {max} connections; close one first")]
+    Connections {
+        /// `--max-connections-per-ip`.
+        max: usize,
+    },
     /// The address already holds its maximum of streams.
     #[error("this address already holds its maximum of {max} streams; close one first")]
     Streams {
@@ -50,61 +57,108 @@ enum Key {
     Token(u64),
 }
 
+/// What one client address may hold at once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PerAddress {
+    /// `--max-connections-per-ip`.
+    pub(crate) connections: usize,
+    /// `--max-streams-per-ip`.
+    pub(crate) streams: usize,
+}
+
 /// The per-client limits and what each client holds now.
 pub(crate) struct Clients {
     /// Addresses of reverse proxies, not limited by address.
     proxies: Vec<IpAddr>,
-    max_streams: usize,
-    streams: Mutex<HashMap<IpAddr, usize>>,
+    connections: Held,
+    streams: Held,
     rate: u32,
     publishes: DefaultKeyedRateLimiter<Key>,
     /// Keys tokens by a hash, so no token is kept in memory.
     hasher: RandomState,
 }
 
-/// A stream's place among its address's; freed when dropped.
-pub(crate) struct StreamPermit {
+/// How many of one thing (connections, streams) each address holds, up to
+/// a maximum; an address holding none has no entry.
+struct Held {
+    max: usize,
+    counts: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// Which of an address's holdings a [`Permit`] counts against.
+#[derive(Debug, Clone, Copy)]
+enum Holding {
+    Connection,
+    Stream,
+}
+
+/// A connection's or a stream's place among its address's; freed when
+/// dropped.
+pub(crate) struct Permit {
     clients: Arc<Clients>,
+    holding: Holding,
+    /// `None` when not limited: from a proxy, or from no known address.
     address: Option<IpAddr>,
 }
 
 impl Clients {
-    /// Limits of `max_streams` streams per address and `rate` publishes
-    /// per second (with bursts of as many) per client, but for `proxies`.
-    pub(crate) fn new(max_streams: usize, rate: NonZeroU32, proxies: &[IpAddr]) -> Self {
+    /// Limits of `per_address` connections and streams per address and
+    /// `rate` publishes per second (with bursts of as many) per client, but
+    /// for `proxies`.
+    pub(crate) fn new(per_address: PerAddress, rate: NonZeroU32, proxies: &[IpAddr]) -> Self {
         Self {
             proxies: proxies.iter().map(|ip| ip.to_canonical()).collect(),
-            max_streams,
-            streams: Mutex::default(),
+            connections: Held::new(per_address.connections),
+            streams: Held::new(per_address.streams),
             rate: rate.get(),
             publishes: RateLimiter::keyed(Quota::per_second(rate)),
             hasher: RandomState::new(),
         }
     }
 
+    /// A place for one more connection from `peer`.
+    ///
+    /// # Errors
+    /// [`LimitError::Connections`] when its address holds its maximum.
+    pub(crate) fn open_connection(self: &Arc<Self>, peer: Peer) -> Result<Permit, LimitError> {
+        self.permit(Holding::Connection, Some(peer))
+            .ok_or(LimitError::Connections {
+                max: self.connections.max,
+            })
+    }
+
     /// A place for one more stream from `peer`.
     ///
     /// # Errors
     /// [`LimitError::Streams`] when its address holds its maximum.
-    pub(crate) fn open_stream(
-        self: &Arc<Self>,
-        peer: Option<Peer>,
-    ) -> Result<StreamPermit, LimitError> {
+    pub(crate) fn open_stream(self: &Arc<Self>, peer: Option<Peer>) -> Result<Permit, LimitError> {
+        self.permit(Holding::Stream, peer)
+            .ok_or(LimitError::Streams {
+                max: self.streams.max,
+            })
+    }
+
+    /// A place for one more of `holding` from `peer`, if its address has
+    /// one free.
+    fn permit(self: &Arc<Self>, holding: Holding, peer: Option<Peer>) -> Option<Permit> {
         let address = self.limited(peer);
-        if let Some(address) = address {
-            let mut streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
-            let count = streams.entry(address).or_default();
-            if *count >= self.max_streams {
-                return Err(LimitError::Streams {
-                    max: self.max_streams,
-                });
-            }
-            *count += 1;
+        if let Some(address) = address
+            && !self.held(holding).take(address)
+        {
+            return None;
         }
-        Ok(StreamPermit {
+        Some(Permit {
             clients: Arc::clone(self),
+            holding,
             address,
         })
+    }
+
+    fn held(&self, holding: Holding) -> &Held {
+        match holding {
+            Holding::Connection => &self.connections,
+            Holding::Stream => &self.streams,
+        }
     }
 
     /// Counts a publish from `peer` with bearer `token`.
@@ -132,7 +186,7 @@ impl Clients {
     /// The address to limit `peer` by: none for a proxy, or when unknown.
     fn limited(&self, peer: Option<Peer>) -> Option<IpAddr> {
         let address = peer?.0.ip().to_canonical();
-        (!self.proxies.contains(&address)).then_some(address)
+        (!self.proxies.contains(&address)).then(|| client_address(address))
     }
 
     /// Every minute until `shutdown`, forgets the publishers whose buckets
@@ -152,19 +206,76 @@ impl Clients {
     }
 }
 
-impl Drop for StreamPermit {
+impl Drop for Permit {
     fn drop(&mut self) {
-        let Some(address) = self.address else { return };
-        let mut streams = self
-            .clients
-            .streams
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = streams.get_mut(&address) {
+        if let Some(address) = self.address {
+            self.clients.held(self.holding).give_back(address);
+        }
+    }
+}
+
+impl Held {
+    fn new(max: usize) -> Self {
+        Self {
+            max,
+            counts: Mutex::default(),
+        }
+    }
+
+    /// Counts one more for `address`, unless it holds its maximum.
+    fn take(&self, address: IpAddr) -> bool {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = counts.entry(address).or_default();
+        if *count >= self.max {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    /// Counts one fewer for `address`.
+    fn give_back(&self, address: IpAddr) {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&address) {
             *count -= 1;
             if *count == 0 {
-                streams.remove(&address);
+                counts.remove(&address);
             }
         }
+    }
+}
+
+/// The address a client is limited by: an IPv4 address, or the /64 an
+/// IPv6 address is in, since a host (or a site) is given a whole /64 and
+/// could otherwise take a limit's worth per address it picks from it.
+fn client_address(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_64_and_an_ipv4_one_by_its_address() {
+        assert_eq!(
+            client_address(ip("2001:db8:1:2:aaaa::1")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            client_address(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            client_address(ip("2001:db8:1:2::7"))
+        );
+        assert_ne!(client_address(ip("2001:db8:1:3::1")), ip("2001:db8:1:2::"));
+        assert_eq!(client_address(ip("192.0.2.7")), ip("192.0.2.7"));
+        // An IPv4 client on a dual-stack socket is still its IPv4 address.
+        assert_eq!(client_address(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
     }
 }

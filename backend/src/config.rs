@@ -95,7 +95,22 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
 
-    /// Streams one client address may hold open; more get 429.
+    /// Connections one client address (an IPv6 /64) may hold open; more
+    /// are answered 429 and closed. The `--proxy-ip` addresses are not
+    /// limited.
+    #[arg(long, env = "HERALD_MAX_CONNECTIONS_PER_IP", default_value_t = 1_024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_ip: u64,
+
+    /// Seconds a connection may go without a request: an HTTP/1.1 one
+    /// waiting for its next request head, an HTTP/2 one with no stream or
+    /// request in flight (also before its preface). Past it the connection
+    /// is closed, so idle clients cannot hold connection slots.
+    #[arg(long, env = "HERALD_IDLE_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout: u64,
+
+    /// Streams one client address (an IPv6 /64) may hold open; more get 429.
     #[arg(long, env = "HERALD_MAX_STREAMS_PER_IP", default_value_t = 1_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_streams_per_ip: u64,
@@ -335,6 +350,11 @@ impl Config {
     /// How long a stream may stay open, if there is a limit.
     pub fn max_stream_age(&self) -> Option<Duration> {
         (self.max_stream_age > 0).then(|| Duration::from_secs(self.max_stream_age))
+    }
+
+    /// How long a connection may go without a request.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout)
     }
 
     /// How long a write may wait for the client to read.

@@ -260,6 +260,7 @@ impl ApiError {
             Self::HostNotAllowed { .. } => ErrorCode::HostNotAllowed,
             Self::Auth(error) if error.is_forbidden() => ErrorCode::Forbidden,
             Self::Auth(_) => ErrorCode::Unauthorized,
+            Self::Limit(LimitError::Connections { .. }) => ErrorCode::TooManyConnections,
             Self::Limit(LimitError::Streams { .. }) => ErrorCode::TooManyStreams,
             Self::Limit(LimitError::Rate { .. }) => ErrorCode::RateLimited,
         }
@@ -283,6 +284,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        self.response()
+    }
+}
+
+impl ApiError {
+    /// The response that says what this error is; the accept loop answers
+    /// every request of a refused connection with the same one.
+    pub(crate) fn response(&self) -> Response {
         let status = self.status();
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             "internal error".to_owned()
@@ -306,11 +315,11 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"herald\""),
             );
         }
-        let retry_after = match &self {
+        let retry_after = match self {
             Self::Limit(LimitError::Rate { retry_after, .. }) => {
                 Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
             }
-            Self::Limit(LimitError::Streams { .. }) => Some(5),
+            Self::Limit(LimitError::Connections { .. } | LimitError::Streams { .. }) => Some(5),
             // Capacity frees and Redis returns within seconds, usually.
             _ => (status == StatusCode::SERVICE_UNAVAILABLE).then_some(1),
         };

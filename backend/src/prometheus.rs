@@ -53,6 +53,11 @@ pub(crate) struct Meters {
     publish_seconds: Histogram,
     /// Connections served now; the connection loop counts its slots here.
     pub(crate) connections: Arc<AtomicUsize>,
+    /// HTTP/2 connections closed for going `--idle-timeout` without a
+    /// request.
+    pub(crate) closed_idle: Arc<AtomicU64>,
+    /// Streams ended by their token's expiry or `--max-stream-age`.
+    pub(crate) streams_expired: Arc<AtomicU64>,
 }
 
 impl Meters {
@@ -63,6 +68,8 @@ impl Meters {
             refusals: Default::default(),
             publish_seconds: Histogram::new(PUBLISH_BUCKETS),
             connections: Arc::new(AtomicUsize::new(0)),
+            closed_idle: Arc::default(),
+            streams_expired: Arc::default(),
         }
     }
 
@@ -215,6 +222,16 @@ impl Collector for Figures {
                 counts.gaps,
             ),
         ];
+        counters.push((
+            "herald_connections_closed_idle",
+            "HTTP/2 connections closed for going --idle-timeout without a request.",
+            self.meters.closed_idle.load(Ordering::Relaxed),
+        ));
+        counters.push((
+            "herald_streams_expired",
+            "Streams ended by their token's expiry or --max-stream-age; clients resume.",
+            self.meters.streams_expired.load(Ordering::Relaxed),
+        ));
         if let Broker::Cluster(cluster) = &self.broker {
             let redis = cluster.redis_counts();
             counters.push((

@@ -18,11 +18,14 @@
 mod accept;
 pub(crate) mod direct;
 mod hyper_conn;
+mod idle;
 #[cfg(test)]
 mod tests;
 mod write_timeout;
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use axum::Router;
@@ -38,18 +41,16 @@ use tower::ServiceExt;
 
 pub(crate) use accept::accept;
 use direct::Opening;
-use hyper_conn::{KEPT, serve_with_hyper};
+use hyper_conn::{Serving, serve_with_hyper};
+use idle::Activity;
 use write_timeout::WriteTimeout;
 
-use crate::clients::Peer;
+use crate::clients::{Peer, Permit};
 use crate::tls;
 
 /// hyper's smallest allowed read buffer; requests Herald accepts have small
 /// headers, and bodies stream through it.
 const READ_BUFFER: usize = 8 * 1024;
-
-/// How long a client may take to send its request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a client may take to complete its TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -61,6 +62,8 @@ pub(crate) struct ConnectionLimits {
     pub(crate) max_connections: usize,
     /// How long a write may wait for the client to read.
     pub(crate) write_timeout: Duration,
+    /// How long a connection may go without a request.
+    pub(crate) idle_timeout: Duration,
     /// How long connections may take to finish after shutdown.
     pub(crate) grace: Duration,
     /// Whether each event is sent at once (`TCP_NODELAY`) rather than
@@ -76,12 +79,15 @@ struct Stop {
     force: CancellationToken,
 }
 
-/// How a socket becomes a connection: in TLS or not, and how long a
-/// write may be blocked.
+/// How a socket becomes a connection: in TLS or not, how long a write may
+/// be blocked, and how long the connection may go without a request.
 #[derive(Clone)]
 struct Transport {
     tls: Option<TlsAcceptor>,
     write_timeout: Duration,
+    idle_timeout: Duration,
+    /// [`crate::prometheus::Meters::closed_idle`].
+    closed_idle: Arc<AtomicU64>,
 }
 
 /// The HTTP version a connection speaks.
@@ -110,24 +116,34 @@ async fn open(stream: TcpStream, transport: &Transport, stop: &Stop) -> Option<(
     Some((Either::Right(Box::new(stream)), protocol))
 }
 
-/// Serves a connection within the cap: hyper for HTTP/2, and for HTTP/1.1
-/// the stream writer when the first request is a stream.
+/// Serves a connection within the caps, holding its places: hyper for
+/// HTTP/2, and for HTTP/1.1 the stream writer when the first request is a
+/// stream.
 async fn connection(
     stream: TcpStream,
     peer: Peer,
     router: Router,
     transport: Transport,
     stop: Stop,
-    _slot: accept::Slot,
+    _places: (Permit, accept::Slot),
 ) {
     let Some((io, protocol)) = open(stream, &transport, &stop).await else {
         return;
     };
+    let serving = Serving::kept(transport.idle_timeout);
     match protocol {
-        Protocol::Http1 => http1(io, peer, router, &stop).await,
+        Protocol::Http1 => http1(io, peer, router, serving, &stop).await,
         Protocol::Http2 => {
-            let service = routed(peer, router);
-            serve_with_hyper(TokioIo::new(io), Protocol::Http2, service, KEPT, &stop).await;
+            // hyper keeps an HTTP/2 connection without streams for as long
+            // as the client likes; counting its requests tells when it
+            // has been idle.
+            let activity = Arc::new(Activity::new(Arc::clone(&transport.closed_idle)));
+            let service = routed(peer, router, Some(Arc::clone(&activity)));
+            let serving = Serving {
+                idle: Some(activity),
+                ..serving
+            };
+            serve_with_hyper(TokioIo::new(io), Protocol::Http2, service, serving, &stop).await;
         }
     }
 }
@@ -135,9 +151,9 @@ async fn connection(
 /// Serves an HTTP/1.1 connection, plain or inside TLS. One whose first
 /// request is a stream is served without hyper; a client that never sends
 /// a request head is held no longer than hyper would hold it.
-async fn http1(io: Io, peer: Peer, router: Router, stop: &Stop) {
+async fn http1(io: Io, peer: Peer, router: Router, serving: Serving, stop: &Stop) {
     let opening = tokio::select! {
-        opening = tokio::time::timeout(HEADER_TIMEOUT, direct::read_opening(io)) => opening,
+        opening = tokio::time::timeout(serving.header_timeout, direct::read_opening(io)) => opening,
         () = stop.shutdown.cancelled() => return,
     };
     let io = match opening {
@@ -151,18 +167,20 @@ async fn http1(io: Io, peer: Peer, router: Router, stop: &Stop) {
             return;
         }
         Err(_) => {
-            tracing::debug!(timeout = ?HEADER_TIMEOUT, "no request head in time");
+            tracing::debug!(timeout = ?serving.header_timeout, "no request head in time");
             return;
         }
     };
-    let service = routed(peer, router);
-    serve_with_hyper(TokioIo::new(io), Protocol::Http1, service, KEPT, stop).await;
+    let service = routed(peer, router, None);
+    serve_with_hyper(TokioIo::new(io), Protocol::Http1, service, serving, stop).await;
 }
 
-/// `router` as a hyper service for a connection from `peer`.
+/// `router` as a hyper service for a connection from `peer`, each request
+/// counted in `activity` from its start until its response is done.
 fn routed(
     peer: Peer,
     router: Router,
+    activity: Option<Arc<Activity>>,
 ) -> impl hyper::service::HttpService<
     Incoming,
     ResBody = axum::body::Body,
@@ -171,7 +189,15 @@ fn routed(
 > + Clone {
     hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(peer);
-        router.clone().oneshot(request)
+        let in_flight = activity.as_ref().map(Activity::begin);
+        let response = router.clone().oneshot(request);
+        async move {
+            let response = response.await?;
+            Ok(match in_flight {
+                Some(in_flight) => response.map(|body| in_flight.carried_by(body)),
+                None => response,
+            })
+        }
     })
 }
 

@@ -115,11 +115,13 @@ pub async fn serve(
     let limits = server::ConnectionLimits {
         max_connections: max_connections(&config),
         write_timeout: config.write_timeout(),
+        idle_timeout: config.idle_timeout(),
         grace: config.shutdown_grace(),
         nodelay: !config.no_tcp_nodelay,
     };
     let state = AppState::new(broker.clone(), config, shutdown.clone());
     let meters = Arc::clone(&state.meters);
+    let clients = Arc::clone(&state.clients);
     if !state.config.no_hub_stats {
         tasks.spawn(hub_stats::report_every(
             broker.clone(),
@@ -135,6 +137,7 @@ pub async fn serve(
         shutdown.clone(),
         limits,
         tls,
+        Arc::clone(&clients),
         meters,
     )
     .await;

@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Auth;
 use crate::broker::Broker;
-use crate::clients::Clients;
+use crate::clients::{Clients, PerAddress};
 use crate::config::Config;
 use crate::prometheus::Meters;
 
@@ -38,7 +38,11 @@ impl AppState {
                 &config.jwt_issuer,
             )),
             clients: Arc::new(Clients::new(
-                usize::try_from(config.max_streams_per_ip).unwrap_or(usize::MAX),
+                PerAddress {
+                    connections: usize::try_from(config.max_connections_per_ip)
+                        .unwrap_or(usize::MAX),
+                    streams: usize::try_from(config.max_streams_per_ip).unwrap_or(usize::MAX),
+                },
                 config.publish_rate,
                 &config.proxy_ips,
             )),

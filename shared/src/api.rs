@@ -140,6 +140,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// The token is valid but does not allow this topic (403).
     Forbidden,
+    /// The client's address holds its maximum of connections (429).
+    TooManyConnections,
     /// The client's address holds its maximum of streams (429).
     TooManyStreams,
     /// The client publishes faster than the hub allows one client (429);
@@ -154,7 +156,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::InvalidTopic,
         Self::MissingTopic,
         Self::MalformedJson,
@@ -172,6 +174,7 @@ impl ErrorCode {
         Self::MethodNotAllowed,
         Self::Unauthorized,
         Self::Forbidden,
+        Self::TooManyConnections,
         Self::TooManyStreams,
         Self::RateLimited,
         Self::HostNotAllowed,
@@ -198,6 +201,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
+            Self::TooManyConnections => "too_many_connections",
             Self::TooManyStreams => "too_many_streams",
             Self::RateLimited => "rate_limited",
             Self::HostNotAllowed => "host_not_allowed",

@@ -9,6 +9,8 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
@@ -25,7 +27,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::auth;
-use crate::clients::{Peer, StreamPermit};
+use crate::clients::{Peer, Permit};
 use crate::error::ApiError;
 use crate::hub::{Delivery, Subscription};
 use crate::routes::query::TopicQuery;
@@ -87,12 +89,13 @@ pub(crate) async fn stream(
         (expiry, age) => expiry.or(age),
     };
     let opening = sse::opening(state.config.retry_ms, subscription.position());
+    let expiry = until.map(|until| Expiry::at(until, Arc::clone(&state.meters.streams_expired)));
     let body = body(
         subscription,
         opening,
         state.config.keepalive(),
         state.shutdown.child_token(),
-        until,
+        expiry,
         permit,
     );
     let headers = [
@@ -182,11 +185,31 @@ struct Streaming {
     /// The stream's own child of the server's token: polling it locks only
     /// its own waiter list.
     shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
-    /// When the token it was opened with expires; boxed, so a stream
-    /// without one pays a pointer.
-    expiry: Option<Pin<Box<Sleep>>>,
+    /// When the token it was opened with expires, or it reaches its
+    /// maximum age; boxed, so a stream without one pays a pointer.
+    expiry: Option<Box<Expiry>>,
     /// Its place among its client's streams.
-    _permit: StreamPermit,
+    _permit: Permit,
+}
+
+/// When a stream ends by itself, and where that is counted.
+struct Expiry {
+    sleep: Pin<Box<Sleep>>,
+    /// [`crate::prometheus::Meters::streams_expired`].
+    expired: Arc<AtomicU64>,
+}
+
+impl Expiry {
+    /// An end at `until` (now, if that has passed), counted in `expired`.
+    fn at(until: SystemTime, expired: Arc<AtomicU64>) -> Box<Self> {
+        let left = until
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
+        Box::new(Self {
+            sleep: Box::pin(tokio::time::sleep(left)),
+            expired,
+        })
+    }
 }
 
 /// The response body: the `retry:` hint and the position, then deliveries and keep-alive
@@ -197,17 +220,11 @@ fn body(
     prelude: Bytes,
     interval: Duration,
     shutdown: CancellationToken,
-    until: Option<SystemTime>,
-    permit: StreamPermit,
+    expiry: Option<Box<Expiry>>,
+    permit: Permit,
 ) -> Body {
     let mut keepalive = tokio::time::interval_at(Instant::now() + interval, interval);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let expiry = until.map(|until| {
-        let left = until
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO);
-        Box::pin(tokio::time::sleep(left))
-    });
     Body::from_stream(Streaming {
         prelude: Some(prelude),
         subscription,
@@ -236,8 +253,9 @@ impl Stream for Streaming {
                 return Poll::Ready(None);
             }
             if let Some(expiry) = &mut streaming.expiry
-                && expiry.as_mut().poll(&mut ends).is_ready()
+                && expiry.sleep.as_mut().poll(&mut ends).is_ready()
             {
+                expiry.expired.fetch_add(1, Ordering::Relaxed);
                 return Poll::Ready(None);
             }
             if streaming.keepalive.poll_tick(&mut ends).is_ready() {

@@ -1,12 +1,14 @@
-//! The accept loop: the connection cap, and the one answer a connection
-//! past it gets.
+//! The accept loop: the connection caps, over all and per client address,
+//! and the one answer a connection past one gets.
 //!
 //! At most `max_connections` are served at once, a cap below the open-files
-//! limit: past it, a connection is still accepted so its client hears why,
-//! served one request (`/healthz` as usual, anything else 503 with
-//! `Retry-After`) and closed, and past [`OVERFLOW`] such refusals at once
-//! the socket is simply closed. So the process never runs out of
-//! descriptors, and a load balancer's health check still gets through.
+//! limit, and at most `--max-connections-per-ip` from one address: past
+//! either, a connection is still accepted so its client hears why, served
+//! one request (`/healthz` as usual, anything else 503, or 429 for its
+//! address, with `Retry-After`) and closed, and past [`OVERFLOW`] such
+//! refusals at once the socket is simply closed. So the process never runs
+//! out of descriptors, no one host takes every connection, and a load
+//! balancer's health check still gets through.
 
 use std::io;
 use std::sync::Arc;
@@ -15,7 +17,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::response::IntoResponse;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
@@ -26,7 +27,7 @@ use tower::ServiceExt;
 
 use super::hyper_conn::{Serving, serve_with_hyper};
 use super::{ConnectionLimits, Stop, Transport, connection, open};
-use crate::clients::Peer;
+use crate::clients::{Clients, Peer};
 use crate::error::ApiError;
 use crate::prometheus::Meters;
 
@@ -49,15 +50,22 @@ pub(crate) async fn accept(
     shutdown: CancellationToken,
     limits: ConnectionLimits,
     tls: Option<TlsAcceptor>,
+    clients: Arc<Clients>,
     meters: Arc<Meters>,
 ) {
     let ConnectionLimits {
         max_connections,
         write_timeout,
+        idle_timeout,
         grace,
         nodelay,
     } = limits;
-    let transport = Transport { tls, write_timeout };
+    let transport = Transport {
+        tls,
+        write_timeout,
+        idle_timeout,
+        closed_idle: Arc::clone(&meters.closed_idle),
+    };
     let connections = TaskTracker::new();
     // Cancelled when the grace after shutdown is over: what is still open
     // is dropped.
@@ -79,37 +87,48 @@ pub(crate) async fn accept(
                 }
             },
         };
-        let Some(slot) = Slot::take(&connected, max_connections) else {
-            if let Some(refusal) = Slot::take(&refusing, OVERFLOW) {
-                tracing::warn!(
-                    max = max_connections,
-                    "refusing a connection: the hub serves its maximum"
-                );
-                connections.spawn(refuse(
-                    stream,
-                    router.clone(),
-                    transport.clone(),
-                    stop.clone(),
-                    max_connections,
-                    Arc::clone(&meters),
-                    refusal,
-                ));
+        let peer = Peer(peer);
+        let admitted = clients
+            .open_connection(peer)
+            .map_err(ApiError::Limit)
+            .and_then(|permit| {
+                let slot = Slot::take(&connected, max_connections).ok_or(
+                    ApiError::TooManyConnections {
+                        max: max_connections,
+                    },
+                )?;
+                Ok((permit, slot))
+            });
+        let admitted = match admitted {
+            Ok(admitted) => admitted,
+            Err(why) => {
+                if let Some(refusal) = Slot::take(&refusing, OVERFLOW) {
+                    tracing::warn!(%why, "refusing a connection");
+                    connections.spawn(refuse(
+                        stream,
+                        router.clone(),
+                        transport.clone(),
+                        stop.clone(),
+                        why,
+                        Arc::clone(&meters),
+                        refusal,
+                    ));
+                }
+                continue;
             }
-            continue;
         };
         // Events are small, and by default latency matters more than packet
         // count; Nagle's coalescing saves CPU at many deliveries a second.
         if let Err(error) = stream.set_nodelay(nodelay) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
-        let peer = Peer(peer);
         connections.spawn(connection(
             stream,
             peer,
             router.clone(),
             transport.clone(),
             stop.clone(),
-            slot,
+            admitted,
         ));
     }
     drop(listener);
@@ -149,26 +168,28 @@ impl Drop for Slot {
     }
 }
 
-/// Serves one request on a connection past the cap: `/healthz` through the
-/// router, anything else a 503, then closes it.
+/// Serves one request on a connection past a cap: `/healthz` through the
+/// router, anything else `why`, then closes it.
 async fn refuse(
     stream: TcpStream,
     router: Router,
     transport: Transport,
     stop: Stop,
-    max: usize,
+    why: ApiError,
     meters: Arc<Meters>,
     _slot: Slot,
 ) {
+    let why = Arc::new(why);
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let router = router.clone();
         let meters = Arc::clone(&meters);
+        let why = Arc::clone(&why);
         async move {
             if request.uri().path() == shared::protocol::HEALTH_PATH {
                 router.oneshot(request).await
             } else {
                 // Answered outside the router, so counted here.
-                let response = ApiError::TooManyConnections { max }.into_response();
+                let response = why.response();
                 meters.count(&response);
                 Ok(response)
             }
@@ -177,6 +198,7 @@ async fn refuse(
     let serving = Serving {
         header_timeout: OVERFLOW_TIMEOUT,
         keep_alive: false,
+        idle: None,
     };
     let served = async {
         if let Some((io, protocol)) = open(stream, &transport, &stop).await {

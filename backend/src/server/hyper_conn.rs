@@ -8,27 +8,39 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::graceful::GracefulConnection;
 
-use super::{HEADER_TIMEOUT, Protocol, READ_BUFFER, Stop, went_away};
-
-/// How a connection within the cap is served: it may carry many requests.
-pub(super) const KEPT: Serving = Serving {
-    header_timeout: HEADER_TIMEOUT,
-    keep_alive: true,
-};
+use super::idle::Activity;
+use super::{Protocol, READ_BUFFER, Stop, went_away};
 
 /// How a connection is served.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Serving {
-    /// How long a client may take to send a request's headers (HTTP/1.1).
+    /// How long a client may take to send a request's headers (HTTP/1.1),
+    /// and how long an HTTP/2 connection may go without a request.
     pub(super) header_timeout: Duration,
     /// Whether an HTTP/1.1 connection may carry more than one request.
     pub(super) keep_alive: bool,
+    /// The requests in flight on an HTTP/2 connection, which is closed
+    /// once idle for `header_timeout`.
+    pub(super) idle: Option<Arc<Activity>>,
+}
+
+impl Serving {
+    /// How a connection within the caps is served: it may carry many
+    /// requests, and go `idle_timeout` without one.
+    pub(super) fn kept(idle_timeout: Duration) -> Self {
+        Self {
+            header_timeout: idle_timeout,
+            keep_alive: true,
+            idle: None,
+        }
+    }
 }
 
 /// Serves `service` on `io` in `protocol` until the client leaves or the
@@ -61,7 +73,12 @@ pub(super) async fn serve_with_hyper<I, S, B>(
                 .keep_alive(serving.keep_alive)
                 .timer(TokioTimer::new())
                 .header_read_timeout(serving.header_timeout);
-            drive(Box::pin(builder.serve_connection(io, service)), stop).await;
+            drive(
+                Box::pin(builder.serve_connection(io, service)),
+                &serving,
+                stop,
+            )
+            .await;
         }
         Protocol::Http2 => {
             // Each stream is a task of its own on the runtime; hyper's
@@ -69,18 +86,30 @@ pub(super) async fn serve_with_hyper<I, S, B>(
             // its buffers by HTTP/2's flow control windows.
             let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
             builder.timer(TokioTimer::new());
-            drive(Box::pin(builder.serve_connection(io, service)), stop).await;
+            drive(
+                Box::pin(builder.serve_connection(io, service)),
+                &serving,
+                stop,
+            )
+            .await;
         }
     }
 }
 
-/// Runs `connection` to its end: on shutdown it finishes the responses in
-/// flight (streams end on the same token) and closes instead of waiting
-/// for another request; past the grace, it is dropped.
-async fn drive<C>(mut connection: Pin<Box<C>>, stop: &Stop)
+/// Runs `connection` to its end: on shutdown, and once an HTTP/2
+/// connection has been idle for its timeout, it finishes the responses in
+/// flight (streams end on the shutdown token) and closes instead of
+/// waiting for another request; past the grace, it is dropped.
+async fn drive<C>(mut connection: Pin<Box<C>>, serving: &Serving, stop: &Stop)
 where
     C: GracefulConnection<Error = hyper::Error>,
 {
+    let idle = async {
+        match &serving.idle {
+            Some(activity) => activity.idle(serving.header_timeout).await,
+            None => std::future::pending().await,
+        }
+    };
     let result = tokio::select! {
         result = connection.as_mut() => result,
         () = stop.shutdown.cancelled() => {
@@ -88,6 +117,17 @@ where
             tokio::select! {
                 result = connection => result,
                 () = stop.force.cancelled() => return,
+            }
+        }
+        () = idle => {
+            tracing::debug!(timeout = ?serving.header_timeout, "closing an idle HTTP/2 connection");
+            connection.as_mut().graceful_shutdown();
+            // A client that never sent its preface never reads the GOAWAY
+            // either: it is dropped after another timeout.
+            tokio::select! {
+                result = connection => result,
+                () = stop.force.cancelled() => return,
+                () = tokio::time::sleep(serving.header_timeout) => return,
             }
         }
     };

@@ -2,6 +2,7 @@
 //! what hyper still gets, and how a closed stream is logged.
 
 use std::convert::Infallible;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -11,6 +12,7 @@ use futures_util::StreamExt;
 use tokio::net::TcpListener;
 
 use super::*;
+use crate::clients::{Clients, PerAddress};
 use crate::prometheus::Meters;
 use crate::telemetry::capture;
 
@@ -77,6 +79,7 @@ async fn start(
     let limits = ConnectionLimits {
         max_connections: 16,
         write_timeout: Duration::from_secs(10),
+        idle_timeout: Duration::from_secs(30),
         grace: Duration::from_secs(10),
         nodelay: true,
     };
@@ -86,6 +89,14 @@ async fn start(
         shutdown.clone(),
         limits,
         None,
+        Arc::new(Clients::new(
+            PerAddress {
+                connections: 64,
+                streams: 64,
+            },
+            NonZeroU32::MIN,
+            &[],
+        )),
         Arc::new(Meters::new()),
     ));
     (addr, shutdown, server)

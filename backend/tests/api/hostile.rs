@@ -1,12 +1,22 @@
 //! What an anonymous or hostile client can make the hub do, one test per
 //! way found to make it leak, grow or stall; each failed before its fix.
 
-use shared::TopicList;
-use shared::protocol::{AFTER_PARAM, LIMIT_PARAM, Query, TOKEN_PARAM, TOPICS_PATH};
-use testkit::{TestApp, chat, eventually, query, spawn_app, spawn_node};
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use http_body_util::{BodyDataStream, BodyExt};
+use hyper::Version;
+use reqwest::StatusCode;
+use shared::protocol::{
+    AFTER_PARAM, HEALTH_PATH, LIMIT_PARAM, METRICS_PATH, Query, TOKEN_PARAM, TOPICS_PATH,
+};
+use shared::{ErrorCode, TopicList};
+use testkit::{PATIENCE, TestApp, chat, eventually, query, spawn_app, spawn_node};
+use tokio::io::AsyncReadExt;
 
 use crate::auth::{publish_with, secured, token};
+use crate::observe::sample;
 use crate::redis_server::RedisServer;
+use crate::tls::{Certificate, assert_stream, get, h2};
 
 /// Walks `/api/topics` one name per page from `after`, as far as it goes,
 /// and returns every name it saw, listed or as where a page continues.
@@ -190,4 +200,106 @@ async fn a_cluster_stream_cut_before_its_first_event_resumes_on_another_node() {
     let missed = b.publish("a", &chat("while away")).await;
     let mut resumed = b.open_stream(&query(&["a"]), Some(position)).await;
     assert_eq!(resumed.next_event().await.id, missed.id);
+}
+
+#[tokio::test]
+async fn idle_http2_connections_are_closed_and_free_their_places() {
+    let certificate = Certificate::new("idle");
+    let (cert, key) = (certificate.path("cert.pem"), certificate.path("key.pem"));
+    let app = spawn_app(&[
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--max-connections",
+        "3",
+        "--idle-timeout",
+        "1",
+    ])
+    .await;
+    // One that chose h2 and never sends its preface, one that sends it and
+    // no request, and one with a stream open.
+    let mut silent = certificate.connect(&app, &[b"h2"]).await;
+    let (_idle, idle_connection) = h2(&certificate, &app).await;
+    let idle_connection = tokio::spawn(idle_connection);
+    let (mut streaming, connection) = h2(&certificate, &app).await;
+    tokio::spawn(connection);
+    let stream = streaming
+        .send_request(get(&app, "/api/events?topic=kept", Version::HTTP_2))
+        .await
+        .unwrap();
+    assert_stream(&stream, Version::HTTP_2);
+    let topics = || async {
+        let (mut sender, connection) = h2(&certificate, &app).await;
+        tokio::spawn(connection);
+        let response = sender.send_request(get(&app, TOPICS_PATH, Version::HTTP_2));
+        response.await.map(|response| response.status())
+    };
+    assert_eq!(topics().await.unwrap(), 503, "every place is taken");
+    eventually("the idle connections are closed", || async {
+        matches!(topics().await, Ok(status) if status == 200)
+    })
+    .await;
+    // The hub's SETTINGS and GOAWAY, then the end.
+    let mut sent = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, silent.read_to_end(&mut sent)).await;
+    assert!(read.is_ok(), "the silent connection is closed");
+    tokio::time::timeout(PATIENCE, idle_connection)
+        .await
+        .expect("the idle connection ends")
+        .unwrap()
+        .unwrap();
+    let (mut sender, connection) = h2(&certificate, &app).await;
+    tokio::spawn(connection);
+    let metrics = sender
+        .send_request(get(&app, METRICS_PATH, Version::HTTP_2))
+        .await
+        .unwrap();
+    let metrics = metrics.into_body().collect().await.unwrap().to_bytes();
+    let metrics = String::from_utf8_lossy(&metrics);
+    let closed = sample(&metrics, "herald_connections_closed_idle_total");
+    assert!(closed >= Some(2.0), "{metrics}");
+    // The stream's connection stays, and delivers.
+    let kept = shared::Topic::parse("kept").unwrap();
+    let published = app.publish_in_process(&kept, chat("still here"));
+    let mut events = BodyDataStream::new(stream.into_body()).eventsource();
+    let delivered = loop {
+        let raw = tokio::time::timeout(PATIENCE, events.next())
+            .await
+            .expect("an event in time")
+            .expect("the stream stays open")
+            .unwrap();
+        if raw.event != shared::protocol::POSITION_EVENT {
+            break raw;
+        }
+    };
+    assert_eq!(delivered.id, published.to_string());
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_connection() {
+    // Loopback is not a proxy here, so it is limited like any client.
+    let app = spawn_app(&["--max-connections-per-ip", "3", "--proxy-ip", "192.0.2.1"]).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(app.address).await.unwrap());
+    }
+    let (status, body) = app.get_refused(TOPICS_PATH).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body.code, ErrorCode::TooManyConnections);
+    assert!(
+        body.message.contains("maximum of 3 connections"),
+        "{}",
+        body.message
+    );
+    assert_eq!(
+        app.get(HEALTH_PATH).await.status(),
+        StatusCode::OK,
+        "health passes"
+    );
+    held.pop();
+    eventually("a place is free again", || async {
+        app.get(TOPICS_PATH).await.status() == StatusCode::OK
+    })
+    .await;
 }

@@ -10,13 +10,13 @@ use testkit::{TestApp, chat, error_body, query, spawn_app};
 use crate::auth::{SECRET, token};
 
 /// The value of the sample `name` (with its labels) in a scrape.
-fn sample(text: &str, name: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, name: &str) -> Option<f64> {
     text.lines()
         .filter(|line| !line.starts_with('#'))
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
-async fn scrape(app: &TestApp) -> String {
+pub(crate) async fn scrape(app: &TestApp) -> String {
     let response = app.get(METRICS_PATH).await;
     assert_eq!(response.status(), StatusCode::OK);
     let content_type = response.headers()["content-type"].to_str().unwrap();
@@ -43,6 +43,8 @@ async fn metrics_count_streams_events_deliveries_responses_and_refusals() {
         ("herald_events_published_total", 3.0),
         ("herald_events_delivered_total", 3.0),
         ("herald_gaps_total", 0.0),
+        ("herald_streams_expired_total", 0.0),
+        ("herald_connections_closed_idle_total", 0.0),
         ("herald_topics", 1.0),
         ("herald_connections_open", 2.0),
         ("herald_refusals_total{reason=\"invalid_topic\"}", 1.0),

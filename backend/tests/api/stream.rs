@@ -236,4 +236,7 @@ async fn a_stream_ends_at_its_maximum_age_and_delivers_until_then() {
     let text = String::from_utf8_lossy(&body);
     assert!(text.starts_with("retry:"), "{text}");
     assert!(text.contains(&format!("id: {}", published.id)), "{text}");
+    let metrics = crate::observe::scrape(&app).await;
+    let expired = crate::observe::sample(&metrics, "herald_streams_expired_total");
+    assert_eq!(expired, Some(1.0), "{metrics}");
 }

@@ -22,13 +22,13 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 /// A self-signed certificate for `localhost` and its key, as PEM files.
-struct Certificate {
+pub(crate) struct Certificate {
     dir: PathBuf,
     der: CertificateDer<'static>,
 }
 
 impl Certificate {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
         let dir = std::env::temp_dir().join(format!("herald-tls-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -40,7 +40,7 @@ impl Certificate {
         }
     }
 
-    fn path(&self, file: &str) -> String {
+    pub(crate) fn path(&self, file: &str) -> String {
         self.dir.join(file).to_string_lossy().into_owned()
     }
 
@@ -51,7 +51,7 @@ impl Certificate {
     }
 
     /// A TLS connection to `app` as `localhost`, offering `alpn`.
-    async fn connect(&self, app: &TestApp, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
+    pub(crate) async fn connect(&self, app: &TestApp, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(self.der.clone()).unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -83,7 +83,7 @@ fn url(app: &TestApp, path: &str) -> String {
 
 /// A GET of `path` as a client sends it: over HTTP/1.1 in origin form
 /// with `Host`, over HTTP/2 with the authority in the URI.
-fn get(app: &TestApp, path: &str, version: Version) -> Request<Full<Bytes>> {
+pub(crate) fn get(app: &TestApp, path: &str, version: Version) -> Request<Full<Bytes>> {
     let request = if version == Version::HTTP_11 {
         Request::get(path).header("host", format!("localhost:{}", app.address.port()))
     } else {
@@ -116,7 +116,7 @@ async fn next_message(
     }
 }
 
-fn assert_stream(response: &Response<Incoming>, version: Version) {
+pub(crate) fn assert_stream(response: &Response<Incoming>, version: Version) {
     assert_eq!(response.status(), 200);
     assert_eq!(response.version(), version);
     assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -288,7 +288,7 @@ async fn past_the_connection_cap_an_http2_client_is_answered_and_healthz_passes(
 }
 
 /// An HTTP/2 connection to `app`.
-async fn h2(
+pub(crate) async fn h2(
     certificate: &Certificate,
     app: &TestApp,
 ) -> (
