@@ -11,6 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::allowed_host::{self, AllowedHosts};
 use crate::prometheus::{self, Meters};
 use crate::state::AppState;
+use crate::throttle::{self, Throttle};
 use crate::{cors, error, routes, static_files, telemetry};
 
 /// The whole HTTP surface: the API, `/healthz`, and the single-page app
@@ -66,7 +67,10 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
 /// Host guard's and CORS's answers included.
 fn observe(router: Router, meters: Arc<Meters>) -> Router {
     router
-        .layer(axum::middleware::from_fn(error::log_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(Throttle::new(throttle::EVERY)),
+            error::log_errors,
+        ))
         .layer(axum::middleware::from_fn(telemetry::request_span))
         .layer(axum::middleware::from_fn_with_state(
             meters,
@@ -127,6 +131,21 @@ mod tests {
         assert_eq!(body.message, ApiError::Overloaded.to_string());
         assert_eq!(logs.at("WARN").len(), 1, "{:?}", logs.events());
         assert!(logs.at("ERROR").is_empty(), "{:?}", logs.events());
+    }
+
+    #[tokio::test]
+    async fn refusals_a_client_can_pace_are_logged_once_per_interval() {
+        let (logs, _guard) = capture::start();
+        let router = observe(
+            Router::new().route("/", get(|| async { ApiError::Overloaded })),
+            Arc::new(Meters::new()),
+        );
+        for _ in 0..50 {
+            let request = Request::get("/").body(Body::empty()).unwrap();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+        assert_eq!(logs.at("WARN").len(), 1, "{:?}", logs.events());
     }
 
     #[tokio::test]

@@ -8,8 +8,10 @@
 //! the conversion itself has no side effects and each error is logged
 //! exactly once.
 
+use std::sync::Arc;
+
 use axum::Json;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -22,6 +24,7 @@ use crate::clients::LimitError;
 use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
 use crate::min_rate::TooSlow;
+use crate::throttle::Throttle;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -335,10 +338,15 @@ impl ApiError {
 
 /// Middleware that logs each [`ApiError`] response once: a 500 (a bug) at
 /// `error`, the other server refusals (overload, a full hub) at `warn` (the
-/// operator may need more capacity), client errors at `debug` (they are the
-/// client's problem, and a misbehaving client must not be able to flood the
-/// log).
-pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
+/// operator may need more capacity) but at most once per
+/// [`throttle::EVERY`](crate::throttle::EVERY), since a client can cause
+/// them at will, and client errors at `debug` (they are the client's
+/// problem, and a misbehaving client must not be able to flood the log).
+pub(crate) async fn log_errors(
+    State(refusals): State<Arc<Throttle>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let response = next.run(request).await;
     if let Some(Logged { cause, .. }) = response.extensions().get::<Logged>() {
         let status = response.status();
@@ -346,7 +354,9 @@ pub(crate) async fn log_errors(request: Request, next: Next) -> Response {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(status = code, %cause, "request failed");
         } else if status.is_server_error() {
-            tracing::warn!(status = code, %cause, "request refused");
+            if let Some(left_out) = refusals.admit() {
+                tracing::warn!(status = code, %cause, left_out, "request refused");
+            }
         } else {
             tracing::debug!(status = code, %cause, "request refused");
         }

@@ -29,7 +29,8 @@ mod topic;
 mod totals;
 mod watchers;
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, MutexGuard};
 
@@ -251,20 +252,38 @@ impl Hub {
     pub fn history(&self, patterns: &BTreeSet<TopicPattern>, limit: usize) -> History {
         let inner = &*self.inner;
         let published = inner.sequence.published();
-        let mut frames: Vec<Frame> = Vec::new();
+        // The newest seen so far, oldest on top: never more than the cap
+        // is held, however many frames the patterns match.
+        let cap = Self::HISTORY_MAX_EVENTS;
+        let mut newest: BinaryHeap<Reverse<ByNumber>> = BinaryHeap::new();
         for cell in inner.directory.matching(patterns) {
             let state = cell.lock();
             let history = &state.history;
             // Past the watermark a frame may still have a smaller one
             // missing elsewhere; the stream opened after it delivers it.
             let end = history.partition_point(|frame| frame.sequence() <= published);
-            frames.extend(history.range(end.saturating_sub(limit)..end).cloned());
+            // Newest first: once one is older than all that are kept, so
+            // are the rest of this topic's.
+            for frame in history.range(end.saturating_sub(limit)..end).rev() {
+                if newest.len() == cap {
+                    match newest.peek() {
+                        Some(Reverse(oldest)) if oldest.0.sequence() < frame.sequence() => {
+                            newest.pop();
+                        }
+                        _ => break,
+                    }
+                }
+                newest.push(Reverse(ByNumber(frame.clone())));
+            }
         }
         // Each frame belongs to one topic and the topics are distinct, so
-        // sorting merges without duplicates.
-        frames.sort_by_key(Frame::id);
-        let excess = frames.len().saturating_sub(Self::HISTORY_MAX_EVENTS);
-        frames.drain(..excess);
+        // the heap holds no duplicates; sorted ascending, it is in id order.
+        let frames = newest
+            .into_sorted_vec()
+            .into_iter()
+            .rev()
+            .map(|Reverse(ByNumber(frame))| frame)
+            .collect();
         History {
             frames,
             resume_after: EventId::new(inner.epoch, published),
@@ -272,7 +291,8 @@ impl Hub {
     }
 
     /// Most events one [`Hub::history`] returns, whatever its patterns
-    /// match: the reply's memory stays bounded when `*` matches every topic.
+    /// match: the reply's memory, and what the request holds while it is
+    /// built, stay bounded when `*` matches every topic.
     pub const HISTORY_MAX_EVENTS: usize = 10_000;
 
     /// One page of the topics with history or subscribers that `patterns`
@@ -437,5 +457,28 @@ impl Inner {
     /// Gives back the place [`Inner::admit`] took.
     fn release(&self) {
         self.subscriptions.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A frame ordered by its number alone, to keep the newest of many.
+struct ByNumber(Frame);
+
+impl PartialEq for ByNumber {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.sequence() == other.0.sequence()
+    }
+}
+
+impl Eq for ByNumber {}
+
+impl PartialOrd for ByNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByNumber {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.sequence().cmp(&other.0.sequence())
     }
 }

@@ -51,6 +51,7 @@ mod startup;
 mod state;
 mod static_files;
 pub mod telemetry;
+mod throttle;
 pub mod tls;
 
 pub use startup::{connect, embeds_page, run, serve};

@@ -672,3 +672,23 @@ fn events_the_cluster_no_longer_has_reach_readers_as_a_gap() {
         .unwrap();
     assert!(matches!(later.try_next(), Some(Delivery::Gap(_))));
 }
+
+#[test]
+fn history_of_more_than_the_cap_is_the_newest_events_in_id_order() {
+    const TOPICS: usize = 3_000;
+    const EACH: usize = 4;
+    let hub = hub(EACH);
+    let mut published = Vec::new();
+    for round in 0..EACH {
+        for n in 0..TOPICS {
+            let frame = hub
+                .publish(topic(&format!("t/{n}")), probe(round as u64))
+                .unwrap();
+            published.push(frame.id());
+        }
+    }
+    let history = hub.history(&topics(&["t/*"]), EACH);
+    let ids: Vec<EventId> = history.frames.iter().map(Frame::id).collect();
+    let newest = &published[published.len() - Hub::HISTORY_MAX_EVENTS..];
+    assert_eq!(ids, newest);
+}

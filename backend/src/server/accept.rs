@@ -30,6 +30,7 @@ use super::{ConnectionLimits, Stop, Transport, connection, open};
 use crate::clients::{Clients, Peer};
 use crate::error::ApiError;
 use crate::prometheus::Meters;
+use crate::throttle::{self, Throttle};
 
 /// Connections past the cap that are answered at once before further ones
 /// are closed unanswered.
@@ -72,6 +73,7 @@ pub(crate) async fn accept(
     let force = CancellationToken::new();
     let connected = Arc::clone(&meters.connections);
     let refusing = Arc::new(AtomicUsize::new(0));
+    let refusals = Throttle::new(throttle::EVERY);
     let stop = Stop {
         shutdown: shutdown.clone(),
         force: force.clone(),
@@ -102,8 +104,10 @@ pub(crate) async fn accept(
         let admitted = match admitted {
             Ok(admitted) => admitted,
             Err(why) => {
+                if let Some(left_out) = refusals.admit() {
+                    tracing::warn!(%why, left_out, "refusing a connection");
+                }
                 if let Some(refusal) = Slot::take(&refusing, OVERFLOW) {
-                    tracing::warn!(%why, "refusing a connection");
                     connections.spawn(refuse(
                         stream,
                         router.clone(),

@@ -264,3 +264,32 @@ async fn other_requests_reach_hyper_with_the_bytes_already_read() {
     shutdown.cancel();
     server.await.unwrap();
 }
+
+#[tokio::test]
+async fn refused_connections_are_logged_once_per_interval() {
+    use tokio::io::AsyncWriteExt;
+    let (logs, _guard) = capture::start();
+    let router = Router::new().route("/", get(|| async { "ok" }));
+    let (addr, shutdown, _server) = start(router).await;
+    // Every place taken by a connection that sends nothing.
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        held.push(TcpStream::connect(addr).await.unwrap());
+    }
+    for _ in 0..10 {
+        let mut socket = TcpStream::connect(addr).await.unwrap();
+        socket
+            .write_all(b"GET / HTTP/1.1\r\nhost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_until(&mut socket, |text| text.contains("\r\n\r\n")).await;
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    }
+    let refusals: Vec<_> = logs
+        .at("WARN")
+        .into_iter()
+        .filter(|event| event["fields"]["message"] == "refusing a connection")
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    shutdown.cancel();
+}
