@@ -254,6 +254,11 @@ impl Auth {
         }
     }
 
+    /// Whether tokens are checked at all (a key is set).
+    pub(crate) fn checks_tokens(&self) -> bool {
+        self.verifier.is_some()
+    }
+
     /// Checks that the request's bearer token may publish to `topic`.
     ///
     /// # Errors

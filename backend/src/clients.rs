@@ -5,8 +5,12 @@
 //!
 //! Connections from a reverse proxy (`--proxy-ip`, loopback by default)
 //! are not limited by address: behind it every client has its address, so
-//! one address would stand for all of them. Their publishes are limited
-//! per bearer token instead, when they send one.
+//! one address would stand for all of them. Their requests are limited by
+//! the client address the proxy reports in `X-Forwarded-For` (the last
+//! entry that is not itself a proxy: entries before it are whatever the
+//! client sent), and without one, publishes by their bearer token, once
+//! the hub has verified it: an unverified string would give a client a
+//! fresh allowance per string.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -16,6 +20,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use axum::http::{HeaderMap, HeaderName};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio_util::sync::CancellationToken;
@@ -49,6 +54,9 @@ pub(crate) enum LimitError {
         retry_after: Duration,
     },
 }
+
+/// Where a proxy says whom it forwards a request for.
+const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// A publisher's bucket: its address, or the hash of its token.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -121,27 +129,54 @@ impl Clients {
     /// # Errors
     /// [`LimitError::Connections`] when its address holds its maximum.
     pub(crate) fn open_connection(self: &Arc<Self>, peer: Peer) -> Result<Permit, LimitError> {
-        self.permit(Holding::Connection, Some(peer))
+        self.permit(Holding::Connection, self.limited(peer))
             .ok_or(LimitError::Connections {
                 max: self.connections.max,
             })
     }
 
-    /// A place for one more stream from `peer`.
+    /// A place for one more stream from `client` (see [`Clients::client`]).
     ///
     /// # Errors
     /// [`LimitError::Streams`] when its address holds its maximum.
-    pub(crate) fn open_stream(self: &Arc<Self>, peer: Option<Peer>) -> Result<Permit, LimitError> {
-        self.permit(Holding::Stream, peer)
+    pub(crate) fn open_stream(
+        self: &Arc<Self>,
+        client: Option<IpAddr>,
+    ) -> Result<Permit, LimitError> {
+        self.permit(Holding::Stream, client)
             .ok_or(LimitError::Streams {
                 max: self.streams.max,
             })
     }
 
-    /// A place for one more of `holding` from `peer`, if its address has
-    /// one free.
-    fn permit(self: &Arc<Self>, holding: Holding, peer: Option<Peer>) -> Option<Permit> {
-        let address = self.limited(peer);
+    /// The address a request from `peer` with `headers` is limited by: the
+    /// peer's, or behind a proxy the client's as the proxy reports it;
+    /// `None` when not known.
+    pub(crate) fn client(&self, peer: Option<Peer>, headers: &HeaderMap) -> Option<IpAddr> {
+        let address = peer?.0.ip().to_canonical();
+        if !self.proxies.contains(&address) {
+            return Some(client_address(address));
+        }
+        // Each proxy appends the address it was reached from: the last one
+        // that is not a proxy is the client, as the nearest proxy saw it.
+        let forwarded: Vec<IpAddr> = headers
+            .get_all(FORWARDED_FOR)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(|entry| entry.trim().parse::<IpAddr>().ok())
+            .collect::<Option<Vec<IpAddr>>>()?;
+        forwarded
+            .into_iter()
+            .rev()
+            .map(|address| address.to_canonical())
+            .find(|address| !self.proxies.contains(address))
+            .map(client_address)
+    }
+
+    /// A place for one more of `holding` from `address`, if it has one
+    /// free; always, for no address.
+    fn permit(self: &Arc<Self>, holding: Holding, address: Option<IpAddr>) -> Option<Permit> {
         if let Some(address) = address
             && !self.held(holding).take(address)
         {
@@ -161,16 +196,17 @@ impl Clients {
         }
     }
 
-    /// Counts a publish from `peer` with bearer `token`.
+    /// Counts a publish from `client` (see [`Clients::client`]), or
+    /// without one from the bearer of `verified`, a token the hub checked.
     ///
     /// # Errors
     /// [`LimitError::Rate`] when the client publishes too fast.
     pub(crate) fn publish(
         &self,
-        peer: Option<Peer>,
-        token: Option<&str>,
+        client: Option<IpAddr>,
+        verified: Option<&str>,
     ) -> Result<(), LimitError> {
-        let key = match (self.limited(peer), token) {
+        let key = match (client, verified) {
             (Some(address), _) => Key::Address(address),
             (None, Some(token)) => Key::Token(self.hasher.hash_one(token)),
             (None, None) => return Ok(()),
@@ -183,9 +219,9 @@ impl Clients {
             })
     }
 
-    /// The address to limit `peer` by: none for a proxy, or when unknown.
-    fn limited(&self, peer: Option<Peer>) -> Option<IpAddr> {
-        let address = peer?.0.ip().to_canonical();
+    /// The address to limit a connection from `peer` by: none for a proxy.
+    fn limited(&self, peer: Peer) -> Option<IpAddr> {
+        let address = peer.0.ip().to_canonical();
         (!self.proxies.contains(&address)).then(|| client_address(address))
     }
 

@@ -38,10 +38,20 @@ pub(crate) async fn publish(
     let _timer = state.meters.time_publish();
     let topic = Topic::parse(topic.as_str())
         .map_err(|source| ApiError::invalid_topic("path", &topic, source))?;
-    state
+    // A known client is counted before its token costs a check; one
+    // behind a proxy that does not say who, by its token once verified:
+    // an unverified string keys no allowance.
+    let client = state
         .clients
-        .publish(peer.map(|Extension(peer)| peer), auth::bearer(&headers))?;
+        .client(peer.map(|Extension(peer)| peer), &headers);
+    if client.is_some() {
+        state.clients.publish(client, None)?;
+    }
     state.auth.publish(&headers, &topic)?;
+    if client.is_none() {
+        let verified = auth::bearer(&headers).filter(|_| state.auth.checks_tokens());
+        state.clients.publish(None, verified)?;
+    }
     check_json_content_type(&headers)?;
     // Only now is the body read: a refused publisher costs no upload.
     let request = request.map(|body| min_rate::limit(body, state.config.min_body_rate));

@@ -65,9 +65,11 @@ pub(crate) async fn stream(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let permit = state
-        .clients
-        .open_stream(peer.map(|Extension(peer)| peer))?;
+    let permit = state.clients.open_stream(
+        state
+            .clients
+            .client(peer.map(|Extension(peer)| peer), &headers),
+    )?;
     let request = StreamRequest::parse(
         query.as_deref().unwrap_or_default(),
         &headers,

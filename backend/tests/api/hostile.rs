@@ -7,7 +7,8 @@ use http_body_util::{BodyDataStream, BodyExt};
 use hyper::Version;
 use reqwest::StatusCode;
 use shared::protocol::{
-    AFTER_PARAM, HEALTH_PATH, LIMIT_PARAM, METRICS_PATH, Query, TOKEN_PARAM, TOPICS_PATH,
+    AFTER_PARAM, EVENTS_PATH, HEALTH_PATH, LIMIT_PARAM, METRICS_PATH, Query, TOKEN_PARAM,
+    TOPICS_PATH, publish_path,
 };
 use shared::{ErrorCode, TopicList};
 use testkit::{PATIENCE, TestApp, chat, eventually, query, spawn_app, spawn_node};
@@ -302,4 +303,46 @@ async fn one_address_cannot_take_every_connection() {
         app.get(TOPICS_PATH).await.status() == StatusCode::OK
     })
     .await;
+}
+
+/// Sends `request` as a proxy on loopback does for `client`.
+fn forwarded_for(request: reqwest::RequestBuilder, client: &str) -> reqwest::RequestBuilder {
+    request.header("x-forwarded-for", format!("198.51.100.1, {client}"))
+}
+
+#[tokio::test]
+async fn behind_a_proxy_each_forwarded_client_is_limited_on_its_own() {
+    // Loopback is a proxy by default; the first entry is what the client
+    // claimed, the last what the proxy saw.
+    let app = spawn_app(&["--max-streams-per-ip", "1", "--publish-rate", "1"]).await;
+    let stream = |client: &'static str| {
+        let request = app.client.get(app.url(&query(&["a"]).url(EVENTS_PATH)));
+        forwarded_for(request, client).send()
+    };
+    let first = stream("203.0.113.5").await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let refused = stream("203.0.113.5").await.unwrap();
+    let body = testkit::error_body(refused, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(body.code, ErrorCode::TooManyStreams);
+    assert_eq!(
+        stream("203.0.113.6").await.unwrap().status(),
+        StatusCode::OK
+    );
+    let publish = |client: &'static str| {
+        let request = app
+            .client
+            .post(app.url(&publish_path("a")))
+            .json(&chat("x"));
+        forwarded_for(request, client).send()
+    };
+    assert_eq!(
+        publish("203.0.113.5").await.unwrap().status(),
+        StatusCode::ACCEPTED
+    );
+    let refused = publish("203.0.113.5").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        publish("203.0.113.6").await.unwrap().status(),
+        StatusCode::ACCEPTED
+    );
 }

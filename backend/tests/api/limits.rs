@@ -127,37 +127,60 @@ async fn one_address_publishes_at_most_its_rate() {
 }
 
 #[tokio::test]
-async fn behind_a_proxy_streams_are_not_limited_per_address_and_publishes_are_per_token() {
-    let app = spawn_app(&["--max-streams-per-ip", "1", "--publish-rate", "2"]).await;
+async fn behind_a_proxy_streams_are_not_limited_per_address_and_publishes_are_per_verified_token() {
+    let secret = crate::auth::SECRET;
+    let app = spawn_app(&[
+        "--max-streams-per-ip",
+        "1",
+        "--publish-rate",
+        "2",
+        "--jwt-secret",
+        secret,
+    ])
+    .await;
     let mut streams = Vec::new();
     for _ in 0..3 {
         streams.push(app.open_stream(&query(&["p"]), None).await);
     }
-    let publish = |token: Option<&'static str>| {
-        let mut request = app
-            .client
+    let publish = |token: String| {
+        app.client
             .post(app.url(&shared::protocol::publish_path("p")))
-            .json(&chat("x"));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send()
+            .json(&chat("x"))
+            .bearer_auth(token)
+            .send()
     };
+    let (a, b) = (
+        crate::auth::token(&["p"], &[]),
+        crate::auth::token(&["p", "q"], &[]),
+    );
     for _ in 0..2 {
         assert_eq!(
-            publish(Some("token-a")).await.unwrap().status(),
+            publish(a.clone()).await.unwrap().status(),
             StatusCode::ACCEPTED
         );
     }
     assert_eq!(
-        publish(Some("token-a")).await.unwrap().status(),
+        publish(a.clone()).await.unwrap().status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert_eq!(
-        publish(Some("token-b")).await.unwrap().status(),
-        StatusCode::ACCEPTED
-    );
-    for _ in 0..4 {
-        assert_eq!(publish(None).await.unwrap().status(), StatusCode::ACCEPTED);
+    assert_eq!(publish(b).await.unwrap().status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn behind_a_proxy_a_bearer_string_no_key_verifies_is_no_allowance() {
+    // Without a key nothing verifies a token, so a made-up string keys
+    // nothing: each would otherwise be a fresh allowance, and an entry in
+    // the hub's table.
+    let app = spawn_app(&["--publish-rate", "1"]).await;
+    for _ in 0..3 {
+        let response = app
+            .client
+            .post(app.url(&shared::protocol::publish_path("p")))
+            .json(&chat("x"))
+            .bearer_auth("made-up")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
     }
 }
