@@ -45,6 +45,14 @@ pub(crate) enum LimitError {
         /// `--max-streams-per-ip`.
         max: usize,
     },
+    /// The address already has its share of publishes in flight.
+    #[error(
+        "this address already has its share of {max} publishes in flight; retry when one is answered"
+    )]
+    Publishes {
+        /// A quarter of `--max-concurrent-publishes`.
+        max: usize,
+    },
     /// The client publishes faster than `--publish-rate`.
     #[error("publishing faster than {rate} events per second; retry in {retry_after:?}")]
     Rate {
@@ -72,6 +80,9 @@ pub(crate) struct PerAddress {
     pub(crate) connections: usize,
     /// `--max-streams-per-ip`.
     pub(crate) streams: usize,
+    /// Publishes in flight: a share of `--max-concurrent-publishes`, so
+    /// one client trickling bodies cannot hold every publish slot.
+    pub(crate) publishes: usize,
 }
 
 /// The per-client limits and what each client holds now.
@@ -80,6 +91,7 @@ pub(crate) struct Clients {
     proxies: Vec<IpAddr>,
     connections: Held,
     streams: Held,
+    in_flight: Held,
     rate: u32,
     publishes: DefaultKeyedRateLimiter<Key>,
     /// Keys tokens by a hash, so no token is kept in memory.
@@ -98,10 +110,11 @@ struct Held {
 enum Holding {
     Connection,
     Stream,
+    Publish,
 }
 
-/// A connection's or a stream's place among its address's; freed when
-/// dropped.
+/// A connection's, a stream's or a publish's place among its address's;
+/// freed when dropped.
 pub(crate) struct Permit {
     clients: Arc<Clients>,
     holding: Holding,
@@ -118,6 +131,7 @@ impl Clients {
             proxies: proxies.iter().map(|ip| ip.to_canonical()).collect(),
             connections: Held::new(per_address.connections),
             streams: Held::new(per_address.streams),
+            in_flight: Held::new(per_address.publishes),
             rate: rate.get(),
             publishes: RateLimiter::keyed(Quota::per_second(rate)),
             hasher: RandomState::new(),
@@ -146,6 +160,20 @@ impl Clients {
         self.permit(Holding::Stream, client)
             .ok_or(LimitError::Streams {
                 max: self.streams.max,
+            })
+    }
+
+    /// A place for one more publish in flight from `client`.
+    ///
+    /// # Errors
+    /// [`LimitError::Publishes`] when its address has its share in flight.
+    pub(crate) fn start_publish(
+        self: &Arc<Self>,
+        client: Option<IpAddr>,
+    ) -> Result<Permit, LimitError> {
+        self.permit(Holding::Publish, client)
+            .ok_or(LimitError::Publishes {
+                max: self.in_flight.max,
             })
     }
 
@@ -193,6 +221,7 @@ impl Clients {
         match holding {
             Holding::Connection => &self.connections,
             Holding::Stream => &self.streams,
+            Holding::Publish => &self.in_flight,
         }
     }
 

@@ -72,6 +72,7 @@ pub struct Config {
     pub max_body: usize,
 
     /// Publishes handled at once; further publishes get 503 until one ends.
+    /// One client address may have a quarter of them in flight (429).
     #[arg(long, env = "HERALD_MAX_CONCURRENT_PUBLISHES", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_publishes: u32,
@@ -350,6 +351,14 @@ impl Config {
     /// How long a stream may stay open, if there is a limit.
     pub fn max_stream_age(&self) -> Option<Duration> {
         (self.max_stream_age > 0).then(|| Duration::from_secs(self.max_stream_age))
+    }
+
+    /// Publishes one client address may have in flight: a quarter of
+    /// `--max-concurrent-publishes`, at least one.
+    pub fn publishes_per_client(&self) -> usize {
+        usize::try_from(self.max_concurrent_publishes / 4)
+            .unwrap_or(usize::MAX)
+            .max(1)
     }
 
     /// How long a connection may go without a request.

@@ -265,7 +265,9 @@ impl ApiError {
             Self::Auth(_) => ErrorCode::Unauthorized,
             Self::Limit(LimitError::Connections { .. }) => ErrorCode::TooManyConnections,
             Self::Limit(LimitError::Streams { .. }) => ErrorCode::TooManyStreams,
-            Self::Limit(LimitError::Rate { .. }) => ErrorCode::RateLimited,
+            Self::Limit(LimitError::Rate { .. } | LimitError::Publishes { .. }) => {
+                ErrorCode::RateLimited
+            }
         }
     }
 
@@ -322,7 +324,11 @@ impl ApiError {
             Self::Limit(LimitError::Rate { retry_after, .. }) => {
                 Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
             }
-            Self::Limit(LimitError::Connections { .. } | LimitError::Streams { .. }) => Some(5),
+            Self::Limit(
+                LimitError::Connections { .. }
+                | LimitError::Streams { .. }
+                | LimitError::Publishes { .. },
+            ) => Some(5),
             // Capacity frees and Redis returns within seconds, usually.
             _ => (status == StatusCode::SERVICE_UNAVAILABLE).then_some(1),
         };

@@ -42,6 +42,7 @@ impl AppState {
                     connections: usize::try_from(config.max_connections_per_ip)
                         .unwrap_or(usize::MAX),
                     streams: usize::try_from(config.max_streams_per_ip).unwrap_or(usize::MAX),
+                    publishes: config.publishes_per_client(),
                 },
                 config.publish_rate,
                 &config.proxy_ips,

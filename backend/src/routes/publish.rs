@@ -47,6 +47,8 @@ pub(crate) async fn publish(
     if client.is_some() {
         state.clients.publish(client, None)?;
     }
+    // Held until the publish is answered, body upload included.
+    let _in_flight = state.clients.start_publish(client)?;
     state.auth.publish(&headers, &topic)?;
     if client.is_none() {
         let verified = auth::bearer(&headers).filter(|_| state.auth.checks_tokens());

@@ -93,6 +93,7 @@ async fn start(
             PerAddress {
                 connections: 64,
                 streams: 64,
+                publishes: 64,
             },
             NonZeroU32::MIN,
             &[],

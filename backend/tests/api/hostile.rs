@@ -346,3 +346,33 @@ async fn behind_a_proxy_each_forwarded_client_is_limited_on_its_own() {
         StatusCode::ACCEPTED
     );
 }
+
+#[tokio::test]
+async fn a_client_trickling_bodies_holds_only_its_share_of_publish_slots() {
+    use tokio::io::AsyncWriteExt;
+    // A quarter of 4 slots: one per address. Loopback is limited here.
+    let app = spawn_app(&["--max-concurrent-publishes", "4", "--proxy-ip", "192.0.2.1"]).await;
+    let mut slow = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{",
+        publish_path("a"),
+        app.address
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    eventually(
+        "the trickling publish holds its address's share",
+        || async {
+            app.try_publish("a", &chat("x")).await.status() == StatusCode::TOO_MANY_REQUESTS
+        },
+    )
+    .await;
+    let refused = app.try_publish("a", &chat("x")).await;
+    let body = testkit::error_body(refused, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(body.code, ErrorCode::RateLimited);
+    assert!(body.message.contains("in flight"), "{}", body.message);
+    drop(slow);
+    eventually("the share is free again", || async {
+        app.try_publish("a", &chat("x")).await.status() == StatusCode::ACCEPTED
+    })
+    .await;
+}
