@@ -37,10 +37,11 @@ impl From<Hub> for Broker {
 }
 
 impl Broker {
-    /// The hub this node reads from.
-    pub fn hub(&self) -> &Hub {
+    /// The hub this node reads from: in a cluster, the replica of the
+    /// cluster's current run.
+    pub fn hub(&self) -> Hub {
         match self {
-            Self::Memory(hub) => hub,
+            Self::Memory(hub) => hub.clone(),
             Self::Cluster(cluster) => cluster.hub(),
         }
     }
@@ -94,23 +95,6 @@ impl Broker {
         match self {
             Self::Memory(_) => Ok(()),
             Self::Cluster(cluster) => cluster.ready().await,
-        }
-    }
-
-    /// What stopped the node for good, if anything.
-    pub fn fatal(&self) -> Option<ClusterError> {
-        match self {
-            Self::Memory(_) => None,
-            Self::Cluster(cluster) => cluster.fatal(),
-        }
-    }
-
-    /// Waits until the broker stops for good ([`Broker::fatal`] says why);
-    /// never, for one process.
-    pub async fn stopped(&self) {
-        match self {
-            Self::Memory(_) => std::future::pending().await,
-            Self::Cluster(cluster) => cluster.stopped().await,
         }
     }
 

@@ -23,7 +23,7 @@ mod options;
 mod presence;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::streams::StreamId;
@@ -54,7 +54,13 @@ pub struct Cluster {
 }
 
 struct Shared {
-    hub: Hub,
+    /// The replica of the cluster's current run; replaced, and the old one
+    /// retired, when Redis loses the run ([`Cluster::next_run`]). Read
+    /// locked while a batch of the stream is taken in, so a batch of one
+    /// run never lands in the next.
+    hub: RwLock<Hub>,
+    /// The budgets each run's replica gets.
+    limits: Limits,
     /// This node's name in the cluster's presence keys, unique per run.
     node: String,
     options: RedisOptions,
@@ -66,14 +72,11 @@ struct Shared {
     applied: watch::Sender<u64>,
     /// Whether the stream reader is connected and reading.
     following: AtomicBool,
-    /// What stopped the node for good, if anything.
-    fatal: Mutex<Option<ClusterError>>,
     /// Redis calls that failed or timed out, since the node started.
     redis_errors: AtomicU64,
     /// Times the stream reader lost Redis and set out to reconnect.
     reconnects: AtomicU64,
-    /// Cancelled when the node leaves the cluster, closed or for good; the
-    /// reader ends with it.
+    /// Cancelled when the node leaves the cluster; the reader ends with it.
     stop: CancellationToken,
     tasks: TaskTracker,
 }
@@ -97,8 +100,10 @@ impl Keys {
 }
 
 /// Appends an event to the stream if Redis still holds the node's epoch;
-/// Redis numbers it `0-N`, the entry after the newest. Keys: epoch, events.
-/// Arguments: epoch, max entries, topic, kind, envelope.
+/// Redis numbers it `0-N`, the entry after the newest. The entry names its
+/// run (`r`), so a node still on an older run never takes it in as one of
+/// its own. Keys: epoch, events. Arguments: epoch, max entries, topic,
+/// kind, envelope.
 static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -106,7 +111,27 @@ static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
             return redis.error_reply('HERALD_EPOCH ' .. tostring(redis.call('GET', KEYS[1])))
         end
         return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-*',
-            't', ARGV[3], 'k', ARGV[4], 'e', ARGV[5])
+            't', ARGV[3], 'k', ARGV[4], 'e', ARGV[5], 'r', ARGV[1])
+        ",
+    )
+});
+
+/// Starts the cluster's next run, unless another node already did: when
+/// the epoch is gone, or still the one the caller's run had (Redis lost or
+/// rolled back its events), sets a new one and drops what is left of the
+/// old run's stream, whose numbers the new run would repeat. Returns the
+/// epoch of the run to join. Keys: epoch, events. Arguments: the caller's
+/// epoch, a new one.
+static NEXT_RUN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local current = redis.call('GET', KEYS[1])
+        if current == false or current == ARGV[1] then
+            redis.call('SET', KEYS[1], ARGV[2])
+            redis.call('DEL', KEYS[2])
+            return ARGV[2]
+        end
+        return current
         ",
     )
 });
@@ -185,7 +210,8 @@ impl Cluster {
         );
         let cluster = Self {
             shared: Arc::new(Shared {
-                hub: Hub::replica(limits, epoch),
+                hub: RwLock::new(Hub::replica(limits, epoch)),
+                limits,
                 node,
                 options,
                 keys,
@@ -193,7 +219,6 @@ impl Cluster {
                 commands,
                 applied: watch::Sender::new(0),
                 following: AtomicBool::new(false),
-                fatal: Mutex::new(None),
                 redis_errors: AtomicU64::new(0),
                 reconnects: AtomicU64::new(0),
                 stop: CancellationToken::new(),
@@ -255,7 +280,7 @@ impl Cluster {
     async fn load(&self) -> Result<usize, ClusterError> {
         let mut loaded = 0;
         loop {
-            let after = *self.shared.applied.borrow();
+            let (epoch, after) = self.position();
             let mut commands = self.shared.commands.clone();
             let reply: redis::streams::StreamRangeReply = self
                 .call(
@@ -269,7 +294,7 @@ impl Cluster {
                 )
                 .await?;
             let count = reply.ids.len();
-            self.take_in(&reply.ids);
+            self.take_in(epoch, &reply.ids)?;
             loaded += count;
             if count < BATCH {
                 return Ok(loaded);
@@ -277,14 +302,41 @@ impl Cluster {
         }
     }
 
-    /// Takes stream entries into this node's hub, in order. Numbers skipped
-    /// (trimmed from the stream before this node read them) are reported to
-    /// subscribers as lost; an entry the hub cannot serve is too.
-    fn take_in(&self, entries: &[StreamId]) {
-        let hub = &self.shared.hub;
+    /// The run this node follows and the newest number it took in of it,
+    /// read together: a move to the next run changes both at once.
+    fn position(&self) -> (u64, u64) {
+        let hub = read_lock(&self.shared.hub);
+        (hub.epoch(), *self.shared.applied.borrow())
+    }
+
+    /// Takes stream entries of the run of `epoch` into this node's hub, in
+    /// order; nothing when the node has moved to another run since they
+    /// were read. Numbers skipped (trimmed from the stream before this node
+    /// read them) are reported to subscribers as lost; an entry the hub
+    /// cannot serve is too.
+    ///
+    /// # Errors
+    /// [`ClusterError::EpochChanged`] at an entry of another run: the
+    /// cluster moved on without this node, which stops there.
+    fn take_in(&self, epoch: u64, entries: &[StreamId]) -> Result<(), ClusterError> {
+        let hub = read_lock(&self.shared.hub);
+        if hub.epoch() != epoch {
+            return Ok(());
+        }
         let mut applied = *self.shared.applied.borrow();
         let before = applied;
+        let mut moved_on = None;
         for entry in entries {
+            // Entries written before they named their run are this run's.
+            if let Some(run) = entry.get::<String>("r")
+                && run != epoch.to_string()
+            {
+                moved_on = Some(ClusterError::EpochChanged {
+                    ours: epoch,
+                    found: run,
+                });
+                break;
+            }
             let Some(sequence) = sequence_of(&entry.id) else {
                 tracing::error!(id = %entry.id, "skipping a stream entry with a foreign id");
                 continue;
@@ -300,7 +352,7 @@ impl Cluster {
                 );
                 hub.lose_through(sequence - 1);
             }
-            if let Err(error) = self.apply(sequence, entry) {
+            if let Err(error) = apply(&hub, sequence, entry) {
                 tracing::error!(%error, sequence, "cannot serve a stream entry; reported as lost");
                 hub.lose_through(sequence);
             }
@@ -310,22 +362,7 @@ impl Cluster {
         if applied > before {
             self.shared.applied.send_replace(applied);
         }
-    }
-
-    fn apply(&self, sequence: u64, entry: &StreamId) -> Result<(), ClusterError> {
-        let field = |name: &str| {
-            entry
-                .get::<String>(name)
-                .ok_or_else(|| ClusterError::Unexpected(format!("entry has no field {name:?}")))
-        };
-        let topic = field("t")?;
-        let topic = Topic::parse(&topic)
-            .map_err(|error| ClusterError::Unexpected(format!("topic {topic:?}: {error}")))?;
-        self.shared
-            .hub
-            .apply(sequence, topic, &field("k")?, &field("e")?)
-            .map_err(|error| ClusterError::Unexpected(error.to_string()))?;
-        Ok(())
+        moved_on.map_or(Ok(()), Err)
     }
 
     /// Publishes an event, encoded and checked by this node, through Redis,
@@ -337,7 +374,7 @@ impl Cluster {
     /// Why Redis did not store it; nothing is published then.
     pub(crate) async fn publish(&self, prepared: Prepared) -> Result<EventId, ClusterError> {
         let shared = &*self.shared;
-        let epoch = shared.hub.epoch();
+        let epoch = self.hub().epoch();
         // Read before the append: Redis numbers it after everything it
         // numbered before, this node's events included, unless it lost them.
         let ours = *shared.applied.borrow();
@@ -360,7 +397,7 @@ impl Cluster {
             Err(ClusterError::Redis { source, .. }) if source.code() == Some("HERALD_EPOCH") => {
                 let found = source.detail().unwrap_or_default().to_owned();
                 let error = ClusterError::EpochChanged { ours: epoch, found };
-                return Err(self.stop(error));
+                return Err(self.move_on(epoch, error).await);
             }
             Err(error) => return Err(error),
         };
@@ -371,7 +408,7 @@ impl Cluster {
                 newest: sequence,
                 ours,
             };
-            return Err(self.stop(error));
+            return Err(self.move_on(epoch, error).await);
         }
         let mut applied = shared.applied.subscribe();
         let taken_in = applied.wait_for(|applied| *applied >= sequence);
@@ -398,9 +435,61 @@ impl Cluster {
         Ok(page)
     }
 
-    /// This node's replica of the cluster's events.
-    pub fn hub(&self) -> &Hub {
-        &self.shared.hub
+    /// This node's replica of the cluster's events, of its current run.
+    pub fn hub(&self) -> Hub {
+        read_lock(&self.shared.hub).clone()
+    }
+
+    /// Moves this node, which found Redis without the run of `stale` (for
+    /// `why`), to the cluster's next run, and hands `why` back: the
+    /// publish that found it is refused, and retried, in the new run.
+    async fn move_on(&self, stale: u64, why: ClusterError) -> ClusterError {
+        if let Err(error) = self.next_run(stale, &why).await {
+            tracing::warn!(%error, "could not start the cluster's next run yet");
+        }
+        why
+    }
+
+    /// Joins the cluster's next run, starting it unless another node did
+    /// ([`NEXT_RUN`]), after Redis lost the run of `stale` (for `why`):
+    /// a new replica takes the stream from its start, and the old one hands
+    /// every stream over to it ([`Hub::retire`]), with a gap.
+    ///
+    /// # Errors
+    /// [`ClusterError`] when Redis does not answer; the caller tries again.
+    async fn next_run(&self, stale: u64, why: &ClusterError) -> Result<(), ClusterError> {
+        let shared = &*self.shared;
+        let candidate = hub::now_micros().max(stale.saturating_add(1));
+        let mut commands = shared.commands.clone();
+        let epoch: String = self
+            .call(
+                NEXT_RUN
+                    .key(&shared.keys.epoch)
+                    .key(&shared.keys.events)
+                    .arg(stale)
+                    .arg(candidate)
+                    .invoke_async(&mut commands),
+            )
+            .await?;
+        let epoch: u64 = epoch.parse().map_err(|_| {
+            ClusterError::Unexpected(format!("{} is {epoch:?}, not an epoch", shared.keys.epoch))
+        })?;
+        let mut hub = shared.hub.write().unwrap_or_else(PoisonError::into_inner);
+        if hub.epoch() == epoch {
+            return Ok(());
+        }
+        let next = Hub::replica(shared.limits, epoch);
+        let retired = std::mem::replace(&mut *hub, next.clone());
+        shared.applied.send_replace(0);
+        drop(hub);
+        tracing::warn!(
+            %why,
+            old = retired.epoch(),
+            new = epoch,
+            "moved to the cluster's next run; every stream is told of a gap"
+        );
+        retired.retire(next);
+        Ok(())
     }
 
     /// This node's name in the cluster, unique per run.
@@ -422,9 +511,6 @@ impl Cluster {
     /// # Errors
     /// Why it does not.
     pub async fn ready(&self) -> Result<(), ClusterError> {
-        if let Some(error) = self.fatal() {
-            return Err(error);
-        }
         let mut commands = self.shared.commands.clone();
         let () = self
             .call(redis::cmd("PING").query_async::<String>(&mut commands))
@@ -437,23 +523,6 @@ impl Cluster {
                 "the stream reader is reconnecting".to_owned(),
             ))
         }
-    }
-
-    /// What stopped this node for good, if anything: the server shuts down
-    /// on it ([`Cluster::stopped`]) and the binary exits with it.
-    pub fn fatal(&self) -> Option<ClusterError> {
-        let fatal = self
-            .shared
-            .fatal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        fatal.clone()
-    }
-
-    /// Waits until the node leaves the cluster: closed, or for good after
-    /// a [`Cluster::fatal`] error.
-    pub async fn stopped(&self) {
-        self.shared.stop.cancelled().await;
     }
 
     /// Leaves the cluster: stops the stream reader and waits for it.
@@ -477,7 +546,7 @@ impl Cluster {
                     .invoke_async(connection),
             )
             .await?;
-        let ours = self.shared.hub.epoch();
+        let ours = self.hub().epoch();
         if epoch != ours.to_string() {
             let found = if epoch.is_empty() {
                 "gone".to_owned()
@@ -494,20 +563,6 @@ impl Cluster {
             return Err(ClusterError::RolledBack { newest, ours });
         }
         Ok(())
-    }
-
-    /// Records `error` as fatal, leaves the cluster, and hands it back.
-    fn stop(&self, error: ClusterError) -> ClusterError {
-        tracing::error!(%error, "leaving the cluster");
-        let mut fatal = self
-            .shared
-            .fatal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        fatal.get_or_insert_with(|| error.clone());
-        drop(fatal);
-        self.shared.stop.cancel();
-        error
     }
 
     /// Runs one Redis call with the configured timeout.
@@ -548,6 +603,27 @@ impl Cluster {
 }
 
 /// The sequence number in a stream entry id `0-N`.
+/// Takes one stream entry, numbered `sequence`, into `hub`.
+fn apply(hub: &Hub, sequence: u64, entry: &StreamId) -> Result<(), ClusterError> {
+    let field = |name: &str| {
+        entry
+            .get::<String>(name)
+            .ok_or_else(|| ClusterError::Unexpected(format!("entry has no field {name:?}")))
+    };
+    let topic = field("t")?;
+    let topic = Topic::parse(&topic)
+        .map_err(|error| ClusterError::Unexpected(format!("topic {topic:?}: {error}")))?;
+    hub.apply(sequence, topic, &field("k")?, &field("e")?)
+        .map_err(|error| ClusterError::Unexpected(error.to_string()))?;
+    Ok(())
+}
+
+/// Read-locks `lock`, ignoring poison: the lock guards one handle, which
+/// a panic cannot leave half written.
+fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn sequence_of(id: &str) -> Option<u64> {
     id.strip_prefix("0-")?.parse().ok()
 }

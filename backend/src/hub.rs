@@ -32,7 +32,7 @@ mod watchers;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, MutexGuard};
+use std::sync::{Arc, MutexGuard, OnceLock};
 
 use shared::{EventId, Gap, NotFinite, Payload, Topic, TopicInfo, TopicList, TopicPattern};
 
@@ -158,6 +158,9 @@ struct Inner {
     max_subscribers: usize,
     subscriptions: AtomicUsize,
     totals: Totals,
+    /// On a replica, the hub of the cluster's next run once the cluster
+    /// moved on ([`Hub::retire`]): every subscription moves there.
+    successor: OnceLock<Hub>,
 }
 
 impl Hub {
@@ -194,6 +197,7 @@ impl Hub {
                 max_subscribers: limits.max_subscribers,
                 subscriptions: AtomicUsize::new(0),
                 totals: Totals::default(),
+                successor: OnceLock::new(),
             }),
         }
     }
@@ -452,6 +456,12 @@ impl Inner {
         }
         self.totals.subscription_opened();
         Ok(())
+    }
+
+    /// Takes a place for a subscription that moves here from the hub of
+    /// the run before: it was admitted there, so it is not refused here.
+    fn admit_moved(&self) {
+        self.subscriptions.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Gives back the place [`Inner::admit`] took.

@@ -79,16 +79,6 @@ pub async fn serve(
         None => None,
     };
     let tasks = TaskTracker::new();
-    // A node that left its cluster for good stops serving.
-    tasks.spawn({
-        let (broker, shutdown) = (broker.clone(), shutdown.clone());
-        async move {
-            tokio::select! {
-                () = broker.stopped() => shutdown.cancel(),
-                () = shutdown.cancelled() => {}
-            }
-        }
-    });
     if !config.no_metrics {
         tasks.spawn(system_metrics::sample_every(
             broker.clone(),
@@ -146,10 +136,7 @@ pub async fn serve(
     tasks.close();
     tasks.wait().await;
     broker.close().await;
-    match broker.fatal() {
-        Some(fatal) => Err(std::io::Error::other(fatal)),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// The connection cap: `--max-connections`, but never more than the

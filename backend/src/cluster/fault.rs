@@ -25,13 +25,11 @@ pub enum ClusterError {
         /// The configured `--redis-timeout-ms`.
         timeout: Duration,
     },
-    /// Redis no longer holds this cluster's run: it lost its data (restarted
-    /// without persistence, or flushed). The node cannot tell its clients
-    /// what they missed within one run, so it stops, and starts again as a
-    /// node of the new run, which tells them of a gap.
-    #[error(
-        "Redis lost the cluster's events: its epoch is {found}, this node's {ours}; restart this node"
-    )]
+    /// Redis no longer holds this node's run: it lost its data (restarted
+    /// without persistence, or flushed), or the cluster moved on. The node
+    /// joins the next run, and its streams are told of a gap; a publish
+    /// that found it is refused, to be retried.
+    #[error("Redis lost the cluster's run: its epoch is {found}, this node's {ours}")]
     EpochChanged {
         /// This node's epoch.
         ours: u64,
@@ -39,10 +37,11 @@ pub enum ClusterError {
         found: String,
     },
     /// Redis went back to an older state (restored from an older snapshot,
-    /// say): it would number new events again with numbers this node has
-    /// served, so it stops, as for [`ClusterError::EpochChanged`].
+    /// or its stream lost while the epoch stayed): it would number new
+    /// events again with numbers this node has served, so the cluster
+    /// moves to a new run, as for [`ClusterError::EpochChanged`].
     #[error(
-        "Redis went back in time: its newest event is number {newest}, this node has served up to {ours}; restart this node"
+        "Redis went back in time: its newest event is number {newest}, this node has served up to {ours}"
     )]
     RolledBack {
         /// The newest number Redis gave.

@@ -16,8 +16,8 @@ use super::{BATCH, Cluster, ClusterError};
 /// enough that a half-open connection is noticed within a few seconds.
 const BLOCK: Duration = Duration::from_secs(2);
 
-/// Follows the stream until the node leaves the cluster or Redis loses the
-/// run.
+/// Follows the stream until the node leaves the cluster; when Redis lost
+/// the run, from the start of the next one.
 pub(super) async fn follow(cluster: Cluster) {
     let shared = &*cluster.shared;
     let mut backoff = Backoff::default();
@@ -27,12 +27,15 @@ pub(super) async fn follow(cluster: Cluster) {
             error = read_stream(&cluster, &mut backoff) => error,
         };
         shared.following.store(false, Ordering::Release);
-        if matches!(
-            error,
-            ClusterError::EpochChanged { .. } | ClusterError::RolledBack { .. }
-        ) {
-            cluster.stop(error);
-            return;
+        if let ClusterError::EpochChanged { ours, .. } = &error {
+            if cluster.next_run(*ours, &error).await.is_ok() {
+                continue;
+            }
+        } else if let ClusterError::RolledBack { .. } = &error {
+            let stale = cluster.hub().epoch();
+            if cluster.next_run(stale, &error).await.is_ok() {
+                continue;
+            }
         }
         let delay = backoff.next();
         shared.reconnects.fetch_add(1, Ordering::Relaxed);
@@ -62,7 +65,7 @@ async fn read_stream(cluster: &Cluster, backoff: &mut Backoff) -> ClusterError {
         "following the cluster's stream"
     );
     loop {
-        let after = *shared.applied.borrow();
+        let (epoch, after) = cluster.position();
         let mut command = redis::cmd("XREAD");
         command
             .arg("COUNT")
@@ -89,8 +92,18 @@ async fn read_stream(cluster: &Cluster, backoff: &mut Backoff) -> ClusterError {
                 };
             }
         };
-        for key in reply.map(|reply| reply.keys).unwrap_or_default() {
-            cluster.take_in(&key.ids);
+        let Some(reply) = reply else {
+            // Quiet for a whole block: a good moment to check that Redis
+            // still holds the run, which a flush leaves no entry to tell.
+            if let Err(error) = cluster.check_position(&mut connection).await {
+                return error;
+            }
+            continue;
+        };
+        for key in reply.keys {
+            if let Err(error) = cluster.take_in(epoch, &key.ids) {
+                return error;
+            }
         }
     }
 }

@@ -91,7 +91,7 @@ async fn report_counts(cluster: &Cluster) -> Result<(), ClusterError> {
         .key(shared.keys.node(&shared.node))
         .arg(&shared.node)
         .arg(millis(shared.options.node_ttl));
-    for (topic, count) in shared.hub.followed() {
+    for (topic, count) in cluster.hub().followed() {
         invocation.arg(topic.as_str()).arg(count);
     }
     let mut commands = shared.commands.clone();

@@ -45,6 +45,24 @@ impl Hub {
             .ok_or(ApplyError::Replayed(sequence))
     }
 
+    /// Hands this hub's subscriptions over to `successor`, the replica of
+    /// the cluster's next run, once the cluster has moved on (its Redis
+    /// lost the run): each tells its client of a gap per pattern, from
+    /// where it was through the start of the new run, then reads the new
+    /// run from its beginning. This hub takes in nothing more.
+    pub(crate) fn retire(&self, successor: Hub) {
+        let inner = &*self.inner;
+        if inner.successor.set(successor).is_err() {
+            return;
+        }
+        // Every subscription wakes, to move on now rather than at its
+        // next event, which would never come.
+        for cell in inner.directory.cells() {
+            cell.lock().wake(&cell);
+        }
+        inner.watchers.wake_all();
+    }
+
     /// Tells every subscriber that events up to `sequence` may be lost: the
     /// cluster no longer has events this hub missed. Topics that only those
     /// events would have created cannot be named, so patterns resumed later

@@ -87,8 +87,13 @@ impl Subscription {
         patterns: BTreeSet<TopicPattern>,
         after: Option<EventId>,
     ) -> Result<Self, SubscribeError> {
+        hub.inner.admit()?;
+        Ok(Self::admitted(hub, patterns, after))
+    }
+
+    /// [`Subscription::open`], once admitted.
+    fn admitted(hub: Hub, patterns: BTreeSet<TopicPattern>, after: Option<EventId>) -> Self {
         let inner = &*hub.inner;
-        inner.admit()?;
         let key = inner.directory.next_key();
         let epoch = inner.epoch;
         let patterns: Vec<TopicPattern> = patterns.into_iter().collect();
@@ -187,7 +192,32 @@ impl Subscription {
             unknown_past,
             pending_gaps,
         };
-        Ok(Self { hub, cursor })
+        Self { hub, cursor }
+    }
+
+    /// Moves to the hub of the cluster's next run once this one's retired
+    /// ([`Hub::retire`]): a gap per pattern, from where the subscription
+    /// was through the start of that run, then everything of the run.
+    fn move_on(&mut self) {
+        while let Some(successor) = self.hub.inner.successor.get() {
+            let successor = successor.clone();
+            let position = EventId::new(self.hub.inner.epoch, self.cursor.cursor);
+            let start = EventId::new(successor.epoch(), 0);
+            let patterns: BTreeSet<TopicPattern> = self.cursor.patterns.iter().cloned().collect();
+            let gaps = patterns.iter().map(|pattern| Gap {
+                topic: pattern.clone(),
+                after: position,
+                through: start,
+            });
+            let mut owed: VecDeque<Gap> = std::mem::take(&mut self.cursor.pending_gaps);
+            owed.extend(gaps);
+            successor.inner.admit_moved();
+            let mut moved = Self::admitted(successor, patterns, Some(start));
+            owed.append(&mut moved.cursor.pending_gaps);
+            moved.cursor.pending_gaps = owed;
+            // The old subscription leaves the old hub as it drops.
+            *self = moved;
+        }
     }
 
     /// Waits for the next delivery.
@@ -214,6 +244,7 @@ impl Subscription {
 
     /// The next delivery if one is ready.
     pub fn try_next(&mut self) -> Option<Delivery> {
+        self.move_on();
         let delivery = self.cursor.next(&self.hub.inner)?;
         self.hub.inner.totals.delivered(&delivery);
         Some(delivery)

@@ -692,3 +692,40 @@ fn history_of_more_than_the_cap_is_the_newest_events_in_id_order() {
     let newest = &published[published.len() - Hub::HISTORY_MAX_EVENTS..];
     assert_eq!(ids, newest);
 }
+
+#[test]
+fn a_retired_replica_hands_every_subscription_to_the_next_run_with_a_gap() {
+    let old = Hub::replica(limits(8), 1);
+    let envelope = |text: &str| {
+        Prepared::new(topic("a"), chat(text))
+            .unwrap()
+            .envelope
+            .clone()
+    };
+    old.apply(1, topic("a"), "chat", &envelope("old")).unwrap();
+    let mut named = old.subscribe(topics(&["a"]), None).unwrap();
+    let mut matched = old.subscribe(topics(&["a", "b/*"]), None).unwrap();
+    let next = Hub::replica(limits(8), 2);
+    next.apply(1, topic("a"), "chat", &envelope("new")).unwrap();
+    old.retire(next.clone());
+    for (subscription, patterns) in [(&mut named, vec!["a"]), (&mut matched, vec!["a", "b/*"])] {
+        for pattern in patterns {
+            match subscription.try_next() {
+                Some(Delivery::Gap(gap)) => {
+                    assert_eq!(gap.topic.to_string(), pattern);
+                    assert_eq!(gap.after, EventId::new(1, 1));
+                    assert_eq!(gap.through, EventId::new(2, 0));
+                }
+                other => panic!("expected a gap on {pattern}, got {other:?}"),
+            }
+        }
+        // The next run from its start.
+        match subscription.try_next() {
+            Some(Delivery::Event(frame)) => assert_eq!(frame.id(), EventId::new(2, 1)),
+            other => panic!("expected the next run's first event, got {other:?}"),
+        }
+        assert_eq!(subscription.try_next().map(|_| ()), None);
+    }
+    assert_eq!(old.subscriptions(), 0, "every subscription left");
+    assert_eq!(next.subscriptions(), 2, "and moved on");
+}

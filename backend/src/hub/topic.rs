@@ -97,6 +97,11 @@ impl News {
         self.wake.raise();
     }
 
+    /// Wakes the subscription with nothing new to tell.
+    pub(super) fn raise(&self) {
+        self.wake.raise();
+    }
+
     /// The topics told since the last take, each once.
     pub(super) fn take(&self) -> Vec<Arc<TopicCell>> {
         let mut queue = lock(&self.queue);

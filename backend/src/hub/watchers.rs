@@ -77,6 +77,14 @@ impl Watchers {
         }
     }
 
+    /// Wakes every subscription that watches.
+    pub(super) fn wake_all(&self) {
+        let by_prefix = read_lock(&self.by_prefix);
+        for news in by_prefix.values().flat_map(HashMap::values) {
+            news.raise();
+        }
+    }
+
     /// How many subscriptions follow `topic` through a pattern.
     pub(super) fn matching(&self, topic: &Topic) -> usize {
         if self.count.load(Ordering::Acquire) == 0 {
