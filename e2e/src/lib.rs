@@ -2,22 +2,25 @@
 //! the built page ([`hub`], a `testkit::TestApp`, the hub the backend's
 //! integration tests start too), headless Chromium driven over WebDriver
 //! ([`Browser`]), bounded waits on the page ([`wait`]), the page's controls
-//! as tests drive them ([`dashboard`]), and [`with_browsers`], which runs a
-//! test and always cleans up after it.
+//! as tests drive them ([`dashboard`]), clients run under Node ([`node`]),
+//! and [`with_browsers`], which runs a test and always cleans up after it.
 //!
-//! The tests need two things they cannot build themselves: the page in
-//! `dist/` (built by trunk) and Debian's chromedriver; `tests/embedded.rs`
-//! also needs the hub built with that page inside (`HERALD_EMBED_DIR`).
-//! When one is missing they fail and say to run `cargo xtask test`, which
-//! provides them all; they never skip.
+//! The tests need what they cannot build themselves: the page in `dist/`
+//! (built by trunk), Debian's chromedriver, and for `tests/clients.rs` Node
+//! with the npm packages of `e2e/node` installed; `tests/embedded.rs` also
+//! needs the hub built with that page inside (`HERALD_EMBED_DIR`). When one
+//! is missing they fail and say to run `cargo xtask test` (or `cargo xtask
+//! setup`, for what is installed rather than built), which provides them
+//! all; they never skip.
 //!
-//! Artifacts (a screenshot per browser, chromedriver's logs) go to
-//! `target/e2e/`.
+//! Artifacts (a screenshot per browser, chromedriver's and Node's logs) go
+//! to `target/e2e/`.
 
 #![warn(missing_docs)]
 
 mod browser;
 pub mod dashboard;
+pub mod node;
 pub mod wait;
 
 use std::{

@@ -3,8 +3,8 @@
 //!
 //! Layout:
 //! - [`setup`]: installs the tools (wasm target, trunk, wasm-bindgen,
-//!   wasm-opt; for the checks and tests also Chromium and cargo-deny), each
-//!   only when missing.
+//!   wasm-opt; for the checks and tests also Chromium, the npm packages of
+//!   `e2e/node` and cargo-deny), each only when missing.
 //! - [`tools`]: where the installed tools live, and the `PATH` that finds
 //!   them.
 //! - [`step`]: runs one named command from the repository root with the
@@ -53,8 +53,9 @@ commands:
           the browser end to end) and the wasm tests in headless Chromium,
           then every fuzz target for 20 s
   setup   only install what is missing (wasm target, trunk, wasm-bindgen,
-          wasm-opt, Chromium and chromedriver, cargo-deny, the fuzzing
-          nightly and cargo-fuzz) and fetch the crates
+          wasm-opt, Chromium and chromedriver, the npm packages of e2e/node,
+          cargo-deny, the fuzzing nightly and cargo-fuzz) and fetch the
+          crates
   ci      what `test` runs, with the formatting check and `cycles` first and
           clippy (host and wasm) and rustdoc (warnings denied) before the
           tests

@@ -18,6 +18,9 @@
 //! - Chromium and chromedriver come from Debian, for the wasm tests and the
 //!   end-to-end test, and so does `redis-server`, which the cluster tests
 //!   start their own instances of.
+//! - The npm packages of `e2e/node` (the `eventsource` client the
+//!   end-to-end tests run under Node) come from its `package-lock.json`
+//!   with `npm ci`, so every machine tests the same client.
 //! - cargo-deny checks the dependency tree against `deny.toml`.
 //! - The fuzz targets build with a dated nightly (libFuzzer's instrumentation
 //!   needs `-Z` flags) and cargo-fuzz, which itself builds with the pinned
@@ -55,8 +58,9 @@ pub(crate) enum Scope {
     /// tools (trunk, wasm-bindgen-cli, wasm-opt).
     Run,
     /// Everything: what running needs, and for the checks and tests
-    /// Chromium, chromedriver, redis-server, cargo-deny, and the nightly
-    /// and cargo-fuzz of the fuzz runs.
+    /// Chromium, chromedriver, redis-server, the npm packages of
+    /// `e2e/node`, cargo-deny, and the nightly and cargo-fuzz of the fuzz
+    /// runs.
     All,
 }
 
@@ -74,6 +78,7 @@ pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
     wasm_opt()?;
     if scope == Scope::All {
         debian_packages()?;
+        node_clients()?;
         locked_crate("install cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
         fuzz_tools()?;
     }
@@ -196,6 +201,27 @@ fn wasm_opt() -> anyhow::Result<()> {
             "--no-audit",
             "--no-fund",
         ],
+    )?
+    .run()?;
+    Ok(())
+}
+
+/// The npm project of the end-to-end tests' Node clients, from the
+/// repository root.
+const NODE_CLIENTS: &str = "e2e/node";
+
+/// The packages of [`NODE_CLIENTS`] as its lock file pins them, unless
+/// they are there already at the versions its `package.json` names:
+/// `npm ls` fails when one is missing or at another version, as after a
+/// pull that moved the pin.
+fn node_clients() -> anyhow::Result<()> {
+    if step::probe("npm", &["ls", "--prefix", NODE_CLIENTS]).is_some() {
+        return present(&format!("the npm packages of {NODE_CLIENTS}"));
+    }
+    Step::new(
+        "install the npm packages of e2e/node",
+        "npm",
+        ["ci", "--prefix", NODE_CLIENTS, "--no-audit", "--no-fund"],
     )?
     .run()?;
     Ok(())

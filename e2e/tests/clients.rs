@@ -1,0 +1,151 @@
+//! The hub's streams in the clients that read them, here the npm
+//! `eventsource` package under Node. The client is cut off by the hub
+//! before its first event (`--max-stream-age`), events are published while
+//! it waits to reconnect, and it must then get exactly those events, in
+//! order, and never a message through `onmessage`.
+//!
+//! Only the `position` block a stream opens with makes that work: its `id:`
+//! is what the client sends as `Last-Event-ID` when it reconnects. Without
+//! it the client would reconnect with no id, the hub would start it from
+//! the newest event, and the events published meanwhile would never come:
+//! the test would time out waiting for them. The npm package takes only the
+//! id of a block with a `data:` line, which it then dispatches as an event
+//! of the block's name (here `position`, which no client listens to), so
+//! the block must carry an empty `data:` line and still reach no client as
+//! a message.
+//!
+//! The client reports what happens to it as lines: `open`, `error` (the
+//! connection dropped; the client reconnects by itself), `event <id>` for a
+//! chat event, and `message <data>` if `onmessage` ever fires.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use e2e::node::{self, Script};
+use shared::protocol::stream_path;
+use shared::{Kind, Topic};
+use testkit::{PATIENCE, TestApp, chat};
+use tokio::time;
+
+const TOPIC: &str = "clients/chat";
+/// The hub ends every stream after at most a second (less up to a tenth).
+const STREAM_AGE: &str = "1";
+/// How long a client waits before it reconnects: the window the test
+/// publishes in. It spans the test's own delay between the client's
+/// `error` and the last publish many times over, so the events are
+/// published before the client is back.
+const RETRY: Duration = Duration::from_secs(1);
+/// Events published while the client is away.
+const PUBLISHED: usize = 3;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_npm_eventsource_cut_before_its_first_event_misses_nothing() -> anyhow::Result<()> {
+    let version = node::installed("eventsource")?;
+    let topic = Topic::parse(TOPIC)?;
+    let hub = cutting_hub(&topic).await;
+    let url = hub.url(&stream_path([&topic], None));
+    let mut client = Script::start(
+        "the_npm_eventsource_cut_before_its_first_event_misses_nothing",
+        "listen.js",
+        &[&url, Kind::Chat.name()],
+    )?;
+    let outcome = resumes_exactly(&hub, &topic, async || client.next_line(PATIENCE).await)
+        .await
+        .with_context(|| format!("npm eventsource {version} under Node"));
+    let stopped = client.stop().await;
+    let hub_stopped = hub.stop().await.context("the hub failed");
+    outcome.and(stopped).and(hub_stopped)
+}
+
+/// A hub that ends every stream within [`STREAM_AGE`] and has clients
+/// reconnect after [`RETRY`], with an event on `topic` already: a stream
+/// opened from now on starts after it, so the client must never get it.
+async fn cutting_hub(topic: &Topic) -> TestApp {
+    let hub = TestApp::builder()
+        .retry(RETRY)
+        .args(&["--max-stream-age", STREAM_AGE])
+        .start()
+        .await;
+    hub.publish(topic, &chat("before the client")).await;
+    hub
+}
+
+/// Drives a client that opened a stream of `topic` on `hub` and reports
+/// its happenings through `next` (each within [`PATIENCE`]): it must open,
+/// be cut off before any event, then, reconnecting by itself, get exactly
+/// the events published while it was away, in order, and never a message.
+async fn resumes_exactly(
+    hub: &TestApp,
+    topic: &Topic,
+    mut next: impl AsyncFnMut() -> anyhow::Result<String>,
+) -> anyhow::Result<()> {
+    expect_report(next().await?, "open")?;
+    // Nothing is published until the hub has cut the client off, so that
+    // the only id it can resume from is the position.
+    expect_report(next().await?, "error")?;
+    let mut published = Vec::with_capacity(PUBLISHED);
+    for index in 0..PUBLISHED {
+        let event = hub
+            .publish(topic, &chat(&format!("while away {index}")))
+            .await;
+        published.push(event.id.to_string());
+    }
+    // Proof that the events were published while no stream was open, so
+    // that only a resume can deliver them (a client back too early would
+    // get them live, position or not).
+    let streams = hub
+        .topics()
+        .await
+        .topics
+        .into_iter()
+        .find(|info| info.topic == *topic)
+        .map(|info| info.subscribers);
+    ensure!(
+        streams == Some(0),
+        "the client was back before the events were published ({streams:?} streams of {topic})"
+    );
+
+    // One bound for all of them: a client that misses them still reports
+    // its reconnects every second or two, so no single wait would end.
+    let mut reports = Vec::new();
+    let delivery = async {
+        let mut delivered = 0;
+        while delivered < published.len() {
+            let line = next().await?;
+            match line.split_once(' ') {
+                // Reconnecting: the hub cuts the stream again every second.
+                None if line == "open" || line == "error" => {}
+                Some(("event", id)) => {
+                    ensure!(
+                        id == published[delivered],
+                        "the client got event {id}, expected {} next of {published:?} \
+                         (reported {reports:?} before)",
+                        published[delivered]
+                    );
+                    delivered += 1;
+                }
+                Some(("message", _)) => bail!("the client saw a message: {line}"),
+                _ => bail!("the client reported {line:?}, which no client should"),
+            }
+            reports.push(line);
+        }
+        Ok(())
+    };
+    match time::timeout(PATIENCE, delivery).await {
+        Ok(outcome) => outcome,
+        Err(_) => bail!(
+            "the events {published:?} did not all arrive within {:.1} s; the client reported \
+             {reports:?} since they were published",
+            PATIENCE.as_secs_f64()
+        ),
+    }
+}
+
+/// Fails unless the client reported `expected`.
+fn expect_report(line: String, expected: &str) -> anyhow::Result<()> {
+    ensure!(
+        line == expected,
+        "the client reported {line:?} where it should have reported {expected:?}"
+    );
+    Ok(())
+}
