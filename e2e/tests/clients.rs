@@ -1,28 +1,34 @@
-//! The hub's streams in the clients that read them, here the npm
-//! `eventsource` package under Node. The client is cut off by the hub
-//! before its first event (`--max-stream-age`), events are published while
-//! it waits to reconnect, and it must then get exactly those events, in
-//! order, and never a message through `onmessage`.
+//! The hub's streams in the clients that read them: a browser's own
+//! `EventSource` (Chromium's) and the npm `eventsource` package under Node.
+//! Each is cut off by the hub before its first event (`--max-stream-age`),
+//! events are published while it waits to reconnect, and it must then get
+//! exactly those events, in order, and never a message through `onmessage`.
 //!
 //! Only the `position` block a stream opens with makes that work: its `id:`
 //! is what the client sends as `Last-Event-ID` when it reconnects. Without
 //! it the client would reconnect with no id, the hub would start it from
 //! the newest event, and the events published meanwhile would never come:
-//! the test would time out waiting for them. The npm package takes only the
-//! id of a block with a `data:` line, which it then dispatches as an event
-//! of the block's name (here `position`, which no client listens to), so
-//! the block must carry an empty `data:` line and still reach no client as
-//! a message.
+//! the test would time out waiting for them. A browser takes the id of any
+//! block; the npm package only that of a block with a `data:` line, which
+//! it then dispatches as an event of the block's name (here `position`,
+//! which no client listens to), so the block must carry an empty `data:`
+//! line and still reach neither client as a message.
 //!
-//! The client reports what happens to it as lines: `open`, `error` (the
-//! connection dropped; the client reconnects by itself), `event <id>` for a
-//! chat event, and `message <data>` if `onmessage` ever fires.
+//! Both clients report what happens to them as the same lines: `open`,
+//! `error` (the connection dropped; the client reconnects by itself),
+//! `event <id>` for a chat event, and `message <data>` if `onmessage`
+//! ever fires.
 
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
-use e2e::node::{self, Script};
-use shared::protocol::stream_path;
+use e2e::{
+    Browser,
+    node::{self, Script},
+    wait::{self, Check},
+};
+use serde_json::json;
+use shared::protocol::{HEALTH_PATH, stream_path};
 use shared::{Kind, Topic};
 use testkit::{PATIENCE, TestApp, chat};
 use tokio::time;
@@ -32,11 +38,28 @@ const TOPIC: &str = "clients/chat";
 const STREAM_AGE: &str = "1";
 /// How long a client waits before it reconnects: the window the test
 /// publishes in. It spans the test's own delay between the client's
-/// `error` and the last publish many times over, so the events are
-/// published before the client is back.
+/// `error` and the last publish (a few WebDriver polls at most) many times
+/// over, so the events are published before the client is back.
 const RETRY: Duration = Duration::from_secs(1);
 /// Events published while the client is away.
 const PUBLISHED: usize = 3;
+
+/// Opens an `EventSource` on the page's origin and keeps what happens to
+/// it in `window.herald.reports`, one line each, as the Node script prints
+/// them.
+const OPEN_SOURCE: &str = "
+    const [url, kind] = arguments;
+    const reports = [];
+    const source = new EventSource(url);
+    window.herald = { reports, source };
+    source.onopen = () => reports.push('open');
+    source.onerror = () => reports.push('error');
+    source.onmessage = (event) => reports.push(`message ${JSON.stringify(event.data)}`);
+    source.addEventListener(kind, (event) => reports.push(`event ${event.lastEventId}`));";
+/// The report at `arguments[0]`, or `null` while there is none yet.
+const REPORT: &str = "return window.herald.reports[arguments[0]] ?? null;";
+/// Closes it, so that it stops reconnecting before the hub stops.
+const CLOSE_SOURCE: &str = "window.herald.source.close();";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_npm_eventsource_cut_before_its_first_event_misses_nothing() -> anyhow::Result<()> {
@@ -55,6 +78,52 @@ async fn the_npm_eventsource_cut_before_its_first_event_misses_nothing() -> anyh
     let stopped = client.stop().await;
     let hub_stopped = hub.stop().await.context("the hub failed");
     outcome.and(stopped).and(hub_stopped)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browsers_eventsource_cut_before_its_first_event_misses_nothing() -> anyhow::Result<()> {
+    let hub = cutting_hub(&Topic::parse(TOPIC)?).await;
+    e2e::with_browsers(
+        "a_browsers_eventsource_cut_before_its_first_event_misses_nothing",
+        hub,
+        in_the_browser,
+    )
+    .await
+}
+
+async fn in_the_browser(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
+    let page = browser.client();
+    let topic = Topic::parse(TOPIC)?;
+    // Any page of the hub's origin will do: the script opens the stream
+    // itself, on a path of that origin, and needs no page built.
+    page.goto(&hub.url(HEALTH_PATH)).await?;
+    page.execute(
+        OPEN_SOURCE,
+        vec![json!(stream_path([&topic], None)), json!(Kind::Chat.name())],
+    )
+    .await
+    .context("the page could not open an EventSource")?;
+    let mut read = 0;
+    let outcome = resumes_exactly(hub, &topic, async || {
+        let index = read;
+        let line = wait::until(PATIENCE, "the EventSource reports again", async || {
+            Ok(match page.execute(REPORT, vec![json!(index)]).await? {
+                serde_json::Value::String(line) => Check::Done(line),
+                serde_json::Value::Null => Check::NotYet(format!("{index} reports")),
+                other => bail!("a report that is not a string: {other}"),
+            })
+        })
+        .await?;
+        read += 1;
+        Ok(line)
+    })
+    .await
+    .context("Chromium's EventSource");
+    let closed = page
+        .execute(CLOSE_SOURCE, vec![])
+        .await
+        .context("the page could not close its EventSource");
+    outcome.and(closed.map(drop))
 }
 
 /// A hub that ends every stream within [`STREAM_AGE`] and has clients
