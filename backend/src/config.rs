@@ -77,6 +77,14 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_publishes: u32,
 
+    /// Reads of history and of the topic list handled at once; further
+    /// ones get 503 until one ends. Each may read up to 10,000 events or
+    /// topics while it holds the hub's locks in turn, so reads at once are
+    /// bounded like publishes.
+    #[arg(long, env = "HERALD_MAX_CONCURRENT_READS", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_reads: u32,
+
     /// Milliseconds a publish may take, body upload included; slower ones get 408.
     #[arg(long, env = "HERALD_PUBLISH_TIMEOUT_MS", default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(1..))]

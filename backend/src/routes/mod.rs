@@ -18,6 +18,7 @@ use shared::protocol::{
     API_PREFIX, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, TOPICS_PATH,
 };
 use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -30,19 +31,30 @@ use crate::state::AppState;
 /// in flight (beyond it the hub sheds load with 503 rather than queueing),
 /// the time one may take, and the rate its body must arrive at
 /// (`publish::publish`), so a client trickling a body cannot hold a slot
-/// for long.
+/// for long. Reads of history and topics are bounded in number at once the
+/// same way: each is bounded in what it reads, not in how many there are.
 pub(crate) fn api(state: &AppState) -> Router<AppState> {
     let config = &state.config;
     let publish_limits = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(publish_refused))
+        .layer(HandleErrorLayer::new(refused))
         .load_shed()
         .concurrency_limit(config.max_concurrent_publishes as usize)
         .timeout(config.publish_timeout())
         .layer(DefaultBodyLimit::max(config.max_body));
+    // One limit over both routes: clones of the layer share its permits.
+    let read_limits = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(refused))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::new(
+            config.max_concurrent_reads as usize,
+        ));
     Router::new()
         .route(EVENTS_PATH, get(stream::stream))
-        .route(HISTORY_PATH, get(history::history))
-        .route(TOPICS_PATH, get(topics::topics))
+        .route(
+            HISTORY_PATH,
+            get(history::history).layer(read_limits.clone()),
+        )
+        .route(TOPICS_PATH, get(topics::topics).layer(read_limits))
         .route(
             &format!("{TOPICS_PATH}/{{*topic}}"),
             post(publish::publish).layer(publish_limits),
@@ -55,7 +67,8 @@ pub(crate) fn api(state: &AppState) -> Router<AppState> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn publish_refused(error: tower::BoxError) -> ApiError {
+/// What a limit of publishes or reads refused with.
+async fn refused(error: tower::BoxError) -> ApiError {
     if error.is::<tower::timeout::error::Elapsed>() {
         ApiError::Timeout
     } else if error.is::<tower::load_shed::error::Overloaded>() {

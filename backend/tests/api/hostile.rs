@@ -7,8 +7,8 @@ use http_body_util::{BodyDataStream, BodyExt};
 use hyper::Version;
 use reqwest::StatusCode;
 use shared::protocol::{
-    AFTER_PARAM, EVENTS_PATH, HEALTH_PATH, LIMIT_PARAM, METRICS_PATH, Query, TOKEN_PARAM,
-    TOPICS_PATH, publish_path,
+    AFTER_PARAM, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, LIMIT_PARAM, METRICS_PATH, Query,
+    TOKEN_PARAM, TOPICS_PATH, publish_path,
 };
 use shared::{ErrorCode, TopicList};
 use testkit::{PATIENCE, TestApp, chat, eventually, query, spawn_app, spawn_node};
@@ -375,4 +375,42 @@ async fn a_client_trickling_bodies_holds_only_its_share_of_publish_slots() {
         app.try_publish("a", &chat("x")).await.status() == StatusCode::ACCEPTED
     })
     .await;
+}
+
+#[tokio::test]
+async fn reads_at_once_are_bounded_and_past_the_bound_shed_with_503() {
+    // A stalled Redis holds a cluster node's topic list in flight.
+    let redis = RedisServer::start().await;
+    let proxy = crate::redis_server::Proxy::start(redis.addr()).await;
+    let node = spawn_node(
+        &proxy.url(),
+        &["--max-concurrent-reads", "1", "--redis-timeout-ms", "3000"],
+    )
+    .await;
+    // A topic to list, whose subscribers over the cluster are asked of Redis.
+    node.publish("a", &chat("x")).await;
+    proxy.set(crate::redis_server::Mode::Stall);
+    let held = tokio::spawn({
+        let (client, url) = (node.client.clone(), node.url(TOPICS_PATH));
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .map(|response| response.status())
+        }
+    });
+    eventually("the held read takes the one place", || async {
+        node.get(&query(&["a"]).url(HISTORY_PATH)).await.status() == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    let refused = node.get(&query(&["a"]).url(HISTORY_PATH)).await;
+    let body = testkit::error_body(refused, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body.code, ErrorCode::Overloaded);
+    proxy.set(crate::redis_server::Mode::Pass);
+    held.await.unwrap().unwrap();
+    assert_eq!(
+        node.get(&query(&["a"]).url(HISTORY_PATH)).await.status(),
+        StatusCode::OK
+    );
 }
