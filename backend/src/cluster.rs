@@ -13,9 +13,9 @@
 //! from the last number it took in. History survives every node's restart:
 //! a node starting takes in what the stream still holds.
 //!
-//! Redis keeps the newest `--redis-max-events` entries (approximately: the
-//! stream is trimmed by whole nodes of its radix tree); each node's history
-//! is bounded by its own budgets, as on one process.
+//! Redis keeps the newest `--redis-max-events` entries within
+//! `--redis-max-bytes`; each node's history is bounded by its own budgets,
+//! as on one process.
 
 mod fault;
 mod follow;
@@ -88,6 +88,8 @@ struct Keys {
     epoch: String,
     /// The stream of events.
     events: String,
+    /// The bytes of the stream's entries, as `PUBLISH` counts them.
+    bytes: String,
     /// The live nodes, scored by when their reports expire.
     nodes: String,
 }
@@ -102,16 +104,50 @@ impl Keys {
 /// Appends an event to the stream if Redis still holds the node's epoch;
 /// Redis numbers it `0-N`, the entry after the newest. The entry names its
 /// run (`r`), so a node still on an older run never takes it in as one of
-/// its own. Keys: epoch, events. Arguments: epoch, max entries, topic,
-/// kind, envelope.
+/// its own. Then the oldest entries go while the stream holds more than
+/// its entries or its bytes (the sum of its values, kept in a counter
+/// beside it) allow, a few per publish, the new one never: trimmed here,
+/// not by `XADD`'s `MAXLEN`, so the counter counts every entry that goes.
+/// Keys: epoch, events, bytes. Arguments: epoch, max entries, topic, kind,
+/// envelope, max bytes.
 static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
             return redis.error_reply('HERALD_EPOCH ' .. tostring(redis.call('GET', KEYS[1])))
         end
-        return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '0-*',
+        local id = redis.call('XADD', KEYS[2], '0-*',
             't', ARGV[3], 'k', ARGV[4], 'e', ARGV[5], 'r', ARGV[1])
+        local total = redis.call('INCRBY', KEYS[3], #ARGV[3] + #ARGV[4] + #ARGV[5] + #ARGV[1])
+        local count = redis.call('XLEN', KEYS[2])
+        local max_count, max_bytes = tonumber(ARGV[2]), tonumber(ARGV[6])
+        local doomed, freed, start = {}, 0, '-'
+        local function over()
+            return total - freed > max_bytes or count - #doomed > max_count
+        end
+        while over() and #doomed < 64 do
+            local moved = false
+            for _, entry in ipairs(redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', 4)) do
+                if entry[1] == id or not over() then
+                    break
+                end
+                local fields = entry[2]
+                for i = 2, #fields, 2 do
+                    freed = freed + #fields[i]
+                end
+                table.insert(doomed, entry[1])
+                start = '(' .. entry[1]
+                moved = true
+            end
+            if not moved then
+                break
+            end
+        end
+        if #doomed > 0 then
+            redis.call('XDEL', KEYS[2], unpack(doomed))
+            redis.call('DECRBY', KEYS[3], freed)
+        end
+        return id
         ",
     )
 });
@@ -120,15 +156,15 @@ static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
 /// the epoch is gone, or still the one the caller's run had (Redis lost or
 /// rolled back its events), sets a new one and drops what is left of the
 /// old run's stream, whose numbers the new run would repeat. Returns the
-/// epoch of the run to join. Keys: epoch, events. Arguments: the caller's
-/// epoch, a new one.
+/// epoch of the run to join. Keys: epoch, events, bytes. Arguments: the
+/// caller's epoch, a new one.
 static NEXT_RUN: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         local current = redis.call('GET', KEYS[1])
         if current == false or current == ARGV[1] then
             redis.call('SET', KEYS[1], ARGV[2])
-            redis.call('DEL', KEYS[2])
+            redis.call('DEL', KEYS[2], KEYS[3])
             return ARGV[2]
         end
         return current
@@ -197,6 +233,7 @@ impl Cluster {
             prefix: prefix.clone(),
             epoch: format!("{prefix}:epoch"),
             events: format!("{prefix}:events"),
+            bytes: format!("{prefix}:bytes"),
             nodes: format!("{prefix}:nodes"),
         };
         // Unique within the process, and with the pid and time across the
@@ -384,11 +421,13 @@ impl Cluster {
                 PUBLISH
                     .key(&shared.keys.epoch)
                     .key(&shared.keys.events)
+                    .key(&shared.keys.bytes)
                     .arg(epoch)
                     .arg(shared.options.max_events)
                     .arg(prepared.topic.as_str())
                     .arg(prepared.kind.name())
                     .arg(&prepared.envelope)
+                    .arg(shared.options.max_bytes)
                     .invoke_async(&mut commands),
             )
             .await;
@@ -466,6 +505,7 @@ impl Cluster {
                 NEXT_RUN
                     .key(&shared.keys.epoch)
                     .key(&shared.keys.events)
+                    .key(&shared.keys.bytes)
                     .arg(stale)
                     .arg(candidate)
                     .invoke_async(&mut commands),

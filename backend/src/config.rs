@@ -278,12 +278,18 @@ pub struct Config {
     #[arg(long, env = "HERALD_REDIS_WAIT")]
     pub redis_wait: bool,
 
-    /// Events Redis keeps over all topics (approximately, rounded up to
-    /// whole nodes of the stream), what bounds its memory; a node started
-    /// later replays from them.
+    /// Events Redis keeps over all topics; a node started later replays
+    /// from them. The oldest go first past it or past `--redis-max-bytes`.
     #[arg(long, env = "HERALD_REDIS_MAX_EVENTS", default_value_t = 100_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub redis_max_events: u64,
+
+    /// Bytes of events (topic, kind and envelope) Redis keeps over all
+    /// topics, so large events cannot grow it past what `--redis-max-events`
+    /// of small ones would take; the newest event always stays.
+    #[arg(long, env = "HERALD_REDIS_MAX_BYTES", default_value_t = 256 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub redis_max_bytes: u64,
 
     /// Milliseconds one Redis call may take; a slower one fails (a publish
     /// then gets 503) and the node reconnects.
@@ -332,6 +338,7 @@ impl Config {
             prefix: self.redis_prefix.clone(),
             wait: self.redis_wait,
             max_events: self.redis_max_events,
+            max_bytes: self.redis_max_bytes,
             timeout: Duration::from_millis(self.redis_timeout_ms),
             node_ttl: Duration::from_millis(self.redis_node_ttl_ms),
         })

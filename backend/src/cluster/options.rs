@@ -14,6 +14,8 @@ pub struct RedisOptions {
     pub wait: bool,
     /// Entries the stream keeps, over all topics.
     pub max_events: u64,
+    /// Bytes of entries the stream keeps, over all topics.
+    pub max_bytes: u64,
     /// How long one Redis call may take.
     pub timeout: Duration,
     /// How long a node's subscriber counts count after its last report.

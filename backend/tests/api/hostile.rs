@@ -414,3 +414,49 @@ async fn reads_at_once_are_bounded_and_past_the_bound_shed_with_503() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn redis_keeps_the_cluster_stream_within_its_bytes() {
+    const BUDGET: usize = 4_000;
+    let redis = RedisServer::start().await;
+    let node = spawn_node(&redis.url(), &["--redis-max-bytes", &BUDGET.to_string()]).await;
+    let large = "x".repeat(900);
+    let mut newest = None;
+    for _ in 0..30 {
+        newest = Some(node.publish("big", &chat(&large)).await.id);
+    }
+    let mut connection = redis.connection().await;
+    let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg("herald:events")
+        .arg("-")
+        .arg("+")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let kept: usize = entries
+        .ids
+        .iter()
+        .flat_map(|entry| entry.map.values())
+        .map(|value| match value {
+            redis::Value::BulkString(bytes) => bytes.len(),
+            other => panic!("a field that is no string: {other:?}"),
+        })
+        .sum();
+    assert!(kept <= BUDGET, "{kept} bytes kept, budget {BUDGET}");
+    assert!(
+        entries.ids.len() >= 3,
+        "the budget is used: {}",
+        entries.ids.len()
+    );
+    let last = entries.ids.last().unwrap();
+    assert_eq!(
+        Some(&format!("0-{}", newest.unwrap().sequence())),
+        Some(&last.id)
+    );
+    let counted: usize = redis::cmd("GET")
+        .arg("herald:bytes")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(counted, kept, "the counter counts what the stream holds");
+}
