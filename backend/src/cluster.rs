@@ -19,14 +19,15 @@
 
 mod fault;
 mod follow;
+mod intake;
 mod options;
 mod presence;
+mod run;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
-use redis::streams::StreamId;
 use redis::{AsyncConnectionConfig, Client, RedisError, Script};
 use shared::{EventId, Topic, TopicList};
 use tokio::sync::watch;
@@ -152,46 +153,6 @@ static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Starts the cluster's next run, unless another node already did: when
-/// the epoch is gone, or still the one the caller's run had (Redis lost or
-/// rolled back its events), sets a new one and drops what is left of the
-/// old run's stream, whose numbers the new run would repeat. Returns the
-/// epoch of the run to join. Keys: epoch, events, bytes. Arguments: the
-/// caller's epoch, a new one.
-static NEXT_RUN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        local current = redis.call('GET', KEYS[1])
-        if current == false or current == ARGV[1] then
-            redis.call('SET', KEYS[1], ARGV[2])
-            redis.call('DEL', KEYS[2], KEYS[3])
-            return ARGV[2]
-        end
-        return current
-        ",
-    )
-});
-
-/// The run's epoch (empty when gone) and the stream's newest number ever
-/// given (`0-0` when there is no stream). Keys: epoch, events.
-static POSITION: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        local epoch = redis.call('GET', KEYS[1]) or ''
-        if redis.call('EXISTS', KEYS[2]) == 0 then
-            return {epoch, '0-0'}
-        end
-        local info = redis.call('XINFO', 'STREAM', KEYS[2])
-        for i = 1, #info, 2 do
-            if info[i] == 'last-generated-id' then
-                return {epoch, info[i + 1]}
-            end
-        end
-        return redis.error_reply('XINFO STREAM gave no last-generated-id')
-        ",
-    )
-});
-
 /// Entries read from the stream per call.
 const BATCH: usize = 1_000;
 
@@ -313,95 +274,6 @@ impl Cluster {
         Ok((commands, epoch))
     }
 
-    /// Takes in every entry the stream holds; returns how many.
-    async fn load(&self) -> Result<usize, ClusterError> {
-        let mut loaded = 0;
-        loop {
-            let (epoch, after) = self.position();
-            let mut commands = self.shared.commands.clone();
-            let reply: redis::streams::StreamRangeReply = self
-                .call(
-                    redis::cmd("XRANGE")
-                        .arg(&self.shared.keys.events)
-                        .arg(format!("(0-{after}"))
-                        .arg("+")
-                        .arg("COUNT")
-                        .arg(BATCH)
-                        .query_async(&mut commands),
-                )
-                .await?;
-            let count = reply.ids.len();
-            self.take_in(epoch, &reply.ids)?;
-            loaded += count;
-            if count < BATCH {
-                return Ok(loaded);
-            }
-        }
-    }
-
-    /// The run this node follows and the newest number it took in of it,
-    /// read together: a move to the next run changes both at once.
-    fn position(&self) -> (u64, u64) {
-        let hub = read_lock(&self.shared.hub);
-        (hub.epoch(), *self.shared.applied.borrow())
-    }
-
-    /// Takes stream entries of the run of `epoch` into this node's hub, in
-    /// order; nothing when the node has moved to another run since they
-    /// were read. Numbers skipped (trimmed from the stream before this node
-    /// read them) are reported to subscribers as lost; an entry the hub
-    /// cannot serve is too.
-    ///
-    /// # Errors
-    /// [`ClusterError::EpochChanged`] at an entry of another run: the
-    /// cluster moved on without this node, which stops there.
-    fn take_in(&self, epoch: u64, entries: &[StreamId]) -> Result<(), ClusterError> {
-        let hub = read_lock(&self.shared.hub);
-        if hub.epoch() != epoch {
-            return Ok(());
-        }
-        let mut applied = *self.shared.applied.borrow();
-        let before = applied;
-        let mut moved_on = None;
-        for entry in entries {
-            // Entries written before they named their run are this run's.
-            if let Some(run) = entry.get::<String>("r")
-                && run != epoch.to_string()
-            {
-                moved_on = Some(ClusterError::EpochChanged {
-                    ours: epoch,
-                    found: run,
-                });
-                break;
-            }
-            let Some(sequence) = sequence_of(&entry.id) else {
-                tracing::error!(id = %entry.id, "skipping a stream entry with a foreign id");
-                continue;
-            };
-            if sequence <= applied {
-                continue;
-            }
-            if sequence > applied + 1 {
-                tracing::warn!(
-                    after = applied,
-                    through = sequence - 1,
-                    "Redis no longer holds events this node did not get"
-                );
-                hub.lose_through(sequence - 1);
-            }
-            if let Err(error) = apply(&hub, sequence, entry) {
-                tracing::error!(%error, sequence, "cannot serve a stream entry; reported as lost");
-                hub.lose_through(sequence);
-            }
-            applied = sequence;
-        }
-        // Once per batch: every publish waiting on this node wakes to look.
-        if applied > before {
-            self.shared.applied.send_replace(applied);
-        }
-        moved_on.map_or(Ok(()), Err)
-    }
-
     /// Publishes an event, encoded and checked by this node, through Redis,
     /// and returns its id once Redis stored it. It waits, up to the Redis
     /// timeout, until this node has taken the event in too, so the
@@ -479,59 +351,6 @@ impl Cluster {
         read_lock(&self.shared.hub).clone()
     }
 
-    /// Moves this node, which found Redis without the run of `stale` (for
-    /// `why`), to the cluster's next run, and hands `why` back: the
-    /// publish that found it is refused, and retried, in the new run.
-    async fn move_on(&self, stale: u64, why: ClusterError) -> ClusterError {
-        if let Err(error) = self.next_run(stale, &why).await {
-            tracing::warn!(%error, "could not start the cluster's next run yet");
-        }
-        why
-    }
-
-    /// Joins the cluster's next run, starting it unless another node did
-    /// ([`NEXT_RUN`]), after Redis lost the run of `stale` (for `why`):
-    /// a new replica takes the stream from its start, and the old one hands
-    /// every stream over to it ([`Hub::retire`]), with a gap.
-    ///
-    /// # Errors
-    /// [`ClusterError`] when Redis does not answer; the caller tries again.
-    async fn next_run(&self, stale: u64, why: &ClusterError) -> Result<(), ClusterError> {
-        let shared = &*self.shared;
-        let candidate = hub::now_micros().max(stale.saturating_add(1));
-        let mut commands = shared.commands.clone();
-        let epoch: String = self
-            .call(
-                NEXT_RUN
-                    .key(&shared.keys.epoch)
-                    .key(&shared.keys.events)
-                    .key(&shared.keys.bytes)
-                    .arg(stale)
-                    .arg(candidate)
-                    .invoke_async(&mut commands),
-            )
-            .await?;
-        let epoch: u64 = epoch.parse().map_err(|_| {
-            ClusterError::Unexpected(format!("{} is {epoch:?}, not an epoch", shared.keys.epoch))
-        })?;
-        let mut hub = shared.hub.write().unwrap_or_else(PoisonError::into_inner);
-        if hub.epoch() == epoch {
-            return Ok(());
-        }
-        let next = Hub::replica(shared.limits, epoch);
-        let retired = std::mem::replace(&mut *hub, next.clone());
-        shared.applied.send_replace(0);
-        drop(hub);
-        tracing::warn!(
-            %why,
-            old = retired.epoch(),
-            new = epoch,
-            "moved to the cluster's next run; every stream is told of a gap"
-        );
-        retired.retire(next);
-        Ok(())
-    }
-
     /// This node's name in the cluster, unique per run.
     pub fn node(&self) -> &str {
         &self.shared.node
@@ -571,40 +390,6 @@ impl Cluster {
         self.shared.tasks.wait().await;
     }
 
-    /// Checks that Redis still holds this node's run, and has not gone back
-    /// behind what the node took in; on `connection`, the reader's.
-    async fn check_position(
-        &self,
-        connection: &mut MultiplexedConnection,
-    ) -> Result<(), ClusterError> {
-        let keys = &self.shared.keys;
-        let (epoch, newest): (String, String) = self
-            .call(
-                POSITION
-                    .key(&keys.epoch)
-                    .key(&keys.events)
-                    .invoke_async(connection),
-            )
-            .await?;
-        let ours = self.hub().epoch();
-        if epoch != ours.to_string() {
-            let found = if epoch.is_empty() {
-                "gone".to_owned()
-            } else {
-                epoch
-            };
-            return Err(ClusterError::EpochChanged { ours, found });
-        }
-        let newest = sequence_of(&newest).ok_or_else(|| {
-            ClusterError::Unexpected(format!("the stream's newest id is {newest:?}"))
-        })?;
-        let ours = *self.shared.applied.borrow();
-        if newest < ours {
-            return Err(ClusterError::RolledBack { newest, ours });
-        }
-        Ok(())
-    }
-
     /// Runs one Redis call with the configured timeout.
     async fn call<T>(
         &self,
@@ -642,28 +427,13 @@ impl Cluster {
     }
 }
 
-/// The sequence number in a stream entry id `0-N`.
-/// Takes one stream entry, numbered `sequence`, into `hub`.
-fn apply(hub: &Hub, sequence: u64, entry: &StreamId) -> Result<(), ClusterError> {
-    let field = |name: &str| {
-        entry
-            .get::<String>(name)
-            .ok_or_else(|| ClusterError::Unexpected(format!("entry has no field {name:?}")))
-    };
-    let topic = field("t")?;
-    let topic = Topic::parse(&topic)
-        .map_err(|error| ClusterError::Unexpected(format!("topic {topic:?}: {error}")))?;
-    hub.apply(sequence, topic, &field("k")?, &field("e")?)
-        .map_err(|error| ClusterError::Unexpected(error.to_string()))?;
-    Ok(())
-}
-
 /// Read-locks `lock`, ignoring poison: the lock guards one handle, which
 /// a panic cannot leave half written.
 fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The sequence number in a stream entry id `0-N`.
 fn sequence_of(id: &str) -> Option<u64> {
     id.strip_prefix("0-")?.parse().ok()
 }

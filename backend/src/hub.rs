@@ -18,6 +18,7 @@ mod budget;
 mod directory;
 mod frame;
 mod padded;
+mod reading;
 mod replica;
 mod retention;
 mod sequence;
@@ -435,12 +436,18 @@ impl Inner {
         state.history.push_back(frame.clone());
         cell.raise_mark(id.sequence());
         self.totals.event();
-        // Published: readers may see it from here on, so now they are woken.
+        // Queued before the number is published, so a reader that sees it
+        // published has the topic among its news; woken after, once it may
+        // read it.
+        state.queue_news(cell);
+        let watching = self.watchers.queue(cell);
         drop(claim);
-        state.wake(cell);
+        state.raise();
+        for news in &watching {
+            news.raise();
+        }
         self.budget
             .keep(&self.directory, cell, state, id.sequence(), frame.size());
-        self.watchers.tell(cell);
         Some(frame)
     }
 

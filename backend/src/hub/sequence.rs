@@ -62,7 +62,8 @@ impl Sequence {
 
     /// Claims the next number; the first is 1.
     pub(super) fn claim(&self) -> Claim<'_> {
-        let number = self.claimed.0.fetch_add(1, Ordering::AcqRel) + 1;
+        // SeqCst, as the watchers' count is read after it (`watchers`).
+        let number = self.claimed.0.fetch_add(1, Ordering::SeqCst) + 1;
         Claim {
             sequence: self,
             number,
@@ -74,7 +75,7 @@ impl Sequence {
     /// when it is not above every number claimed so far (a replay of what
     /// the hub already has).
     pub(super) fn claim_at(&self, number: u64) -> Option<Claim<'_>> {
-        let previous = self.claimed.0.fetch_max(number, Ordering::AcqRel);
+        let previous = self.claimed.0.fetch_max(number, Ordering::SeqCst);
         // Built only when it is one: dropping a claim completes it.
         (previous < number).then(|| Claim {
             sequence: self,
@@ -87,6 +88,27 @@ impl Sequence {
     /// its topic, or its publish abandoned.
     pub(super) fn published(&self) -> u64 {
         self.published.0.load(Ordering::Acquire)
+    }
+
+    /// Waits until every number claimed so far is complete, and returns the
+    /// watermark then: a subscription that starts from it after registering
+    /// as a watcher misses no event whose publisher did not see it (see
+    /// `watchers`). As short a wait as a publisher's for its predecessor.
+    pub(super) fn settled(&self) -> u64 {
+        let claimed = self.claimed.0.load(Ordering::SeqCst);
+        let mut spins = 0_u32;
+        loop {
+            let published = self.published();
+            if published >= claimed {
+                return published;
+            }
+            if spins < 100 {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
     }
 
     fn complete(&self, number: u64, previous: u64) {

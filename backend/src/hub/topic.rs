@@ -88,13 +88,19 @@ impl News {
 
     /// Says that `cell` has something new, and wakes the subscription.
     pub(super) fn tell(&self, cell: &Arc<TopicCell>) {
-        {
-            let mut queue = lock(&self.queue);
-            if queue.keys.insert(cell.key) {
-                queue.cells.push(Arc::clone(cell));
-            }
-        }
+        self.queue(cell);
         self.wake.raise();
+    }
+
+    /// Says that `cell` has something new, without waking the
+    /// subscription yet: a publisher queues before its number is published
+    /// and wakes after, so a reader that sees the number published has the
+    /// topic among its news.
+    pub(super) fn queue(&self, cell: &Arc<TopicCell>) {
+        let mut queue = lock(&self.queue);
+        if queue.keys.insert(cell.key) {
+            queue.cells.push(Arc::clone(cell));
+        }
     }
 
     /// Wakes the subscription with nothing new to tell.
@@ -155,14 +161,33 @@ impl TopicState {
         self.history.is_empty() && self.subscribers.is_empty()
     }
 
-    /// Wakes every subscriber, through its news when it has some. Called
-    /// once the new frame is published.
+    /// Wakes every subscriber, through its news when it has some: the
+    /// topic lost events, or the hub moved on.
     pub(super) fn wake(&self, cell: &Arc<TopicCell>) {
         for subscriber in self.subscribers.values() {
             match &subscriber.news {
                 Some(news) => news.tell(cell),
                 None => subscriber.wake.raise(),
             }
+        }
+    }
+
+    /// Queues the topic in the news of the subscribers that have some, for
+    /// a frame whose number is not published yet ([`News::queue`]).
+    pub(super) fn queue_news(&self, cell: &Arc<TopicCell>) {
+        for news in self
+            .subscribers
+            .values()
+            .filter_map(|subscriber| subscriber.news.as_ref())
+        {
+            news.queue(cell);
+        }
+    }
+
+    /// Wakes every subscriber, once the new frame is published.
+    pub(super) fn raise(&self) {
+        for subscriber in self.subscribers.values() {
+            subscriber.wake.raise();
         }
     }
 }

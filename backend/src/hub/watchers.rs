@@ -7,15 +7,18 @@
 //! topics or blocks new ones, and a pattern stream costs memory for the
 //! topics it has yet to read, not for every topic it matches.
 //!
-//! A publish meets the watchers of each prefix of its topic's name (`""`,
-//! `a/`, `a/b/` for `a/b/c`) after its number is published; a subscription
-//! registers before it reads the published watermark. Whatever number a
-//! subscription starts after, each later event's publisher therefore finds
-//! it (the `SeqCst` fences on both sides rule out each missing the other's
-//! write).
+//! A publish queues its topic in the news of the watchers of each prefix of
+//! its topic's name (`""`, `a/`, `a/b/` for `a/b/c`) after it claims its
+//! number and before it publishes it, and wakes them after: a reader that
+//! sees a number published has that topic among its news. A subscription
+//! registers, then waits until every number claimed so far is published
+//! (`Sequence::settled`) and starts from there. The claim and the count of
+//! watchers are `SeqCst`, so either a publisher's claim comes before the
+//! registration's look at the claims (and the subscription starts after
+//! its number), or the publisher sees the watcher and queues to it.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use shared::{Topic, TopicPattern};
@@ -45,7 +48,6 @@ impl Watchers {
             }
         }
         self.count.fetch_add(1, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
     }
 
     /// Subscription `key`, added with `patterns`, hears of nothing more.
@@ -62,18 +64,32 @@ impl Watchers {
         self.count.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Tells every subscription whose patterns match `cell`'s name that it
-    /// has something new. Called once its number is published.
-    pub(super) fn tell(&self, cell: &Arc<TopicCell>) {
-        fence(Ordering::SeqCst);
+    /// Queues `cell` in the news of every subscription whose patterns match
+    /// its name ([`News::queue`]), for a frame whose number is claimed and
+    /// not yet published, and returns those news to wake once it is. The
+    /// lock is not held past this call: a publisher holding it while it
+    /// waits for its predecessor's number could wait for a publisher queued
+    /// behind a registration that waits for it.
+    pub(super) fn queue(&self, cell: &Arc<TopicCell>) -> Vec<Arc<News>> {
         if self.count.load(Ordering::SeqCst) == 0 {
-            return;
+            return Vec::new();
         }
         let by_prefix = read_lock(&self.by_prefix);
+        let mut matched = Vec::new();
         for prefix in prefixes(&cell.name) {
             for news in by_prefix.get(prefix).into_iter().flat_map(HashMap::values) {
-                news.tell(cell);
+                news.queue(cell);
+                matched.push(Arc::clone(news));
             }
+        }
+        matched
+    }
+
+    /// Tells every subscription whose patterns match `cell`'s name that it
+    /// has something new: it lost events, outside any publish.
+    pub(super) fn tell(&self, cell: &Arc<TopicCell>) {
+        for news in self.queue(cell) {
+            news.raise();
         }
     }
 

@@ -21,6 +21,7 @@ mod patterns;
 mod publish;
 mod redis_server;
 mod resume;
+mod runs;
 mod shutdown;
 mod slow;
 mod spa;
