@@ -54,4 +54,4 @@ pub mod telemetry;
 mod throttle;
 pub mod tls;
 
-pub use startup::{connect, embeds_page, run, serve};
+pub use startup::{connect, embeds_page, listen, run, serve};

@@ -7,7 +7,6 @@ use anyhow::Context;
 use backend::auth::mint::TokenOptions;
 use backend::config::Config;
 use clap::Parser;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 /// Herald: a typed real-time push hub over Server-Sent Events.
@@ -67,8 +66,7 @@ async fn serve_command(config: Config) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let signals = backend::shutdown::Signals::install().context("cannot listen for signals")?;
     tokio::spawn(signals.run(shutdown.clone()));
-    let listener = TcpListener::bind(config.addr)
-        .await
+    let listener = backend::listen(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     // Before serving: requests wait in the backlog until the node has
     // joined its cluster and taken in its history.

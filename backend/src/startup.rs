@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -23,6 +23,29 @@ use crate::{open_files, server, static_files};
 /// given; without it the hub serves `dist` from the working directory.
 pub fn embeds_page() -> bool {
     static_files::embedded()
+}
+
+/// Connections the kernel queues for the hub before it accepts them.
+/// Tokio's `bind` asks for 128, which a burst of clients (a deploy that
+/// reconnects every browser at once) overflows: the kernel then drops
+/// their handshakes, and each waits for its SYN to be sent again, up to
+/// half a minute. The kernel caps it at `net.core.somaxconn`.
+const BACKLOG: u32 = 4_096;
+
+/// A listener on `addr` with a backlog of [`BACKLOG`], and the address
+/// reused so a restarted hub binds at once.
+///
+/// # Errors
+/// Why the socket cannot listen there.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 /// Serves Herald on `listener` with the broker `config` asks for until

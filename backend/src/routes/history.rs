@@ -56,7 +56,13 @@ pub(crate) async fn history(
     )?;
     let token = auth::read_token(&headers, request.token.as_deref());
     state.auth.reader(token).read(&request.topics)?;
-    let history = state.broker.hub().history(&request.topics, request.limit);
+    // Off the async workers: over many topics a read takes tens of
+    // milliseconds, which would hold up every stream those workers serve.
+    let hub = state.broker.hub();
+    let (topics, limit) = (request.topics, request.limit);
+    let history = tokio::task::spawn_blocking(move || hub.history(&topics, limit))
+        .await
+        .map_err(|error| ApiError::Middleware(format!("reading history failed: {error}")))?;
     let body = Body::from_stream(futures_util::stream::iter(
         event_list(history).into_iter().map(Ok::<_, Infallible>),
     ));

@@ -63,6 +63,7 @@ pub(crate) fn api(state: &AppState) -> Router<AppState> {
         .route(READY_PATH, get(health::ready))
         // Everything else under the prefix is a JSON 404, not the web app.
         .route(API_PREFIX, any(not_found))
+        .route(&format!("{API_PREFIX}/"), any(not_found))
         .route(&format!("{API_PREFIX}/{{*path}}"), any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -20,8 +20,13 @@ async fn serves_the_app_and_falls_back_to_index_html() {
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(response.text().await.unwrap(), expected, "{path}");
     }
-    let response = app.get(&format!("{API_PREFIX}/missing")).await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Under the API prefix nothing is the app, the prefix itself included
+    // (what `/api/topics/..` becomes in any client).
+    for path in ["missing", "", "topics/.."] {
+        let (status, body) = app.get_refused(&format!("{API_PREFIX}/{path}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body.code, shared::ErrorCode::NotFound, "{path}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
