@@ -377,33 +377,44 @@ async fn a_client_trickling_bodies_holds_only_its_share_of_publish_slots() {
     .await;
 }
 
-#[tokio::test]
+// Threads of its own, so the held read goes on while the test looks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_at_once_are_bounded_and_past_the_bound_shed_with_503() {
     // A stalled Redis holds a cluster node's topic list in flight.
     let redis = RedisServer::start().await;
     let proxy = crate::redis_server::Proxy::start(redis.addr()).await;
     let node = spawn_node(
         &proxy.url(),
-        &["--max-concurrent-reads", "1", "--redis-timeout-ms", "3000"],
+        &["--max-concurrent-reads", "1", "--redis-timeout-ms", "8000"],
     )
     .await;
     // A topic to list, whose subscribers over the cluster are asked of Redis.
     node.publish("a", &chat("x")).await;
     proxy.set(crate::redis_server::Mode::Stall);
-    let held = tokio::spawn({
+    // A topic-list read that waits on the stalled Redis; one that got
+    // through before the stall took hold is sent again.
+    let hold = || {
         let (client, url) = (node.client.clone(), node.url(TOPICS_PATH));
-        async move {
+        tokio::spawn(async move {
             client
                 .get(url)
                 .send()
                 .await
                 .map(|response| response.status())
+        })
+    };
+    let held = std::sync::Mutex::new(hold());
+    eventually("a held read takes the one place", || async {
+        {
+            let mut held = held.lock().unwrap();
+            if held.is_finished() {
+                *held = hold();
+            }
         }
-    });
-    eventually("the held read takes the one place", || async {
         node.get(&query(&["a"]).url(HISTORY_PATH)).await.status() == StatusCode::SERVICE_UNAVAILABLE
     })
     .await;
+    let held = held.into_inner().unwrap();
     let refused = node.get(&query(&["a"]).url(HISTORY_PATH)).await;
     let body = testkit::error_body(refused, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(body.code, ErrorCode::Overloaded);
