@@ -8,12 +8,15 @@
 //! cargo run --release -p loadgen -- idle --streams 10000 --server-pid $(pgrep herald)
 //! cargo run --release -p loadgen -- churn --streams 1000 --connects-per-sec 200 --seconds 30 --server-pid $(pgrep herald)
 //! cargo run --release -p loadgen -- throughput --seconds 10
+//! cargo run --release -p loadgen -- attack --seconds 60 --server-pid $(pgrep herald)
 //! ```
 //!
 //! While it runs it writes a progress line to stderr once a second; at the
 //! end a summary for people on stderr and one JSON line on stdout for
 //! programs (`cargo xtask bench` reads it).
 
+mod attack;
+mod attacks;
 mod churn;
 mod fanout;
 mod idle;
@@ -69,6 +72,10 @@ enum Mode {
     /// One stream while publishers post as fast as they go: events per
     /// second through one subscriber.
     Throughput(throughput::Options),
+    /// Every known attack on the hub at once while a legitimate client
+    /// publishes and reads probes: its latency and losses, what each
+    /// attacker got, the server's memory peak and CPU time.
+    Attack(attack::Options),
 }
 
 /// Prints a failure as one line of causes, as `herald` does.
@@ -99,6 +106,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
             Mode::Idle(options) => idle::run(options, &target, server).await,
             Mode::Churn(options) => churn::run(options, &target, server).await,
             Mode::Throughput(options) => throughput::run(options, &target).await,
+            Mode::Attack(options) => attack::run(options, &target, server).await,
         }
     })
 }
