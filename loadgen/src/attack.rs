@@ -43,6 +43,10 @@ pub(crate) struct Options {
     /// Probes the legitimate client publishes per second.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     rate: u32,
+    /// Only these attacks (repeatable, or comma-separated), to tell which
+    /// one costs the legitimate client what; all of them by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Attack>,
 }
 
 /// The result, one JSON line.
@@ -90,8 +94,17 @@ pub(crate) async fn run(
     target: &Target,
     server: Option<&Server>,
 ) -> anyhow::Result<()> {
-    let Options { seconds, rate } = options;
-    limits::ensure_room(attacks::sockets() + probe::PUBLISHERS + 1)?;
+    let Options {
+        seconds,
+        rate,
+        only,
+    } = options;
+    let chosen = if only.is_empty() {
+        Attack::ALL.to_vec()
+    } else {
+        only
+    };
+    limits::ensure_room(attacks::sockets(&chosen) + probe::PUBLISHERS + 1)?;
     let stop = CancellationToken::new();
     let arena = Arc::new(Arena::new(target, stop.clone()).await?);
     let topic = Topic::parse(format!("{}/probes", arena.prefix()))?;
@@ -127,7 +140,7 @@ pub(crate) async fn run(
         let (probes, samples) = (probes.clone(), samples.clone());
         move |elapsed| progress_line(&probes, &samples, elapsed, seconds)
     });
-    let counters: Vec<(Attack, Arc<Counter>)> = Attack::ALL
+    let counters: Vec<(Attack, Arc<Counter>)> = chosen
         .into_iter()
         .map(|attack| (attack, Arc::new(Counter::default())))
         .collect();

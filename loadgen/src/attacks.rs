@@ -42,8 +42,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// try, so a hub that is gone is not met with a busy loop.
 const RETRY_AFTER: Duration = Duration::from_millis(100);
 
-/// One attack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One attack; its value on the command line is its report name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Attack {
     /// Streams that each name 64 fresh topics under a pattern another
     /// stream follows, opened and closed in turn: once no stream names a
@@ -104,7 +104,7 @@ impl Attack {
         Self::Refused,
     ];
 
-    /// The name the report gives it.
+    /// The name the report gives it, as `--only` takes it.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Pins => "pins",
@@ -166,9 +166,9 @@ impl Attack {
     }
 }
 
-/// The sockets the attacks hold at most at once, setup included.
-pub(crate) fn sockets() -> usize {
-    let sockets: usize = Attack::ALL.into_iter().map(Attack::sockets).sum();
+/// The sockets `attacks` hold at most at once, setup included.
+pub(crate) fn sockets(attacks: &[Attack]) -> usize {
+    let sockets: usize = attacks.iter().map(|attack| attack.sockets()).sum();
     sockets.max(probe::PUBLISHERS)
 }
 
@@ -303,4 +303,21 @@ fn chat() -> Payload {
         author: "attack".to_owned(),
         text: "x".to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::*;
+
+    #[test]
+    fn only_takes_each_attack_by_the_name_the_report_gives_it() {
+        for attack in Attack::ALL {
+            let value = attack.to_possible_value().unwrap();
+            assert_eq!(value.get_name(), attack.name());
+            assert_eq!(Attack::from_str(attack.name(), false), Ok(attack));
+        }
+        assert_eq!(Attack::value_variants(), Attack::ALL);
+    }
 }
