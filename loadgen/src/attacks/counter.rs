@@ -41,6 +41,10 @@ pub(crate) struct Counter {
     held: AtomicU64,
     held_us: AtomicU64,
     held_us_max: AtomicU64,
+    /// Connections still open when the attack stopped, and the age of the
+    /// oldest in microseconds: what the hub had not closed yet.
+    open_at_end: AtomicU64,
+    open_at_end_us_max: AtomicU64,
     /// The most topics the hub listed under the attack's prefix while it
     /// ran, and how many once it stopped: whether its topics were kept.
     listed_peak: AtomicU64,
@@ -67,6 +71,8 @@ pub(crate) struct Counted {
     pub(crate) closed: u64,
     pub(crate) held_mean_seconds: Option<f64>,
     pub(crate) held_max_seconds: Option<f64>,
+    pub(crate) open_at_end: u64,
+    pub(crate) open_at_end_max_seconds: Option<f64>,
     pub(crate) listed_peak: Option<u64>,
     pub(crate) listed_after: Option<u64>,
 }
@@ -122,6 +128,13 @@ impl Counter {
         self.held_us_max.fetch_max(micros, Ordering::Relaxed);
     }
 
+    /// A connection was still open, at this age, when the attack stopped.
+    pub(crate) fn open_at_end(&self, age: Duration) {
+        let micros = u64::try_from(age.as_micros()).unwrap_or(u64::MAX);
+        self.open_at_end.fetch_add(1, Ordering::Relaxed);
+        self.open_at_end_us_max.fetch_max(micros, Ordering::Relaxed);
+    }
+
     /// The hub listed `topics` under the attack's prefix while it ran.
     pub(crate) fn listed(&self, topics: u64) {
         self.listed_peak.fetch_max(topics, Ordering::Relaxed);
@@ -167,6 +180,9 @@ impl Counter {
             closed: load(&self.closed),
             held_mean_seconds: (held > 0).then(|| seconds(load(&self.held_us)) / held as f64),
             held_max_seconds: (held > 0).then(|| seconds(load(&self.held_us_max))),
+            open_at_end: load(&self.open_at_end),
+            open_at_end_max_seconds: (load(&self.open_at_end) > 0)
+                .then(|| seconds(load(&self.open_at_end_us_max))),
             // A peak of 0 is a finding only for the attack that lists.
             listed_peak: listed_after.map(|_| load(&self.listed_peak)),
             listed_after,
@@ -212,6 +228,12 @@ impl fmt::Display for Counted {
         }
         if let (Some(mean), Some(max)) = (self.held_mean_seconds, self.held_max_seconds) {
             parts.push(format!("held {mean:.1} s on average, {max:.1} s at most"));
+        }
+        if let Some(oldest) = self.open_at_end_max_seconds {
+            parts.push(format!(
+                "open at the end {}, the oldest for {oldest:.1} s",
+                report::count(self.open_at_end)
+            ));
         }
         if let (Some(peak), Some(after)) = (self.listed_peak, self.listed_after) {
             parts.push(format!(
@@ -259,6 +281,8 @@ mod tests {
         counter.bytes(2048);
         counter.held(Duration::from_millis(2000));
         counter.held(Duration::from_millis(3000));
+        counter.open_at_end(Duration::from_millis(1500));
+        counter.open_at_end(Duration::from_millis(500));
         let counted = counter.counted("trickle", "publishes", "trickled");
         assert_eq!(
             counted.refused,
@@ -267,7 +291,8 @@ mod tests {
         assert_eq!(
             counted.to_string(),
             "trickle    4 publishes, 2xx 0; refused 400 ×1, 408 ×2, 503 ×1; no answer 1; \
-             2,048 bytes trickled; held 2.5 s on average, 3.0 s at most"
+             2,048 bytes trickled; held 2.5 s on average, 3.0 s at most; \
+             open at the end 2, the oldest for 1.5 s"
         );
     }
 

@@ -75,6 +75,7 @@ async fn silent(arena: Arc<Arena>, counter: Arc<Counter>) {
         };
         let opened = Instant::now();
         let Some(ending) = arena.until_stopped(ending(&mut socket)).await else {
+            counter.open_at_end(opened.elapsed());
             return;
         };
         tally(&counter, ending, opened);
@@ -105,7 +106,10 @@ async fn trickler(arena: Arc<Arena>, counter: Arc<Counter>) {
         let ending = loop {
             tokio::select! {
                 biased;
-                () = arena.stop.cancelled() => return,
+                () = arena.stop.cancelled() => {
+                    counter.open_at_end(opened.elapsed());
+                    return;
+                }
                 ending = &mut answer => break ending,
                 // Once the hub stops reading, only its answer is awaited.
                 _ = ticker.tick(), if sent < TRICKLE_LENGTH => {
