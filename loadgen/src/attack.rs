@@ -7,8 +7,11 @@
 //! of the attack when it serves them, and with `--server-pid` the server's
 //! CPU time and its resident memory, sampled every second: before, at its
 //! peak, at the end of the attack and once the attackers' connections
-//! closed.
+//! closed. It also counts the handshakes the kernel dropped at a full
+//! accept queue meanwhile ([`backlog`]), which delay clients in a way the
+//! hub's own figures do not show.
 
+mod backlog;
 mod client;
 mod figures;
 
@@ -62,6 +65,9 @@ struct Report {
     /// `/metrics` at the end of the attack; `None` when it is not served.
     hub: Option<HubFigures>,
     server: Option<ServerUse>,
+    /// Handshakes the kernel dropped at a full accept queue during the
+    /// attack, on the whole machine.
+    listen_overflows: Option<u64>,
     /// This tool's own CPU time over the attack: how much of the machine
     /// the attackers took from the hub.
     tool_cpu_seconds: f64,
@@ -133,6 +139,7 @@ pub(crate) async fn run(
 
     let tool = Server::new(std::process::id())?;
     let tool_before = tool.read()?;
+    let overflows_before = backlog::overflows();
     let before = server.map(Server::read).transpose()?;
     let samples = Arc::new(Samples::default());
     let sampler = server.map(|server| tokio::spawn(sample(server.pid(), samples.clone())));
@@ -156,6 +163,9 @@ pub(crate) async fn run(
     )
     .await?;
     let end = server.map(Server::read).transpose()?;
+    let listen_overflows = backlog::overflows()
+        .zip(overflows_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let hub = figures::read(target).await;
     stop.cancel();
     while let Some(joined) = attackers.join_next().await {
@@ -201,6 +211,7 @@ pub(crate) async fn run(
                 rss_bytes_after: after.rss_bytes,
                 fds_peak: samples.fds_peak.load(Ordering::Relaxed).max(end.fds),
             }),
+        listen_overflows,
         tool_cpu_seconds: (tool_after.cpu_seconds - tool_before.cpu_seconds).max(0.0),
     })
 }
@@ -277,6 +288,13 @@ impl fmt::Display for Report {
                 report::mib(server.rss_bytes_end),
                 report::mib(server.rss_bytes_after),
                 report::count(server.fds_peak)
+            )?;
+        }
+        if let Some(overflows) = self.listen_overflows {
+            writeln!(
+                f,
+                "  handshakes dropped at a full accept queue (this machine): {}",
+                report::count(overflows)
             )?;
         }
         write!(f, "  this tool: {:.2} s CPU", self.tool_cpu_seconds)
