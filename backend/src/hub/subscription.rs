@@ -255,6 +255,7 @@ fn subscribe(
             wake: Arc::clone(wake),
             news: news.clone(),
         };
+        state.with_news += usize::from(subscriber.news.is_some());
         state.subscribers.insert(key, subscriber);
         if was_idle {
             inner.budget.set_idle(&cell, &state, false);
@@ -300,7 +301,11 @@ impl Drop for Subscription {
         };
         for cell in named {
             let mut state = cell.lock();
-            if state.subscribers.remove(&cursor.key).is_none() || !state.subscribers.is_empty() {
+            let Some(gone) = state.subscribers.remove(&cursor.key) else {
+                continue;
+            };
+            state.with_news -= usize::from(gone.news.is_some());
+            if !state.subscribers.is_empty() {
                 continue;
             }
             if !inner.budget.set_idle(&cell, &state, true) {

@@ -44,6 +44,10 @@ pub(super) struct TopicState {
     /// The newest sequence number this topic can no longer replay.
     pub(super) lost_through: u64,
     pub(super) subscribers: HashMap<u64, Subscriber>,
+    /// How many of `subscribers` have news: with none, as for a topic that
+    /// thousands of one-topic streams follow, a publish looks at each
+    /// subscriber once, to wake it, not twice.
+    pub(super) with_news: usize,
     /// Set, under this lock, when the hub dropped the topic from its map:
     /// whoever holds the cell then looks the name up again.
     pub(super) removed: bool,
@@ -128,6 +132,7 @@ impl TopicCell {
                 bytes: 0,
                 lost_through: floor,
                 subscribers: HashMap::new(),
+                with_news: 0,
                 removed: false,
                 indexed: None,
             }),
@@ -175,6 +180,9 @@ impl TopicState {
     /// Queues the topic in the news of the subscribers that have some, for
     /// a frame whose number is not published yet ([`News::queue`]).
     pub(super) fn queue_news(&self, cell: &Arc<TopicCell>) {
+        if self.with_news == 0 {
+            return;
+        }
         for news in self
             .subscribers
             .values()
