@@ -32,7 +32,7 @@ pub fn embeds_page() -> bool {
 /// half a minute. The kernel caps it at `net.core.somaxconn`.
 const BACKLOG: u32 = 4_096;
 
-/// A listener on `addr` with a backlog of [`BACKLOG`], and the address
+/// A listener on `addr` with a backlog of 4,096 connections, and the address
 /// reused so a restarted hub binds at once.
 ///
 /// # Errors
