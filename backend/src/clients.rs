@@ -181,9 +181,9 @@ impl Clients {
     /// peer's, or behind a proxy the client's as the proxy reports it;
     /// `None` when not known.
     pub(crate) fn client(&self, peer: Option<Peer>, headers: &HeaderMap) -> Option<IpAddr> {
-        let address = peer?.0.ip().to_canonical();
-        if !self.proxies.contains(&address) {
-            return Some(client_address(address));
+        let peer = peer?;
+        if let Some(address) = self.limited(peer) {
+            return Some(address);
         }
         // Each proxy appends the address it was reached from: the last one
         // that is not a proxy is the client, as the nearest proxy saw it.

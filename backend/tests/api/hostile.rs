@@ -100,6 +100,15 @@ async fn publish_new_topics(node: &TestApp, count: usize) -> Vec<shared::EventId
     ids
 }
 
+/// How many topics `app` lists with history.
+async fn topics_with_history(app: &TestApp) -> usize {
+    let list = app.topics().await;
+    list.topics
+        .iter()
+        .filter(|info| info.last_id.is_some())
+        .count()
+}
+
 #[tokio::test]
 async fn a_stream_of_every_topic_neither_blocks_new_topics_nor_lifts_the_cap() {
     let app = spawn_app(&["--max-topics", "20"]).await;
@@ -108,13 +117,7 @@ async fn a_stream_of_every_topic_neither_blocks_new_topics_nor_lifts_the_cap() {
     for id in ids {
         assert_eq!(everything.next_event().await.id, id);
     }
-    let with_history = app
-        .topics()
-        .await
-        .topics
-        .iter()
-        .filter(|info| info.last_id.is_some())
-        .count();
+    let with_history = topics_with_history(&app).await;
     assert!(with_history <= 20, "{with_history} topics kept history");
     assert_eq!(
         app.topics().await.topics[0].subscribers,
@@ -131,13 +134,7 @@ async fn a_cluster_node_holds_the_topic_cap_too() {
     for id in publish_new_topics(&node, 40).await {
         assert_eq!(everything.next_event().await.id, id);
     }
-    let with_history = node
-        .topics()
-        .await
-        .topics
-        .iter()
-        .filter(|info| info.last_id.is_some())
-        .count();
+    let with_history = topics_with_history(&node).await;
     assert!(with_history <= 20, "{with_history} topics kept history");
 }
 
@@ -206,18 +203,9 @@ async fn a_cluster_stream_cut_before_its_first_event_resumes_on_another_node() {
 #[tokio::test]
 async fn idle_http2_connections_are_closed_and_free_their_places() {
     let certificate = Certificate::new("idle");
-    let (cert, key) = (certificate.path("cert.pem"), certificate.path("key.pem"));
-    let app = spawn_app(&[
-        "--tls-cert",
-        &cert,
-        "--tls-key",
-        &key,
-        "--max-connections",
-        "3",
-        "--idle-timeout",
-        "1",
-    ])
-    .await;
+    let app = certificate
+        .spawn_app_with(&["--max-connections", "3", "--idle-timeout", "1"])
+        .await;
     // One that chose h2 and never sends its preface, one that sends it and
     // no request, and one with a stream open.
     let mut silent = certificate.connect(&app, &[b"h2"]).await;

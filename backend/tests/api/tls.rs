@@ -46,8 +46,15 @@ impl Certificate {
 
     /// A hub serving HTTPS with this certificate.
     async fn spawn_app(&self) -> TestApp {
+        self.spawn_app_with(&[]).await
+    }
+
+    /// A hub serving HTTPS with this certificate and `args`.
+    pub(crate) async fn spawn_app_with(&self, args: &[&str]) -> TestApp {
         let (cert, key) = (self.path("cert.pem"), self.path("key.pem"));
-        spawn_app(&["--tls-cert", &cert, "--tls-key", &key]).await
+        let mut all = vec!["--tls-cert", cert.as_str(), "--tls-key", key.as_str()];
+        all.extend_from_slice(args);
+        spawn_app(&all).await
     }
 
     /// A TLS connection to `app` as `localhost`, offering `alpn`.
@@ -258,16 +265,9 @@ async fn over_tls_http11_other_requests_keep_the_connection_and_a_stream_may_fol
 #[tokio::test]
 async fn past_the_connection_cap_an_http2_client_is_answered_and_healthz_passes() {
     let certificate = Certificate::new("cap");
-    let (cert, key) = (certificate.path("cert.pem"), certificate.path("key.pem"));
-    let app = spawn_app(&[
-        "--tls-cert",
-        &cert,
-        "--tls-key",
-        &key,
-        "--max-connections",
-        "1",
-    ])
-    .await;
+    let app = certificate
+        .spawn_app_with(&["--max-connections", "1"])
+        .await;
     let (mut held, connection) = h2(&certificate, &app).await;
     tokio::spawn(connection);
     let stream = held
