@@ -143,6 +143,16 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub write_timeout_ms: u64,
 
+    /// Bytes the kernel may hold for one connection's unsent writes
+    /// (`SO_SNDBUF`, which Linux doubles for its bookkeeping and caps at
+    /// `net.core.wmem_max`). A client that stops reading holds this much
+    /// kernel memory at most, instead of the up to 4 MiB the kernel's
+    /// autotuning grows to; events wait in the hub's bounded queues
+    /// instead. 0 leaves the size to the kernel.
+    #[arg(long, env = "HERALD_SEND_BUFFER", default_value_t = 131_072,
+          value_parser = clap::value_parser!(u32).range(0..=16 * 1024 * 1024))]
+    pub send_buffer: u32,
+
     /// Let the kernel coalesce small writes (Nagle's algorithm) instead of
     /// sending each event at once: about 15% less CPU per delivery at
     /// 200,000 deliveries/s, for a higher and less even latency.
@@ -379,6 +389,13 @@ impl Config {
     /// How long a connection may go without a request.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout)
+    }
+
+    /// The send buffer to set on each connection, if any.
+    pub fn send_buffer(&self) -> Option<usize> {
+        usize::try_from(self.send_buffer)
+            .ok()
+            .filter(|&bytes| bytes > 0)
     }
 
     /// How long a write may wait for the client to read.

@@ -69,6 +69,8 @@ pub(crate) struct ConnectionLimits {
     /// Whether each event is sent at once (`TCP_NODELAY`) rather than
     /// coalesced with the next by the kernel.
     pub(crate) nodelay: bool,
+    /// The kernel's send buffer per connection (`SO_SNDBUF`), when capped.
+    pub(crate) send_buffer: Option<usize>,
 }
 
 /// How a connection is told to stop: gracefully on shutdown, at once when

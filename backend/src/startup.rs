@@ -131,6 +131,7 @@ pub async fn serve(
         idle_timeout: config.idle_timeout(),
         grace: config.shutdown_grace(),
         nodelay: !config.no_tcp_nodelay,
+        send_buffer: config.send_buffer(),
     };
     let state = AppState::new(broker.clone(), config, shutdown.clone());
     let meters = Arc::clone(&state.meters);

@@ -228,10 +228,11 @@ fn node_clients() -> anyhow::Result<()> {
 }
 
 /// Debian's packages the tests use, by the file each installs.
-const DEBIAN_PACKAGES: [(&str, &str); 3] = [
+const DEBIAN_PACKAGES: [(&str, &str); 4] = [
     ("chromium", tools::CHROMIUM),
     ("chromium-driver", tools::CHROMEDRIVER),
     ("redis-server", tools::REDIS_SERVER),
+    ("iproute2", tools::SS),
 ];
 
 fn debian_packages() -> anyhow::Result<()> {

@@ -16,6 +16,8 @@ pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Debian's Redis server, which the cluster tests start instances of.
 pub(crate) const REDIS_SERVER: &str = "/usr/bin/redis-server";
+/// What a test reads a socket's kernel buffers with.
+pub(crate) const SS: &str = "/usr/bin/ss";
 /// Debian's nginx (`nginx-light`), which runs Nchan for the benchmark.
 pub(crate) const NGINX: &str = "/usr/sbin/nginx";
 /// The Nchan module `libnginx-mod-nchan` installs, which the benchmark's

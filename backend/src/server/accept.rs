@@ -60,6 +60,7 @@ pub(crate) async fn accept(
         idle_timeout,
         grace,
         nodelay,
+        send_buffer,
     } = limits;
     let transport = Transport {
         tls,
@@ -125,6 +126,13 @@ pub(crate) async fn accept(
         // count; Nagle's coalescing saves CPU at many deliveries a second.
         if let Err(error) = stream.set_nodelay(nodelay) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        // Set, the size is fixed: the kernel no longer grows it for a
+        // client that read fast once and then stopped.
+        if let Some(bytes) = send_buffer
+            && let Err(error) = socket2::SockRef::from(&stream).set_send_buffer_size(bytes)
+        {
+            tracing::debug!(%error, bytes, "cannot set SO_SNDBUF");
         }
         connections.spawn(connection(
             stream,

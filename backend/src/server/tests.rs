@@ -82,6 +82,7 @@ async fn start(
         idle_timeout: Duration::from_secs(30),
         grace: Duration::from_secs(10),
         nodelay: true,
+        send_buffer: None,
     };
     let server = tokio::spawn(accept(
         listener,

@@ -1,13 +1,14 @@
 //! A subscriber that stops reading neither slows the others nor grows the
 //! server's memory: it holds no buffer of its own, and when it reads again
-//! it is told what it missed with a `gap` event.
+//! it is told what it missed with a `gap` event. The kernel holds no more
+//! than `--send-buffer` for it either.
 //! Resident memory is read while other tests run in the same process, so the
 //! bound leaves room for them: what it rules out is memory that grows with
 //! what went past the stalled subscriber.
 
 use futures_util::StreamExt;
 use shared::{Payload, Topic};
-use testkit::{Message, PATIENCE, Stream, query, spawn_app};
+use testkit::{Message, PATIENCE, Stream, eventually, query, spawn_app};
 
 const EVENTS: usize = 3000;
 const EVENT_BYTES: usize = 32 * 1024;
@@ -94,4 +95,85 @@ async fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
     })
     .await;
     assert!(ended.is_ok(), "the closed stream's body never ended");
+}
+
+/// What the kernel holds for one server socket, as `ss` reads it: the bytes
+/// written and not yet sent or acknowledged, and the send buffer's size
+/// (`SO_SNDBUF`, doubled for the kernel's bookkeeping).
+struct SendQueue {
+    queued: u64,
+    buffer: u64,
+}
+
+/// The server's socket on `server`'s port that talks to `client`'s port.
+fn send_queue(server: u16, client: u16) -> Option<SendQueue> {
+    let filter = format!("( sport = :{server} and dport = :{client} )");
+    let output = std::process::Command::new("ss")
+        .args(["-tmnH", "state", "established", &filter])
+        .output()
+        .expect("ss (iproute2) runs");
+    let text = String::from_utf8(output.stdout).unwrap();
+    // "Recv-Q Send-Q local peer", then "skmem:(r0,rb…,t0,tb…,…)".
+    let queued = text.split_whitespace().nth(1)?.parse().ok()?;
+    let buffer = text
+        .split(['(', ','])
+        .find_map(|field| field.strip_prefix("tb"))?
+        .parse()
+        .ok()?;
+    Some(SendQueue { queued, buffer })
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_holds_no_more_than_the_send_buffer_in_the_kernel() {
+    let send_buffer: u64 = 64 * 1024;
+    let app = spawn_app(&["--send-buffer", &send_buffer.to_string(), "--history", "8"]).await;
+    let topic = Topic::parse("flood").unwrap();
+    // A client that sends its request and then reads nothing at all.
+    let mut stalled = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let client = stalled.local_addr().unwrap().port();
+    let request = format!(
+        "GET /api/events?topic=flood HTTP/1.1\r\nHost: {}\r\n\r\n",
+        app.address
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut stalled, request.as_bytes())
+        .await
+        .unwrap();
+    eventually("the stream is open", || async {
+        app.hub.subscriptions() == 1
+    })
+    .await;
+
+    // Far more than the socket buffers: the kernel's autotuning would grow
+    // the send buffer towards `net.ipv4.tcp_wmem`'s 4 MiB while it fills.
+    let text = "x".repeat(EVENT_BYTES);
+    for seq in 0..64 {
+        let payload = Payload::Chat(shared::Chat {
+            author: seq.to_string(),
+            text: text.clone(),
+        });
+        app.hub.publish(topic.clone(), payload).unwrap();
+    }
+    let port = app.address.port();
+    eventually("the kernel holds bytes for the stalled client", || async {
+        send_queue(port, client).is_some_and(|queue| queue.queued > 0)
+    })
+    .await;
+
+    let wmem_max: u64 = std::fs::read_to_string("/proc/sys/net/core/wmem_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let queue = send_queue(port, client).unwrap();
+    assert_eq!(
+        queue.buffer,
+        2 * send_buffer.min(wmem_max),
+        "the stalled client's socket has the configured send buffer, not the kernel's growing one"
+    );
+    // The kernel lets the last write overshoot the buffer by a little.
+    assert!(
+        queue.queued < 2 * queue.buffer,
+        "{} bytes queued for a client that reads nothing",
+        queue.queued
+    );
 }
