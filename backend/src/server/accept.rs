@@ -1,5 +1,6 @@
 //! The accept loop: the connection caps, over all and per client address,
-//! and the one answer a connection past one gets.
+//! the one answer a connection past one gets, and the options each socket
+//! is served with.
 //!
 //! At most `max_connections` are served at once, a cap below the open-files
 //! limit, and at most `--max-connections-per-ip` from one address: past
