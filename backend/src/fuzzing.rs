@@ -108,7 +108,7 @@ pub fn event_id(text: &str) {
 /// # Errors
 /// [`FramingError`] when the envelope would break SSE framing.
 pub fn sse_event(kind: Kind, envelope: &str, id: EventId) -> Result<Bytes, FramingError> {
-    sse::unnumbered(kind.name(), envelope).map(|unnumbered| unnumbered.number(id).bytes)
+    sse::unnumbered(kind, envelope).map(|unnumbered| unnumbered.number(id).bytes)
 }
 
 /// Frames a `gap` event, as a stream sends it.

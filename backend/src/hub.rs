@@ -122,9 +122,9 @@ pub enum ApplyError {
     /// The hub already has this number or a later one.
     #[error("event {0} is not after the newest the hub has")]
     Replayed(u64),
-    /// The event's kind is not one this hub knows.
-    #[error("unknown event kind {0:?}")]
-    UnknownKind(String),
+    /// The event's kind is not a kind name.
+    #[error("the event's kind is not a kind name: {0}")]
+    InvalidKind(#[from] shared::KindError),
     /// The envelope is not JSON.
     #[error("the envelope is not JSON: {0}")]
     Malformed(#[from] serde_json::Error),

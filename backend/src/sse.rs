@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use bytes::Bytes;
 use shared::protocol::{GAP_EVENT, POSITION_EVENT};
-use shared::{EventId, Gap};
+use shared::{EventId, Gap, Kind};
 
 /// A field value that would break SSE framing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,7 +37,7 @@ pub(crate) struct EventFrame {
 /// outside any lock; [`Unnumbered::number`] then only writes the id.
 #[derive(Debug)]
 pub(crate) struct Unnumbered {
-    name: &'static str,
+    name: Kind,
     /// The envelope JSON's members after `id`, and its closing brace.
     rest: String,
 }
@@ -47,8 +47,8 @@ pub(crate) struct Unnumbered {
 ///
 /// # Errors
 /// Returns [`FramingError`] if the name or the JSON contains CR, LF or NUL.
-pub(crate) fn unnumbered(name: &'static str, envelope: &str) -> Result<Unnumbered, FramingError> {
-    check_field("event", name)?;
+pub(crate) fn unnumbered(name: Kind, envelope: &str) -> Result<Unnumbered, FramingError> {
+    check_field("event", name.as_str())?;
     check_field("data", envelope)?;
     let rest = envelope
         .strip_prefix('{')
@@ -66,7 +66,7 @@ impl Unnumbered {
     pub(crate) fn number(&self, id: EventId) -> EventFrame {
         let id = id.to_string();
         let mut frame =
-            String::with_capacity(2 * id.len() + self.name.len() + self.rest.len() + 32);
+            String::with_capacity(2 * id.len() + self.name.as_str().len() + self.rest.len() + 32);
         // Writing into a String cannot fail.
         let _ = write!(frame, "id: {id}\nevent: {}\ndata: ", self.name);
         let start = frame.len();
@@ -164,6 +164,8 @@ mod tests {
                 text: ": not a comment\u{0}".into(),
             }),
             Payload::LatencyProbe(LatencyProbe { seq: 9, ts: 10 }),
+            // Keys in order, as the test's envelope goes through a `Value`.
+            Payload::from_json(r#"{"id":7,"note":"a\nb","type":"order.created"}"#).unwrap(),
             Payload::Json(
                 Json::from_value(
                     &serde_json::json!({"nested": {"text": "a\nb"}, "list": [1, "\r"]}),
@@ -174,7 +176,7 @@ mod tests {
     }
 
     /// The frame of an event numbered `1-{sequence}` with `envelope`.
-    fn frame(sequence: u64, name: &'static str, envelope: &str) -> EventFrame {
+    fn frame(sequence: u64, name: Kind, envelope: &str) -> EventFrame {
         unnumbered(name, envelope)
             .unwrap()
             .number(EventId::new(1, sequence))
@@ -199,7 +201,7 @@ mod tests {
             envelope.as_object_mut().unwrap().remove("id");
             let framed = frame(
                 event.id.sequence(),
-                event.event.kind().name(),
+                event.event.kind(),
                 &envelope.to_string(),
             );
             let data: Event = serde_json::from_slice(&framed.bytes[framed.data.clone()]).unwrap();
@@ -210,7 +212,7 @@ mod tests {
         assert_eq!(parsed.len(), events.len());
         for (sent, received) in events.iter().zip(parsed) {
             assert_eq!(received.id, sent.id.to_string());
-            assert_eq!(received.event, sent.event.kind().name());
+            assert_eq!(received.event, sent.event.kind().as_str());
             let decoded: Event = serde_json::from_str(&received.data).unwrap();
             assert_eq!(&decoded, sent);
         }
@@ -218,7 +220,7 @@ mod tests {
 
     #[tokio::test]
     async fn frames_survive_arbitrary_chunk_boundaries() {
-        let bytes = frame(7, Kind::Chat.name(), r#"{"a":"b"}"#).bytes;
+        let bytes = frame(7, Kind::CHAT, r#"{"a":"b"}"#).bytes;
         let chunks: Vec<Bytes> = bytes.iter().map(|byte| Bytes::from(vec![*byte])).collect();
         let parsed = parse(chunks).await;
         assert_eq!(parsed.len(), 1);
@@ -233,7 +235,7 @@ mod tests {
             after: EventId::new(1, 3),
             through: EventId::new(1, 9),
         };
-        let parsed = parse(vec![frame(5, "chat", r#"{"a":1}"#).bytes, gap(&sent)]).await;
+        let parsed = parse(vec![frame(5, Kind::CHAT, r#"{"a":1}"#).bytes, gap(&sent)]).await;
         assert_eq!(parsed[1].event, GAP_EVENT);
         // The parser keeps the last id seen: a gap does not move it.
         assert_eq!(parsed[1].id, "1-5");
@@ -243,16 +245,16 @@ mod tests {
 
     #[test]
     fn values_that_would_break_framing_are_refused() {
-        for (name, envelope, field) in [
-            ("ch\rat", r#"{"a":1}"#, "event"),
-            ("chat", "{\"a\":1}\n\ndata: x", "data"),
-            ("chat", "{\"a\":\"\0\"}", "data"),
+        // A kind's name cannot hold a line break; only the envelope can.
+        for (envelope, field) in [
+            ("{\"a\":1}\n\ndata: x", "data"),
+            ("{\"a\":\"\0\"}", "data"),
             // Not an object with a member for the id to go before.
-            ("chat", "{}", "data"),
-            ("chat", "[1]", "data"),
+            ("{}", "data"),
+            ("[1]", "data"),
         ] {
             assert_eq!(
-                unnumbered(name, envelope).map(|_| ()),
+                unnumbered(Kind::CHAT, envelope).map(|_| ()),
                 Err(FramingError { field }),
                 "{envelope:?}"
             );

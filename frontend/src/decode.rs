@@ -61,7 +61,7 @@ pub enum DecodeError {
         /// The SSE `event:` name.
         name: String,
         /// The payload's own kind name.
-        payload: &'static str,
+        payload: String,
         /// The event's id.
         id: EventId,
     },
@@ -76,7 +76,7 @@ pub fn decode(name: &str, data: &str) -> Result<Message, DecodeError> {
     if name == shared::GAP_EVENT {
         return parse::<Gap>(name, data).map(Message::Gap);
     }
-    let Some(kind) = Kind::from_name(name) else {
+    let Ok(kind) = Kind::parse(name) else {
         return Err(DecodeError::UnknownName {
             name: name.to_owned(),
         });
@@ -86,7 +86,7 @@ pub fn decode(name: &str, data: &str) -> Result<Message, DecodeError> {
     if payload != kind {
         return Err(DecodeError::KindMismatch {
             name: name.to_owned(),
-            payload: payload.name(),
+            payload: payload.to_string(),
             id: event.id,
         });
     }
@@ -196,7 +196,7 @@ mod tests {
             decode("notice", &chat_json(3)),
             Err(DecodeError::KindMismatch {
                 name: "notice".into(),
-                payload: "chat",
+                payload: "chat".to_owned(),
                 id: EventId::new(1, 3),
             })
         );

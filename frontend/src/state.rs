@@ -254,7 +254,7 @@ impl Feed {
                 self.notices.truncate(NOTICE_CAPACITY);
             }
             Payload::HubStats(stats) => self.hub.record(stats, received.received_us),
-            Payload::Json(_) => {}
+            Payload::Json(_) | Payload::Untyped(_) => {}
         }
     }
 
@@ -302,11 +302,12 @@ impl Item {
                     ),
                     Payload::Notice(notice) => shown(&notice.text, TEXT_CHARS).to_owned(),
                     Payload::Json(json) => shown(json.text(), TEXT_CHARS).to_owned(),
+                    Payload::Untyped(untyped) => shown(untyped.text(), TEXT_CHARS).to_owned(),
                     Payload::Metrics(_) | Payload::LatencyProbe(_) | Payload::HubStats(_) => {
                         String::new()
                     }
                 };
-                format!("{} {} {content}", event.topic, event.event.kind().name())
+                format!("{} {} {content}", event.topic, event.event.kind())
             }
             Self::Gap(gap) => format!("{} gap", gap.topic),
             Self::DecodeFailed(error) => error.to_string(),

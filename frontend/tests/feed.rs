@@ -69,6 +69,12 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
             "shop/orders",
             Payload::Json(Json::from_text(r#"{ "order": 17 }"#).expect("valid JSON")),
         )),
+        // An app's own kind, which the page does not type: shown whole.
+        received(event(
+            5,
+            "shop/orders",
+            Payload::from_json(r#"{"type":"order_created","order":18}"#).expect("a kind name"),
+        )),
         Action::Gap(Gap {
             topic: pattern("chat/*"),
             after: EventId::new(1, 4),
@@ -92,7 +98,15 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
     let classes: Vec<String> = items.iter().map(Element::class_name).collect();
     assert_eq!(
         classes,
-        ["decode-error", "gap", "event", "event", "event", "event"]
+        [
+            "decode-error",
+            "gap",
+            "event",
+            "event",
+            "event",
+            "event",
+            "event"
+        ]
     );
     assert!(text(&items[0]).contains("mystery"));
     assert!(text(&items[1]).contains("#1-4") && text(&items[1]).contains("#1-9"));
@@ -111,16 +125,18 @@ async fn event_list_renders_each_entry_as_itself_newest_first() {
     assert_eq!(
         kinds,
         [
+            ("order_created".into(), "1-5".into()),
             ("json".into(), "1-4".into()),
             ("latency_probe".into(), "1-3".into()),
             ("notice".into(), "1-2".into()),
             ("chat".into(), "1-1".into()),
         ]
     );
-    assert!(text(&events[0]).contains("\"order\": 17"));
-    assert!(text(&events[1]).contains("1.5 ms"));
-    assert_eq!(select(&events[2], ".notice.warning").len(), 1);
-    assert!(text(&events[3]).contains("ada: hello"));
+    assert!(text(&events[0]).contains("\"order\": 18"));
+    assert!(text(&events[1]).contains("\"order\": 17"));
+    assert!(text(&events[2]).contains("1.5 ms"));
+    assert_eq!(select(&events[3], ".notice.warning").len(), 1);
+    assert!(text(&events[4]).contains("ada: hello"));
 
     app.destroy();
     root.remove();

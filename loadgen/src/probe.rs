@@ -125,7 +125,7 @@ impl Message {
                 kind,
                 seq: Some(seq),
                 ts: Some(ts),
-            }) if kind == Kind::LatencyProbe.name() => Self::Probe(LatencyProbe { seq, ts }),
+            }) if kind == Kind::LATENCY_PROBE.as_str() => Self::Probe(LatencyProbe { seq, ts }),
             _ => Self::Other,
         }
     }

@@ -1,13 +1,14 @@
-//! The event envelope and every event kind Herald carries.
+//! The event envelope, the kinds of event Herald types, and the events of
+//! any other kind, which it carries as their JSON.
 
 mod decode;
 
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::{EventId, Topic};
+use crate::{EventId, Kind, Topic};
 
 pub use decode::PayloadError;
 
@@ -28,18 +29,20 @@ pub struct Event {
     pub event: Payload,
 }
 
-/// Every kind of event, tagged by `type` in JSON.
+/// An event's content, tagged by `type` in JSON: one of the kinds Herald
+/// types, or any other kind as its JSON ([`Untyped`]).
 ///
 /// This is also the body of `POST /api/topics/{topic}`: a publisher sends the
-/// payload and the hub wraps it in an [`Event`].
+/// payload and the hub wraps it in an [`Event`]. Any JSON object whose
+/// `type` is a [`Kind`] name is a payload; the kinds below are checked
+/// against their fields, every other one is carried as published.
 ///
 /// Decoding reads the `type` first and then the kind's own struct from the
 /// same text, rather than through serde's internally tagged enum, which
-/// buffers the content and so could not keep a [`Json`] payload's text:
-/// [`Payload::from_json`] is that decoder, and says what is wrong with a
-/// text it refuses.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// buffers the content and so could not keep a [`Json`] or [`Untyped`]
+/// payload's text: [`Payload::from_json`] is that decoder, and says what is
+/// wrong with a text it refuses.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// A sample of the host's system metrics.
     Metrics(Metrics),
@@ -52,25 +55,27 @@ pub enum Payload {
     /// A hub's figures about itself, published every second to
     /// [`HUB_TOPIC`](crate::HUB_TOPIC).
     HubStats(HubStats),
-    /// Opaque JSON from a program that brings its own schema.
+    /// Opaque JSON from a program that brings its own schema, under
+    /// `data`.
     Json(Json),
+    /// An event of any other kind, such as an app's own `order_created`.
+    Untyped(Untyped),
 }
 
-/// The kind of a [`Payload`], which names its SSE event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
+/// The kinds Herald types, named as in [`Payload`]'s JSON `type`.
+impl Kind {
     /// [`Payload::Metrics`].
-    Metrics,
+    pub const METRICS: Self = Self::of("metrics");
     /// [`Payload::Chat`].
-    Chat,
+    pub const CHAT: Self = Self::of("chat");
     /// [`Payload::Notice`].
-    Notice,
+    pub const NOTICE: Self = Self::of("notice");
     /// [`Payload::LatencyProbe`].
-    LatencyProbe,
+    pub const LATENCY_PROBE: Self = Self::of("latency_probe");
     /// [`Payload::HubStats`].
-    HubStats,
+    pub const HUB_STATS: Self = Self::of("hub_stats");
     /// [`Payload::Json`].
-    Json,
+    pub const JSON: Self = Self::of("json");
 }
 
 /// One sample of the host's system metrics.
@@ -255,6 +260,39 @@ impl PartialEq for Json {
     }
 }
 
+/// An event of a kind Herald does not type, kept as its JSON text: the
+/// object as published, with its `type`, on one line (whitespace between
+/// tokens dropped, as for [`Json`]).
+#[derive(Debug, Clone)]
+pub struct Untyped {
+    kind: Kind,
+    json: Box<RawValue>,
+}
+
+impl Untyped {
+    /// The kind its `type` names.
+    pub fn kind(&self) -> &Kind {
+        &self.kind
+    }
+
+    /// The JSON object, `type` and all.
+    pub fn text(&self) -> &str {
+        self.json.get()
+    }
+
+    /// The JSON decoded as a [`Value`], to walk it.
+    pub fn value(&self) -> Value {
+        // The text was checked to be JSON when it was taken.
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for Untyped {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
 /// Deserializes a raw JSON value without the whitespace between its tokens.
 fn compact_raw<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Box<RawValue>, D::Error> {
     let raw = Box::<RawValue>::deserialize(deserializer)?;
@@ -288,15 +326,55 @@ fn compact(text: &str) -> String {
 }
 
 impl Payload {
+    /// The kinds Herald types, in the order a dashboard lists them.
+    pub fn kinds() -> &'static [Kind] {
+        static KINDS: [Kind; 6] = [
+            Kind::METRICS,
+            Kind::CHAT,
+            Kind::NOTICE,
+            Kind::LATENCY_PROBE,
+            Kind::HUB_STATS,
+            Kind::JSON,
+        ];
+        &KINDS
+    }
+
     /// The kind of this payload.
     pub fn kind(&self) -> Kind {
         match self {
-            Self::Metrics(_) => Kind::Metrics,
-            Self::Chat(_) => Kind::Chat,
-            Self::Notice(_) => Kind::Notice,
-            Self::LatencyProbe(_) => Kind::LatencyProbe,
-            Self::HubStats(_) => Kind::HubStats,
-            Self::Json(_) => Kind::Json,
+            Self::Metrics(_) => Kind::METRICS,
+            Self::Chat(_) => Kind::CHAT,
+            Self::Notice(_) => Kind::NOTICE,
+            Self::LatencyProbe(_) => Kind::LATENCY_PROBE,
+            Self::HubStats(_) => Kind::HUB_STATS,
+            Self::Json(_) => Kind::JSON,
+            Self::Untyped(untyped) => untyped.kind.clone(),
+        }
+    }
+}
+
+/// A typed kind is written as its struct's members after its `type`; an
+/// untyped one as it was published.
+impl Serialize for Payload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        enum Typed<'a> {
+            Metrics(&'a Metrics),
+            Chat(&'a Chat),
+            Notice(&'a Notice),
+            LatencyProbe(&'a LatencyProbe),
+            HubStats(&'a HubStats),
+            Json(&'a Json),
+        }
+        match self {
+            Self::Metrics(metrics) => Typed::Metrics(metrics).serialize(serializer),
+            Self::Chat(chat) => Typed::Chat(chat).serialize(serializer),
+            Self::Notice(notice) => Typed::Notice(notice).serialize(serializer),
+            Self::LatencyProbe(probe) => Typed::LatencyProbe(probe).serialize(serializer),
+            Self::HubStats(stats) => Typed::HubStats(stats).serialize(serializer),
+            Self::Json(json) => Typed::Json(json).serialize(serializer),
+            Self::Untyped(untyped) => untyped.json.serialize(serializer),
         }
     }
 }
@@ -323,35 +401,6 @@ impl Metrics {
             });
         }
         Ok(())
-    }
-}
-
-impl Kind {
-    /// Every kind, for listeners that subscribe to each SSE event name.
-    pub const ALL: [Self; 6] = [
-        Self::Metrics,
-        Self::Chat,
-        Self::Notice,
-        Self::LatencyProbe,
-        Self::HubStats,
-        Self::Json,
-    ];
-
-    /// The SSE `event:` name, equal to the payload's JSON `type` tag.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Metrics => "metrics",
-            Self::Chat => "chat",
-            Self::Notice => "notice",
-            Self::LatencyProbe => "latency_probe",
-            Self::HubStats => "hub_stats",
-            Self::Json => "json",
-        }
-    }
-
-    /// The kind whose SSE name is `name`, if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
     }
 }
 
@@ -388,10 +437,9 @@ mod tests {
         ];
         for payload in samples {
             let json = serde_json::to_value(&payload).unwrap();
-            assert_eq!(json["type"], payload.kind().name());
-            assert_eq!(Kind::from_name(payload.kind().name()), Some(payload.kind()));
+            assert_eq!(json["type"], payload.kind().as_str());
+            assert!(Payload::kinds().contains(&payload.kind()));
         }
-        assert_eq!(Kind::from_name(crate::GAP_EVENT), None);
     }
 
     #[test]
@@ -457,16 +505,34 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_or_missing_type_is_refused() {
+    fn a_missing_or_invalid_type_is_refused() {
         for text in [
-            r#"{"type":"nope"}"#,
             r#"{"author":"a"}"#,
-            "[1]",
+            r#"["chat"]"#,
+            r#""chat""#,
             r#"{"type":7}"#,
+            r#"{"type":"two words"}"#,
+            r#"{"type":"gap"}"#,
         ] {
             assert!(Payload::from_json(text).is_err(), "{text}");
         }
         let chat = Payload::from_json(r#"{"text":"b","type":"chat","author":"a"}"#).unwrap();
-        assert_eq!(chat.kind(), Kind::Chat);
+        assert_eq!(chat.kind(), Kind::CHAT);
+    }
+
+    #[test]
+    fn any_other_kind_is_kept_as_published_but_whitespace() {
+        let published =
+            "{ \"type\": \"order_created\", \"id\": 18446744073709551616123,\n \"lines\": [] }";
+        let payload = Payload::from_json(published).unwrap();
+        let Payload::Untyped(untyped) = &payload else {
+            panic!("typed as {payload:?}");
+        };
+        let kept = r#"{"type":"order_created","id":18446744073709551616123,"lines":[]}"#;
+        assert_eq!(untyped.kind().as_str(), "order_created");
+        assert_eq!(untyped.text(), kept);
+        assert_eq!(serde_json::to_string(&payload).unwrap(), kept);
+        assert_eq!(Payload::from_json(kept).unwrap(), payload);
+        assert_eq!(untyped.value()["lines"], serde_json::json!([]));
     }
 }

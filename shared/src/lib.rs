@@ -10,8 +10,9 @@
 //! - [`topic`]: the validated [`Topic`] name.
 //! - [`pattern`]: [`TopicPattern`], a topic or every topic under a prefix.
 //! - [`id`]: the opaque, ordered [`EventId`].
-//! - [`event`]: the [`Event`] envelope, its [`Payload`] kinds and their SSE names,
-//!   and the one decoder of a payload's JSON.
+//! - [`kind`]: the validated [`Kind`] name, an event's `type` and SSE name.
+//! - [`event`]: the [`Event`] envelope, its [`Payload`]: the kinds Herald
+//!   types and any other as its JSON, and the one decoder of a payload's JSON.
 //! - [`api`]: the JSON bodies of the HTTP API (publish reply, history, topic list, errors)
 //!   and the [`Gap`] control event.
 //! - [`protocol`]: route paths, parameter, header and SSE event names, and
@@ -22,16 +23,18 @@
 pub mod api;
 pub mod event;
 pub mod id;
+pub mod kind;
 pub mod pattern;
 pub mod protocol;
 pub mod topic;
 
 pub use api::{ErrorBody, ErrorCode, EventList, Gap, Health, Published, TopicInfo, TopicList};
 pub use event::{
-    Chat, Event, HubStats, Json, Kind, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice,
-    NoticeLevel, Payload, PayloadError, TopicCount,
+    Chat, Event, HubStats, Json, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice,
+    NoticeLevel, Payload, PayloadError, TopicCount, Untyped,
 };
 pub use id::{EventId, EventIdError};
+pub use kind::{Kind, KindError};
 pub use pattern::{TopicPattern, TopicPatternError};
 pub use protocol::GAP_EVENT;
 pub use topic::{Topic, TopicError};

@@ -107,6 +107,15 @@ fn json_event() {
 }
 
 #[test]
+fn an_apps_own_kind() {
+    let order = Payload::from_json(
+        r#"{"type": "order_created", "order": 17, "items": ["a", "b"], "total": 1e2}"#,
+    )
+    .unwrap();
+    check("untyped", &envelope(6, "shop/orders", order));
+}
+
+#[test]
 fn gap_control_event() {
     let gap = Gap {
         topic: TopicPattern::parse("chat/lobby").unwrap(),

@@ -140,7 +140,11 @@ pub fn decode(raw: &SseEvent) -> Message {
     }
     let event: Event = serde_json::from_str(&raw.data)
         .unwrap_or_else(|error| panic!("an event that is not an `Event`: {error}: {raw:?}"));
-    assert_eq!(raw.event, event.event.kind().name(), "SSE name is the kind");
+    assert_eq!(
+        raw.event,
+        event.event.kind().as_str(),
+        "SSE name is the kind"
+    );
     assert_eq!(raw.id, event.id.to_string(), "SSE id is the event id");
     Message::Event(event)
 }

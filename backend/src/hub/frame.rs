@@ -112,7 +112,7 @@ impl Prepared {
             event: &payload,
         })?;
         let kind = payload.kind();
-        let unnumbered = sse::unnumbered(kind.name(), &envelope)?;
+        let unnumbered = sse::unnumbered(kind.clone(), &envelope)?;
         Ok(Self {
             topic,
             kind,

@@ -38,9 +38,9 @@ impl Hub {
         kind: &str,
         envelope: &str,
     ) -> Result<Frame, ApplyError> {
-        let kind = Kind::from_name(kind).ok_or_else(|| ApplyError::UnknownKind(kind.to_owned()))?;
+        let kind = Kind::parse(kind)?;
         serde_json::from_str::<serde::de::IgnoredAny>(envelope)?;
-        let unnumbered = sse::unnumbered(kind.name(), envelope)?;
+        let unnumbered = sse::unnumbered(kind, envelope)?;
         self.append(topic, &unnumbered, Numbering::Given(sequence))
             .ok_or(ApplyError::Replayed(sequence))
     }

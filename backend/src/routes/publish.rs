@@ -79,7 +79,7 @@ pub(crate) async fn publish(
     }
     let kind = payload.kind();
     let id = state.broker.publish(topic.clone(), payload).await?;
-    tracing::debug!(%topic, %id, kind = kind.name(), "published");
+    tracing::debug!(%topic, %id, %kind, "published");
     Ok((StatusCode::ACCEPTED, Json(Published { id, topic })))
 }
 
@@ -121,8 +121,10 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 pub(crate) fn decode(body: &[u8]) -> Result<Payload, ApiError> {
     Payload::from_json(body).map_err(|error| match error {
         PayloadError::Syntax(syntax) => ApiError::MalformedJson(syntax.to_string()),
-        refusal @ (PayloadError::MissingType
-        | PayloadError::UnknownType { .. }
+        refusal @ (PayloadError::NotAnObject
+        | PayloadError::MissingType
+        | PayloadError::TypeNotString { .. }
+        | PayloadError::InvalidKind { .. }
         | PayloadError::Field { .. }) => ApiError::InvalidEvent {
             field: refusal.path().map(str::to_owned),
             message: refusal.to_string(),
@@ -142,7 +144,7 @@ mod tests {
     fn names_the_field_at_fault() {
         let cases = [
             (r#"{"type":"chat","author":"a"}"#, Some("text")),
-            (r#"{"type":"nope"}"#, Some("type")),
+            (r#"{"type":"no pe"}"#, Some("type")),
             (r#"{"author":"a","text":"b"}"#, Some("type")),
             (
                 r#"{"type":"notice","level":"loud","text":"x"}"#,
@@ -154,7 +156,7 @@ mod tests {
             ),
             (r#"{"type":"latency_probe","seq":-1,"ts":2}"#, Some("seq")),
             (r#"{"type":7}"#, Some("type")),
-            ("[1]", Some("type")),
+            ("[1]", Some(".")),
         ];
         for (body, expected) in cases {
             match refusal(body) {

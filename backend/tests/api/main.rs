@@ -15,6 +15,7 @@ mod cors;
 mod history;
 mod hostile;
 mod hosts;
+mod kinds;
 mod limits;
 mod observe;
 mod patterns;

@@ -65,7 +65,7 @@ async fn bad_publishes_get_4xx_with_json_and_publish_nothing() {
         refusal(
             "t",
             json,
-            r#"{"type":"shout","text":"x"}"#.into(),
+            r#"{"type":"gap","text":"x"}"#.into(),
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InvalidEvent,
             Some("type"),
@@ -185,10 +185,16 @@ async fn a_refused_event_names_the_json_path_at_fault_and_what_is_wrong() {
             r#"invalid type: string "many", expected u64 at line 4 "#,
         ),
         (
-            r#"{"type":"shout","text":"x"}"#,
+            r#"{"type":"shout out","text":"x"}"#,
             "type",
-            r#"unknown event type "shout"; expected one of metrics, chat, notice, latency_probe, hub_stats, json"#,
+            r#"event type "shout out" is not a kind name: the kind name contains ' '"#,
         ),
+        (
+            r#"{"type":"position"}"#,
+            "type",
+            r#"event type "position" is not a kind name: the kind name "position" is reserved"#,
+        ),
+        (r#"["chat"]"#, ".", "an event is a JSON object"),
         (
             r#"{"text":"x"}"#,
             "type",

@@ -152,7 +152,7 @@ async fn stream(
 fn frame(event: &Event) -> Result<sse::Event, axum::Error> {
     sse::Event::default()
         .id(event.id.to_string())
-        .event(event.event.kind().name())
+        .event(event.event.kind().as_str())
         .json_data(event)
 }
 

@@ -107,7 +107,7 @@ impl Hub {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.last += 1;
         let id = EventId::new(self.epoch, state.last);
-        let name = payload.kind().name();
+        let name = payload.kind();
         let event = Event {
             id,
             topic,

@@ -37,7 +37,7 @@ impl PartialEq for EventItemProps {
 #[component]
 pub fn EventItem(props: &EventItemProps) -> Html {
     let event = &props.received.event;
-    let kind = event.event.kind().name();
+    let kind = event.event.kind().to_string();
     let id = event.id.to_string();
     let time = clock(event.time_us);
     let topic = event.topic.as_str();
@@ -51,7 +51,8 @@ pub fn EventItem(props: &EventItemProps) -> Html {
             html! { <LatencyReading probe={*probe} received_us={props.received.received_us} /> }
         }
         Payload::HubStats(stats) => html! { <HubSummary ..HubSummaryProps::of(stats) /> },
-        Payload::Json(json) => html! { <JsonView data={json.clone()} /> },
+        Payload::Json(json) => html! { <JsonView text={json.text().to_owned()} /> },
+        Payload::Untyped(untyped) => html! { <JsonView text={untyped.text().to_owned()} /> },
     };
     html! {
         <li class="event" data-kind={kind} data-id={id}>

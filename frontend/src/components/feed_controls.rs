@@ -1,6 +1,6 @@
 //! [`FeedControls`]: pause and resume the list, filter it by kind and text.
 
-use shared::Kind;
+use shared::{Kind, Payload};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -31,7 +31,8 @@ pub fn FeedControls() -> Html {
         Callback::from(move |event: Event| {
             let name = event.target_unchecked_into::<HtmlSelectElement>().value();
             feed.dispatch(Action::SetFilter(Filter {
-                kind: Kind::from_name(&name),
+                // "all" has no name.
+                kind: Kind::parse(name).ok(),
                 ..feed.filter.clone()
             }));
         })
@@ -41,10 +42,10 @@ pub fn FeedControls() -> Html {
         (true, 0) => "Resume".to_owned(),
         (true, unseen) => format!("Resume ({unseen} new)"),
     };
-    let selected = feed.filter.kind;
-    let kinds = Kind::ALL.iter().map(|kind| {
-        let name = kind.name();
-        html! { <option value={name} selected={selected == Some(*kind)}>{ name }</option> }
+    let selected = feed.filter.kind.as_ref();
+    let kinds = Payload::kinds().iter().map(|kind| {
+        let name = kind.to_string();
+        html! { <option value={name.clone()} selected={selected == Some(kind)}>{ name }</option> }
     });
     html! {
         <div class="controls">

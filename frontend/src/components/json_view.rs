@@ -1,7 +1,7 @@
 //! [`JsonView`]: opaque JSON, collapsible and pretty-printed, at most
-//! [`JSON_BYTES`] of it.
+//! [`JSON_BYTES`] of it: a `json` event's data, or an event of a kind the
+//! page does not type, whole.
 
-use shared::Json;
 use yew::prelude::*;
 
 use crate::excerpt::{Excerpt, JSON_BYTES, pretty_json};
@@ -16,8 +16,8 @@ const PREVIEW_CHARS: usize = 80;
 /// Props of [`JsonView`].
 #[derive(Properties, PartialEq)]
 pub struct JsonViewProps {
-    /// The JSON as published.
-    pub data: Json,
+    /// The JSON as published, on one line.
+    pub text: AttrValue,
 }
 
 /// `<details class="json">`: a one-line preview of the text as published
@@ -27,9 +27,11 @@ pub struct JsonViewProps {
 /// published.
 #[component]
 pub fn JsonView(props: &JsonViewProps) -> Html {
-    let (pretty, cut) = pretty_json(&props.data.value(), JSON_BYTES);
+    let compact = props.text.as_str();
+    // The text was JSON when the event was decoded.
+    let value = serde_json::from_str(compact).unwrap_or_default();
+    let (pretty, cut) = pretty_json(&value, JSON_BYTES);
     let open = !cut && pretty.lines().count() <= OPEN_LINES;
-    let compact = props.data.text();
     let excerpt = Excerpt::new(compact, PREVIEW_CHARS);
     let mut preview = excerpt.shown().to_owned();
     if excerpt.is_cut() {

@@ -34,7 +34,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use shared::protocol::{GAP_EVENT, UNNAMED_EVENT};
-use shared::{EventId, Kind};
+use shared::{EventId, Kind, Payload};
 use wasm_bindgen::JsCast;
 use web_sys::js_sys::{Date, Math};
 use web_sys::{EventSource, MessageEvent};
@@ -314,7 +314,7 @@ impl Source {
     /// browser refuses the URL.
     fn open(url: &str, driver: Weak<RefCell<Driver>>) -> Option<Self> {
         let source = EventSource::new(url).ok()?;
-        let mut listeners = Vec::with_capacity(Kind::ALL.len() + 4);
+        let mut listeners = Vec::with_capacity(Payload::kinds().len() + 4);
         listeners.push({
             let driver = driver.clone();
             EventListener::new(&source, "open", move |_| {
@@ -337,9 +337,9 @@ impl Source {
         });
         // The hub names every event, so anything arriving unnamed is shown
         // as undecodable rather than dropped unseen.
-        let names = Kind::ALL
+        let names = Payload::kinds()
             .iter()
-            .map(|kind| kind.name())
+            .map(Kind::as_str)
             .chain([GAP_EVENT, UNNAMED_EVENT]);
         for name in names {
             let driver = driver.clone();

@@ -171,10 +171,10 @@ fn filters_by_kind_and_by_text() {
         ids(Rc::clone(&feed).reduce(Action::SetFilter(filter)).visible())
     };
     assert_eq!(only(None, ""), [2, 1]);
-    assert_eq!(only(Some(Kind::Chat), ""), [1]);
+    assert_eq!(only(Some(Kind::CHAT), ""), [1]);
     assert_eq!(only(None, "DISK"), [2]);
     assert_eq!(only(None, "lobby"), [1]);
-    assert_eq!(only(Some(Kind::Chat), "disk"), Vec::<u64>::new());
+    assert_eq!(only(Some(Kind::CHAT), "disk"), Vec::<u64>::new());
     let gaps = Rc::clone(&feed).reduce(Action::SetFilter(Filter {
         kind: None,
         text: "gap".into(),
@@ -271,7 +271,7 @@ fn dropped_messages_are_a_line_that_breaks_the_charts() {
     }));
     assert_eq!(dropped.visible().count(), 1);
     let chats = feed.reduce(Action::SetFilter(Filter {
-        kind: Some(Kind::Chat),
+        kind: Some(Kind::CHAT),
         text: String::new(),
     }));
     assert_eq!(chats.visible().count(), 0, "a kind shows only its events");

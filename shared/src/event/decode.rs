@@ -18,8 +18,8 @@ use serde::de::{Error as _, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-use super::{Kind, Payload};
-use crate::ErrorBody;
+use super::{Payload, Untyped, compact};
+use crate::{ErrorBody, Kind, KindError};
 
 /// The member of a payload's JSON object that names its kind.
 const TAG: &str = "type";
@@ -33,14 +33,25 @@ pub enum PayloadError {
     /// The text is not one well-formed JSON value.
     #[error(transparent)]
     Syntax(serde_json::Error),
-    /// The text is JSON, but not an object with a single `type`.
+    /// The text is JSON, but not an object.
+    #[error("an event is a JSON object with a `type` naming its kind")]
+    NotAnObject,
+    /// The object has no `type`, or more than one.
     #[error("missing field `type` naming the event kind")]
     MissingType,
-    /// The `type` names no [`Kind`].
-    #[error("unknown event type {found}; expected one of {}", known_kinds())]
-    UnknownType {
-        /// The `type` as published, in JSON: `"shout"`, or `7`.
+    /// The `type` is not a string.
+    #[error("event type {found} is not a string")]
+    TypeNotString {
+        /// The `type` as published, in JSON: `7`, or `["a"]`.
         found: String,
+    },
+    /// The `type` is a string, but not a [`Kind`] name.
+    #[error("event type {found:?} is not a kind name: {error}")]
+    InvalidKind {
+        /// The `type` as published.
+        found: String,
+        /// The rule it breaks.
+        error: KindError,
     },
     /// The kind's fields are not right: one is missing, repeated, or not of
     /// its type.
@@ -56,12 +67,14 @@ pub enum PayloadError {
 }
 
 impl PayloadError {
-    /// The JSON path at fault: `type` when the kind is missing or unknown,
-    /// the field's path for a field error, and none for malformed JSON.
+    /// The JSON path at fault: `.` when the text is not an object, `type`
+    /// when the kind is missing or not a name, the field's path for a field
+    /// error, and none for malformed JSON.
     pub fn path(&self) -> Option<&str> {
         match self {
             Self::Syntax(_) => None,
-            Self::MissingType | Self::UnknownType { .. } => Some(TAG),
+            Self::NotAnObject => Some(TOP),
+            Self::MissingType | Self::TypeNotString { .. } | Self::InvalidKind { .. } => Some(TAG),
             Self::Field { path, .. } => Some(path),
         }
     }
@@ -80,13 +93,21 @@ impl Payload {
     /// first field that is not the kind's, with its JSON path.
     pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, PayloadError> {
         let json = json.as_ref();
-        Ok(match kind(json)? {
-            Kind::Metrics => Self::Metrics(fields(json)?),
-            Kind::Chat => Self::Chat(fields(json)?),
-            Kind::Notice => Self::Notice(fields(json)?),
-            Kind::LatencyProbe => Self::LatencyProbe(fields(json)?),
-            Kind::HubStats => Self::HubStats(fields(json)?),
-            Kind::Json => Self::Json(fields(json)?),
+        let kind = kind(json)?;
+        Ok(if kind == Kind::METRICS {
+            Self::Metrics(fields(json)?)
+        } else if kind == Kind::CHAT {
+            Self::Chat(fields(json)?)
+        } else if kind == Kind::NOTICE {
+            Self::Notice(fields(json)?)
+        } else if kind == Kind::LATENCY_PROBE {
+            Self::LatencyProbe(fields(json)?)
+        } else if kind == Kind::HUB_STATS {
+            Self::HubStats(fields(json)?)
+        } else if kind == Kind::JSON {
+            Self::Json(fields(json)?)
+        } else {
+            Self::Untyped(untyped(kind, json)?)
         })
     }
 }
@@ -105,27 +126,46 @@ impl<'de> Deserialize<'de> for Payload {
 fn kind(json: &[u8]) -> Result<Kind, PayloadError> {
     #[derive(Deserialize)]
     struct Tag<'a> {
-        // Any JSON, so a `type` that is not a string is refused as unknown,
-        // naming it, rather than with serde's message about its type.
+        // Any JSON, so a `type` that is not a string is refused naming it,
+        // rather than with serde's message about its type.
         #[serde(rename = "type", borrow)]
         kind: Option<&'a RawValue>,
+    }
+    let refused = |json: &[u8]| match serde_json::from_slice::<IgnoredAny>(json) {
+        Err(syntax) => PayloadError::Syntax(syntax),
+        Ok(_) => PayloadError::NotAnObject,
+    };
+    // serde reads a struct from an array too, by position.
+    if json.trim_ascii_start().first() != Some(&b'{') {
+        return Err(refused(json));
     }
     let tag = match serde_json::from_slice::<Tag<'_>>(json) {
         Ok(Tag { kind: Some(tag) }) => tag,
         Ok(Tag { kind: None }) => return Err(PayloadError::MissingType),
         Err(_) => {
-            return Err(match serde_json::from_slice::<IgnoredAny>(json) {
-                Err(syntax) => PayloadError::Syntax(syntax),
-                Ok(_) => PayloadError::MissingType,
+            return Err(match refused(json) {
+                PayloadError::NotAnObject => PayloadError::MissingType,
+                syntax => syntax,
             });
         }
     };
-    let name: Option<String> = serde_json::from_str(tag.get()).ok();
-    name.as_deref()
-        .and_then(Kind::from_name)
-        .ok_or_else(|| PayloadError::UnknownType {
+    let Ok(name) = serde_json::from_str::<String>(tag.get()) else {
+        return Err(PayloadError::TypeNotString {
             found: ErrorBody::echo(tag.get()),
-        })
+        });
+    };
+    Kind::parse(name.as_str()).map_err(|error| PayloadError::InvalidKind {
+        found: ErrorBody::echo(&name),
+        error,
+    })
+}
+
+/// A payload of a kind Herald does not type: the whole object, on one line.
+fn untyped(kind: Kind, json: &[u8]) -> Result<Untyped, PayloadError> {
+    // Read as one raw value, which checks that the text is UTF-8.
+    let raw = serde_json::from_slice::<Box<RawValue>>(json).map_err(PayloadError::Syntax)?;
+    let json = RawValue::from_string(compact(raw.get())).map_err(PayloadError::Syntax)?;
+    Ok(Untyped { kind, json })
 }
 
 /// The kind's struct, read from the whole text, where `type` is one more
@@ -189,9 +229,4 @@ fn below(path: &str, name: &str) -> String {
     } else {
         format!("{path}.{name}")
     }
-}
-
-/// The kinds' names, as a refusal lists them.
-fn known_kinds() -> String {
-    Kind::ALL.map(Kind::name).join(", ")
 }

@@ -12,7 +12,7 @@ fn apply(hub: &Hub, sequence: u64, event: &Prepared) -> Result<Frame, ApplyError
     hub.apply(
         sequence,
         event.topic.clone(),
-        event.kind.name(),
+        event.kind.as_str(),
         &event.envelope,
     )
 }
@@ -46,8 +46,8 @@ fn a_replica_refuses_an_envelope_it_cannot_serve_and_changes_nothing() {
     let event = prepared("a", 1);
     let refuse = |kind: &str, envelope: &str| hub.apply(1, topic("a"), kind, envelope).unwrap_err();
     assert!(matches!(
-        refuse("nope", &event.envelope),
-        ApplyError::UnknownKind(_)
+        refuse("no pe", &event.envelope),
+        ApplyError::InvalidKind(_)
     ));
     assert!(matches!(
         refuse("chat", "{not json"),

@@ -33,8 +33,6 @@ fn json_without_a_single_type_is_missing_its_type() {
         r#"{"author":"a","text":"b"}"#,
         r#"{"type":null}"#,
         r#"{"type":"chat","type":"chat","author":"a","text":"b"}"#,
-        "7",
-        r#""chat""#,
     ] {
         let error = refusal(json);
         assert!(
@@ -50,26 +48,48 @@ fn json_without_a_single_type_is_missing_its_type() {
 }
 
 #[test]
-fn an_unknown_type_is_named_with_the_known_kinds() {
-    let error = refusal(r#"{"type":"shout","text":"x"}"#);
-    assert_eq!(error.path(), Some("type"));
-    assert_eq!(
-        error.to_string(),
-        r#"unknown event type "shout"; expected one of metrics, chat, notice, latency_probe, hub_stats, json"#
-    );
+fn json_that_is_not_an_object_is_refused_at_its_top() {
+    for json in ["7", r#""chat""#, r#"["chat","a","b"]"#, " [] ", "null"] {
+        let error = refusal(json);
+        assert!(
+            matches!(error, PayloadError::NotAnObject),
+            "{json}: {error:?}"
+        );
+        assert_eq!(error.path(), Some("."));
+    }
+}
+
+#[test]
+fn a_type_that_is_not_a_kind_name_is_named() {
     for (json, found) in [
         (r#"{"type":7}"#, "7"),
         (r#"{"type":["chat"]}"#, r#"["chat"]"#),
-        (r#"{"type":"gap"}"#, r#""gap""#),
     ] {
-        match refusal(json) {
-            PayloadError::UnknownType { found: named } => assert_eq!(named, found),
+        let error = refusal(json);
+        assert_eq!(error.path(), Some("type"));
+        match error {
+            PayloadError::TypeNotString { found: named } => assert_eq!(named, found),
             other => panic!("{json}: {other:?}"),
         }
     }
+    let error = refusal(r#"{"type":"gap"}"#);
+    assert_eq!(
+        error.to_string(),
+        r#"event type "gap" is not a kind name: the kind name "gap" is reserved for the protocol"#
+    );
+    assert!(matches!(
+        refusal(r#"{"type":"two words"}"#),
+        PayloadError::InvalidKind {
+            error: KindError::InvalidChar(' '),
+            ..
+        }
+    ));
+    // What is echoed back is bounded, however long the type.
+    let long = format!(r#"{{"type":"{}"}}"#, "a".repeat(64 * 1024));
+    assert!(refusal(&long).to_string().len() < 256);
     // A name is compared as the string it decodes to.
     let chat = Payload::from_json(r#"{"type":"ch\u0061t","author":"a","text":"b"}"#);
-    assert_eq!(chat.unwrap().kind(), Kind::Chat);
+    assert_eq!(chat.unwrap().kind(), Kind::CHAT);
 }
 
 #[test]
@@ -142,11 +162,9 @@ fn text_and_bytes_decode_alike_and_as_the_envelope_does() {
     assert_eq!(serde_json::from_str::<Payload>(json).unwrap(), payload);
     // Inside other JSON a refusal is that JSON's error, with the
     // payload's message.
-    let error = serde_json::from_str::<Vec<Payload>>(r#"[{"type":"shout"}]"#).unwrap_err();
+    let error = serde_json::from_str::<Vec<Payload>>(r#"[{"type":"gap"}]"#).unwrap_err();
     assert!(
-        error
-            .to_string()
-            .starts_with(r#"unknown event type "shout""#),
+        error.to_string().starts_with(r#"event type "gap" is not"#),
         "{error}"
     );
 }

@@ -1,0 +1,42 @@
+//! Any kind: an app's own events go through the hub as published, under
+//! their own SSE name, so a page listens for exactly the kinds it knows.
+
+use reqwest::StatusCode;
+use shared::protocol::HISTORY_PATH;
+use shared::{EventList, Payload, Published};
+use testkit::{query, spawn_app};
+
+/// An app's own event, with a number no `f64` or `u64` holds.
+const ORDER: &str = r#"{ "type": "order_created",
+    "order": {"id": 18446744073709551616123, "lines": [{"sku": "a-1", "qty": 2}]} }"#;
+
+/// [`ORDER`] as every reader gets it: whitespace between tokens dropped.
+const ORDER_KEPT: &str = r#"{"type":"order_created","order":{"id":18446744073709551616123,"lines":[{"sku":"a-1","qty":2}]}}"#;
+
+#[tokio::test]
+async fn an_apps_own_kind_streams_under_its_name_and_keeps_its_text() {
+    let app = spawn_app(&[]).await;
+    let mut stream = app.open_stream(&query(&["shop/orders"]), None).await;
+    let response = app
+        .publish_raw("shop/orders", Some("application/json"), ORDER)
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let published: Published = response.json().await.unwrap();
+
+    // The stream's reader checks that the SSE `event:` is the `type`.
+    let event = stream.next_event().await;
+    assert_eq!(event.id, published.id);
+    let Payload::Untyped(order) = &event.event else {
+        panic!("typed as {:?}", event.event);
+    };
+    assert_eq!(order.kind().as_str(), "order_created");
+    assert_eq!(order.text(), ORDER_KEPT);
+
+    let history: EventList = app
+        .get(&query(&["shop/orders"]).url(HISTORY_PATH))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history.events, [event]);
+}
