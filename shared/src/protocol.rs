@@ -68,7 +68,8 @@ pub const TOKEN_COOKIE: &str = "herald_token";
 pub const LAST_EVENT_ID_HEADER: &str = "Last-Event-ID";
 
 /// SSE event name of a [`crate::Gap`]: events the hub can no longer replay.
-/// Every other event is named after its payload ([`crate::Kind::name`]).
+/// Every other event is named after its kind ([`crate::Kind`]), which is never
+/// this name.
 pub const GAP_EVENT: &str = "gap";
 
 /// SSE event name of the block a stream opens with: its `id:` is where the
