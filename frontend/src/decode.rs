@@ -203,11 +203,12 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_name_is_an_error() {
+    fn a_name_that_is_no_kind_is_an_error() {
+        // What an event without a name arrives as.
         assert_eq!(
-            decode("published", "{}"),
+            decode(shared::protocol::UNNAMED_EVENT, "{}"),
             Err(DecodeError::UnknownName {
-                name: "published".into()
+                name: "message".into()
             })
         );
     }
