@@ -47,7 +47,7 @@ fn publish_and_deliver(hub: &Hub, name: &str, count: u64) {
     let topic = topic(name);
     let mut subscription = follow(hub, name);
     for _ in 0..count {
-        hub.publish(topic.clone(), chat()).expect("published");
+        hub.publish(topic.clone(), &chat()).expect("published");
         match subscription.try_next() {
             Some(Delivery::Event(frame)) => {
                 black_box(frame.sse());
@@ -92,7 +92,7 @@ fn fan_out(c: &mut Criterion) {
             .collect();
         let topic = topic("bench/fan");
         b.iter(|| {
-            hub.publish(topic.clone(), chat()).expect("published");
+            hub.publish(topic.clone(), &chat()).expect("published");
             for subscription in &mut subscriptions {
                 black_box(subscription.try_next());
             }
@@ -108,9 +108,9 @@ fn pattern_resume(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("20000_topics", |b| {
         let hub = hub();
-        let first = hub.publish(topic("r/0"), chat()).expect("published").id();
+        let first = hub.publish(topic("r/0"), &chat()).expect("published").id();
         for n in 1..TOPICS {
-            hub.publish(topic(&format!("r/{n}")), chat())
+            hub.publish(topic(&format!("r/{n}")), &chat())
                 .expect("published");
         }
         let pattern = BTreeSet::from([TopicPattern::parse("r/*").expect("a valid pattern")]);

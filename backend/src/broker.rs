@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use shared::{EventId, Payload, Topic, TopicList, TopicPattern};
+use shared::{Event, EventId, Topic, TopicList, TopicPattern};
 
 use crate::cluster::{Cluster, ClusterError};
 use crate::hub::{self, Hub, Prepared, Visibility};
@@ -46,19 +46,26 @@ impl Broker {
         }
     }
 
-    /// Publishes `payload` to `topic` and returns its id once it is stored
-    /// where every stream of the hub, or of the cluster, reads it.
+    /// Publishes `event`, of any [`Event`] type, to `topic` and returns its
+    /// id once it is stored where every stream of the hub, or of the
+    /// cluster, reads it. The event is encoded at once, so the future holds
+    /// no reference to it.
     ///
     /// # Errors
     /// [`BrokerError::Hub`] for an event the hub refuses,
     /// [`BrokerError::Unavailable`] when the cluster's Redis did not store
     /// it; nothing is published then.
-    pub async fn publish(&self, topic: Topic, payload: Payload) -> Result<EventId, BrokerError> {
-        match self {
-            Self::Memory(hub) => Ok(hub.publish(topic, payload)?.id()),
-            Self::Cluster(cluster) => {
-                let prepared = Prepared::new(topic, payload)?;
-                Ok(cluster.publish(prepared).await?)
+    pub fn publish<E: Event>(
+        &self,
+        topic: Topic,
+        event: &E,
+    ) -> impl Future<Output = Result<EventId, BrokerError>> + Send + '_ {
+        let encoded = Prepared::new(topic, event);
+        async move {
+            let prepared = encoded?;
+            match self {
+                Self::Memory(hub) => Ok(hub.publish_prepared(prepared)?.id()),
+                Self::Cluster(cluster) => Ok(cluster.publish(prepared).await?),
             }
         }
     }

@@ -215,12 +215,12 @@ impl ApiError {
             | Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite(_)) => {
+            Self::InvalidEvent { .. } | Self::Publish(PublishError::Encode(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Self::Publish(
-                PublishError::Encode(_) | PublishError::Framing(_) | PublishError::Replica,
-            ) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Publish(PublishError::Framing(_) | PublishError::Replica) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             Self::Subscribe(SubscribeError::Full { .. })
             | Self::Unavailable(_)
             | Self::TooManyConnections { .. }
@@ -246,12 +246,10 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::BodyRead(_) | Self::MalformedJson(_) => ErrorCode::MalformedJson,
-            Self::InvalidEvent { .. } | Self::Publish(PublishError::NotFinite(_)) => {
+            Self::InvalidEvent { .. } | Self::Publish(PublishError::Encode(_)) => {
                 ErrorCode::InvalidEvent
             }
-            Self::Publish(
-                PublishError::Encode(_) | PublishError::Framing(_) | PublishError::Replica,
-            ) => ErrorCode::Internal,
+            Self::Publish(PublishError::Framing(_) | PublishError::Replica) => ErrorCode::Internal,
             Self::Subscribe(SubscribeError::Full { .. }) => ErrorCode::TooManySubscribers,
             Self::Overloaded | Self::TooManyConnections { .. } => ErrorCode::Overloaded,
             Self::Unavailable(_) => ErrorCode::Unavailable,
@@ -281,7 +279,6 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => Some("content-type".to_owned()),
             Self::HostNotAllowed { .. } => Some("host".to_owned()),
             Self::InvalidEvent { field, .. } => field.clone(),
-            Self::Publish(PublishError::NotFinite(not_finite)) => Some(not_finite.field.to_owned()),
             _ => None,
         }
     }

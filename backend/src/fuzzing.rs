@@ -7,7 +7,7 @@
 use axum::http::{HeaderMap, HeaderValue};
 use bytes::Bytes;
 use shared::protocol::LAST_EVENT_ID_HEADER;
-use shared::{Event, EventId, Gap, Kind, Topic};
+use shared::{Envelope, EventId, Gap, Kind, Topic};
 
 use crate::hub::{FramingError, Hub};
 use crate::routes::{history::HistoryRequest, publish, stream::StreamRequest};
@@ -32,13 +32,13 @@ pub fn publish_body(body: &[u8]) {
         max_topics: 1,
         max_subscribers: 1,
     });
-    let Ok(frame) = hub.publish(topic, payload.clone()) else {
+    let Ok(frame) = hub.publish(topic, &payload) else {
         // Refused by the hub (a NaN in metrics): nothing was published.
         return;
     };
     let json = frame.json();
     assert!(!json.contains(&b'\n') && !json.contains(&b'\r'), "one line");
-    let event: Event = serde_json::from_slice(&json).expect("the hub's JSON decodes");
+    let event: Envelope = serde_json::from_slice(&json).expect("the hub's JSON decodes");
     assert_eq!(event.event, payload, "the event is what was published");
 }
 

@@ -35,7 +35,7 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, MutexGuard, OnceLock};
 
-use shared::{EventId, Gap, NotFinite, Payload, Topic, TopicInfo, TopicList, TopicPattern};
+use shared::{Event, EventId, Gap, Topic, TopicInfo, TopicList, TopicPattern};
 
 use crate::sse;
 pub use crate::sse::FramingError;
@@ -101,11 +101,9 @@ pub enum Delivery {
 /// Why an event was not published.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    /// A metrics value is NaN or infinite, which JSON cannot carry.
-    #[error(transparent)]
-    NotFinite(#[from] NotFinite),
-    /// The event could not be encoded; a bug, not bad input.
-    #[error("failed to encode event")]
+    /// The event's own `Serialize` refused it: a metrics value that is NaN
+    /// or infinite, which JSON cannot carry, or a rule of the app's type.
+    #[error("the event cannot be encoded: {0}")]
     Encode(#[from] serde_json::Error),
     /// The encoded event would break SSE framing; a bug, not bad input.
     #[error(transparent)]
@@ -203,17 +201,23 @@ impl Hub {
         }
     }
 
-    /// Publishes `payload` to `topic` and wakes its subscribers.
+    /// Publishes `event`, of any [`Event`] type, to `topic` and wakes its
+    /// subscribers.
     ///
     /// # Errors
-    /// [`PublishError::NotFinite`] for a metrics sample with a NaN or
-    /// infinite value, [`PublishError::Replica`] on a hub that replicates a
-    /// cluster; nothing is published then.
-    pub fn publish(&self, topic: Topic, payload: Payload) -> Result<Frame, PublishError> {
+    /// [`PublishError::Encode`] when the event's `Serialize` refuses it (a
+    /// metrics sample with a NaN or infinite value),
+    /// [`PublishError::Replica`] on a hub that replicates a cluster; nothing
+    /// is published then.
+    pub fn publish<E: Event>(&self, topic: Topic, event: &E) -> Result<Frame, PublishError> {
+        self.publish_prepared(Prepared::new(topic, event)?)
+    }
+
+    /// Publishes an event encoded already ([`Hub::publish`]).
+    pub(crate) fn publish_prepared(&self, prepared: Prepared) -> Result<Frame, PublishError> {
         if self.inner.replica {
             return Err(PublishError::Replica);
         }
-        let prepared = Prepared::new(topic, payload)?;
         let frame = self.append(prepared.topic, &prepared.unnumbered, Numbering::Next);
         Ok(frame.expect("the hub's own next number is always new"))
     }

@@ -331,7 +331,7 @@ mod tests {
         let pattern = shared::TopicPattern::parse("a/b").unwrap();
         let mut subscription = hub.subscribe([pattern].into(), None).unwrap();
         for _ in 0..3 {
-            hub.publish(topic.clone(), shared::Payload::Notice(notice()))
+            hub.publish(topic.clone(), &shared::Payload::Notice(notice()))
                 .unwrap();
         }
         while subscription.try_next().is_some() {}

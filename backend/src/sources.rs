@@ -44,7 +44,7 @@ pub(crate) async fn publish_every(
             () = shutdown.cancelled() => return,
             _ = ticker.tick() => {}
         }
-        if let Err(error) = broker.publish(topic.clone(), report()).await {
+        if let Err(error) = broker.publish(topic.clone(), &report()).await {
             tracing::warn!(%error, %topic, "dropped a report");
         }
     }

@@ -124,8 +124,8 @@ mod tests {
     use eventsource_stream::Eventsource;
     use futures_util::StreamExt;
     use shared::{
-        Chat, Event, EventId, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
-        Payload, Topic,
+        Chat, Envelope, Event as _, EventId, Json, Kind, LatencyProbe, LoadAverage, Metrics,
+        Notice, NoticeLevel, Payload, Topic,
     };
 
     use super::*;
@@ -184,10 +184,10 @@ mod tests {
 
     #[tokio::test]
     async fn every_kind_round_trips_through_a_spec_parser() {
-        let events: Vec<Event> = samples()
+        let events: Vec<Envelope> = samples()
             .into_iter()
             .enumerate()
-            .map(|(index, payload)| Event {
+            .map(|(index, payload)| Envelope {
                 id: EventId::new(1, 100 + index as u64),
                 topic: Topic::parse("t/x").unwrap(),
                 time_us: 1,
@@ -201,10 +201,11 @@ mod tests {
             envelope.as_object_mut().unwrap().remove("id");
             let framed = frame(
                 event.id.sequence(),
-                event.event.kind(),
+                event.event.kind().clone(),
                 &envelope.to_string(),
             );
-            let data: Event = serde_json::from_slice(&framed.bytes[framed.data.clone()]).unwrap();
+            let data: Envelope =
+                serde_json::from_slice(&framed.bytes[framed.data.clone()]).unwrap();
             assert_eq!(&data, event, "the data range holds the envelope");
             chunks.push(framed.bytes);
         }
@@ -213,7 +214,7 @@ mod tests {
         for (sent, received) in events.iter().zip(parsed) {
             assert_eq!(received.id, sent.id.to_string());
             assert_eq!(received.event, sent.event.kind().as_str());
-            let decoded: Event = serde_json::from_str(&received.data).unwrap();
+            let decoded: Envelope = serde_json::from_str(&received.data).unwrap();
             assert_eq!(&decoded, sent);
         }
     }

@@ -5,7 +5,7 @@
 //! payload's `type` tag must agree; a mismatch is reported rather than
 //! trusted, because it means the two sides disagree about the protocol.
 
-use shared::{Event, EventId, Gap, Kind};
+use shared::{Envelope, Event as _, EventId, Gap, Kind};
 
 use crate::excerpt::Excerpt;
 
@@ -16,7 +16,7 @@ const EXCERPT_CHARS: usize = 120;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     /// A published event of one of the [`Kind`]s.
-    Event(Event),
+    Event(Envelope),
     /// Events the hub could not replay ([`shared::GAP_EVENT`]).
     Gap(Gap),
 }
@@ -81,9 +81,9 @@ pub fn decode(name: &str, data: &str) -> Result<Message, DecodeError> {
             name: name.to_owned(),
         });
     };
-    let event = parse::<Event>(name, data)?;
+    let event = parse::<Envelope>(name, data)?;
     let payload = event.event.kind();
-    if payload != kind {
+    if *payload != kind {
         return Err(DecodeError::KindMismatch {
             name: name.to_owned(),
             payload: payload.to_string(),
@@ -117,7 +117,7 @@ mod tests {
     use super::*;
 
     fn chat_json(id: u64) -> String {
-        serde_json::to_string(&Event {
+        serde_json::to_string(&Envelope {
             id: EventId::new(1, id),
             topic: Topic::parse("chat/lobby").unwrap(),
             time_us: 1_700_000_000_000_000,

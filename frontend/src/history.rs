@@ -64,12 +64,12 @@ impl Backlog {
 
 #[cfg(test)]
 mod tests {
-    use shared::{Chat, ErrorBody, ErrorCode, Event, Payload, Topic};
+    use shared::{Chat, Envelope, ErrorBody, ErrorCode, Payload, Topic};
 
     use super::*;
 
-    fn chat(id: u64) -> Event {
-        Event {
+    fn chat(id: u64) -> Envelope {
+        Envelope {
             id: EventId::new(1, id),
             topic: Topic::parse("chat/lobby").unwrap(),
             time_us: 1_000 + id,

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use shared::{Event, EventId, Gap, Kind, Payload};
+use shared::{Envelope, Event as _, EventId, Gap, Kind, Payload};
 use yew::prelude::*;
 
 use crate::decode::{DecodeError, Incoming, Message};
@@ -95,7 +95,7 @@ pub enum Item {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Received {
     /// The event.
-    pub event: Event,
+    pub event: Envelope,
     /// The browser's clock when it arrived, in unix microseconds.
     pub received_us: u64,
 }
@@ -186,7 +186,7 @@ impl Feed {
     /// Ids of a restarted hub carry a new epoch, which may sort below the old
     /// run's; comparing whole events, not just ids, keeps an id that sorts
     /// low from hiding a new event.
-    fn contains(&self, event: &Event) -> bool {
+    fn contains(&self, event: &Envelope) -> bool {
         if self.max_id.is_none_or(|max| event.id > max) {
             return false;
         }
@@ -280,7 +280,7 @@ impl Item {
     /// The kind of the event shown; `None` for a line that is not an event.
     pub fn kind(&self) -> Option<Kind> {
         match self {
-            Self::Event(received) => Some(received.event.event.kind()),
+            Self::Event(received) => Some(received.event.event.kind().clone()),
             Self::Gap(_) | Self::DecodeFailed(_) | Self::Dropped(_) => None,
         }
     }

@@ -16,7 +16,7 @@ use frontend::excerpt::{BANNER_CHARS, JSON_BYTES, NAME_CHARS, TEXT_CHARS};
 use frontend::series::CHARTED_CORES;
 use frontend::state::{Action, Received};
 use shared::{
-    Chat, Event, EventId, Json, LoadAverage, Metrics, Notice, NoticeLevel, Payload, Topic,
+    Chat, Envelope, EventId, Json, LoadAverage, Metrics, Notice, NoticeLevel, Payload, Topic,
 };
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
@@ -41,7 +41,7 @@ fn one(root: &Element, selector: &str) -> Element {
 
 fn received(id: u64, topic: &str, payload: Payload) -> Action {
     Action::Received(Received {
-        event: Event {
+        event: Envelope {
             id: EventId::new(1, id),
             topic: Topic::parse(topic).expect("test topics are valid"),
             time_us: 1_764_066_000_000_000,

@@ -7,7 +7,7 @@ pub mod common;
 use frontend::components::feed_provider::FeedProvider;
 use frontend::components::metrics_panel::MetricsPanel;
 use frontend::state::{Action, Received};
-use shared::{Event, EventId, Topic};
+use shared::{Envelope, EventId, Topic};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, KeyboardEvent, KeyboardEventInit, PointerEvent, PointerEventInit};
 use yew::prelude::*;
@@ -36,7 +36,7 @@ fn texts(root: &Element, selector: &str) -> Vec<String> {
 fn sample(n: u64) -> Action {
     let cpu = (n + 1) as f32 * 10.0;
     Action::Received(Received {
-        event: Event {
+        event: Envelope {
             id: EventId::new(1, n + 1),
             topic: Topic::parse("system/metrics").expect("a valid topic"),
             time_us: START_US + n * 1_000_000,

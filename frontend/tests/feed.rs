@@ -13,7 +13,7 @@ use frontend::components::metrics_panel::MetricsPanel;
 use frontend::components::notice_panel::NoticePanel;
 use frontend::decode::DecodeError;
 use frontend::state::{Action, Received};
-use shared::{Event, EventId, Gap, Json, LatencyProbe, Notice, NoticeLevel, Payload};
+use shared::{Envelope, EventId, Gap, Json, LatencyProbe, Notice, NoticeLevel, Payload};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 use yew::prelude::*;
@@ -40,7 +40,7 @@ fn InjectedFeed(props: &InjectedFeedProps) -> Html {
 
 #[wasm_bindgen_test]
 async fn event_list_renders_each_entry_as_itself_newest_first() {
-    let received = |event: Event| {
+    let received = |event: Envelope| {
         Action::Received(Received {
             event,
             received_us: 1_764_066_000_002_500,

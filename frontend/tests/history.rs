@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use frontend::connection::StreamOptions;
 use gloo_timers::future::sleep;
-use shared::{Event, EventId};
+use shared::{Envelope, EventId};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 use yew::prelude::*;
@@ -25,7 +25,7 @@ use crate::common::{chat, json, root, select};
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// A `data:` URL serving `events` as a history reply.
-fn history_url(events: Vec<Event>) -> AttrValue {
+fn history_url(events: Vec<Envelope>) -> AttrValue {
     // As the hub does: resume after everything it had when it answered.
     let resume_after = events
         .iter()

@@ -4,7 +4,7 @@
 //!
 //! Every check uses the probe's own `seq` and `ts` rather than the hub's
 //! event ids, so the same run measures any server: Herald's stream carries
-//! a `shared::Event` envelope around the probe, Nchan relays the published
+//! a `shared::Envelope` envelope around the probe, Nchan relays the published
 //! body verbatim, and both decode here.
 //!
 //! **Order.** Publishes run concurrently, so two probes in flight together
@@ -111,7 +111,7 @@ impl Message {
     ///
     /// Only what a probe needs is read: the payload's `type` tag and, for a
     /// probe, `seq` and `ts`; the rest is skipped unparsed. Decoding every
-    /// field into `shared::Event` cost the tool about as much CPU per event
+    /// field into `shared::Envelope` cost the tool about as much CPU per event
     /// as the server spends delivering it, and the tool shares the machine.
     pub(crate) fn decode(event: &SseEvent) -> Self {
         if event.event == GAP_EVENT {
@@ -464,7 +464,7 @@ mod tests {
         assert_eq!(Message::decode(&sse(GAP_EVENT, "{}")), Message::Gap);
         assert_eq!(Message::decode(&sse("message", "not json")), Message::Other);
         // What Herald sends is what `shared` writes.
-        let event = shared::Event {
+        let event = shared::Envelope {
             id: shared::EventId::new(3, 9),
             topic: shared::Topic::parse("load/a").unwrap(),
             time_us: 10,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Event, EventId, Topic, TopicPattern};
+use crate::{Envelope, EventId, Payload, Topic, TopicPattern};
 
 /// Reply to an accepted publish (`202 Accepted`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,9 +16,9 @@ pub struct Published {
 /// Reply to `GET /api/history`: recent events, oldest first, and where to
 /// resume the stream after them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventList {
+pub struct EventList<E = Payload> {
     /// The newest events of each requested topic, merged in id order.
-    pub events: Vec<Event>,
+    pub events: Vec<Envelope<E>>,
     /// The position to open the stream after (`lastEventId`): the hub's
     /// newest id when it read the history, so every event of these topics
     /// is either in `events`, older than them, or arrives on the stream,

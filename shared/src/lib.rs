@@ -11,8 +11,11 @@
 //! - [`pattern`]: [`TopicPattern`], a topic or every topic under a prefix.
 //! - [`id`]: the opaque, ordered [`EventId`].
 //! - [`kind`]: the validated [`Kind`] name, an event's `type` and SSE name.
-//! - [`event`]: the [`Event`] envelope, its [`Payload`]: the kinds Herald
-//!   types and any other as its JSON, and the one decoder of a payload's JSON.
+//! - [`event`]: the [`Event`] trait (and its derive) that an event type
+//!   implements: its kinds, and each value's kind.
+//! - [`envelope`]: the [`Envelope`] every subscriber receives an event in.
+//! - [`payload`]: [`Payload`], the kinds Herald types and any other as its
+//!   JSON, and the one decoder of a payload's JSON.
 //! - [`api`]: the JSON bodies of the HTTP API (publish reply, history, topic list, errors)
 //!   and the [`Gap`] control event.
 //! - [`protocol`]: route paths, parameter, header and SSE event names, and
@@ -21,21 +24,25 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod envelope;
 pub mod event;
 pub mod id;
 pub mod kind;
 pub mod pattern;
+pub mod payload;
 pub mod protocol;
 pub mod topic;
 
 pub use api::{ErrorBody, ErrorCode, EventList, Gap, Health, Published, TopicInfo, TopicList};
-pub use event::{
-    Chat, Event, HubStats, Json, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice,
-    NoticeLevel, Payload, PayloadError, TopicCount, Untyped,
-};
+pub use envelope::Envelope;
+pub use event::Event;
 pub use id::{EventId, EventIdError};
 pub use kind::{Kind, KindError};
 pub use pattern::{TopicPattern, TopicPatternError};
+pub use payload::{
+    Chat, HubStats, Json, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice, NoticeLevel,
+    Payload, PayloadError, TopicCount, Untyped,
+};
 pub use protocol::GAP_EVENT;
 pub use topic::{Topic, TopicError};
 

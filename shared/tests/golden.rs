@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::{
-    Chat, ErrorBody, ErrorCode, Event, EventId, EventList, Gap, Json, LatencyProbe, LoadAverage,
+    Chat, Envelope, ErrorBody, ErrorCode, EventId, EventList, Gap, Json, LatencyProbe, LoadAverage,
     Metrics, Notice, NoticeLevel, Payload, Published, Topic, TopicInfo, TopicList, TopicPattern,
 };
 
@@ -39,8 +39,8 @@ where
     assert_eq!(&decoded, value, "{name}: golden does not decode back");
 }
 
-fn envelope(id: u64, topic: &str, event: Payload) -> Event {
-    Event {
+fn envelope(id: u64, topic: &str, event: Payload) -> Envelope {
+    Envelope {
         id: EventId::new(EPOCH, id),
         topic: Topic::parse(topic).unwrap(),
         time_us: 1_764_066_000_000_000,
@@ -205,7 +205,7 @@ fn floats_come_back_exactly() {
     };
     let event = envelope(1, "system/metrics", Payload::Metrics(metrics));
     let text = serde_json::to_string(&event).unwrap();
-    let back: Event = serde_json::from_str(&text).unwrap();
+    let back: Envelope = serde_json::from_str(&text).unwrap();
     let Payload::Metrics(back) = back.event else {
         panic!("{text}")
     };

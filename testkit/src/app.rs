@@ -241,7 +241,7 @@ impl TestApp {
     /// When the hub refuses the payload.
     pub fn publish_in_process(&self, topic: &Topic, payload: Payload) -> EventId {
         self.hub
-            .publish(topic.clone(), payload)
+            .publish(topic.clone(), &payload)
             .unwrap_or_else(|error| {
                 panic!("the hub refused an in-process publish to {topic}: {error}")
             })

@@ -57,7 +57,7 @@ mod stream;
 use std::time::Duration;
 
 use shared::protocol::{Query, TOPIC_PARAM};
-use shared::{Event, Payload};
+use shared::{Envelope, Payload};
 
 pub use app::TestApp;
 pub use builder::Builder;
@@ -118,7 +118,7 @@ pub fn chat(text: &str) -> Payload {
 ///
 /// # Panics
 /// When `event` is not a chat message.
-pub fn text_of(event: &Event) -> &str {
+pub fn text_of(event: &Envelope) -> &str {
     match &event.event {
         Payload::Chat(chat) => &chat.text,
         other => panic!("expected chat, got {other:?}"),

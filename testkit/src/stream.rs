@@ -7,7 +7,7 @@ use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use shared::protocol::POSITION_EVENT;
-use shared::{Event, EventId, Gap};
+use shared::{Envelope, Event as _, EventId, Gap};
 
 use crate::PATIENCE;
 
@@ -23,7 +23,7 @@ pub struct Stream {
 #[derive(Debug)]
 pub enum Message {
     /// A published event.
-    Event(Event),
+    Event(Envelope),
     /// Events the hub could no longer replay.
     Gap(Gap),
 }
@@ -107,7 +107,7 @@ impl Stream {
     ///
     /// # Panics
     /// As [`Stream::next`], and on a gap.
-    pub async fn next_event(&mut self) -> Event {
+    pub async fn next_event(&mut self) -> Envelope {
         match self.next().await {
             Message::Event(event) => event,
             Message::Gap(gap) => panic!("expected an event, got {gap:?}"),
@@ -138,8 +138,8 @@ pub fn decode(raw: &SseEvent) -> Message {
                 .unwrap_or_else(|error| panic!("a gap that is not a `Gap`: {error}: {raw:?}")),
         );
     }
-    let event: Event = serde_json::from_str(&raw.data)
-        .unwrap_or_else(|error| panic!("an event that is not an `Event`: {error}: {raw:?}"));
+    let event: Envelope = serde_json::from_str(&raw.data)
+        .unwrap_or_else(|error| panic!("an event that is not an `Envelope`: {error}: {raw:?}"));
     assert_eq!(
         raw.event,
         event.event.kind().as_str(),

@@ -14,7 +14,7 @@ use fuzz_oracles::event_stream::{self, Dispatched};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use shared::protocol::{GAP_EVENT, POSITION_EVENT};
 use shared::{
-    Chat, Event, EventId, Gap, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
+    Chat, Envelope, Event as _, EventId, Gap, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
     Payload, Topic, TopicPattern,
 };
 
@@ -107,9 +107,9 @@ struct Expected {
     event: String,
     data: String,
     last_event_id: String,
-    /// Whether the data must decode as an [`Event`] equal to this one but
+    /// Whether the data must decode as an [`Envelope`] equal to this one but
     /// for its time, which the hub stamps.
-    published: Option<Event>,
+    published: Option<Envelope>,
 }
 
 fn check(input: Input) {
@@ -133,9 +133,9 @@ fn check(input: Input) {
                 let (Ok(topic), Some(payload)) = (Topic::parse(topic), payload.build()) else {
                     continue;
                 };
-                let frame = match hub.publish(topic.clone(), payload.clone()) {
+                let frame = match hub.publish(topic.clone(), &payload) {
                     Ok(frame) => frame,
-                    Err(PublishError::NotFinite(_)) => {
+                    Err(PublishError::Encode(_)) => {
                         assert!(!is_finite(&payload), "refused as not finite: {payload:?}");
                         continue;
                     }
@@ -149,7 +149,7 @@ fn check(input: Input) {
                     event: payload.kind().to_string(),
                     data: String::from_utf8(json.to_vec()).expect("the envelope is UTF-8"),
                     last_event_id: last_event_id.clone(),
-                    published: Some(Event {
+                    published: Some(Envelope {
                         id: frame.id(),
                         topic,
                         time_us: 0,
@@ -245,9 +245,9 @@ fn check(input: Input) {
             "in {shown:?}"
         );
         if let Some(published) = &sent.published {
-            let decoded: Event =
+            let decoded: Envelope =
                 serde_json::from_str(&received.data).expect("the data is an envelope");
-            let published = Event {
+            let published = Envelope {
                 time_us: decoded.time_us,
                 ..published.clone()
             };

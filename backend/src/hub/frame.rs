@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use serde::Serialize;
-use shared::{EventId, Kind, Payload, Topic};
+use shared::{Event, EventId, Kind, Topic};
 
 use super::PublishError;
 use crate::sse;
@@ -27,7 +27,7 @@ pub struct Frame(Arc<FrameInner>);
 pub(crate) struct Prepared {
     pub(crate) topic: Topic,
     pub(crate) kind: Kind,
-    /// The envelope's JSON but for its id: [`shared::Event`]'s other fields.
+    /// The envelope's JSON but for its id: [`shared::Envelope`]'s other fields.
     pub(crate) envelope: String,
     pub(super) unnumbered: sse::Unnumbered,
 }
@@ -43,12 +43,12 @@ struct FrameInner {
 
 /// The envelope of an event but for its id, which is written once the event
 /// has its place in the sequence ([`sse::Unnumbered`]). Its fields, in this
-/// order, are those of [`shared::Event`] after `id`.
+/// order, are those of [`shared::Envelope`] after `id`.
 #[derive(Serialize)]
-struct Envelope<'a> {
+struct Unnumbered<'a, E> {
     topic: &'a Topic,
     time_us: u64,
-    event: &'a Payload,
+    event: &'a E,
 }
 
 impl Frame {
@@ -73,7 +73,7 @@ impl Frame {
         &self.0.topic
     }
 
-    /// The event's envelope as JSON (a [`shared::Event`]), sharing the SSE
+    /// The event's envelope as JSON (a [`shared::Envelope`]), sharing the SSE
     /// frame's bytes.
     pub fn json(&self) -> Bytes {
         self.0.sse.slice(self.0.json.clone())
@@ -96,22 +96,20 @@ impl Frame {
 }
 
 impl Prepared {
-    /// Encodes `payload` for `topic` and checks it, stamped with the time
-    /// now, without numbering it.
+    /// Encodes `event` for `topic` and checks it, stamped with the time now,
+    /// without numbering it.
     ///
     /// # Errors
-    /// [`PublishError::NotFinite`] for a metrics sample with a NaN or
-    /// infinite value; encoding and framing errors, which are bugs.
-    pub(crate) fn new(topic: Topic, payload: Payload) -> Result<Self, PublishError> {
-        if let Payload::Metrics(metrics) = &payload {
-            metrics.check_finite()?;
-        }
-        let envelope = serde_json::to_string(&Envelope {
+    /// [`PublishError::Encode`] when the event's own `Serialize` refuses it
+    /// (a metrics sample with a NaN or infinite value); framing errors,
+    /// which are bugs.
+    pub(crate) fn new<E: Event>(topic: Topic, event: &E) -> Result<Self, PublishError> {
+        let envelope = serde_json::to_string(&Unnumbered {
             topic: &topic,
             time_us: now_micros(),
-            event: &payload,
+            event,
         })?;
-        let kind = payload.kind();
+        let kind = event.kind().clone();
         let unnumbered = sse::unnumbered(kind.clone(), &envelope)?;
         Ok(Self {
             topic,

@@ -135,10 +135,10 @@ mod tests {
             author: "ada".into(),
             text: "quote \" and \u{e9}".into(),
         });
-        hub.publish(names[0].clone(), chat).unwrap();
+        hub.publish(names[0].clone(), &chat).unwrap();
         hub.publish(
             names[1].clone(),
-            Payload::LatencyProbe(LatencyProbe { seq: 1, ts: 2 }),
+            &Payload::LatencyProbe(LatencyProbe { seq: 1, ts: 2 }),
         )
         .unwrap();
         let every = BTreeSet::from([TopicPattern::All]);

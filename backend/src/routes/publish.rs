@@ -6,7 +6,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
-use shared::{Payload, PayloadError, Published, Topic};
+use shared::{Event as _, Payload, PayloadError, Published, Topic};
 
 use crate::auth;
 use crate::clients::Peer;
@@ -77,8 +77,8 @@ pub(crate) async fn publish(
     if state.shutdown.is_cancelled() {
         return Err(ApiError::ShuttingDown);
     }
+    let id = state.broker.publish(topic.clone(), &payload).await?;
     let kind = payload.kind();
-    let id = state.broker.publish(topic.clone(), payload).await?;
     tracing::debug!(%topic, %id, %kind, "published");
     Ok((StatusCode::ACCEPTED, Json(Published { id, topic })))
 }

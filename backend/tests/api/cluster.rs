@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use shared::protocol::{EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, publish_path};
-use shared::{ErrorCode, Event, EventId, Gap};
+use shared::{Envelope, ErrorCode, EventId, Gap};
 use testkit::{
     Message, PATIENCE, Stream, TestApp, chat, error_body, eventually, query, spawn_node, text_of,
 };
@@ -15,7 +15,7 @@ use testkit::{
 use crate::redis_server::{Mode, Proxy, RedisServer, free_port};
 
 /// Reads `count` events, failing on a gap.
-async fn events(stream: &mut Stream, count: usize) -> Vec<Event> {
+async fn events(stream: &mut Stream, count: usize) -> Vec<Envelope> {
     let mut events = Vec::with_capacity(count);
     for _ in 0..count {
         events.push(stream.next_event().await);
@@ -23,7 +23,7 @@ async fn events(stream: &mut Stream, count: usize) -> Vec<Event> {
     events
 }
 
-fn ids_of(events: &[Event]) -> Vec<EventId> {
+fn ids_of(events: &[Envelope]) -> Vec<EventId> {
     events.iter().map(|event| event.id).collect()
 }
 

@@ -1,10 +1,20 @@
 //! Any kind: an app's own events go through the hub as published, under
-//! their own SSE name, so a page listens for exactly the kinds it knows.
+//! their own SSE name, so a page listens for exactly the kinds it knows;
+//! an app's own type is published in process as it is over HTTP.
 
 use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
 use shared::protocol::HISTORY_PATH;
-use shared::{EventList, Payload, Published};
+use shared::{Envelope, Event, EventList, Payload, Published, Topic};
 use testkit::{query, spawn_app};
+
+/// An app's own event type, as it would live in the app's shared crate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ShopEvent {
+    OrderCreated { id: u64, total_cents: i64 },
+    OrderShipped { id: u64 },
+}
 
 /// An app's own event, with a number no `f64` or `u64` holds.
 const ORDER: &str = r#"{ "type": "order_created",
@@ -39,4 +49,31 @@ async fn an_apps_own_kind_streams_under_its_name_and_keeps_its_text() {
         .await
         .unwrap();
     assert_eq!(history.events, [event]);
+}
+
+#[tokio::test]
+async fn an_apps_own_type_published_in_process_reads_back_as_that_type() {
+    let app = spawn_app(&[]).await;
+    let topic = Topic::parse("shop/orders").unwrap();
+    let mut stream = app.open_stream(&query(&["shop/orders"]), None).await;
+    let events = [
+        ShopEvent::OrderCreated {
+            id: 7,
+            total_cents: 1_999,
+        },
+        ShopEvent::OrderShipped { id: 7 },
+    ];
+    for event in &events {
+        app.hub.publish(topic.clone(), event).unwrap();
+    }
+    for sent in events {
+        // The stream's reader checks the SSE name against the kind.
+        let received = stream.next_event().await;
+        assert_eq!(received.event.kind(), sent.kind());
+        // A page built against the type reads the same data as the type.
+        let data = serde_json::to_string(&received).unwrap();
+        let typed: Envelope<ShopEvent> = serde_json::from_str(&data).unwrap();
+        assert_eq!(typed.event, sent);
+        assert_eq!(typed.id, received.id);
+    }
 }

@@ -92,7 +92,7 @@ async fn shutdown_ends_a_stream_that_is_never_idle() {
         let topic = Topic::parse("busy").unwrap();
         move || {
             while !stop.load(Ordering::Relaxed) {
-                hub.publish(topic.clone(), chat("busy")).unwrap();
+                hub.publish(topic.clone(), &chat("busy")).unwrap();
             }
         }
     });

@@ -30,7 +30,7 @@ async fn a_stalled_subscriber_neither_slows_others_nor_grows_memory() {
             author: seq.to_string(),
             text: text.clone(),
         });
-        let id = app.hub.publish(topic.clone(), payload).unwrap().id();
+        let id = app.hub.publish(topic.clone(), &payload).unwrap().id();
         // The reading subscriber gets every event, in order, while the
         // other one is stalled.
         assert_eq!(reader.next_event().await.id, id);
@@ -82,7 +82,7 @@ async fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
                 author: "flood".into(),
                 text: text.clone(),
             });
-            app.hub.publish(topic.clone(), payload).unwrap();
+            app.hub.publish(topic.clone(), &payload).unwrap();
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     })
@@ -151,7 +151,7 @@ async fn a_client_that_stops_reading_holds_no_more_than_the_send_buffer_in_the_k
             author: seq.to_string(),
             text: text.clone(),
         });
-        app.hub.publish(topic.clone(), payload).unwrap();
+        app.hub.publish(topic.clone(), &payload).unwrap();
     }
     let port = app.address.port();
     eventually("the kernel holds bytes for the stalled client", || async {

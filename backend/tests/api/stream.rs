@@ -75,7 +75,7 @@ async fn in_process_publish_reaches_http_streams() {
     let app = spawn_app(&[]).await;
     let mut stream = app.open_stream(&query(&["embedded"]), None).await;
     let topic = shared::Topic::parse("embedded").unwrap();
-    let frame = app.hub.publish(topic, chat("from rust")).unwrap();
+    let frame = app.hub.publish(topic, &chat("from rust")).unwrap();
     let event = stream.next_event().await;
     assert_eq!(event.id, frame.id());
     assert_eq!(text_of(&event), "from rust");

@@ -168,7 +168,7 @@ async fn streams_and_publishes_share_one_http2_connection() {
     let published: Published = serde_json::from_slice(&body).unwrap();
     let in_process = app
         .hub
-        .publish(Topic::parse("tls/b").unwrap(), chat("in process"))
+        .publish(Topic::parse("tls/b").unwrap(), &chat("in process"))
         .unwrap()
         .id();
 
@@ -217,7 +217,7 @@ async fn a_client_that_asks_for_http11_gets_it_over_tls() {
     });
     let id = app
         .hub
-        .publish(Topic::parse("tls/one").unwrap(), payload)
+        .publish(Topic::parse("tls/one").unwrap(), &payload)
         .unwrap()
         .id();
     match next_message(&mut events).await {
@@ -253,7 +253,7 @@ async fn over_tls_http11_other_requests_keep_the_connection_and_a_stream_may_fol
     let mut events = BodyDataStream::new(response.into_body()).eventsource();
     let id = app
         .hub
-        .publish(Topic::parse("tls/two").unwrap(), chat("kept alive"))
+        .publish(Topic::parse("tls/two").unwrap(), &chat("kept alive"))
         .unwrap()
         .id();
     match next_message(&mut events).await {

@@ -1,6 +1,6 @@
 //! The naive baseline for Herald's benchmark: the SSE handler most axum
 //! tutorials write. A `tokio::sync::broadcast` channel per topic carries
-//! `shared::Event` values, and each stream turns every event into an
+//! `shared::Envelope` values, and each stream turns every event into an
 //! `axum::response::sse::Event` with `json_data`, so the envelope is
 //! serialised once per subscriber rather than once per publish.
 //!
@@ -27,7 +27,7 @@ use axum::{Json, Router};
 use futures_util::{Stream, StreamExt, stream};
 use serde::Deserialize;
 use shared::protocol::{EVENTS_PATH, TOPICS_PATH};
-use shared::{Event, EventId, Payload, Published, Topic};
+use shared::{Envelope, Event as _, EventId, Payload, Published, Topic};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
@@ -70,7 +70,7 @@ struct Hub {
 #[derive(Default)]
 struct Channels {
     last: u64,
-    topics: HashMap<Topic, broadcast::Sender<Event>>,
+    topics: HashMap<Topic, broadcast::Sender<Envelope>>,
 }
 
 #[derive(Deserialize)]
@@ -94,7 +94,7 @@ impl Hub {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.last += 1;
         let id = EventId::new(self.epoch, state.last);
-        let event = Event {
+        let event = Envelope {
             id,
             topic,
             time_us: now_us(),
@@ -109,7 +109,7 @@ impl Hub {
         id
     }
 
-    fn subscribe(&self, topic: Topic) -> broadcast::Receiver<Event> {
+    fn subscribe(&self, topic: Topic) -> broadcast::Receiver<Envelope> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state
             .topics
@@ -149,7 +149,7 @@ async fn stream(
 }
 
 /// The per-subscriber work Herald does once per publish.
-fn frame(event: &Event) -> Result<sse::Event, axum::Error> {
+fn frame(event: &Envelope) -> Result<sse::Event, axum::Error> {
     sse::Event::default()
         .id(event.id.to_string())
         .event(event.event.kind().as_str())

@@ -7,7 +7,7 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use shared::protocol::{publish_path, stream_path};
-use shared::{Event, LatencyProbe, Payload, Published, Topic};
+use shared::{Envelope, LatencyProbe, Payload, Published, Topic};
 use tokio::net::TcpListener;
 
 #[tokio::test]
@@ -44,7 +44,7 @@ async fn a_published_probe_arrives_with_herald_id_event_and_data() {
         .unwrap();
     assert_eq!(received.id, published.id.to_string());
     assert_eq!(received.event, "latency_probe");
-    let event: Event = serde_json::from_str(&received.data).unwrap();
+    let event: Envelope = serde_json::from_str(&received.data).unwrap();
     assert_eq!(event.id, published.id);
     assert_eq!(event.topic, topic);
     assert_eq!(event.event, probe);

@@ -31,7 +31,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use shared::protocol::{EVENTS_PATH, TOPIC_PARAM, TOPICS_PATH};
-use shared::{Event, EventId, Payload, Published, Topic};
+use shared::{Envelope, Event as _, EventId, Payload, Published, Topic};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
@@ -107,8 +107,8 @@ impl Hub {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.last += 1;
         let id = EventId::new(self.epoch, state.last);
-        let name = payload.kind();
-        let event = Event {
+        let name = payload.kind().clone();
+        let event = Envelope {
             id,
             topic,
             time_us: now_us(),

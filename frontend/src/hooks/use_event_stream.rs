@@ -34,7 +34,7 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use shared::protocol::{GAP_EVENT, UNNAMED_EVENT};
-use shared::{EventId, Kind, Payload};
+use shared::{Event as _, EventId, Kind, Payload};
 use wasm_bindgen::JsCast;
 use web_sys::js_sys::{Date, Math};
 use web_sys::{EventSource, MessageEvent};

@@ -8,8 +8,8 @@ use shared::{
 use super::*;
 use crate::series::tests::sample;
 
-fn event(id: u64, topic: &str, payload: Payload) -> Event {
-    Event {
+fn event(id: u64, topic: &str, payload: Payload) -> Envelope {
+    Envelope {
         id: EventId::new(1, id),
         topic: Topic::parse(topic).unwrap(),
         time_us: 1_000 + id,
@@ -17,7 +17,7 @@ fn event(id: u64, topic: &str, payload: Payload) -> Event {
     }
 }
 
-fn chat(id: u64, text: &str) -> Event {
+fn chat(id: u64, text: &str) -> Envelope {
     event(
         id,
         "chat/lobby",
@@ -28,7 +28,7 @@ fn chat(id: u64, text: &str) -> Event {
     )
 }
 
-fn received(event: Event) -> Action {
+fn received(event: Envelope) -> Action {
     Action::Received(Received {
         event,
         received_us: 5,

@@ -15,7 +15,7 @@
 pub mod stream;
 
 use frontend::state::{Action, FeedContext};
-use shared::{Chat, Event, EventId, LoadAverage, Metrics, Payload, Topic, TopicPattern};
+use shared::{Chat, Envelope, EventId, LoadAverage, Metrics, Payload, Topic, TopicPattern};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
@@ -36,8 +36,8 @@ pub fn json(value: &impl serde::Serialize) -> String {
 }
 
 /// An event `1-{id}` on topic `name`, published at a fixed hub time.
-pub fn event(id: u64, name: &str, payload: Payload) -> Event {
-    Event {
+pub fn event(id: u64, name: &str, payload: Payload) -> Envelope {
+    Envelope {
         id: EventId::new(1, id),
         topic: topic(name),
         time_us: 1_764_066_000_000_000,
@@ -46,7 +46,7 @@ pub fn event(id: u64, name: &str, payload: Payload) -> Event {
 }
 
 /// A chat event `1-{id}` on `chat/lobby`.
-pub fn chat(id: u64, author: &str, text: &str) -> Event {
+pub fn chat(id: u64, author: &str, text: &str) -> Envelope {
     event(
         id,
         "chat/lobby",

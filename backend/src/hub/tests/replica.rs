@@ -5,7 +5,7 @@ use super::*;
 
 /// An event as the node that published it sends it to the cluster.
 fn prepared(name: &str, seq: u64) -> Prepared {
-    Prepared::new(topic(name), probe(seq)).unwrap()
+    Prepared::new(topic(name), &probe(seq)).unwrap()
 }
 
 fn apply(hub: &Hub, sequence: u64, event: &Prepared) -> Result<Frame, ApplyError> {
@@ -35,7 +35,7 @@ fn a_replica_takes_the_clusters_numbers_in_order_and_no_replay() {
     assert_eq!([seq(all.try_next()), seq(all.try_next())], [1, 2]);
     assert!(all.try_next().is_none(), "a replay changes nothing");
     assert!(matches!(
-        hub.publish(topic("a"), probe(9)),
+        hub.publish(topic("a"), &probe(9)),
         Err(PublishError::Replica)
     ));
 }
@@ -107,7 +107,7 @@ fn events_the_cluster_no_longer_has_reach_readers_as_a_gap() {
 fn a_retired_replica_hands_every_subscription_to_the_next_run_with_a_gap() {
     let old = Hub::replica(limits(8), 1);
     let envelope = |text: &str| {
-        Prepared::new(topic("a"), chat(text))
+        Prepared::new(topic("a"), &chat(text))
             .unwrap()
             .envelope
             .clone()

@@ -1,5 +1,5 @@
 //! Reading a [`Payload`] from JSON text: the one decoder that the publish
-//! route, the [`Event`](super::Event) envelope and every client use, and
+//! route, the [`Envelope`](crate::Envelope) and every client use, and
 //! [`PayloadError`], which says what is wrong with a text that is not a
 //! payload.
 //!
@@ -18,7 +18,7 @@ use serde::de::{Error as _, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-use super::{Payload, Untyped, compact};
+use super::{Json, Payload, Untyped};
 use crate::{ErrorBody, Kind, KindError};
 
 /// The member of a payload's JSON object that names its kind.
@@ -164,7 +164,7 @@ fn kind(json: &[u8]) -> Result<Kind, PayloadError> {
 fn untyped(kind: Kind, json: &[u8]) -> Result<Untyped, PayloadError> {
     // Read as one raw value, which checks that the text is UTF-8.
     let raw = serde_json::from_slice::<Box<RawValue>>(json).map_err(PayloadError::Syntax)?;
-    let json = RawValue::from_string(compact(raw.get())).map_err(PayloadError::Syntax)?;
+    let json = Json::from_text(raw.get()).map_err(PayloadError::Syntax)?;
     Ok(Untyped { kind, json })
 }
 

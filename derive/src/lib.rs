@@ -1,0 +1,173 @@
+//! `#[derive(Event)]`: implements `shared::Event` for an app's own event
+//! type, naming each kind as serde names the variant in the `type` tag, so
+//! the SSE `event:` field and the JSON `type` can never disagree.
+//!
+//! ```ignore
+//! #[derive(Serialize, Deserialize, shared::Event)]
+//! #[serde(tag = "type", rename_all = "snake_case")]
+//! enum ShopEvent {
+//!     OrderCreated(Order),           // kind `order_created`
+//!     OrderShipped { id: u64 },      // kind `order_shipped`
+//!     #[serde(rename = "refund")]
+//!     RefundIssued { id: u64 },      // kind `refund`
+//! }
+//! ```
+//!
+//! The macro reads the serde attributes it depends on (`tag`, `rename_all`,
+//! `rename`) and refuses a type without `tag = "type"`, which the hub reads
+//! a kind from. Each name is checked by `Kind::of` when the program is
+//! compiled.
+
+mod case;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::meta::ParseNestedMeta;
+use syn::{Attribute, Data, DeriveInput, LitStr, parse_macro_input};
+
+use crate::case::Case;
+
+/// Derives `shared::Event`; see the crate's documentation.
+#[proc_macro_derive(Event, attributes(serde))]
+pub fn derive_event(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// What a type's or a variant's `#[serde(...)]` says about names.
+#[derive(Default)]
+struct Serde {
+    tag: Option<LitStr>,
+    rename: Option<LitStr>,
+    rename_all: Option<Case>,
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let container = serde(&input.attrs)?;
+    match &container.tag {
+        Some(tag) if tag.value() == "type" => {}
+        Some(tag) => {
+            return Err(syn::Error::new(
+                tag.span(),
+                "an Event is tagged by `type`, which the hub reads its kind from: \
+                 #[serde(tag = \"type\")]",
+            ));
+        }
+        None => {
+            return Err(syn::Error::new_spanned(
+                &input.ident,
+                "an Event is tagged by `type`, which the hub reads its kind from: \
+                 add #[serde(tag = \"type\")]",
+            ));
+        }
+    }
+    let ident = &input.ident;
+    let (names, arms) = match &input.data {
+        Data::Enum(data) => {
+            if data.variants.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    ident,
+                    "an Event has at least one kind",
+                ));
+            }
+            let mut names = Vec::with_capacity(data.variants.len());
+            let mut arms = Vec::with_capacity(data.variants.len());
+            for (index, variant) in data.variants.iter().enumerate() {
+                let name = match serde(&variant.attrs)?.rename {
+                    Some(rename) => rename.value(),
+                    None => {
+                        let name = variant.ident.to_string();
+                        container
+                            .rename_all
+                            .map_or_else(|| name.clone(), |case| case.apply(&name))
+                    }
+                };
+                names.push(name);
+                let variant = &variant.ident;
+                arms.push(quote! { Self::#variant { .. } => &Self::kinds()[#index] });
+            }
+            (names, arms)
+        }
+        // A struct is one kind, named as serde names it in the tag.
+        Data::Struct(_) => {
+            let name = container
+                .rename
+                .as_ref()
+                .map_or_else(|| ident.to_string(), LitStr::value);
+            (vec![name], vec![quote! { _ => &Self::kinds()[0] }])
+        }
+        Data::Union(_) => {
+            return Err(syn::Error::new_spanned(
+                ident,
+                "an Event is an enum or a struct",
+            ));
+        }
+    };
+    let count = names.len();
+    let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
+    Ok(quote! {
+        impl #impl_generics ::shared::Event for #ident #type_generics #where_clause {
+            fn kinds() -> &'static [::shared::Kind] {
+                static KINDS: [::shared::Kind; #count] = [#(::shared::Kind::of(#names)),*];
+                &KINDS
+            }
+
+            fn kind(&self) -> &'static ::shared::Kind {
+                match self {
+                    #(#arms,)*
+                }
+            }
+        }
+    })
+}
+
+/// The names the `#[serde(...)]` attributes among `attrs` give; every
+/// other serde setting is passed over.
+fn serde(attrs: &[Attribute]) -> syn::Result<Serde> {
+    let mut found = Serde::default();
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("tag") {
+                found.tag = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("rename") {
+                found.rename = Some(plain(&meta, "rename")?);
+            } else if meta.path.is_ident("rename_all") {
+                let rule = plain(&meta, "rename_all")?;
+                found.rename_all = Some(Case::parse(&rule.value()).ok_or_else(|| {
+                    syn::Error::new(rule.span(), "not a rename rule serde knows")
+                })?);
+            } else {
+                skip(&meta)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(found)
+}
+
+/// The one name of `rename = "…"` or `rename_all = "…"`; names that differ
+/// between serializing and deserializing would make a kind's name depend
+/// on the direction, so they are refused.
+fn plain(meta: &ParseNestedMeta<'_>, what: &str) -> syn::Result<LitStr> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse()
+    } else {
+        Err(meta.error(format!(
+            "an Event's kinds have one name each way: use `{what} = \"…\"`"
+        )))
+    }
+}
+
+/// Passes over a serde setting the names do not depend on.
+fn skip(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,24 @@
+//! [`Envelope`]: one published event as every subscriber receives it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{EventId, Payload, Topic};
+
+/// One published event as every subscriber receives it: the hub-assigned id
+/// and time, the topic, and the event itself, of an [`Event`](crate::Event)
+/// type ([`Payload`] unless a program brings its own).
+///
+/// This is the JSON in the `data:` line of each SSE event; the SSE `event:`
+/// field carries the event's [`Kind`](crate::Kind), so a browser can listen
+/// per kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<E = Payload> {
+    /// Position in the hub's sequence; the SSE `id:` field carries the same value.
+    pub id: EventId,
+    /// Topic the event was published to.
+    pub topic: Topic,
+    /// The hub's clock when it accepted the event, in unix microseconds.
+    pub time_us: u64,
+    /// What happened.
+    pub event: E,
+}

@@ -1,0 +1,523 @@
+//! [`Payload`]: the kinds of event Herald types (its dashboard's), and the
+//! events of any other kind, which it carries as their JSON.
+
+mod decode;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::{Event, Kind, Topic};
+
+pub use decode::PayloadError;
+
+/// An event's content, tagged by `type` in JSON: one of the kinds Herald
+/// types, or any other kind as its JSON ([`Untyped`]).
+///
+/// This is also the body of `POST /api/topics/{topic}`: a publisher sends the
+/// payload and the hub wraps it in an [`Envelope`](crate::Envelope). A hub
+/// that serves an app's own [`Event`] type reads its bodies as a `Payload`
+/// too: whatever the type, the hub needs only the `type` and the text. Any JSON object whose
+/// `type` is a [`Kind`] name is a payload; the kinds below are checked
+/// against their fields, every other one is carried as published.
+///
+/// Decoding reads the `type` first and then the kind's own struct from the
+/// same text, rather than through serde's internally tagged enum, which
+/// buffers the content and so could not keep a [`Json`] or [`Untyped`]
+/// payload's text: [`Payload::from_json`] is that decoder, and says what is
+/// wrong with a text it refuses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// A sample of the host's system metrics.
+    Metrics(Metrics),
+    /// A chat message.
+    Chat(Chat),
+    /// A notice shown as a banner.
+    Notice(Notice),
+    /// A latency probe: the publisher's clock at send time.
+    LatencyProbe(LatencyProbe),
+    /// A hub's figures about itself, published every second to
+    /// [`HUB_TOPIC`](crate::HUB_TOPIC).
+    HubStats(HubStats),
+    /// Opaque JSON from a program that brings its own schema, under
+    /// `data`.
+    Json(Json),
+    /// An event of any other kind, such as an app's own `order_created`.
+    Untyped(Untyped),
+}
+
+/// The kinds Herald types, named as in [`Payload`]'s JSON `type`.
+impl Kind {
+    /// [`Payload::Metrics`].
+    pub const METRICS: Self = Self::of("metrics");
+    /// [`Payload::Chat`].
+    pub const CHAT: Self = Self::of("chat");
+    /// [`Payload::Notice`].
+    pub const NOTICE: Self = Self::of("notice");
+    /// [`Payload::LatencyProbe`].
+    pub const LATENCY_PROBE: Self = Self::of("latency_probe");
+    /// [`Payload::HubStats`].
+    pub const HUB_STATS: Self = Self::of("hub_stats");
+    /// [`Payload::Json`].
+    pub const JSON: Self = Self::of("json");
+}
+
+/// One sample of the host's system metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Busy share of all cores together, in percent (0–100).
+    pub cpu_total: f32,
+    /// Busy share of each core, in percent (0–100), in the order the OS lists them.
+    pub cpu_per_core: Vec<f32>,
+    /// Memory in use, in bytes.
+    pub memory_used: u64,
+    /// Installed memory, in bytes.
+    pub memory_total: u64,
+    /// The run-queue load averages.
+    pub load: LoadAverage,
+    /// Bytes received per second over all network interfaces since the previous sample.
+    pub net_rx_per_sec: u64,
+    /// Bytes sent per second over all network interfaces since the previous sample.
+    pub net_tx_per_sec: u64,
+}
+
+/// A [`Metrics`] value that JSON cannot carry: NaN or infinite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}` must be a finite number")]
+pub struct NotFinite {
+    /// The offending field, as a JSON path.
+    pub field: &'static str,
+}
+
+/// Load averages over one, five and fifteen minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LoadAverage {
+    /// Over the last minute.
+    pub one: f64,
+    /// Over the last five minutes.
+    pub five: f64,
+    /// Over the last fifteen minutes.
+    pub fifteen: f64,
+}
+
+/// A chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chat {
+    /// Who wrote it.
+    pub author: String,
+    /// What they wrote.
+    pub text: String,
+}
+
+/// A notice for whoever is watching.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// How serious it is.
+    pub level: NoticeLevel,
+    /// What to tell.
+    pub text: String,
+}
+
+/// Severity of a [`Notice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeLevel {
+    /// For information.
+    Info,
+    /// Something needs attention.
+    Warning,
+    /// Something failed.
+    Error,
+}
+
+/// A latency probe: subtract `ts` from the receiver's clock to get the
+/// publish-to-receive latency (both clocks in unix microseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatencyProbe {
+    /// The publisher's sequence number, to spot loss and reordering.
+    pub seq: u64,
+    /// The publisher's clock at send time, in unix microseconds.
+    pub ts: u64,
+}
+
+/// What one hub node says about itself each second: what an operator
+/// watches, and what the dashboard's topic list counts subscribers by.
+///
+/// Totals count from the node's start; rates are over the interval since
+/// the node's previous report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubStats {
+    /// The node these figures are of: its cluster node id, or `None` for a
+    /// hub of one process.
+    pub node: Option<String>,
+    /// Seconds the figures' rates are over.
+    pub interval_s: f64,
+    /// SSE streams (and in-process subscriptions) open now.
+    pub streams_open: u64,
+    /// Streams opened since the node started.
+    pub streams_opened: u64,
+    /// Events the node's hub took in since it started (in a cluster, every
+    /// node takes in every event).
+    pub events: u64,
+    /// Events per second over the interval.
+    pub events_per_s: f64,
+    /// Events delivered to streams since the node started.
+    pub deliveries: u64,
+    /// Deliveries per second over the interval.
+    pub deliveries_per_s: f64,
+    /// Gaps reported to streams since the node started: events a stream
+    /// could no longer get.
+    pub gaps: u64,
+    /// Bytes of history the hub keeps.
+    pub history_bytes: u64,
+    /// Topics with history or subscribers.
+    pub topics: u64,
+    /// Topics with at least one subscriber.
+    pub followed_topics: u64,
+    /// Subscriber counts of the most followed topics that anyone may see
+    /// (private topics are left out), most followed first, at most
+    /// [`HubStats::MAX_FOLLOWED`]. When `followed_topics` is larger, a topic
+    /// missing here may still have subscribers.
+    pub followed: Vec<TopicCount>,
+}
+
+impl HubStats {
+    /// Most topics a report lists in [`HubStats::followed`]: enough for any
+    /// dashboard's topic list, and a report stays under about 100 KiB.
+    pub const MAX_FOLLOWED: usize = 1_000;
+}
+
+/// A topic and how many subscribers it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicCount {
+    /// The topic.
+    pub topic: Topic,
+    /// Streams and in-process subscriptions following it.
+    pub subscribers: u64,
+}
+
+/// Opaque JSON from a program that brings its own schema, kept as its text:
+/// key order, repeated keys, big integers and number spellings (`1e2`)
+/// arrive as published. Only whitespace between tokens is dropped, so the
+/// text is one line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Json {
+    /// Any JSON value, as published.
+    #[serde(deserialize_with = "compact_raw")]
+    pub data: Box<RawValue>,
+}
+
+impl Json {
+    /// Takes `text`, which must be one JSON value, without the whitespace
+    /// between its tokens.
+    ///
+    /// # Errors
+    /// When `text` is not JSON.
+    pub fn from_text(text: &str) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(compact(text)).map(|data| Self { data })
+    }
+
+    /// Takes a [`Value`] as its JSON text.
+    ///
+    /// # Errors
+    /// Never for a `Value` that came from JSON; serde_json's own rule.
+    pub fn from_value(value: &Value) -> Result<Self, serde_json::Error> {
+        serde_json::value::to_raw_value(value).map(|data| Self { data })
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.data.get()
+    }
+
+    /// The JSON decoded as a [`Value`], to walk it (repeated keys keep the
+    /// last, as in JavaScript's `JSON.parse`).
+    pub fn value(&self) -> Value {
+        // The text was checked to be JSON when it was taken.
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for Json {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+/// An event of a kind Herald does not type, kept as its JSON text: the
+/// object as published, with its `type`, on one line (whitespace between
+/// tokens dropped, as for [`Json`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Untyped {
+    kind: Kind,
+    json: Json,
+}
+
+impl Untyped {
+    /// The kind its `type` names.
+    pub fn kind(&self) -> &Kind {
+        &self.kind
+    }
+
+    /// The JSON object, `type` and all.
+    pub fn text(&self) -> &str {
+        self.json.text()
+    }
+
+    /// The JSON decoded as a [`Value`], to walk it.
+    pub fn value(&self) -> Value {
+        self.json.value()
+    }
+}
+
+/// Deserializes a raw JSON value without the whitespace between its tokens.
+fn compact_raw<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Box<RawValue>, D::Error> {
+    let raw = Box::<RawValue>::deserialize(deserializer)?;
+    RawValue::from_string(compact(raw.get())).map_err(D::Error::custom)
+}
+
+/// `text` without whitespace outside strings; JSON allows none inside them
+/// but escaped, so what remains is the same value on one line.
+fn compact(text: &str) -> String {
+    let mut compacted = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for character in text.chars() {
+        if in_string {
+            compacted.push(character);
+            if escaped {
+                escaped = false;
+            } else if character == '\\' {
+                escaped = true;
+            } else if character == '"' {
+                in_string = false;
+            }
+        } else if !matches!(character, ' ' | '\t' | '\n' | '\r') {
+            if character == '"' {
+                in_string = true;
+            }
+            compacted.push(character);
+        }
+    }
+    compacted
+}
+
+/// Herald's own kinds, in the order a dashboard lists them; an untyped
+/// payload's kind is its own.
+impl Event for Payload {
+    fn kinds() -> &'static [Kind] {
+        static KINDS: [Kind; 6] = [
+            Kind::METRICS,
+            Kind::CHAT,
+            Kind::NOTICE,
+            Kind::LATENCY_PROBE,
+            Kind::HUB_STATS,
+            Kind::JSON,
+        ];
+        &KINDS
+    }
+
+    fn kind(&self) -> &Kind {
+        let typed = match self {
+            Self::Metrics(_) => 0,
+            Self::Chat(_) => 1,
+            Self::Notice(_) => 2,
+            Self::LatencyProbe(_) => 3,
+            Self::HubStats(_) => 4,
+            Self::Json(_) => 5,
+            Self::Untyped(untyped) => return &untyped.kind,
+        };
+        &Self::kinds()[typed]
+    }
+}
+
+/// A typed kind is written as its struct's members after its `type`; an
+/// untyped one as it was published. A metrics sample that is not finite is
+/// refused ([`Metrics::check_finite`]): JSON would carry it as `null`, which
+/// no reader could decode.
+impl Serialize for Payload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        enum Typed<'a> {
+            Metrics(&'a Metrics),
+            Chat(&'a Chat),
+            Notice(&'a Notice),
+            LatencyProbe(&'a LatencyProbe),
+            HubStats(&'a HubStats),
+            Json(&'a Json),
+        }
+        match self {
+            Self::Metrics(metrics) => {
+                metrics.check_finite().map_err(serde::ser::Error::custom)?;
+                Typed::Metrics(metrics).serialize(serializer)
+            }
+            Self::Chat(chat) => Typed::Chat(chat).serialize(serializer),
+            Self::Notice(notice) => Typed::Notice(notice).serialize(serializer),
+            Self::LatencyProbe(probe) => Typed::LatencyProbe(probe).serialize(serializer),
+            Self::HubStats(stats) => Typed::HubStats(stats).serialize(serializer),
+            Self::Json(json) => Typed::Json(json).serialize(serializer),
+            Self::Untyped(untyped) => untyped.json.data.serialize(serializer),
+        }
+    }
+}
+
+impl Metrics {
+    /// Checks that every float is finite: serde_json writes NaN and the
+    /// infinities as `null`, which no subscriber could decode back.
+    ///
+    /// # Errors
+    /// [`NotFinite`] naming the first field that is not.
+    pub fn check_finite(&self) -> Result<(), NotFinite> {
+        let floats = [
+            ("cpu_total", f64::from(self.cpu_total)),
+            ("load.one", self.load.one),
+            ("load.five", self.load.five),
+            ("load.fifteen", self.load.fifteen),
+        ];
+        if let Some((field, _)) = floats.iter().find(|(_, value)| !value.is_finite()) {
+            return Err(NotFinite { field });
+        }
+        if self.cpu_per_core.iter().any(|value| !value.is_finite()) {
+            return Err(NotFinite {
+                field: "cpu_per_core",
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_name_matches_the_json_tag() {
+        let samples = [
+            Payload::Chat(Chat {
+                author: "a".into(),
+                text: "b".into(),
+            }),
+            Payload::Notice(Notice {
+                level: NoticeLevel::Info,
+                text: "t".into(),
+            }),
+            Payload::LatencyProbe(LatencyProbe { seq: 1, ts: 2 }),
+            Payload::Json(Json::from_text("[1]").unwrap()),
+            Payload::Metrics(idle()),
+            Payload::from_json(
+                r#"{"type":"hub_stats","node":null,"interval_s":1,"streams_open":0,
+                "streams_opened":0,"events":0,"events_per_s":0,"deliveries":0,
+                "deliveries_per_s":0,"gaps":0,"history_bytes":0,"topics":0,
+                "followed_topics":0,"followed":[]}"#,
+            )
+            .unwrap(),
+        ];
+        assert_eq!(samples.len(), Payload::kinds().len());
+        for payload in samples {
+            let json = serde_json::to_value(&payload).unwrap();
+            assert_eq!(json["type"], payload.kind().as_str());
+            assert!(Payload::kinds().contains(payload.kind()));
+        }
+    }
+
+    /// A sample of an idle host with two cores.
+    fn idle() -> Metrics {
+        Metrics {
+            cpu_total: 1.0,
+            cpu_per_core: vec![1.0, 2.0],
+            memory_used: 0,
+            memory_total: 0,
+            load: LoadAverage {
+                one: 0.0,
+                five: 0.0,
+                fifteen: 0.0,
+            },
+            net_rx_per_sec: 0,
+            net_tx_per_sec: 0,
+        }
+    }
+
+    #[test]
+    fn metrics_must_be_finite() {
+        let mut metrics = idle();
+        assert_eq!(metrics.check_finite(), Ok(()));
+        metrics.load.five = f64::INFINITY;
+        assert_eq!(
+            metrics.check_finite(),
+            Err(NotFinite { field: "load.five" })
+        );
+        metrics.load.five = 0.0;
+        metrics.cpu_per_core[1] = f32::NAN;
+        assert_eq!(
+            metrics.check_finite(),
+            Err(NotFinite {
+                field: "cpu_per_core"
+            })
+        );
+    }
+
+    #[test]
+    fn json_keeps_its_text_as_published_but_whitespace() {
+        let published = r#"{"type":"json","data":{ "z": 1, "a" : [1e2, 18446744073709551616123, -0.0],
+            "a": "repeated \" key\n", "n": null }}"#;
+        let Payload::Json(json) = Payload::from_json(published).unwrap() else {
+            panic!("not json");
+        };
+        let kept =
+            r#"{"z":1,"a":[1e2,18446744073709551616123,-0.0],"a":"repeated \" key\n","n":null}"#;
+        assert_eq!(json.text(), kept);
+        let event = serde_json::to_string(&Payload::Json(json.clone())).unwrap();
+        assert_eq!(event, format!(r#"{{"type":"json","data":{kept}}}"#));
+        // Decoding the envelope again keeps the same text.
+        assert_eq!(
+            Payload::from_json(&event).unwrap(),
+            Payload::Json(json.clone())
+        );
+        assert_eq!(
+            json.value()["a"],
+            "repeated \" key\n",
+            "the last repeated key wins"
+        );
+    }
+
+    #[test]
+    fn compacting_keeps_whitespace_inside_strings() {
+        assert_eq!(compact("{ \"a b\" :\t[ 1 ,\r\n 2 ] }"), r#"{"a b":[1,2]}"#);
+        assert_eq!(compact(r#"[" \\", " x "]"#), r#"[" \\"," x "]"#);
+        assert!(Json::from_text("{").is_err());
+    }
+
+    #[test]
+    fn a_missing_or_invalid_type_is_refused() {
+        for text in [
+            r#"{"author":"a"}"#,
+            r#"["chat"]"#,
+            r#""chat""#,
+            r#"{"type":7}"#,
+            r#"{"type":"two words"}"#,
+            r#"{"type":"gap"}"#,
+        ] {
+            assert!(Payload::from_json(text).is_err(), "{text}");
+        }
+        let chat = Payload::from_json(r#"{"text":"b","type":"chat","author":"a"}"#).unwrap();
+        assert_eq!(chat.kind(), &Kind::CHAT);
+    }
+
+    #[test]
+    fn any_other_kind_is_kept_as_published_but_whitespace() {
+        let published =
+            "{ \"type\": \"order_created\", \"id\": 18446744073709551616123,\n \"lines\": [] }";
+        let payload = Payload::from_json(published).unwrap();
+        let Payload::Untyped(untyped) = &payload else {
+            panic!("typed as {payload:?}");
+        };
+        let kept = r#"{"type":"order_created","id":18446744073709551616123,"lines":[]}"#;
+        assert_eq!(untyped.kind().as_str(), "order_created");
+        assert_eq!(untyped.text(), kept);
+        assert_eq!(serde_json::to_string(&payload).unwrap(), kept);
+        assert_eq!(Payload::from_json(kept).unwrap(), payload);
+        assert_eq!(untyped.value()["lines"], serde_json::json!([]));
+    }
+}
