@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use serde::Serialize;
-use shared::{Event, EventId, Kind, Topic};
+use shared::{Envelope, Event, EventId, Kind, Topic};
 
 use super::PublishError;
 use crate::sse;
@@ -77,6 +77,17 @@ impl Frame {
     /// frame's bytes.
     pub fn json(&self) -> Bytes {
         self.0.sse.slice(self.0.json.clone())
+    }
+
+    /// The event as the type `E` it was published as (or any type that
+    /// reads the same JSON, such as [`shared::Payload`]), as a page or a
+    /// client decodes it.
+    ///
+    /// # Errors
+    /// When the event's JSON is not an `E`: another type's event on a topic
+    /// both publish to.
+    pub fn envelope<E: Event>(&self) -> Result<Envelope<E>, serde_json::Error> {
+        serde_json::from_slice(&self.json())
     }
 
     /// The event framed as SSE bytes, shared with every other subscriber.

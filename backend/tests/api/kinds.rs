@@ -1,11 +1,12 @@
 //! Any kind: an app's own events go through the hub as published, under
 //! their own SSE name, so a page listens for exactly the kinds it knows;
-//! an app's own type is published in process as it is over HTTP.
+//! an app's own type is published and read in process as over HTTP.
 
+use backend::hub::Delivery;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::protocol::HISTORY_PATH;
-use shared::{Envelope, Event, EventList, Payload, Published, Topic};
+use shared::{Envelope, Event, EventList, Payload, Published, Topic, TopicPattern};
 use testkit::{query, spawn_app};
 
 /// An app's own event type, as it would live in the app's shared crate.
@@ -76,4 +77,20 @@ async fn an_apps_own_type_published_in_process_reads_back_as_that_type() {
         assert_eq!(typed.event, sent);
         assert_eq!(typed.id, received.id);
     }
+}
+
+#[tokio::test]
+async fn an_in_process_subscriber_reads_an_apps_own_type() {
+    let app = spawn_app(&[]).await;
+    let topic = Topic::parse("shop/orders").unwrap();
+    let patterns = [TopicPattern::parse("shop/*").unwrap()].into();
+    let mut subscription = app.hub.subscribe(patterns, None).unwrap();
+    let shipped = ShopEvent::OrderShipped { id: 9 };
+    let published = app.hub.publish(topic, &shipped).unwrap();
+    let Delivery::Event(frame) = subscription.next().await else {
+        panic!("a gap before the first event");
+    };
+    let envelope = frame.envelope::<ShopEvent>().unwrap();
+    assert_eq!(envelope.id, published.id());
+    assert_eq!(envelope.event, shipped);
 }
