@@ -297,7 +297,7 @@ impl Cluster {
                     .arg(epoch)
                     .arg(shared.options.max_events)
                     .arg(prepared.topic.as_str())
-                    .arg(prepared.kind.as_str())
+                    .arg(prepared.kind().as_str())
                     .arg(&prepared.envelope)
                     .arg(shared.options.max_bytes)
                     .invoke_async(&mut commands),

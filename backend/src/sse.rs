@@ -43,12 +43,12 @@ pub(crate) struct Unnumbered {
 }
 
 /// Prepares the frame of an event named `name` whose envelope JSON, but
-/// for its `id`, is `envelope` (an object with at least one member).
+/// for its `id`, is `envelope` (an object with at least one member). A
+/// kind's name never needs checking: [`Kind`] holds no CR, LF or NUL.
 ///
 /// # Errors
-/// Returns [`FramingError`] if the name or the JSON contains CR, LF or NUL.
+/// Returns [`FramingError`] if the JSON contains CR, LF or NUL.
 pub(crate) fn unnumbered(name: Kind, envelope: &str) -> Result<Unnumbered, FramingError> {
-    check_field("event", name.as_str())?;
     check_field("data", envelope)?;
     let rest = envelope
         .strip_prefix('{')
@@ -61,6 +61,11 @@ pub(crate) fn unnumbered(name: Kind, envelope: &str) -> Result<Unnumbered, Frami
 }
 
 impl Unnumbered {
+    /// The event's kind, its SSE name.
+    pub(crate) fn kind(&self) -> &Kind {
+        &self.name
+    }
+
     /// The frame with `id` as its SSE `id:` field and as the envelope's
     /// first member; an id's text never needs checking.
     pub(crate) fn number(&self, id: EventId) -> EventFrame {

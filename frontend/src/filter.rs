@@ -19,11 +19,8 @@ pub struct Filter {
 impl Filter {
     /// Whether an entry passes, given the kind of its event (`None` for an
     /// entry that is not an event) and the lower-case text it is searched by.
-    pub fn matches(&self, kind: Option<Kind>, haystack: &str) -> bool {
-        let kind_ok = self
-            .kind
-            .as_ref()
-            .is_none_or(|wanted| kind.as_ref() == Some(wanted));
+    pub fn matches(&self, kind: Option<&Kind>, haystack: &str) -> bool {
+        let kind_ok = self.kind.as_ref().is_none_or(|wanted| kind == Some(wanted));
         let needle = self.text.trim().to_lowercase();
         kind_ok && (needle.is_empty() || haystack.contains(&needle))
     }
@@ -39,9 +36,9 @@ mod tests {
             kind: Some(Kind::CHAT),
             text: " Hello ".into(),
         };
-        assert!(chats.matches(Some(Kind::CHAT), "chat/lobby chat ada hello"));
-        assert!(!chats.matches(Some(Kind::CHAT), "chat/lobby chat ada bye"));
-        assert!(!chats.matches(Some(Kind::NOTICE), "ops notice hello"));
+        assert!(chats.matches(Some(&Kind::CHAT), "chat/lobby chat ada hello"));
+        assert!(!chats.matches(Some(&Kind::CHAT), "chat/lobby chat ada bye"));
+        assert!(!chats.matches(Some(&Kind::NOTICE), "ops notice hello"));
         assert!(!chats.matches(None, "chat/lobby gap hello"));
         assert!(Filter::default().matches(None, "anything"));
     }

@@ -278,9 +278,9 @@ impl Feed {
 
 impl Item {
     /// The kind of the event shown; `None` for a line that is not an event.
-    pub fn kind(&self) -> Option<Kind> {
+    pub fn kind(&self) -> Option<&Kind> {
         match self {
-            Self::Event(received) => Some(received.event.event.kind().clone()),
+            Self::Event(received) => Some(received.event.event.kind()),
             Self::Gap(_) | Self::DecodeFailed(_) | Self::Dropped(_) => None,
         }
     }

@@ -26,7 +26,6 @@ pub struct Frame(Arc<FrameInner>);
 /// ([`Hub::apply`](super::Hub::apply)).
 pub(crate) struct Prepared {
     pub(crate) topic: Topic,
-    pub(crate) kind: Kind,
     /// The envelope's JSON but for its id: [`shared::Envelope`]'s other fields.
     pub(crate) envelope: String,
     pub(super) unnumbered: sse::Unnumbered,
@@ -120,14 +119,17 @@ impl Prepared {
             time_us: now_micros(),
             event,
         })?;
-        let kind = event.kind().clone();
-        let unnumbered = sse::unnumbered(kind.clone(), &envelope)?;
+        let unnumbered = sse::unnumbered(event.kind().clone(), &envelope)?;
         Ok(Self {
             topic,
-            kind,
             envelope,
             unnumbered,
         })
+    }
+
+    /// The event's kind, which names its SSE event.
+    pub(crate) fn kind(&self) -> &Kind {
+        self.unnumbered.kind()
     }
 }
 

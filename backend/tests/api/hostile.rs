@@ -17,7 +17,7 @@ use tokio::io::AsyncReadExt;
 use crate::auth::{publish_with, secured, token};
 use crate::observe::sample;
 use crate::redis_server::RedisServer;
-use crate::tls::{Certificate, assert_stream, get, h2};
+use crate::tls::{Certificate, get, h2, h2_stream};
 
 /// Walks `/api/topics` one name per page from `after`, as far as it goes,
 /// and returns every name it saw, listed or as where a page continues.
@@ -211,13 +211,7 @@ async fn idle_http2_connections_are_closed_and_free_their_places() {
     let mut silent = certificate.connect(&app, &[b"h2"]).await;
     let (_idle, idle_connection) = h2(&certificate, &app).await;
     let idle_connection = tokio::spawn(idle_connection);
-    let (mut streaming, connection) = h2(&certificate, &app).await;
-    tokio::spawn(connection);
-    let stream = streaming
-        .send_request(get(&app, "/api/events?topic=kept", Version::HTTP_2))
-        .await
-        .unwrap();
-    assert_stream(&stream, Version::HTTP_2);
+    let (_streaming, stream) = h2_stream(&certificate, &app, "/api/events?topic=kept").await;
     let topics = || async {
         let (mut sender, connection) = h2(&certificate, &app).await;
         tokio::spawn(connection);

@@ -268,13 +268,7 @@ async fn past_the_connection_cap_an_http2_client_is_answered_and_healthz_passes(
     let app = certificate
         .spawn_app_with(&["--max-connections", "1"])
         .await;
-    let (mut held, connection) = h2(&certificate, &app).await;
-    tokio::spawn(connection);
-    let stream = held
-        .send_request(get(&app, "/api/events?topic=tls/held", Version::HTTP_2))
-        .await
-        .unwrap();
-    assert_stream(&stream, Version::HTTP_2);
+    let _held = h2_stream(&certificate, &app, "/api/events?topic=tls/held").await;
 
     for (path, status) in [("/api/topics", 503), ("/healthz", 200)] {
         let (mut sender, connection) = h2(&certificate, &app).await;
@@ -285,6 +279,26 @@ async fn past_the_connection_cap_an_http2_client_is_answered_and_healthz_passes(
             .unwrap();
         assert_eq!(response.status(), status, "{path}");
     }
+}
+
+/// A stream of `path` open on its own HTTP/2 connection to `app`, which is
+/// driven in the background while the returned sender is kept.
+pub(crate) async fn h2_stream(
+    certificate: &Certificate,
+    app: &TestApp,
+    path: &str,
+) -> (
+    hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+    Response<Incoming>,
+) {
+    let (mut sender, connection) = h2(certificate, app).await;
+    tokio::spawn(connection);
+    let stream = sender
+        .send_request(get(app, path, Version::HTTP_2))
+        .await
+        .unwrap();
+    assert_stream(&stream, Version::HTTP_2);
+    (sender, stream)
 }
 
 /// An HTTP/2 connection to `app`.

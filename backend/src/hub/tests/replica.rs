@@ -12,7 +12,7 @@ fn apply(hub: &Hub, sequence: u64, event: &Prepared) -> Result<Frame, ApplyError
     hub.apply(
         sequence,
         event.topic.clone(),
-        event.kind.as_str(),
+        event.kind().as_str(),
         &event.envelope,
     )
 }
