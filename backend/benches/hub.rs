@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use backend::hub::{Delivery, Hub, Limits, Subscription};
+use backend::hub::{Framed, Hub, Limits, Subscription};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shared::{Chat, Payload, Topic, TopicPattern};
 
@@ -49,7 +49,7 @@ fn publish_and_deliver(hub: &Hub, name: &str, count: u64) {
     for _ in 0..count {
         hub.publish(topic.clone(), &chat()).expect("published");
         match subscription.try_next() {
-            Some(Delivery::Event(frame)) => {
+            Some(Framed::Event(frame)) => {
                 black_box(frame.sse());
             }
             other => panic!("expected the event, got {other:?}"),

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
+use shared::Payload;
+use shared::protocol::API_PREFIX;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::allowed_host::{self, AllowedHosts};
@@ -24,7 +26,13 @@ pub(crate) fn app(state: AppState, allowed: AllowedHosts) -> Router {
     let meters = Arc::clone(&state.meters);
     let registry = Arc::new(meters.registry(state.broker.clone()));
     let mut router = Router::new()
-        .merge(routes::api(&state))
+        .nest(API_PREFIX, routes::api::<Payload>(&state))
+        // The nest takes `/api` and what is below it, not `/api/`.
+        .route(
+            &format!("{API_PREFIX}/"),
+            axum::routing::any(routes::not_found),
+        )
+        .merge(routes::health())
         .route(
             shared::protocol::METRICS_PATH,
             axum::routing::get(prometheus::scrape).with_state(registry),

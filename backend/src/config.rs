@@ -1,5 +1,6 @@
 //! Configuration: every option is a flag and a `HERALD_*` environment variable.
 
+use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -328,6 +329,22 @@ fn parse_prefix(text: &str) -> Result<String, String> {
 }
 
 impl Config {
+    /// The options `flags` set, as on the command line but without the
+    /// program's name, and every other at its default: the environment is
+    /// not read, so an embedding program gets what it asked for.
+    ///
+    /// # Errors
+    /// clap's message naming the flag at fault.
+    pub fn from_flags<T: Into<OsString> + Clone>(
+        flags: impl IntoIterator<Item = T>,
+    ) -> Result<Self, clap::Error> {
+        let command = <Self as clap::CommandFactory>::command().mut_args(|arg| arg.env(None));
+        let program = std::iter::once(OsString::from("herald"));
+        let matches =
+            command.try_get_matches_from(program.chain(flags.into_iter().map(Into::into)))?;
+        <Self as clap::FromArgMatches>::from_arg_matches(&matches)
+    }
+
     /// The key tokens are verified with, when one is configured.
     pub fn jwt_key(&self) -> Option<&VerifyingKey> {
         self.jwt_secret.as_ref().or(self.jwt_public_key.as_ref())

@@ -7,7 +7,7 @@
 use axum::http::{HeaderMap, HeaderValue};
 use bytes::Bytes;
 use shared::protocol::LAST_EVENT_ID_HEADER;
-use shared::{Envelope, EventId, Gap, Kind, Topic};
+use shared::{Envelope, EventId, Gap, Kind, Payload, Topic};
 
 use crate::hub::{FramingError, Hub};
 use crate::routes::{history::HistoryRequest, publish, stream::StreamRequest};
@@ -19,7 +19,7 @@ use crate::sse;
 /// # Panics
 /// When an accepted body breaks that promise.
 pub fn publish_body(body: &[u8]) {
-    let Ok(payload) = publish::decode(body) else {
+    let Ok(payload) = publish::decode::<Payload>(body) else {
         return;
     };
     let Ok(topic) = Topic::parse("fuzz") else {

@@ -91,7 +91,7 @@ pub struct History {
 
 /// What a [`Subscription`] yields next.
 #[derive(Debug, Clone)]
-pub enum Delivery {
+pub enum Framed {
     /// The next event, in id order.
     Event(Frame),
     /// Events the subscriber can no longer receive.

@@ -1,5 +1,6 @@
-//! Herald's hub as a library: the binary only parses flags and calls [`run`],
-//! so tests and embedding programs start the same server.
+//! Herald's hub as a library: an app embeds a [`Herald`] of its own event
+//! type in its axum app, or runs the whole server as the binary does
+//! ([`run`], which only adds the flags).
 //!
 //! Layout, in the order an event travels:
 //! - `routes::publish` accepts `POST /api/topics/{topic}`;
@@ -11,7 +12,8 @@
 //! - `server` accepts connections and writes that body to the socket
 //!   (`server::direct` for an HTTP/1.1 stream, hyper for the rest).
 //!
-//! Around them: `startup` ([`run`], [`connect`], [`serve`]), `app` (the
+//! Around them: `herald` ([`Herald`], the hub an app embeds, typed by its
+//! event type), `startup` ([`run`], [`connect`], [`serve`]), `app` (the
 //! router and its layers), [`config`] (flags), [`auth`] (tokens),
 //! `allowed_host` (the `Host` guard), `cors`, `clients` (limits per
 //! client), `min_rate` (slow publish bodies), `static_files` (the web app,
@@ -19,7 +21,8 @@
 //! `prometheus` (`/metrics`), `sources` (the built-in publishers),
 //! [`open_files`], [`shutdown`], [`telemetry`] and [`tls`].
 //!
-//! Public are only what an embedding program or the binary uses: [`run`],
+//! Public are only what an embedding program or the binary uses: [`Herald`]
+//! and its [`Builder`], [`run`],
 //! [`connect`], [`serve`], [`embeds_page`], [`auth`], [`broker`],
 //! [`cluster`], [`hub`], [`config`], [`open_files`], [`shutdown`],
 //! [`telemetry`] and [`tls`]; the rest is private, so the compiler reports
@@ -38,6 +41,7 @@ mod cors;
 mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+mod herald;
 pub mod hub;
 mod min_rate;
 pub mod open_files;
@@ -54,4 +58,5 @@ pub mod telemetry;
 mod throttle;
 pub mod tls;
 
+pub use herald::{BuildError, Builder, Deliveries, Herald};
 pub use startup::{connect, embeds_page, listen, run, serve};

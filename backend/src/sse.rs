@@ -85,6 +85,18 @@ impl Unnumbered {
     }
 }
 
+/// The kind an event frame of [`Unnumbered::number`] names in its
+/// `event:` line, read back from the frame's head (what precedes its
+/// data): the hub keeps no other copy of it.
+pub(crate) fn event_name(head: &[u8]) -> Kind {
+    let name = head
+        .split(|&byte| byte == b'\n')
+        .find_map(|line| line.strip_prefix(b"event: "))
+        .and_then(|name| std::str::from_utf8(name).ok());
+    name.and_then(|name| Kind::parse(name).ok())
+        .expect("an event frame names the kind it was framed with")
+}
+
 /// Frames a [`Gap`] as the `gap` event, without an id, so the client's
 /// `Last-Event-ID` stays at the last event it got.
 ///

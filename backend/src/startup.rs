@@ -4,18 +4,17 @@
 
 use std::sync::Arc;
 
+use shared::Payload;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::allowed_host::AllowedHosts;
 use crate::app::app;
 use crate::broker::Broker;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::Config;
+use crate::herald::Herald;
 use crate::hub::Hub;
-use crate::sources::{hub_stats, system_metrics};
-use crate::state::AppState;
 use crate::{open_files, server, static_files};
 
 /// Whether this build carries the web app (built with `HERALD_EMBED_DIR`,
@@ -101,14 +100,6 @@ pub async fn serve(
         Some(tls) => Some(tls.acceptor().map_err(std::io::Error::other)?),
         None => None,
     };
-    let tasks = TaskTracker::new();
-    if !config.no_metrics {
-        tasks.spawn(system_metrics::sample_every(
-            broker.clone(),
-            config.metrics_interval(),
-            shutdown.clone(),
-        ));
-    }
     let addr = listener.local_addr()?;
     let allowed = AllowedHosts::new(addr, &config.allowed_hosts);
     if allowed.only_local(addr) {
@@ -133,33 +124,21 @@ pub async fn serve(
         nodelay: !config.no_tcp_nodelay,
         send_buffer: config.send_buffer(),
     };
-    let state = AppState::new(broker.clone(), config, shutdown.clone());
-    let meters = Arc::clone(&state.meters);
-    let clients = Arc::clone(&state.clients);
-    if !state.config.no_hub_stats {
-        tasks.spawn(hub_stats::report_every(
-            broker.clone(),
-            Arc::clone(&state.auth),
-            state.config.hub_stats_interval(),
-            shutdown.clone(),
-        ));
-    }
-    tasks.spawn(Arc::clone(&state.clients).forget_idle(shutdown.clone()));
+    // The binary's hub reads any kind: its events are `Payload`s.
+    let herald = Herald::<Payload>::start(broker, config, shutdown.clone());
+    let state = herald.state();
     server::accept(
         listener,
-        app(state, allowed),
+        app(state.clone(), allowed),
         shutdown.clone(),
         limits,
         tls,
-        Arc::clone(&clients),
-        meters,
+        Arc::clone(&state.clients),
+        Arc::clone(&state.meters),
     )
     .await;
     // Whatever stopped the server, stop the background tasks with it.
-    shutdown.cancel();
-    tasks.close();
-    tasks.wait().await;
-    broker.close().await;
+    herald.close().await;
     Ok(())
 }
 

@@ -23,7 +23,7 @@ mod case;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Data, DeriveInput, LitStr, parse_macro_input};
+use syn::{Attribute, Data, DeriveInput, Fields, LitStr, parse_macro_input};
 
 use crate::case::Case;
 
@@ -42,6 +42,35 @@ struct Serde {
     tag: Option<LitStr>,
     rename: Option<LitStr>,
     rename_all: Option<Case>,
+    rename_all_fields: Option<LitStr>,
+    /// Other names serde reads a variant by.
+    aliases: Vec<LitStr>,
+}
+
+/// A struct of a struct variant's fields, with their serde attributes and
+/// the enum's `rename_all_fields`: what serde reads the variant's content
+/// as, so that reading it alone names the field at fault. It never decides
+/// what is accepted (`shared::decode::located` reads the enum first), so a
+/// difference costs only the path's precision. Its name is one no field's
+/// type is likely to have, since it hides any other of that name.
+fn shadow(fields: &syn::FieldsNamed, rename_all_fields: Option<&LitStr>) -> TokenStream {
+    let fields = fields.named.iter().map(|field| {
+        let attrs = field
+            .attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("serde"));
+        let (name, ty) = (&field.ident, &field.ty);
+        quote! { #(#attrs)* #name: #ty }
+    });
+    let rename = rename_all_fields.map(|rule| quote! { #[serde(rename_all = #rule)] });
+    quote! {
+        #[derive(::serde::Deserialize)]
+        #[allow(dead_code)]
+        #rename
+        struct __HeraldFields {
+            #(#fields,)*
+        }
+    }
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -64,6 +93,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     }
     let ident = &input.ident;
+    let mut readers = Vec::new();
     let (names, arms) = match &input.data {
         Data::Enum(data) => {
             if data.variants.is_empty() {
@@ -75,7 +105,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             let mut names = Vec::with_capacity(data.variants.len());
             let mut arms = Vec::with_capacity(data.variants.len());
             for (index, variant) in data.variants.iter().enumerate() {
-                let name = match serde(&variant.attrs)?.rename {
+                let attrs = serde(&variant.attrs)?;
+                let aliases = attrs.aliases;
+                let name = match attrs.rename {
                     Some(rename) => rename.value(),
                     None => {
                         let name = variant.ident.to_string();
@@ -84,6 +116,27 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                             .map_or_else(|| name.clone(), |case| case.apply(&name))
                     }
                 };
+                match &variant.fields {
+                    Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                        let ident = &variant.ident;
+                        readers.push(quote! {
+                            #name #(| #aliases)* => ::shared::decode::newtype(json, Self::#ident)
+                        });
+                    }
+                    // A struct variant's fields, read on their own only to
+                    // find the path of a refusal, which needs a type of
+                    // its own, so not for a generic enum.
+                    Fields::Named(fields) if input.generics.params.is_empty() => {
+                        let shadow = shadow(fields, container.rename_all_fields.as_ref());
+                        readers.push(quote! {
+                            #name #(| #aliases)* => {
+                                #shadow
+                                ::shared::decode::located::<Self, __HeraldFields>(json, &kind)
+                            }
+                        });
+                    }
+                    _ => {}
+                }
                 names.push(name);
                 let variant = &variant.ident;
                 arms.push(quote! { Self::#variant { .. } => &Self::kinds()[#index] });
@@ -106,6 +159,20 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     };
     let count = names.len();
+    // Each newtype variant is read as its own struct, so a refusal's path
+    // reaches into it, and a struct variant's refusal is found in its own
+    // fields; the rest as serde reads the whole type.
+    let from_json = (!readers.is_empty()).then(|| {
+        quote! {
+            fn from_json(json: &[u8]) -> ::core::result::Result<Self, ::shared::DecodeError> {
+                let kind = ::shared::decode::kind(json)?;
+                match kind.as_str() {
+                    #(#readers,)*
+                    _ => ::shared::decode::whole(json, &kind),
+                }
+            }
+        }
+    });
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
         impl #impl_generics ::shared::Event for #ident #type_generics #where_clause {
@@ -119,6 +186,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     #(#arms,)*
                 }
             }
+
+            #from_json
         }
     })
 }
@@ -133,6 +202,10 @@ fn serde(attrs: &[Attribute]) -> syn::Result<Serde> {
                 found.tag = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("rename") {
                 found.rename = Some(plain(&meta, "rename")?);
+            } else if meta.path.is_ident("alias") {
+                found.aliases.push(meta.value()?.parse()?);
+            } else if meta.path.is_ident("rename_all_fields") {
+                found.rename_all_fields = Some(plain(&meta, "rename_all_fields")?);
             } else if meta.path.is_ident("rename_all") {
                 let rule = plain(&meta, "rename_all")?;
                 found.rename_all = Some(Case::parse(&rule.value()).ok_or_else(|| {

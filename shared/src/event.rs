@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Kind;
+use crate::{DecodeError, Kind, decode};
 
 /// An event type: an app's own enum of kinds (or a struct of one kind),
 /// tagged by `type` in JSON, whose kinds are the SSE event names a page
@@ -50,6 +50,40 @@ pub trait Event: Serialize + DeserializeOwned {
 
     /// This event's kind: its JSON `type` and its SSE `event:` name.
     fn kind(&self) -> &Kind;
+
+    /// Reads an event from JSON text, as a hub does a published body: the
+    /// `type` must be one of [`Event::kinds`], and a refusal names the JSON
+    /// path at fault. The derive reads each newtype variant as its own
+    /// struct ([`decode::newtype`]), so the path reaches into it.
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use shared::Event;
+    ///
+    /// #[derive(Serialize, Deserialize, Event)]
+    /// #[serde(tag = "type", rename_all = "snake_case")]
+    /// enum ShopEvent {
+    ///     OrderCreated(Order),
+    /// }
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct Order {
+    ///     id: u64,
+    ///     lines: Vec<u32>,
+    /// }
+    ///
+    /// let refused = ShopEvent::from_json(br#"{"type":"order_created","id":1,"lines":[2,"x"]}"#);
+    /// assert_eq!(refused.err().unwrap().path(), Some("lines[1]"));
+    /// let unknown = ShopEvent::from_json(br#"{"type":"order_lost","id":1}"#);
+    /// assert_eq!(unknown.err().unwrap().path(), Some("type"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`DecodeError`]: malformed JSON, no `type`, a kind the type does not
+    /// have, or the first field at fault.
+    fn from_json(json: &[u8]) -> Result<Self, DecodeError> {
+        decode::event(json)
+    }
 }
 
 /// `#[derive(Event)]`, which names each kind as serde names its variant

@@ -13,9 +13,12 @@
 //! - [`kind`]: the validated [`Kind`] name, an event's `type` and SSE name.
 //! - [`event`]: the [`Event`] trait (and its derive) that an event type
 //!   implements: its kinds, and each value's kind.
+//! - [`decode`]: reading an event from JSON text, with [`DecodeError`]
+//!   naming the path at fault.
+//! - [`delivery`]: [`Delivery`], what a typed subscriber receives.
 //! - [`envelope`]: the [`Envelope`] every subscriber receives an event in.
 //! - [`payload`]: [`Payload`], the kinds Herald types and any other as its
-//!   JSON, and the one decoder of a payload's JSON.
+//!   JSON.
 //! - [`api`]: the JSON bodies of the HTTP API (publish reply, history, topic list, errors)
 //!   and the [`Gap`] control event.
 //! - [`protocol`]: route paths, parameter, header and SSE event names, and
@@ -24,6 +27,8 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod decode;
+pub mod delivery;
 pub mod envelope;
 pub mod event;
 pub mod id;
@@ -34,6 +39,8 @@ pub mod protocol;
 pub mod topic;
 
 pub use api::{ErrorBody, ErrorCode, EventList, Gap, Health, Published, TopicInfo, TopicList};
+pub use decode::DecodeError;
+pub use delivery::{Delivery, Unknown};
 pub use envelope::Envelope;
 pub use event::Event;
 pub use id::{EventId, EventIdError};
@@ -41,7 +48,7 @@ pub use kind::{Kind, KindError};
 pub use pattern::{TopicPattern, TopicPatternError};
 pub use payload::{
     Chat, HubStats, Json, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice, NoticeLevel,
-    Payload, PayloadError, TopicCount, Untyped,
+    Payload, TopicCount, Untyped,
 };
 pub use protocol::GAP_EVENT;
 pub use topic::{Topic, TopicError};

@@ -8,9 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::{Event, Kind, Topic};
-
-pub use decode::PayloadError;
+use crate::{DecodeError, Event, Kind, Topic};
 
 /// An event's content, tagged by `type` in JSON: one of the kinds Herald
 /// types, or any other kind as its JSON ([`Untyped`]).
@@ -316,6 +314,12 @@ impl Event for Payload {
             Kind::JSON,
         ];
         &KINDS
+    }
+
+    /// Any object whose `type` is a kind name: the typed kinds checked
+    /// against their fields, any other carried as published.
+    fn from_json(json: &[u8]) -> Result<Self, DecodeError> {
+        Self::from_json(json)
     }
 
     fn kind(&self) -> &Kind {

@@ -87,3 +87,135 @@ fn the_hub_reads_the_same_kind_and_a_page_gets_the_event_back() {
         assert_eq!(serde_json::from_str::<ShopEvent>(&text).unwrap(), event);
     }
 }
+
+/// An order whose lines a refusal can point into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Cart {
+    id: u64,
+    lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Line {
+    sku: String,
+    quantity: u32,
+}
+
+/// An inner struct that refuses unknown members, the `type` among them
+/// when read on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Strict {
+    id: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum CartEvent {
+    Filled(Cart),
+    Strict(Strict),
+    Emptied {
+        id: u64,
+    },
+    #[serde(rename = "paid.in.full", alias = "paid")]
+    Paid {
+        id: u64,
+    },
+}
+
+fn path_of(json: &str) -> Option<String> {
+    let error = CartEvent::from_json(json.as_bytes()).unwrap_err();
+    error.path().map(str::to_owned)
+}
+
+#[test]
+fn from_json_reads_what_serde_reads() {
+    let events = [
+        CartEvent::Filled(Cart {
+            id: 1,
+            lines: vec![Line {
+                sku: "a-1".to_owned(),
+                quantity: 2,
+            }],
+        }),
+        CartEvent::Strict(Strict { id: 2 }),
+        CartEvent::Emptied { id: 3 },
+        CartEvent::Paid { id: 4 },
+    ];
+    for event in events {
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(CartEvent::from_json(json.as_bytes()).unwrap(), event);
+    }
+    // An alias serde accepts is accepted, and written back by its name.
+    let paid = CartEvent::from_json(br#"{"type":"paid","id":4}"#).unwrap();
+    assert_eq!(paid.kind().as_str(), "paid.in.full");
+}
+
+#[test]
+fn a_refusal_names_the_path_inside_a_newtype_variant() {
+    let cases = [
+        (
+            r#"{"type":"filled","id":1,"lines":[{"sku":"a","quantity":"x"}]}"#,
+            "lines[0].quantity",
+        ),
+        (
+            r#"{"type":"filled","id":1,"lines":[{"sku":"a","quantity":1},{"quantity":1}]}"#,
+            "lines[1].sku",
+        ),
+        (r#"{"type":"filled","lines":[]}"#, "id"),
+        (r#"{"type":"strict","id":"x"}"#, "id"),
+        // A struct variant's fields are found at their paths too.
+        (r#"{"type":"emptied"}"#, "id"),
+        (r#"{"type":"emptied","id":-1}"#, "id"),
+        (r#"{"type":"paid","id":"x"}"#, "id"),
+        (r#"{"type":"lost","id":1}"#, "type"),
+        (r#"{"id":1}"#, "type"),
+        ("[1]", "."),
+    ];
+    for (json, path) in cases {
+        assert_eq!(path_of(json).as_deref(), Some(path), "{json}");
+    }
+}
+
+#[test]
+fn an_unknown_kind_is_refused_naming_the_kinds_there_are() {
+    let error = CartEvent::from_json(br#"{"type":"lost","id":1}"#).unwrap_err();
+    assert!(
+        matches!(&error, shared::DecodeError::UnknownKind { found, .. } if found == "lost"),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        r#"event type "lost" is not one of this hub's kinds: filled, strict, emptied, paid.in.full"#
+    );
+    assert!(matches!(
+        CartEvent::from_json(b"{").unwrap_err(),
+        shared::DecodeError::Syntax(_)
+    ));
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+enum Camel {
+    Moved {
+        from_place: Vec<u32>,
+        #[serde(rename = "when")]
+        at: u64,
+    },
+}
+
+#[test]
+fn a_struct_variants_path_follows_its_field_names() {
+    let moved = Camel::from_json(br#"{"type":"Moved","fromPlace":[1,"x"],"when":2}"#);
+    assert_eq!(moved.unwrap_err().path(), Some("fromPlace[1]"));
+    let moved = Camel::from_json(br#"{"type":"Moved","fromPlace":[1]}"#);
+    assert_eq!(moved.unwrap_err().path(), Some("when"));
+    let moved = Camel::from_json(br#"{"type":"Moved","fromPlace":[1],"when":2}"#).unwrap();
+    assert_eq!(
+        moved,
+        Camel::Moved {
+            from_place: vec![1],
+            at: 2
+        }
+    );
+}

@@ -72,6 +72,11 @@ impl Frame {
         &self.0.topic
     }
 
+    /// The event's kind, its SSE `event:` name.
+    pub fn kind(&self) -> Kind {
+        sse::event_name(&self.0.sse[..self.0.json.start])
+    }
+
     /// The event's envelope as JSON (a [`shared::Envelope`]), sharing the SSE
     /// frame's bytes.
     pub fn json(&self) -> Bytes {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use shared::{EventId, Gap};
 
 use super::topic::{News, TopicCell, TopicState};
-use super::{Delivery, Frame, Inner};
+use super::{Frame, Framed, Inner};
 
 /// How a subscription finds what it reads next.
 pub(super) enum Reading {
@@ -137,21 +137,21 @@ pub(super) fn next_of_one(
     cursor: &mut u64,
     unknown_past: Option<EventId>,
     epoch: u64,
-) -> Option<Delivery> {
+) -> Option<Framed> {
     if unknown_past.is_none() && followed.cell.mark() <= *cursor {
         return None;
     }
     let cell = Arc::clone(&followed.cell);
     let state = cell.lock();
     if let Some(gap) = followed.owed_gap(&state, *cursor, unknown_past, epoch) {
-        return Some(Delivery::Gap(gap));
+        return Some(Framed::Gap(gap));
     }
     let frame = state
         .history
         .get(first_after(&state.history, *cursor, Frame::sequence))?
         .clone();
     *cursor = frame.sequence();
-    Some(Delivery::Event(frame))
+    Some(Framed::Event(frame))
 }
 
 /// The next delivery of a subscription of several topics or patterns: the
@@ -163,7 +163,7 @@ pub(super) fn next_of_many(
     cursor: &mut u64,
     unknown_past: Option<EventId>,
     inner: &Inner,
-) -> Option<Delivery> {
+) -> Option<Framed> {
     // Read before the news: every frame published by now queued its topic
     // before it was, so none is passed over for one of a later number.
     let published = inner.sequence.published();
@@ -183,7 +183,7 @@ pub(super) fn next_of_many(
         let cell = Arc::clone(&followed.cell);
         let state = cell.lock();
         if let Some(gap) = followed.owed_gap(&state, *cursor, unknown_past, inner.epoch) {
-            return Some(Delivery::Gap(gap));
+            return Some(Framed::Gap(gap));
         }
         let first = first_after(&state.history, *cursor, Frame::sequence);
         match state.history.get(first) {
@@ -193,7 +193,7 @@ pub(super) fn next_of_many(
                 drop(state);
                 *cursor = frame.sequence();
                 many.move_ready(cell_key, at, then, *cursor);
-                return Some(Delivery::Event(frame));
+                return Some(Framed::Event(frame));
             }
             // Its number was a lower bound: put it right and look again.
             found => {

@@ -15,7 +15,7 @@ use shared::{EventId, Gap, Topic, TopicPattern};
 use super::reading::{Followed, Many, Reading, next_of_many, next_of_one};
 use super::signal::Signal;
 use super::topic::{News, Subscriber, TopicCell};
-use super::{Delivery, Hub, Inner, SubscribeError};
+use super::{Framed, Hub, Inner, SubscribeError};
 
 /// A live cursor over one or more topics; dropping it unsubscribes.
 pub struct Subscription {
@@ -190,7 +190,7 @@ impl Subscription {
     /// Waits for the next delivery.
     ///
     /// Cancel safe: dropping the future loses nothing.
-    pub async fn next(&mut self) -> Delivery {
+    pub async fn next(&mut self) -> Framed {
         std::future::poll_fn(|cx| self.poll_next(cx)).await
     }
 
@@ -200,7 +200,7 @@ impl Subscription {
     /// No wake-up is lost between a read that found nothing and the wait:
     /// a publisher raises the subscription's signal after its frame is in
     /// place, and a raise is kept until the wait takes it.
-    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Delivery> {
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Framed> {
         loop {
             if let Some(delivery) = self.try_next() {
                 return Poll::Ready(delivery);
@@ -210,7 +210,7 @@ impl Subscription {
     }
 
     /// The next delivery if one is ready.
-    pub fn try_next(&mut self) -> Option<Delivery> {
+    pub fn try_next(&mut self) -> Option<Framed> {
         self.move_on();
         let delivery = self.cursor.next(&self.hub.inner)?;
         self.hub.inner.totals.delivered(&delivery);
@@ -267,9 +267,9 @@ fn subscribe(
 
 impl Cursor {
     /// The next delivery if one is ready.
-    fn next(&mut self, inner: &Inner) -> Option<Delivery> {
+    fn next(&mut self, inner: &Inner) -> Option<Framed> {
         if let Some(gap) = self.pending_gaps.pop_front() {
-            return Some(Delivery::Gap(gap));
+            return Some(Framed::Gap(gap));
         }
         match &mut self.reading {
             Reading::One(followed) => {

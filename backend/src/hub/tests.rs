@@ -57,9 +57,9 @@ fn decoded(frame: &Frame) -> shared::Envelope {
     event
 }
 
-fn seq(delivery: Option<Delivery>) -> u64 {
+fn seq(delivery: Option<Framed>) -> u64 {
     match delivery {
-        Some(Delivery::Event(frame)) => match decoded(&frame).event {
+        Some(Framed::Event(frame)) => match decoded(&frame).event {
             Payload::LatencyProbe(probe) => probe.seq,
             ref other => panic!("unexpected payload {other:?}"),
         },
@@ -124,7 +124,7 @@ fn evicted_history_is_reported_once_as_a_gap() {
     }
     let mut subscription = hub.subscribe(topics(&["a"]), Some(first)).unwrap();
     match subscription.try_next() {
-        Some(Delivery::Gap(gap)) => {
+        Some(Framed::Gap(gap)) => {
             assert_eq!(gap.after, first);
             assert_eq!(gap.through, evicted);
         }
@@ -141,7 +141,7 @@ fn drain(hub: &Hub, name: &str, after: EventId) -> Vec<Option<u64>> {
     let mut subscription = hub.subscribe(topics(&[name]), Some(after)).unwrap();
     std::iter::from_fn(|| subscription.try_next())
         .map(|delivery| match delivery {
-            Delivery::Gap(gap) => {
+            Framed::Gap(gap) => {
                 assert_eq!(gap.after, after, "the gap starts at the client's id");
                 None
             }
@@ -211,7 +211,7 @@ fn history_merges_the_newest_of_each_topic_in_id_order() {
         history
             .frames
             .into_iter()
-            .map(|frame| seq(Some(Delivery::Event(frame))))
+            .map(|frame| seq(Some(Framed::Event(frame))))
             .collect()
     };
     let both = topics(&["b", "a", "a"]);
@@ -306,7 +306,7 @@ fn chat_size() -> usize {
 }
 
 /// Opens a subscription after `after` and returns what it delivers at once.
-fn replay(hub: &Hub, name: &str, after: EventId) -> Vec<Delivery> {
+fn replay(hub: &Hub, name: &str, after: EventId) -> Vec<Framed> {
     let mut subscription = hub.subscribe(topics(&[name]), Some(after)).unwrap();
     std::iter::from_fn(|| subscription.try_next()).collect()
 }
@@ -329,7 +329,7 @@ fn the_byte_budget_evicts_the_oldest_history_first_and_tells_readers() {
     assert_eq!(names, [topic("b"), topic("c")]);
     let replayed = replay(&hub, "a", before);
     assert!(
-        matches!(&replayed[..], [Delivery::Gap(gap)] if gap.through >= ids[0]),
+        matches!(&replayed[..], [Framed::Gap(gap)] if gap.through >= ids[0]),
         "{replayed:?}"
     );
     // `b` keeps both its events: the oldest history went, not the busiest topic's.
@@ -337,8 +337,8 @@ fn the_byte_budget_evicts_the_oldest_history_first_and_tells_readers() {
     let kept: Vec<EventId> = replayed
         .iter()
         .filter_map(|delivery| match delivery {
-            Delivery::Event(frame) => Some(frame.id()),
-            Delivery::Gap(_) => None,
+            Framed::Event(frame) => Some(frame.id()),
+            Framed::Gap(_) => None,
         })
         .collect();
     assert_eq!(kept, [ids[1], ids[3]]);
@@ -357,7 +357,7 @@ fn a_topic_keeps_its_byte_cap_and_always_its_newest_event() {
     }
     assert_eq!(hub.retained_bytes(), 2 * size);
     let replayed = replay(&hub, "t", start);
-    assert!(matches!(replayed[0], Delivery::Gap(_)), "{replayed:?}");
+    assert!(matches!(replayed[0], Framed::Gap(_)), "{replayed:?}");
     assert_eq!(replayed.len(), 3, "a gap, then the two newest");
     // An event larger than the cap is still kept, alone.
     let big = hub
@@ -383,7 +383,7 @@ fn past_the_topic_cap_the_oldest_unfollowed_topic_makes_room() {
         [topic("b"), topic("c")],
         "`a` went, though older than nothing else"
     );
-    assert!(matches!(&replay(&hub, "a", start)[..], [Delivery::Gap(_)]));
+    assert!(matches!(&replay(&hub, "a", start)[..], [Framed::Gap(_)]));
     // With both remaining topics named by streams, the oldest of them
     // makes room: its stream had read it, so it is told of nothing.
     let mut also_followed = hub.subscribe(topics(&["c"]), None).unwrap();
@@ -404,7 +404,7 @@ fn past_the_topic_cap_the_oldest_unfollowed_topic_makes_room() {
     let _named_too = hub.subscribe(topics(&["d"]), None).unwrap();
     hub.publish(topic("c"), &chat("unread")).unwrap();
     hub.publish(topic("e"), &chat("x")).unwrap();
-    assert!(matches!(also_followed.try_next(), Some(Delivery::Gap(_))));
+    assert!(matches!(also_followed.try_next(), Some(Framed::Gap(_))));
 }
 
 #[test]
@@ -415,9 +415,9 @@ fn a_prefix_subscriber_that_falls_behind_is_told_per_topic() {
         hub.publish(topic("p/a"), &probe(n)).unwrap();
     }
     hub.publish(topic("q"), &probe(9)).unwrap();
-    let deliveries: Vec<Delivery> = std::iter::from_fn(|| subscription.try_next()).collect();
+    let deliveries: Vec<Framed> = std::iter::from_fn(|| subscription.try_next()).collect();
     assert!(
-        matches!(&deliveries[0], Delivery::Gap(gap) if gap.topic.to_string() == "p/a"),
+        matches!(&deliveries[0], Framed::Gap(gap) if gap.topic.to_string() == "p/a"),
         "{deliveries:?}"
     );
     let seqs: Vec<u64> = deliveries[1..]
@@ -440,7 +440,7 @@ fn a_forgotten_topic_under_a_pattern_is_reported_on_the_pattern() {
     assert_eq!(listed(&hub).len(), 1);
     let mut subscription = hub.subscribe(topics(&["p/*"]), Some(start)).unwrap();
     match subscription.try_next() {
-        Some(Delivery::Gap(gap)) => assert_eq!(gap.topic.to_string(), "p/*"),
+        Some(Framed::Gap(gap)) => assert_eq!(gap.topic.to_string(), "p/*"),
         other => panic!("expected a gap on the pattern, got {other:?}"),
     }
     assert!(subscription.try_next().is_none());
@@ -496,8 +496,8 @@ fn concurrent_publishers_reach_every_reader_in_one_order() {
         for (reader, ids) in readers.iter_mut().zip(&mut received) {
             while let Some(delivery) = reader.try_next() {
                 match delivery {
-                    Delivery::Event(frame) => ids.push(frame.id()),
-                    Delivery::Gap(gap) => panic!("unexpected {gap:?}"),
+                    Framed::Event(frame) => ids.push(frame.id()),
+                    Framed::Gap(gap) => panic!("unexpected {gap:?}"),
                 }
             }
         }
@@ -572,7 +572,7 @@ async fn next_wakes_on_publish() {
             .unwrap();
     });
     let delivery = subscription.next().await;
-    assert!(matches!(delivery, Delivery::Event(frame) if frame.topic() == &topic("chat")));
+    assert!(matches!(delivery, Framed::Event(frame) if frame.topic() == &topic("chat")));
 }
 
 #[test]

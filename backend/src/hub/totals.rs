@@ -11,7 +11,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::Delivery;
+use super::Framed;
 use super::padded::Padded;
 
 /// The totals a hub keeps.
@@ -61,10 +61,10 @@ impl Totals {
     }
 
     /// Counts what a subscription was handed.
-    pub(super) fn delivered(&self, delivery: &Delivery) {
+    pub(super) fn delivered(&self, delivery: &Framed) {
         let total = match delivery {
-            Delivery::Event(_) => &self.deliveries[shard()],
-            Delivery::Gap(_) => &self.gaps,
+            Framed::Event(_) => &self.deliveries[shard()],
+            Framed::Gap(_) => &self.gaps,
         };
         total.0.fetch_add(1, Ordering::Relaxed);
     }

@@ -13,7 +13,8 @@ mod topics;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
+use shared::Event;
 use shared::protocol::{
     API_PREFIX, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, TOPICS_PATH,
 };
@@ -23,9 +24,10 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The API routes (paths from [`shared::protocol`]), `/healthz` and
-/// `/readyz`, with
-/// JSON errors for unknown paths under `/api` and unknown methods.
+/// The API routes (paths from [`shared::protocol`], below
+/// [`API_PREFIX`], where the hub nests them and an embedding app may nest
+/// them elsewhere), with JSON errors for unknown paths and methods; a
+/// published body must be an `E`.
 ///
 /// Publishing is bounded four ways: the body size, the number of publishes
 /// in flight (beyond it the hub sheds load with 503 rather than queueing),
@@ -33,7 +35,7 @@ use crate::state::AppState;
 /// (`publish::publish`), so a client trickling a body cannot hold a slot
 /// for long. Reads of history and topics are bounded in number at once the
 /// same way: each is bounded in what it reads, not in how many there are.
-pub(crate) fn api(state: &AppState) -> Router<AppState> {
+pub(crate) fn api<E: Event + Send + 'static>(state: &AppState) -> Router<AppState> {
     let config = &state.config;
     let publish_limits = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(refused))
@@ -49,23 +51,36 @@ pub(crate) fn api(state: &AppState) -> Router<AppState> {
             config.max_concurrent_reads as usize,
         ));
     Router::new()
-        .route(EVENTS_PATH, get(stream::stream))
+        .route(below_api(EVENTS_PATH), get(stream::stream))
         .route(
-            HISTORY_PATH,
+            below_api(HISTORY_PATH),
             get(history::history).layer(read_limits.clone()),
         )
-        .route(TOPICS_PATH, get(topics::topics).layer(read_limits))
         .route(
-            &format!("{TOPICS_PATH}/{{*topic}}"),
-            post(publish::publish).layer(publish_limits),
+            below_api(TOPICS_PATH),
+            get(topics::topics).layer(read_limits),
         )
+        .route(
+            &format!("{}/{{*topic}}", below_api(TOPICS_PATH)),
+            post(publish::publish::<E>).layer(publish_limits),
+        )
+        // Everything else below the prefix is a JSON 404, not the web app.
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// `/healthz` and `/readyz`, for the hub's own server: an embedding app
+/// has its own, and asks [`Broker::ready`](crate::broker::Broker::ready).
+pub(crate) fn health() -> Router<AppState> {
+    Router::new()
         .route(HEALTH_PATH, get(health::health))
         .route(READY_PATH, get(health::ready))
-        // Everything else under the prefix is a JSON 404, not the web app.
-        .route(API_PREFIX, any(not_found))
-        .route(&format!("{API_PREFIX}/"), any(not_found))
-        .route(&format!("{API_PREFIX}/{{*path}}"), any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// A path of the API below [`API_PREFIX`].
+fn below_api(path: &'static str) -> &'static str {
+    path.strip_prefix(API_PREFIX).unwrap_or(path)
 }
 
 /// What a limit of publishes or reads refused with.
@@ -79,7 +94,8 @@ async fn refused(error: tower::BoxError) -> ApiError {
     }
 }
 
-async fn not_found() -> ApiError {
+/// A JSON 404: no route of the API has this path.
+pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound
 }
 

@@ -6,7 +6,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
-use shared::{Event as _, Payload, PayloadError, Published, Topic};
+use shared::{DecodeError, Event, Published, Topic};
 
 use crate::auth;
 use crate::clients::Peer;
@@ -14,12 +14,12 @@ use crate::error::ApiError;
 use crate::min_rate::{self, TooSlow};
 use crate::state::AppState;
 
-/// Publishes the JSON [`Payload`] in the body to the topic in the path.
+/// Publishes the JSON event in the body, an `E`, to the topic in the path.
 ///
 /// The body is read as bytes, after the topic, the token and the content
 /// type are checked, and decoded by [`decode`] rather than through axum's
-/// `Json`, so a refusal can name the JSON path at fault and a `json`
-/// payload keeps its text.
+/// `Json`, so a refusal can name the JSON path at fault and the hub's own
+/// [`Payload`](shared::Payload) keeps an untyped kind's text.
 ///
 /// # Errors
 /// 429 for a client publishing faster than `--publish-rate`; 401 without
@@ -28,7 +28,7 @@ use crate::state::AppState;
 /// invalid topic or malformed JSON, 422 for JSON that is not an event, 503
 /// when a cluster's Redis did not store it or the hub is shutting down,
 /// 408 for a body slower than `--min-body-rate`.
-pub(crate) async fn publish(
+pub(crate) async fn publish<E: Event + Send>(
     State(state): State<AppState>,
     Path(topic): Path<String>,
     peer: Option<Extension<Peer>>,
@@ -71,14 +71,14 @@ pub(crate) async fn publish(
             None => ApiError::BodyRead(other.body_text()),
         },
     })?;
-    let payload = decode(&body)?;
+    let event = decode::<E>(&body)?;
     // Streams end on shutdown, so an event accepted now would reach no one
     // before the hub stops.
     if state.shutdown.is_cancelled() {
         return Err(ApiError::ShuttingDown);
     }
-    let id = state.broker.publish(topic.clone(), &payload).await?;
-    let kind = payload.kind();
+    let id = state.broker.publish(topic.clone(), &event).await?;
+    let kind = event.kind();
     tracing::debug!(%topic, %id, %kind, "published");
     Ok((StatusCode::ACCEPTED, Json(Published { id, topic })))
 }
@@ -115,17 +115,18 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Decodes a payload from the body's own text with [`Payload::from_json`],
-/// the decoder every reader of a payload shares: malformed JSON is a 400,
-/// and JSON that is not an event a 422 that names the JSON path at fault.
-pub(crate) fn decode(body: &[u8]) -> Result<Payload, ApiError> {
-    Payload::from_json(body).map_err(|error| match error {
-        PayloadError::Syntax(syntax) => ApiError::MalformedJson(syntax.to_string()),
-        refusal @ (PayloadError::NotAnObject
-        | PayloadError::MissingType
-        | PayloadError::TypeNotString { .. }
-        | PayloadError::InvalidKind { .. }
-        | PayloadError::Field { .. }) => ApiError::InvalidEvent {
+/// Decodes an `E` from the body's own text with [`Event::from_json`], the
+/// decoder every reader of an event shares: malformed JSON is a 400, and
+/// JSON that is not an `E` a 422 that names the JSON path at fault.
+pub(crate) fn decode<E: Event>(body: &[u8]) -> Result<E, ApiError> {
+    E::from_json(body).map_err(|error| match error {
+        DecodeError::Syntax(syntax) => ApiError::MalformedJson(syntax.to_string()),
+        refusal @ (DecodeError::NotAnObject
+        | DecodeError::MissingType
+        | DecodeError::TypeNotString { .. }
+        | DecodeError::InvalidKind { .. }
+        | DecodeError::UnknownKind { .. }
+        | DecodeError::Field { .. }) => ApiError::InvalidEvent {
             field: refusal.path().map(str::to_owned),
             message: refusal.to_string(),
         },
@@ -134,10 +135,12 @@ pub(crate) fn decode(body: &[u8]) -> Result<Payload, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    use shared::Payload;
+
     use super::*;
 
     fn refusal(body: &str) -> ApiError {
-        decode(body.as_bytes()).unwrap_err()
+        decode::<Payload>(body.as_bytes()).unwrap_err()
     }
 
     #[test]
@@ -191,7 +194,7 @@ mod tests {
         ];
         for body in bodies {
             let expected: Payload = serde_json::from_str(body).unwrap();
-            assert_eq!(decode(body.as_bytes()).unwrap(), expected);
+            assert_eq!(decode::<Payload>(body.as_bytes()).unwrap(), expected);
         }
     }
 }

@@ -29,7 +29,7 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use crate::auth;
 use crate::clients::{Peer, Permit};
 use crate::error::ApiError;
-use crate::hub::{Delivery, Subscription};
+use crate::hub::{Framed, Subscription};
 use crate::routes::query::TopicQuery;
 use crate::sse;
 use crate::state::AppState;
@@ -273,10 +273,10 @@ impl Stream for Streaming {
     }
 }
 
-fn frame(delivery: Delivery) -> Bytes {
+fn frame(delivery: Framed) -> Bytes {
     match delivery {
-        Delivery::Event(frame) => frame.sse(),
-        Delivery::Gap(gap) => {
+        Framed::Event(frame) => frame.sse(),
+        Framed::Gap(gap) => {
             tracing::debug!(topic = %gap.topic, after = %gap.after, through = %gap.through, "gap");
             sse::gap(&gap)
         }

@@ -2,7 +2,7 @@
 //! their own SSE name, so a page listens for exactly the kinds it knows;
 //! an app's own type is published and read in process as over HTTP.
 
-use backend::hub::Delivery;
+use backend::hub::Framed;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::protocol::HISTORY_PATH;
@@ -87,7 +87,7 @@ async fn an_in_process_subscriber_reads_an_apps_own_type() {
     let mut subscription = app.hub.subscribe(patterns, None).unwrap();
     let shipped = ShopEvent::OrderShipped { id: 9 };
     let published = app.hub.publish(topic, &shipped).unwrap();
-    let Delivery::Event(frame) = subscription.next().await else {
+    let Framed::Event(frame) = subscription.next().await else {
         panic!("a gap before the first event");
     };
     let envelope = frame.envelope::<ShopEvent>().unwrap();

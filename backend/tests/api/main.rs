@@ -12,6 +12,7 @@ mod auth;
 mod budget;
 mod cluster;
 mod cors;
+mod embed;
 mod history;
 mod hostile;
 mod hosts;

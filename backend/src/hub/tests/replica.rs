@@ -86,7 +86,7 @@ fn events_the_cluster_no_longer_has_reach_readers_as_a_gap() {
     apply(&hub, 10, &prepared("a", 10)).unwrap();
     for subscription in [&mut reader, &mut pattern] {
         match subscription.try_next() {
-            Some(Delivery::Gap(gap)) => {
+            Some(Framed::Gap(gap)) => {
                 assert_eq!(
                     (gap.after, gap.through),
                     (EventId::new(2, 1), EventId::new(2, 9))
@@ -100,7 +100,7 @@ fn events_the_cluster_no_longer_has_reach_readers_as_a_gap() {
     let mut later = hub
         .subscribe(topics(&["b/*"]), Some(EventId::new(2, 1)))
         .unwrap();
-    assert!(matches!(later.try_next(), Some(Delivery::Gap(_))));
+    assert!(matches!(later.try_next(), Some(Framed::Gap(_))));
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn a_retired_replica_hands_every_subscription_to_the_next_run_with_a_gap() {
     for (subscription, patterns) in [(&mut named, vec!["a"]), (&mut matched, vec!["a", "b/*"])] {
         for pattern in patterns {
             match subscription.try_next() {
-                Some(Delivery::Gap(gap)) => {
+                Some(Framed::Gap(gap)) => {
                     assert_eq!(gap.topic.to_string(), pattern);
                     assert_eq!(gap.after, EventId::new(1, 1));
                     assert_eq!(gap.through, EventId::new(2, 0));
@@ -131,7 +131,7 @@ fn a_retired_replica_hands_every_subscription_to_the_next_run_with_a_gap() {
         }
         // The next run from its start.
         match subscription.try_next() {
-            Some(Delivery::Event(frame)) => assert_eq!(frame.id(), EventId::new(2, 1)),
+            Some(Framed::Event(frame)) => assert_eq!(frame.id(), EventId::new(2, 1)),
             other => panic!("expected the next run's first event, got {other:?}"),
         }
         assert_eq!(subscription.try_next().map(|_| ()), None);

@@ -1,9 +1,9 @@
 //! The payload decoder's refusals: each names what is wrong and where.
 
 use super::*;
-use crate::Event as _;
+use crate::{Event as _, KindError};
 
-fn refusal(json: &str) -> PayloadError {
+fn refusal(json: &str) -> DecodeError {
     Payload::from_json(json).unwrap_err()
 }
 
@@ -19,13 +19,13 @@ fn malformed_json_is_a_syntax_error_at_no_path() {
     ] {
         let error = refusal(json);
         assert!(
-            matches!(error, PayloadError::Syntax(_)),
+            matches!(error, DecodeError::Syntax(_)),
             "{json:?}: {error:?}"
         );
         assert_eq!(error.path(), None);
     }
     let error = Payload::from_json(b"\xff").unwrap_err();
-    assert!(matches!(error, PayloadError::Syntax(_)), "{error:?}");
+    assert!(matches!(error, DecodeError::Syntax(_)), "{error:?}");
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn json_without_a_single_type_is_missing_its_type() {
     ] {
         let error = refusal(json);
         assert!(
-            matches!(error, PayloadError::MissingType),
+            matches!(error, DecodeError::MissingType),
             "{json}: {error:?}"
         );
         assert_eq!(error.path(), Some("type"));
@@ -53,7 +53,7 @@ fn json_that_is_not_an_object_is_refused_at_its_top() {
     for json in ["7", r#""chat""#, r#"["chat","a","b"]"#, " [] ", "null"] {
         let error = refusal(json);
         assert!(
-            matches!(error, PayloadError::NotAnObject),
+            matches!(error, DecodeError::NotAnObject),
             "{json}: {error:?}"
         );
         assert_eq!(error.path(), Some("."));
@@ -69,7 +69,7 @@ fn a_type_that_is_not_a_kind_name_is_named() {
         let error = refusal(json);
         assert_eq!(error.path(), Some("type"));
         match error {
-            PayloadError::TypeNotString { found: named } => assert_eq!(named, found),
+            DecodeError::TypeNotString { found: named } => assert_eq!(named, found),
             other => panic!("{json}: {other:?}"),
         }
     }
@@ -80,7 +80,7 @@ fn a_type_that_is_not_a_kind_name_is_named() {
     );
     assert!(matches!(
         refusal(r#"{"type":"two words"}"#),
-        PayloadError::InvalidKind {
+        DecodeError::InvalidKind {
             error: KindError::InvalidChar(' '),
             ..
         }
@@ -125,7 +125,7 @@ fn a_field_error_names_its_path_and_keeps_serdes_message() {
     for (json, expected) in cases {
         let error = refusal(json);
         match &error {
-            PayloadError::Field { path, message } => {
+            DecodeError::Field { path, message } => {
                 assert_eq!(path, expected, "{json}: {message}");
             }
             other => panic!("{json}: {other:?}"),
@@ -143,16 +143,6 @@ fn a_field_error_names_its_path_and_keeps_serdes_message() {
         refusal(r#"{"type":"chat","author":"a"}"#).to_string(),
         "missing field `text` at line 1 column 28"
     );
-}
-
-#[test]
-fn a_missing_field_is_read_from_serdes_wording() {
-    // serde's `missing_field` is the only place the name is given.
-    let error = <serde_json::Error as serde::de::Error>::missing_field("level");
-    assert_eq!(missing_field(&error.to_string()), Some("level"));
-    assert_eq!(missing_field("invalid type: string \"x\""), None);
-    assert_eq!(below(TOP, "text"), "text");
-    assert_eq!(below("load", "one"), "load.one");
 }
 
 #[test]

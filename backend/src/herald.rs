@@ -1,0 +1,236 @@
+//! [`Herald`]: the hub as a library, typed by an app's own [`Event`] type.
+//!
+//! An app builds one ([`Herald::builder`]), nests its [`Herald::router`]
+//! into its own axum `Router`, publishes in process with
+//! [`Herald::publish`] and reads typed deliveries with
+//! [`Herald::subscribe`]. The `herald` binary is one such app, of the
+//! [`Payload`] type, which reads any kind.
+
+mod builder;
+mod deliveries;
+
+use std::collections::BTreeSet;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use shared::{Event, EventId, Payload, Topic, TopicPattern};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::broker::{Broker, BrokerError};
+use crate::clients::Peer;
+use crate::cluster::ClusterError;
+use crate::config::Config;
+use crate::hub::SubscribeError;
+use crate::sources::{hub_stats, system_metrics};
+use crate::startup::connect;
+use crate::state::AppState;
+use crate::throttle::{self, Throttle};
+use crate::{error, routes};
+
+pub use builder::{BuildError, Builder};
+pub use deliveries::Deliveries;
+
+/// A running hub for events of type `E`: its broker (in memory or a node
+/// of a Redis cluster), its limits and token checks, and its background
+/// tasks. Cheap to clone; every clone is the same hub.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// use backend::Herald;
+/// use serde::{Deserialize, Serialize};
+/// use shared::{Event, Topic};
+///
+/// #[derive(Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderShipped { id: u64 },
+/// }
+///
+/// let herald = Herald::<ShopEvent>::builder().history(100).build().await?;
+/// let app = axum::Router::new().nest("/events", herald.router());
+/// let topic = Topic::parse("orders")?;
+/// herald.publish(&topic, &ShopEvent::OrderShipped { id: 7 }).await?;
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+///     .with_graceful_shutdown(herald.shutdown().cancelled_owned())
+///     .await?;
+/// herald.close().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Herald<E = Payload> {
+    state: AppState,
+    tasks: TaskTracker,
+    event: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for Herald<E> {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+            tasks: self.tasks.clone(),
+            event: PhantomData,
+        }
+    }
+}
+
+impl<E: Event> Herald<E> {
+    /// A builder with every option at its default; see [`Builder`].
+    pub fn builder() -> Builder<E> {
+        Builder::new()
+    }
+
+    /// The hub `config` describes, as the binary runs it: in memory, or
+    /// joined to its cluster and caught up with the history Redis holds.
+    /// Its streams and tasks end when `shutdown` is cancelled.
+    ///
+    /// # Errors
+    /// [`ClusterError`] when Redis cannot be reached.
+    pub async fn from_config(
+        config: Config,
+        shutdown: CancellationToken,
+    ) -> Result<Self, ClusterError> {
+        let broker = connect(&config, shutdown.clone()).await?;
+        Ok(Self::start(broker, config, shutdown))
+    }
+
+    /// The hub over `broker`, with the background tasks `config` asks for
+    /// (the system metrics and hub figures it publishes, forgetting idle
+    /// clients), until `shutdown` is cancelled.
+    pub(crate) fn start(broker: Broker, config: Config, shutdown: CancellationToken) -> Self {
+        let tasks = TaskTracker::new();
+        if !config.no_metrics {
+            tasks.spawn(system_metrics::sample_every(
+                broker.clone(),
+                config.metrics_interval(),
+                shutdown.clone(),
+            ));
+        }
+        let state = AppState::new(broker, config, shutdown.clone());
+        if !state.config.no_hub_stats {
+            tasks.spawn(hub_stats::report_every(
+                state.broker.clone(),
+                Arc::clone(&state.auth),
+                state.config.hub_stats_interval(),
+                shutdown.clone(),
+            ));
+        }
+        tasks.spawn(Arc::clone(&state.clients).forget_idle(shutdown));
+        Self {
+            state,
+            tasks,
+            event: PhantomData,
+        }
+    }
+
+    /// Publishes `event` to `topic` and returns its id once every stream of
+    /// the hub (or of the cluster) can read it.
+    ///
+    /// # Errors
+    /// [`BrokerError`]: the event's own `Serialize` refused it, or the
+    /// cluster's Redis did not store it; nothing is published then.
+    pub fn publish(
+        &self,
+        topic: &Topic,
+        event: &E,
+    ) -> impl Future<Output = Result<EventId, BrokerError>> + Send + '_ {
+        self.state.broker.publish(topic.clone(), event)
+    }
+
+    /// Follows `patterns` (topics, or every topic under a prefix), from the
+    /// event after `after`, or from now; see
+    /// [`Hub::subscribe`](crate::hub::Hub::subscribe).
+    ///
+    /// # Errors
+    /// [`SubscribeError::Full`] when the hub holds its maximum of streams.
+    pub fn subscribe(
+        &self,
+        patterns: impl IntoIterator<Item = TopicPattern>,
+        after: Option<EventId>,
+    ) -> Result<Deliveries<E>, SubscribeError> {
+        let patterns: BTreeSet<TopicPattern> = patterns.into_iter().collect();
+        let subscription = self.state.broker.hub().subscribe(patterns, after)?;
+        Ok(Deliveries::new(subscription))
+    }
+
+    /// The HTTP API, to nest where the app wants it
+    /// (`.nest("/events", herald.router())`): `GET /events` (the SSE
+    /// stream), `GET /history`, `GET /topics` and `POST /topics/{topic}`,
+    /// whose body must be an `E` (a 422 names the JSON path at fault
+    /// otherwise), with the limits and token checks the builder set, and
+    /// JSON errors for any other path below it.
+    ///
+    /// Serve the app with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` so the
+    /// per-address limits know each client's address; without it they
+    /// count clients by token only.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S>
+    where
+        E: Send + 'static,
+    {
+        routes::api::<E>(&self.state)
+            .with_state(self.state.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(Throttle::new(throttle::EVERY)),
+                error::log_errors,
+            ))
+            .layer(axum::middleware::from_fn(peer_from_connect_info))
+    }
+
+    /// Where the hub's events go and come from: its own hub, or its node
+    /// of a cluster.
+    pub fn broker(&self) -> &Broker {
+        &self.state.broker
+    }
+
+    /// Whether the hub can serve, for the app's readiness probe: always in
+    /// memory, and in a cluster while Redis answers.
+    ///
+    /// # Errors
+    /// Why it cannot.
+    pub async fn ready(&self) -> Result<(), ClusterError> {
+        self.state.broker.ready().await
+    }
+
+    /// Cancelled when the hub shuts down ([`Herald::close`], or the token
+    /// given to [`Builder::shutdown`]): every stream ends on it, so an app
+    /// that waits for it before its server's graceful shutdown does not
+    /// wait for streams that never end.
+    pub fn shutdown(&self) -> CancellationToken {
+        self.state.shutdown.clone()
+    }
+
+    /// Ends every stream, stops the background tasks and leaves the
+    /// cluster, waiting for each.
+    pub async fn close(&self) {
+        self.state.shutdown.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+        self.state.broker.close().await;
+    }
+
+    /// The state the hub's own server routes with.
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
+    }
+}
+
+/// Tells the per-address limits who the client is when the app's server
+/// knows (`into_make_service_with_connect_info`); Herald's own server
+/// sets it as it accepts.
+async fn peer_from_connect_info(mut request: Request, next: Next) -> Response {
+    if request.extensions().get::<Peer>().is_none()
+        && let Some(ConnectInfo(address)) = request
+            .extensions()
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .copied()
+    {
+        request.extensions_mut().insert(Peer(address));
+    }
+    next.run(request).await
+}
