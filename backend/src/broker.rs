@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use shared::{Event, EventId, Topic, TopicList, TopicPattern};
 
-use crate::cluster::{Cluster, ClusterError};
+use crate::cluster::{Cluster, ClusterError, Stored};
 use crate::hub::{self, Hub, Prepared, Visibility};
 
 /// The hub alone, or a node of a cluster; cheap to clone.
@@ -62,11 +62,29 @@ impl Broker {
     ) -> impl Future<Output = Result<EventId, BrokerError>> + Send + '_ {
         let encoded = Prepared::new(topic, event);
         async move {
-            let prepared = encoded?;
-            match self {
-                Self::Memory(hub) => Ok(hub.publish_prepared(prepared)?.id()),
-                Self::Cluster(cluster) => Ok(cluster.publish(prepared).await?),
-            }
+            let ids = self.publish_all(vec![encoded?]).await?;
+            ids.first().copied().ok_or_else(|| {
+                BrokerError::Unavailable(ClusterError::Unexpected("no id for the event".to_owned()))
+            })
+        }
+    }
+
+    /// Publishes events encoded already, in order, all or none: their ids.
+    ///
+    /// # Errors
+    /// As [`Broker::publish`]; none of them is published then.
+    pub(crate) async fn publish_all(
+        &self,
+        prepared: Vec<Prepared>,
+    ) -> Result<Vec<EventId>, BrokerError> {
+        match self {
+            Self::Memory(hub) => Ok(hub.publish_all(prepared)?),
+            Self::Cluster(cluster) => match cluster.publish_all(prepared, None).await? {
+                Stored::Appended(ids) => Ok(ids),
+                Stored::Seen { .. } => Err(BrokerError::Unavailable(ClusterError::Unexpected(
+                    "an unnamed publish was taken for a named one".to_owned(),
+                ))),
+            },
         }
     }
 

@@ -235,17 +235,38 @@ impl Clients {
         client: Option<IpAddr>,
         verified: Option<&str>,
     ) -> Result<(), LimitError> {
+        self.publish_events(client, verified, NonZeroU32::MIN)
+    }
+
+    /// Counts `events` published at once, as [`Clients::publish`] counts
+    /// one: a batch costs its client what its events would one by one.
+    ///
+    /// # Errors
+    /// [`LimitError::Rate`] when the client publishes too fast, or sends
+    /// more at once than its whole allowance.
+    pub(crate) fn publish_events(
+        &self,
+        client: Option<IpAddr>,
+        verified: Option<&str>,
+        events: NonZeroU32,
+    ) -> Result<(), LimitError> {
         let key = match (client, verified) {
             (Some(address), _) => Key::Address(address),
             (None, Some(token)) => Key::Token(self.hasher.hash_one(token)),
             (None, None) => return Ok(()),
         };
-        self.publishes
-            .check_key(&key)
-            .map_err(|not_until| LimitError::Rate {
-                rate: self.rate,
-                retry_after: not_until.wait_time_from(DefaultClock::default().now()),
-            })
+        let refused = |retry_after| LimitError::Rate {
+            rate: self.rate,
+            retry_after,
+        };
+        match self.publishes.check_key_n(&key, events) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => Err(refused(
+                not_until.wait_time_from(DefaultClock::default().now()),
+            )),
+            // More than a second's worth: it could never pass as one.
+            Err(_) => Err(refused(Duration::from_secs(1))),
+        }
     }
 
     /// The address to limit a connection from `peer` by: none for a proxy.

@@ -3,7 +3,7 @@
 //! with the same ids.
 //!
 //! Redis holds the cluster's one sequence as one stream (`{prefix}:events`):
-//! publishing appends to it with a script (`PUBLISH`) that checks the
+//! publishing appends to it with a script (`publish`) that checks the
 //! cluster's epoch and lets Redis number the entry (`0-N`, so `N` is the
 //! next sequence number, over all topics). Every node reads the stream with
 //! one blocking reader (`follow`) and takes each entry into its own
@@ -22,21 +22,23 @@ mod follow;
 mod intake;
 mod options;
 mod presence;
+mod publish;
 mod run;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
-use redis::{AsyncConnectionConfig, Client, RedisError, Script};
-use shared::{EventId, Topic, TopicList};
+use redis::{AsyncConnectionConfig, Client, RedisError};
+use shared::{Topic, TopicList};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::hub::{self, Hub, Limits, Prepared};
+use crate::hub::{self, Hub, Limits};
 pub use fault::ClusterError;
 pub use options::{RedisOptions, RedisUrl};
+pub(crate) use publish::Stored;
 
 /// Failed Redis calls and stream reconnects of a node; see
 /// [`Cluster::redis_counts`].
@@ -101,57 +103,6 @@ impl Keys {
         format!("{}:node:{node}", self.prefix)
     }
 }
-
-/// Appends an event to the stream if Redis still holds the node's epoch;
-/// Redis numbers it `0-N`, the entry after the newest. The entry names its
-/// run (`r`), so a node still on an older run never takes it in as one of
-/// its own. Then the oldest entries go while the stream holds more than
-/// its entries or its bytes (the sum of its values, kept in a counter
-/// beside it) allow, a few per publish, the new one never: trimmed here,
-/// not by `XADD`'s `MAXLEN`, so the counter counts every entry that goes.
-/// Keys: epoch, events, bytes. Arguments: epoch, max entries, topic, kind,
-/// envelope, max bytes.
-static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-            return redis.error_reply('HERALD_EPOCH ' .. tostring(redis.call('GET', KEYS[1])))
-        end
-        local id = redis.call('XADD', KEYS[2], '0-*',
-            't', ARGV[3], 'k', ARGV[4], 'e', ARGV[5], 'r', ARGV[1])
-        local total = redis.call('INCRBY', KEYS[3], #ARGV[3] + #ARGV[4] + #ARGV[5] + #ARGV[1])
-        local count = redis.call('XLEN', KEYS[2])
-        local max_count, max_bytes = tonumber(ARGV[2]), tonumber(ARGV[6])
-        local doomed, freed, start = {}, 0, '-'
-        local function over()
-            return total - freed > max_bytes or count - #doomed > max_count
-        end
-        while over() and #doomed < 64 do
-            local moved = false
-            for _, entry in ipairs(redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', 4)) do
-                if entry[1] == id or not over() then
-                    break
-                end
-                local fields = entry[2]
-                for i = 2, #fields, 2 do
-                    freed = freed + #fields[i]
-                end
-                table.insert(doomed, entry[1])
-                start = '(' .. entry[1]
-                moved = true
-            end
-            if not moved then
-                break
-            end
-        end
-        if #doomed > 0 then
-            redis.call('XDEL', KEYS[2], unpack(doomed))
-            redis.call('DECRBY', KEYS[3], freed)
-        end
-        return id
-        ",
-    )
-});
 
 /// Entries read from the stream per call.
 const BATCH: usize = 1_000;
@@ -272,64 +223,6 @@ impl Cluster {
             .parse()
             .map_err(|_| ClusterError::Unexpected(format!("{key} is {epoch:?}, not an epoch")))?;
         Ok((commands, epoch))
-    }
-
-    /// Publishes an event, encoded and checked by this node, through Redis,
-    /// and returns its id once Redis stored it. It waits, up to the Redis
-    /// timeout, until this node has taken the event in too, so the
-    /// publisher reads its own write from the same node.
-    ///
-    /// # Errors
-    /// Why Redis did not store it; nothing is published then.
-    pub(crate) async fn publish(&self, prepared: Prepared) -> Result<EventId, ClusterError> {
-        let shared = &*self.shared;
-        let epoch = self.hub().epoch();
-        // Read before the append: Redis numbers it after everything it
-        // numbered before, this node's events included, unless it lost them.
-        let ours = *shared.applied.borrow();
-        let mut commands = shared.commands.clone();
-        let stored: Result<String, ClusterError> = self
-            .call(
-                PUBLISH
-                    .key(&shared.keys.epoch)
-                    .key(&shared.keys.events)
-                    .key(&shared.keys.bytes)
-                    .arg(epoch)
-                    .arg(shared.options.max_events)
-                    .arg(prepared.topic.as_str())
-                    .arg(prepared.kind().as_str())
-                    .arg(&prepared.envelope)
-                    .arg(shared.options.max_bytes)
-                    .invoke_async(&mut commands),
-            )
-            .await;
-        let id = match stored {
-            Ok(id) => id,
-            Err(ClusterError::Redis { source, .. }) if source.code() == Some("HERALD_EPOCH") => {
-                let found = source.detail().unwrap_or_default().to_owned();
-                let error = ClusterError::EpochChanged { ours: epoch, found };
-                return Err(self.move_on(epoch, error).await);
-            }
-            Err(error) => return Err(error),
-        };
-        let sequence = sequence_of(&id)
-            .ok_or_else(|| ClusterError::Unexpected(format!("XADD returned the id {id:?}")))?;
-        if sequence <= ours {
-            let error = ClusterError::RolledBack {
-                newest: sequence,
-                ours,
-            };
-            return Err(self.move_on(epoch, error).await);
-        }
-        let mut applied = shared.applied.subscribe();
-        let taken_in = applied.wait_for(|applied| *applied >= sequence);
-        if tokio::time::timeout(shared.options.timeout, taken_in)
-            .await
-            .is_err()
-        {
-            tracing::debug!(sequence, "stored, not yet taken in by this node");
-        }
-        Ok(EventId::new(epoch, sequence))
     }
 
     /// `page`, a page of topics as [`Hub::topics`] lists them on this

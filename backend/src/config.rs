@@ -174,6 +174,18 @@ pub struct Config {
     #[arg(long, env = "HERALD_MAX_TOPICS_PER_STREAM", default_value_t = 64)]
     pub max_topics_per_stream: usize,
 
+    /// Seconds a publish's `Idempotency-Key` is remembered, 0 for never: a
+    /// retry within it is stored once and answered with the first ids.
+    #[arg(long, env = "HERALD_IDEMPOTENCY_WINDOW", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(0..=7 * 24 * 3600))]
+    pub idempotency_window: u64,
+
+    /// Keys one hub remembers at most; past it the oldest is forgotten. A
+    /// cluster keeps its keys in Redis instead, for the window.
+    #[arg(long, env = "HERALD_IDEMPOTENCY_KEYS", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub idempotency_keys: u64,
+
     /// A host name clients reach the hub by (repeatable, or comma-separated
     /// in the variable), besides `localhost`, `127.0.0.1`, `::1` and the
     /// listen address; requests naming any other host get 421, so no web
@@ -423,6 +435,11 @@ impl Config {
     /// How long requests in flight may take after shutdown.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
+    }
+
+    /// How long a publish's `Idempotency-Key` is remembered; zero for never.
+    pub fn idempotency_window(&self) -> Duration {
+        Duration::from_secs(self.idempotency_window)
     }
 
     /// How long a publish may take.

@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use shared::protocol::{EVENTS_PATH, TOPIC_PARAM};
+use shared::protocol::{EVENTS_PATH, IDEMPOTENCY_KEY_HEADER, TOPIC_PARAM};
 use shared::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicPatternError};
 
 use crate::auth::AuthError;
@@ -23,6 +23,7 @@ use crate::broker;
 use crate::clients::LimitError;
 use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
+use crate::idempotency::{InvalidKey, OnceError};
 use crate::min_rate::TooSlow;
 use crate::throttle::Throttle;
 
@@ -113,6 +114,15 @@ pub(crate) enum ApiError {
     /// The hub is shutting down.
     #[error("the hub is shutting down; nothing was published; retry shortly")]
     ShuttingDown,
+    /// The `Idempotency-Key` header is malformed.
+    #[error(transparent)]
+    InvalidIdempotencyKey(#[from] InvalidKey),
+    /// The `Idempotency-Key` names another publish.
+    #[error("{}", OnceError::Reused)]
+    IdempotencyKeyReused,
+    /// The `Idempotency-Key`'s publish is being stored.
+    #[error("{}", OnceError::InFlight)]
+    IdempotencyKeyInFlight,
     /// Too many publishes in flight.
     #[error("the hub is at its limit of concurrent publishes; retry shortly")]
     Overloaded,
@@ -139,6 +149,16 @@ pub(crate) enum ApiError {
         /// The refused name, shortened; empty when the request named none.
         host: String,
     },
+}
+
+impl From<OnceError> for ApiError {
+    fn from(error: OnceError) -> Self {
+        match error {
+            OnceError::Reused => Self::IdempotencyKeyReused,
+            OnceError::InFlight => Self::IdempotencyKeyInFlight,
+            OnceError::Broker(error) => error.into(),
+        }
+    }
 }
 
 impl From<broker::BrokerError> for ApiError {
@@ -212,7 +232,10 @@ impl ApiError {
             | Self::InvalidLastEventId { .. }
             | Self::InvalidQuery { .. }
             | Self::BodyRead(_)
+            | Self::InvalidIdempotencyKey(_)
             | Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyKeyInFlight => StatusCode::CONFLICT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidEvent { .. } | Self::Publish(PublishError::Encode(_)) => {
@@ -254,6 +277,9 @@ impl ApiError {
             Self::Overloaded | Self::TooManyConnections { .. } => ErrorCode::Overloaded,
             Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::ShuttingDown => ErrorCode::ShuttingDown,
+            Self::InvalidIdempotencyKey(_) => ErrorCode::InvalidIdempotencyKey,
+            Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            Self::IdempotencyKeyInFlight => ErrorCode::IdempotencyKeyInFlight,
             Self::Timeout | Self::BodyTooSlow(_) => ErrorCode::Timeout,
             Self::Middleware(_) => ErrorCode::Internal,
             Self::NotFound => ErrorCode::NotFound,
@@ -279,6 +305,9 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => Some("content-type".to_owned()),
             Self::HostNotAllowed { .. } => Some("host".to_owned()),
             Self::InvalidEvent { field, .. } => field.clone(),
+            Self::InvalidIdempotencyKey(_)
+            | Self::IdempotencyKeyReused
+            | Self::IdempotencyKeyInFlight => Some(IDEMPOTENCY_KEY_HEADER.to_owned()),
             _ => None,
         }
     }

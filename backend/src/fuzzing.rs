@@ -19,7 +19,7 @@ use crate::sse;
 /// # Panics
 /// When an accepted body breaks that promise.
 pub fn publish_body(body: &[u8]) {
-    let Ok(payload) = publish::decode::<Payload>(body) else {
+    let Ok(payload) = publish::body::one::<Payload>(body) else {
         return;
     };
     let Ok(topic) = Topic::parse("fuzz") else {

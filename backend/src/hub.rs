@@ -213,6 +213,22 @@ impl Hub {
         self.publish_prepared(Prepared::new(topic, event)?)
     }
 
+    /// Publishes events encoded already, in order: all of them, or none on
+    /// a replica. Each is appended as [`Hub::publish`] appends one, so a
+    /// subscriber reads them in order, possibly among other publishers'.
+    pub(crate) fn publish_all(
+        &self,
+        prepared: Vec<Prepared>,
+    ) -> Result<Vec<EventId>, PublishError> {
+        if self.inner.replica {
+            return Err(PublishError::Replica);
+        }
+        prepared
+            .into_iter()
+            .map(|prepared| Ok(self.publish_prepared(prepared)?.id()))
+            .collect()
+    }
+
     /// Publishes an event encoded already ([`Hub::publish`]).
     pub(crate) fn publish_prepared(&self, prepared: Prepared) -> Result<Frame, PublishError> {
         if self.inner.replica {

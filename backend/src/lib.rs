@@ -16,7 +16,8 @@
 //! event type), `startup` ([`run`], [`connect`], [`serve`]), `app` (the
 //! router and its layers), [`config`] (flags), [`auth`] (tokens),
 //! `allowed_host` (the `Host` guard), `cors`, `clients` (limits per
-//! client), `min_rate` (slow publish bodies), `static_files` (the web app,
+//! client), `idempotency` (publishing once per `Idempotency-Key`),
+//! `min_rate` (slow publish bodies), `static_files` (the web app,
 //! from its directory or built in), `error` (HTTP mapping), `state`,
 //! `prometheus` (`/metrics`), `sources` (the built-in publishers),
 //! [`open_files`], [`shutdown`], [`telemetry`] and [`tls`].
@@ -43,6 +44,7 @@ mod error;
 pub mod fuzzing;
 mod herald;
 pub mod hub;
+mod idempotency;
 mod min_rate;
 pub mod open_files;
 mod prometheus;

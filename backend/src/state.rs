@@ -8,6 +8,7 @@ use crate::auth::Auth;
 use crate::broker::Broker;
 use crate::clients::{Clients, PerAddress};
 use crate::config::Config;
+use crate::idempotency::Ledger;
 use crate::prometheus::Meters;
 
 /// Shared application state; cheap to clone.
@@ -19,6 +20,8 @@ pub(crate) struct AppState {
     pub(crate) auth: Arc<Auth>,
     /// What each client holds, against the per-client limits.
     pub(crate) clients: Arc<Clients>,
+    /// The `Idempotency-Key`s a hub alone remembers.
+    pub(crate) ledger: Arc<Ledger>,
     /// What the HTTP side counts, for `/metrics`.
     pub(crate) meters: Arc<Meters>,
     /// The configuration the server started with.
@@ -46,6 +49,10 @@ impl AppState {
                 },
                 config.publish_rate,
                 &config.proxy_ips,
+            )),
+            ledger: Arc::new(Ledger::new(
+                config.idempotency_window(),
+                usize::try_from(config.idempotency_keys).unwrap_or(usize::MAX),
             )),
             broker,
             meters: Arc::new(Meters::new()),

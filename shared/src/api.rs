@@ -13,6 +13,16 @@ pub struct Published {
     pub topic: Topic,
 }
 
+/// Reply to an accepted batch, a JSON array of events published to one
+/// topic in one request (`202 Accepted`): their ids, in the array's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedBatch {
+    /// Ids the hub gave the events, in order.
+    pub ids: Vec<EventId>,
+    /// Topic they were published to.
+    pub topic: Topic,
+}
+
 /// Reply to `GET /api/history`: recent events, oldest first, and where to
 /// resume the stream after them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,13 +160,22 @@ pub enum ErrorCode {
     /// The request was sent to a host name this hub does not answer for
     /// (`--allowed-host`), which guards against DNS rebinding.
     HostNotAllowed,
+    /// The `Idempotency-Key` header is not 1 to 255 visible ASCII
+    /// characters.
+    InvalidIdempotencyKey,
+    /// The `Idempotency-Key` was used, within the hub's window, for another
+    /// topic or body (422): a key names one publish.
+    IdempotencyKeyReused,
+    /// A publish with this `Idempotency-Key` is still being stored (409);
+    /// retry to get its reply.
+    IdempotencyKeyInFlight,
     /// The hub failed; the cause is in its log.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 25] = [
         Self::InvalidTopic,
         Self::MissingTopic,
         Self::MalformedJson,
@@ -178,6 +197,9 @@ impl ErrorCode {
         Self::TooManyStreams,
         Self::RateLimited,
         Self::HostNotAllowed,
+        Self::InvalidIdempotencyKey,
+        Self::IdempotencyKeyReused,
+        Self::IdempotencyKeyInFlight,
         Self::Internal,
     ];
 
@@ -205,6 +227,9 @@ impl ErrorCode {
             Self::TooManyStreams => "too_many_streams",
             Self::RateLimited => "rate_limited",
             Self::HostNotAllowed => "host_not_allowed",
+            Self::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::IdempotencyKeyInFlight => "idempotency_key_in_flight",
             Self::Internal => "internal",
         }
     }

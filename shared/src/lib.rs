@@ -38,7 +38,9 @@ pub mod payload;
 pub mod protocol;
 pub mod topic;
 
-pub use api::{ErrorBody, ErrorCode, EventList, Gap, Health, Published, TopicInfo, TopicList};
+pub use api::{
+    ErrorBody, ErrorCode, EventList, Gap, Health, Published, PublishedBatch, TopicInfo, TopicList,
+};
 pub use decode::DecodeError;
 pub use delivery::{Delivery, Unknown};
 pub use envelope::Envelope;

@@ -67,6 +67,15 @@ pub const TOKEN_COOKIE: &str = "herald_token";
 /// when it reconnects by itself.
 pub const LAST_EVENT_ID_HEADER: &str = "Last-Event-ID";
 
+/// Request header naming one publish, chosen by the publisher (a UUID, say):
+/// a retry with the same key, topic and body within the hub's window is
+/// stored once and answered with the first reply's ids. Keys are global to
+/// a hub (or cluster), so choose ones nobody else can guess.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+
+/// Most events one batch publish (a JSON array) may hold.
+pub const MAX_BATCH: usize = 1_000;
+
 /// SSE event name of a [`crate::Gap`]: events the hub can no longer replay.
 /// Every other event is named after its kind ([`crate::Kind`]), which is never
 /// this name.

@@ -1,20 +1,31 @@
-//! `POST /api/topics/{topic}`: publish one event.
+//! `POST /api/topics/{topic}`: publish one event, or a batch of them, once
+//! per `Idempotency-Key` when one is sent.
+
+pub(crate) mod body;
 
 use axum::Extension;
 use axum::Json;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use shared::{DecodeError, Event, Published, Topic};
+use shared::{Event, Published, PublishedBatch, Topic};
+use std::num::NonZeroU32;
 
 use crate::auth;
 use crate::clients::Peer;
 use crate::error::ApiError;
+use crate::hub::Prepared;
+use crate::idempotency::{self, Fingerprint, IdempotencyKey, Once};
 use crate::min_rate::{self, TooSlow};
 use crate::state::AppState;
 
-/// Publishes the JSON event in the body, an `E`, to the topic in the path.
+/// Publishes the JSON event in the body, an `E`, to the topic in the path;
+/// or a JSON array of them in order, all or none, counted against the
+/// client's rate as that many publishes. With an `Idempotency-Key`, a retry
+/// within `--idempotency-window` is answered with the first reply's ids and
+/// stores nothing.
 ///
 /// The body is read as bytes, after the topic, the token and the content
 /// type are checked, and decoded by [`decode`] rather than through axum's
@@ -25,7 +36,10 @@ use crate::state::AppState;
 /// 429 for a client publishing faster than `--publish-rate`; 401 without
 /// a valid bearer token and 403 with one that does not allow
 /// the topic, when tokens are on; 415 unless the body is declared JSON, 413 over `--max-body`, 400 for an
-/// invalid topic or malformed JSON, 422 for JSON that is not an event, 503
+/// invalid topic, malformed JSON or a malformed `Idempotency-Key`, 422 for
+/// JSON that is not an event (or a batch of none or too many) and for a
+/// key used by another publish, 409 while the key's first publish is being
+/// stored, 503
 /// when a cluster's Redis did not store it or the hub is shutting down,
 /// 408 for a body slower than `--min-body-rate`.
 pub(crate) async fn publish<E: Event + Send>(
@@ -34,7 +48,7 @@ pub(crate) async fn publish<E: Event + Send>(
     peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     request: Request,
-) -> Result<(StatusCode, Json<Published>), ApiError> {
+) -> Result<Response, ApiError> {
     let _timer = state.meters.time_publish();
     let topic = Topic::parse(topic.as_str())
         .map_err(|source| ApiError::invalid_topic("path", &topic, source))?;
@@ -55,6 +69,7 @@ pub(crate) async fn publish<E: Event + Send>(
         state.clients.publish(None, verified)?;
     }
     check_json_content_type(&headers)?;
+    let key = IdempotencyKey::of(&headers)?;
     // Only now is the body read: a refused publisher costs no upload.
     let request = request.map(|body| min_rate::limit(body, state.config.min_body_rate));
     let body = Bytes::from_request(request, &state).await;
@@ -71,16 +86,42 @@ pub(crate) async fn publish<E: Event + Send>(
             None => ApiError::BodyRead(other.body_text()),
         },
     })?;
-    let event = decode::<E>(&body)?;
+    let rate = usize::try_from(state.config.publish_rate.get()).unwrap_or(usize::MAX);
+    let decoded = body::decode::<E>(&body, rate)?;
+    let events = decoded.events();
+    // The first event was counted before the body was read.
+    if let Some(more) = u32::try_from(events.len().saturating_sub(1))
+        .ok()
+        .and_then(NonZeroU32::new)
+    {
+        let verified = auth::bearer(&headers).filter(|_| state.auth.checks_tokens());
+        state.clients.publish_events(client, verified, more)?;
+    }
+    let prepared = events
+        .iter()
+        .map(|event| Prepared::new(topic.clone(), event))
+        .collect::<Result<Vec<_>, _>>()?;
     // Streams end on shutdown, so an event accepted now would reach no one
     // before the hub stops.
     if state.shutdown.is_cancelled() {
         return Err(ApiError::ShuttingDown);
     }
-    let id = state.broker.publish(topic.clone(), &event).await?;
-    let kind = event.kind();
-    tracing::debug!(%topic, %id, %kind, "published");
-    Ok((StatusCode::ACCEPTED, Json(Published { id, topic })))
+    let once = key.map(|key| Once {
+        key,
+        fingerprint: Fingerprint::of(&topic, &body),
+    });
+    let ids = idempotency::publish(&state.broker, &state.ledger, prepared, once).await?;
+    tracing::debug!(%topic, events = ids.len(), first = ?ids.first(), "published");
+    let reply = match decoded {
+        body::Body::One(_) => {
+            let id = ids.first().copied().ok_or(ApiError::Middleware(
+                "a publish of one event got no id".to_owned(),
+            ))?;
+            Json(Published { id, topic }).into_response()
+        }
+        body::Body::Batch(_) => Json(PublishedBatch { ids, topic }).into_response(),
+    };
+    Ok((StatusCode::ACCEPTED, reply).into_response())
 }
 
 /// The minimum rate a body fell behind, if that is why it failed.
@@ -112,89 +153,5 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::UnsupportedMediaType(format!("{declared:?}")))
-    }
-}
-
-/// Decodes an `E` from the body's own text with [`Event::from_json`], the
-/// decoder every reader of an event shares: malformed JSON is a 400, and
-/// JSON that is not an `E` a 422 that names the JSON path at fault.
-pub(crate) fn decode<E: Event>(body: &[u8]) -> Result<E, ApiError> {
-    E::from_json(body).map_err(|error| match error {
-        DecodeError::Syntax(syntax) => ApiError::MalformedJson(syntax.to_string()),
-        refusal @ (DecodeError::NotAnObject
-        | DecodeError::MissingType
-        | DecodeError::TypeNotString { .. }
-        | DecodeError::InvalidKind { .. }
-        | DecodeError::UnknownKind { .. }
-        | DecodeError::Field { .. }) => ApiError::InvalidEvent {
-            field: refusal.path().map(str::to_owned),
-            message: refusal.to_string(),
-        },
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use shared::Payload;
-
-    use super::*;
-
-    fn refusal(body: &str) -> ApiError {
-        decode::<Payload>(body.as_bytes()).unwrap_err()
-    }
-
-    #[test]
-    fn names_the_field_at_fault() {
-        let cases = [
-            (r#"{"type":"chat","author":"a"}"#, Some("text")),
-            (r#"{"type":"no pe"}"#, Some("type")),
-            (r#"{"author":"a","text":"b"}"#, Some("type")),
-            (
-                r#"{"type":"notice","level":"loud","text":"x"}"#,
-                Some("level"),
-            ),
-            (
-                r#"{"type":"metrics","cpu_total":1,"cpu_per_core":[1,"x"]}"#,
-                Some("cpu_per_core[1]"),
-            ),
-            (r#"{"type":"latency_probe","seq":-1,"ts":2}"#, Some("seq")),
-            (r#"{"type":7}"#, Some("type")),
-            ("[1]", Some(".")),
-        ];
-        for (body, expected) in cases {
-            match refusal(body) {
-                ApiError::InvalidEvent { field, .. } => {
-                    assert_eq!(field.as_deref(), expected, "{body}")
-                }
-                other => panic!("{body}: {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn malformed_json_is_not_an_invalid_event() {
-        for body in ["{", "", r#"{"type":"json","data":1} trailing"#, "nul"] {
-            assert!(
-                matches!(refusal(body), ApiError::MalformedJson(_)),
-                "{body:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn decodes_like_the_tagged_enum() {
-        let bodies = [
-            r#"{"type":"latency_probe","seq":1,"ts":2}"#,
-            r#"{"type":"chat","author":"a","text":"b"}"#,
-            r#"{"type":"notice","level":"error","text":"b"}"#,
-            r#"{"type":"json","data":{"k":[1,null]}}"#,
-            r#"{"type":"metrics","cpu_total":1.5,"cpu_per_core":[1.5],"memory_used":1,
-                "memory_total":2,"load":{"one":1,"five":2,"fifteen":3},
-                "net_rx_per_sec":4,"net_tx_per_sec":5}"#,
-        ];
-        for body in bodies {
-            let expected: Payload = serde_json::from_str(body).unwrap();
-            assert_eq!(decode::<Payload>(body.as_bytes()).unwrap(), expected);
-        }
     }
 }

@@ -19,6 +19,7 @@ mod hosts;
 mod kinds;
 mod limits;
 mod observe;
+mod once;
 mod patterns;
 mod publish;
 mod redis_server;

@@ -194,7 +194,9 @@ async fn a_refused_event_names_the_json_path_at_fault_and_what_is_wrong() {
             "type",
             r#"event type "position" is not a kind name: the kind name "position" is reserved"#,
         ),
-        (r#"["chat"]"#, ".", "an event is a JSON object"),
+        // An array is a batch: its first item is not an event.
+        (r#"["chat"]"#, "[0]", "an event is a JSON object"),
+        ("7", ".", "an event is a JSON object"),
         (
             r#"{"text":"x"}"#,
             "type",
