@@ -38,7 +38,7 @@ use tokio_util::task::TaskTracker;
 use crate::hub::{self, Hub, Limits};
 pub use fault::ClusterError;
 pub use options::{RedisOptions, RedisUrl};
-pub(crate) use publish::Stored;
+pub(crate) use publish::{Named, Stored};
 
 /// Failed Redis calls and stream reconnects of a node; see
 /// [`Cluster::redis_counts`].

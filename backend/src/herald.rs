@@ -23,11 +23,10 @@ use tokio_util::task::TaskTracker;
 
 use crate::broker::{Broker, BrokerError};
 use crate::clients::Peer;
-use crate::cluster::ClusterError;
+use crate::cluster::{Cluster, ClusterError};
 use crate::config::Config;
-use crate::hub::SubscribeError;
+use crate::hub::{Hub, SubscribeError};
 use crate::sources::{hub_stats, system_metrics};
-use crate::startup::connect;
 use crate::state::AppState;
 use crate::throttle::{self, Throttle};
 use crate::{error, routes};
@@ -218,6 +217,21 @@ impl<E: Event> Herald<E> {
     pub(crate) fn state(&self) -> &AppState {
         &self.state
     }
+}
+
+/// The broker `config` asks for: a fresh in-memory hub, or, with
+/// `--redis-url`, this node's part of the cluster, joined and caught up with
+/// the history Redis holds. Cancelling `shutdown` stops a `--redis-wait`.
+///
+/// # Errors
+/// [`ClusterError`] when Redis cannot be reached or fails.
+pub async fn connect(config: &Config, shutdown: CancellationToken) -> Result<Broker, ClusterError> {
+    Ok(match config.redis() {
+        None => Broker::Memory(Hub::new(config.limits())),
+        Some(options) => {
+            Broker::Cluster(Cluster::connect(options, config.limits(), shutdown).await?)
+        }
+    })
 }
 
 /// Tells the per-address limits who the client is when the app's server

@@ -26,7 +26,7 @@ use shared::protocol::IDEMPOTENCY_KEY_HEADER;
 use shared::{EventId, Topic};
 
 use crate::broker::{Broker, BrokerError};
-use crate::cluster::Stored;
+use crate::cluster::{Named, Stored};
 use crate::hub::Prepared;
 
 /// Longest key, in bytes, as the IETF draft's examples and Stripe's keys
@@ -131,13 +131,22 @@ pub(crate) async fn publish(
         return Ok(broker.publish_all(prepared).await?);
     };
     if let Broker::Cluster(cluster) = broker {
+        let fingerprint = once.fingerprint.hex();
+        let named = Named {
+            key: once.key.as_str(),
+            fingerprint: &fingerprint,
+            window: ledger.window,
+        };
         let stored = cluster
-            .publish_all(prepared, Some((&once, ledger.window)))
+            .publish_all(prepared, Some(named))
             .await
             .map_err(BrokerError::from)?;
         return match stored {
             Stored::Appended(ids) => Ok(ids),
-            Stored::Seen { fingerprint, ids } if fingerprint == once.fingerprint.hex() => Ok(ids),
+            Stored::Seen {
+                fingerprint: seen,
+                ids,
+            } if seen == fingerprint => Ok(ids),
             Stored::Seen { .. } => Err(OnceError::Reused),
         };
     }

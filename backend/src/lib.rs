@@ -60,5 +60,5 @@ pub mod telemetry;
 mod throttle;
 pub mod tls;
 
-pub use herald::{BuildError, Builder, Deliveries, Herald};
-pub use startup::{connect, embeds_page, listen, run, serve};
+pub use herald::{BuildError, Builder, Deliveries, Herald, connect};
+pub use startup::{embeds_page, listen, run, serve};

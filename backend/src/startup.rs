@@ -11,10 +11,8 @@ use tokio_util::sync::CancellationToken;
 use crate::allowed_host::AllowedHosts;
 use crate::app::app;
 use crate::broker::Broker;
-use crate::cluster::{Cluster, ClusterError};
 use crate::config::Config;
-use crate::herald::Herald;
-use crate::hub::Hub;
+use crate::herald::{Herald, connect};
 use crate::{open_files, server, static_files};
 
 /// Whether this build carries the web app (built with `HERALD_EMBED_DIR`,
@@ -62,21 +60,6 @@ pub async fn run(
         .await
         .map_err(std::io::Error::other)?;
     serve(listener, broker, config, shutdown).await
-}
-
-/// The broker `config` asks for: a fresh in-memory hub, or, with
-/// `--redis-url`, this node's part of the cluster, joined and caught up with
-/// the history Redis holds. Cancelling `shutdown` stops a `--redis-wait`.
-///
-/// # Errors
-/// [`ClusterError`] when Redis cannot be reached or fails.
-pub async fn connect(config: &Config, shutdown: CancellationToken) -> Result<Broker, ClusterError> {
-    Ok(match config.redis() {
-        None => Broker::Memory(Hub::new(config.limits())),
-        Some(options) => {
-            Broker::Cluster(Cluster::connect(options, config.limits(), shutdown).await?)
-        }
-    })
 }
 
 /// Serves `broker` on `listener` until `shutdown` is cancelled, then waits

@@ -10,7 +10,6 @@ use shared::EventId;
 
 use super::{Cluster, ClusterError, sequence_of};
 use crate::hub::Prepared;
-use crate::idempotency::Once;
 
 /// Appends events to the stream if Redis still holds the node's epoch;
 /// Redis numbers each `0-N`, the entry after the newest, so a publish's
@@ -87,6 +86,15 @@ static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// A publish's name, as Redis keeps it: the publisher's key, the
+/// fingerprint of what it names (hex), and how long it is kept.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Named<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) fingerprint: &'a str,
+    pub(crate) window: Duration,
+}
+
 /// What a publish through the cluster stored.
 #[derive(Debug)]
 pub(crate) enum Stored {
@@ -102,7 +110,7 @@ pub(crate) enum Stored {
 
 impl Cluster {
     /// Publishes `prepared`, events encoded and checked by this node, in
-    /// order through Redis, once for `once` (within its window) when
+    /// order through Redis, once for `named` (within its window) when
     /// given, and returns their ids once Redis stored them. It waits, up
     /// to the Redis timeout, until this node has taken the events in too,
     /// so the publisher reads its own write from the same node.
@@ -112,7 +120,7 @@ impl Cluster {
     pub(crate) async fn publish_all(
         &self,
         prepared: Vec<Prepared>,
-        once: Option<(&Once, Duration)>,
+        named: Option<Named<'_>>,
     ) -> Result<Stored, ClusterError> {
         let shared = &*self.shared;
         let epoch = self.hub().epoch();
@@ -130,11 +138,13 @@ impl Cluster {
             .arg(shared.options.max_events)
             .arg(topic.as_str())
             .arg(shared.options.max_bytes);
-        match once {
-            Some((once, window)) => {
-                let name = format!("{}:once:{epoch}:{}", shared.keys.prefix, once.key.as_str());
-                let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
-                call.key(name).arg(window).arg(once.fingerprint.hex());
+        match named {
+            Some(named) => {
+                let name = format!("{}:once:{epoch}:{}", shared.keys.prefix, named.key);
+                let window = u64::try_from(named.window.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .max(1);
+                call.key(name).arg(window).arg(named.fingerprint);
             }
             None => {
                 call.arg(0).arg("");
