@@ -66,7 +66,7 @@ pub async fn run(
 /// for open streams to end and background tasks to stop.
 ///
 /// Passing a hub in lets an embedding program publish in-process (with
-/// [`Hub::publish`], or [`Broker::publish`] for a cluster) to the same
+/// [`Hub::publish`](crate::hub::Hub::publish), or [`Broker::publish`] for a cluster) to the same
 /// streams that browsers read over HTTP.
 ///
 /// # Errors
