@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use herald_yew::Token;
 use shared::TopicPattern;
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
@@ -12,7 +13,7 @@ use yew::prelude::*;
 use crate::components::feed_provider::FeedProvider;
 use crate::components::live_feed::LiveFeed;
 use crate::subscription::{Subscription, limit_from_query};
-use crate::token::{self, Token};
+use crate::token;
 
 /// The whole page.
 #[component]

@@ -35,3 +35,4 @@ pub mod publish_form;
 pub mod token_field;
 pub mod topic_rows;
 pub mod topics_panel;
+pub mod unknown_item;

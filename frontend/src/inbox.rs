@@ -14,7 +14,8 @@
 
 use std::collections::VecDeque;
 
-use crate::decode::Incoming;
+use herald_yew::Incoming;
+use shared::Payload;
 
 /// How often the inbox is emptied into the feed, in milliseconds: ten
 /// renders a second at most, which still reads as live.
@@ -31,7 +32,7 @@ pub const INBOX_CAPACITY: usize = 1_000;
 /// Messages waiting for the next render.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inbox {
-    messages: VecDeque<Incoming>,
+    messages: VecDeque<Incoming<Payload>>,
     capacity: usize,
     dropped: usize,
 }
@@ -39,9 +40,9 @@ pub struct Inbox {
 /// What an [`Inbox`] held: the messages it kept, oldest first, and how many
 /// older ones it dropped since it was last taken.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Delivery {
+pub struct Contents {
     /// The newest messages, oldest first.
-    pub messages: Vec<Incoming>,
+    pub messages: Vec<Incoming<Payload>>,
     /// How many messages arrived before them and were dropped.
     pub dropped: usize,
 }
@@ -57,7 +58,7 @@ impl Inbox {
     }
 
     /// Adds `incoming`, dropping the oldest message when full.
-    pub fn push(&mut self, incoming: Incoming) {
+    pub fn push(&mut self, incoming: Incoming<Payload>) {
         if self.messages.len() == self.capacity {
             self.messages.pop_front();
             self.dropped += 1;
@@ -66,8 +67,8 @@ impl Inbox {
     }
 
     /// Empties the inbox.
-    pub fn take(&mut self) -> Delivery {
-        Delivery {
+    pub fn take(&mut self) -> Contents {
+        Contents {
             messages: std::mem::take(&mut self.messages).into(),
             dropped: std::mem::take(&mut self.dropped),
         }
@@ -80,7 +81,7 @@ impl Default for Inbox {
     }
 }
 
-impl Delivery {
+impl Contents {
     /// How many messages arrived: kept or dropped.
     pub fn arrived(&self) -> usize {
         self.messages.len() + self.dropped
@@ -89,10 +90,11 @@ impl Delivery {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::decode::DecodeError;
+    use herald_yew::DecodeError;
 
-    fn message(n: usize) -> Incoming {
+    use super::*;
+
+    fn message(n: usize) -> Incoming<Payload> {
         Incoming {
             received_us: n as u64,
             message: Err(DecodeError::NotText {
@@ -101,28 +103,28 @@ mod tests {
         }
     }
 
-    fn times(delivery: &Delivery) -> Vec<u64> {
-        delivery.messages.iter().map(|m| m.received_us).collect()
+    fn times(contents: &Contents) -> Vec<u64> {
+        contents.messages.iter().map(|m| m.received_us).collect()
     }
 
     #[test]
     fn keeps_everything_up_to_its_capacity() {
         let mut inbox = Inbox::new(3);
         (1..=3).for_each(|n| inbox.push(message(n)));
-        let delivery = inbox.take();
-        assert_eq!(times(&delivery), [1, 2, 3]);
-        assert_eq!(delivery.dropped, 0);
-        assert_eq!(inbox.take(), Delivery::default());
+        let contents = inbox.take();
+        assert_eq!(times(&contents), [1, 2, 3]);
+        assert_eq!(contents.dropped, 0);
+        assert_eq!(inbox.take(), Contents::default());
     }
 
     #[test]
     fn a_flood_keeps_the_newest_and_counts_the_rest_once() {
         let mut inbox = Inbox::new(3);
         (1..=30_000).for_each(|n| inbox.push(message(n)));
-        let delivery = inbox.take();
-        assert_eq!(times(&delivery), [29_998, 29_999, 30_000]);
-        assert_eq!(delivery.dropped, 29_997);
-        assert_eq!(delivery.arrived(), 30_000);
+        let contents = inbox.take();
+        assert_eq!(times(&contents), [29_998, 29_999, 30_000]);
+        assert_eq!(contents.dropped, 29_997);
+        assert_eq!(contents.arrived(), 30_000);
         inbox.push(message(1));
         assert_eq!(inbox.take().dropped, 0, "the count starts again");
     }
@@ -131,8 +133,8 @@ mod tests {
     fn the_default_capacity_is_the_named_one() {
         let mut inbox = Inbox::default();
         (0..INBOX_CAPACITY + 5).for_each(|n| inbox.push(message(n)));
-        let delivery = inbox.take();
-        assert_eq!(delivery.messages.len(), INBOX_CAPACITY);
-        assert_eq!(delivery.dropped, 5);
+        let contents = inbox.take();
+        assert_eq!(contents.messages.len(), INBOX_CAPACITY);
+        assert_eq!(contents.dropped, 5);
     }
 }

@@ -1,5 +1,6 @@
-//! The dashboard's state: the feed of the newest events, gaps, decode
-//! failures and messages the page dropped (newest first), and what is
+//! The dashboard's state: the feed of the newest events, gaps, events the
+//! page cannot read, decode failures and messages the page dropped (newest
+//! first), and what is
 //! derived from events as they pass: the metrics series, the latency
 //! window, the conversation and the notices.
 //!
@@ -10,10 +11,10 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use shared::{Envelope, Event as _, EventId, Gap, Kind, Payload};
+use herald_yew::{DecodeError, Incoming};
+use shared::{Delivery, Envelope, Event as _, EventId, Gap, Kind, Payload, Unknown};
 use yew::prelude::*;
 
-use crate::decode::{DecodeError, Incoming, Message};
 use crate::excerpt::{Excerpt, NAME_CHARS, TEXT_CHARS};
 use crate::filter::Filter;
 use crate::hub_reports::HubReports;
@@ -84,6 +85,9 @@ pub enum Item {
     Event(Rc<Received>),
     /// Events the hub could not replay.
     Gap(Rc<Gap>),
+    /// An event whose content the page cannot read (a newer publisher's
+    /// fields for a kind it knows).
+    Unknown(Rc<Unknown>),
     /// An SSE message that could not be decoded.
     DecodeFailed(Rc<DecodeError>),
     /// This many messages arrived faster than the page renders and were
@@ -107,6 +111,8 @@ pub enum Action {
     Received(Received),
     /// The hub reported events it could not replay.
     Gap(Gap),
+    /// An event arrived that the page cannot read.
+    Unknown(Unknown),
     /// An SSE message could not be decoded.
     DecodeFailed(DecodeError),
     /// The page dropped this many messages, older than the next batch,
@@ -119,7 +125,7 @@ pub enum Action {
     Dropped(usize),
     /// Several messages at once: the stream's arrivals since the last
     /// render, applied as one change so the page renders once for them.
-    Batch(Vec<Incoming>),
+    Batch(Vec<Incoming<Payload>>),
     /// Freeze (`true`) or unfreeze the list; derived views keep updating.
     SetPaused(bool),
     /// Show only what passes this filter.
@@ -192,7 +198,7 @@ impl Feed {
         }
         self.entries.iter().any(|entry| match &entry.item {
             Item::Event(received) => received.event == *event,
-            Item::Gap(_) | Item::DecodeFailed(_) | Item::Dropped(_) => false,
+            Item::Gap(_) | Item::Unknown(_) | Item::DecodeFailed(_) | Item::Dropped(_) => false,
         })
     }
 
@@ -208,6 +214,7 @@ impl Feed {
                 self.metrics.mark_gap();
                 Item::Gap(Rc::new(gap))
             }
+            Action::Unknown(unknown) => Item::Unknown(Rc::new(unknown)),
             Action::DecodeFailed(error) => Item::DecodeFailed(Rc::new(error)),
             Action::Dropped(0) => return,
             Action::Dropped(count) => {
@@ -277,10 +284,12 @@ impl Feed {
 }
 
 impl Item {
-    /// The kind of the event shown; `None` for a line that is not an event.
+    /// The kind of the event shown (also of one the page cannot read);
+    /// `None` for a line that is not an event.
     pub fn kind(&self) -> Option<&Kind> {
         match self {
             Self::Event(received) => Some(received.event.event.kind()),
+            Self::Unknown(unknown) => Some(&unknown.kind),
             Self::Gap(_) | Self::DecodeFailed(_) | Self::Dropped(_) => None,
         }
     }
@@ -310,6 +319,12 @@ impl Item {
                 format!("{} {} {content}", event.topic, event.event.kind())
             }
             Self::Gap(gap) => format!("{} gap", gap.topic),
+            Self::Unknown(unknown) => format!(
+                "{} {} {}",
+                unknown.topic,
+                unknown.kind,
+                Excerpt::new(&unknown.json, TEXT_CHARS).shown()
+            ),
             Self::DecodeFailed(error) => error.to_string(),
             Self::Dropped(count) => format!("{count} dropped by the page"),
         };
@@ -333,7 +348,7 @@ impl Reducible for Feed {
             Action::SetPaused(paused) => *paused == self.paused(),
             Action::SetFilter(filter) => *filter == self.filter,
             Action::Dropped(count) => *count == 0,
-            Action::Gap(_) | Action::DecodeFailed(_) => false,
+            Action::Gap(_) | Action::Unknown(_) | Action::DecodeFailed(_) => false,
         };
         if unchanged {
             return self;
@@ -344,14 +359,15 @@ impl Reducible for Feed {
     }
 }
 
-impl From<Incoming> for Action {
-    fn from(incoming: Incoming) -> Self {
+impl From<Incoming<Payload>> for Action {
+    fn from(incoming: Incoming<Payload>) -> Self {
         match incoming.message {
-            Ok(Message::Event(event)) => Self::Received(Received {
+            Ok(Delivery::Event(event)) => Self::Received(Received {
                 event,
                 received_us: incoming.received_us,
             }),
-            Ok(Message::Gap(gap)) => Self::Gap(gap),
+            Ok(Delivery::Unknown(unknown)) => Self::Unknown(unknown),
+            Ok(Delivery::Gap(gap)) => Self::Gap(gap),
             Err(error) => Self::DecodeFailed(error),
         }
     }

@@ -13,11 +13,11 @@
 mod tests;
 
 use shared::protocol::{EVENTS_PATH, LIMIT_PARAM, Query, TOKEN_PARAM, TOPIC_PARAM};
-use shared::{EventId, Topic, TopicPattern, TopicPatternError};
+use shared::{Topic, TopicPattern, TopicPatternError};
 use web_sys::UrlSearchParams;
 
 use crate::state::DEFAULT_CAPACITY;
-use crate::token::Token;
+use herald_yew::Token;
 
 /// The largest feed the page accepts, so a typo cannot freeze the tab.
 pub const MAX_LIMIT: usize = 5_000;
@@ -134,15 +134,6 @@ pub fn limit_from_query(query: &str) -> usize {
         .first()
         .and_then(|value| value.trim().parse::<usize>().ok())
         .map_or(DEFAULT_CAPACITY, |limit| limit.clamp(1, MAX_LIMIT))
-}
-
-/// `url` with a [`shared::protocol::LAST_EVENT_ID_PARAM`] parameter, so a
-/// stream the page reopens itself resumes where the last one stopped (a
-/// browser only sends the [`shared::protocol::LAST_EVENT_ID_HEADER`] on its
-/// own reconnects).
-pub fn with_last_event_id(url: &str, id: EventId) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}{}", Query::new().after(Some(id)).as_str())
 }
 
 /// Every value of `name` in a URL query, decoded by the browser.

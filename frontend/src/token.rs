@@ -1,76 +1,14 @@
-//! The reader's token: what the page sends so the hub lets it publish and
-//! read private topics, and where the page keeps it between reloads.
+//! Where the page keeps the reader's [`Token`] between reloads.
 //!
 //! The token lives in `sessionStorage`, not `localStorage`: it stays for
 //! reloads and links followed in the same tab, and is gone with the tab, so
-//! a token pasted on a shared screen does not outlive the session. It goes
-//! to the hub as `Authorization: Bearer` on `fetch` requests and as the
-//! [`TOKEN_PARAM`](shared::protocol::TOKEN_PARAM) query parameter on the
-//! stream, because an `EventSource` cannot send headers.
-//!
-//! A site that logs its readers in may instead set the
-//! [`TOKEN_COOKIE`](shared::protocol::TOKEN_COOKIE) cookie, `HttpOnly`, and
-//! leave this field empty: every request of the page (the stream, the
-//! check of a refused stream, history, topics) goes to its own origin, where
-//! the browser sends the cookie by itself (`EventSource` and `fetch` send
-//! same-origin cookies by default), so the page needs no code for it.
+//! a token pasted on a shared screen does not outlive the session. How it
+//! travels to the hub is [`herald_yew::Token`]'s to say.
 
-use std::fmt;
+use herald_yew::Token;
 
 /// The `sessionStorage` key the token is kept under.
 pub const STORAGE_KEY: &str = "herald_token";
-
-/// A token as the reader entered it: non-empty, without whitespace (a JWT
-/// has none, so any is a paste mistake).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
-
-/// Why a text is not a [`Token`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    /// Nothing but whitespace was entered.
-    #[error("the token is empty")]
-    Empty,
-    /// The text has whitespace inside it.
-    #[error("a token has no spaces or line breaks")]
-    Whitespace,
-}
-
-impl Token {
-    /// The token in `text`, ignoring whitespace around it.
-    ///
-    /// # Errors
-    /// [`TokenError::Empty`] for blank text, [`TokenError::Whitespace`]
-    /// when whitespace remains inside it.
-    pub fn parse(text: &str) -> Result<Self, TokenError> {
-        let text = text.trim();
-        if text.is_empty() {
-            Err(TokenError::Empty)
-        } else if text.contains(char::is_whitespace) {
-            Err(TokenError::Whitespace)
-        } else {
-            Ok(Self(text.to_owned()))
-        }
-    }
-
-    /// The token's text, as sent to the hub.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The `Authorization` header value that carries it.
-    pub fn bearer(&self) -> String {
-        format!("Bearer {}", self.0)
-    }
-}
-
-/// Never shows the token itself, so it cannot end up in a log or a panic
-/// message.
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(..)")
-    }
-}
 
 /// The token kept in this tab's session storage, if any (and if it is
 /// still a valid token: a value edited by hand that is not is ignored).
@@ -94,24 +32,4 @@ pub fn save(token: Option<&Token>) {
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_token_is_trimmed_and_must_be_one_word() {
-        let token = Token::parse("  eyJ.abc.def\n").unwrap();
-        assert_eq!(token.as_str(), "eyJ.abc.def");
-        assert_eq!(token.bearer(), "Bearer eyJ.abc.def");
-        assert_eq!(Token::parse(" \t"), Err(TokenError::Empty));
-        assert_eq!(Token::parse("eyJ.abc def"), Err(TokenError::Whitespace));
-    }
-
-    #[test]
-    fn debug_hides_the_token() {
-        let token = Token::parse("secret.value.here").unwrap();
-        assert_eq!(format!("{token:?}"), "Token(..)");
-    }
 }

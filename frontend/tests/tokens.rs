@@ -10,9 +10,8 @@ use std::rc::Rc;
 
 use frontend::components::connection_indicator::{ConnectionIndicator, ConnectionIndicatorProps};
 use frontend::components::token_field::{TokenField, TokenFieldProps};
-use frontend::connection::{ConnectionState, StopReason};
-use frontend::hooks::StreamStatus;
-use frontend::token::{self, Token};
+use frontend::token;
+use herald_yew::{ConnectionState, StopReason, StreamStatus, Token};
 use shared::{ErrorBody, ErrorCode};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

@@ -60,6 +60,8 @@ pub(crate) fn ci() -> anyhow::Result<()> {
                 "shared",
                 "-p",
                 "frontend",
+                "-p",
+                "herald-yew",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--",
@@ -97,9 +99,9 @@ fn check_dependencies() -> anyhow::Result<Step> {
 /// a clippy warning. Binaries are documented with their private items, so
 /// the xtask's and the load tool's docs are checked whole.
 ///
-/// For the host only: `shared` and `frontend` have no code for one target
-/// alone, so their docs for wasm would be the same pages, and the wasm
-/// clippy step already proves they build there.
+/// For the host only: `shared`, `frontend` and `herald-yew` have no code
+/// for one target alone, so their docs for wasm would be the same pages,
+/// and the wasm clippy step already proves they build there.
 fn docs() -> anyhow::Result<Step> {
     Ok(
         Step::cargo("docs", ["doc", "--workspace", "--no-deps"])?
@@ -123,6 +125,8 @@ fn tests() -> anyhow::Result<Vec<Step>> {
                 "test",
                 "-p",
                 "frontend",
+                "-p",
+                "herald-yew",
                 "--target",
                 "wasm32-unknown-unknown",
             ],

@@ -2,10 +2,8 @@
 //! with the attempt count and the time since the last event, or why it
 //! stopped (the hub's own words when it refused the token).
 
+use herald_yew::{ConnectionState, StopReason, StreamStatus};
 use yew::prelude::*;
-
-use crate::connection::{ConnectionState, StopReason};
-use crate::hooks::StreamStatus;
 
 /// Props of [`ConnectionIndicator`].
 #[derive(Properties, PartialEq)]

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::decode::DecodeError;
+use herald_yew::DecodeError;
 
 /// Props of [`DecodeErrorItem`].
 #[derive(Properties, PartialEq)]

@@ -6,6 +6,7 @@ use crate::components::decode_error_item::DecodeErrorItem;
 use crate::components::dropped_item::DroppedItem;
 use crate::components::event_item::EventItem;
 use crate::components::gap_item::GapItem;
+use crate::components::unknown_item::UnknownItem;
 use crate::state::{FeedContext, Item};
 
 /// Renders the entries the feed context shows (frozen while paused,
@@ -19,6 +20,9 @@ pub fn EventList() -> Html {
             html! { <EventItem key={entry.key} received={received.clone()} /> }
         }
         Item::Gap(gap) => html! { <GapItem key={entry.key} gap={gap.clone()} /> },
+        Item::Unknown(unknown) => {
+            html! { <UnknownItem key={entry.key} unknown={unknown.clone()} /> }
+        }
         Item::DecodeFailed(error) => {
             html! { <DecodeErrorItem key={entry.key} error={error.clone()} /> }
         }

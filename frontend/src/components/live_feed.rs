@@ -15,8 +15,9 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use shared::TopicPattern;
+use herald_yew::{StreamMessage, StreamOptions, StreamSource, Token, use_event_stream};
 use shared::protocol::history_path;
+use shared::{Payload, TopicPattern};
 use web_sys::js_sys::Date;
 use yew::prelude::*;
 
@@ -31,13 +32,14 @@ use crate::components::notice_panel::NoticePanel;
 use crate::components::publish_form::PublishForm;
 use crate::components::token_field::TokenField;
 use crate::components::topics_panel::TopicsPanel;
-use crate::connection::StreamOptions;
-use crate::history::HISTORY_LIMIT;
-use crate::hooks::{StreamMessage, StreamSource, use_event_stream};
 use crate::inbox::{FLUSH_MS, Inbox};
+use crate::series::METRICS_WINDOW;
 use crate::state::{Action, FeedContext};
 use crate::subscription::Subscription;
-use crate::token::Token;
+
+/// How many events of each topic the page asks the history for: enough to
+/// fill the metrics charts' five minutes.
+const HISTORY_LIMIT: usize = METRICS_WINDOW;
 
 /// Flushes per second, for the events/s counter.
 const FLUSHES_PER_SECOND: u32 = 1000 / FLUSH_MS;
@@ -86,7 +88,7 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
     let on_message = {
         let inbox = Rc::clone(&inbox);
         let dispatcher = feed.dispatcher();
-        Callback::from(move |message: StreamMessage| match message {
+        Callback::from(move |message: StreamMessage<Payload>| match message {
             // History goes to the feed at once, as one batch, and not
             // through the inbox: it would count towards the events per
             // second. The hub bounds it (10,000 events at most).
@@ -94,7 +96,8 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
             StreamMessage::Live(incoming) => inbox.borrow_mut().push(incoming),
         })
     };
-    let status = use_event_stream((*source).clone(), StreamOptions::default(), on_message);
+    let status =
+        use_event_stream::<Payload>((*source).clone(), StreamOptions::default(), on_message);
     {
         let dispatcher = feed.dispatcher();
         let pulse = pulse.setter();
@@ -102,15 +105,15 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
             let mut flushes = 0;
             let mut count = 0;
             let interval = Interval::new(FLUSH_MS, move || {
-                let delivery = inbox.borrow_mut().take();
-                count += delivery.arrived();
+                let contents = inbox.borrow_mut().take();
+                count += contents.arrived();
                 // The dropped messages are older than the kept ones, so
                 // their line goes first (below them, newest first).
-                if delivery.dropped > 0 {
-                    dispatcher.dispatch(Action::Dropped(delivery.dropped));
+                if contents.dropped > 0 {
+                    dispatcher.dispatch(Action::Dropped(contents.dropped));
                 }
-                if !delivery.messages.is_empty() {
-                    dispatcher.dispatch(Action::Batch(delivery.messages));
+                if !contents.messages.is_empty() {
+                    dispatcher.dispatch(Action::Batch(contents.messages));
                 }
                 flushes += 1;
                 if flushes == FLUSHES_PER_SECOND {

@@ -5,12 +5,13 @@
 //! missing or insufficient token says so first, since the fix is in the
 //! token field rather than in this form.
 
+use herald_yew::Token;
+use herald_yew::http::ApiError;
 use shared::{Chat, ErrorCode, Notice, NoticeLevel, Payload};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::api::{self, ApiError};
-use crate::token::Token;
+use crate::api;
 
 /// The topic the form suggests.
 const DEFAULT_TOPIC: &str = "chat/lobby";

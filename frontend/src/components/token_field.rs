@@ -9,7 +9,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::token::Token;
+use herald_yew::Token;
 
 /// Props of [`TokenField`].
 #[derive(Properties, PartialEq)]

@@ -19,6 +19,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
+use herald_yew::{Token, now_us};
 use shared::{TopicInfo, TopicList, TopicPattern};
 use yew::prelude::*;
 
@@ -28,8 +29,6 @@ use crate::components::topic_rows::TopicRows;
 use crate::hub_reports::HubReports;
 use crate::state::FeedContext;
 use crate::subscription::Subscription;
-use crate::time::now_us;
-use crate::token::Token;
 
 /// How often the topic list is refreshed while no hub report arrives, in
 /// milliseconds.

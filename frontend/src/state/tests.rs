@@ -39,7 +39,7 @@ fn ids<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<u64> {
     entries
         .filter_map(|entry| match &entry.item {
             Item::Event(received) => Some(received.event.id.sequence()),
-            Item::Gap(_) | Item::DecodeFailed(_) | Item::Dropped(_) => None,
+            Item::Gap(_) | Item::Unknown(_) | Item::DecodeFailed(_) | Item::Dropped(_) => None,
         })
         .collect()
 }
@@ -76,7 +76,7 @@ fn the_default_capacity_bounds_the_feed_and_a_batch_too() {
     let batch = (0..(DEFAULT_CAPACITY as u64 + 10))
         .map(|id| Incoming {
             received_us: 1,
-            message: Ok(Message::Event(chat(id, "x"))),
+            message: Ok(Delivery::Event(chat(id, "x"))),
         })
         .collect();
     let feed = Rc::new(Feed::default()).reduce(Action::Batch(batch));
@@ -236,7 +236,7 @@ fn incoming_messages_become_actions() {
     let event = chat(4, "hi");
     let action = Action::from(Incoming {
         received_us: 42,
-        message: Ok(Message::Event(event.clone())),
+        message: Ok(Delivery::Event(event.clone())),
     });
     assert_eq!(
         action,
@@ -251,6 +251,29 @@ fn incoming_messages_become_actions() {
         message: Err(error.clone()),
     });
     assert_eq!(action, Action::DecodeFailed(error));
+}
+
+#[test]
+fn an_unknown_event_is_a_line_of_its_kind_that_derives_nothing() {
+    let unknown = Unknown {
+        id: EventId::new(1, 6),
+        topic: Topic::parse("chat/lobby").unwrap(),
+        kind: Kind::CHAT,
+        json: r#"{"id":"1-6","topic":"chat/lobby","event":{"type":"chat","emoji":"x"}}"#.into(),
+    };
+    let action = Action::from(Incoming {
+        received_us: 42,
+        message: Ok(Delivery::Unknown(unknown.clone())),
+    });
+    assert_eq!(action, Action::Unknown(unknown.clone()));
+    let feed = Rc::new(Feed::default()).reduce(action);
+    let [entry] = feed.entries().collect::<Vec<_>>()[..] else {
+        panic!("one line");
+    };
+    assert_eq!(entry.item, Item::Unknown(Rc::new(unknown)));
+    assert_eq!(entry.item.kind(), Some(&Kind::CHAT));
+    assert!(entry.haystack.contains("emoji"), "{}", entry.haystack);
+    assert_eq!(feed.chat().len(), 0, "not in the conversation");
 }
 
 #[test]

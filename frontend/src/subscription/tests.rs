@@ -1,6 +1,6 @@
 //! Native tests of [`Subscription`]: the patterns a page follows by name
 //! and through prefixes, the names set aside, the stream URL with its
-//! token and last event id, and the page query that keeps them.
+//! token, and the page query that keeps them.
 
 use shared::TopicError;
 
@@ -70,18 +70,6 @@ fn the_token_rides_in_the_stream_url_encoded() {
     assert_eq!(
         subscription.stream_url(Some(&token)).as_deref(),
         Some("/api/events?topic=private/a&token=a.b%2Bc%3D")
-    );
-}
-
-#[test]
-fn the_last_event_id_is_a_query_parameter() {
-    assert_eq!(
-        with_last_event_id("/api/events?topic=a", EventId::new(1, 17)),
-        "/api/events?topic=a&lastEventId=1-17"
-    );
-    assert_eq!(
-        with_last_event_id("/x", EventId::new(1, 5)),
-        "/x?lastEventId=1-5"
     );
 }
 

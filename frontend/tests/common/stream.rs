@@ -1,23 +1,22 @@
 //! The stream tests' probe: [`StreamProbe`] runs `use_event_stream` inside
 //! a feed, as the app does, on a `data:` URL the test writes
-//! ([`stream_url`]); [`record_event_sources`] keeps every `EventSource` the
-//! page opens, so a test can read their URLs and ready states.
+//! ([`stream_url`]). The hook's own behaviour (retries, history, closing
+//! its source) is tested in `herald-yew`; these tests check what the
+//! dashboard makes of what it delivers.
 //!
 //! These tests wait on the browser's network stack, which
 //! `yew::scheduler::flush` does not cover, so they poll ([`wait_until`])
 //! with a bounded deadline.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use frontend::components::connection_indicator::ConnectionIndicator;
 use frontend::components::event_list::EventList;
 use frontend::components::feed_provider::FeedProvider;
-use frontend::connection::StreamOptions;
-use frontend::hooks::{StreamMessage, StreamSource, use_event_stream};
 use frontend::state::{Action, FeedContext};
 use gloo_timers::future::sleep;
+use herald_yew::{StreamMessage, StreamOptions, StreamSource, use_event_stream};
+use shared::Payload;
 use web_sys::Element;
 use yew::prelude::*;
 
@@ -51,12 +50,6 @@ pub struct StreamProbeProps {
     /// The history to load before the stream opens, if any.
     #[prop_or_default]
     pub history: Option<AttrValue>,
-    /// The retries, as the app would set them.
-    #[prop_or_default]
-    pub options: StreamOptions,
-    /// Counts every live message the hook delivers.
-    #[prop_or_default]
-    pub delivered: Rc<Cell<u32>>,
 }
 
 /// The hook wired to a feed, as the app wires it, for one URL.
@@ -64,8 +57,7 @@ pub struct StreamProbeProps {
 pub fn StreamProbe(props: &StreamProbeProps) -> Html {
     html! {
         <FeedProvider>
-            <StreamView url={props.url.clone()} history={props.history.clone()}
-                options={props.options} delivered={props.delivered.clone()} />
+            <StreamView url={props.url.clone()} history={props.history.clone()} />
         </FeedProvider>
     }
 }
@@ -84,54 +76,15 @@ pub fn stream_url(body: &str) -> AttrValue {
     format!("data:text/event-stream;charset=utf-8,{encoded}").into()
 }
 
-/// Replaces `window.EventSource` by a subclass that records every instance
-/// in `window.__heraldSources`, emptied on each call.
-pub fn record_event_sources() {
-    web_sys::js_sys::eval(
-        "window.__heraldSources = [];
-         if (!window.__heraldPatched) {
-             const Original = window.EventSource;
-             window.EventSource = class extends Original {
-                 constructor(url, init) { super(url, init); window.__heraldSources.push(this); }
-             };
-             window.__heraldPatched = true;
-         }",
-    )
-    .expect("the patch evaluates");
-}
-
-/// The ready state of every `EventSource` created since [`record_event_sources`].
-pub fn ready_states() -> Vec<u32> {
-    let states = web_sys::js_sys::eval("window.__heraldSources.map(source => source.readyState)")
-        .expect("the sources are readable");
-    web_sys::js_sys::Array::from(&states)
-        .iter()
-        .filter_map(|state| state.as_f64())
-        .map(|state| state as u32)
-        .collect()
-}
-
-/// The URL of every `EventSource` created since [`record_event_sources`].
-pub fn source_urls() -> Vec<String> {
-    let urls = web_sys::js_sys::eval("window.__heraldSources.map(source => source.url)")
-        .expect("the sources are readable");
-    web_sys::js_sys::Array::from(&urls)
-        .iter()
-        .filter_map(|url| url.as_string())
-        .collect()
-}
-
 /// The inside of [`StreamProbe`]: the hook, its connection indicator and
 /// the event list it feeds.
 #[component]
 fn StreamView(props: &StreamProbeProps) -> Html {
     let feed = use_context::<FeedContext>().expect("FeedProvider wraps StreamView");
     let dispatcher = feed.dispatcher();
-    let delivered = props.delivered.clone();
-    let on_message = Callback::from(move |message: StreamMessage| match message {
+    let on_message = Callback::from(move |message: StreamMessage<Payload>| match message {
         StreamMessage::History(batch) => dispatcher.dispatch(Action::Batch(batch)),
         StreamMessage::Live(incoming) => {
-            delivered.set(delivered.get() + 1);
             dispatcher.dispatch(Action::from(incoming));
         }
     });
@@ -140,7 +93,7 @@ fn StreamView(props: &StreamProbeProps) -> Html {
         history: props.history.clone(),
         token: None,
     };
-    let status = use_event_stream(Some(source), props.options, on_message);
+    let status = use_event_stream::<Payload>(Some(source), StreamOptions::default(), on_message);
     html! {
         <>
             <ConnectionIndicator {status} now_ms={0.0} />

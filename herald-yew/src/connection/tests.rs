@@ -268,3 +268,15 @@ fn a_resumed_connection_opens_after_the_id_it_was_given() {
     connection.on(message(Some(13)), 0.0);
     assert_eq!(connection.last_id(), Some(EventId::new(1, 13)));
 }
+
+#[test]
+fn the_last_event_id_is_a_query_parameter() {
+    assert_eq!(
+        with_last_event_id("/api/events?topic=a", EventId::new(1, 17)),
+        "/api/events?topic=a&lastEventId=1-17"
+    );
+    assert_eq!(
+        with_last_event_id("/x", EventId::new(1, 5)),
+        "/x?lastEventId=1-5"
+    );
+}

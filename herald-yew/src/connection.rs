@@ -1,5 +1,5 @@
 //! The connection state machine behind
-//! [`use_event_stream`](fn@crate::hooks::use_event_stream): what the stream
+//! [`use_event_stream`](fn@crate::use_event_stream): what the stream
 //! does next after each thing the browser reports.
 //!
 //! The browser's `EventSource` reconnects by itself after a network error
@@ -17,10 +17,10 @@
 
 use std::fmt;
 
+use shared::protocol::Query;
 use shared::{ErrorBody, EventId};
 
 use crate::backoff::Backoff;
-use crate::subscription::with_last_event_id;
 
 /// Where the stream stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub struct StreamOptions {
 
 /// Something the browser reported about the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Signal {
+pub(crate) enum Signal {
     /// The stream opened (`open`).
     Opened,
     /// A message arrived, with its SSE id when it had one.
@@ -141,7 +141,7 @@ pub enum Signal {
 
 /// What the hook does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     /// Nothing.
     Nothing,
     /// Request [`Connection::resume_url`] once over `fetch`, read its status
@@ -160,7 +160,7 @@ pub enum Command {
 
 /// The state machine of one stream URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Connection {
+pub(crate) struct Connection {
     state: ConnectionState,
     last_id: Option<EventId>,
     options: StreamOptions,
@@ -172,7 +172,7 @@ pub struct Connection {
 
 impl Connection {
     /// A connection that is opening for the first time.
-    pub fn new(options: StreamOptions) -> Self {
+    pub(crate) fn new(options: StreamOptions) -> Self {
         Self {
             state: ConnectionState::Connecting,
             last_id: None,
@@ -187,7 +187,7 @@ impl Connection {
     /// after the history's `resume_after` so the stream neither repeats nor
     /// skips one. Any later `History` is stale and answers
     /// [`Command::Nothing`]: its events must not be shown.
-    pub fn after_history(options: StreamOptions) -> Self {
+    pub(crate) fn after_history(options: StreamOptions) -> Self {
         Self {
             awaiting_history: true,
             ..Self::new(options)
@@ -197,7 +197,7 @@ impl Connection {
     /// A connection that opens at once, resuming after `last_id`: a stream
     /// replaced by one for the same topics (with another token) carries on
     /// where the old one was, without showing its history again.
-    pub fn resuming(options: StreamOptions, last_id: EventId) -> Self {
+    pub(crate) fn resuming(options: StreamOptions, last_id: EventId) -> Self {
         Self {
             last_id: Some(last_id),
             ..Self::new(options)
@@ -205,17 +205,17 @@ impl Connection {
     }
 
     /// The id of the newest event seen (or the history's `resume_after`).
-    pub fn last_id(&self) -> Option<EventId> {
+    pub(crate) fn last_id(&self) -> Option<EventId> {
         self.last_id
     }
 
     /// The current state.
-    pub fn state(&self) -> &ConnectionState {
+    pub(crate) fn state(&self) -> &ConnectionState {
         &self.state
     }
 
     /// The URL a reopened stream uses: `url` resuming after the last id.
-    pub fn resume_url(&self, url: &str) -> String {
+    pub(crate) fn resume_url(&self, url: &str) -> String {
         match self.last_id {
             Some(id) => with_last_event_id(url, id),
             None => url.to_owned(),
@@ -223,7 +223,7 @@ impl Connection {
     }
 
     /// Moves on `signal`; `random` in `[0, 1)` jitters a retry delay.
-    pub fn on(&mut self, signal: Signal, random: f64) -> Command {
+    pub(crate) fn on(&mut self, signal: Signal, random: f64) -> Command {
         if let ConnectionState::Stopped { .. } = self.state {
             return Command::Nothing;
         }
@@ -297,6 +297,16 @@ impl Connection {
             Signal::History { .. } => Command::Nothing,
         }
     }
+}
+
+/// `url` with a [`LAST_EVENT_ID_PARAM`](shared::protocol::LAST_EVENT_ID_PARAM)
+/// parameter, so a stream the hook reopens itself resumes where the last one
+/// stopped (a browser only sends the
+/// [`LAST_EVENT_ID_HEADER`](shared::protocol::LAST_EVENT_ID_HEADER) on its
+/// own reconnects).
+fn with_last_event_id(url: &str, id: EventId) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{}", Query::new().after(Some(id)).as_str())
 }
 
 #[cfg(test)]

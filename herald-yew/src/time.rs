@@ -1,7 +1,7 @@
-//! The page's clock, read in one place: what the page stamps (a message's
-//! arrival) and what it compares those stamps with (whether the hub's
-//! reports are still fresh) come from the same [`now_us`], so the two
-//! agree.
+//! The page's clock, read in one place: what the hook stamps (a message's
+//! arrival, [`Incoming::received_us`](crate::Incoming::received_us)) and
+//! what an app compares those stamps with (whether a report is still
+//! fresh) come from the same [`now_us`], so the two agree.
 
 use web_sys::js_sys::Date;
 

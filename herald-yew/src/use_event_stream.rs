@@ -1,7 +1,7 @@
 //! [`use_event_stream`]: one `EventSource` for the page, its listeners, the
 //! retries after the browser gives up, and the connection status.
 //!
-//! The decisions are made by [`Connection`], plain Rust; this file only
+//! The decisions are made by `Connection`, plain Rust; this file only
 //! carries them out. Everything the stream owns (the `EventSource`, its
 //! listeners, a pending retry [`Timeout`]) lives in one `Driver` that the
 //! effect's cleanup drops, which closes the source, unregisters every
@@ -23,8 +23,8 @@
 //! driver's start.
 //!
 //! When the browser gives up on a stream, the connection asks for a
-//! [`Command::Check`]: the driver requests the same URL once with `fetch`
-//! ([`api::stream_refusal`]), which can read the status an `EventSource`
+//! `Command::Check`: the driver requests the same URL once with `fetch`
+//! (`http::stream_refusal`), which can read the status an `EventSource`
 //! hides, and reports a 401 or 403 back as the hub's reason to stop. That
 //! check holds only a `Weak` as well.
 
@@ -34,16 +34,16 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use shared::protocol::{GAP_EVENT, UNNAMED_EVENT};
-use shared::{Event as _, EventId, Kind, Payload};
+use shared::{Event, EventId, Kind};
 use wasm_bindgen::JsCast;
 use web_sys::js_sys::{Date, Math};
 use web_sys::{EventSource, MessageEvent};
 use yew::prelude::*;
 
-use crate::api;
+use crate::backlog::Backlog;
 use crate::connection::{Command, Connection, ConnectionState, Signal, StopReason, StreamOptions};
 use crate::decode::{DecodeError, Incoming, decode};
-use crate::history::Backlog;
+use crate::http;
 use crate::time::now_us;
 use crate::token::Token;
 
@@ -61,9 +61,10 @@ pub struct StreamStatus {
 /// given a source that differs from the last one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamSource {
-    /// The stream URL without a resume position; a stream the hook reopens
-    /// itself resumes through [`Connection::resume_url`]. It carries the
-    /// token itself, if the stream needs one.
+    /// The stream URL without a resume position (a stream the hook reopens
+    /// itself resumes after the last id it saw, through the
+    /// [`LAST_EVENT_ID_PARAM`](shared::protocol::LAST_EVENT_ID_PARAM)). It
+    /// carries the token itself, if the stream needs one.
     pub url: AttrValue,
     /// Where to load the [`shared::EventList`] shown before the stream
     /// opens, if anywhere.
@@ -75,15 +76,22 @@ pub struct StreamSource {
 /// What the stream hands to the page, in order: the history (when the
 /// source has one and it loaded), then every live message.
 #[derive(Debug, Clone, PartialEq)]
-pub enum StreamMessage {
+pub enum StreamMessage<E> {
     /// The history's events, oldest first, as one batch.
-    History(Vec<Incoming>),
+    History(Vec<Incoming<E>>),
     /// One message from the stream, decoded or not.
-    Live(Incoming),
+    Live(Incoming<E>),
 }
 
 /// Follows `source` (none: stopped, no topics) and returns the stream's
-/// status.
+/// status, delivering events of the app's type `E`.
+///
+/// The stream listens for exactly `E`'s kinds ([`Event::kinds`]), the
+/// hub's [`GAP_EVENT`], and unnamed messages (the hub names every event, so
+/// one without a name is shown as an error rather than dropped unseen). An
+/// event of one of those kinds that `E` cannot read is delivered as
+/// [`shared::Delivery::Unknown`]; so is a history event of a kind `E`
+/// lacks.
 ///
 /// When the source has a history, first loads it and passes its events to
 /// `on_message` as one [`StreamMessage::History`], then opens the stream
@@ -95,11 +103,14 @@ pub enum StreamMessage {
 /// URL (only the token changed) resumes after the newest id seen instead of
 /// loading the history again.
 #[hook]
-pub fn use_event_stream(
+pub fn use_event_stream<E>(
     source: Option<StreamSource>,
     options: StreamOptions,
-    on_message: Callback<StreamMessage>,
-) -> StreamStatus {
+    on_message: Callback<StreamMessage<E>>,
+) -> StreamStatus
+where
+    E: Event + 'static,
+{
     let status = use_state_eq(|| StreamStatus {
         state: ConnectionState::Connecting,
         last_event_ms: None,
@@ -121,7 +132,7 @@ pub fn use_event_stream(
                 .take()
                 .filter(|(previous, _)| history.as_ref() == Some(previous))
                 .map(|(_, id)| id);
-            let driver = Driver::start(source.as_ref(), *options, setter, latest, resume);
+            let driver = Driver::<E>::start(source.as_ref(), *options, setter, latest, resume);
             move || {
                 let last_id = driver.borrow().connection.last_id();
                 *carried.borrow_mut() = history.zip(last_id);
@@ -133,7 +144,7 @@ pub fn use_event_stream(
 }
 
 /// Everything one stream source owns; dropping it ends the stream.
-struct Driver {
+struct Driver<E> {
     url: AttrValue,
     token: Option<Token>,
     connection: Connection,
@@ -141,7 +152,7 @@ struct Driver {
     retry: Option<Timeout>,
     status: StreamStatus,
     setter: UseStateSetter<StreamStatus>,
-    on_message: Rc<RefCell<Callback<StreamMessage>>>,
+    on_message: Rc<RefCell<Callback<StreamMessage<E>>>>,
 }
 
 /// An `EventSource` and its listeners; dropping it closes the source.
@@ -156,14 +167,14 @@ impl Drop for Source {
     }
 }
 
-impl Driver {
+impl<E: Event + 'static> Driver<E> {
     /// Starts following `source`: after `resume` when given (no history
     /// then), else after its history when it has one, else from now.
     fn start(
         source: Option<&StreamSource>,
         options: StreamOptions,
         setter: UseStateSetter<StreamStatus>,
-        on_message: Rc<RefCell<Callback<StreamMessage>>>,
+        on_message: Rc<RefCell<Callback<StreamMessage<E>>>>,
         resume: Option<EventId>,
     ) -> Rc<RefCell<Self>> {
         let state = match source {
@@ -208,16 +219,16 @@ impl Driver {
         let weak = Rc::downgrade(this);
         let token = this.borrow().token.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let reply = api::history_at(&path, token.as_ref()).await;
+            let reply = http::history_at(&path, token.as_ref()).await;
             if let Some(driver) = weak.upgrade() {
-                Self::show_history(&driver, Backlog::from_reply(reply));
+                Self::show_history(&driver, Backlog::from_reply(reply, now_us()));
             }
         });
     }
 
     /// Hands `backlog` to the page and opens the stream after it, if the
     /// connection still waits for it.
-    fn show_history(this: &Rc<RefCell<Self>>, backlog: Backlog) {
+    fn show_history(this: &Rc<RefCell<Self>>, backlog: Backlog<E>) {
         let Backlog {
             messages,
             resume_after,
@@ -258,7 +269,7 @@ impl Driver {
         };
         let weak = Rc::downgrade(this);
         wasm_bindgen_futures::spawn_local(async move {
-            let refusal = api::stream_refusal(&url).await;
+            let refusal = http::stream_refusal(&url).await;
             if let Some(driver) = weak.upgrade() {
                 Self::handle(&driver, Signal::Checked { refusal });
             }
@@ -266,7 +277,7 @@ impl Driver {
     }
 
     /// Passes `message` to the latest callback.
-    fn emit(this: &Rc<RefCell<Self>>, message: StreamMessage) {
+    fn emit(this: &Rc<RefCell<Self>>, message: StreamMessage<E>) {
         // Clone out of the cells before emitting: the emit may render
         // synchronously, and the render replaces the callback.
         let callback = this.borrow().on_message.borrow().clone();
@@ -310,11 +321,11 @@ impl Driver {
 }
 
 impl Source {
-    /// Opens `url` with a listener per event name, or `None` when the
-    /// browser refuses the URL.
-    fn open(url: &str, driver: Weak<RefCell<Driver>>) -> Option<Self> {
+    /// Opens `url` with a listener per event name of `E`, or `None` when
+    /// the browser refuses the URL.
+    fn open<E: Event + 'static>(url: &str, driver: Weak<RefCell<Driver<E>>>) -> Option<Self> {
         let source = EventSource::new(url).ok()?;
-        let mut listeners = Vec::with_capacity(Payload::kinds().len() + 4);
+        let mut listeners = Vec::with_capacity(E::kinds().len() + 4);
         listeners.push({
             let driver = driver.clone();
             EventListener::new(&source, "open", move |_| {
@@ -337,7 +348,7 @@ impl Source {
         });
         // The hub names every event, so anything arriving unnamed is shown
         // as undecodable rather than dropped unseen.
-        let names = Payload::kinds()
+        let names = E::kinds()
             .iter()
             .map(Kind::as_str)
             .chain([GAP_EVENT, UNNAMED_EVENT]);
@@ -354,7 +365,7 @@ impl Source {
                     .map(MessageEvent::last_event_id)
                     .and_then(|id| EventId::parse(&id).ok());
                 let message = match event.and_then(|event| event.data().as_string()) {
-                    Some(data) => decode(name, &data),
+                    Some(data) => decode::<E>(name, &data),
                     None => Err(DecodeError::NotText { name: name.into() }),
                 };
                 Driver::handle(&driver, Signal::Message { id });
