@@ -84,6 +84,29 @@ pub async fn spawn_node(redis_url: &str, args: &[&str]) -> TestApp {
     TestApp::builder().redis(redis_url).args(args).start().await
 }
 
+/// Serves an app's own `router` (one that nests a `backend::Herald`'s) on
+/// an ephemeral loopback port until `stop` is cancelled, telling its
+/// handlers each client's address as `axum::serve` does; its base URL.
+///
+/// # Panics
+/// When no loopback port can be bound.
+pub async fn serve_router(
+    router: axum::Router,
+    stop: tokio_util::sync::CancellationToken,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("a bound address"));
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .into_future(),
+    );
+    base
+}
+
 /// Waits until `check` holds, looking again every 20 ms, for a state that
 /// has no event to await (a count at the hub, a freed place).
 ///

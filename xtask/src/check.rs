@@ -62,6 +62,8 @@ pub(crate) fn ci() -> anyhow::Result<()> {
                 "frontend",
                 "-p",
                 "herald-yew",
+                "-p",
+                "shop-frontend",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--",
@@ -109,12 +111,13 @@ fn docs() -> anyhow::Result<Step> {
     )
 }
 
-/// The page build first: the end-to-end tests among the host tests load
-/// `dist/`, and the hub is built with it inside (`HERALD_EMBED_DIR`) for the
+/// The page builds first: the end-to-end tests among the host tests load
+/// `dist/` (and the example shop's `examples/shop/dist/`), and the hub is built with it inside (`HERALD_EMBED_DIR`) for the
 /// one that serves the embedded page; they fail (never skip) without it.
 fn tests() -> anyhow::Result<Vec<Step>> {
     Ok(vec![
         Step::build_page()?,
+        Step::build_shop_page()?,
         Step::cargo("host tests", ["test", "--workspace"])?
             .env(serve::EMBED_DIR, serve::embedded_page())
             .counting_tests(),

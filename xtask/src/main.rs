@@ -45,6 +45,10 @@ commands:
           start the hub on http://127.0.0.1:3000 ($HERALD_ADDR) until Ctrl-C;
           it logs the URL to open once it listens; the page is built into
           the binary
+  shop    install what the page needs, build the example shop's page
+          (examples/shop) and run its server on http://127.0.0.1:3001
+          ($SHOP_ADDR) until Ctrl-C: an app's own events, typed from its
+          axum backend to its yew page
   dist    install what building needs when missing, build the page and the
           hub in release with the page inside, and print the binary's path
           and size: one self-contained file to copy to a server
@@ -97,6 +101,7 @@ fn try_main() -> anyhow::Result<()> {
     match args.as_slice() {
         ["run"] => serve::run(),
         ["dist"] => serve::dist(),
+        ["shop"] => serve::shop(),
         ["test"] => check::test(),
         ["setup"] => setup::install(setup::Scope::All),
         ["ci"] => check::ci(),

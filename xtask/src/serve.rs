@@ -55,6 +55,25 @@ pub(crate) fn run() -> anyhow::Result<()> {
     .exec())
 }
 
+/// Where the example shop listens unless `SHOP_ADDR` says otherwise.
+const SHOP_ADDRESS: &str = "127.0.0.1:3001";
+
+/// Runs `cargo xtask shop`: installs what the page needs, builds the
+/// example shop's page, then runs its server (which serves the page) in
+/// place of this process, as [`run`] does the hub; returns only on failure.
+///
+/// # Errors
+/// Names the step that failed, or says the port is taken.
+pub(crate) fn shop() -> anyhow::Result<()> {
+    let address = env::var("SHOP_ADDR").unwrap_or_else(|_| SHOP_ADDRESS.to_owned());
+    if let Err(error) = TcpListener::bind(&address) {
+        bail!("cannot listen on {address} ({error}): is the shop already running? Stop it first");
+    }
+    setup::install(Scope::Run)?;
+    step::run_all(vec![Step::build_shop_page()?])?;
+    Err(Step::cargo("run the shop", ["run", "--release", "-p", "shop-backend"])?.exec())
+}
+
 /// Runs `cargo xtask dist`: builds the page and the hub in release with the
 /// page inside, then prints the binary's path and size.
 ///

@@ -82,6 +82,23 @@ impl Step {
         )
     }
 
+    /// `trunk build --release` of the example shop's page into
+    /// `examples/shop/dist`, which its end-to-end test serves; run in its
+    /// folder, where its `Trunk.toml` is.
+    ///
+    /// # Errors
+    /// As [`Step::new`].
+    pub(crate) fn build_shop_page() -> anyhow::Result<Self> {
+        let mut step = Self::new(
+            "build the shop's page",
+            "trunk",
+            ["build", "--release", "--offline"],
+        )?;
+        step.command
+            .current_dir(project_root().join("examples").join("shop"));
+        Ok(step)
+    }
+
     /// Sets an environment variable for the command.
     pub(crate) fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
         self.command.env(key, value);

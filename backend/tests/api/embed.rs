@@ -3,7 +3,6 @@
 //! in process and over HTTP, bodies that are not the app's type refused
 //! with the path at fault, and typed subscriptions in process.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -71,17 +70,8 @@ impl Shop {
             .route("/ship", post(ship))
             .with_state(herald.clone())
             .nest(EVENTS, herald.router());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let stop = herald.shutdown();
-        tokio::spawn(
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(stop.clone().cancelled_owned())
-            .into_future(),
-        );
+        let base = testkit::serve_router(app, stop.clone()).await;
         Self {
             herald,
             base,
