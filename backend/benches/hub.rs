@@ -4,16 +4,16 @@
 //! 20,000 topics of one event each (does a delivery cost the same however
 //! many topics have something unread?).
 //!
-//! `cargo bench -p backend --bench hub`. The HTTP path, with real sockets
+//! `cargo bench -p herald --bench hub`. The HTTP path, with real sockets
 //! and SSE parsing, is the load tool's (`loadgen/`, `herald-load`).
 
 use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use backend::hub::{Framed, Hub, Limits, Subscription};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use shared::{Chat, Payload, Topic, TopicPattern};
+use herald::hub::{Framed, Hub, Limits, Subscription};
+use herald_wire::{Chat, Payload, Topic, TopicPattern};
 
 fn hub() -> Hub {
     Hub::new(Limits {

@@ -16,7 +16,7 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use shared::protocol::{HEALTH_PATH, READY_PATH};
+use herald_wire::protocol::{HEALTH_PATH, READY_PATH};
 
 use crate::error::ApiError;
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
-use shared::Payload;
-use shared::protocol::API_PREFIX;
+use herald_wire::Payload;
+use herald_wire::protocol::API_PREFIX;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::allowed_host::{self, AllowedHosts};
@@ -34,7 +34,7 @@ pub(crate) fn app(state: AppState, allowed: AllowedHosts) -> Router {
         )
         .merge(routes::health())
         .route(
-            shared::protocol::METRICS_PATH,
+            herald_wire::protocol::METRICS_PATH,
             axum::routing::get(prometheus::scrape).with_state(registry),
         )
         .merge(static_files::router(state.config.static_dir.as_deref()))
@@ -94,7 +94,7 @@ mod tests {
     use tower::ServiceExt;
 
     use axum::http::StatusCode;
-    use shared::{ErrorBody, ErrorCode};
+    use herald_wire::{ErrorBody, ErrorCode};
 
     use tokio_util::sync::CancellationToken;
 
@@ -193,7 +193,10 @@ mod tests {
     async fn a_client_error_is_logged_at_debug_only() {
         let (status, body, logs) = refuse(|| ApiError::MissingTopic).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(body.field.as_deref(), Some(shared::protocol::TOPIC_PARAM));
+        assert_eq!(
+            body.field.as_deref(),
+            Some(herald_wire::protocol::TOPIC_PARAM)
+        );
         assert_eq!(logs.hub_at("DEBUG").len(), 1, "{:?}", logs.events());
         assert!(logs.hub_at("INFO").is_empty(), "{:?}", logs.events());
         for level in ["WARN", "ERROR"] {

@@ -23,11 +23,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, header};
+use herald_wire::protocol::TOKEN_COOKIE;
+use herald_wire::{Topic, TopicPattern};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
-use shared::protocol::TOKEN_COOKIE;
-use shared::{Topic, TopicPattern};
 
 use crate::hub::Visibility;
 
@@ -165,7 +165,7 @@ pub(crate) enum AuthError {
     #[error(
         "topics under {prefix} are the hub's own: publishing to {0} needs a hub with a token key \
          and a token that grants it",
-        prefix = shared::SYSTEM_PREFIX
+        prefix = herald_wire::SYSTEM_PREFIX
     )]
     Reserved(Topic),
 }
@@ -264,10 +264,10 @@ impl Auth {
     /// # Errors
     /// [`AuthError`] when auth is on and the token is missing, invalid, or
     /// does not allow the topic; [`AuthError::Reserved`] for a topic under
-    /// [`shared::SYSTEM_PREFIX`] when auth is off.
+    /// [`herald_wire::SYSTEM_PREFIX`] when auth is off.
     pub(crate) fn publish(&self, headers: &HeaderMap, topic: &Topic) -> Result<(), AuthError> {
         let Some(verifier) = &self.verifier else {
-            if topic.as_str().starts_with(shared::SYSTEM_PREFIX) {
+            if topic.as_str().starts_with(herald_wire::SYSTEM_PREFIX) {
                 return Err(AuthError::Reserved(topic.clone()));
             }
             return Ok(());

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use shared::{Event, EventId, Topic, TopicList, TopicPattern};
+use herald_wire::{Event, EventId, Topic, TopicList, TopicPattern};
 
 use crate::cluster::{Cluster, ClusterError, Stored};
 use crate::hub::{self, Hub, Prepared, Visibility};

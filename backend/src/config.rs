@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
-use shared::TopicPattern;
+use herald_wire::TopicPattern;
 
 use crate::auth::VerifyingKey;
 use crate::cluster::{RedisOptions, RedisUrl};

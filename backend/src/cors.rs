@@ -26,7 +26,7 @@ pub(crate) fn layer(origins: &[HeaderValue]) -> Option<CorsLayer> {
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
-            // `shared::protocol::LAST_EVENT_ID_HEADER`, as header names are
+            // `herald_wire::protocol::LAST_EVENT_ID_HEADER`, as header names are
             // written here: in lower case.
             HeaderName::from_static("last-event-id"),
         ])
@@ -61,7 +61,7 @@ pub(crate) fn parse_origin(text: &str) -> Result<HeaderValue, String> {
 
 #[cfg(test)]
 mod tests {
-    use shared::protocol::LAST_EVENT_ID_HEADER;
+    use herald_wire::protocol::LAST_EVENT_ID_HEADER;
 
     use super::*;
 

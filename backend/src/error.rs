@@ -1,7 +1,7 @@
 //! `ApiError`: the one type that knows about HTTP statuses.
 //!
 //! Modules report failures as their own `thiserror` enums; this module maps
-//! each to a status and a [`shared::ErrorBody`], once. A 500 body says
+//! each to a status and a [`herald_wire::ErrorBody`], once. A 500 body says
 //! "internal error" and nothing more (its cause is a bug, for the log, not
 //! the client); every other refusal, 503 included, tells the client what to
 //! do. Logging happens in [`log_errors`], from the response extensions, so
@@ -15,8 +15,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use shared::protocol::{EVENTS_PATH, IDEMPOTENCY_KEY_HEADER, TOPIC_PARAM};
-use shared::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicPatternError};
+use herald_wire::protocol::{EVENTS_PATH, IDEMPOTENCY_KEY_HEADER, TOPIC_PARAM};
+use herald_wire::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicPatternError};
 
 use crate::auth::AuthError;
 use crate::broker;

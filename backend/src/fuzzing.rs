@@ -6,8 +6,8 @@
 
 use axum::http::{HeaderMap, HeaderValue};
 use bytes::Bytes;
-use shared::protocol::LAST_EVENT_ID_HEADER;
-use shared::{Envelope, EventId, Gap, Kind, Payload, Topic};
+use herald_wire::protocol::LAST_EVENT_ID_HEADER;
+use herald_wire::{Envelope, EventId, Gap, Kind, Payload, Topic};
 
 use crate::hub::{FramingError, Hub};
 use crate::routes::{history::HistoryRequest, publish, stream::StreamRequest};
@@ -74,7 +74,7 @@ pub fn stream_head(head: &[u8]) {
     };
     assert_eq!(request.method(), axum::http::Method::GET);
     assert_eq!(request.version(), axum::http::Version::HTTP_11);
-    assert_eq!(request.uri().path(), shared::protocol::EVENTS_PATH);
+    assert_eq!(request.uri().path(), herald_wire::protocol::EVENTS_PATH);
     let headers = request.headers();
     assert!(!headers.contains_key(axum::http::header::TRANSFER_ENCODING));
     assert!(!headers.contains_key(axum::http::header::UPGRADE));

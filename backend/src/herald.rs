@@ -17,7 +17,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use shared::{Event, EventId, Payload, Topic, TopicPattern};
+use herald_wire::{Event, EventId, Payload, Topic, TopicPattern};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -40,9 +40,9 @@ pub use deliveries::Deliveries;
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-/// use backend::Herald;
+/// use herald::Herald;
 /// use serde::{Deserialize, Serialize};
-/// use shared::{Event, Topic};
+/// use herald_wire::{Event, Topic};
 ///
 /// #[derive(Serialize, Deserialize, Event)]
 /// #[serde(tag = "type", rename_all = "snake_case")]

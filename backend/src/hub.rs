@@ -35,7 +35,7 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, MutexGuard, OnceLock};
 
-use shared::{Event, EventId, Gap, Topic, TopicInfo, TopicList, TopicPattern};
+use herald_wire::{Event, EventId, Gap, Topic, TopicInfo, TopicList, TopicPattern};
 
 use crate::sse;
 pub use crate::sse::FramingError;
@@ -122,7 +122,7 @@ pub enum ApplyError {
     Replayed(u64),
     /// The event's kind is not a kind name.
     #[error("the event's kind is not a kind name: {0}")]
-    InvalidKind(#[from] shared::KindError),
+    InvalidKind(#[from] herald_wire::KindError),
     /// The envelope is not JSON.
     #[error("the envelope is not JSON: {0}")]
     Malformed(#[from] serde_json::Error),

@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
+use herald_wire::protocol::IDEMPOTENCY_KEY_HEADER;
+use herald_wire::{EventId, Topic};
 use sha2::{Digest, Sha256};
-use shared::protocol::IDEMPOTENCY_KEY_HEADER;
-use shared::{EventId, Topic};
 
 use crate::broker::{Broker, BrokerError};
 use crate::cluster::{Named, Stored};

@@ -19,6 +19,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use herald_wire::ErrorCode;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::MetricType;
@@ -26,7 +27,6 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use shared::ErrorCode;
 
 use crate::broker::Broker;
 use crate::error;
@@ -327,11 +327,11 @@ mod tests {
     fn the_hubs_figures_are_read_when_scraped() {
         let meters = Arc::new(Meters::new());
         let hub = Hub::new(limits());
-        let topic = shared::Topic::parse("a/b").unwrap();
-        let pattern = shared::TopicPattern::parse("a/b").unwrap();
+        let topic = herald_wire::Topic::parse("a/b").unwrap();
+        let pattern = herald_wire::TopicPattern::parse("a/b").unwrap();
         let mut subscription = hub.subscribe([pattern].into(), None).unwrap();
         for _ in 0..3 {
-            hub.publish(topic.clone(), &shared::Payload::Notice(notice()))
+            hub.publish(topic.clone(), &herald_wire::Payload::Notice(notice()))
                 .unwrap();
         }
         while subscription.try_next().is_some() {}
@@ -354,10 +354,10 @@ mod tests {
         assert!(!text.contains("a/b"), "no topic becomes a label: {text}");
     }
 
-    fn notice() -> shared::Notice {
-        shared::Notice {
+    fn notice() -> herald_wire::Notice {
+        herald_wire::Notice {
             text: "hello".to_owned(),
-            level: shared::NoticeLevel::Info,
+            level: herald_wire::NoticeLevel::Info,
         }
     }
 }

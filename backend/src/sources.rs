@@ -9,7 +9,7 @@ pub(crate) mod system_metrics;
 
 use std::time::Duration;
 
-use shared::{Payload, Topic};
+use herald_wire::{Payload, Topic};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 

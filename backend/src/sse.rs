@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use bytes::Bytes;
-use shared::protocol::{GAP_EVENT, POSITION_EVENT};
-use shared::{EventId, Gap, Kind};
+use herald_wire::protocol::{GAP_EVENT, POSITION_EVENT};
+use herald_wire::{EventId, Gap, Kind};
 
 /// A field value that would break SSE framing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,7 +140,7 @@ fn check_field(field: &'static str, value: &str) -> Result<(), FramingError> {
 mod tests {
     use eventsource_stream::Eventsource;
     use futures_util::StreamExt;
-    use shared::{
+    use herald_wire::{
         Chat, Envelope, Event as _, EventId, Json, Kind, LatencyProbe, LoadAverage, Metrics,
         Notice, NoticeLevel, Payload, Topic,
     };

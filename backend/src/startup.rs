@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use shared::Payload;
+use herald_wire::Payload;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 

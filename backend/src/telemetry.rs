@@ -44,7 +44,7 @@ pub enum LogFormat {
 ///
 /// `info` says what the hub does (listening, shutting down, refusals an
 /// operator must act on, errors); per-request lines (each publish, stream
-/// and client refusal) are at `debug`, for `RUST_LOG=backend=debug`.
+/// and client refusal) are at `debug`, for `RUST_LOG=herald=debug`.
 ///
 /// # Errors
 /// A `RUST_LOG` that is not a valid filter.
@@ -133,7 +133,7 @@ pub(crate) mod capture {
                 .filter(|event| {
                     event["target"]
                         .as_str()
-                        .is_some_and(|target| target.starts_with("backend"))
+                        .is_some_and(|target| target.starts_with("herald"))
                 })
                 .collect()
         }

@@ -1,9 +1,9 @@
-//! `#[derive(Event)]`: implements `shared::Event` for an app's own event
+//! `#[derive(Event)]`: implements `herald_wire::Event` for an app's own event
 //! type, naming each kind as serde names the variant in the `type` tag, so
 //! the SSE `event:` field and the JSON `type` can never disagree.
 //!
 //! ```ignore
-//! #[derive(Serialize, Deserialize, shared::Event)]
+//! #[derive(Serialize, Deserialize, herald_wire::Event)]
 //! #[serde(tag = "type", rename_all = "snake_case")]
 //! enum ShopEvent {
 //!     OrderCreated(Order),           // kind `order_created`
@@ -27,7 +27,7 @@ use syn::{Attribute, Data, DeriveInput, Fields, LitStr, parse_macro_input};
 
 use crate::case::Case;
 
-/// Derives `shared::Event`; see the crate's documentation.
+/// Derives `herald_wire::Event`; see the crate's documentation.
 #[proc_macro_derive(Event, attributes(serde))]
 pub fn derive_event(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -50,7 +50,7 @@ struct Serde {
 /// A struct of a struct variant's fields, with their serde attributes and
 /// the enum's `rename_all_fields`: what serde reads the variant's content
 /// as, so that reading it alone names the field at fault. It never decides
-/// what is accepted (`shared::decode::located` reads the enum first), so a
+/// what is accepted (`herald_wire::decode::located` reads the enum first), so a
 /// difference costs only the path's precision. Its name is one no field's
 /// type is likely to have, since it hides any other of that name.
 fn shadow(fields: &syn::FieldsNamed, rename_all_fields: Option<&LitStr>) -> TokenStream {
@@ -120,7 +120,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
                         let ident = &variant.ident;
                         readers.push(quote! {
-                            #name #(| #aliases)* => ::shared::decode::newtype(json, Self::#ident)
+                            #name #(| #aliases)* => ::herald_wire::decode::newtype(json, Self::#ident)
                         });
                     }
                     // A struct variant's fields, read on their own only to
@@ -131,7 +131,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                         readers.push(quote! {
                             #name #(| #aliases)* => {
                                 #shadow
-                                ::shared::decode::located::<Self, __HeraldFields>(json, &kind)
+                                ::herald_wire::decode::located::<Self, __HeraldFields>(json, &kind)
                             }
                         });
                     }
@@ -164,24 +164,24 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     // fields; the rest as serde reads the whole type.
     let from_json = (!readers.is_empty()).then(|| {
         quote! {
-            fn from_json(json: &[u8]) -> ::core::result::Result<Self, ::shared::DecodeError> {
-                let kind = ::shared::decode::kind(json)?;
+            fn from_json(json: &[u8]) -> ::core::result::Result<Self, ::herald_wire::DecodeError> {
+                let kind = ::herald_wire::decode::kind(json)?;
                 match kind.as_str() {
                     #(#readers,)*
-                    _ => ::shared::decode::whole(json, &kind),
+                    _ => ::herald_wire::decode::whole(json, &kind),
                 }
             }
         }
     });
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
-        impl #impl_generics ::shared::Event for #ident #type_generics #where_clause {
-            fn kinds() -> &'static [::shared::Kind] {
-                static KINDS: [::shared::Kind; #count] = [#(::shared::Kind::of(#names)),*];
+        impl #impl_generics ::herald_wire::Event for #ident #type_generics #where_clause {
+            fn kinds() -> &'static [::herald_wire::Kind] {
+                static KINDS: [::herald_wire::Kind; #count] = [#(::herald_wire::Kind::of(#names)),*];
                 &KINDS
             }
 
-            fn kind(&self) -> &'static ::shared::Kind {
+            fn kind(&self) -> &'static ::herald_wire::Kind {
                 match self {
                     #(#arms,)*
                 }

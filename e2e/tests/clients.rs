@@ -28,9 +28,9 @@ use e2e::{
     node::{self, Script},
     wait::{self, Check},
 };
+use herald_wire::protocol::{HEALTH_PATH, stream_path};
+use herald_wire::{Payload, Topic};
 use serde_json::json;
-use shared::protocol::{HEALTH_PATH, stream_path};
-use shared::{Payload, Topic};
 use testkit::{PATIENCE, TestApp, chat};
 use tokio::time;
 

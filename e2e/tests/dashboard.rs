@@ -42,12 +42,12 @@ use e2e::{
 };
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
-use reqwest::StatusCode;
-use shared::protocol::Query;
-use shared::{
+use herald_wire::protocol::Query;
+use herald_wire::{
     Chat, ErrorCode, Json, LatencyProbe, METRICS_TOPIC, Notice, NoticeLevel, Payload, Topic,
     TopicPattern,
 };
+use reqwest::StatusCode;
 use testkit::TestApp;
 
 /// Covers loading and instantiating the wasm bundle and opening the stream.

@@ -12,9 +12,9 @@ use std::{env, fs, path::PathBuf, process, time::Duration};
 
 use anyhow::{Context, ensure};
 use e2e::{Browser, wait};
+use herald_wire::protocol::Query;
+use herald_wire::{Chat, Payload, Topic};
 use reqwest::{StatusCode, header};
-use shared::protocol::Query;
-use shared::{Chat, Payload, Topic};
 use testkit::TestApp;
 
 const TOPIC: &str = "e2e/embedded";
@@ -28,7 +28,7 @@ const WASM_MAGIC: [u8; 4] = *b"\0asm";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_serves_its_embedded_page_with_no_dist_around() -> anyhow::Result<()> {
     ensure!(
-        backend::embeds_page(),
+        herald::embeds_page(),
         "the hub was built without the page inside: build the page with \
          `trunk build --release`, then the tests with `HERALD_EMBED_DIR=dist` \
          (`cargo xtask test` does both)"

@@ -21,8 +21,8 @@ use e2e::{
     wait::{self, Check},
 };
 use fantoccini::{Client, Locator};
-use shared::protocol::{LIMIT_PARAM, Query};
-use shared::{
+use herald_wire::protocol::{LIMIT_PARAM, Query};
+use herald_wire::{
     Chat, LoadAverage, METRICS_TOPIC, Metrics, Notice, NoticeLevel, Payload, Topic, TopicPattern,
 };
 use testkit::TestApp;

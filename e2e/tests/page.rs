@@ -14,8 +14,8 @@ use std::{
 use anyhow::{Context, ensure};
 use e2e::Browser;
 use fantoccini::Locator;
-use shared::protocol::Query;
-use shared::{Chat, Payload, Topic};
+use herald_wire::protocol::Query;
+use herald_wire::{Chat, Payload, Topic};
 use testkit::TestApp;
 
 const TOPIC: &str = "e2e/chat";

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
-use backend::Herald;
 use e2e::Browser;
 use fantoccini::{Client, Locator};
+use herald::Herald;
 use shop_backend::Shop;
 use shop_shared::{EVENTS_BASE, STOCK_TOPIC, ShopEvent};
 

@@ -21,11 +21,11 @@ use e2e::{
 };
 use fantoccini::Client;
 use fantoccini::cookies::Cookie;
+use herald_wire::protocol::{API_PREFIX, Query, TOKEN_COOKIE, TOPICS_PATH, stream_path};
+use herald_wire::{Chat, ErrorCode, Payload, Topic};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::protocol::{API_PREFIX, Query, TOKEN_COOKIE, TOPICS_PATH, stream_path};
-use shared::{Chat, ErrorCode, Payload, Topic};
 use testkit::TestApp;
 
 /// The hub's token secret in these tests.

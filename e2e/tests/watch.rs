@@ -16,8 +16,8 @@ use e2e::{
     wait::{self, Check},
 };
 use fantoccini::Client;
-use shared::Topic;
-use shared::protocol::stream_path;
+use herald_wire::Topic;
+use herald_wire::protocol::stream_path;
 use testkit::TestApp;
 
 /// Covers loading and instantiating the wasm bundle and opening the stream.

@@ -3,10 +3,10 @@
 //! reader's [`Token`] when one is set. The history the page shows first is
 //! loaded by the stream hook itself.
 
+use herald_wire::protocol::{publish_path, topics_path};
+use herald_wire::{Payload, Published, TopicList, TopicPattern};
 use herald_yew::Token;
 use herald_yew::http::{ApiError, interpret, send};
-use shared::protocol::{publish_path, topics_path};
-use shared::{Payload, Published, TopicList, TopicPattern};
 
 /// Publishes `payload` to `topic` (the topic is sent as typed, so the hub's
 /// own rules and messages apply), with `token` when one is set.

@@ -5,8 +5,8 @@
 
 use std::rc::Rc;
 
+use herald_wire::TopicPattern;
 use herald_yew::Token;
-use shared::TopicPattern;
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
 

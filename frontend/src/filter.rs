@@ -5,7 +5,7 @@
 //! searchable text), not by the feed's own types: the feed holds a filter,
 //! and a filter that knew the feed would tie the two modules into a cycle.
 
-use shared::Kind;
+use herald_wire::Kind;
 
 /// What the feed shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

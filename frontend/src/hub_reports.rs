@@ -1,4 +1,4 @@
-//! The hub's reports about itself ([`HubStats`] on [`shared::HUB_TOPIC`]),
+//! The hub's reports about itself ([`HubStats`] on [`herald_wire::HUB_TOPIC`]),
 //! newest per node: what the hub panel shows, and where the topic list
 //! takes its live subscriber counts from.
 //!
@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use shared::{HubStats, Topic};
+use herald_wire::{HubStats, Topic};
 
 /// How long a node's last report counts, in microseconds: a few missed
 /// reports, since one comes every second.
@@ -103,7 +103,7 @@ impl HubReports {
 
 #[cfg(test)]
 mod tests {
-    use shared::TopicCount;
+    use herald_wire::TopicCount;
 
     use super::*;
 

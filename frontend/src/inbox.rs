@@ -14,8 +14,8 @@
 
 use std::collections::VecDeque;
 
+use herald_wire::Payload;
 use herald_yew::Incoming;
-use shared::Payload;
 
 /// How often the inbox is emptied into the feed, in milliseconds: ten
 /// renders a second at most, which still reads as live.

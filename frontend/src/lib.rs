@@ -4,11 +4,11 @@
 //! Layout, in the order an event travels:
 //! - [`subscription`]: which topics the page follows (from its URL), the
 //!   stream URL that asks the hub for them, and the page URL that keeps them;
-//!   the addresses themselves are spelled by [`shared::protocol`].
+//!   the addresses themselves are spelled by [`herald_wire::protocol`].
 //! - [`herald_yew::use_event_stream`](fn@herald_yew::use_event_stream),
-//!   typed by [`shared::Payload`]: the one `EventSource`, its history,
+//!   typed by [`herald_wire::Payload`]: the one `EventSource`, its history,
 //!   listeners and retries, delivering each message as a
-//!   [`shared::Delivery`] stamped with its arrival.
+//!   [`herald_wire::Delivery`] stamped with its arrival.
 //! - [`inbox`]: the live messages waiting for the next render, bounded,
 //!   counting what it drops.
 //! - [`state`]: the [`state::Feed`] reducer: the newest events, [`filter`]ed

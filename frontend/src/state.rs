@@ -11,8 +11,8 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use herald_wire::{Delivery, Envelope, Event as _, EventId, Gap, Kind, Payload, Unknown};
 use herald_yew::{DecodeError, Incoming};
-use shared::{Delivery, Envelope, Event as _, EventId, Gap, Kind, Payload, Unknown};
 use yew::prelude::*;
 
 use crate::excerpt::{Excerpt, NAME_CHARS, TEXT_CHARS};

@@ -12,8 +12,8 @@
 #[cfg(test)]
 mod tests;
 
-use shared::protocol::{EVENTS_PATH, LIMIT_PARAM, Query, TOKEN_PARAM, TOPIC_PARAM};
-use shared::{Topic, TopicPattern, TopicPatternError};
+use herald_wire::protocol::{EVENTS_PATH, LIMIT_PARAM, Query, TOKEN_PARAM, TOPIC_PARAM};
+use herald_wire::{Topic, TopicPattern, TopicPatternError};
 use web_sys::UrlSearchParams;
 
 use crate::state::DEFAULT_CAPACITY;
@@ -23,7 +23,11 @@ use herald_yew::Token;
 pub const MAX_LIMIT: usize = 5_000;
 
 /// What the page follows when its URL names no valid pattern.
-pub const DEFAULT_TOPICS: [&str; 3] = [shared::METRICS_TOPIC, shared::HUB_TOPIC, "chat/lobby"];
+pub const DEFAULT_TOPICS: [&str; 3] = [
+    herald_wire::METRICS_TOPIC,
+    herald_wire::HUB_TOPIC,
+    "chat/lobby",
+];
 
 /// The topics a page follows.
 #[derive(Debug, Clone, PartialEq, Eq)]

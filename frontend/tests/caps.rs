@@ -15,7 +15,7 @@ use frontend::components::notice_panel::NoticePanel;
 use frontend::excerpt::{BANNER_CHARS, JSON_BYTES, NAME_CHARS, TEXT_CHARS};
 use frontend::series::CHARTED_CORES;
 use frontend::state::{Action, Received};
-use shared::{
+use herald_wire::{
     Chat, Envelope, EventId, Json, LoadAverage, Metrics, Notice, NoticeLevel, Payload, Topic,
 };
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

@@ -7,7 +7,7 @@ pub mod common;
 use frontend::components::feed_provider::FeedProvider;
 use frontend::components::metrics_panel::MetricsPanel;
 use frontend::state::{Action, Received};
-use shared::{Envelope, EventId, Topic};
+use herald_wire::{Envelope, EventId, Topic};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, KeyboardEvent, KeyboardEventInit, PointerEvent, PointerEventInit};
 use yew::prelude::*;

@@ -7,7 +7,7 @@
 #![cfg(target_arch = "wasm32")]
 
 pub mod common;
-use shared::{EventId, Gap};
+use herald_wire::{EventId, Gap};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 use yew::prelude::*;
@@ -83,9 +83,9 @@ async fn the_feed_shows_each_message_of_the_stream_as_itself() {
 
 /// A `data:` URL serving a history reply of `events`, resuming after the
 /// newest.
-fn history_url(events: Vec<shared::Envelope>) -> AttrValue {
+fn history_url(events: Vec<herald_wire::Envelope>) -> AttrValue {
     let resume_after = events.iter().map(|event| event.id).max();
-    let body = json(&shared::EventList {
+    let body = json(&herald_wire::EventList {
         events,
         resume_after: resume_after.unwrap_or(EventId::start(1)),
     });

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use frontend::components::follow_topic::{FollowTopic, FollowTopicProps};
 use frontend::components::topic_rows::{TopicRows, TopicRowsProps};
 use frontend::subscription::Subscription;
-use shared::{TopicInfo, TopicList, TopicPattern};
+use herald_wire::{TopicInfo, TopicList, TopicPattern};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::HtmlInputElement;

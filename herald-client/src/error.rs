@@ -1,7 +1,7 @@
 //! [`ClientError`]: why a publish or a subscription failed.
 
+use herald_wire::ErrorBody;
 use reqwest::StatusCode;
-use shared::ErrorBody;
 
 /// Why a call to the hub failed.
 #[derive(Debug, thiserror::Error)]

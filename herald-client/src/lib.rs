@@ -6,7 +6,7 @@
 //! use futures_util::StreamExt;
 //! use herald_client::Client;
 //! use serde::{Deserialize, Serialize};
-//! use shared::{Delivery, Event, Topic, TopicPattern};
+//! use herald_wire::{Delivery, Event, Topic, TopicPattern};
 //!
 //! #[derive(Debug, Serialize, Deserialize, Event)]
 //! #[serde(tag = "type", rename_all = "snake_case")]
@@ -36,7 +36,7 @@
 //!   after `Retry-After` when the hub says), so a publish whose reply was
 //!   lost is stored once.
 //! - [`Client::subscribe`] follows topics and patterns as a
-//!   [`Stream`](futures_util::Stream) of [`Delivery`](shared::Delivery)
+//!   [`Stream`](futures_util::Stream) of [`Delivery`](herald_wire::Delivery)
 //!   items, reconnecting by itself with `Last-Event-ID`, so it misses
 //!   nothing the hub still holds and is told, by a gap, what it no longer
 //!   does.

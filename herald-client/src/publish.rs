@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
+use herald_wire::protocol::{IDEMPOTENCY_KEY_HEADER, encode};
+use herald_wire::{ErrorBody, Event, Published, PublishedBatch, Topic};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
-use shared::protocol::{IDEMPOTENCY_KEY_HEADER, encode};
-use shared::{ErrorBody, Event, Published, PublishedBatch, Topic};
 
 use crate::client::Client;
 use crate::error::ClientError;
@@ -31,7 +31,7 @@ impl Client {
     }
 
     /// Publishes `events` to `topic`, in order, all or none, in one request
-    /// (at most [`MAX_BATCH`](shared::protocol::MAX_BATCH), and at most the
+    /// (at most [`MAX_BATCH`](herald_wire::protocol::MAX_BATCH), and at most the
     /// hub's `--publish-rate`), and returns their ids.
     ///
     /// # Errors

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use eventsource_stream::{Event as SseEvent, Eventsource};
 use futures_util::StreamExt;
+use herald_wire::protocol::{GAP_EVENT, LAST_EVENT_ID_HEADER, POSITION_EVENT, Query};
+use herald_wire::{Delivery, Envelope, Event, EventId, Gap, Kind, Topic, TopicPattern, Unknown};
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
-use shared::protocol::{GAP_EVENT, LAST_EVENT_ID_HEADER, POSITION_EVENT, Query};
-use shared::{Delivery, Envelope, Event, EventId, Gap, Kind, Topic, TopicPattern, Unknown};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 

@@ -17,9 +17,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use herald_client::{Client, ClientError, Retry, Subscription};
+use herald_wire::protocol::IDEMPOTENCY_KEY_HEADER;
+use herald_wire::{Delivery, ErrorCode, Event, EventId, EventList, Kind, Topic, TopicPattern};
 use serde::{Deserialize, Serialize};
-use shared::protocol::IDEMPOTENCY_KEY_HEADER;
-use shared::{Delivery, ErrorCode, Event, EventId, EventList, Kind, Topic, TopicPattern};
 use testkit::{PATIENCE, TestApp, chat, query, spawn_app};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
@@ -220,7 +220,7 @@ async fn a_publish_whose_reply_was_lost_is_stored_once() {
     assert_eq!(keys[0], keys[1], "the retry carries the first try's key");
     assert_eq!(keys[0].len(), 32);
     let history: EventList<ShopEvent> = app
-        .get(&query(&["shop/orders"]).url(shared::protocol::HISTORY_PATH))
+        .get(&query(&["shop/orders"]).url(herald_wire::protocol::HISTORY_PATH))
         .await
         .json()
         .await

@@ -8,13 +8,13 @@
 //! `Connection::after_history`). A failed load is not shown: the page then
 //! simply starts from the live stream.
 //!
-//! The reply is a [`shared::EventList`], read with each event still JSON
+//! The reply is a [`herald_wire::EventList`], read with each event still JSON
 //! (`HistoryReply`):
 //! a history holds every kind published to its topics, so an event the
-//! app's type cannot read becomes a [`shared::Delivery::Unknown`] of its
+//! app's type cannot read becomes a [`herald_wire::Delivery::Unknown`] of its
 //! own rather than failing the whole list.
 
-use shared::EventId;
+use herald_wire::EventId;
 
 use crate::decode::{Incoming, stored};
 use crate::http::{ApiError, HistoryReply};
@@ -30,7 +30,7 @@ pub(crate) struct Backlog<E> {
     pub(crate) resume_after: Option<EventId>,
 }
 
-impl<E: shared::Event> Backlog<E> {
+impl<E: herald_wire::Event> Backlog<E> {
     /// The backlog of a history reply; empty when the request failed, so a
     /// hub without the history route still serves a working page.
     ///
@@ -56,9 +56,9 @@ impl<E: shared::Event> Backlog<E> {
         // sorted) keeps the page right even if one does not. What did not
         // read has no id and goes first, before the events it came with.
         messages.sort_by_key(|incoming| match &incoming.message {
-            Ok(shared::Delivery::Event(envelope)) => Some(envelope.id),
-            Ok(shared::Delivery::Unknown(unknown)) => Some(unknown.id),
-            Ok(shared::Delivery::Gap(_)) | Err(_) => None,
+            Ok(herald_wire::Delivery::Event(envelope)) => Some(envelope.id),
+            Ok(herald_wire::Delivery::Unknown(unknown)) => Some(unknown.id),
+            Ok(herald_wire::Delivery::Gap(_)) | Err(_) => None,
         });
         Self {
             messages,
@@ -69,7 +69,7 @@ impl<E: shared::Event> Backlog<E> {
 
 #[cfg(test)]
 mod tests {
-    use shared::{Chat, Delivery, Envelope, ErrorBody, ErrorCode, EventList, Payload, Topic};
+    use herald_wire::{Chat, Delivery, Envelope, ErrorBody, ErrorCode, EventList, Payload, Topic};
 
     use super::*;
 
@@ -136,7 +136,7 @@ mod tests {
         assert!(down.messages.is_empty() && down.resume_after.is_none());
     }
 
-    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, shared::Event)]
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, herald_wire::Event)]
     #[serde(tag = "type", rename_all = "snake_case")]
     enum ShopEvent {
         OrderCreated { order: u64 },

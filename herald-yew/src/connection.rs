@@ -11,14 +11,14 @@
 //! retrying with the same token would only be refused again; anything else
 //! asks for a retry after a [`Backoff`] delay, and the reopened stream
 //! resumes from the last event id through the
-//! [`LAST_EVENT_ID_PARAM`](shared::protocol::LAST_EVENT_ID_PARAM) query
+//! [`LAST_EVENT_ID_PARAM`](herald_wire::protocol::LAST_EVENT_ID_PARAM) query
 //! parameter. It is plain Rust: the hook feeds it [`Signal`]s and carries
 //! out [`Command`]s.
 
 use std::fmt;
 
-use shared::protocol::Query;
-use shared::{ErrorBody, EventId};
+use herald_wire::protocol::Query;
+use herald_wire::{ErrorBody, EventId};
 
 use crate::backoff::Backoff;
 
@@ -299,10 +299,10 @@ impl Connection {
     }
 }
 
-/// `url` with a [`LAST_EVENT_ID_PARAM`](shared::protocol::LAST_EVENT_ID_PARAM)
+/// `url` with a [`LAST_EVENT_ID_PARAM`](herald_wire::protocol::LAST_EVENT_ID_PARAM)
 /// parameter, so a stream the hook reopens itself resumes where the last one
 /// stopped (a browser only sends the
-/// [`LAST_EVENT_ID_HEADER`](shared::protocol::LAST_EVENT_ID_HEADER) on its
+/// [`LAST_EVENT_ID_HEADER`](herald_wire::protocol::LAST_EVENT_ID_HEADER) on its
 /// own reconnects).
 fn with_last_event_id(url: &str, id: EventId) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };

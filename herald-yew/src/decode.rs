@@ -12,10 +12,10 @@
 //! that disagree are reported rather than trusted: the two sides disagree
 //! about the protocol.
 
+use herald_wire::{Delivery, Envelope, Event, EventId, Gap, Kind, Topic, Unknown};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use shared::{Delivery, Envelope, Event, EventId, Gap, Kind, Topic, Unknown};
 
 /// The longest excerpt of undecodable data kept for display, in characters.
 const EXCERPT_CHARS: usize = 120;
@@ -34,7 +34,7 @@ pub struct Incoming<E> {
 /// Why a message could not be read as a Herald event or gap.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    /// The event name is neither a [`Kind`] nor [`shared::GAP_EVENT`].
+    /// The event name is neither a [`Kind`] nor [`herald_wire::GAP_EVENT`].
     #[error("unknown event name {name:?}")]
     UnknownName {
         /// The SSE `event:` name as received.
@@ -99,7 +99,7 @@ enum Read<E> {
 /// data is not an envelope (or a gap) at all, or an event's `type` is
 /// another kind than its name.
 pub(crate) fn decode<E: Event>(name: &str, data: &str) -> Result<Delivery<E>, DecodeError> {
-    if name == shared::GAP_EVENT {
+    if name == herald_wire::GAP_EVENT {
         return parse::<Gap>(name, data).map(Delivery::Gap);
     }
     let Ok(kind) = Kind::parse(name) else {
@@ -188,7 +188,7 @@ fn kind_of(data: &str) -> Option<Kind> {
         event: Box<RawValue>,
     }
     let outer = serde_json::from_str::<Outer>(data).ok()?;
-    shared::decode::kind(outer.event.get().as_bytes()).ok()
+    herald_wire::decode::kind(outer.event.get().as_bytes()).ok()
 }
 
 /// An envelope's `time_us`, if it reads.

@@ -3,15 +3,15 @@
 //! [`send`] and [`interpret`], which an app's own calls to the hub (publish,
 //! list topics) share with them.
 //!
-//! Requests go to addresses built by [`shared::protocol`], with the
+//! Requests go to addresses built by [`herald_wire::protocol`], with the
 //! reader's [`Token`] as `Authorization: Bearer` when one is set. What a
 //! reply means is decided by [`interpret`] and [`refusal`], plain Rust with
 //! native tests; only [`send`] and `stream_refusal` touch the browser.
 
+use herald_wire::{ErrorBody, ErrorCode, EventId};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use shared::{ErrorBody, ErrorCode, EventId};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, Request, RequestInit, Response};
@@ -32,7 +32,7 @@ pub enum ApiError {
     Decode(String),
 }
 
-/// A history reply ([`shared::EventList`]) with its events unread, so one
+/// A history reply ([`herald_wire::EventList`]) with its events unread, so one
 /// the app's type cannot read does not fail the list (see `Backlog`).
 #[derive(Debug, Deserialize)]
 pub(crate) struct HistoryReply {
@@ -43,7 +43,7 @@ pub(crate) struct HistoryReply {
 }
 
 /// Loads the history at `path` (as built by
-/// [`shared::protocol::history_path`]): the newest events of each topic it
+/// [`herald_wire::protocol::history_path`]): the newest events of each topic it
 /// names, merged oldest first, read with `token` when one is set, each
 /// event still JSON. The hook is given the address rather than the topics,
 /// so it can be tested against any URL.
@@ -189,7 +189,7 @@ fn network(error: JsValue) -> ApiError {
 
 #[cfg(test)]
 mod tests {
-    use shared::{ErrorCode, EventId, Published, TopicList};
+    use herald_wire::{ErrorCode, EventId, Published, TopicList};
 
     use super::*;
 

@@ -2,10 +2,10 @@
 //! by an app's own event type.
 //!
 //! An app describes its events as one enum tagged by `type`, derives
-//! [`shared::Event`] for it, and calls [`use_event_stream`] with it: the
+//! [`herald_wire::Event`] for it, and calls [`use_event_stream`] with it: the
 //! hook opens one `EventSource` for the page, listens for exactly the
 //! enum's kinds (and the hub's `gap`), and hands the page each message as a
-//! [`shared::Delivery`] of that enum. It first loads the recent history when
+//! [`herald_wire::Delivery`] of that enum. It first loads the recent history when
 //! the source names one, then resumes the stream after it; when the browser
 //! gives up on the stream it checks whether the hub refused the reader
 //! (401 or 403, which stops it) and otherwise retries with a jittered
@@ -13,17 +13,17 @@
 //!
 //! A hub carries any kind, and a newer publisher may send a kind's fields
 //! in a shape the page's enum cannot read: such an event arrives as
-//! [`shared::Delivery::Unknown`], with its id, topic and JSON, and the
+//! [`herald_wire::Delivery::Unknown`], with its id, topic and JSON, and the
 //! stream goes on. Only a message that is not a Herald envelope at all is a
 //! [`DecodeError`].
 //!
 //! ```no_run
 //! use herald_yew::{StreamMessage, StreamOptions, StreamSource, use_event_stream};
 //! use serde::{Deserialize, Serialize};
-//! use shared::Delivery;
+//! use herald_wire::Delivery;
 //! use yew::prelude::*;
 //!
-//! #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, shared::Event)]
+//! #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, herald_wire::Event)]
 //! #[serde(tag = "type", rename_all = "snake_case")]
 //! enum ShopEvent {
 //!     OrderCreated { order: u64 },
@@ -71,7 +71,7 @@
 //! }
 //! ```
 //!
-//! Build the URLs with [`shared::protocol`] (`stream_path`, `history_path`)
+//! Build the URLs with [`herald_wire::protocol`] (`stream_path`, `history_path`)
 //! rather than by hand, as the example does for brevity.
 //!
 //! Layout, in the order a message travels:

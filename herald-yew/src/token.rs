@@ -3,12 +3,12 @@
 //!
 //! It goes to the hub as `Authorization: Bearer` on `fetch` requests
 //! ([`crate::http::send`], the history) and as the
-//! [`TOKEN_PARAM`](shared::protocol::TOKEN_PARAM) query parameter on the
+//! [`TOKEN_PARAM`](herald_wire::protocol::TOKEN_PARAM) query parameter on the
 //! stream URL, because an `EventSource` cannot send headers (the app puts
-//! it there when it builds the URL, with [`shared::protocol`]).
+//! it there when it builds the URL, with [`herald_wire::protocol`]).
 //!
 //! A site that logs its readers in may instead set the
-//! [`TOKEN_COOKIE`](shared::protocol::TOKEN_COOKIE) cookie, `HttpOnly`, and
+//! [`TOKEN_COOKIE`](herald_wire::protocol::TOKEN_COOKIE) cookie, `HttpOnly`, and
 //! send no token: every request of the hook (the stream, the check of a
 //! refused stream, the history) goes to the page's own origin, where the
 //! browser sends the cookie by itself (`EventSource` and `fetch` send

@@ -33,8 +33,8 @@ use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
-use shared::protocol::{GAP_EVENT, UNNAMED_EVENT};
-use shared::{Event, EventId, Kind};
+use herald_wire::protocol::{GAP_EVENT, UNNAMED_EVENT};
+use herald_wire::{Event, EventId, Kind};
 use wasm_bindgen::JsCast;
 use web_sys::js_sys::{Date, Math};
 use web_sys::{EventSource, MessageEvent};
@@ -63,10 +63,10 @@ pub struct StreamStatus {
 pub struct StreamSource {
     /// The stream URL without a resume position (a stream the hook reopens
     /// itself resumes after the last id it saw, through the
-    /// [`LAST_EVENT_ID_PARAM`](shared::protocol::LAST_EVENT_ID_PARAM)). It
+    /// [`LAST_EVENT_ID_PARAM`](herald_wire::protocol::LAST_EVENT_ID_PARAM)). It
     /// carries the token itself, if the stream needs one.
     pub url: AttrValue,
-    /// Where to load the [`shared::EventList`] shown before the stream
+    /// Where to load the [`herald_wire::EventList`] shown before the stream
     /// opens, if anywhere.
     pub history: Option<AttrValue>,
     /// The token the history is read with, as `Authorization: Bearer`.
@@ -90,7 +90,7 @@ pub enum StreamMessage<E> {
 /// hub's [`GAP_EVENT`], and unnamed messages (the hub names every event, so
 /// one without a name is shown as an error rather than dropped unseen). An
 /// event of one of those kinds that `E` cannot read is delivered as
-/// [`shared::Delivery::Unknown`]; so is a history event of a kind `E`
+/// [`herald_wire::Delivery::Unknown`]; so is a history event of a kind `E`
 /// lacks.
 ///
 /// When the source has a history, first loads it and passes its events to

@@ -10,9 +10,9 @@ pub mod common;
 use std::time::Duration;
 
 use gloo_timers::future::sleep;
+use herald_wire::{Chat, Delivery, Envelope, Kind, Payload};
 use herald_yew::StreamOptions;
 use serde::{Deserialize, Serialize};
-use shared::{Chat, Delivery, Envelope, Kind, Payload};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use yew::prelude::*;
 
@@ -133,7 +133,7 @@ async fn history_loaded_for_an_old_source_is_ignored() {
 }
 
 /// An app's own event type, with one kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, shared::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, herald_wire::Event)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ShopEvent {
     OrderShipped { order: u64 },

@@ -9,9 +9,9 @@ pub mod common;
 use std::time::Duration;
 
 use gloo_timers::future::sleep;
+use herald_wire::{Chat, Delivery, EventId, Gap, Kind, Payload};
 use herald_yew::{Backoff, DecodeError, StreamOptions};
 use serde::{Deserialize, Serialize};
-use shared::{Chat, Delivery, EventId, Gap, Kind, Payload};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 use crate::common::{
@@ -22,7 +22,7 @@ use crate::common::{
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// An app's own event type, as an app would declare it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, shared::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, herald_wire::Event)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ShopEvent {
     OrderCreated { order: u64, total_cents: u64 },

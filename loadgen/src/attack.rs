@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
+use herald_wire::Topic;
 use serde::Serialize;
-use shared::Topic;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 

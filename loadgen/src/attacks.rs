@@ -21,9 +21,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
+use herald_wire::protocol::publish_path;
+use herald_wire::{Chat, EventId, Payload};
 use reqwest::header::ACCEPT;
-use shared::protocol::publish_path;
-use shared::{Chat, EventId, Payload};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 

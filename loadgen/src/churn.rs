@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures_util::StreamExt;
+use herald_wire::Topic;
 use serde::Serialize;
-use shared::Topic;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 

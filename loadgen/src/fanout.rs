@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
+use herald_wire::Topic;
 use serde::Serialize;
-use shared::Topic;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;

@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
+use herald_wire::Topic;
+use herald_wire::protocol::stream_path;
 use http_body_util::{BodyExt, Empty};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
-use shared::Topic;
-use shared::protocol::stream_path;
 
 use crate::limits;
 use crate::probe;

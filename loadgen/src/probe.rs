@@ -4,7 +4,7 @@
 //!
 //! Every check uses the probe's own `seq` and `ts` rather than the hub's
 //! event ids, so the same run measures any server: Herald's stream carries
-//! a `shared::Envelope` envelope around the probe, Nchan relays the published
+//! a `herald_wire::Envelope` envelope around the probe, Nchan relays the published
 //! body verbatim, and both decode here.
 //!
 //! **Order.** Publishes run concurrently, so two probes in flight together
@@ -26,8 +26,8 @@ use bytes::Bytes;
 use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use herald_wire::{GAP_EVENT, Kind, LatencyProbe, Payload};
 use serde::Deserialize;
-use shared::{GAP_EVENT, Kind, LatencyProbe, Payload};
 use tokio_util::sync::CancellationToken;
 
 /// Publishing tasks: enough that a slow reply does not lower the rate,
@@ -111,7 +111,7 @@ impl Message {
     ///
     /// Only what a probe needs is read: the payload's `type` tag and, for a
     /// probe, `seq` and `ts`; the rest is skipped unparsed. Decoding every
-    /// field into `shared::Envelope` cost the tool about as much CPU per event
+    /// field into `herald_wire::Envelope` cost the tool about as much CPU per event
     /// as the server spends delivering it, and the tool shares the machine.
     pub(crate) fn decode(event: &SseEvent) -> Self {
         if event.event == GAP_EVENT {
@@ -138,7 +138,7 @@ struct Envelope<'a> {
     event: Lean<'a>,
 }
 
-/// A payload, read for what a probe carries: its tag, as `shared::Payload`
+/// A payload, read for what a probe carries: its tag, as `herald_wire::Payload`
 /// writes it, and a probe's fields when present.
 #[derive(Deserialize)]
 struct Lean<'a> {
@@ -463,10 +463,10 @@ mod tests {
         );
         assert_eq!(Message::decode(&sse(GAP_EVENT, "{}")), Message::Gap);
         assert_eq!(Message::decode(&sse("message", "not json")), Message::Other);
-        // What Herald sends is what `shared` writes.
-        let event = shared::Envelope {
-            id: shared::EventId::new(3, 9),
-            topic: shared::Topic::parse("load/a").unwrap(),
+        // What Herald sends is what `herald-wire` writes.
+        let event = herald_wire::Envelope {
+            id: herald_wire::EventId::new(3, 9),
+            topic: herald_wire::Topic::parse("load/a").unwrap(),
             time_us: 10,
             event: Payload::LatencyProbe(probe(6, 79)),
         };

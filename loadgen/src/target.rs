@@ -6,9 +6,9 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use herald_wire::Topic;
+use herald_wire::protocol::{publish_path, stream_path};
 use reqwest::Url;
-use shared::Topic;
-use shared::protocol::{publish_path, stream_path};
 
 use crate::limits;
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::StreamExt;
+use herald_wire::Topic;
 use serde::Serialize;
-use shared::Topic;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 

@@ -14,7 +14,7 @@ use crate::{DecodeError, Kind, decode};
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use shared::{Event, Kind};
+/// use herald_wire::{Event, Kind};
 ///
 /// #[derive(Serialize, Deserialize, Event)]
 /// #[serde(tag = "type", rename_all = "snake_case")]
@@ -33,7 +33,7 @@ use crate::{DecodeError, Kind, decode};
 /// event's kind from its `type`:
 ///
 /// ```compile_fail
-/// #[derive(serde::Serialize, serde::Deserialize, shared::Event)]
+/// #[derive(serde::Serialize, serde::Deserialize, herald_wire::Event)]
 /// enum Untagged {
 ///     Created { id: u64 },
 /// }
@@ -58,7 +58,7 @@ pub trait Event: Serialize + DeserializeOwned {
     ///
     /// ```
     /// use serde::{Deserialize, Serialize};
-    /// use shared::Event;
+    /// use herald_wire::Event;
     ///
     /// #[derive(Serialize, Deserialize, Event)]
     /// #[serde(tag = "type", rename_all = "snake_case")]

@@ -7,8 +7,8 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+use herald_wire::{Event, Kind, Payload};
 use serde::{Deserialize, Serialize};
-use shared::{Event, Kind, Payload};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Order {
@@ -181,7 +181,7 @@ fn a_refusal_names_the_path_inside_a_newtype_variant() {
 fn an_unknown_kind_is_refused_naming_the_kinds_there_are() {
     let error = CartEvent::from_json(br#"{"type":"lost","id":1}"#).unwrap_err();
     assert!(
-        matches!(&error, shared::DecodeError::UnknownKind { found, .. } if found == "lost"),
+        matches!(&error, herald_wire::DecodeError::UnknownKind { found, .. } if found == "lost"),
         "{error:?}"
     );
     assert_eq!(
@@ -190,7 +190,7 @@ fn an_unknown_kind_is_refused_naming_the_kinds_there_are() {
     );
     assert!(matches!(
         CartEvent::from_json(b"{").unwrap_err(),
-        shared::DecodeError::Syntax(_)
+        herald_wire::DecodeError::Syntax(_)
     ));
 }
 

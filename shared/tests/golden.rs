@@ -10,12 +10,12 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use shared::{
+use herald_wire::{
     Chat, Envelope, ErrorBody, ErrorCode, EventId, EventList, Gap, Json, LatencyProbe, LoadAverage,
     Metrics, Notice, NoticeLevel, Payload, Published, Topic, TopicInfo, TopicList, TopicPattern,
 };
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// The epoch of the run that published the examples: a hub's start, in unix
 /// microseconds.

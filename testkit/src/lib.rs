@@ -1,15 +1,15 @@
 //! Herald's hub for tests: started in-process on `127.0.0.1:0` with the
-//! flags a test asks for, served by `backend::serve` as `herald serve`
+//! flags a test asks for, served by `herald::serve` as `herald serve`
 //! serves it, with a `reqwest` client and typed helpers so that a test reads
 //! like the HTTP API.
 //!
 //! Both suites that need a real hub use this crate: the hub's integration
 //! tests (`backend/tests/api`) and the browser tests (`e2e/`). Each used to
-//! wrap `backend::serve` in its own helpers, which drifted apart in how they
+//! wrap `herald::serve` in its own helpers, which drifted apart in how they
 //! configured the hub, stopped it and read its refusals. A module under
 //! `backend/tests` cannot be shared with another crate, so this is a small
-//! crate of its own. `backend` depends on it for its tests only; cargo
-//! allows that cycle, and the integration tests link the same `backend`
+//! crate of its own. `herald` depends on it for its tests only; cargo
+//! allows that cycle, and the integration tests link the same `herald`
 //! library that this crate does, so its types are theirs.
 //!
 //! # Layout
@@ -22,7 +22,7 @@
 //!   and the requests tests make.
 //! - [`Stream`] (`stream.rs`): an open SSE stream, read with
 //!   `eventsource-stream` (a spec-conformant parser, as a browser reads it)
-//!   and decoded into `shared` types.
+//!   and decoded into `herald-wire` types.
 //! - `reply.rs`: the hub's refusals, status and JSON error body.
 //!
 //! # Failures and waits
@@ -56,8 +56,8 @@ mod stream;
 
 use std::time::Duration;
 
-use shared::protocol::{Query, TOPIC_PARAM};
-use shared::{Envelope, Payload};
+use herald_wire::protocol::{Query, TOPIC_PARAM};
+use herald_wire::{Envelope, Payload};
 
 pub use app::TestApp;
 pub use builder::Builder;
@@ -84,7 +84,7 @@ pub async fn spawn_node(redis_url: &str, args: &[&str]) -> TestApp {
     TestApp::builder().redis(redis_url).args(args).start().await
 }
 
-/// Serves an app's own `router` (one that nests a `backend::Herald`'s) on
+/// Serves an app's own `router` (one that nests a `herald::Herald`'s) on
 /// an ephemeral loopback port until `stop` is cancelled, telling its
 /// handlers each client's address as `axum::serve` does; its base URL.
 ///
@@ -131,7 +131,7 @@ pub fn query(topics: &[&str]) -> Query {
 
 /// A chat message with `text`, by `tester`.
 pub fn chat(text: &str) -> Payload {
-    Payload::Chat(shared::Chat {
+    Payload::Chat(herald_wire::Chat {
         author: "tester".into(),
         text: text.into(),
     })

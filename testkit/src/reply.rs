@@ -1,9 +1,9 @@
 //! The hub's refusals as tests read them: the status and the JSON error
-//! body (`shared::ErrorBody`) that every refusal carries, whichever route
+//! body (`herald_wire::ErrorBody`) that every refusal carries, whichever route
 //! or layer refused.
 
+use herald_wire::ErrorBody;
 use reqwest::StatusCode;
-use shared::ErrorBody;
 
 /// Checks that `response` has `status` and decodes its error body.
 ///

@@ -1,13 +1,13 @@
 //! An open SSE stream, read as a browser reads it: parsed by
 //! `eventsource-stream`, a spec-conformant parser, over the response's
-//! bytes, and decoded into `shared` types by each event's name.
+//! bytes, and decoded into `herald-wire` types by each event's name.
 
 use bytes::Bytes;
 use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use shared::protocol::POSITION_EVENT;
-use shared::{Envelope, Event as _, EventId, Gap};
+use herald_wire::protocol::POSITION_EVENT;
+use herald_wire::{Envelope, Event as _, EventId, Gap};
 
 use crate::PATIENCE;
 
@@ -19,7 +19,7 @@ pub struct Stream {
     position: Option<EventId>,
 }
 
-/// One message read from a [`Stream`], decoded into `shared` types.
+/// One message read from a [`Stream`], decoded into `herald-wire` types.
 #[derive(Debug)]
 pub enum Message {
     /// A published event.
@@ -132,7 +132,7 @@ impl Stream {
 /// When its data does not decode as its name says, or an event's SSE name
 /// and id differ from its kind and id.
 pub fn decode(raw: &SseEvent) -> Message {
-    if raw.event == shared::GAP_EVENT {
+    if raw.event == herald_wire::GAP_EVENT {
         return Message::Gap(
             serde_json::from_str(&raw.data)
                 .unwrap_or_else(|error| panic!("a gap that is not a `Gap`: {error}: {raw:?}")),

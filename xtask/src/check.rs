@@ -57,7 +57,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
             [
                 "clippy",
                 "-p",
-                "shared",
+                "herald-wire",
                 "-p",
                 "frontend",
                 "-p",
@@ -101,7 +101,7 @@ fn check_dependencies() -> anyhow::Result<Step> {
 /// a clippy warning. Binaries are documented with their private items, so
 /// the xtask's and the load tool's docs are checked whole.
 ///
-/// For the host only: `shared`, `frontend` and `herald-yew` have no code
+/// For the host only: `herald-wire`, `frontend` and `herald-yew` have no code
 /// for one target alone, so their docs for wasm would be the same pages,
 /// and the wasm clippy step already proves they build there.
 fn docs() -> anyhow::Result<Step> {

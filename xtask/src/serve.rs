@@ -49,7 +49,7 @@ pub(crate) fn run() -> anyhow::Result<()> {
     // hub again without the page), so cargo starts the hub at once.
     Err(Step::cargo(
         "run the hub",
-        ["run", "--release", "-p", "backend", "--", "serve"],
+        ["run", "--release", "-p", "herald", "--", "serve"],
     )?
     .env(EMBED_DIR, embedded_page())
     .exec())
@@ -95,7 +95,7 @@ fn build() -> anyhow::Result<()> {
     setup::install(Scope::Run)?;
     step::run_all(vec![
         Step::build_page()?,
-        Step::cargo("build the hub", ["build", "--release", "-p", "backend"])?
+        Step::cargo("build the hub", ["build", "--release", "-p", "herald"])?
             .env(EMBED_DIR, embedded_page()),
     ])
 }

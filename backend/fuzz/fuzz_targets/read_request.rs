@@ -3,5 +3,5 @@
 
 libfuzzer_sys::fuzz_target!(|input: (&str, &[u8])| {
     let (query, last_event_id) = input;
-    backend::fuzzing::read_request(query, last_event_id);
+    herald::fuzzing::read_request(query, last_event_id);
 });

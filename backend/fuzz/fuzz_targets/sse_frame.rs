@@ -8,12 +8,12 @@
 //! the envelope the hub encoded and decodes to the event published.
 #![no_main]
 
-use backend::fuzzing;
-use backend::hub::{Hub, Limits, PublishError};
+use herald::fuzzing;
+use herald::hub::{Hub, Limits, PublishError};
 use fuzz_oracles::event_stream::{self, Dispatched};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
-use shared::protocol::{GAP_EVENT, POSITION_EVENT};
-use shared::{
+use herald_wire::protocol::{GAP_EVENT, POSITION_EVENT};
+use herald_wire::{
     Chat, Envelope, Event as _, EventId, Gap, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
     Payload, Topic, TopicPattern,
 };
@@ -253,7 +253,7 @@ fn check(input: Input) {
             };
             let encoded = serde_json::to_string(&published).expect("an event serializes");
             assert_eq!(received.data, encoded, "the data is the event's JSON");
-            // Floats included: `shared` reads them with serde_json's
+            // Floats included: `herald-wire` reads them with serde_json's
             // `float_roundtrip` (this target found `1.7658186684344105e-304`
             // read back one unit in the last place off without it).
             assert_eq!(decoded, published, "the data decodes to the event");

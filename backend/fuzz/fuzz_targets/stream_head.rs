@@ -7,10 +7,10 @@
 libfuzzer_sys::fuzz_target!(|input: (bool, &[u8])| {
     let (prefixed, rest) = input;
     if prefixed {
-        let mut head = format!("GET {}", shared::protocol::EVENTS_PATH).into_bytes();
+        let mut head = format!("GET {}", herald_wire::protocol::EVENTS_PATH).into_bytes();
         head.extend_from_slice(rest);
-        backend::fuzzing::stream_head(&head);
+        herald::fuzzing::stream_head(&head);
     } else {
-        backend::fuzzing::stream_head(rest);
+        herald::fuzzing::stream_head(rest);
     }
 });

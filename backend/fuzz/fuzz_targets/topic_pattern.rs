@@ -1,14 +1,14 @@
 //! Any text as topics and patterns: `Topic::parse` and
 //! `TopicPattern::parse` never panic, accept exactly what the README's
 //! syntax allows (`fuzz_oracles::topic_syntax`, written apart from
-//! `shared`), refuse naming a rule the text really breaks, and print what
+//! `herald-wire`), refuse naming a rule the text really breaks, and print what
 //! they accept back as the same text; a pattern matches as its segments
 //! say, and `covers`, `overlap` and `prefix` agree with matching on every
 //! topic the patterns make interesting.
 #![no_main]
 
 use fuzz_oracles::topic_syntax::{self, Named};
-use shared::{Topic, TopicError, TopicPattern, TopicPatternError};
+use herald_wire::{Topic, TopicError, TopicPattern, TopicPatternError};
 
 libfuzzer_sys::fuzz_target!(|texts: (&str, &str, &str)| {
     let (first, second, name) = texts;

@@ -9,8 +9,8 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use herald_wire::TopicPattern;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use shared::TopicPattern;
 
 use super::{Claims, Grants, check_secret};
 

@@ -2,8 +2,8 @@
 //! entry Redis holds, then each batch the reader reads, always of the run
 //! the node follows.
 
+use herald_wire::Topic;
 use redis::streams::StreamId;
-use shared::Topic;
 
 use super::{BATCH, Cluster, ClusterError, read_lock, sequence_of};
 use crate::hub::Hub;

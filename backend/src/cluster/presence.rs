@@ -9,8 +9,8 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use herald_wire::Topic;
 use redis::Script;
-use shared::Topic;
 
 use super::{Cluster, ClusterError};
 

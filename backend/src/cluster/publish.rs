@@ -5,8 +5,8 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use herald_wire::EventId;
 use redis::Script;
-use shared::EventId;
 
 use super::{Cluster, ClusterError, sequence_of};
 use crate::hub::Prepared;

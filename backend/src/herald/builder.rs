@@ -8,7 +8,7 @@ use std::num::NonZeroU32;
 use std::path::Path;
 use std::time::Duration;
 
-use shared::{Event, TopicPattern};
+use herald_wire::{Event, TopicPattern};
 use tokio_util::sync::CancellationToken;
 
 use super::Herald;

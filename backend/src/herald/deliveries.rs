@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use shared::{Delivery, Event, EventId, Unknown};
+use herald_wire::{Delivery, Event, EventId, Unknown};
 
 use crate::hub::{Frame, Framed, Subscription};
 

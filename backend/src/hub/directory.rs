@@ -14,7 +14,7 @@ use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use shared::{Topic, TopicPattern};
+use herald_wire::{Topic, TopicPattern};
 
 use super::topic::{TopicCell, read_lock, write_lock};
 

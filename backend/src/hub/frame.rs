@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use herald_wire::{Envelope, Event, EventId, Kind, Topic};
 use serde::Serialize;
-use shared::{Envelope, Event, EventId, Kind, Topic};
 
 use super::PublishError;
 use crate::sse;
@@ -26,7 +26,7 @@ pub struct Frame(Arc<FrameInner>);
 /// ([`Hub::apply`](super::Hub::apply)).
 pub(crate) struct Prepared {
     pub(crate) topic: Topic,
-    /// The envelope's JSON but for its id: [`shared::Envelope`]'s other fields.
+    /// The envelope's JSON but for its id: [`herald_wire::Envelope`]'s other fields.
     pub(crate) envelope: String,
     pub(super) unnumbered: sse::Unnumbered,
 }
@@ -42,7 +42,7 @@ struct FrameInner {
 
 /// The envelope of an event but for its id, which is written once the event
 /// has its place in the sequence ([`sse::Unnumbered`]). Its fields, in this
-/// order, are those of [`shared::Envelope`] after `id`.
+/// order, are those of [`herald_wire::Envelope`] after `id`.
 #[derive(Serialize)]
 struct Unnumbered<'a, E> {
     topic: &'a Topic,
@@ -77,14 +77,14 @@ impl Frame {
         sse::event_name(&self.0.sse[..self.0.json.start])
     }
 
-    /// The event's envelope as JSON (a [`shared::Envelope`]), sharing the SSE
+    /// The event's envelope as JSON (a [`herald_wire::Envelope`]), sharing the SSE
     /// frame's bytes.
     pub fn json(&self) -> Bytes {
         self.0.sse.slice(self.0.json.clone())
     }
 
     /// The event as the type `E` it was published as (or any type that
-    /// reads the same JSON, such as [`shared::Payload`]), as a page or a
+    /// reads the same JSON, such as [`herald_wire::Payload`]), as a page or a
     /// client decodes it.
     ///
     /// # Errors

@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
-use shared::{EventId, Gap};
+use herald_wire::{EventId, Gap};
 
 use super::topic::{News, TopicCell, TopicState};
 use super::{Frame, Framed, Inner};

@@ -3,7 +3,7 @@
 //! ([`Hub::apply`]), and it tells its readers of what the cluster no longer
 //! has ([`Hub::lose_through`]).
 
-use shared::{Kind, Topic};
+use herald_wire::{Kind, Topic};
 
 use super::sequence::Numbering;
 use super::{ApplyError, Frame, Hub, Limits};

@@ -73,7 +73,7 @@ fn first(index: &BTreeMap<u64, Arc<TopicCell>>) -> Option<(u64, Arc<TopicCell>)>
 
 #[cfg(test)]
 mod tests {
-    use shared::Topic;
+    use herald_wire::Topic;
 
     use super::*;
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use shared::{EventId, Gap, Topic, TopicPattern};
+use herald_wire::{EventId, Gap, Topic, TopicPattern};
 
 use super::reading::{Followed, Many, Reading, next_of_many, next_of_one};
 use super::signal::Signal;

@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use shared::{Topic, TopicPattern};
+use herald_wire::{Topic, TopicPattern};
 
 use super::topic::{News, TopicCell, read_lock, write_lock};
 

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use shared::Health;
+use herald_wire::Health;
 
 use crate::error::ApiError;
 use crate::state::AppState;

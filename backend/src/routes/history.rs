@@ -14,8 +14,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use shared::protocol::{LIMIT_PARAM, TOKEN_PARAM};
-use shared::{EventId, TopicPattern};
+use herald_wire::protocol::{LIMIT_PARAM, TOKEN_PARAM};
+use herald_wire::{EventId, TopicPattern};
 
 use crate::auth;
 use crate::error::ApiError;
@@ -38,7 +38,7 @@ pub(crate) struct HistoryRequest {
 }
 
 /// Lists the newest `limit` events of each `topic`, merged in id order, as
-/// a [`shared::EventList`].
+/// a [`herald_wire::EventList`].
 ///
 /// # Errors
 /// 400 for a missing or invalid topic, a bad `limit` or an unknown
@@ -70,7 +70,7 @@ pub(crate) async fn history(
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
-/// The chunks of an [`shared::EventList`] holding `history`: each event's
+/// The chunks of an [`herald_wire::EventList`] holding `history`: each event's
 /// stored JSON between the list's own punctuation.
 fn event_list(history: History) -> Vec<Bytes> {
     let mut chunks = Vec::with_capacity(2 * history.frames.len() + 2);
@@ -110,8 +110,8 @@ impl HistoryRequest {
 
 #[cfg(test)]
 mod tests {
-    use shared::protocol::{Query, TOPIC_PARAM};
-    use shared::{Chat, EventList, LatencyProbe, Payload};
+    use herald_wire::protocol::{Query, TOPIC_PARAM};
+    use herald_wire::{Chat, EventList, LatencyProbe, Payload};
 
     use super::*;
     use crate::hub::{Hub, Limits};
@@ -130,7 +130,7 @@ mod tests {
             max_topics: usize::MAX,
             max_subscribers: 1,
         });
-        let names = ["a", "b/c"].map(|name| shared::Topic::parse(name).unwrap());
+        let names = ["a", "b/c"].map(|name| herald_wire::Topic::parse(name).unwrap());
         let chat = Payload::Chat(Chat {
             author: "ada".into(),
             text: "quote \" and \u{e9}".into(),

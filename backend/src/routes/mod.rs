@@ -1,6 +1,6 @@
 //! HTTP routes: thin adapters between requests and the [`Hub`](crate::hub::Hub).
 //!
-//! Architecture invariant: handlers parse and validate input into `shared`
+//! Architecture invariant: handlers parse and validate input into `herald-wire`
 //! types, call the hub, and map results; they hold no state of their own.
 
 mod health;
@@ -14,8 +14,8 @@ use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use shared::Event;
-use shared::protocol::{
+use herald_wire::Event;
+use herald_wire::protocol::{
     API_PREFIX, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, TOPICS_PATH,
 };
 use tower::ServiceBuilder;
@@ -24,7 +24,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The API routes (paths from [`shared::protocol`], below
+/// The API routes (paths from [`herald_wire::protocol`], below
 /// [`API_PREFIX`], where the hub nests them and an embedding app may nest
 /// them elsewhere), with JSON errors for unknown paths and methods; a
 /// published body must be an `E`.

@@ -10,7 +10,7 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use shared::{Event, Published, PublishedBatch, Topic};
+use herald_wire::{Event, Published, PublishedBatch, Topic};
 use std::num::NonZeroU32;
 
 use crate::auth;
@@ -30,7 +30,7 @@ use crate::state::AppState;
 /// The body is read as bytes, after the topic, the token and the content
 /// type are checked, and decoded by [`decode`] rather than through axum's
 /// `Json`, so a refusal can name the JSON path at fault and the hub's own
-/// [`Payload`](shared::Payload) keeps an untyped kind's text.
+/// [`Payload`](herald_wire::Payload) keeps an untyped kind's text.
 ///
 /// # Errors
 /// 429 for a client publishing faster than `--publish-rate`; 401 without

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use shared::TopicPattern;
-use shared::protocol::{LIMIT_PARAM, TOPIC_PARAM};
+use herald_wire::TopicPattern;
+use herald_wire::protocol::{LIMIT_PARAM, TOPIC_PARAM};
 
 use crate::error::ApiError;
 
@@ -107,7 +107,7 @@ impl TopicQuery {
 
 #[cfg(test)]
 mod tests {
-    use shared::protocol::{LAST_EVENT_ID_PARAM, Query};
+    use herald_wire::protocol::{LAST_EVENT_ID_PARAM, Query};
 
     use super::*;
 

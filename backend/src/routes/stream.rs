@@ -21,8 +21,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::Stream;
-use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, TOKEN_PARAM};
-use shared::{EventId, TopicPattern};
+use herald_wire::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, TOKEN_PARAM};
+use herald_wire::{EventId, TopicPattern};
 use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
@@ -285,7 +285,7 @@ fn frame(delivery: Framed) -> Bytes {
 
 #[cfg(test)]
 mod tests {
-    use shared::protocol::{Query, TOPIC_PARAM};
+    use herald_wire::protocol::{Query, TOPIC_PARAM};
 
     use super::*;
 

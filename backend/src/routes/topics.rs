@@ -8,8 +8,8 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
-use shared::protocol::{AFTER_PARAM, LIMIT_PARAM, TOKEN_PARAM};
-use shared::{Topic, TopicList};
+use herald_wire::protocol::{AFTER_PARAM, LIMIT_PARAM, TOKEN_PARAM};
+use herald_wire::{Topic, TopicList};
 
 use crate::auth;
 use crate::error::ApiError;

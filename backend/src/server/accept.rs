@@ -198,7 +198,7 @@ async fn refuse(
         let meters = Arc::clone(&meters);
         let why = Arc::clone(&why);
         async move {
-            if request.uri().path() == shared::protocol::HEALTH_PATH {
+            if request.uri().path() == herald_wire::protocol::HEALTH_PATH {
                 router.oneshot(request).await
             } else {
                 // Answered outside the router, so counted here.

@@ -114,7 +114,7 @@ enum Classified {
 /// serves: `GET` of the stream path in HTTP/1.1, with no body and no
 /// upgrade.
 fn classify(head: &[u8]) -> Classified {
-    let path = shared::protocol::EVENTS_PATH.as_bytes();
+    let path = herald_wire::protocol::EVENTS_PATH.as_bytes();
     let line = b"GET ".iter().chain(path).chain(std::iter::once(&b'?'));
     for (at, expected) in line.enumerate() {
         match head.get(at) {

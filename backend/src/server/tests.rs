@@ -62,7 +62,7 @@ async fn a_client_closing_its_stream_is_not_an_error() {
 
 #[tokio::test]
 async fn a_client_closing_a_stream_served_without_hyper_is_not_an_error() {
-    closing_is_not_an_error(shared::protocol::EVENTS_PATH).await;
+    closing_is_not_an_error(herald_wire::protocol::EVENTS_PATH).await;
 }
 
 /// Serves `router` on an ephemeral port until the token is cancelled.
@@ -149,7 +149,7 @@ fn stream_router(end: CancellationToken) -> (Router, tokio::sync::oneshot::Recei
     // The same stream, served without hyper at the stream path and by
     // hyper elsewhere.
     let router = Router::new()
-        .route(shared::protocol::EVENTS_PATH, handler.clone())
+        .route(herald_wire::protocol::EVENTS_PATH, handler.clone())
         .route("/stream", handler)
         .route("/hello", get(|| async { "hello" }));
     (router, dropped)

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use shared::{HUB_TOPIC, HubStats, Payload, Topic, TopicCount};
+use herald_wire::{HUB_TOPIC, HubStats, Payload, Topic, TopicCount};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 

@@ -4,11 +4,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use herald_wire::protocol::{HISTORY_PATH, TOKEN_COOKIE, TOKEN_PARAM, TOPICS_PATH, publish_path};
+use herald_wire::{ErrorCode, TopicList};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::protocol::{HISTORY_PATH, TOKEN_COOKIE, TOKEN_PARAM, TOPICS_PATH, publish_path};
-use shared::{ErrorCode, TopicList};
 use testkit::{TestApp, chat, error_body, query, spawn_app, text_of};
 
 pub(crate) const SECRET: &str = "a test secret of at least thirty-two bytes";
@@ -79,7 +79,11 @@ async fn unauthorized(response: reqwest::Response, reason: &str) {
 async fn the_hubs_own_topics_take_publishes_only_from_a_token_that_grants_them() {
     // No token key: anyone may publish, but not as the hub.
     let open = spawn_app(&[]).await;
-    for topic in [shared::METRICS_TOPIC, shared::HUB_TOPIC, "system/other"] {
+    for topic in [
+        herald_wire::METRICS_TOPIC,
+        herald_wire::HUB_TOPIC,
+        "system/other",
+    ] {
         let body = error_body(
             publish_with(&open, topic, None).await,
             StatusCode::FORBIDDEN,
@@ -96,10 +100,10 @@ async fn the_hubs_own_topics_take_publishes_only_from_a_token_that_grants_them()
     let app = secured().await;
     let bearer = |token: String| format!("Bearer {token}");
     let chat_only = bearer(token(&["chat/*"], &[]));
-    let response = publish_with(&app, shared::HUB_TOPIC, Some(&chat_only)).await;
+    let response = publish_with(&app, herald_wire::HUB_TOPIC, Some(&chat_only)).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let operator = bearer(token(&["system/*"], &[]));
-    let response = publish_with(&app, shared::HUB_TOPIC, Some(&operator)).await;
+    let response = publish_with(&app, herald_wire::HUB_TOPIC, Some(&operator)).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
 }
 
@@ -214,10 +218,10 @@ async fn publishing_needs_a_valid_token_that_allows_the_topic() {
     assert_eq!(allowed.status(), StatusCode::ACCEPTED);
 }
 
-fn query_set(names: &[&str]) -> std::collections::BTreeSet<shared::TopicPattern> {
+fn query_set(names: &[&str]) -> std::collections::BTreeSet<herald_wire::TopicPattern> {
     names
         .iter()
-        .map(|name| shared::TopicPattern::parse(name).unwrap())
+        .map(|name| herald_wire::TopicPattern::parse(name).unwrap())
         .collect()
 }
 
@@ -303,7 +307,7 @@ async fn public_topics_need_no_token_to_read_and_private_ones_a_token_that_cover
         let url = app.url(
             &query(names)
                 .param(TOKEN_PARAM, token)
-                .url(shared::protocol::EVENTS_PATH),
+                .url(herald_wire::protocol::EVENTS_PATH),
         );
         app.client.get(url).send()
     };
@@ -338,7 +342,7 @@ async fn public_topics_need_no_token_to_read_and_private_ones_a_token_that_cover
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    let events: shared::EventList = history(&["private/alice/inbox"], Some(&alice))
+    let events: herald_wire::EventList = history(&["private/alice/inbox"], Some(&alice))
         .await
         .unwrap()
         .json()
@@ -364,7 +368,7 @@ async fn the_topic_list_names_private_topics_only_to_who_may_read_them() {
     let anonymous: TopicList = app.get(TOPICS_PATH).await.json().await.unwrap();
     assert_eq!(names(anonymous), ["chat/a"]);
     let alice = token(&[], &["private/alice/*"]);
-    let url = shared::protocol::Query::new()
+    let url = herald_wire::protocol::Query::new()
         .param(TOKEN_PARAM, &alice)
         .url(TOPICS_PATH);
     let hers: TopicList = app.get(&url).await.json().await.unwrap();
@@ -383,7 +387,7 @@ async fn a_stream_ends_when_its_token_expires() {
     let url = app.url(
         &query(&["private/x"])
             .param(TOKEN_PARAM, &token)
-            .url(shared::protocol::EVENTS_PATH),
+            .url(herald_wire::protocol::EVENTS_PATH),
     );
     let response = app.client.get(url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -397,7 +401,7 @@ async fn a_stream_ends_when_its_token_expires() {
 #[tokio::test]
 async fn a_token_that_expires_past_what_a_clock_can_hold_reads_like_one_without_expiry() {
     let app = secured().await;
-    let topic = shared::Topic::parse("private/far").unwrap();
+    let topic = herald_wire::Topic::parse("private/far").unwrap();
     // Validly signed, and valid: the largest `exp` a signer's 64-bit clock
     // writes, far past what `SystemTime` holds, and one in the year 3000,
     // which it holds but a timer does not.
@@ -570,12 +574,12 @@ async fn a_stream_of_a_private_topic_refuses_every_bad_token_before_any_byte() {
             "not valid yet",
         ),
     ];
-    let path = query(&["private/x"]).url(shared::protocol::EVENTS_PATH);
+    let path = query(&["private/x"]).url(herald_wire::protocol::EVENTS_PATH);
     for (token, reason) in &cases {
         // As the `token` parameter and as the `herald_token` cookie.
         let by_param = query(&["private/x"])
             .param(TOKEN_PARAM, token)
-            .url(shared::protocol::EVENTS_PATH);
+            .url(herald_wire::protocol::EVENTS_PATH);
         let by_cookie = app
             .client
             .get(app.url(&path))

@@ -2,9 +2,9 @@
 //! events, and a full hub refusing what it cannot keep, each leaving the
 //! hub answering and every eviction told to readers as a gap.
 
+use herald_wire::EventList;
+use herald_wire::protocol::{HEALTH_PATH, HISTORY_PATH};
 use reqwest::StatusCode;
-use shared::EventList;
-use shared::protocol::{HEALTH_PATH, HISTORY_PATH};
 use testkit::{Message, chat, query, spawn_app};
 
 #[tokio::test]
@@ -64,7 +64,7 @@ async fn a_stream_that_names_every_kept_topic_does_not_block_new_ones() {
     assert_eq!(follower.next_event().await.id, kept.id);
     app.publish("new", &chat("y")).await;
     let list = app.topics().await.topics;
-    let summary: Vec<(&str, Option<shared::EventId>)> = list
+    let summary: Vec<(&str, Option<herald_wire::EventId>)> = list
         .iter()
         .map(|info| (info.topic.as_str(), info.last_id))
         .collect();

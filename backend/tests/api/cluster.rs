@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use herald_wire::protocol::{EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, publish_path};
+use herald_wire::{Envelope, ErrorCode, EventId, Gap};
 use reqwest::StatusCode;
-use shared::protocol::{EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, publish_path};
-use shared::{Envelope, ErrorCode, EventId, Gap};
 use testkit::{
     Message, PATIENCE, Stream, TestApp, chat, error_body, eventually, query, spawn_node, text_of,
 };
@@ -64,7 +64,7 @@ async fn every_node_delivers_every_event_in_one_order_with_the_same_ids() {
     }
     // History on any node holds the same events.
     for node in &nodes {
-        let history: shared::EventList = node
+        let history: herald_wire::EventList = node
             .get(&query(&["chat/*", "ops"]).url(HISTORY_PATH))
             .await
             .json()
@@ -297,7 +297,7 @@ async fn waiting_for_redis_at_start_joins_once_it_answers() {
         .args(&["--redis-wait"])
         .config();
     let joining = tokio::spawn(async move {
-        backend::connect(&config, tokio_util::sync::CancellationToken::new()).await
+        herald::connect(&config, tokio_util::sync::CancellationToken::new()).await
     });
     let _redis = RedisServer::start_on(port).await;
     let broker = tokio::time::timeout(PATIENCE, joining)

@@ -1,12 +1,12 @@
 //! Cross-origin access: none by default, listed origins with credentials,
 //! `*` without.
 
+use herald_wire::protocol::{TOPICS_PATH, publish_path};
 use reqwest::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
 };
 use reqwest::{Method, StatusCode};
-use shared::protocol::{TOPICS_PATH, publish_path};
 use testkit::{TestApp, spawn_app};
 
 const APP: &str = "https://app.example.com";

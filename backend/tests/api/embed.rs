@@ -9,12 +9,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode as AxumStatus;
 use axum::routing::post;
-use backend::{BuildError, Herald};
+use herald::{BuildError, Herald};
+use herald_wire::TopicPattern;
+use herald_wire::protocol::{Query, TOPICS_PATH};
+use herald_wire::{
+    Delivery, Envelope, ErrorCode, Event, EventList, Kind, Payload, Published, Topic,
+};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
-use shared::TopicPattern;
-use shared::protocol::{Query, TOPICS_PATH};
-use shared::{Delivery, Envelope, ErrorCode, Event, EventList, Kind, Payload, Published, Topic};
 use testkit::{PATIENCE, Stream, error_body};
 use tokio_util::sync::CancellationToken;
 
@@ -64,7 +66,7 @@ async fn ship(State(herald): State<Herald<ShopEvent>>) -> AxumStatus {
 }
 
 impl Shop {
-    async fn start(builder: backend::Builder<ShopEvent>) -> Self {
+    async fn start(builder: herald::Builder<ShopEvent>) -> Self {
         let herald = builder.build().await.unwrap();
         let app = Router::new()
             .route("/ship", post(ship))
@@ -89,7 +91,7 @@ impl Shop {
     async fn open_stream(&self, topics: &[&str]) -> reqwest::Response {
         let query = Query::new().topics(topics);
         self.client
-            .get(self.url(&query.url(shared::protocol::EVENTS_PATH)))
+            .get(self.url(&query.url(herald_wire::protocol::EVENTS_PATH)))
             .header("accept", "text/event-stream")
             .send()
             .await
@@ -157,7 +159,7 @@ async fn an_apps_own_events_reach_its_page_under_their_own_names() {
     let query = Query::new().topics(["shop/orders"]);
     let history: EventList<ShopEvent> = shop
         .client
-        .get(shop.url(&query.url(shared::protocol::HISTORY_PATH)))
+        .get(shop.url(&query.url(herald_wire::protocol::HISTORY_PATH)))
         .send()
         .await
         .unwrap()
@@ -254,7 +256,7 @@ async fn an_in_process_subscriber_reads_the_apps_type_and_is_told_of_what_it_can
     assert_eq!(deliveries.position(), Some(foreign));
 
     // A position of another run: a gap first, then what is new.
-    let other_run = shared::EventId::new(1, 5);
+    let other_run = herald_wire::EventId::new(1, 5);
     let mut resumed = shop
         .herald
         .subscribe([TopicPattern::parse("shop/*").unwrap()], Some(other_run))

@@ -1,8 +1,8 @@
 //! `GET /api/history`: recent events to draw at once, then a gapless resume.
 
+use herald_wire::protocol::{HISTORY_PATH, LIMIT_PARAM, Query, TOPIC_PARAM};
+use herald_wire::{ErrorCode, EventList};
 use reqwest::StatusCode;
-use shared::protocol::{HISTORY_PATH, LIMIT_PARAM, Query, TOPIC_PARAM};
-use shared::{ErrorCode, EventList};
 use testkit::{chat, error_body, query, spawn_app, text_of};
 
 #[tokio::test]

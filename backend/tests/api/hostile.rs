@@ -3,14 +3,14 @@
 
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
-use http_body_util::{BodyDataStream, BodyExt};
-use hyper::Version;
-use reqwest::StatusCode;
-use shared::protocol::{
+use herald_wire::protocol::{
     AFTER_PARAM, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, LIMIT_PARAM, METRICS_PATH, Query,
     TOKEN_PARAM, TOPICS_PATH, publish_path,
 };
-use shared::{ErrorCode, TopicList};
+use herald_wire::{ErrorCode, TopicList};
+use http_body_util::{BodyDataStream, BodyExt};
+use hyper::Version;
+use reqwest::StatusCode;
 use testkit::{PATIENCE, TestApp, chat, eventually, query, spawn_app, spawn_node};
 use tokio::io::AsyncReadExt;
 
@@ -92,7 +92,7 @@ async fn a_pattern_stream_pins_no_topic_that_streams_named_and_left() {
 
 /// Publishes to `count` new topics and returns their ids; each must be
 /// taken (202).
-async fn publish_new_topics(node: &TestApp, count: usize) -> Vec<shared::EventId> {
+async fn publish_new_topics(node: &TestApp, count: usize) -> Vec<herald_wire::EventId> {
     let mut ids = Vec::new();
     for n in 0..count {
         ids.push(node.publish(&format!("new/{n}"), &chat("x")).await.id);
@@ -141,12 +141,12 @@ async fn a_cluster_node_holds_the_topic_cap_too() {
 #[tokio::test]
 async fn a_pattern_stream_resumes_over_thousands_of_topics_in_id_order() {
     // Each delivery once looked at every topic with something unread; what
-    // that cost is `cargo bench -p backend --bench hub -- pattern_resume`.
+    // that cost is `cargo bench -p herald --bench hub -- pattern_resume`.
     const TOPICS: usize = 5_000;
     let app = spawn_app(&[]).await;
-    let ids: Vec<shared::EventId> = (0..TOPICS)
+    let ids: Vec<herald_wire::EventId> = (0..TOPICS)
         .map(|n| {
-            let topic = shared::Topic::parse(format!("r/{n}")).unwrap();
+            let topic = herald_wire::Topic::parse(format!("r/{n}")).unwrap();
             app.publish_in_process(&topic, chat("x"))
         })
         .collect();
@@ -158,7 +158,10 @@ async fn a_pattern_stream_resumes_over_thousands_of_topics_in_id_order() {
 
 /// Opens `query` on `app`, reads only the position it opens with, and
 /// closes it: a client cut off before its first event.
-async fn position_then_cut(app: &TestApp, query: &shared::protocol::Query) -> shared::EventId {
+async fn position_then_cut(
+    app: &TestApp,
+    query: &herald_wire::protocol::Query,
+) -> herald_wire::EventId {
     let mut stream = app.open_stream(query, None).await;
     stream.read_position().await
 }
@@ -179,11 +182,11 @@ async fn a_stream_cut_before_its_first_event_resumes_from_where_it_opened() {
 #[tokio::test]
 async fn a_stream_owing_another_runs_gaps_gives_no_position_to_skip_them() {
     let app = spawn_app(&[]).await;
-    let foreign = shared::EventId::new(7, 7);
+    let foreign = herald_wire::EventId::new(7, 7);
     for topics in [&["a"][..], &["*"]] {
         let mut stream = app.open_stream(&query(topics), Some(foreign)).await;
         let first = stream.next_raw().await.expect("the stream opens");
-        assert_eq!(first.event, shared::GAP_EVENT, "{topics:?}: {first:?}");
+        assert_eq!(first.event, herald_wire::GAP_EVENT, "{topics:?}: {first:?}");
         assert_eq!(stream.position(), None, "{topics:?}");
     }
 }
@@ -243,7 +246,7 @@ async fn idle_http2_connections_are_closed_and_free_their_places() {
     let closed = sample(&metrics, "herald_connections_closed_idle_total");
     assert!(closed >= Some(2.0), "{metrics}");
     // The stream's connection stays, and delivers.
-    let kept = shared::Topic::parse("kept").unwrap();
+    let kept = herald_wire::Topic::parse("kept").unwrap();
     let published = app.publish_in_process(&kept, chat("still here"));
     let mut events = BodyDataStream::new(stream.into_body()).eventsource();
     let delivered = loop {
@@ -252,7 +255,7 @@ async fn idle_http2_connections_are_closed_and_free_their_places() {
             .expect("an event in time")
             .expect("the stream stays open")
             .unwrap();
-        if raw.event != shared::protocol::POSITION_EVENT {
+        if raw.event != herald_wire::protocol::POSITION_EVENT {
             break raw;
         }
     };

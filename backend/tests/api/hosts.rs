@@ -1,10 +1,10 @@
 //! The `Host` guard against DNS rebinding, and the security headers on
 //! every response.
 
+use herald_wire::protocol::{HEALTH_PATH, TOPICS_PATH, publish_path};
+use herald_wire::{ErrorCode, Topic};
 use reqwest::StatusCode;
 use reqwest::header::HOST;
-use shared::protocol::{HEALTH_PATH, TOPICS_PATH, publish_path};
-use shared::{ErrorCode, Topic};
 use testkit::{TestApp, chat, error_body, spawn_app};
 
 /// `GET path` as sent to the host name `host`.

@@ -2,11 +2,11 @@
 //! their own SSE name, so a page listens for exactly the kinds it knows;
 //! an app's own type is published and read in process as over HTTP.
 
-use backend::hub::Framed;
+use herald::hub::Framed;
+use herald_wire::protocol::HISTORY_PATH;
+use herald_wire::{Envelope, Event, EventList, Payload, Published, Topic, TopicPattern};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
-use shared::protocol::HISTORY_PATH;
-use shared::{Envelope, Event, EventList, Payload, Published, Topic, TopicPattern};
 use testkit::{query, spawn_app};
 
 /// An app's own event type, as it would live in the app's shared crate.

@@ -2,9 +2,9 @@
 
 use std::io::BufRead;
 
+use herald_wire::ErrorCode;
+use herald_wire::protocol::{HEALTH_PATH, TOPICS_PATH};
 use reqwest::StatusCode;
-use shared::ErrorCode;
-use shared::protocol::{HEALTH_PATH, TOPICS_PATH};
 use testkit::{TestApp, chat, error_body, eventually, query, spawn_app};
 
 /// `GET path` on a connection of its own.
@@ -116,7 +116,7 @@ async fn one_address_publishes_at_most_its_rate() {
         body.message
     );
     let history = app.hub.history(
-        &std::collections::BTreeSet::from([shared::TopicPattern::parse("fast").unwrap()]),
+        &std::collections::BTreeSet::from([herald_wire::TopicPattern::parse("fast").unwrap()]),
         10,
     );
     assert_eq!(
@@ -144,7 +144,7 @@ async fn behind_a_proxy_streams_are_not_limited_per_address_and_publishes_are_pe
     }
     let publish = |token: String| {
         app.client
-            .post(app.url(&shared::protocol::publish_path("p")))
+            .post(app.url(&herald_wire::protocol::publish_path("p")))
             .json(&chat("x"))
             .bearer_auth(token)
             .send()
@@ -175,7 +175,7 @@ async fn behind_a_proxy_a_bearer_string_no_key_verifies_is_no_allowance() {
     for _ in 0..3 {
         let response = app
             .client
-            .post(app.url(&shared::protocol::publish_path("p")))
+            .post(app.url(&herald_wire::protocol::publish_path("p")))
             .json(&chat("x"))
             .bearer_auth("made-up")
             .send()

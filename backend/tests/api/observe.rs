@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use herald_wire::protocol::{METRICS_PATH, TOKEN_PARAM, publish_path};
+use herald_wire::{HUB_TOPIC, HubStats, Payload};
 use reqwest::StatusCode;
-use shared::protocol::{METRICS_PATH, TOKEN_PARAM, publish_path};
-use shared::{HUB_TOPIC, HubStats, Payload};
 use testkit::{TestApp, chat, error_body, query, spawn_app};
 
 use crate::auth::{SECRET, token};

@@ -3,10 +3,10 @@
 //! hub and across a cluster; a batch publishes its events in order, all or
 //! none, and costs its client as many publishes.
 
+use herald_wire::protocol::{IDEMPOTENCY_KEY_HEADER, publish_path};
+use herald_wire::{ErrorCode, EventList, Published, PublishedBatch};
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::protocol::{IDEMPOTENCY_KEY_HEADER, publish_path};
-use shared::{ErrorCode, EventList, Published, PublishedBatch};
 use testkit::{TestApp, error_body, query, spawn_app, spawn_node, text_of};
 
 use crate::redis_server::RedisServer;
@@ -25,7 +25,7 @@ async fn post(app: &TestApp, topic: &str, key: Option<&str>, body: &str) -> reqw
 }
 
 async fn history(app: &TestApp, topic: &str) -> EventList {
-    let path = query(&[topic]).url(shared::protocol::HISTORY_PATH);
+    let path = query(&[topic]).url(herald_wire::protocol::HISTORY_PATH);
     app.get(&path).await.json().await.unwrap()
 }
 

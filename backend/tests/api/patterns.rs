@@ -1,8 +1,8 @@
 //! Topic patterns (`chat/*`, `*`) in streams, history and the topic list.
 
+use herald_wire::protocol::{TOPICS_PATH, history_path, topics_path};
+use herald_wire::{ErrorCode, EventId, EventList, Topic, TopicList, TopicPattern};
 use reqwest::StatusCode;
-use shared::protocol::{TOPICS_PATH, history_path, topics_path};
-use shared::{ErrorCode, EventId, EventList, Topic, TopicList, TopicPattern};
 use testkit::{Message, chat, error_body, query, spawn_app, text_of};
 
 #[tokio::test]
@@ -83,7 +83,7 @@ async fn a_misplaced_wildcard_is_refused_on_every_read_route() {
     assert_eq!(body.code, ErrorCode::InvalidTopic);
     assert!(body.message.contains("last segment"), "{}", body.message);
     for path in [
-        bad.url(shared::protocol::HISTORY_PATH),
+        bad.url(herald_wire::protocol::HISTORY_PATH),
         bad.url(TOPICS_PATH),
     ] {
         let body = error_body(app.get(&path).await, StatusCode::BAD_REQUEST).await;

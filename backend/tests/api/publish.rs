@@ -1,8 +1,8 @@
 //! Publishing: the accepted reply, and a table of refusals that publish nothing.
 
+use herald_wire::ErrorCode;
+use herald_wire::protocol::{API_PREFIX, publish_path};
 use reqwest::StatusCode;
-use shared::ErrorCode;
-use shared::protocol::{API_PREFIX, publish_path};
 use testkit::{PATIENCE, chat, error_body, eventually, query, spawn_app};
 
 const VALID: &str = r#"{"type":"chat","author":"a","text":"b"}"#;

@@ -1,7 +1,7 @@
 //! Resume with `Last-Event-ID`: replay in order without duplicates, then
 //! live with no gap; a `gap` event when history no longer reaches back.
 
-use shared::EventId;
+use herald_wire::EventId;
 use testkit::{Message, TestApp, chat, query, spawn_app, text_of};
 
 #[tokio::test]

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use herald_wire::EventId;
+use herald_wire::protocol::{READY_PATH, publish_path};
 use reqwest::StatusCode;
-use shared::EventId;
-use shared::protocol::{READY_PATH, publish_path};
 use testkit::{Message, Stream, TestApp, chat, eventually, query, spawn_node};
 
 use crate::cluster::wait_for_status;
@@ -23,7 +23,7 @@ async fn publish_once_taken(node: &TestApp, topic: &str, text: &str) -> EventId 
         if response.status() != StatusCode::ACCEPTED {
             return false;
         }
-        let published: shared::Published = response.json().await.unwrap();
+        let published: herald_wire::Published = response.json().await.unwrap();
         *taken.lock().unwrap() = Some(published.id);
         true
     })
@@ -109,7 +109,7 @@ async fn a_redis_restarted_empty_under_a_steady_publish_rate_loses_no_accepted_e
                     continue;
                 };
                 if response.status() == StatusCode::ACCEPTED {
-                    let published: shared::Published = response.json().await.unwrap();
+                    let published: herald_wire::Published = response.json().await.unwrap();
                     accepted.lock().unwrap().push(published.id);
                 }
             }

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use shared::Topic;
-use shared::protocol::publish_path;
+use herald_wire::Topic;
+use herald_wire::protocol::publish_path;
 use testkit::{PATIENCE, chat, query, spawn_app};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -119,7 +119,8 @@ async fn a_publish_finishing_during_shutdown_gets_503_and_publishes_nothing() {
     assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
     assert!(reply.contains("retry-after: 1"), "{reply}");
     assert!(reply.contains(r#""code":"shutting_down""#), "{reply}");
-    let late = std::collections::BTreeSet::from([shared::TopicPattern::parse("late").unwrap()]);
+    let late =
+        std::collections::BTreeSet::from([herald_wire::TopicPattern::parse("late").unwrap()]);
     assert!(app.hub.history(&late, 10).frames.is_empty());
 }
 
@@ -252,5 +253,5 @@ async fn a_second_ctrl_c_stops_the_binary_at_once() {
     hub.signal("INT");
     hub.wait_for("shutting down");
     hub.signal("INT");
-    assert_eq!(hub.exit_code(), Some(backend::shutdown::FORCED_EXIT));
+    assert_eq!(hub.exit_code(), Some(herald::shutdown::FORCED_EXIT));
 }

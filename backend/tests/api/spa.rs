@@ -1,7 +1,7 @@
 //! The built single-page app is served at `/` with an `index.html` fallback.
 
+use herald_wire::protocol::API_PREFIX;
 use reqwest::StatusCode;
-use shared::protocol::API_PREFIX;
 use testkit::spawn_app;
 
 #[tokio::test]
@@ -25,7 +25,7 @@ async fn serves_the_app_and_falls_back_to_index_html() {
     for path in ["missing", "", "topics/.."] {
         let (status, body) = app.get_refused(&format!("{API_PREFIX}/{path}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(body.code, shared::ErrorCode::NotFound, "{path}");
+        assert_eq!(body.code, herald_wire::ErrorCode::NotFound, "{path}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use herald_wire::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, Query, TOPIC_PARAM};
+use herald_wire::{ErrorCode, Payload};
 use reqwest::StatusCode;
-use shared::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, Query, TOPIC_PARAM};
-use shared::{ErrorCode, Payload};
 use testkit::{PATIENCE, TestApp, chat, error_body, query, spawn_app, text_of};
 
 #[tokio::test]
@@ -74,7 +74,7 @@ async fn one_stream_carries_several_topics_in_id_order() {
 async fn in_process_publish_reaches_http_streams() {
     let app = spawn_app(&[]).await;
     let mut stream = app.open_stream(&query(&["embedded"]), None).await;
-    let topic = shared::Topic::parse("embedded").unwrap();
+    let topic = herald_wire::Topic::parse("embedded").unwrap();
     let frame = app.hub.publish(topic, &chat("from rust")).unwrap();
     let event = stream.next_event().await;
     assert_eq!(event.id, frame.id());
@@ -99,7 +99,7 @@ async fn stream_sets_sse_headers_a_retry_hint_and_its_position() {
         .unwrap();
     // Then where the stream starts, so that a client cut off before its
     // first event resumes from there.
-    let position = shared::EventId::new(app.hub.epoch(), 0);
+    let position = herald_wire::EventId::new(app.hub.epoch(), 0);
     let opening = format!("retry: 1234\n\nid: {position}\nevent: position\ndata:\n\n");
     assert_eq!(std::str::from_utf8(&first).unwrap(), opening);
 }
@@ -189,7 +189,7 @@ async fn the_built_in_source_publishes_real_metrics() {
     let mut stream = app.open_stream(&query(&["system/metrics"]), None).await;
     for _ in 0..2 {
         let event = stream.next_event().await;
-        assert_eq!(event.topic.as_str(), shared::METRICS_TOPIC);
+        assert_eq!(event.topic.as_str(), herald_wire::METRICS_TOPIC);
         let Payload::Metrics(metrics) = event.event else {
             panic!("expected metrics, got {:?}", event.event);
         };
@@ -215,7 +215,7 @@ async fn json_data_arrives_as_published_but_whitespace() {
         raw.data
     );
     let history = app
-        .get(&query(&["raw"]).url(shared::protocol::HISTORY_PATH))
+        .get(&query(&["raw"]).url(herald_wire::protocol::HISTORY_PATH))
         .await
         .text()
         .await

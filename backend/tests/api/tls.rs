@@ -10,12 +10,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
+use herald_wire::{Payload, Published, Topic};
 use http_body_util::{BodyDataStream, BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::{CertificateDer, ServerName};
-use shared::{Payload, Published, Topic};
 use testkit::{Message, PATIENCE, TestApp, chat, decode, spawn_app, text_of};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -117,7 +117,7 @@ async fn next_message(
             .expect("the stream stays open")
             .unwrap();
         // Where the stream starts: no message.
-        if raw.event != shared::protocol::POSITION_EVENT {
+        if raw.event != herald_wire::protocol::POSITION_EVENT {
             return decode(&raw);
         }
     }
@@ -211,7 +211,7 @@ async fn a_client_that_asks_for_http11_gets_it_over_tls() {
     // hyper, as the connection's last response.
     assert_eq!(response.headers()["connection"], "close");
     let mut events = BodyDataStream::new(response.into_body()).eventsource();
-    let payload = Payload::Chat(shared::Chat {
+    let payload = Payload::Chat(herald_wire::Chat {
         author: "ada".to_owned(),
         text: "over TLS".to_owned(),
     });

@@ -1,8 +1,8 @@
 //! `GET /api/topics`, `/healthz`, and cleanup when a client goes away.
 
+use herald_wire::Health;
+use herald_wire::protocol::HEALTH_PATH;
 use reqwest::StatusCode;
-use shared::Health;
-use shared::protocol::HEALTH_PATH;
 use testkit::{chat, query, spawn_app};
 
 #[tokio::test]
@@ -12,7 +12,7 @@ async fn topics_list_subscribers_and_last_ids() {
     let _first = app.open_stream(&query(&["a", "b/news"]), None).await;
     let _second = app.open_stream(&query(&["a"]), None).await;
     let list = app.topics().await.topics;
-    let summary: Vec<(&str, u64, Option<shared::EventId>)> = list
+    let summary: Vec<(&str, u64, Option<herald_wire::EventId>)> = list
         .iter()
         .map(|info| (info.topic.as_str(), info.subscribers, info.last_id))
         .collect();

@@ -1,6 +1,6 @@
 //! The naive baseline for Herald's benchmark: the SSE handler most axum
 //! tutorials write. A `tokio::sync::broadcast` channel per topic carries
-//! `shared::Envelope` values, and each stream turns every event into an
+//! `herald_wire::Envelope` values, and each stream turns every event into an
 //! `axum::response::sse::Event` with `json_data`, so the envelope is
 //! serialised once per subscriber rather than once per publish.
 //!
@@ -25,9 +25,9 @@ use axum::response::sse::{self, KeepAlive, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt, stream};
+use herald_wire::protocol::{EVENTS_PATH, TOPICS_PATH};
+use herald_wire::{Envelope, Event as _, EventId, Payload, Published, Topic};
 use serde::Deserialize;
-use shared::protocol::{EVENTS_PATH, TOPICS_PATH};
-use shared::{Envelope, Event as _, EventId, Payload, Published, Topic};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 

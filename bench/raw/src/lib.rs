@@ -23,6 +23,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
+use herald_wire::protocol::{EVENTS_PATH, TOPIC_PARAM, TOPICS_PATH};
+use herald_wire::{Envelope, Event as _, EventId, Payload, Published, Topic};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
@@ -30,8 +32,6 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use shared::protocol::{EVENTS_PATH, TOPIC_PARAM, TOPICS_PATH};
-use shared::{Envelope, Event as _, EventId, Payload, Published, Topic};
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 

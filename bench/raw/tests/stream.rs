@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
+use herald_wire::protocol::{publish_path, stream_path};
+use herald_wire::{Envelope, LatencyProbe, Payload, Published, Topic};
 use reqwest::StatusCode;
-use shared::protocol::{publish_path, stream_path};
-use shared::{Envelope, LatencyProbe, Payload, Published, Topic};
 use tokio::net::TcpListener;
 
 #[tokio::test]

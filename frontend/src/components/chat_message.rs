@@ -1,6 +1,6 @@
 //! [`ChatMessage`]: a chat line, `author: text`.
 
-use shared::Chat;
+use herald_wire::Chat;
 use yew::prelude::*;
 
 use crate::components::clipped::clipped;

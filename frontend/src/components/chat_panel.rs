@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use shared::Payload;
+use herald_wire::Payload;
 
 use crate::components::clipped::clipped;
 use crate::components::event_item::clock;

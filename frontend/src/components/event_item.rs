@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use shared::{Event as _, Payload};
+use herald_wire::{Event as _, Payload};
 use web_sys::js_sys::Date;
 use yew::prelude::*;
 

@@ -1,6 +1,6 @@
 //! [`FeedControls`]: pause and resume the list, filter it by kind and text.
 
-use shared::{Event as _, Kind, Payload};
+use herald_wire::{Event as _, Kind, Payload};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 

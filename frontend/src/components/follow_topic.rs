@@ -1,7 +1,7 @@
 //! [`FollowTopic`]: follow a topic, or every topic under a prefix, by name,
 //! before anything is published to it.
 
-use shared::TopicPattern;
+use herald_wire::TopicPattern;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use shared::Gap;
+use herald_wire::Gap;
 use yew::prelude::*;
 
 /// Props of [`GapItem`].

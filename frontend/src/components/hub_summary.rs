@@ -1,6 +1,6 @@
 //! [`HubSummary`]: a hub node's report on one compact line, for the feed.
 
-use shared::HubStats;
+use herald_wire::HubStats;
 use yew::prelude::*;
 
 use crate::format;

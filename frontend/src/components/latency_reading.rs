@@ -1,6 +1,6 @@
 //! [`LatencyReading`]: a latency probe with its publish-to-receive latency.
 
-use shared::LatencyProbe;
+use herald_wire::LatencyProbe;
 use yew::prelude::*;
 
 use crate::format;

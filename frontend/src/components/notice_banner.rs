@@ -1,6 +1,6 @@
 //! [`NoticeBanner`]: a notice in the feed, coloured by its level.
 
-use shared::Notice;
+use herald_wire::Notice;
 use yew::prelude::*;
 
 use crate::components::clipped::clipped;

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use shared::{NoticeLevel, Payload};
+use herald_wire::{NoticeLevel, Payload};
 
 use crate::components::clipped::clipped;
 use crate::excerpt::BANNER_CHARS;

@@ -5,9 +5,9 @@
 //! missing or insufficient token says so first, since the fix is in the
 //! token field rather than in this form.
 
+use herald_wire::{Chat, ErrorCode, Notice, NoticeLevel, Payload};
 use herald_yew::Token;
 use herald_yew::http::ApiError;
-use shared::{Chat, ErrorCode, Notice, NoticeLevel, Payload};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 

@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use shared::{Topic, TopicList, TopicPattern};
+use herald_wire::{Topic, TopicList, TopicPattern};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -144,7 +144,7 @@ pub fn TopicRows(props: &TopicRowsProps) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use shared::TopicInfo;
+    use herald_wire::TopicInfo;
 
     use super::*;
 

@@ -2,14 +2,14 @@
 //! followed prefixes, a checkbox on each to follow it, and a field to follow
 //! a topic or prefix by name.
 //!
-//! The list is read from [`shared::protocol::TOPICS_PATH`] a page of
+//! The list is read from [`herald_wire::protocol::TOPICS_PATH`] a page of
 //! [`PAGE_SIZE`] at a time, from the first: one page on mount, and one page
 //! more than before each time the reader asks for more. A new token
 //! restarts the read at once, since it changes which private topics the hub
 //! lists.
 //!
 //! The subscriber counts are live: while the hub's reports arrive (the page
-//! follows [`shared::HUB_TOPIC`]), each count shown is the reports' own, and
+//! follows [`herald_wire::HUB_TOPIC`]), each count shown is the reports' own, and
 //! the list is read again only when they say the number of topics changed.
 //! Without reports (the page follows other topics, or the hub does not
 //! report), the read repeats every [`REFRESH_MS`] instead; the interval is
@@ -19,8 +19,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
+use herald_wire::{TopicInfo, TopicList, TopicPattern};
 use herald_yew::{Token, now_us};
-use shared::{TopicInfo, TopicList, TopicPattern};
 use yew::prelude::*;
 
 use crate::api;

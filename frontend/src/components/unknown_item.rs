@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use shared::Unknown;
+use herald_wire::Unknown;
 use yew::prelude::*;
 
 use crate::excerpt::{Excerpt, TEXT_CHARS};

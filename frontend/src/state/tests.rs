@@ -1,7 +1,7 @@
 //! Native tests of the [`Feed`] reducer: bounds, duplicates, pause, filters
 //! and the derived views.
 
-use shared::{
+use herald_wire::{
     Chat, EventId, Kind, LatencyProbe, Notice, NoticeLevel, Payload, Topic, TopicPattern,
 };
 

@@ -2,7 +2,7 @@
 //! and through prefixes, the names set aside, the stream URL with its
 //! token, and the page query that keeps them.
 
-use shared::TopicError;
+use herald_wire::TopicError;
 
 use super::*;
 

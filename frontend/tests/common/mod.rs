@@ -15,7 +15,7 @@
 pub mod stream;
 
 use frontend::state::{Action, FeedContext};
-use shared::{Chat, Envelope, EventId, LoadAverage, Metrics, Payload, Topic, TopicPattern};
+use herald_wire::{Chat, Envelope, EventId, LoadAverage, Metrics, Payload, Topic, TopicPattern};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;

@@ -1,7 +1,7 @@
 //! Native tests of the [`Connection`] state machine: transitions, retries,
 //! refusals and giving up.
 
-use shared::ErrorCode;
+use herald_wire::ErrorCode;
 
 use super::*;
 

@@ -1,8 +1,8 @@
 //! Native tests of decoding: the dashboard's [`Payload`] as before, and an
 //! app's own type, whose unreadable events are [`Delivery::Unknown`].
 
+use herald_wire::{Chat, Payload};
 use serde::Serialize;
-use shared::{Chat, Payload};
 
 use super::*;
 
@@ -26,7 +26,7 @@ fn chat_json(id: u64) -> String {
     )
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, shared::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, herald_wire::Event)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ShopEvent {
     OrderCreated { order: u64 },
@@ -120,7 +120,7 @@ fn a_name_that_disagrees_with_the_payload_is_an_error() {
 fn a_name_that_is_no_kind_is_an_error() {
     // What an event without a name arrives as.
     assert_eq!(
-        decode::<Payload>(shared::protocol::UNNAMED_EVENT, "{}"),
+        decode::<Payload>(herald_wire::protocol::UNNAMED_EVENT, "{}"),
         Err(DecodeError::UnknownName {
             name: "message".into()
         })

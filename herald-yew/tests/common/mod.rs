@@ -18,8 +18,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use gloo_timers::future::sleep;
+use herald_wire::{Envelope, EventId, EventList, Topic, TopicPattern};
 use herald_yew::{Incoming, StreamMessage, StreamOptions, StreamSource, use_event_stream};
-use shared::{Envelope, EventId, EventList, Topic, TopicPattern};
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
@@ -213,7 +213,7 @@ impl<E> PartialEq for ProbeProps<E> {
 #[component]
 pub fn Probe<E>(props: &ProbeProps<E>) -> Html
 where
-    E: shared::Event + 'static,
+    E: herald_wire::Event + 'static,
 {
     let log = Rc::clone(&props.log);
     let on_message = Callback::from(move |message: StreamMessage<E>| {

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use futures_util::StreamExt;
+use herald_wire::Topic;
 use serde::Serialize;
-use shared::Topic;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 

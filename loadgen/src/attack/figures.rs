@@ -7,8 +7,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use herald_wire::protocol::METRICS_PATH;
 use serde::Serialize;
-use shared::protocol::METRICS_PATH;
 
 use crate::report;
 use crate::target::Target;

@@ -9,9 +9,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use eventsource_stream::Event as SseEvent;
+use herald_wire::GAP_EVENT;
+use herald_wire::protocol::POSITION_EVENT;
 use serde::Serialize;
-use shared::GAP_EVENT;
-use shared::protocol::POSITION_EVENT;
 
 use crate::report;
 

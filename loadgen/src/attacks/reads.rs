@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures_util::StreamExt;
-use shared::protocol::{LAST_EVENT_ID_HEADER, history_path, publish_path, stream_path};
-use shared::{EventId, Published, TopicPattern};
+use herald_wire::protocol::{LAST_EVENT_ID_HEADER, history_path, publish_path, stream_path};
+use herald_wire::{EventId, Published, TopicPattern};
 
 use super::{Arena, Counter, Sent, chat, event_stream, send};
 use crate::probe;

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use shared::protocol::{API_PREFIX, EVENTS_PATH, HISTORY_PATH, Query, TOPIC_PARAM, publish_path};
+use herald_wire::protocol::{
+    API_PREFIX, EVENTS_PATH, HISTORY_PATH, Query, TOPIC_PARAM, publish_path,
+};
 
 use super::{Arena, Counter, Sent, chat, send};
 

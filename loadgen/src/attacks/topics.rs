@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use shared::protocol::{publish_path, stream_path, topics_path};
-use shared::{TopicList, TopicPattern};
+use herald_wire::protocol::{publish_path, stream_path, topics_path};
+use herald_wire::{TopicList, TopicPattern};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 

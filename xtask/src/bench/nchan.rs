@@ -29,7 +29,7 @@ const CONNECTIONS: u32 = 20_000;
 /// that accepts `text/event-stream`, as `EventSource` does). Two workers
 /// match the two threads Herald's runtime has on a two-core machine.
 ///
-/// The paths are `shared::protocol`'s (`publish_path`, `EVENTS_PATH`,
+/// The paths are `herald_wire::protocol`'s (`publish_path`, `EVENTS_PATH`,
 /// `TOPIC_PARAM`) spelled out, since the xtask depends on std and anyhow
 /// only; the test pins them.
 pub(crate) fn config(dir: &Path, port: u16) -> String {
@@ -81,7 +81,7 @@ mod tests {
         assert!(config.contains("listen 127.0.0.1:4123;"));
         assert!(config.contains("pid /tmp/bench/nginx.pid;"));
         assert!(config.contains("error_log /tmp/bench/error.log;"));
-        // The routes are Herald's, from `shared::protocol`.
+        // The routes are Herald's, from `herald_wire::protocol`.
         assert!(config.contains("location ~ ^/api/topics/(.+)$ {"));
         assert!(config.contains("location = /api/events {"));
         assert!(config.contains("nchan_channel_id $arg_topic;"));

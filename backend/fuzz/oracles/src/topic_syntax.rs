@@ -1,9 +1,9 @@
 //! Topic and pattern syntax as the README states it, written apart from
-//! `shared::topic` and `shared::pattern` so the `topic_pattern` target can
+//! `herald_wire::topic` and `herald_wire::pattern` so the `topic_pattern` target can
 //! hold them to it: segments of ASCII letters, digits, `_`, `-` and `.`,
 //! never `.` or `..` alone, joined by `/`, at most 128 bytes; a pattern is a
 //! topic, a topic followed by `/*`, or `*`. This works on segments where
-//! `shared` works on text, so the two do not share a mistake.
+//! `herald-wire` works on text, so the two do not share a mistake.
 
 /// The longest topic, in bytes.
 pub const MAX_LEN: usize = 128;

@@ -1,9 +1,9 @@
 //! What a publish body holds: one event (a JSON object), or a batch of
 //! them (a JSON array of objects), each decoded as the hub's event type.
 
+use herald_wire::protocol::MAX_BATCH;
+use herald_wire::{DecodeError, Event};
 use serde_json::value::RawValue;
-use shared::protocol::MAX_BATCH;
-use shared::{DecodeError, Event};
 
 use crate::error::ApiError;
 
@@ -85,7 +85,7 @@ pub(crate) fn one<E: Event>(body: &[u8]) -> Result<E, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use shared::Payload;
+    use herald_wire::Payload;
 
     use super::*;
 

@@ -15,9 +15,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use backend::Herald;
+use herald::Herald;
+use herald_wire::Topic;
 use serde::{Deserialize, Serialize};
-use shared::Topic;
 use shop_shared::{EVENTS_BASE, Line, ORDERS_TOPIC, Order, STOCK_TOPIC, ShopEvent};
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -76,7 +76,7 @@ pub enum ShopError {
     Order(String),
     /// The hub did not store the event.
     #[error("the event was not published: {0}")]
-    Publish(#[from] backend::broker::BrokerError),
+    Publish(#[from] herald::broker::BrokerError),
 }
 
 impl IntoResponse for ShopError {

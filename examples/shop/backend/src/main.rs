@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use backend::Herald;
+use herald::Herald;
 use shop_backend::Shop;
 
 #[tokio::main]

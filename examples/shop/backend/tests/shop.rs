@@ -8,11 +8,11 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
-use backend::Herald;
+use herald::Herald;
+use herald_wire::Envelope;
+use herald_wire::protocol::Query;
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::Envelope;
-use shared::protocol::Query;
 use shop_backend::{CATALOG, Placed, Shop};
 use shop_shared::{EVENTS_BASE, ShopEvent};
 use testkit::Stream;
@@ -120,7 +120,7 @@ async fn another_service_publishes_the_same_type_over_http() {
 async fn an_order_outside_the_rules_is_refused_and_takes_nothing() {
     let (base, herald) = open().await;
     let mut deliveries = herald
-        .subscribe([shared::TopicPattern::parse("shop/*").unwrap()], None)
+        .subscribe([herald_wire::TopicPattern::parse("shop/*").unwrap()], None)
         .unwrap();
     let eleven: Vec<_> = (0..11).map(|_| json!(["tea", 1])).collect();
     let refused = [

@@ -44,15 +44,15 @@ pub(crate) async fn ship(id: u64) -> bool {
 
 /// The stream's URL for every shop topic.
 pub(crate) fn stream_url() -> String {
-    shared::protocol::Query::new()
+    herald_wire::protocol::Query::new()
         .topics(["shop/*"])
         .url(&format!("{EVENTS_BASE}/events"))
 }
 
 /// The history's URL for every shop topic.
 pub(crate) fn history_url() -> String {
-    shared::protocol::Query::new()
+    herald_wire::protocol::Query::new()
         .topics(["shop/*"])
-        .param(shared::protocol::LIMIT_PARAM, "100")
+        .param(herald_wire::protocol::LIMIT_PARAM, "100")
         .url(&format!("{EVENTS_BASE}/history"))
 }

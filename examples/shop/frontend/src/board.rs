@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use herald_wire::Delivery;
 use herald_yew::DecodeError;
-use shared::Delivery;
 use shop_shared::{Order, ShopEvent};
 use yew::Reducible;
 
@@ -95,7 +95,7 @@ pub fn dollars(cents: u64) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a test fails loudly")]
 
-    use shared::{Envelope, EventId, Topic};
+    use herald_wire::{Envelope, EventId, Topic};
     use shop_shared::Line;
 
     use super::*;

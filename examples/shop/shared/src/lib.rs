@@ -2,8 +2,8 @@
 //! carries them under their own names, and its page renders each kind its
 //! own way. This is the whole contract between the two sides.
 
+use herald_wire::Event;
 use serde::{Deserialize, Serialize};
-use shared::Event;
 
 /// The topic every shop event goes to; the page follows `shop/*`.
 pub const ORDERS_TOPIC: &str = "shop/orders";
