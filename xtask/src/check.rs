@@ -72,6 +72,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
             ],
         )?,
         docs()?,
+        package()?,
     ];
     steps.extend(tests()?);
     steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
@@ -108,6 +109,18 @@ fn docs() -> anyhow::Result<Step> {
     Ok(
         Step::cargo("docs", ["doc", "--workspace", "--no-deps"])?
             .env("RUSTDOCFLAGS", "-D warnings"),
+    )
+}
+
+/// `cargo publish --dry-run` of every crate people depend on (those whose
+/// manifest says `publish = true`), in dependency order, each built from
+/// its packaged files as crates.io would build it: a file left out of a
+/// package, or a dependency only the workspace provides, fails here rather
+/// than at release.
+fn package() -> anyhow::Result<Step> {
+    Step::cargo(
+        "package the crates",
+        ["publish", "--workspace", "--dry-run", "--allow-dirty"],
     )
 }
 

@@ -61,8 +61,8 @@ commands:
           cargo-deny, the fuzzing nightly and cargo-fuzz) and fetch the
           crates
   ci      what `test` runs, with the formatting check and `cycles` first and
-          clippy (host and wasm) and rustdoc (warnings denied) before the
-          tests
+          clippy (host and wasm), rustdoc (warnings denied) and a dry run of
+          publishing each crate people depend on before the tests
   cycles  read every crate's module tree and the paths its modules write
           (use trees, super::, crate::) and print each cycle among sibling
           modules as `crate: a -> b -> a`, with the paths behind it; fails
