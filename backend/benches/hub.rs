@@ -4,7 +4,7 @@
 //! 20,000 topics of one event each (does a delivery cost the same however
 //! many topics have something unread?).
 //!
-//! `cargo bench -p herald --bench hub`. The HTTP path, with real sockets
+//! `cargo bench -p herald-hub --bench hub`. The HTTP path, with real sockets
 //! and SSE parsing, is the load tool's (`loadgen/`, `herald-load`).
 
 use std::collections::BTreeSet;
@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use herald::hub::{Framed, Hub, Limits, Subscription};
+use herald_hub::hub::{Framed, Hub, Limits, Subscription};
 use herald_wire::{Chat, Payload, Topic, TopicPattern};
 
 fn hub() -> Hub {

@@ -40,7 +40,7 @@ pub use deliveries::Deliveries;
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-/// use herald::Herald;
+/// use herald_hub::Herald;
 /// use serde::{Deserialize, Serialize};
 /// use herald_wire::{Event, Topic};
 ///

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use herald::auth::mint::TokenOptions;
-use herald::config::Config;
+use herald_hub::auth::mint::TokenOptions;
+use herald_hub::config::Config;
 use tokio_util::sync::CancellationToken;
 
 /// Herald: a typed real-time push hub over Server-Sent Events.
@@ -44,7 +44,7 @@ fn shown(limit: Option<u64>) -> String {
 
 /// Prints the token `options` ask for, valid from now.
 fn token(options: &TokenOptions) -> anyhow::Result<()> {
-    let token = herald::auth::mint::mint(options, std::time::SystemTime::now())?;
+    let token = herald_hub::auth::mint::mint(options, std::time::SystemTime::now())?;
     writeln!(std::io::stdout().lock(), "{token}").context("cannot print the token")
 }
 
@@ -52,9 +52,9 @@ fn token(options: &TokenOptions) -> anyhow::Result<()> {
 async fn serve_command(config: Config) -> anyhow::Result<()> {
     // The filter error repeats its cause in its source chain; its own
     // message says it all.
-    herald::telemetry::init(config.log_format)
+    herald_hub::telemetry::init(config.log_format)
         .map_err(|error| anyhow::anyhow!("RUST_LOG is not a valid log filter: {error}"))?;
-    match herald::open_files::raise() {
+    match herald_hub::open_files::raise() {
         Ok((before, after)) => tracing::info!(
             soft = %shown(after.soft),
             hard = %shown(after.hard),
@@ -64,13 +64,13 @@ async fn serve_command(config: Config) -> anyhow::Result<()> {
         Err(error) => tracing::warn!(%error, "cannot raise the open files limit"),
     }
     let shutdown = CancellationToken::new();
-    let signals = herald::shutdown::Signals::install().context("cannot listen for signals")?;
+    let signals = herald_hub::shutdown::Signals::install().context("cannot listen for signals")?;
     tokio::spawn(signals.run(shutdown.clone()));
-    let listener =
-        herald::listen(config.addr).with_context(|| format!("cannot listen on {}", config.addr))?;
+    let listener = herald_hub::listen(config.addr)
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
     // Before serving: requests wait in the backlog until the node has
     // joined its cluster and taken in its history.
-    let broker = herald::connect(&config, shutdown.clone())
+    let broker = herald_hub::connect(&config, shutdown.clone())
         .await
         .context("cannot join the cluster")?;
     let addr = listener.local_addr().context("listener has no address")?;
@@ -80,7 +80,7 @@ async fn serve_command(config: Config) -> anyhow::Result<()> {
         "http"
     };
     tracing::info!(%addr, url = %format!("{scheme}://{addr}/"), "herald is listening");
-    herald::serve(listener, broker, config, shutdown)
+    herald_hub::serve(listener, broker, config, shutdown)
         .await
         .context("server failed")
 }

@@ -44,7 +44,7 @@ pub enum LogFormat {
 ///
 /// `info` says what the hub does (listening, shutting down, refusals an
 /// operator must act on, errors); per-request lines (each publish, stream
-/// and client refusal) are at `debug`, for `RUST_LOG=herald=debug`.
+/// and client refusal) are at `debug`, for `RUST_LOG=herald_hub=debug`.
 ///
 /// # Errors
 /// A `RUST_LOG` that is not a valid filter.

@@ -28,7 +28,7 @@ const WASM_MAGIC: [u8; 4] = *b"\0asm";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_serves_its_embedded_page_with_no_dist_around() -> anyhow::Result<()> {
     ensure!(
-        herald::embeds_page(),
+        herald_hub::embeds_page(),
         "the hub was built without the page inside: build the page with \
          `trunk build --release`, then the tests with `HERALD_EMBED_DIR=dist` \
          (`cargo xtask test` does both)"

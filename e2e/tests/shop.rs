@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, ensure};
 use e2e::Browser;
 use fantoccini::{Client, Locator};
-use herald::Herald;
+use herald_hub::Herald;
 use shop_backend::Shop;
 use shop_shared::{EVENTS_BASE, STOCK_TOPIC, ShopEvent};
 

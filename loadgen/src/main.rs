@@ -3,7 +3,7 @@
 //! mode to its module. Run it in release mode against a release server:
 //!
 //! ```text
-//! cargo run --release -p herald -- serve --no-metrics &
+//! cargo run --release -p herald-hub -- serve --no-metrics &
 //! cargo run --release -p loadgen -- fanout --streams 1000 --rate 200 --seconds 30 --server-pid $(pgrep herald)
 //! cargo run --release -p loadgen -- idle --streams 10000 --server-pid $(pgrep herald)
 //! cargo run --release -p loadgen -- churn --streams 1000 --connects-per-sec 200 --seconds 30 --server-pid $(pgrep herald)

@@ -21,7 +21,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// Starts Herald on `127.0.0.1:0` and returns its base URL and the token
 /// that stops it.
 async fn spawn_hub() -> (String, CancellationToken) {
-    let config = herald::config::Config::try_parse_from([
+    let config = herald_hub::config::Config::try_parse_from([
         "herald",
         "--no-metrics",
         "--static-dir",
@@ -31,7 +31,7 @@ async fn spawn_hub() -> (String, CancellationToken) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
-    tokio::spawn(herald::run(listener, config, shutdown.clone()));
+    tokio::spawn(herald_hub::run(listener, config, shutdown.clone()));
     (format!("http://{addr}"), shutdown)
 }
 

@@ -11,9 +11,9 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use herald::broker::Broker;
-use herald::config::Config;
-use herald::hub::Hub;
+use herald_hub::broker::Broker;
+use herald_hub::config::Config;
+use herald_hub::hub::Hub;
 use herald_wire::protocol::{EVENTS_PATH, LAST_EVENT_ID_HEADER, Query, TOPICS_PATH, publish_path};
 use herald_wire::{ErrorBody, EventId, Payload, Published, Topic, TopicList};
 use reqwest::StatusCode;
@@ -96,7 +96,7 @@ impl TestApp {
 
     /// Waits for the running server to end, without asking it to (after
     /// [`TestApp::shutdown`], or a node that leaves its cluster); what
-    /// `herald::serve` returned, which says why a node left.
+    /// `herald_hub::serve` returned, which says why a node left.
     ///
     /// # Panics
     /// When the server is not running, does not end within [`PATIENCE`] or
@@ -114,7 +114,7 @@ impl TestApp {
 
     /// Shuts the server down and waits for it (open streams end, as on a
     /// real shutdown), freeing the port and keeping the hub and its history
-    /// for [`TestApp::serve_again`]; what `herald::serve` returned.
+    /// for [`TestApp::serve_again`]; what `herald_hub::serve` returned.
     ///
     /// # Panics
     /// As [`TestApp::ended`].
@@ -150,7 +150,7 @@ impl TestApp {
     }
 
     /// Shuts the server down, if it runs, and waits for it; what
-    /// `herald::serve` returned.
+    /// `herald_hub::serve` returned.
     ///
     /// # Panics
     /// As [`TestApp::ended`].
@@ -330,7 +330,7 @@ impl TestApp {
 
     fn serve_on(&mut self, listener: TcpListener) {
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(herald::serve(
+        let task = tokio::spawn(herald_hub::serve(
             listener,
             self.broker.clone(),
             self.config.clone(),

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
-use herald::config::Config;
-use herald::hub::Hub;
+use herald_hub::config::Config;
+use herald_hub::hub::Hub;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::TestApp;
@@ -46,7 +46,7 @@ enum Page {
     /// The page built in this directory.
     Dir(PathBuf),
     /// The page built into the hub (started without `--static-dir`; see
-    /// [`herald::embeds_page`]).
+    /// [`herald_hub::embeds_page`]).
     Embedded,
 }
 
@@ -164,7 +164,7 @@ impl Builder {
             }
             // The token only cuts short a start that waits for Redis
             // (`--redis-wait`); a test that starts one waits for it.
-            None => herald::connect(&config, CancellationToken::new())
+            None => herald_hub::connect(&config, CancellationToken::new())
                 .await
                 .unwrap_or_else(|error| panic!("the hub could not start its broker: {error}")),
         };
@@ -182,7 +182,7 @@ fn millis(flag: &str, interval: Duration) -> [OsString; 2] {
 fn init_logs() {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
-            .with_env_filter("herald=debug")
+            .with_env_filter("herald_hub=debug")
             .with_test_writer()
             .try_init();
     }

@@ -1,15 +1,15 @@
 //! Herald's hub for tests: started in-process on `127.0.0.1:0` with the
-//! flags a test asks for, served by `herald::serve` as `herald serve`
+//! flags a test asks for, served by `herald_hub::serve` as `herald serve`
 //! serves it, with a `reqwest` client and typed helpers so that a test reads
 //! like the HTTP API.
 //!
 //! Both suites that need a real hub use this crate: the hub's integration
 //! tests (`backend/tests/api`) and the browser tests (`e2e/`). Each used to
-//! wrap `herald::serve` in its own helpers, which drifted apart in how they
+//! wrap `herald_hub::serve` in its own helpers, which drifted apart in how they
 //! configured the hub, stopped it and read its refusals. A module under
 //! `backend/tests` cannot be shared with another crate, so this is a small
-//! crate of its own. `herald` depends on it for its tests only; cargo
-//! allows that cycle, and the integration tests link the same `herald`
+//! crate of its own. `herald-hub` depends on it for its tests only; cargo
+//! allows that cycle, and the integration tests link the same `herald-hub`
 //! library that this crate does, so its types are theirs.
 //!
 //! # Layout
@@ -84,7 +84,7 @@ pub async fn spawn_node(redis_url: &str, args: &[&str]) -> TestApp {
     TestApp::builder().redis(redis_url).args(args).start().await
 }
 
-/// Serves an app's own `router` (one that nests a `herald::Herald`'s) on
+/// Serves an app's own `router` (one that nests a `herald_hub::Herald`'s) on
 /// an ephemeral loopback port until `stop` is cancelled, telling its
 /// handlers each client's address as `axum::serve` does; its base URL.
 ///

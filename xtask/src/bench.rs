@@ -64,7 +64,7 @@ pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
             "build",
             "--release",
             "-p",
-            "herald",
+            "herald-hub",
             "-p",
             "loadgen",
             "-p",

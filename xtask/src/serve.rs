@@ -49,7 +49,7 @@ pub(crate) fn run() -> anyhow::Result<()> {
     // hub again without the page), so cargo starts the hub at once.
     Err(Step::cargo(
         "run the hub",
-        ["run", "--release", "-p", "herald", "--", "serve"],
+        ["run", "--release", "-p", "herald-hub", "--", "serve"],
     )?
     .env(EMBED_DIR, embedded_page())
     .exec())
@@ -95,7 +95,7 @@ fn build() -> anyhow::Result<()> {
     setup::install(Scope::Run)?;
     step::run_all(vec![
         Step::build_page()?,
-        Step::cargo("build the hub", ["build", "--release", "-p", "herald"])?
+        Step::cargo("build the hub", ["build", "--release", "-p", "herald-hub"])?
             .env(EMBED_DIR, embedded_page()),
     ])
 }

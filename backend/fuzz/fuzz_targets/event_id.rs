@@ -2,4 +2,4 @@
 //! back to the same id.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|text: &str| herald::fuzzing::event_id(text));
+libfuzzer_sys::fuzz_target!(|text: &str| herald_hub::fuzzing::event_id(text));

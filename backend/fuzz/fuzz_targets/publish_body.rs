@@ -2,4 +2,4 @@
 //! accepts is published as one line of JSON that decodes to the same event.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|body: &[u8]| herald::fuzzing::publish_body(body));
+libfuzzer_sys::fuzz_target!(|body: &[u8]| herald_hub::fuzzing::publish_body(body));

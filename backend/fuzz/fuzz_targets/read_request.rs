@@ -3,5 +3,5 @@
 
 libfuzzer_sys::fuzz_target!(|input: (&str, &[u8])| {
     let (query, last_event_id) = input;
-    herald::fuzzing::read_request(query, last_event_id);
+    herald_hub::fuzzing::read_request(query, last_event_id);
 });

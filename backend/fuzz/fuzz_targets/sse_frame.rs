@@ -8,8 +8,8 @@
 //! the envelope the hub encoded and decodes to the event published.
 #![no_main]
 
-use herald::fuzzing;
-use herald::hub::{Hub, Limits, PublishError};
+use herald_hub::fuzzing;
+use herald_hub::hub::{Hub, Limits, PublishError};
 use fuzz_oracles::event_stream::{self, Dispatched};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use herald_wire::protocol::{GAP_EVENT, POSITION_EVENT};

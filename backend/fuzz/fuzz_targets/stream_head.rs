@@ -9,8 +9,8 @@ libfuzzer_sys::fuzz_target!(|input: (bool, &[u8])| {
     if prefixed {
         let mut head = format!("GET {}", herald_wire::protocol::EVENTS_PATH).into_bytes();
         head.extend_from_slice(rest);
-        herald::fuzzing::stream_head(&head);
+        herald_hub::fuzzing::stream_head(&head);
     } else {
-        herald::fuzzing::stream_head(rest);
+        herald_hub::fuzzing::stream_head(rest);
     }
 });

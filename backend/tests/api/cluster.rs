@@ -297,7 +297,7 @@ async fn waiting_for_redis_at_start_joins_once_it_answers() {
         .args(&["--redis-wait"])
         .config();
     let joining = tokio::spawn(async move {
-        herald::connect(&config, tokio_util::sync::CancellationToken::new()).await
+        herald_hub::connect(&config, tokio_util::sync::CancellationToken::new()).await
     });
     let _redis = RedisServer::start_on(port).await;
     let broker = tokio::time::timeout(PATIENCE, joining)

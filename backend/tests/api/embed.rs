@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode as AxumStatus;
 use axum::routing::post;
-use herald::{BuildError, Herald};
+use herald_hub::{BuildError, Herald};
 use herald_wire::TopicPattern;
 use herald_wire::protocol::{Query, TOPICS_PATH};
 use herald_wire::{
@@ -66,7 +66,7 @@ async fn ship(State(herald): State<Herald<ShopEvent>>) -> AxumStatus {
 }
 
 impl Shop {
-    async fn start(builder: herald::Builder<ShopEvent>) -> Self {
+    async fn start(builder: herald_hub::Builder<ShopEvent>) -> Self {
         let herald = builder.build().await.unwrap();
         let app = Router::new()
             .route("/ship", post(ship))

@@ -141,7 +141,7 @@ async fn a_cluster_node_holds_the_topic_cap_too() {
 #[tokio::test]
 async fn a_pattern_stream_resumes_over_thousands_of_topics_in_id_order() {
     // Each delivery once looked at every topic with something unread; what
-    // that cost is `cargo bench -p herald --bench hub -- pattern_resume`.
+    // that cost is `cargo bench -p herald-hub --bench hub -- pattern_resume`.
     const TOPICS: usize = 5_000;
     let app = spawn_app(&[]).await;
     let ids: Vec<herald_wire::EventId> = (0..TOPICS)

@@ -2,7 +2,7 @@
 //! their own SSE name, so a page listens for exactly the kinds it knows;
 //! an app's own type is published and read in process as over HTTP.
 
-use herald::hub::Framed;
+use herald_hub::hub::Framed;
 use herald_wire::protocol::HISTORY_PATH;
 use herald_wire::{Envelope, Event, EventList, Payload, Published, Topic, TopicPattern};
 use reqwest::StatusCode;

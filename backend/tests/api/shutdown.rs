@@ -253,5 +253,5 @@ async fn a_second_ctrl_c_stops_the_binary_at_once() {
     hub.signal("INT");
     hub.wait_for("shutting down");
     hub.signal("INT");
-    assert_eq!(hub.exit_code(), Some(herald::shutdown::FORCED_EXIT));
+    assert_eq!(hub.exit_code(), Some(herald_hub::shutdown::FORCED_EXIT));
 }

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use herald::Herald;
+use herald_hub::Herald;
 use herald_wire::Topic;
 use serde::{Deserialize, Serialize};
 use shop_shared::{EVENTS_BASE, Line, ORDERS_TOPIC, Order, STOCK_TOPIC, ShopEvent};
@@ -76,7 +76,7 @@ pub enum ShopError {
     Order(String),
     /// The hub did not store the event.
     #[error("the event was not published: {0}")]
-    Publish(#[from] herald::broker::BrokerError),
+    Publish(#[from] herald_hub::broker::BrokerError),
 }
 
 impl IntoResponse for ShopError {

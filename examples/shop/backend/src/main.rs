@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use herald::Herald;
+use herald_hub::Herald;
 use shop_backend::Shop;
 
 #[tokio::main]

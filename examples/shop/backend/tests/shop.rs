@@ -8,7 +8,7 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
-use herald::Herald;
+use herald_hub::Herald;
 use herald_wire::Envelope;
 use herald_wire::protocol::Query;
 use reqwest::StatusCode;
