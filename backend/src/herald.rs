@@ -145,6 +145,32 @@ impl<E: Event> Herald<E> {
     /// event after `after`, or from now; see
     /// [`Hub::subscribe`](crate::hub::Hub::subscribe).
     ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_hub::Herald;
+    /// use herald_wire::{Delivery, Event, Topic, TopicPattern};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Debug, PartialEq, Serialize, Deserialize, Event)]
+    /// #[serde(tag = "type", rename_all = "snake_case")]
+    /// enum Note {
+    ///     Posted { text: String },
+    /// }
+    ///
+    /// let herald = Herald::<Note>::builder().build().await?;
+    /// let mut notes = herald.subscribe([TopicPattern::parse("notes/*")?], None)?;
+    /// let posted = Note::Posted { text: "hello".to_owned() };
+    /// let id = herald.publish(&Topic::parse("notes/today")?, &posted).await?;
+    /// match notes.next().await {
+    ///     Delivery::Event(envelope) => assert_eq!((envelope.id, envelope.event), (id, posted)),
+    ///     other => panic!("expected the note, got {other:?}"),
+    /// }
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`SubscribeError::Full`] when the hub holds its maximum of streams.
     pub fn subscribe(
