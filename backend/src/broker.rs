@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use herald_wire::{Event, EventId, Topic, TopicList, TopicPattern};
 
-use crate::cluster::{Cluster, ClusterError, Stored};
+use crate::cluster::{Cluster, ClusterError};
 use crate::hub::{self, Hub, Prepared, Visibility};
 
 /// The hub alone, or a node of a cluster; cheap to clone.
@@ -62,10 +62,17 @@ impl Broker {
     ) -> impl Future<Output = Result<EventId, BrokerError>> + Send + '_ {
         let encoded = Prepared::new(topic, event);
         async move {
-            let ids = self.publish_all(vec![encoded?]).await?;
-            ids.first().copied().ok_or_else(|| {
-                BrokerError::Unavailable(ClusterError::Unexpected("no id for the event".to_owned()))
-            })
+            let prepared = encoded?;
+            match self {
+                Self::Memory(hub) => Ok(hub.publish_prepared(prepared)?.id()),
+                Self::Cluster(cluster) => {
+                    let ids = cluster.publish_all(vec![prepared]).await?;
+                    // The cluster checks it got an id per event.
+                    ids.first().copied().ok_or_else(|| {
+                        ClusterError::Unexpected("no id for the event".to_owned()).into()
+                    })
+                }
+            }
         }
     }
 
@@ -79,12 +86,7 @@ impl Broker {
     ) -> Result<Vec<EventId>, BrokerError> {
         match self {
             Self::Memory(hub) => Ok(hub.publish_all(prepared)?),
-            Self::Cluster(cluster) => match cluster.publish_all(prepared, None).await? {
-                Stored::Appended(ids) => Ok(ids),
-                Stored::Seen { .. } => Err(BrokerError::Unavailable(ClusterError::Unexpected(
-                    "an unnamed publish was taken for a named one".to_owned(),
-                ))),
-            },
+            Self::Cluster(cluster) => Ok(cluster.publish_all(prepared).await?),
         }
     }
 

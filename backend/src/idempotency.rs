@@ -13,7 +13,7 @@
 //! (the oldest key is forgotten first, so a flood of keys costs a fixed
 //! amount of memory, and can only make an old retry publish again). In a
 //! cluster, Redis remembers, in the same script call that stores the events
-//! ([`crate::cluster::Cluster::publish_all`]), so a retry sent to another
+//! ([`crate::cluster::Cluster::publish_named`]), so a retry sent to another
 //! node is recognised too and no two nodes can both store one key.
 
 use std::collections::{HashMap, VecDeque};
@@ -138,7 +138,7 @@ pub(crate) async fn publish(
             window: ledger.window,
         };
         let stored = cluster
-            .publish_all(prepared, Some(named))
+            .publish_named(prepared, named)
             .await
             .map_err(BrokerError::from)?;
         return match stored {

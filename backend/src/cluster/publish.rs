@@ -110,14 +110,41 @@ pub(crate) enum Stored {
 
 impl Cluster {
     /// Publishes `prepared`, events encoded and checked by this node, in
-    /// order through Redis, once for `named` (within its window) when
-    /// given, and returns their ids once Redis stored them. It waits, up
-    /// to the Redis timeout, until this node has taken the events in too,
-    /// so the publisher reads its own write from the same node.
+    /// order through Redis, and returns their ids once Redis stored them;
+    /// see [`Cluster::publish_named`].
     ///
     /// # Errors
     /// Why Redis did not store them; nothing is published then.
     pub(crate) async fn publish_all(
+        &self,
+        prepared: Vec<Prepared>,
+    ) -> Result<Vec<EventId>, ClusterError> {
+        match self.store(prepared, None).await? {
+            Stored::Appended(ids) => Ok(ids),
+            Stored::Seen { .. } => Err(ClusterError::Unexpected(
+                "the publish script found a name for an unnamed publish".to_owned(),
+            )),
+        }
+    }
+
+    /// Publishes `prepared` as [`Cluster::publish_all`] does, once for
+    /// `named` within its window: a name Redis holds stores nothing and
+    /// says what it was stored for.
+    ///
+    /// # Errors
+    /// Why Redis did not store them; nothing is published then.
+    pub(crate) async fn publish_named(
+        &self,
+        prepared: Vec<Prepared>,
+        named: Named<'_>,
+    ) -> Result<Stored, ClusterError> {
+        self.store(prepared, Some(named)).await
+    }
+
+    /// Stores `prepared` in one script call, named or not, and waits, up to
+    /// the Redis timeout, until this node has taken the events in too, so
+    /// the publisher reads its own write from the same node.
+    async fn store(
         &self,
         prepared: Vec<Prepared>,
         named: Option<Named<'_>>,
@@ -180,7 +207,9 @@ impl Cluster {
             });
         }
         let sequences: Option<Vec<u64>> = rest.iter().map(|id| sequence_of(id)).collect();
-        let sequences = sequences.ok_or_else(unexpected)?;
+        let sequences = sequences
+            .filter(|sequences| sequences.len() == prepared.len())
+            .ok_or_else(unexpected)?;
         let (Some(&first), Some(&newest)) = (sequences.first(), sequences.last()) else {
             return Err(unexpected());
         };
