@@ -12,8 +12,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use herald_dashboard_events::{Chat, Payload};
 use herald_hub::hub::{Framed, Hub, Limits, Subscription};
-use herald_wire::{Chat, Payload, Topic, TopicPattern};
+use herald_wire::{Topic, TopicPattern};
 
 fn hub() -> Hub {
     Hub::new(Limits {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
-use herald_wire::Payload;
+use herald_dashboard_events::Payload;
 use herald_wire::protocol::API_PREFIX;
 use tower_http::set_header::SetResponseHeaderLayer;
 

@@ -15,8 +15,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use herald_dashboard_events::METRICS_TOPIC;
 use herald_wire::protocol::{EVENTS_PATH, IDEMPOTENCY_KEY_HEADER, TOPIC_PARAM};
-use herald_wire::{ErrorBody, ErrorCode, EventIdError, METRICS_TOPIC, TopicPatternError};
+use herald_wire::{ErrorBody, ErrorCode, EventIdError, TopicPatternError};
 
 use crate::auth::AuthError;
 use crate::broker;

@@ -6,8 +6,9 @@
 
 use axum::http::{HeaderMap, HeaderValue};
 use bytes::Bytes;
+use herald_dashboard_events::Payload;
 use herald_wire::protocol::LAST_EVENT_ID_HEADER;
-use herald_wire::{Envelope, EventId, Gap, Kind, Payload, Topic};
+use herald_wire::{Envelope, EventId, Gap, Kind, Topic};
 
 use crate::hub::{FramingError, Hub};
 use crate::routes::{history::HistoryRequest, publish, stream::StreamRequest};

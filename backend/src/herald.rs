@@ -17,7 +17,8 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use herald_wire::{Event, EventId, Payload, Topic, TopicPattern};
+use herald_dashboard_events::Payload;
+use herald_wire::{Event, EventId, Topic, TopicPattern};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 

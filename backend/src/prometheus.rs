@@ -331,8 +331,11 @@ mod tests {
         let pattern = herald_wire::TopicPattern::parse("a/b").unwrap();
         let mut subscription = hub.subscribe([pattern].into(), None).unwrap();
         for _ in 0..3 {
-            hub.publish(topic.clone(), &herald_wire::Payload::Notice(notice()))
-                .unwrap();
+            hub.publish(
+                topic.clone(),
+                &herald_dashboard_events::Payload::Notice(notice()),
+            )
+            .unwrap();
         }
         while subscription.try_next().is_some() {}
         meters.publish_took(Duration::from_millis(3));
@@ -354,10 +357,10 @@ mod tests {
         assert!(!text.contains("a/b"), "no topic becomes a label: {text}");
     }
 
-    fn notice() -> herald_wire::Notice {
-        herald_wire::Notice {
+    fn notice() -> herald_dashboard_events::Notice {
+        herald_dashboard_events::Notice {
             text: "hello".to_owned(),
-            level: herald_wire::NoticeLevel::Info,
+            level: herald_dashboard_events::NoticeLevel::Info,
         }
     }
 }

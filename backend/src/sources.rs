@@ -9,7 +9,8 @@ pub(crate) mod system_metrics;
 
 use std::time::Duration;
 
-use herald_wire::{Payload, Topic};
+use herald_dashboard_events::Payload;
+use herald_wire::Topic;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 

@@ -140,10 +140,11 @@ fn check_field(field: &'static str, value: &str) -> Result<(), FramingError> {
 mod tests {
     use eventsource_stream::Eventsource;
     use futures_util::StreamExt;
-    use herald_wire::{
-        Chat, Envelope, Event as _, EventId, Json, Kind, LatencyProbe, LoadAverage, Metrics,
-        Notice, NoticeLevel, Payload, Topic,
+    use herald_dashboard_events::kinds;
+    use herald_dashboard_events::{
+        Chat, Json, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel, Payload,
     };
+    use herald_wire::{Envelope, Event as _, EventId, Kind, Topic};
 
     use super::*;
 
@@ -201,7 +202,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_kind_round_trips_through_a_spec_parser() {
-        let events: Vec<Envelope> = samples()
+        let events: Vec<Envelope<Payload>> = samples()
             .into_iter()
             .enumerate()
             .map(|(index, payload)| Envelope {
@@ -221,7 +222,7 @@ mod tests {
                 event.event.kind().clone(),
                 &envelope.to_string(),
             );
-            let data: Envelope =
+            let data: Envelope<Payload> =
                 serde_json::from_slice(&framed.bytes[framed.data.clone()]).unwrap();
             assert_eq!(&data, event, "the data range holds the envelope");
             chunks.push(framed.bytes);
@@ -231,14 +232,14 @@ mod tests {
         for (sent, received) in events.iter().zip(parsed) {
             assert_eq!(received.id, sent.id.to_string());
             assert_eq!(received.event, sent.event.kind().as_str());
-            let decoded: Envelope = serde_json::from_str(&received.data).unwrap();
+            let decoded: Envelope<Payload> = serde_json::from_str(&received.data).unwrap();
             assert_eq!(&decoded, sent);
         }
     }
 
     #[tokio::test]
     async fn frames_survive_arbitrary_chunk_boundaries() {
-        let bytes = frame(7, Kind::CHAT, r#"{"a":"b"}"#).bytes;
+        let bytes = frame(7, kinds::CHAT, r#"{"a":"b"}"#).bytes;
         let chunks: Vec<Bytes> = bytes.iter().map(|byte| Bytes::from(vec![*byte])).collect();
         let parsed = parse(chunks).await;
         assert_eq!(parsed.len(), 1);
@@ -253,7 +254,7 @@ mod tests {
             after: EventId::new(1, 3),
             through: EventId::new(1, 9),
         };
-        let parsed = parse(vec![frame(5, Kind::CHAT, r#"{"a":1}"#).bytes, gap(&sent)]).await;
+        let parsed = parse(vec![frame(5, kinds::CHAT, r#"{"a":1}"#).bytes, gap(&sent)]).await;
         assert_eq!(parsed[1].event, GAP_EVENT);
         // The parser keeps the last id seen: a gap does not move it.
         assert_eq!(parsed[1].id, "1-5");
@@ -272,7 +273,7 @@ mod tests {
             ("[1]", "data"),
         ] {
             assert_eq!(
-                unnumbered(Kind::CHAT, envelope).map(|_| ()),
+                unnumbered(kinds::CHAT, envelope).map(|_| ()),
                 Err(FramingError { field }),
                 "{envelope:?}"
             );

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use herald_wire::Payload;
+use herald_dashboard_events::Payload;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 

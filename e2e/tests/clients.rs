@@ -28,8 +28,9 @@ use e2e::{
     node::{self, Script},
     wait::{self, Check},
 };
+use herald_dashboard_events::Payload;
+use herald_wire::Topic;
 use herald_wire::protocol::{HEALTH_PATH, stream_path};
-use herald_wire::{Payload, Topic};
 use serde_json::json;
 use testkit::{PATIENCE, TestApp, chat};
 use tokio::time;

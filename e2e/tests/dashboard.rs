@@ -42,11 +42,11 @@ use e2e::{
 };
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
-use herald_wire::protocol::Query;
-use herald_wire::{
-    Chat, ErrorCode, Json, LatencyProbe, METRICS_TOPIC, Notice, NoticeLevel, Payload, Topic,
-    TopicPattern,
+use herald_dashboard_events::{
+    Chat, Json, LatencyProbe, METRICS_TOPIC, Notice, NoticeLevel, Payload,
 };
+use herald_wire::protocol::Query;
+use herald_wire::{ErrorCode, Topic, TopicPattern};
 use reqwest::StatusCode;
 use testkit::TestApp;
 

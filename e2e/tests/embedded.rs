@@ -12,8 +12,9 @@ use std::{env, fs, path::PathBuf, process, time::Duration};
 
 use anyhow::{Context, ensure};
 use e2e::{Browser, wait};
+use herald_dashboard_events::{Chat, Payload};
+use herald_wire::Topic;
 use herald_wire::protocol::Query;
-use herald_wire::{Chat, Payload, Topic};
 use reqwest::{StatusCode, header};
 use testkit::TestApp;
 

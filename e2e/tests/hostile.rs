@@ -21,10 +21,11 @@ use e2e::{
     wait::{self, Check},
 };
 use fantoccini::{Client, Locator};
-use herald_wire::protocol::{LIMIT_PARAM, Query};
-use herald_wire::{
-    Chat, LoadAverage, METRICS_TOPIC, Metrics, Notice, NoticeLevel, Payload, Topic, TopicPattern,
+use herald_dashboard_events::{
+    Chat, LoadAverage, METRICS_TOPIC, Metrics, Notice, NoticeLevel, Payload,
 };
+use herald_wire::protocol::{LIMIT_PARAM, Query};
+use herald_wire::{Topic, TopicPattern};
 use testkit::TestApp;
 
 /// Covers loading and instantiating the wasm bundle and opening the stream.

@@ -14,8 +14,9 @@ use std::{
 use anyhow::{Context, ensure};
 use e2e::Browser;
 use fantoccini::Locator;
+use herald_dashboard_events::{Chat, Payload};
+use herald_wire::Topic;
 use herald_wire::protocol::Query;
-use herald_wire::{Chat, Payload, Topic};
 use testkit::TestApp;
 
 const TOPIC: &str = "e2e/chat";

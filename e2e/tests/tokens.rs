@@ -21,8 +21,9 @@ use e2e::{
 };
 use fantoccini::Client;
 use fantoccini::cookies::Cookie;
+use herald_dashboard_events::{Chat, Payload};
 use herald_wire::protocol::{API_PREFIX, Query, TOKEN_COOKIE, TOPICS_PATH, stream_path};
-use herald_wire::{Chat, ErrorCode, Payload, Topic};
+use herald_wire::{ErrorCode, Topic};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::json;

@@ -3,8 +3,9 @@
 //! reader's [`Token`] when one is set. The history the page shows first is
 //! loaded by the stream hook itself.
 
+use herald_dashboard_events::Payload;
 use herald_wire::protocol::{publish_path, topics_path};
-use herald_wire::{Payload, Published, TopicList, TopicPattern};
+use herald_wire::{Published, TopicList, TopicPattern};
 use herald_yew::Token;
 use herald_yew::http::{ApiError, interpret, send};
 

@@ -29,16 +29,17 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use herald_dashboard_events::kinds;
 
     #[test]
     fn a_kind_admits_only_its_events_and_the_text_ignores_case() {
         let chats = Filter {
-            kind: Some(Kind::CHAT),
+            kind: Some(kinds::CHAT),
             text: " Hello ".into(),
         };
-        assert!(chats.matches(Some(&Kind::CHAT), "chat/lobby chat ada hello"));
-        assert!(!chats.matches(Some(&Kind::CHAT), "chat/lobby chat ada bye"));
-        assert!(!chats.matches(Some(&Kind::NOTICE), "ops notice hello"));
+        assert!(chats.matches(Some(&kinds::CHAT), "chat/lobby chat ada hello"));
+        assert!(!chats.matches(Some(&kinds::CHAT), "chat/lobby chat ada bye"));
+        assert!(!chats.matches(Some(&kinds::NOTICE), "ops notice hello"));
         assert!(!chats.matches(None, "chat/lobby gap hello"));
         assert!(Filter::default().matches(None, "anything"));
     }

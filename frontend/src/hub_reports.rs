@@ -1,4 +1,4 @@
-//! The hub's reports about itself ([`HubStats`] on [`herald_wire::HUB_TOPIC`]),
+//! The hub's reports about itself ([`HubStats`] on [`herald_dashboard_events::HUB_TOPIC`]),
 //! newest per node: what the hub panel shows, and where the topic list
 //! takes its live subscriber counts from.
 //!
@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use herald_wire::{HubStats, Topic};
+use herald_dashboard_events::HubStats;
+use herald_wire::Topic;
 
 /// How long a node's last report counts, in microseconds: a few missed
 /// reports, since one comes every second.
@@ -103,7 +104,7 @@ impl HubReports {
 
 #[cfg(test)]
 mod tests {
-    use herald_wire::TopicCount;
+    use herald_dashboard_events::TopicCount;
 
     use super::*;
 

@@ -14,7 +14,7 @@
 
 use std::collections::VecDeque;
 
-use herald_wire::Payload;
+use herald_dashboard_events::Payload;
 use herald_yew::Incoming;
 
 /// How often the inbox is emptied into the feed, in milliseconds: ten

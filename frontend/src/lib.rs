@@ -6,7 +6,7 @@
 //!   stream URL that asks the hub for them, and the page URL that keeps them;
 //!   the addresses themselves are spelled by [`herald_wire::protocol`].
 //! - [`herald_yew::use_event_stream`](fn@herald_yew::use_event_stream),
-//!   typed by [`herald_wire::Payload`]: the one `EventSource`, its history,
+//!   typed by [`herald_dashboard_events::Payload`]: the one `EventSource`, its history,
 //!   listeners and retries, delivering each message as a
 //!   [`herald_wire::Delivery`] stamped with its arrival.
 //! - [`inbox`]: the live messages waiting for the next render, bounded,

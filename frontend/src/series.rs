@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use herald_wire::{LoadAverage, Metrics};
+use herald_dashboard_events::{LoadAverage, Metrics};
 
 /// How many slots the charts span: five minutes of the hub's one-per-second
 /// samples.

@@ -11,7 +11,8 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use herald_wire::{Delivery, Envelope, Event as _, EventId, Gap, Kind, Payload, Unknown};
+use herald_dashboard_events::Payload;
+use herald_wire::{Delivery, Envelope, Event as _, EventId, Gap, Kind, Unknown};
 use herald_yew::{DecodeError, Incoming};
 use yew::prelude::*;
 
@@ -99,7 +100,7 @@ pub enum Item {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Received {
     /// The event.
-    pub event: Envelope,
+    pub event: Envelope<Payload>,
     /// The browser's clock when it arrived, in unix microseconds.
     pub received_us: u64,
 }
@@ -192,7 +193,7 @@ impl Feed {
     /// Ids of a restarted hub carry a new epoch, which may sort below the old
     /// run's; comparing whole events, not just ids, keeps an id that sorts
     /// low from hiding a new event.
-    fn contains(&self, event: &Envelope) -> bool {
+    fn contains(&self, event: &Envelope<Payload>) -> bool {
         if self.max_id.is_none_or(|max| event.id > max) {
             return false;
         }

@@ -24,8 +24,8 @@ pub const MAX_LIMIT: usize = 5_000;
 
 /// What the page follows when its URL names no valid pattern.
 pub const DEFAULT_TOPICS: [&str; 3] = [
-    herald_wire::METRICS_TOPIC,
-    herald_wire::HUB_TOPIC,
+    herald_dashboard_events::METRICS_TOPIC,
+    herald_dashboard_events::HUB_TOPIC,
     "chat/lobby",
 ];
 

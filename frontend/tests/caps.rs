@@ -15,9 +15,8 @@ use frontend::components::notice_panel::NoticePanel;
 use frontend::excerpt::{BANNER_CHARS, JSON_BYTES, NAME_CHARS, TEXT_CHARS};
 use frontend::series::CHARTED_CORES;
 use frontend::state::{Action, Received};
-use herald_wire::{
-    Chat, Envelope, EventId, Json, LoadAverage, Metrics, Notice, NoticeLevel, Payload, Topic,
-};
+use herald_dashboard_events::{Chat, Json, LoadAverage, Metrics, Notice, NoticeLevel, Payload};
+use herald_wire::{Envelope, EventId, Topic};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 use yew::prelude::*;

@@ -12,7 +12,8 @@ use frontend::components::latency_figure::LatencyFigure;
 use frontend::components::metrics_panel::MetricsPanel;
 use frontend::components::notice_panel::NoticePanel;
 use frontend::state::{Action, Received};
-use herald_wire::{Envelope, EventId, Gap, Json, LatencyProbe, Notice, NoticeLevel, Payload};
+use herald_dashboard_events::{Json, LatencyProbe, Notice, NoticeLevel, Payload};
+use herald_wire::{Envelope, EventId, Gap};
 use herald_yew::DecodeError;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
@@ -40,7 +41,7 @@ fn InjectedFeed(props: &InjectedFeedProps) -> Html {
 
 #[wasm_bindgen_test]
 async fn event_list_renders_each_entry_as_itself_newest_first() {
-    let received = |event: Envelope| {
+    let received = |event: Envelope<Payload>| {
         Action::Received(Received {
             event,
             received_us: 1_764_066_000_002_500,

@@ -16,6 +16,7 @@ use crate::common::stream::{
     StreamProbe, StreamProbeProps, connection_state, stream_url, wait_until,
 };
 use crate::common::{chat, json, pattern, root, select, text};
+use herald_dashboard_events::Payload;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -83,7 +84,7 @@ async fn the_feed_shows_each_message_of_the_stream_as_itself() {
 
 /// A `data:` URL serving a history reply of `events`, resuming after the
 /// newest.
-fn history_url(events: Vec<herald_wire::Envelope>) -> AttrValue {
+fn history_url(events: Vec<herald_wire::Envelope<Payload>>) -> AttrValue {
     let resume_after = events.iter().map(|event| event.id).max();
     let body = json(&herald_wire::EventList {
         events,

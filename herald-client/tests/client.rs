@@ -17,8 +17,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use herald_client::{Client, ClientError, Retry, Subscription};
+use herald_dashboard_events::kinds;
 use herald_wire::protocol::IDEMPOTENCY_KEY_HEADER;
-use herald_wire::{Delivery, ErrorCode, Event, EventId, EventList, Kind, Topic, TopicPattern};
+use herald_wire::{Delivery, ErrorCode, Event, EventId, EventList, Topic, TopicPattern};
 use serde::{Deserialize, Serialize};
 use testkit::{PATIENCE, TestApp, chat, query, spawn_app};
 
@@ -102,7 +103,7 @@ async fn a_kind_the_type_lacks_arrives_as_unknown() {
     let other = app.publish("shop/a", &chat("not an order")).await;
     match next(&mut subscription).await.unwrap() {
         Delivery::Unknown(unknown) => {
-            assert_eq!((unknown.id, unknown.kind), (other.id, Kind::CHAT));
+            assert_eq!((unknown.id, unknown.kind), (other.id, kinds::CHAT));
             assert!(unknown.json.contains("not an order"), "{}", unknown.json);
         }
         delivery => panic!("expected an unknown kind, got {delivery:?}"),

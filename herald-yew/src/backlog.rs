@@ -69,11 +69,12 @@ impl<E: herald_wire::Event> Backlog<E> {
 
 #[cfg(test)]
 mod tests {
-    use herald_wire::{Chat, Delivery, Envelope, ErrorBody, ErrorCode, EventList, Payload, Topic};
+    use herald_dashboard_events::{Chat, Payload};
+    use herald_wire::{Delivery, Envelope, ErrorBody, ErrorCode, EventList, Topic};
 
     use super::*;
 
-    fn chat(id: u64) -> Envelope {
+    fn chat(id: u64) -> Envelope<Payload> {
         Envelope {
             id: EventId::new(1, id),
             topic: Topic::parse("chat/lobby").unwrap(),
@@ -86,7 +87,7 @@ mod tests {
     }
 
     /// `list` as the hub sends it, read as the hook reads it.
-    fn reply(list: &EventList) -> Result<HistoryReply, ApiError> {
+    fn reply(list: &EventList<Payload>) -> Result<HistoryReply, ApiError> {
         Ok(serde_json::from_str(&serde_json::to_string(list).unwrap()).unwrap())
     }
 

@@ -10,7 +10,8 @@ pub mod common;
 use std::time::Duration;
 
 use gloo_timers::future::sleep;
-use herald_wire::{Chat, Delivery, Envelope, Kind, Payload};
+use herald_dashboard_events::{Chat, Payload, kinds};
+use herald_wire::{Delivery, Envelope};
 use herald_yew::StreamOptions;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -24,7 +25,7 @@ use crate::common::{
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// A chat event `1-{id}` on `chat/lobby`.
-fn chat(id: u64, text: &str) -> Envelope {
+fn chat(id: u64, text: &str) -> Envelope<Payload> {
     envelope(
         id,
         "chat/lobby",
@@ -163,7 +164,7 @@ async fn a_history_event_of_a_kind_the_type_lacks_is_unknown() {
     let log = log.borrow();
     assert!(matches!(
         &log.messages[0].message,
-        Ok(Delivery::Unknown(unknown)) if unknown.kind == Kind::CHAT
+        Ok(Delivery::Unknown(unknown)) if unknown.kind == kinds::CHAT
     ));
     assert_eq!(
         log.messages[1].message,

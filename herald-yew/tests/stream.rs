@@ -9,7 +9,8 @@ pub mod common;
 use std::time::Duration;
 
 use gloo_timers::future::sleep;
-use herald_wire::{Chat, Delivery, EventId, Gap, Kind, Payload};
+use herald_dashboard_events::{Chat, Payload};
+use herald_wire::{Delivery, EventId, Gap, Kind};
 use herald_yew::{Backoff, DecodeError, StreamOptions};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

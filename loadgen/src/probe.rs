@@ -26,7 +26,8 @@ use bytes::Bytes;
 use eventsource_stream::{Event as SseEvent, EventStream, Eventsource};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use herald_wire::{GAP_EVENT, Kind, LatencyProbe, Payload};
+use herald_dashboard_events::{LatencyProbe, Payload, kinds};
+use herald_wire::GAP_EVENT;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
@@ -125,7 +126,7 @@ impl Message {
                 kind,
                 seq: Some(seq),
                 ts: Some(ts),
-            }) if kind == Kind::LATENCY_PROBE.as_str() => Self::Probe(LatencyProbe { seq, ts }),
+            }) if kind == kinds::LATENCY_PROBE.as_str() => Self::Probe(LatencyProbe { seq, ts }),
             _ => Self::Other,
         }
     }
@@ -138,7 +139,7 @@ struct Envelope<'a> {
     event: Lean<'a>,
 }
 
-/// A payload, read for what a probe carries: its tag, as `herald_wire::Payload`
+/// A payload, read for what a probe carries: its tag, as `herald_dashboard_events::Payload`
 /// writes it, and a probe's fields when present.
 #[derive(Deserialize)]
 struct Lean<'a> {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Envelope, EventId, Payload, Topic, TopicPattern};
+use crate::{Envelope, EventId, Topic, TopicPattern};
 
 /// Reply to an accepted publish (`202 Accepted`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +26,7 @@ pub struct PublishedBatch {
 /// Reply to `GET /api/history`: recent events, oldest first, and where to
 /// resume the stream after them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventList<E = Payload> {
+pub struct EventList<E> {
     /// The newest events of each requested topic, merged in id order.
     pub events: Vec<Envelope<E>>,
     /// The position to open the stream after (`lastEventId`): the hub's

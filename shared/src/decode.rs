@@ -1,6 +1,7 @@
 //! Reading an event from JSON text, and [`DecodeError`], which says what
 //! is wrong with a text that is not one: the one decoder the publish route,
-//! [`Payload`](crate::Payload) and every derived [`Event`] share.
+//! every derived [`Event`] and hand-written ones (the `herald` binary's
+//! `Payload`) share.
 //!
 //! An event is read in two passes over the same text: its `type`, then the
 //! kind's own struct. serde's internally tagged enum reads it in one, but

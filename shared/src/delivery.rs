@@ -2,7 +2,7 @@
 //! a page: an event of its own type, one of a kind it does not know, or a
 //! gap.
 
-use crate::{Envelope, EventId, Gap, Kind, Payload, Topic};
+use crate::{Envelope, EventId, Gap, Kind, Topic};
 
 /// One item of a typed subscription, in id order.
 ///
@@ -12,7 +12,7 @@ use crate::{Envelope, EventId, Gap, Kind, Payload, Topic};
 /// [`Delivery::Unknown`] rather than failing the stream: an older reader
 /// keeps working when the publishers move on.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Delivery<E = Payload> {
+pub enum Delivery<E> {
     /// An event of the subscriber's type.
     Event(Envelope<E>),
     /// An event the subscriber's type cannot read.

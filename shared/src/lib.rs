@@ -3,6 +3,7 @@
 //!
 //! The hub and the browser compile these same types, so a rename here is a
 //! protocol change: the golden files in `tests/golden/` pin every JSON shape
+//! (those of the `herald` binary's own kinds are in `herald-dashboard-events`)
 //! and fail review when one moves. Nothing server-only lives here; the crate
 //! depends on serde and nothing heavier, and builds for `wasm32-unknown-unknown`.
 //!
@@ -17,8 +18,6 @@
 //!   naming the path at fault.
 //! - [`delivery`]: [`Delivery`], what a typed subscriber receives.
 //! - [`envelope`]: the [`Envelope`] every subscriber receives an event in.
-//! - [`payload`]: [`Payload`], the kinds Herald types and any other as its
-//!   JSON.
 //! - [`api`]: the JSON bodies of the HTTP API (publish reply, history, topic list, errors)
 //!   and the [`Gap`] control event.
 //! - [`protocol`]: route paths, parameter, header and SSE event names, and
@@ -34,7 +33,6 @@ pub mod event;
 pub mod id;
 pub mod kind;
 pub mod pattern;
-pub mod payload;
 pub mod protocol;
 pub mod topic;
 
@@ -48,20 +46,10 @@ pub use event::Event;
 pub use id::{EventId, EventIdError};
 pub use kind::{Kind, KindError};
 pub use pattern::{TopicPattern, TopicPatternError};
-pub use payload::{
-    Chat, HubStats, Json, LatencyProbe, LoadAverage, Metrics, NotFinite, Notice, NoticeLevel,
-    Payload, TopicCount, Untyped,
-};
 pub use protocol::GAP_EVENT;
 pub use topic::{Topic, TopicError};
 
-/// Where the hub's own reports live ([`METRICS_TOPIC`], [`HUB_TOPIC`]):
+/// Where the hub's own reports live (its hub stats and system metrics):
 /// over HTTP only a token whose grants name these topics publishes there,
 /// so no client can speak for the hub on a dashboard.
 pub const SYSTEM_PREFIX: &str = "system/";
-
-/// Topic the hub's built-in source publishes [`Metrics`] samples to.
-pub const METRICS_TOPIC: &str = "system/metrics";
-
-/// Topic every hub node publishes its [`HubStats`] to, once a second.
-pub const HUB_TOPIC: &str = "system/hub";

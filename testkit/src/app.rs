@@ -11,11 +11,12 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use herald_dashboard_events::Payload;
 use herald_hub::broker::Broker;
 use herald_hub::config::Config;
 use herald_hub::hub::Hub;
 use herald_wire::protocol::{EVENTS_PATH, LAST_EVENT_ID_HEADER, Query, TOPICS_PATH, publish_path};
-use herald_wire::{ErrorBody, EventId, Payload, Published, Topic, TopicList};
+use herald_wire::{ErrorBody, EventId, Published, Topic, TopicList};
 use reqwest::StatusCode;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;

@@ -56,8 +56,9 @@ mod stream;
 
 use std::time::Duration;
 
+use herald_dashboard_events::Payload;
+use herald_wire::Envelope;
 use herald_wire::protocol::{Query, TOPIC_PARAM};
-use herald_wire::{Envelope, Payload};
 
 pub use app::TestApp;
 pub use builder::Builder;
@@ -131,7 +132,7 @@ pub fn query(topics: &[&str]) -> Query {
 
 /// A chat message with `text`, by `tester`.
 pub fn chat(text: &str) -> Payload {
-    Payload::Chat(herald_wire::Chat {
+    Payload::Chat(herald_dashboard_events::Chat {
         author: "tester".into(),
         text: text.into(),
     })
@@ -141,7 +142,7 @@ pub fn chat(text: &str) -> Payload {
 ///
 /// # Panics
 /// When `event` is not a chat message.
-pub fn text_of(event: &Envelope) -> &str {
+pub fn text_of(event: &Envelope<Payload>) -> &str {
     match &event.event {
         Payload::Chat(chat) => &chat.text,
         other => panic!("expected chat, got {other:?}"),

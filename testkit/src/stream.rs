@@ -10,6 +10,7 @@ use herald_wire::protocol::POSITION_EVENT;
 use herald_wire::{Envelope, Event as _, EventId, Gap};
 
 use crate::PATIENCE;
+use herald_dashboard_events::Payload;
 
 /// An open SSE stream, from [`crate::TestApp::open_stream`].
 pub struct Stream {
@@ -23,7 +24,7 @@ pub struct Stream {
 #[derive(Debug)]
 pub enum Message {
     /// A published event.
-    Event(Envelope),
+    Event(Envelope<Payload>),
     /// Events the hub could no longer replay.
     Gap(Gap),
 }
@@ -107,7 +108,7 @@ impl Stream {
     ///
     /// # Panics
     /// As [`Stream::next`], and on a gap.
-    pub async fn next_event(&mut self) -> Envelope {
+    pub async fn next_event(&mut self) -> Envelope<Payload> {
         match self.next().await {
             Message::Event(event) => event,
             Message::Gap(gap) => panic!("expected an event, got {gap:?}"),
@@ -138,7 +139,7 @@ pub fn decode(raw: &SseEvent) -> Message {
                 .unwrap_or_else(|error| panic!("a gap that is not a `Gap`: {error}: {raw:?}")),
         );
     }
-    let event: Envelope = serde_json::from_str(&raw.data)
+    let event: Envelope<Payload> = serde_json::from_str(&raw.data)
         .unwrap_or_else(|error| panic!("an event that is not an `Envelope`: {error}: {raw:?}"));
     assert_eq!(
         raw.event,

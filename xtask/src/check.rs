@@ -59,6 +59,8 @@ pub(crate) fn ci() -> anyhow::Result<()> {
                 "-p",
                 "herald-wire",
                 "-p",
+                "herald-dashboard-events",
+                "-p",
                 "frontend",
                 "-p",
                 "herald-yew",
@@ -102,9 +104,10 @@ fn check_dependencies() -> anyhow::Result<Step> {
 /// a clippy warning. Binaries are documented with their private items, so
 /// the xtask's and the load tool's docs are checked whole.
 ///
-/// For the host only: `herald-wire`, `frontend` and `herald-yew` have no code
-/// for one target alone, so their docs for wasm would be the same pages,
-/// and the wasm clippy step already proves they build there.
+/// For the host only: `herald-wire`, `herald-dashboard-events`, `frontend`
+/// and `herald-yew` have no code for one target alone, so their docs for
+/// wasm would be the same pages, and the wasm clippy step already proves
+/// they build there.
 fn docs() -> anyhow::Result<Step> {
     Ok(
         Step::cargo("docs", ["doc", "--workspace", "--no-deps"])?

@@ -13,10 +13,8 @@ use herald_hub::hub::{Hub, Limits, PublishError};
 use fuzz_oracles::event_stream::{self, Dispatched};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use herald_wire::protocol::{GAP_EVENT, POSITION_EVENT};
-use herald_wire::{
-    Chat, Envelope, Event as _, EventId, Gap, Json, Kind, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel,
-    Payload, Topic, TopicPattern,
-};
+use herald_dashboard_events::{Chat, Json, LatencyProbe, LoadAverage, Metrics, Notice, NoticeLevel, Payload};
+use herald_wire::{Envelope, Event as _, EventId, Gap, Kind, Topic, TopicPattern};
 
 libfuzzer_sys::fuzz_target!(|input: Input| check(input));
 

@@ -84,7 +84,7 @@ impl Frame {
     }
 
     /// The event as the type `E` it was published as (or any type that
-    /// reads the same JSON, such as [`herald_wire::Payload`]), as a page or a
+    /// reads the same JSON, such as [`herald_dashboard_events::Payload`]), as a page or a
     /// client decodes it.
     ///
     /// # Errors

@@ -1,7 +1,7 @@
 //! The hub through its own interface: ordering, resume, gaps, budgets,
 //! patterns, replicas, and floods from several threads.
 
-use herald_wire::{Chat, LatencyProbe, Payload};
+use herald_dashboard_events::{Chat, LatencyProbe, Payload};
 
 use super::*;
 
@@ -46,8 +46,8 @@ fn probe(seq: u64) -> Payload {
 }
 
 /// The frame's event, read back from its stored JSON.
-fn decoded(frame: &Frame) -> herald_wire::Envelope {
-    let event: herald_wire::Envelope = serde_json::from_slice(&frame.json()).unwrap();
+fn decoded(frame: &Frame) -> herald_wire::Envelope<Payload> {
+    let event: herald_wire::Envelope<Payload> = serde_json::from_slice(&frame.json()).unwrap();
     assert_eq!((event.id, &event.topic), (frame.id(), frame.topic()));
     assert_eq!(
         frame.json(),
@@ -272,12 +272,12 @@ fn subscriptions_are_capped() {
 #[test]
 fn non_finite_metrics_are_refused() {
     let hub = hub(1);
-    let metrics = herald_wire::Metrics {
+    let metrics = herald_dashboard_events::Metrics {
         cpu_total: f32::NAN,
         cpu_per_core: vec![],
         memory_used: 0,
         memory_total: 0,
-        load: herald_wire::LoadAverage {
+        load: herald_dashboard_events::LoadAverage {
             one: 0.0,
             five: 0.0,
             fifteen: 0.0,

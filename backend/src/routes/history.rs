@@ -110,8 +110,9 @@ impl HistoryRequest {
 
 #[cfg(test)]
 mod tests {
+    use herald_dashboard_events::{Chat, LatencyProbe, Payload};
+    use herald_wire::EventList;
     use herald_wire::protocol::{Query, TOPIC_PARAM};
-    use herald_wire::{Chat, EventList, LatencyProbe, Payload};
 
     use super::*;
     use crate::hub::{Hub, Limits};
@@ -148,7 +149,8 @@ mod tests {
             BTreeSet::new(),
         ] {
             let history = hub.history(&topics, 10);
-            let decoded: EventList = serde_json::from_slice(&reply(history.clone())).unwrap();
+            let decoded: EventList<Payload> =
+                serde_json::from_slice(&reply(history.clone())).unwrap();
             assert_eq!(decoded.events.len(), history.frames.len());
             assert_eq!(decoded.resume_after, history.resume_after);
             assert_eq!(reply(history), serde_json::to_vec(&decoded).unwrap());

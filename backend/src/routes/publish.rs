@@ -30,7 +30,7 @@ use crate::state::AppState;
 /// The body is read as bytes, after the topic, the token and the content
 /// type are checked, and decoded by [`decode`] rather than through axum's
 /// `Json`, so a refusal can name the JSON path at fault and the hub's own
-/// [`Payload`](herald_wire::Payload) keeps an untyped kind's text.
+/// [`Payload`](herald_dashboard_events::Payload) keeps an untyped kind's text.
 ///
 /// # Errors
 /// 429 for a client publishing faster than `--publish-rate`; 401 without

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_wire::{HUB_TOPIC, HubStats, Payload, Topic, TopicCount};
+use herald_dashboard_events::{HUB_TOPIC, HubStats, Payload, TopicCount};
+use herald_wire::Topic;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 

@@ -1,9 +1,9 @@
 //! This machine's metrics, published every interval to
-//! [`herald_wire::METRICS_TOPIC`], so a fresh hub has live data to show.
+//! [`herald_dashboard_events::METRICS_TOPIC`], so a fresh hub has live data to show.
 
 use std::time::Duration;
 
-use herald_wire::{LoadAverage, METRICS_TOPIC, Metrics, Payload};
+use herald_dashboard_events::{LoadAverage, METRICS_TOPIC, Metrics, Payload};
 use sysinfo::{Networks, System};
 use tokio_util::sync::CancellationToken;
 

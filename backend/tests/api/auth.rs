@@ -80,8 +80,8 @@ async fn the_hubs_own_topics_take_publishes_only_from_a_token_that_grants_them()
     // No token key: anyone may publish, but not as the hub.
     let open = spawn_app(&[]).await;
     for topic in [
-        herald_wire::METRICS_TOPIC,
-        herald_wire::HUB_TOPIC,
+        herald_dashboard_events::METRICS_TOPIC,
+        herald_dashboard_events::HUB_TOPIC,
         "system/other",
     ] {
         let body = error_body(
@@ -100,10 +100,10 @@ async fn the_hubs_own_topics_take_publishes_only_from_a_token_that_grants_them()
     let app = secured().await;
     let bearer = |token: String| format!("Bearer {token}");
     let chat_only = bearer(token(&["chat/*"], &[]));
-    let response = publish_with(&app, herald_wire::HUB_TOPIC, Some(&chat_only)).await;
+    let response = publish_with(&app, herald_dashboard_events::HUB_TOPIC, Some(&chat_only)).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let operator = bearer(token(&["system/*"], &[]));
-    let response = publish_with(&app, herald_wire::HUB_TOPIC, Some(&operator)).await;
+    let response = publish_with(&app, herald_dashboard_events::HUB_TOPIC, Some(&operator)).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
 }
 
@@ -342,12 +342,13 @@ async fn public_topics_need_no_token_to_read_and_private_ones_a_token_that_cover
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    let events: herald_wire::EventList = history(&["private/alice/inbox"], Some(&alice))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: herald_wire::EventList<herald_dashboard_events::Payload> =
+        history(&["private/alice/inbox"], Some(&alice))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     assert_eq!(events.events.len(), 1);
     assert_eq!(text_of(&events.events[0]), "hi");
 }

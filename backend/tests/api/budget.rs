@@ -2,6 +2,7 @@
 //! events, and a full hub refusing what it cannot keep, each leaving the
 //! hub answering and every eviction told to readers as a gap.
 
+use herald_dashboard_events::Payload;
 use herald_wire::EventList;
 use herald_wire::protocol::{HEALTH_PATH, HISTORY_PATH};
 use reqwest::StatusCode;
@@ -13,7 +14,7 @@ async fn a_topic_flood_stays_within_the_topic_cap() {
     let start = app
         .get(&query(&["flood/0"]).url(HISTORY_PATH))
         .await
-        .json::<EventList>()
+        .json::<EventList<Payload>>()
         .await
         .unwrap()
         .resume_after;

@@ -13,9 +13,10 @@ use testkit::{
 };
 
 use crate::redis_server::{Mode, Proxy, RedisServer, free_port};
+use herald_dashboard_events::Payload;
 
 /// Reads `count` events, failing on a gap.
-async fn events(stream: &mut Stream, count: usize) -> Vec<Envelope> {
+async fn events(stream: &mut Stream, count: usize) -> Vec<Envelope<Payload>> {
     let mut events = Vec::with_capacity(count);
     for _ in 0..count {
         events.push(stream.next_event().await);
@@ -23,7 +24,7 @@ async fn events(stream: &mut Stream, count: usize) -> Vec<Envelope> {
     events
 }
 
-fn ids_of(events: &[Envelope]) -> Vec<EventId> {
+fn ids_of(events: &[Envelope<Payload>]) -> Vec<EventId> {
     events.iter().map(|event| event.id).collect()
 }
 
@@ -64,7 +65,7 @@ async fn every_node_delivers_every_event_in_one_order_with_the_same_ids() {
     }
     // History on any node holds the same events.
     for node in &nodes {
-        let history: herald_wire::EventList = node
+        let history: herald_wire::EventList<Payload> = node
             .get(&query(&["chat/*", "ops"]).url(HISTORY_PATH))
             .await
             .json()

@@ -9,12 +9,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode as AxumStatus;
 use axum::routing::post;
+use herald_dashboard_events::{Payload, kinds};
 use herald_hub::{BuildError, Herald};
 use herald_wire::TopicPattern;
 use herald_wire::protocol::{Query, TOPICS_PATH};
-use herald_wire::{
-    Delivery, Envelope, ErrorCode, Event, EventList, Kind, Payload, Published, Topic,
-};
+use herald_wire::{Delivery, Envelope, ErrorCode, Event, EventList, Published, Topic};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use testkit::{PATIENCE, Stream, error_body};
@@ -250,7 +249,7 @@ async fn an_in_process_subscriber_reads_the_apps_type_and_is_told_of_what_it_can
     let Delivery::Unknown(unknown) = next else {
         panic!("expected an unknown kind, got {next:?}");
     };
-    assert_eq!((unknown.id, &unknown.kind), (foreign, &Kind::CHAT));
+    assert_eq!((unknown.id, &unknown.kind), (foreign, &kinds::CHAT));
     let envelope: Envelope<Payload> = serde_json::from_str(&unknown.json).unwrap();
     assert_eq!(envelope.event, chat);
     assert_eq!(deliveries.position(), Some(foreign));

@@ -1,5 +1,6 @@
 //! `GET /api/history`: recent events to draw at once, then a gapless resume.
 
+use herald_dashboard_events::Payload;
 use herald_wire::protocol::{HISTORY_PATH, LIMIT_PARAM, Query, TOPIC_PARAM};
 use herald_wire::{ErrorCode, EventList};
 use reqwest::StatusCode;
@@ -22,7 +23,7 @@ async fn history_then_resume_shows_every_event_once() {
         .get(&query(&["a", "b"]).param(LIMIT_PARAM, "2").url(HISTORY_PATH))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let history: EventList = response.json().await.unwrap();
+    let history: EventList<Payload> = response.json().await.unwrap();
     let texts: Vec<&str> = history.events.iter().map(text_of).collect();
     assert_eq!(texts, ["b1", "a2", "b2", "a3"]);
 
@@ -60,7 +61,7 @@ async fn an_empty_history_still_says_where_to_resume() {
     app.publish("elsewhere", &chat("not asked for")).await;
     let response = app.get(&query(&["quiet"]).url(HISTORY_PATH)).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let history: EventList = response.json().await.unwrap();
+    let history: EventList<Payload> = response.json().await.unwrap();
     assert!(history.events.is_empty());
     // Published after the history was read and before the stream opens.
     let between = app.publish("quiet", &chat("in between")).await;

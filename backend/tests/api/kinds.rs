@@ -2,9 +2,10 @@
 //! their own SSE name, so a page listens for exactly the kinds it knows;
 //! an app's own type is published and read in process as over HTTP.
 
+use herald_dashboard_events::Payload;
 use herald_hub::hub::Framed;
 use herald_wire::protocol::HISTORY_PATH;
-use herald_wire::{Envelope, Event, EventList, Payload, Published, Topic, TopicPattern};
+use herald_wire::{Envelope, Event, EventList, Published, Topic, TopicPattern};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use testkit::{query, spawn_app};
@@ -43,7 +44,7 @@ async fn an_apps_own_kind_streams_under_its_name_and_keeps_its_text() {
     assert_eq!(order.kind().as_str(), "order_created");
     assert_eq!(order.text(), ORDER_KEPT);
 
-    let history: EventList = app
+    let history: EventList<Payload> = app
         .get(&query(&["shop/orders"]).url(HISTORY_PATH))
         .await
         .json()

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use herald_dashboard_events::{HUB_TOPIC, HubStats, Payload};
 use herald_wire::protocol::{METRICS_PATH, TOKEN_PARAM, publish_path};
-use herald_wire::{HUB_TOPIC, HubStats, Payload};
 use reqwest::StatusCode;
 use testkit::{TestApp, chat, error_body, query, spawn_app};
 

@@ -10,6 +10,7 @@ use serde_json::json;
 use testkit::{TestApp, error_body, query, spawn_app, spawn_node, text_of};
 
 use crate::redis_server::RedisServer;
+use herald_dashboard_events::Payload;
 
 /// `body` published to `topic` on `app`, with `key` as its
 /// `Idempotency-Key` when given.
@@ -24,7 +25,7 @@ async fn post(app: &TestApp, topic: &str, key: Option<&str>, body: &str) -> reqw
     request.send().await.unwrap()
 }
 
-async fn history(app: &TestApp, topic: &str) -> EventList {
+async fn history(app: &TestApp, topic: &str) -> EventList<Payload> {
     let path = query(&[topic]).url(herald_wire::protocol::HISTORY_PATH);
     app.get(&path).await.json().await.unwrap()
 }

@@ -1,5 +1,6 @@
 //! Topic patterns (`chat/*`, `*`) in streams, history and the topic list.
 
+use herald_dashboard_events::Payload;
 use herald_wire::protocol::{TOPICS_PATH, history_path, topics_path};
 use herald_wire::{ErrorCode, EventId, EventList, Topic, TopicList, TopicPattern};
 use reqwest::StatusCode;
@@ -103,7 +104,7 @@ async fn history_takes_patterns() {
         }
     }
     let patterns = [TopicPattern::parse("s/*").unwrap()];
-    let list: EventList = app
+    let list: EventList<Payload> = app
         .get(&history_path(&patterns, 10))
         .await
         .json()

@@ -7,7 +7,8 @@
 //! what went past the stalled subscriber.
 
 use futures_util::StreamExt;
-use herald_wire::{Payload, Topic};
+use herald_dashboard_events::Payload;
+use herald_wire::Topic;
 use testkit::{Message, PATIENCE, Stream, eventually, query, spawn_app};
 
 const EVENTS: usize = 3000;
@@ -26,7 +27,7 @@ async fn a_stalled_subscriber_neither_slows_others_nor_grows_memory() {
     let text = "x".repeat(EVENT_BYTES);
     let mut last = None;
     for seq in 0..EVENTS {
-        let payload = Payload::Chat(herald_wire::Chat {
+        let payload = Payload::Chat(herald_dashboard_events::Chat {
             author: seq.to_string(),
             text: text.clone(),
         });
@@ -78,7 +79,7 @@ async fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
     // its timeout: the connection, and with it the subscription, goes.
     let gone = tokio::time::timeout(PATIENCE, async {
         while app.hub.subscriptions() > 0 {
-            let payload = Payload::Chat(herald_wire::Chat {
+            let payload = Payload::Chat(herald_dashboard_events::Chat {
                 author: "flood".into(),
                 text: text.clone(),
             });
@@ -147,7 +148,7 @@ async fn a_client_that_stops_reading_holds_no_more_than_the_send_buffer_in_the_k
     // the send buffer towards `net.ipv4.tcp_wmem`'s 4 MiB while it fills.
     let text = "x".repeat(EVENT_BYTES);
     for seq in 0..64 {
-        let payload = Payload::Chat(herald_wire::Chat {
+        let payload = Payload::Chat(herald_dashboard_events::Chat {
             author: seq.to_string(),
             text: text.clone(),
         });

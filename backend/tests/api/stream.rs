@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use herald_dashboard_events::Payload;
+use herald_wire::ErrorCode;
 use herald_wire::protocol::{LAST_EVENT_ID_HEADER, LAST_EVENT_ID_PARAM, Query, TOPIC_PARAM};
-use herald_wire::{ErrorCode, Payload};
 use reqwest::StatusCode;
 use testkit::{PATIENCE, TestApp, chat, error_body, query, spawn_app, text_of};
 
@@ -189,7 +190,7 @@ async fn the_built_in_source_publishes_real_metrics() {
     let mut stream = app.open_stream(&query(&["system/metrics"]), None).await;
     for _ in 0..2 {
         let event = stream.next_event().await;
-        assert_eq!(event.topic.as_str(), herald_wire::METRICS_TOPIC);
+        assert_eq!(event.topic.as_str(), herald_dashboard_events::METRICS_TOPIC);
         let Payload::Metrics(metrics) = event.event else {
             panic!("expected metrics, got {:?}", event.event);
         };

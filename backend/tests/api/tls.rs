@@ -10,7 +10,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
-use herald_wire::{Payload, Published, Topic};
+use herald_dashboard_events::Payload;
+use herald_wire::{Published, Topic};
 use http_body_util::{BodyDataStream, BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, Version};
@@ -211,7 +212,7 @@ async fn a_client_that_asks_for_http11_gets_it_over_tls() {
     // hyper, as the connection's last response.
     assert_eq!(response.headers()["connection"], "close");
     let mut events = BodyDataStream::new(response.into_body()).eventsource();
-    let payload = Payload::Chat(herald_wire::Chat {
+    let payload = Payload::Chat(herald_dashboard_events::Chat {
         author: "ada".to_owned(),
         text: "over TLS".to_owned(),
     });

@@ -25,8 +25,9 @@ use axum::response::sse::{self, KeepAlive, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt, stream};
+use herald_dashboard_events::Payload;
 use herald_wire::protocol::{EVENTS_PATH, TOPICS_PATH};
-use herald_wire::{Envelope, Event as _, EventId, Payload, Published, Topic};
+use herald_wire::{Envelope, Event as _, EventId, Published, Topic};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
@@ -70,7 +71,7 @@ struct Hub {
 #[derive(Default)]
 struct Channels {
     last: u64,
-    topics: HashMap<Topic, broadcast::Sender<Envelope>>,
+    topics: HashMap<Topic, broadcast::Sender<Envelope<Payload>>>,
 }
 
 #[derive(Deserialize)]
@@ -109,7 +110,7 @@ impl Hub {
         id
     }
 
-    fn subscribe(&self, topic: Topic) -> broadcast::Receiver<Envelope> {
+    fn subscribe(&self, topic: Topic) -> broadcast::Receiver<Envelope<Payload>> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state
             .topics
@@ -149,7 +150,7 @@ async fn stream(
 }
 
 /// The per-subscriber work Herald does once per publish.
-fn frame(event: &Envelope) -> Result<sse::Event, axum::Error> {
+fn frame(event: &Envelope<Payload>) -> Result<sse::Event, axum::Error> {
     sse::Event::default()
         .id(event.id.to_string())
         .event(event.event.kind().as_str())

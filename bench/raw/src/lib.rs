@@ -23,8 +23,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
+use herald_dashboard_events::Payload;
 use herald_wire::protocol::{EVENTS_PATH, TOPIC_PARAM, TOPICS_PATH};
-use herald_wire::{Envelope, Event as _, EventId, Payload, Published, Topic};
+use herald_wire::{Envelope, Event as _, EventId, Published, Topic};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
+use herald_dashboard_events::{LatencyProbe, Payload};
 use herald_wire::protocol::{publish_path, stream_path};
-use herald_wire::{Envelope, LatencyProbe, Payload, Published, Topic};
+use herald_wire::{Envelope, Published, Topic};
 use reqwest::StatusCode;
 use tokio::net::TcpListener;
 
@@ -44,7 +45,7 @@ async fn a_published_probe_arrives_with_herald_id_event_and_data() {
         .unwrap();
     assert_eq!(received.id, published.id.to_string());
     assert_eq!(received.event, "latency_probe");
-    let event: Envelope = serde_json::from_str(&received.data).unwrap();
+    let event: Envelope<Payload> = serde_json::from_str(&received.data).unwrap();
     assert_eq!(event.id, published.id);
     assert_eq!(event.topic, topic);
     assert_eq!(event.event, probe);

@@ -1,6 +1,6 @@
 //! [`ChatMessage`]: a chat line, `author: text`.
 
-use herald_wire::Chat;
+use herald_dashboard_events::Chat;
 use yew::prelude::*;
 
 use crate::components::clipped::clipped;

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use herald_wire::Payload;
+use herald_dashboard_events::Payload;
 
 use crate::components::clipped::clipped;
 use crate::components::event_item::clock;

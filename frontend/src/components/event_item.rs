@@ -2,7 +2,8 @@
 
 use std::rc::Rc;
 
-use herald_wire::{Event as _, Payload};
+use herald_dashboard_events::Payload;
+use herald_wire::Event as _;
 use web_sys::js_sys::Date;
 use yew::prelude::*;
 

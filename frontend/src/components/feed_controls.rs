@@ -1,6 +1,7 @@
 //! [`FeedControls`]: pause and resume the list, filter it by kind and text.
 
-use herald_wire::{Event as _, Kind, Payload};
+use herald_dashboard_events::Payload;
+use herald_wire::{Event as _, Kind};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 

@@ -16,7 +16,7 @@ pub fn HubPanel() -> Html {
     let body = if rows.is_empty() {
         let hint = format!(
             "No report yet: the hub reports on {} every second.",
-            herald_wire::HUB_TOPIC
+            herald_dashboard_events::HUB_TOPIC
         );
         html! { <p class="empty">{ hint }</p> }
     } else {

@@ -1,6 +1,6 @@
 //! [`HubSummary`]: a hub node's report on one compact line, for the feed.
 
-use herald_wire::HubStats;
+use herald_dashboard_events::HubStats;
 use yew::prelude::*;
 
 use crate::format;

@@ -1,6 +1,6 @@
 //! [`LatencyReading`]: a latency probe with its publish-to-receive latency.
 
-use herald_wire::LatencyProbe;
+use herald_dashboard_events::LatencyProbe;
 use yew::prelude::*;
 
 use crate::format;

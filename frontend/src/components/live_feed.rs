@@ -15,8 +15,9 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
+use herald_dashboard_events::Payload;
+use herald_wire::TopicPattern;
 use herald_wire::protocol::history_path;
-use herald_wire::{Payload, TopicPattern};
 use herald_yew::{StreamMessage, StreamOptions, StreamSource, Token, use_event_stream};
 use web_sys::js_sys::Date;
 use yew::prelude::*;

@@ -1,6 +1,6 @@
 //! [`NoticeBanner`]: a notice in the feed, coloured by its level.
 
-use herald_wire::Notice;
+use herald_dashboard_events::Notice;
 use yew::prelude::*;
 
 use crate::components::clipped::clipped;

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use herald_wire::{NoticeLevel, Payload};
+use herald_dashboard_events::{NoticeLevel, Payload};
 
 use crate::components::clipped::clipped;
 use crate::excerpt::BANNER_CHARS;

@@ -5,7 +5,8 @@
 //! missing or insufficient token says so first, since the fix is in the
 //! token field rather than in this form.
 
-use herald_wire::{Chat, ErrorCode, Notice, NoticeLevel, Payload};
+use herald_dashboard_events::{Chat, Notice, NoticeLevel, Payload};
+use herald_wire::ErrorCode;
 use herald_yew::Token;
 use herald_yew::http::ApiError;
 use web_sys::{HtmlInputElement, HtmlSelectElement};

@@ -9,7 +9,7 @@
 //! lists.
 //!
 //! The subscriber counts are live: while the hub's reports arrive (the page
-//! follows [`herald_wire::HUB_TOPIC`]), each count shown is the reports' own, and
+//! follows [`herald_dashboard_events::HUB_TOPIC`]), each count shown is the reports' own, and
 //! the list is read again only when they say the number of topics changed.
 //! Without reports (the page follows other topics, or the hub does not
 //! report), the read repeats every [`REFRESH_MS`] instead; the interval is

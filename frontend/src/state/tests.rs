@@ -1,14 +1,13 @@
 //! Native tests of the [`Feed`] reducer: bounds, duplicates, pause, filters
 //! and the derived views.
 
-use herald_wire::{
-    Chat, EventId, Kind, LatencyProbe, Notice, NoticeLevel, Payload, Topic, TopicPattern,
-};
+use herald_dashboard_events::{Chat, LatencyProbe, Notice, NoticeLevel, Payload, kinds};
+use herald_wire::{EventId, Topic, TopicPattern};
 
 use super::*;
 use crate::series::tests::sample;
 
-fn event(id: u64, topic: &str, payload: Payload) -> Envelope {
+fn event(id: u64, topic: &str, payload: Payload) -> Envelope<Payload> {
     Envelope {
         id: EventId::new(1, id),
         topic: Topic::parse(topic).unwrap(),
@@ -17,7 +16,7 @@ fn event(id: u64, topic: &str, payload: Payload) -> Envelope {
     }
 }
 
-fn chat(id: u64, text: &str) -> Envelope {
+fn chat(id: u64, text: &str) -> Envelope<Payload> {
     event(
         id,
         "chat/lobby",
@@ -28,7 +27,7 @@ fn chat(id: u64, text: &str) -> Envelope {
     )
 }
 
-fn received(event: Envelope) -> Action {
+fn received(event: Envelope<Payload>) -> Action {
     Action::Received(Received {
         event,
         received_us: 5,
@@ -171,10 +170,10 @@ fn filters_by_kind_and_by_text() {
         ids(Rc::clone(&feed).reduce(Action::SetFilter(filter)).visible())
     };
     assert_eq!(only(None, ""), [2, 1]);
-    assert_eq!(only(Some(Kind::CHAT), ""), [1]);
+    assert_eq!(only(Some(kinds::CHAT), ""), [1]);
     assert_eq!(only(None, "DISK"), [2]);
     assert_eq!(only(None, "lobby"), [1]);
-    assert_eq!(only(Some(Kind::CHAT), "disk"), Vec::<u64>::new());
+    assert_eq!(only(Some(kinds::CHAT), "disk"), Vec::<u64>::new());
     let gaps = Rc::clone(&feed).reduce(Action::SetFilter(Filter {
         kind: None,
         text: "gap".into(),
@@ -258,7 +257,7 @@ fn an_unknown_event_is_a_line_of_its_kind_that_derives_nothing() {
     let unknown = Unknown {
         id: EventId::new(1, 6),
         topic: Topic::parse("chat/lobby").unwrap(),
-        kind: Kind::CHAT,
+        kind: kinds::CHAT,
         json: r#"{"id":"1-6","topic":"chat/lobby","event":{"type":"chat","emoji":"x"}}"#.into(),
     };
     let action = Action::from(Incoming {
@@ -271,7 +270,7 @@ fn an_unknown_event_is_a_line_of_its_kind_that_derives_nothing() {
         panic!("one line");
     };
     assert_eq!(entry.item, Item::Unknown(Rc::new(unknown)));
-    assert_eq!(entry.item.kind(), Some(&Kind::CHAT));
+    assert_eq!(entry.item.kind(), Some(&kinds::CHAT));
     assert!(entry.haystack.contains("emoji"), "{}", entry.haystack);
     assert_eq!(feed.chat().len(), 0, "not in the conversation");
 }
@@ -294,7 +293,7 @@ fn dropped_messages_are_a_line_that_breaks_the_charts() {
     }));
     assert_eq!(dropped.visible().count(), 1);
     let chats = feed.reduce(Action::SetFilter(Filter {
-        kind: Some(Kind::CHAT),
+        kind: Some(kinds::CHAT),
         text: String::new(),
     }));
     assert_eq!(chats.visible().count(), 0, "a kind shows only its events");

@@ -15,7 +15,8 @@
 pub mod stream;
 
 use frontend::state::{Action, FeedContext};
-use herald_wire::{Chat, Envelope, EventId, LoadAverage, Metrics, Payload, Topic, TopicPattern};
+use herald_dashboard_events::{Chat, LoadAverage, Metrics, Payload};
+use herald_wire::{Envelope, EventId, Topic, TopicPattern};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
@@ -36,7 +37,7 @@ pub fn json(value: &impl serde::Serialize) -> String {
 }
 
 /// An event `1-{id}` on topic `name`, published at a fixed hub time.
-pub fn event(id: u64, name: &str, payload: Payload) -> Envelope {
+pub fn event(id: u64, name: &str, payload: Payload) -> Envelope<Payload> {
     Envelope {
         id: EventId::new(1, id),
         topic: topic(name),
@@ -46,7 +47,7 @@ pub fn event(id: u64, name: &str, payload: Payload) -> Envelope {
 }
 
 /// A chat event `1-{id}` on `chat/lobby`.
-pub fn chat(id: u64, author: &str, text: &str) -> Envelope {
+pub fn chat(id: u64, author: &str, text: &str) -> Envelope<Payload> {
     event(
         id,
         "chat/lobby",

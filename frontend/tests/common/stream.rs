@@ -15,7 +15,7 @@ use frontend::components::event_list::EventList;
 use frontend::components::feed_provider::FeedProvider;
 use frontend::state::{Action, FeedContext};
 use gloo_timers::future::sleep;
-use herald_wire::Payload;
+use herald_dashboard_events::Payload;
 use herald_yew::{StreamMessage, StreamOptions, StreamSource, use_event_stream};
 use web_sys::Element;
 use yew::prelude::*;

@@ -1,7 +1,7 @@
 //! Native tests of decoding: the dashboard's [`Payload`] as before, and an
 //! app's own type, whose unreadable events are [`Delivery::Unknown`].
 
-use herald_wire::{Chat, Payload};
+use herald_dashboard_events::{Chat, Payload, kinds};
 use serde::Serialize;
 
 use super::*;
@@ -47,23 +47,23 @@ fn decodes_every_golden_event() {
     for (name, json) in [
         (
             "metrics",
-            include_str!("../../../shared/tests/golden/metrics.json"),
+            include_str!("../../../dashboard-events/tests/golden/metrics.json"),
         ),
         (
             "chat",
-            include_str!("../../../shared/tests/golden/chat.json"),
+            include_str!("../../../dashboard-events/tests/golden/chat.json"),
         ),
         (
             "notice",
-            include_str!("../../../shared/tests/golden/notice.json"),
+            include_str!("../../../dashboard-events/tests/golden/notice.json"),
         ),
         (
             "latency_probe",
-            include_str!("../../../shared/tests/golden/latency_probe.json"),
+            include_str!("../../../dashboard-events/tests/golden/latency_probe.json"),
         ),
         (
             "json",
-            include_str!("../../../shared/tests/golden/json.json"),
+            include_str!("../../../dashboard-events/tests/golden/json.json"),
         ),
     ] {
         assert!(
@@ -175,7 +175,7 @@ fn a_stored_event_of_a_kind_the_type_lacks_is_unknown() {
     let Ok(Delivery::Unknown(unknown)) = incoming.message else {
         panic!("a chat was read as a shop event: {incoming:?}");
     };
-    assert_eq!(unknown.kind, Kind::CHAT);
+    assert_eq!(unknown.kind, kinds::CHAT);
     assert_eq!(unknown.json, chat);
 }
 

@@ -85,7 +85,7 @@ pub(crate) fn one<E: Event>(body: &[u8]) -> Result<E, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use herald_wire::Payload;
+    use herald_dashboard_events::Payload;
 
     use super::*;
 

@@ -1,5 +1,5 @@
 //! Reading a [`Payload`] from JSON text: its `type` first, then a typed
-//! kind's struct ([`decode::fields`](crate::decode::fields)), or any other
+//! kind's struct ([`decode::fields`](herald_wire::decode::fields)), or any other
 //! kind's whole text as [`Untyped`].
 
 #[cfg(test)]
@@ -9,9 +9,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-use super::{Json, Payload, Untyped};
-use crate::Kind;
-use crate::decode::{DecodeError, fields, kind};
+use herald_wire::Kind;
+use herald_wire::decode::{DecodeError, fields, kind};
+
+use crate::{Json, Payload, Untyped, kinds};
 
 impl Payload {
     /// Decodes a payload from JSON text: the `type` names the kind, and the
@@ -27,17 +28,17 @@ impl Payload {
     pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, DecodeError> {
         let json = json.as_ref();
         let kind = kind(json)?;
-        Ok(if kind == Kind::METRICS {
+        Ok(if kind == kinds::METRICS {
             Self::Metrics(fields(json)?)
-        } else if kind == Kind::CHAT {
+        } else if kind == kinds::CHAT {
             Self::Chat(fields(json)?)
-        } else if kind == Kind::NOTICE {
+        } else if kind == kinds::NOTICE {
             Self::Notice(fields(json)?)
-        } else if kind == Kind::LATENCY_PROBE {
+        } else if kind == kinds::LATENCY_PROBE {
             Self::LatencyProbe(fields(json)?)
-        } else if kind == Kind::HUB_STATS {
+        } else if kind == kinds::HUB_STATS {
             Self::HubStats(fields(json)?)
-        } else if kind == Kind::JSON {
+        } else if kind == kinds::JSON {
             Self::Json(fields(json)?)
         } else {
             Self::Untyped(untyped(kind, json)?)

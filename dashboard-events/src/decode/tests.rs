@@ -1,7 +1,7 @@
 //! The payload decoder's refusals: each names what is wrong and where.
 
 use super::*;
-use crate::{Event as _, KindError};
+use herald_wire::{Event as _, KindError};
 
 fn refusal(json: &str) -> DecodeError {
     Payload::from_json(json).unwrap_err()
@@ -90,7 +90,7 @@ fn a_type_that_is_not_a_kind_name_is_named() {
     assert!(refusal(&long).to_string().len() < 256);
     // A name is compared as the string it decodes to.
     let chat = Payload::from_json(r#"{"type":"ch\u0061t","author":"a","text":"b"}"#);
-    assert_eq!(chat.unwrap().kind(), &Kind::CHAT);
+    assert_eq!(chat.unwrap().kind(), &kinds::CHAT);
 }
 
 #[test]

@@ -1,24 +1,61 @@
-//! [`Payload`]: the kinds of event Herald types (its dashboard's), and the
-//! events of any other kind, which it carries as their JSON.
+//! The events Herald's own binary publishes and its dashboard reads, as one
+//! [`Event`] type, [`Payload`]: the hub's reports about itself
+//! ([`HubStats`]), the host's system metrics ([`Metrics`]), and the
+//! dashboard's chat, notices and latency probes, plus opaque [`Json`] and
+//! any other kind as its JSON ([`Untyped`]), so the standalone binary
+//! carries every publisher's events.
+//!
+//! An app with its own event type does not need this crate: it derives
+//! [`Event`] on its own enum (see `herald-wire`). The `herald` binary and
+//! its dashboard are one such app, whose enum happens to read any kind.
+//!
+//! The golden files in `tests/golden/` pin every kind's JSON shape.
+
+#![warn(missing_docs)]
 
 mod decode;
 
+use herald_wire::{DecodeError, Event, Kind, Topic};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::{DecodeError, Event, Kind, Topic};
+/// Topic the hub's built-in source publishes [`Metrics`] samples to, under
+/// [`SYSTEM_PREFIX`](herald_wire::SYSTEM_PREFIX) so no client can speak for
+/// the hub there.
+pub const METRICS_TOPIC: &str = "system/metrics";
 
-/// An event's content, tagged by `type` in JSON: one of the kinds Herald
-/// types, or any other kind as its JSON ([`Untyped`]).
+/// Topic every hub node publishes its [`HubStats`] to, once a second, under
+/// [`SYSTEM_PREFIX`](herald_wire::SYSTEM_PREFIX).
+pub const HUB_TOPIC: &str = "system/hub";
+
+/// The kinds [`Payload`] types, named as in its JSON `type`.
+pub mod kinds {
+    use herald_wire::Kind;
+
+    /// [`Payload::Metrics`](crate::Payload::Metrics).
+    pub const METRICS: Kind = Kind::of("metrics");
+    /// [`Payload::Chat`](crate::Payload::Chat).
+    pub const CHAT: Kind = Kind::of("chat");
+    /// [`Payload::Notice`](crate::Payload::Notice).
+    pub const NOTICE: Kind = Kind::of("notice");
+    /// [`Payload::LatencyProbe`](crate::Payload::LatencyProbe).
+    pub const LATENCY_PROBE: Kind = Kind::of("latency_probe");
+    /// [`Payload::HubStats`](crate::Payload::HubStats).
+    pub const HUB_STATS: Kind = Kind::of("hub_stats");
+    /// [`Payload::Json`](crate::Payload::Json).
+    pub const JSON: Kind = Kind::of("json");
+}
+
+/// An event's content, tagged by `type` in JSON: one of the kinds Herald's
+/// binary and dashboard type, or any other kind as its JSON ([`Untyped`]).
 ///
-/// This is also the body of `POST /api/topics/{topic}`: a publisher sends the
-/// payload and the hub wraps it in an [`Envelope`](crate::Envelope). A hub
-/// that serves an app's own [`Event`] type reads its bodies as a `Payload`
-/// too: whatever the type, the hub needs only the `type` and the text. Any JSON object whose
-/// `type` is a [`Kind`] name is a payload; the kinds below are checked
-/// against their fields, every other one is carried as published.
+/// This is the body of `POST /api/topics/{topic}` on the `herald` binary: a
+/// publisher sends the payload and the hub wraps it in an
+/// [`Envelope`](herald_wire::Envelope). Any JSON object whose `type` is a
+/// [`Kind`] name is a payload; the kinds below are checked against their
+/// fields, every other one is carried as published.
 ///
 /// Decoding reads the `type` first and then the kind's own struct from the
 /// same text, rather than through serde's internally tagged enum, which
@@ -36,29 +73,13 @@ pub enum Payload {
     /// A latency probe: the publisher's clock at send time.
     LatencyProbe(LatencyProbe),
     /// A hub's figures about itself, published every second to
-    /// [`HUB_TOPIC`](crate::HUB_TOPIC).
+    /// [`HUB_TOPIC`].
     HubStats(HubStats),
     /// Opaque JSON from a program that brings its own schema, under
     /// `data`.
     Json(Json),
     /// An event of any other kind, such as an app's own `order_created`.
     Untyped(Untyped),
-}
-
-/// The kinds Herald types, named as in [`Payload`]'s JSON `type`.
-impl Kind {
-    /// [`Payload::Metrics`].
-    pub const METRICS: Self = Self::of("metrics");
-    /// [`Payload::Chat`].
-    pub const CHAT: Self = Self::of("chat");
-    /// [`Payload::Notice`].
-    pub const NOTICE: Self = Self::of("notice");
-    /// [`Payload::LatencyProbe`].
-    pub const LATENCY_PROBE: Self = Self::of("latency_probe");
-    /// [`Payload::HubStats`].
-    pub const HUB_STATS: Self = Self::of("hub_stats");
-    /// [`Payload::Json`].
-    pub const JSON: Self = Self::of("json");
 }
 
 /// One sample of the host's system metrics.
@@ -306,12 +327,12 @@ fn compact(text: &str) -> String {
 impl Event for Payload {
     fn kinds() -> &'static [Kind] {
         static KINDS: [Kind; 6] = [
-            Kind::METRICS,
-            Kind::CHAT,
-            Kind::NOTICE,
-            Kind::LATENCY_PROBE,
-            Kind::HUB_STATS,
-            Kind::JSON,
+            kinds::METRICS,
+            kinds::CHAT,
+            kinds::NOTICE,
+            kinds::LATENCY_PROBE,
+            kinds::HUB_STATS,
+            kinds::JSON,
         ];
         &KINDS
     }
@@ -393,135 +414,4 @@ impl Metrics {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kind_name_matches_the_json_tag() {
-        let samples = [
-            Payload::Chat(Chat {
-                author: "a".into(),
-                text: "b".into(),
-            }),
-            Payload::Notice(Notice {
-                level: NoticeLevel::Info,
-                text: "t".into(),
-            }),
-            Payload::LatencyProbe(LatencyProbe { seq: 1, ts: 2 }),
-            Payload::Json(Json::from_text("[1]").unwrap()),
-            Payload::Metrics(idle()),
-            Payload::from_json(
-                r#"{"type":"hub_stats","node":null,"interval_s":1,"streams_open":0,
-                "streams_opened":0,"events":0,"events_per_s":0,"deliveries":0,
-                "deliveries_per_s":0,"gaps":0,"history_bytes":0,"topics":0,
-                "followed_topics":0,"followed":[]}"#,
-            )
-            .unwrap(),
-        ];
-        assert_eq!(samples.len(), Payload::kinds().len());
-        for payload in samples {
-            let json = serde_json::to_value(&payload).unwrap();
-            assert_eq!(json["type"], payload.kind().as_str());
-            assert!(Payload::kinds().contains(payload.kind()));
-        }
-    }
-
-    /// A sample of an idle host with two cores.
-    fn idle() -> Metrics {
-        Metrics {
-            cpu_total: 1.0,
-            cpu_per_core: vec![1.0, 2.0],
-            memory_used: 0,
-            memory_total: 0,
-            load: LoadAverage {
-                one: 0.0,
-                five: 0.0,
-                fifteen: 0.0,
-            },
-            net_rx_per_sec: 0,
-            net_tx_per_sec: 0,
-        }
-    }
-
-    #[test]
-    fn metrics_must_be_finite() {
-        let mut metrics = idle();
-        assert_eq!(metrics.check_finite(), Ok(()));
-        metrics.load.five = f64::INFINITY;
-        assert_eq!(
-            metrics.check_finite(),
-            Err(NotFinite { field: "load.five" })
-        );
-        metrics.load.five = 0.0;
-        metrics.cpu_per_core[1] = f32::NAN;
-        assert_eq!(
-            metrics.check_finite(),
-            Err(NotFinite {
-                field: "cpu_per_core"
-            })
-        );
-    }
-
-    #[test]
-    fn json_keeps_its_text_as_published_but_whitespace() {
-        let published = r#"{"type":"json","data":{ "z": 1, "a" : [1e2, 18446744073709551616123, -0.0],
-            "a": "repeated \" key\n", "n": null }}"#;
-        let Payload::Json(json) = Payload::from_json(published).unwrap() else {
-            panic!("not json");
-        };
-        let kept =
-            r#"{"z":1,"a":[1e2,18446744073709551616123,-0.0],"a":"repeated \" key\n","n":null}"#;
-        assert_eq!(json.text(), kept);
-        let event = serde_json::to_string(&Payload::Json(json.clone())).unwrap();
-        assert_eq!(event, format!(r#"{{"type":"json","data":{kept}}}"#));
-        // Decoding the envelope again keeps the same text.
-        assert_eq!(
-            Payload::from_json(&event).unwrap(),
-            Payload::Json(json.clone())
-        );
-        assert_eq!(
-            json.value()["a"],
-            "repeated \" key\n",
-            "the last repeated key wins"
-        );
-    }
-
-    #[test]
-    fn compacting_keeps_whitespace_inside_strings() {
-        assert_eq!(compact("{ \"a b\" :\t[ 1 ,\r\n 2 ] }"), r#"{"a b":[1,2]}"#);
-        assert_eq!(compact(r#"[" \\", " x "]"#), r#"[" \\"," x "]"#);
-        assert!(Json::from_text("{").is_err());
-    }
-
-    #[test]
-    fn a_missing_or_invalid_type_is_refused() {
-        for text in [
-            r#"{"author":"a"}"#,
-            r#"["chat"]"#,
-            r#""chat""#,
-            r#"{"type":7}"#,
-            r#"{"type":"two words"}"#,
-            r#"{"type":"gap"}"#,
-        ] {
-            assert!(Payload::from_json(text).is_err(), "{text}");
-        }
-        let chat = Payload::from_json(r#"{"text":"b","type":"chat","author":"a"}"#).unwrap();
-        assert_eq!(chat.kind(), &Kind::CHAT);
-    }
-
-    #[test]
-    fn any_other_kind_is_kept_as_published_but_whitespace() {
-        let published =
-            "{ \"type\": \"order_created\", \"id\": 18446744073709551616123,\n \"lines\": [] }";
-        let payload = Payload::from_json(published).unwrap();
-        let Payload::Untyped(untyped) = &payload else {
-            panic!("typed as {payload:?}");
-        };
-        let kept = r#"{"type":"order_created","id":18446744073709551616123,"lines":[]}"#;
-        assert_eq!(untyped.kind().as_str(), "order_created");
-        assert_eq!(untyped.text(), kept);
-        assert_eq!(serde_json::to_string(&payload).unwrap(), kept);
-        assert_eq!(Payload::from_json(kept).unwrap(), payload);
-        assert_eq!(untyped.value()["lines"], serde_json::json!([]));
-    }
-}
+mod tests;
