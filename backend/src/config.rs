@@ -268,6 +268,7 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
 
     /// Do not publish this machine's metrics to `system/metrics`.
+    #[cfg(feature = "system-metrics")]
     #[arg(long, env = "HERALD_NO_METRICS")]
     pub no_metrics: bool,
 
@@ -281,6 +282,7 @@ pub struct Config {
     pub hub_stats_interval_ms: u64,
 
     /// Milliseconds between two system metrics samples.
+    #[cfg(feature = "system-metrics")]
     #[arg(long, env = "HERALD_METRICS_INTERVAL_MS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(200..))]
     pub metrics_interval_ms: u64,
@@ -453,6 +455,7 @@ impl Config {
     }
 
     /// Interval between metrics samples.
+    #[cfg(feature = "system-metrics")]
     pub fn metrics_interval(&self) -> Duration {
         Duration::from_millis(self.metrics_interval_ms)
     }

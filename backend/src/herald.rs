@@ -27,7 +27,9 @@ use crate::clients::Peer;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::Config;
 use crate::hub::{Hub, SubscribeError};
-use crate::sources::{hub_stats, system_metrics};
+use crate::sources::hub_stats;
+#[cfg(feature = "system-metrics")]
+use crate::sources::system_metrics;
 use crate::state::AppState;
 use crate::throttle::{self, Throttle};
 use crate::{error, routes};
@@ -104,6 +106,7 @@ impl<E: Event> Herald<E> {
     /// clients), until `shutdown` is cancelled.
     pub(crate) fn start(broker: Broker, config: Config, shutdown: CancellationToken) -> Self {
         let tasks = TaskTracker::new();
+        #[cfg(feature = "system-metrics")]
         if !config.no_metrics {
             tasks.spawn(system_metrics::sample_every(
                 broker.clone(),

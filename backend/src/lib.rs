@@ -28,6 +28,11 @@
 //! [`cluster`], [`hub`], [`config`], [`open_files`], [`shutdown`],
 //! [`telemetry`] and [`tls`]; the rest is private, so the compiler reports
 //! what nothing uses.
+//!
+//! Features, all on by default (the binary's whole); an embedder that sets
+//! `default-features = false` names those it uses:
+//! - `system-metrics`: the host's CPU, memory, load and network figures
+//!   published to `system/metrics` (sysinfo), [`Builder::system_metrics`].
 
 #![warn(missing_docs)]
 

@@ -5,6 +5,7 @@
 //! node's reports reach every dashboard.
 
 pub(crate) mod hub_stats;
+#[cfg(feature = "system-metrics")]
 pub(crate) mod system_metrics;
 
 use std::time::Duration;

@@ -30,7 +30,8 @@ pub(crate) fn test() -> anyhow::Result<()> {
 }
 
 /// What `.ci/run` runs: installs, formatting, the module cycle check, the
-/// dependency checks, clippy for the host and for wasm, the docs, then
+/// dependency checks, clippy for the host (and for the hub without its
+/// default features) and for wasm, the docs, then
 /// every test and a short fuzz run.
 ///
 /// # Errors
@@ -52,6 +53,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
                 "warnings",
             ],
         )?,
+        hub_features()?,
         Step::cargo(
             "clippy (wasm)",
             [
@@ -96,6 +98,25 @@ fn check_dependencies() -> anyhow::Result<Step> {
     Step::cargo(
         "check dependencies",
         ["deny", "check", "bans", "licenses", "sources"],
+    )
+}
+
+/// The hub library as an embedder that turns its default features off
+/// builds it: clippy without them, so code a feature gates cannot leak into
+/// the rest (the binary's whole, with them, is the host clippy's).
+fn hub_features() -> anyhow::Result<Step> {
+    Step::cargo(
+        "clippy (hub without default features)",
+        [
+            "clippy",
+            "-p",
+            "herald-hub",
+            "--no-default-features",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )
 }
 

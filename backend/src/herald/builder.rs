@@ -57,7 +57,11 @@ fn millis(duration: Duration) -> u64 {
 impl<E: Event> Builder<E> {
     pub(super) fn new() -> Self {
         Self {
-            flags: vec!["--no-metrics".into(), "--no-hub-stats".into()],
+            flags: if cfg!(feature = "system-metrics") {
+                vec!["--no-metrics".into(), "--no-hub-stats".into()]
+            } else {
+                vec!["--no-hub-stats".into()]
+            },
             shutdown: CancellationToken::new(),
             event: PhantomData,
         }
@@ -190,7 +194,9 @@ impl<E: Event> Builder<E> {
     }
 
     /// Publishes the host's metrics to `system/metrics` at this interval
-    /// (the binary's default is on, once a second).
+    /// (the binary's default is on, once a second). With the
+    /// `system-metrics` feature, on by default.
+    #[cfg(feature = "system-metrics")]
     pub fn system_metrics(mut self, every: Duration) -> Self {
         self.flags.retain(|flag| flag != "--no-metrics");
         self.set("--metrics-interval-ms", millis(every))
