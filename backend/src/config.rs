@@ -13,6 +13,7 @@ use crate::auth::VerifyingKey;
 use crate::cluster::{RedisOptions, RedisUrl};
 use crate::hub::Limits;
 use crate::telemetry::LogFormat;
+#[cfg(feature = "tls")]
 use crate::tls::{CertificateChain, PrivateKey, Tls};
 
 /// Options of `herald serve`.
@@ -253,11 +254,13 @@ pub struct Config {
     /// `--tls-key`): HTTP/2 and HTTP/1.1 are offered by ALPN, so a browser's
     /// streams to the hub share one connection. Without it the hub speaks
     /// plain HTTP/1.1.
+    #[cfg(feature = "tls")]
     #[arg(long, env = "HERALD_TLS_CERT", value_name = "FILE",
           value_parser = CertificateChain::file, requires = "tls_key")]
     pub tls_cert: Option<CertificateChain>,
 
     /// PEM file of the private key of `--tls-cert`'s certificate.
+    #[cfg(feature = "tls")]
     #[arg(long, env = "HERALD_TLS_KEY", value_name = "FILE",
           value_parser = PrivateKey::file, requires = "tls_cert")]
     pub tls_key: Option<PrivateKey>,
@@ -364,7 +367,17 @@ impl Config {
         self.jwt_secret.as_ref().or(self.jwt_public_key.as_ref())
     }
 
+    /// Whether the hub serves HTTPS (`--tls-cert`); never without the
+    /// `tls` feature.
+    pub fn serves_https(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls_cert.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
     /// The certificate and key to serve HTTPS with, when both are set.
+    #[cfg(feature = "tls")]
     pub fn tls(&self) -> Option<Tls> {
         Some(Tls {
             chain: self.tls_cert.clone()?,

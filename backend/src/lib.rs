@@ -33,6 +33,9 @@
 //! `default-features = false` names those it uses:
 //! - `system-metrics`: the host's CPU, memory, load and network figures
 //!   published to `system/metrics` (sysinfo), [`Builder::system_metrics`].
+//! - `tls`: HTTPS with rustls, HTTP/2 offered by ALPN (`--tls-cert`,
+//!   `--tls-key`, [`tls`]); without it the server speaks plain HTTP/1.1,
+//!   as it does without a certificate.
 
 #![warn(missing_docs)]
 
@@ -63,6 +66,7 @@ mod state;
 mod static_files;
 pub mod telemetry;
 mod throttle;
+#[cfg(feature = "tls")]
 pub mod tls;
 
 pub use herald::{BuildError, Builder, Deliveries, Herald, connect};

@@ -74,7 +74,7 @@ async fn serve_command(config: Config) -> anyhow::Result<()> {
         .await
         .context("cannot join the cluster")?;
     let addr = listener.local_addr().context("listener has no address")?;
-    let scheme = if config.tls().is_some() {
+    let scheme = if config.serves_https() {
         "https"
     } else {
         "http"

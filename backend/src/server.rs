@@ -33,8 +33,9 @@ use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
-use tokio_rustls::TlsAcceptor;
+#[cfg(feature = "tls")]
 use tokio_rustls::server::TlsStream;
+#[cfg(feature = "tls")]
 use tokio_util::either::Either;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -46,13 +47,25 @@ use idle::Activity;
 use write_timeout::WriteTimeout;
 
 use crate::clients::{Peer, Permit};
+#[cfg(feature = "tls")]
 use crate::tls;
+
+/// What turns an accepted socket into a TLS stream.
+#[cfg(feature = "tls")]
+pub(crate) use tokio_rustls::TlsAcceptor;
+
+/// Without the `tls` feature there is no acceptor: the server's
+/// `Option<TlsAcceptor>` is always `None`, and the compiler knows it.
+#[cfg(not(feature = "tls"))]
+#[derive(Clone)]
+pub(crate) enum TlsAcceptor {}
 
 /// hyper's smallest allowed read buffer; requests Herald accepts have small
 /// headers, and bodies stream through it.
 const READ_BUFFER: usize = 8 * 1024;
 
 /// How long a client may take to complete its TLS handshake.
+#[cfg(feature = "tls")]
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What each connection may take.
@@ -96,26 +109,46 @@ struct Transport {
 #[derive(Debug, Clone, Copy)]
 enum Protocol {
     Http1,
+    #[cfg_attr(
+        not(feature = "tls"),
+        expect(dead_code, reason = "a client chooses HTTP/2 by ALPN, inside TLS")
+    )]
     Http2,
 }
 
 /// A connection's bytes: the socket, or TLS over it. The TLS state is
 /// boxed, so a plain connection carries no room for it.
+#[cfg(feature = "tls")]
 type Io = Either<WriteTimeout, Box<TlsStream<WriteTimeout>>>;
+
+/// A connection's bytes: the socket, without the `tls` feature.
+#[cfg(not(feature = "tls"))]
+type Io = WriteTimeout;
 
 /// Opens a connection on `stream`: plain HTTP/1.1 without `tls`, else TLS
 /// in the protocol the client chose by ALPN (HTTP/1.1 when it named none),
 /// once the handshake is done within [`HANDSHAKE_TIMEOUT`]. `None`, logged,
 /// when the handshake failed, and when shutdown came first.
+#[cfg_attr(
+    not(feature = "tls"),
+    expect(unused_variables, reason = "only a TLS handshake waits on `stop`")
+)]
 async fn open(stream: TcpStream, transport: &Transport, stop: &Stop) -> Option<(Io, Protocol)> {
     let stream = WriteTimeout::new(stream, transport.write_timeout);
     let Some(tls) = &transport.tls else {
-        return Some((Either::Left(stream), Protocol::Http1));
+        #[cfg(feature = "tls")]
+        let stream = Either::Left(stream);
+        return Some((stream, Protocol::Http1));
     };
+    #[cfg(not(feature = "tls"))]
+    match *tls {}
     // Boxed: a task is as large as its largest state, and a plain
     // connection's would otherwise carry room for a TLS handshake.
-    let (stream, protocol) = Box::pin(handshake(tls, stream, stop)).await?;
-    Some((Either::Right(Box::new(stream)), protocol))
+    #[cfg(feature = "tls")]
+    {
+        let (stream, protocol) = Box::pin(handshake(tls, stream, stop)).await?;
+        Some((Either::Right(Box::new(stream)), protocol))
+    }
 }
 
 /// Serves a connection within the caps, holding its places: hyper for
@@ -206,6 +239,7 @@ fn routed(
 /// The TLS handshake, within [`HANDSHAKE_TIMEOUT`], and the protocol the
 /// client chose by ALPN (HTTP/1.1 when it named none); `None`, logged,
 /// when it failed, and when shutdown came first.
+#[cfg(feature = "tls")]
 async fn handshake<I>(tls: &TlsAcceptor, stream: I, stop: &Stop) -> Option<(TlsStream<I>, Protocol)>
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,

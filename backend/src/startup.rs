@@ -79,10 +79,13 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let broker = broker.into();
+    #[cfg(feature = "tls")]
     let tls = match config.tls() {
         Some(tls) => Some(tls.acceptor().map_err(std::io::Error::other)?),
         None => None,
     };
+    #[cfg(not(feature = "tls"))]
+    let tls = None;
     let addr = listener.local_addr()?;
     let allowed = AllowedHosts::new(addr, &config.allowed_hosts);
     if allowed.only_local(addr) {

@@ -101,9 +101,11 @@ fn check_dependencies() -> anyhow::Result<Step> {
     )
 }
 
-/// The hub library as an embedder that turns its default features off
-/// builds it: clippy without them, so code a feature gates cannot leak into
-/// the rest (the binary's whole, with them, is the host clippy's).
+/// The hub library and binary as an embedder that turns the default
+/// features off builds them: clippy without them, so code a feature gates
+/// cannot leak into the rest (the binary's whole, with them, is the host
+/// clippy's). Only the library and binary: the tests' dev-dependencies
+/// would bring the default features back.
 fn hub_features() -> anyhow::Result<Step> {
     Step::cargo(
         "clippy (hub without default features)",
@@ -112,7 +114,8 @@ fn hub_features() -> anyhow::Result<Step> {
             "-p",
             "herald-hub",
             "--no-default-features",
-            "--all-targets",
+            "--lib",
+            "--bins",
             "--",
             "-D",
             "warnings",

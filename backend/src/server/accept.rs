@@ -21,13 +21,12 @@ use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use super::hyper_conn::{Serving, serve_with_hyper};
-use super::{ConnectionLimits, Stop, Transport, connection, open};
+use super::{ConnectionLimits, Stop, TlsAcceptor, Transport, connection, open};
 use crate::clients::{Clients, Peer};
 use crate::error::ApiError;
 use crate::prometheus::Meters;
