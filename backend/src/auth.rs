@@ -15,117 +15,38 @@
 //! algorithm verifies (`alg: none` is not one), and `exp` and `nbf` are
 //! checked with a small leeway for clocks that disagree.
 
+#[cfg(feature = "jwt")]
+mod jwt;
+#[cfg(feature = "jwt")]
 pub mod mint;
 
 use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, header};
 use herald_wire::protocol::TOKEN_COOKIE;
 use herald_wire::{Topic, TopicPattern};
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "jwt")]
+pub use self::jwt::VerifyingKey;
+#[cfg(feature = "jwt")]
+use self::jwt::{Verifier, verify};
 use crate::hub::Visibility;
-
-/// The shortest HS256 secret taken: fewer bytes are guessable offline
-/// (RFC 7518 3.2).
-const MIN_SECRET_BYTES: usize = 32;
-
-/// How the placeholder secrets of examples begin (`deploy/herald.env`
-/// ships `change-me-to-at-least-thirty-two-random-bytes`): long enough to
-/// pass as a secret, and known to everyone who read the example.
-const PLACEHOLDER: &str = "change-me";
-
-/// Checks that `text` can be an HS256 secret: long enough, and not an
-/// example's placeholder left unedited.
-///
-/// # Errors
-/// A message for the command line saying which.
-pub(crate) fn check_secret(text: &str) -> Result<(), String> {
-    if text.len() < MIN_SECRET_BYTES {
-        return Err(format!(
-            "an HS256 secret needs at least {MIN_SECRET_BYTES} bytes"
-        ));
-    }
-    let start = text.get(..PLACEHOLDER.len()).unwrap_or_default();
-    if start.eq_ignore_ascii_case(PLACEHOLDER) {
-        return Err(
-            "this is an example's placeholder, not a secret; make one with `openssl rand -hex 32`"
-                .to_owned(),
-        );
-    }
-    Ok(())
-}
 
 /// Seconds a token's `exp` and `nbf` may be off, for clocks that disagree.
 const LEEWAY_SECONDS: u64 = 5;
 
-/// The key tokens are verified with; its `Debug` shows no secret.
-#[derive(Clone)]
-pub struct VerifyingKey {
-    key: DecodingKey,
-    algorithm: Algorithm,
-}
+/// Without the `jwt` feature there is no verifier: `Auth`'s is always
+/// `None`, and the compiler knows it.
+#[cfg(not(feature = "jwt"))]
+#[derive(Debug)]
+enum Verifier {}
 
-impl std::fmt::Debug for VerifyingKey {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "VerifyingKey({:?})", self.algorithm)
-    }
-}
-
-impl VerifyingKey {
-    /// An HS256 key from a shared secret, for `--jwt-secret`.
-    ///
-    /// # Errors
-    /// A message for the command line when the secret is too short to be
-    /// one, or a placeholder (`check_secret`).
-    pub fn secret(text: &str) -> Result<Self, String> {
-        check_secret(text)?;
-        let key = DecodingKey::from_secret(text.as_bytes()).map_err(|error| error.to_string())?;
-        Ok(Self {
-            key,
-            algorithm: Algorithm::HS256,
-        })
-    }
-
-    /// An RS256 or ES256 (P-256) public key from a PEM file, for
-    /// `--jwt-public-key`; the algorithm follows from the key.
-    ///
-    /// # Errors
-    /// A message for the command line when the file cannot be read or holds
-    /// neither kind of key.
-    pub fn public_key_file(path: &str) -> Result<Self, String> {
-        let path = PathBuf::from(path);
-        let pem = std::fs::read(&path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        Self::public_key(&pem).map_err(|()| not_a_key(&path))
-    }
-
-    fn public_key(pem: &[u8]) -> Result<Self, ()> {
-        if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
-            return Ok(Self {
-                key,
-                algorithm: Algorithm::RS256,
-            });
-        }
-        DecodingKey::from_ec_pem(pem)
-            .map(|key| Self {
-                key,
-                algorithm: Algorithm::ES256,
-            })
-            .map_err(drop)
-    }
-}
-
-fn not_a_key(path: &Path) -> String {
-    format!(
-        "{} holds no RSA or EC (P-256) public key in PEM",
-        path.display()
-    )
+#[cfg(not(feature = "jwt"))]
+fn verify(verifier: &Verifier, _token: &str) -> Result<Claims, AuthError> {
+    match *verifier {}
 }
 
 /// Why a request's token does not let it do what it asks.
@@ -136,30 +57,38 @@ pub(crate) enum AuthError {
     Missing(String, &'static str),
     /// Not a JWT, or not one this hub can read.
     #[error("the token is not a valid JWT: {0}")]
+    #[cfg(feature = "jwt")]
     Malformed(String),
     /// Signed with another algorithm than the configured one.
-    #[error("the token is not signed with {0:?}, the only algorithm this hub accepts")]
-    WrongAlgorithm(Algorithm),
+    #[error("the token is not signed with {0}, the only algorithm this hub accepts")]
+    #[cfg(feature = "jwt")]
+    WrongAlgorithm(String),
     /// The signature does not verify with the configured key.
     #[error("the token's signature does not verify")]
+    #[cfg(feature = "jwt")]
     BadSignature,
     /// Past its `exp`.
     #[error("the token has expired")]
+    #[cfg(feature = "jwt")]
     Expired,
     /// Before its `nbf`.
     #[error("the token is not valid yet")]
+    #[cfg(feature = "jwt")]
     NotYetValid,
     /// Valid, but its patterns do not allow this.
     #[error("the token does not allow {0}")]
     Forbidden(String),
     /// Its `aud` names none of `--jwt-audience`.
     #[error("the token is for another audience (its `aud` is none of this hub's)")]
+    #[cfg(feature = "jwt")]
     WrongAudience,
     /// Its `iss` names none of `--jwt-issuer`.
     #[error("the token is from another issuer (its `iss` is none of this hub's)")]
+    #[cfg(feature = "jwt")]
     WrongIssuer,
     /// It lacks a claim this hub requires (`aud`, `iss`).
     #[error("the token has no `{0}` claim, which this hub requires")]
+    #[cfg(feature = "jwt")]
     MissingClaim(String),
     /// A topic of the hub's own, on a hub without tokens.
     #[error(
@@ -203,12 +132,6 @@ pub(crate) struct Auth {
     private: Vec<TopicPattern>,
 }
 
-#[derive(Debug)]
-struct Verifier {
-    key: VerifyingKey,
-    validation: Validation,
-}
-
 /// What a read may do, once allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Access {
@@ -221,36 +144,26 @@ pub(crate) struct Access {
 impl Auth {
     /// The rules `key` and `private` set, with the `audience` and `issuer`
     /// a token must name when they are not empty; off without a key.
+    #[cfg(feature = "jwt")]
     pub(crate) fn new(
         key: Option<&VerifyingKey>,
         private: &[TopicPattern],
         audience: &[String],
         issuer: &[String],
     ) -> Self {
-        let verifier = key.map(|key| {
-            let mut validation = Validation::new(key.algorithm);
-            validation.leeway = LEEWAY_SECONDS;
-            validation.validate_nbf = true;
-            validation.required_spec_claims = HashSet::new();
-            // Checked only when configured, and then required: a token
-            // without the claim is not one for this hub either.
-            validation.validate_aud = !audience.is_empty();
-            if !audience.is_empty() {
-                validation.set_audience(audience);
-                validation.required_spec_claims.insert("aud".to_owned());
-            }
-            if !issuer.is_empty() {
-                validation.set_issuer(issuer);
-                validation.required_spec_claims.insert("iss".to_owned());
-            }
-            Verifier {
-                key: key.clone(),
-                validation,
-            }
-        });
         Self {
-            verifier,
+            verifier: key.map(|key| Verifier::new(key, audience, issuer)),
             private: private.to_vec(),
+        }
+    }
+
+    /// Without the `jwt` feature: no token can verify, so every topic is
+    /// public and publishing open but for the hub's own topics.
+    #[cfg(not(feature = "jwt"))]
+    pub(crate) fn open() -> Self {
+        Self {
+            verifier: None,
+            private: Vec::new(),
         }
     }
 
@@ -416,21 +329,5 @@ fn cookie(headers: &HeaderMap) -> Option<&str> {
         .find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
             (name == TOKEN_COOKIE).then_some(value)
-        })
-}
-
-fn verify(verifier: &Verifier, token: &str) -> Result<Claims, AuthError> {
-    let Verifier { key, validation } = verifier;
-    jsonwebtoken::decode::<Claims>(token, &key.key, validation)
-        .map(|data| data.claims)
-        .map_err(|error| match error.kind() {
-            ErrorKind::InvalidSignature => AuthError::BadSignature,
-            ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm(key.algorithm),
-            ErrorKind::ExpiredSignature => AuthError::Expired,
-            ErrorKind::ImmatureSignature => AuthError::NotYetValid,
-            ErrorKind::InvalidAudience => AuthError::WrongAudience,
-            ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
-            ErrorKind::MissingRequiredClaim(claim) => AuthError::MissingClaim(claim.clone()),
-            _ => AuthError::Malformed(error.to_string()),
         })
 }

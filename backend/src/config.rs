@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::http::HeaderValue;
+#[cfg(feature = "jwt")]
 use herald_wire::TopicPattern;
 
+#[cfg(feature = "jwt")]
 use crate::auth::VerifyingKey;
 use crate::cluster::{RedisOptions, RedisUrl};
 use crate::hub::Limits;
@@ -209,12 +211,14 @@ pub struct Config {
     /// Secret that HS256 tokens are signed with (at least 32 bytes): with it,
     /// publishing needs `Authorization: Bearer <jwt>` and private topics a
     /// token that may read them. Never shown in logs, errors or help.
+    #[cfg(feature = "jwt")]
     #[arg(long, env = "HERALD_JWT_SECRET", hide_env_values = true,
           value_parser = VerifyingKey::secret, group = "jwt_key")]
     pub jwt_secret: Option<VerifyingKey>,
 
     /// PEM file of the RSA (RS256) or P-256 (ES256) public key that tokens
     /// are signed with, instead of a secret.
+    #[cfg(feature = "jwt")]
     #[arg(long, env = "HERALD_JWT_PUBLIC_KEY", value_name = "FILE",
           value_parser = VerifyingKey::public_key_file, group = "jwt_key")]
     pub jwt_public_key: Option<VerifyingKey>,
@@ -222,6 +226,7 @@ pub struct Config {
     /// Audience a token must name in its `aud` claim (repeatable, or
     /// comma-separated in the variable; any one of them): a token issued
     /// for another service is refused. Unset, `aud` is not checked.
+    #[cfg(feature = "jwt")]
     #[arg(
         long = "jwt-audience",
         env = "HERALD_JWT_AUDIENCE",
@@ -234,6 +239,7 @@ pub struct Config {
     /// Issuer a token must name in its `iss` claim (repeatable, or
     /// comma-separated in the variable; any one of them). Unset, `iss` is
     /// not checked.
+    #[cfg(feature = "jwt")]
     #[arg(
         long = "jwt-issuer",
         env = "HERALD_JWT_ISSUER",
@@ -246,6 +252,7 @@ pub struct Config {
     /// Topics only a token may read (a topic or pattern; repeatable, or
     /// comma-separated in the variable): a stream, history or topic list
     /// that reaches one needs a token whose subscribe patterns cover it.
+    #[cfg(feature = "jwt")]
     #[arg(long = "private-topics", env = "HERALD_PRIVATE_TOPICS", value_delimiter = ',',
           value_parser = |text: &str| TopicPattern::parse(text), requires = "jwt_key")]
     pub private_topics: Vec<TopicPattern>,
@@ -362,7 +369,17 @@ impl Config {
         <Self as clap::FromArgMatches>::from_arg_matches(&matches)
     }
 
+    /// Whether tokens are checked (`--jwt-secret` or `--jwt-public-key`);
+    /// never without the `jwt` feature.
+    pub fn verifies_tokens(&self) -> bool {
+        #[cfg(feature = "jwt")]
+        return self.jwt_key().is_some();
+        #[cfg(not(feature = "jwt"))]
+        false
+    }
+
     /// The key tokens are verified with, when one is configured.
+    #[cfg(feature = "jwt")]
     pub fn jwt_key(&self) -> Option<&VerifyingKey> {
         self.jwt_secret.as_ref().or(self.jwt_public_key.as_ref())
     }

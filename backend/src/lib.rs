@@ -31,6 +31,10 @@
 //!
 //! Features, all on by default (the binary's whole); an embedder that sets
 //! `default-features = false` names those it uses:
+//! - `jwt`: publish rights and private topics by JWT (`--jwt-secret`,
+//!   `--jwt-public-key`, `--private-topics`; `herald token`); without it
+//!   every topic is public and anyone may publish, but not to the hub's own
+//!   `system/` topics.
 //! - `system-metrics`: the host's CPU, memory, load and network figures
 //!   published to `system/metrics` (sysinfo), [`Builder::system_metrics`].
 //! - `tls`: HTTPS with rustls, HTTP/2 offered by ALPN (`--tls-cert`,

@@ -1,10 +1,12 @@
 //! The `herald` binary: parses the command line and hands over to the library.
 
+#[cfg(feature = "jwt")]
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+#[cfg(feature = "jwt")]
 use herald_hub::auth::mint::TokenOptions;
 use herald_hub::config::Config;
 use tokio_util::sync::CancellationToken;
@@ -17,6 +19,7 @@ enum Cli {
     Serve(Box<Config>),
     /// Print a token for a hub started with `--jwt-secret`, granting the
     /// topics and patterns named.
+    #[cfg(feature = "jwt")]
     Token(TokenOptions),
 }
 
@@ -26,6 +29,7 @@ enum Cli {
 fn main() -> ExitCode {
     let result = match Cli::parse() {
         Cli::Serve(config) => serve_command(*config),
+        #[cfg(feature = "jwt")]
         Cli::Token(options) => token(&options),
     };
     match result {
@@ -43,6 +47,7 @@ fn shown(limit: Option<u64>) -> String {
 }
 
 /// Prints the token `options` ask for, valid from now.
+#[cfg(feature = "jwt")]
 fn token(options: &TokenOptions) -> anyhow::Result<()> {
     let token = herald_hub::auth::mint::mint(options, std::time::SystemTime::now())?;
     writeln!(std::io::stdout().lock(), "{token}").context("cannot print the token")

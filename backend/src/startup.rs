@@ -95,7 +95,7 @@ pub async fn serve(
              pass --allowed-host NAME for each name clients use (or '*')"
         );
     }
-    if !config.addr.ip().is_loopback() && config.jwt_key().is_none() {
+    if !config.addr.ip().is_loopback() && !config.verifies_tokens() {
         tracing::warn!(
             %addr,
             "serving the network with no token key: anyone who reaches the hub may publish \

@@ -30,16 +30,28 @@ pub(crate) struct AppState {
     pub(crate) shutdown: CancellationToken,
 }
 
+/// The access rules `config` sets; open without the `jwt` feature.
+#[cfg_attr(
+    not(feature = "jwt"),
+    expect(unused_variables, reason = "only token options set access rules")
+)]
+fn auth(config: &Config) -> Auth {
+    #[cfg(feature = "jwt")]
+    return Auth::new(
+        config.jwt_key(),
+        &config.private_topics,
+        &config.jwt_audience,
+        &config.jwt_issuer,
+    );
+    #[cfg(not(feature = "jwt"))]
+    Auth::open()
+}
+
 impl AppState {
     /// The state `config` asks for, around `broker`.
     pub(crate) fn new(broker: Broker, config: Config, shutdown: CancellationToken) -> Self {
         Self {
-            auth: Arc::new(Auth::new(
-                config.jwt_key(),
-                &config.private_topics,
-                &config.jwt_audience,
-                &config.jwt_issuer,
-            )),
+            auth: Arc::new(auth(&config)),
             clients: Arc::new(Clients::new(
                 PerAddress {
                     connections: usize::try_from(config.max_connections_per_ip)

@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use herald_wire::TopicPattern;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
-use super::{Claims, Grants, check_secret};
+use super::jwt::check_secret;
+use super::{Claims, Grants};
 
 /// Options of `herald token`.
 #[derive(Debug, Clone, clap::Args)]

@@ -5,10 +5,13 @@ use std::ffi::OsString;
 use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+#[cfg(feature = "jwt")]
 use std::path::Path;
 use std::time::Duration;
 
-use herald_wire::{Event, TopicPattern};
+use herald_wire::Event;
+#[cfg(feature = "jwt")]
+use herald_wire::TopicPattern;
 use tokio_util::sync::CancellationToken;
 
 use super::Herald;
@@ -147,27 +150,32 @@ impl<E: Event> Builder<E> {
     /// The HMAC secret that signs tokens (`--jwt-secret`, at least 32
     /// bytes): with it, publishing needs a token, and so does reading a
     /// private topic.
+    #[cfg(feature = "jwt")]
     pub fn jwt_secret(self, secret: &str) -> Self {
         self.set("--jwt-secret", secret)
     }
 
     /// A PEM file with the public key that verifies tokens
     /// (`--jwt-public-key`), instead of a secret.
+    #[cfg(feature = "jwt")]
     pub fn jwt_public_key(self, pem_file: &Path) -> Self {
         self.set("--jwt-public-key", pem_file.display())
     }
 
     /// The audience a token must name (`--jwt-audience`).
+    #[cfg(feature = "jwt")]
     pub fn jwt_audience(self, audience: &str) -> Self {
         self.set("--jwt-audience", audience)
     }
 
     /// The issuer a token must name (`--jwt-issuer`).
+    #[cfg(feature = "jwt")]
     pub fn jwt_issuer(self, issuer: &str) -> Self {
         self.set("--jwt-issuer", issuer)
     }
 
     /// Topics only a token that grants them may read (`--private-topics`).
+    #[cfg(feature = "jwt")]
     pub fn private_topics(mut self, patterns: impl IntoIterator<Item = TopicPattern>) -> Self {
         for pattern in patterns {
             self = self.set("--private-topics", pattern);
