@@ -25,6 +25,23 @@ impl Payload {
     /// # Errors
     /// [`DecodeError`]: malformed JSON, no `type`, an unknown `type`, or the
     /// first field that is not the kind's, with its JSON path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_dashboard_events::{Chat, Payload};
+    /// use herald_wire::DecodeError;
+    ///
+    /// // A request body's bytes, or a `str`.
+    /// let chat = Payload::from_json(br#"{"type":"chat","author":"ada","text":"hi"}"#)?;
+    /// assert_eq!(chat, Payload::Chat(Chat { author: "ada".into(), text: "hi".into() }));
+    ///
+    /// let refused = Payload::from_json(r#"{"type":"metrics","cpu_total":"high"}"#);
+    /// assert!(matches!(refused, Err(DecodeError::Field { path, .. }) if path == "cpu_total"));
+    /// let untagged = Payload::from_json(r#"{"author":"ada","text":"hi"}"#);
+    /// assert!(matches!(untagged, Err(DecodeError::MissingType)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, DecodeError> {
         let json = json.as_ref();
         let kind = kind(json)?;

@@ -9,6 +9,25 @@
 //! [`Event`] on its own enum (see `herald-wire`). The `herald` binary and
 //! its dashboard are one such app, whose enum happens to read any kind.
 //!
+//! ```
+//! use herald_dashboard_events::{Chat, Payload, kinds};
+//! use herald_wire::Event;
+//!
+//! // What the dashboard's chat box publishes...
+//! let chat = Payload::Chat(Chat { author: "ada".into(), text: "hello".into() });
+//! let body = serde_json::to_string(&chat)?;
+//! assert_eq!(body, r#"{"type":"chat","author":"ada","text":"hello"}"#);
+//! assert_eq!(chat.kind(), &kinds::CHAT);
+//!
+//! // ...reads back typed, and a kind Herald does not type is carried as
+//! // published.
+//! assert_eq!(Payload::from_json(&body)?, chat);
+//! let order = Payload::from_json(r#"{"type":"order_created","id":7}"#)?;
+//! assert!(matches!(&order, Payload::Untyped(other) if other.kind().as_str() == "order_created"));
+//! assert_eq!(serde_json::to_string(&order)?, r#"{"type":"order_created","id":7}"#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The golden files in `tests/golden/` pin every kind's JSON shape.
 
 #![warn(missing_docs)]
@@ -24,13 +43,52 @@ use serde_json::value::RawValue;
 /// Topic the hub's built-in source publishes [`Metrics`] samples to, under
 /// [`SYSTEM_PREFIX`](herald_wire::SYSTEM_PREFIX) so no client can speak for
 /// the hub there.
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::METRICS_TOPIC;
+/// use herald_wire::protocol::stream_path;
+/// use herald_wire::{SYSTEM_PREFIX, Topic};
+///
+/// let metrics = Topic::parse(METRICS_TOPIC)?;
+/// assert!(metrics.as_str().starts_with(SYSTEM_PREFIX));
+/// assert_eq!(stream_path([&metrics], None), "/api/events?topic=system/metrics");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const METRICS_TOPIC: &str = "system/metrics";
 
 /// Topic every hub node publishes its [`HubStats`] to, once a second, under
 /// [`SYSTEM_PREFIX`](herald_wire::SYSTEM_PREFIX).
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::HUB_TOPIC;
+/// use herald_wire::{SYSTEM_PREFIX, Topic, TopicPattern};
+///
+/// let hub = Topic::parse(HUB_TOPIC)?;
+/// assert!(hub.as_str().starts_with(SYSTEM_PREFIX));
+/// // A reader of every system report follows it too.
+/// assert!(TopicPattern::parse("system/*")?.matches(&hub));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const HUB_TOPIC: &str = "system/hub";
 
 /// The kinds [`Payload`] types, named as in its JSON `type`.
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::{Payload, kinds};
+/// use herald_wire::Event;
+///
+/// assert_eq!(kinds::LATENCY_PROBE.as_str(), "latency_probe");
+/// assert_eq!(
+///     Payload::kinds(),
+///     [kinds::METRICS, kinds::CHAT, kinds::NOTICE, kinds::LATENCY_PROBE, kinds::HUB_STATS, kinds::JSON]
+/// );
+/// ```
 pub mod kinds {
     use herald_wire::Kind;
 
@@ -62,6 +120,33 @@ pub mod kinds {
 /// buffers the content and so could not keep a [`Json`] or [`Untyped`]
 /// payload's text: [`Payload::from_json`] is that decoder, and says what is
 /// wrong with a text it refuses.
+///
+/// # Examples
+///
+/// A dashboard handles the kinds it shows and lets the rest pass:
+///
+/// ```
+/// use herald_dashboard_events::{NoticeLevel, Payload};
+///
+/// /// The banner a payload raises, if any.
+/// fn banner(payload: &Payload) -> Option<String> {
+///     match payload {
+///         Payload::Notice(notice) if notice.level != NoticeLevel::Info => {
+///             Some(notice.text.clone())
+///         }
+///         Payload::Untyped(other) => Some(format!("new kind: {}", other.kind())),
+///         _ => None,
+///     }
+/// }
+///
+/// let warning = Payload::from_json(r#"{"type":"notice","level":"warning","text":"disk almost full"}"#)?;
+/// assert_eq!(banner(&warning).as_deref(), Some("disk almost full"));
+/// let probe = Payload::from_json(r#"{"type":"latency_probe","seq":1,"ts":1764066000000000}"#)?;
+/// assert_eq!(banner(&probe), None);
+/// let order = Payload::from_json(r#"{"type":"order_created","id":7}"#)?;
+/// assert_eq!(banner(&order).as_deref(), Some("new kind: order_created"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// A sample of the host's system metrics.
@@ -83,6 +168,30 @@ pub enum Payload {
 }
 
 /// One sample of the host's system metrics.
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::{LoadAverage, Metrics, Payload};
+///
+/// let sample = Metrics {
+///     cpu_total: 12.5,
+///     cpu_per_core: vec![20.0, 5.0],
+///     memory_used: 3 << 30,
+///     memory_total: 8 << 30,
+///     load: LoadAverage { one: 0.5, five: 0.25, fifteen: 0.125 },
+///     net_rx_per_sec: 1_000,
+///     net_tx_per_sec: 250,
+/// };
+/// let json = serde_json::to_value(Payload::Metrics(sample.clone()))?;
+/// assert_eq!(json["type"], "metrics");
+/// assert_eq!(json["load"]["five"], 0.25);
+///
+/// // Floats read back exactly.
+/// let read = Payload::from_json(json.to_string())?;
+/// assert_eq!(read, Payload::Metrics(sample));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Busy share of all cores together, in percent (0–100).
@@ -121,6 +230,20 @@ pub struct LoadAverage {
 }
 
 /// A chat message.
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::{Chat, Payload};
+///
+/// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+/// assert_eq!(serde_json::to_string(&chat)?, r#"{"type":"chat","author":"ada","text":"hi"}"#);
+///
+/// // Both fields are needed; the refusal names the missing one.
+/// let refused = Payload::from_json(r#"{"type":"chat","author":"ada"}"#);
+/// assert_eq!(refused.err().as_ref().and_then(|e| e.path()), Some("text"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
     /// Who wrote it.
@@ -130,6 +253,22 @@ pub struct Chat {
 }
 
 /// A notice for whoever is watching.
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::{Notice, NoticeLevel, Payload};
+///
+/// let notice = Payload::Notice(Notice {
+///     level: NoticeLevel::Warning,
+///     text: "restarting in 5 minutes".into(),
+/// });
+/// assert_eq!(
+///     serde_json::to_string(&notice)?,
+///     r#"{"type":"notice","level":"warning","text":"restarting in 5 minutes"}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// How serious it is.
@@ -152,6 +291,22 @@ pub enum NoticeLevel {
 
 /// A latency probe: subtract `ts` from the receiver's clock to get the
 /// publish-to-receive latency (both clocks in unix microseconds).
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::{LatencyProbe, Payload};
+///
+/// let Payload::LatencyProbe(probe) =
+///     Payload::from_json(r#"{"type":"latency_probe","seq":41,"ts":1764066000000000}"#)?
+/// else {
+///     unreachable!("a latency probe");
+/// };
+/// let received_us = 1_764_066_000_001_500;
+/// assert_eq!(received_us - probe.ts, 1_500);
+/// assert_eq!(probe, LatencyProbe { seq: 41, ts: 1_764_066_000_000_000 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LatencyProbe {
     /// The publisher's sequence number, to spot loss and reordering.
@@ -165,6 +320,26 @@ pub struct LatencyProbe {
 ///
 /// Totals count from the node's start; rates are over the interval since
 /// the node's previous report.
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::{HubStats, Payload};
+///
+/// let report = r#"{"type":"hub_stats","node":null,"interval_s":1.0,
+///     "streams_open":2,"streams_opened":9,"events":120,"events_per_s":4.0,
+///     "deliveries":240,"deliveries_per_s":8.0,"gaps":0,"history_bytes":65536,
+///     "topics":3,"followed_topics":1,
+///     "followed":[{"topic":"chat/lobby","subscribers":2}]}"#;
+/// let Payload::HubStats(stats) = Payload::from_json(report)? else {
+///     unreachable!("hub stats");
+/// };
+/// assert_eq!(stats.node, None);
+/// assert_eq!(stats.followed[0].topic.as_str(), "chat/lobby");
+/// assert_eq!(stats.followed[0].subscribers, 2);
+/// assert!(stats.followed.len() <= HubStats::MAX_FOLLOWED);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HubStats {
     /// The node these figures are of: its cluster node id, or `None` for a
@@ -220,6 +395,28 @@ pub struct TopicCount {
 /// key order, repeated keys, big integers and number spellings (`1e2`)
 /// arrive as published. Only whitespace between tokens is dropped, so the
 /// text is one line.
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::{Json, Payload};
+///
+/// // Key order and a number no `f64` holds arrive as published.
+/// let json = Json::from_text(r#"{ "z": 1, "a": 18446744073709551616123 }"#)?;
+/// assert_eq!(json.text(), r#"{"z":1,"a":18446744073709551616123}"#);
+/// assert_eq!(json.value()["z"], 1);
+///
+/// let payload = Payload::Json(json);
+/// assert_eq!(
+///     serde_json::to_string(&payload)?,
+///     r#"{"type":"json","data":{"z":1,"a":18446744073709551616123}}"#
+/// );
+///
+/// let from_value = Json::from_value(&serde_json::json!({ "ok": true }))?;
+/// assert_eq!(from_value.text(), r#"{"ok":true}"#);
+/// assert!(Json::from_text("{").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Json {
     /// Any JSON value, as published.
@@ -267,6 +464,21 @@ impl PartialEq for Json {
 /// An event of a kind Herald does not type, kept as its JSON text: the
 /// object as published, with its `type`, on one line (whitespace between
 /// tokens dropped, as for [`Json`]).
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::Payload;
+///
+/// let payload = Payload::from_json("{ \"type\": \"order_created\",\n \"id\": 7 }")?;
+/// let Payload::Untyped(order) = &payload else {
+///     unreachable!("order_created is not one of Herald's kinds");
+/// };
+/// assert_eq!(order.kind().as_str(), "order_created");
+/// assert_eq!(order.text(), r#"{"type":"order_created","id":7}"#);
+/// assert_eq!(order.value()["id"], 7);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Untyped {
     kind: Kind,
@@ -394,6 +606,29 @@ impl Metrics {
     ///
     /// # Errors
     /// [`NotFinite`] naming the first field that is not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_dashboard_events::{LoadAverage, Metrics, NotFinite, Payload};
+    ///
+    /// let mut sample = Metrics {
+    ///     cpu_total: 12.5,
+    ///     cpu_per_core: vec![20.0, 5.0],
+    ///     memory_used: 0,
+    ///     memory_total: 0,
+    ///     load: LoadAverage { one: 0.5, five: 0.25, fifteen: 0.125 },
+    ///     net_rx_per_sec: 0,
+    ///     net_tx_per_sec: 0,
+    /// };
+    /// assert_eq!(sample.check_finite(), Ok(()));
+    ///
+    /// // A load computed from no samples at all, say.
+    /// sample.load.five = f64::NAN;
+    /// assert_eq!(sample.check_finite(), Err(NotFinite { field: "load.five" }));
+    /// // Serializing refuses it, rather than sending `null`.
+    /// assert!(serde_json::to_string(&Payload::Metrics(sample)).is_err());
+    /// ```
     pub fn check_finite(&self) -> Result<(), NotFinite> {
         let floats = [
             ("cpu_total", f64::from(self.cpu_total)),

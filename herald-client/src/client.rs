@@ -10,6 +10,21 @@ use crate::retry::Retry;
 /// A hub's API, at a base URL such as `http://127.0.0.1:3000/api` (the
 /// binary's) or `https://shop.example/events` (where an app nests its
 /// hub's router). Cheap to clone: clones share one connection pool.
+///
+/// # Examples
+///
+/// ```
+/// use herald_client::Client;
+///
+/// // The `herald` binary's API, and a hub an app nests under its own path
+/// // (a trailing `/` is the same address).
+/// assert!(Client::new("http://127.0.0.1:3000/api").is_ok());
+/// assert!(Client::new("https://shop.example/events/").is_ok());
+///
+/// let hub = Client::new("https://shop.example/events")?.token("eyJ...");
+/// let publisher = hub.clone();
+/// # Ok::<(), herald_client::ClientError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     pub(crate) http: reqwest::Client,
@@ -30,6 +45,23 @@ impl Client {
     /// # Errors
     /// [`ClientError::InvalidUrl`] when `base` is not an `http` or `https`
     /// URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_client::{Client, ClientError};
+    ///
+    /// let hub = Client::new("http://127.0.0.1:3000/api");
+    /// assert!(hub.is_ok());
+    ///
+    /// // No scheme, another scheme, or no path to put routes below.
+    /// for refused in ["127.0.0.1:3000/api", "ws://127.0.0.1:3000/api", "mailto:ops@shop.example"] {
+    ///     let error = Client::new(refused).err();
+    ///     assert!(matches!(&error, Some(ClientError::InvalidUrl { url }) if url == refused));
+    /// }
+    /// let error = Client::new("hub").err().map(|error| error.to_string());
+    /// assert_eq!(error.as_deref(), Some(r#"the hub's address "hub" is not an http(s) URL"#));
+    /// ```
     pub fn new(base: impl Into<String>) -> Result<Self, ClientError> {
         let base = base.into();
         let parsed = reqwest::Url::parse(&base)
@@ -50,6 +82,38 @@ impl Client {
 
     /// Shows `token` (a JWT the hub's key verifies) as
     /// `Authorization: Bearer`, on publishes and on the stream.
+    ///
+    /// # Examples
+    ///
+    /// A token the hub does not accept is a refusal no retry passes:
+    ///
+    /// ```no_run
+    /// use herald_client::{Client, ClientError};
+    /// use herald_wire::{ErrorCode, Event, Topic};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize, Event)]
+    /// #[serde(tag = "type", rename_all = "snake_case")]
+    /// enum ShopEvent {
+    ///     OrderShipped { id: u64 },
+    /// }
+    ///
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// let token = std::env::var("HERALD_TOKEN")?;
+    /// let hub = Client::new("http://127.0.0.1:3000/api")?.token(token);
+    /// let orders = Topic::parse("shop/orders")?;
+    /// match hub.publish(&orders, &ShopEvent::OrderShipped { id: 7 }).await {
+    ///     Ok(published) => println!("stored as {}", published.id),
+    ///     Err(ClientError::Refused { body: Some(body), .. })
+    ///         if matches!(body.code, ErrorCode::Unauthorized | ErrorCode::Forbidden) =>
+    ///     {
+    ///         eprintln!("the token may not publish there: {}", body.message);
+    ///     }
+    ///     Err(other) => return Err(other.into()),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
@@ -57,6 +121,28 @@ impl Client {
     }
 
     /// Retries as `retry` says.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use herald_client::{Client, Retry};
+    ///
+    /// // A caller with its own queue of failed publishes tries once.
+    /// let once = Client::new("http://127.0.0.1:3000/api")?.retry(Retry::NONE);
+    /// assert_eq!(Retry::NONE.attempts, 1);
+    ///
+    /// // A batch job can wait longer for a hub that restarts.
+    /// let patient = Retry {
+    ///     attempts: 10,
+    ///     max_delay: Duration::from_secs(30),
+    ///     ..Retry::default()
+    /// };
+    /// let batch = Client::new("http://127.0.0.1:3000/api")?.retry(patient);
+    /// assert_eq!(patient.ceiling(9), Duration::from_secs(30));
+    /// # Ok::<(), herald_client::ClientError>(())
+    /// ```
     #[must_use]
     pub fn retry(mut self, retry: Retry) -> Self {
         self.retry = Retry {

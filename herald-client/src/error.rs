@@ -4,6 +4,35 @@ use herald_wire::ErrorBody;
 use reqwest::StatusCode;
 
 /// Why a call to the hub failed.
+///
+/// # Examples
+///
+/// The client retries what [`ClientError::is_transient`] says by itself;
+/// an error that reaches the caller after that has used up its retries,
+/// or is one no retry can pass:
+///
+/// ```
+/// use herald_client::ClientError;
+/// use herald_wire::{ErrorBody, ErrorCode};
+/// use reqwest::StatusCode;
+///
+/// let busy = ClientError::Refused { status: StatusCode::SERVICE_UNAVAILABLE, body: None };
+/// assert!(busy.is_transient());
+///
+/// let refused = ClientError::Refused {
+///     status: StatusCode::UNPROCESSABLE_ENTITY,
+///     body: Some(ErrorBody {
+///         code: ErrorCode::InvalidEvent,
+///         message: "missing field `id`".into(),
+///         field: Some("id".into()),
+///     }),
+/// };
+/// assert!(!refused.is_transient());
+/// assert_eq!(
+///     refused.to_string(),
+///     "the hub refused the request (422 Unprocessable Entity): missing field `id`"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The hub's address is not a URL.

@@ -30,6 +30,28 @@
 //! # }
 //! ```
 //!
+//! Setting a client up needs no hub: an address that is not one is refused
+//! at once, and the retry policy is plain data.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use herald_client::{Client, ClientError, Retry};
+//!
+//! let hub = Client::new("http://127.0.0.1:3000/api")?
+//!     .token("eyJ...")
+//!     .retry(Retry { attempts: 3, ..Retry::default() });
+//! // Clones share one connection pool: one per task is fine.
+//! let _for_another_task = hub.clone();
+//!
+//! assert!(matches!(
+//!     Client::new("127.0.0.1:3000/api"),
+//!     Err(ClientError::InvalidUrl { .. })
+//! ));
+//! assert_eq!(Retry::default().ceiling(0), Duration::from_millis(200));
+//! # Ok::<(), ClientError>(())
+//! ```
+//!
 //! - [`Client::publish`] and [`Client::publish_batch`] send one
 //!   `Idempotency-Key` per call and retry, with backoff and jitter, what a
 //!   retry can fix (no connection, a timeout, 408, 409, 429, 502 to 504,

@@ -21,6 +21,31 @@ impl Client {
     /// the last refusal after every retry), [`ClientError::Unreachable`]
     /// when no retry reached it, [`ClientError::Encode`] for an event its
     /// `Serialize` refuses.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use herald_client::Client;
+    /// use herald_wire::{Event, Topic};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize, Event)]
+    /// #[serde(tag = "type", rename_all = "snake_case")]
+    /// enum ShopEvent {
+    ///     OrderShipped { id: u64 },
+    /// }
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     let hub = Client::new("http://127.0.0.1:3000/api")?;
+    ///     let orders = Topic::parse("shop/orders")?;
+    ///     // Retried with one key, so stored once even if a reply is lost.
+    ///     let published = hub.publish(&orders, &ShopEvent::OrderShipped { id: 7 }).await?;
+    ///     assert_eq!(published.topic, orders);
+    ///     println!("order 7 shipped as event {}", published.id);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn publish<E: Event>(
         &self,
         topic: &Topic,
@@ -33,6 +58,34 @@ impl Client {
     /// Publishes `events` to `topic`, in order, all or none, in one request
     /// (at most [`MAX_BATCH`](herald_wire::protocol::MAX_BATCH), and at most the
     /// hub's `--publish-rate`), and returns their ids.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use herald_client::Client;
+    /// use herald_wire::protocol::MAX_BATCH;
+    /// use herald_wire::{Event, Topic};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize, Event)]
+    /// #[serde(tag = "type", rename_all = "snake_case")]
+    /// enum ShopEvent {
+    ///     OrderShipped { id: u64 },
+    /// }
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     let hub = Client::new("http://127.0.0.1:3000/api")?;
+    ///     let orders = Topic::parse("shop/orders")?;
+    ///     let shipped: Vec<ShopEvent> = (1..=2_500).map(|id| ShopEvent::OrderShipped { id }).collect();
+    ///     // Each chunk is stored whole or not at all, its ids in order.
+    ///     for chunk in shipped.chunks(MAX_BATCH) {
+    ///         let published = hub.publish_batch(&orders, chunk).await?;
+    ///         assert_eq!(published.ids.len(), chunk.len());
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     ///
     /// # Errors
     /// As [`Client::publish`].

@@ -7,6 +7,25 @@ use std::time::Duration;
 /// A retry policy: `attempts` in all, the first retry after about
 /// `first_delay`, each later one up to twice as long, never longer than
 /// `max_delay`; a `Retry-After` from the hub wins when longer.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use herald_client::Retry;
+///
+/// let retry = Retry::default();
+/// assert_eq!(retry.attempts, 6);
+/// // The ceilings double from `first_delay` up to `max_delay`...
+/// let ceilings: Vec<Duration> = (0..6).map(|n| retry.ceiling(n)).collect();
+/// assert_eq!(ceilings, [200, 400, 800, 1_600, 3_200, 5_000].map(Duration::from_millis));
+///
+/// // ...each delay is a random part of its ceiling...
+/// assert!(retry.delay(2, None) <= Duration::from_millis(800));
+/// // ...and a hub's `Retry-After` is waited out in full.
+/// assert!(retry.delay(0, Some(Duration::from_secs(3))) >= Duration::from_secs(3));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retry {
     /// Tries in all, the first included; at least 1.

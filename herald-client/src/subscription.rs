@@ -30,6 +30,43 @@ const READ_AHEAD: usize = 64;
 /// on) or a refusal no retry can pass (a 401, 403 or 400; the stream then
 /// ends). A cut stream is reopened after the newest id read, with backoff,
 /// for as long as the subscription lives; dropping it closes the stream.
+///
+/// # Examples
+///
+/// Waiting a bounded time for one event, then closing the stream:
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use futures_util::StreamExt;
+/// use herald_client::Client;
+/// use herald_wire::{Delivery, Event, TopicPattern};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderShipped { id: u64 },
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let hub = Client::new("http://127.0.0.1:3000/api")?;
+///     let mut orders = hub.subscribe::<ShopEvent>([TopicPattern::parse("shop/orders")?], None);
+///     let first = tokio::time::timeout(Duration::from_secs(30), async {
+///         while let Some(delivery) = orders.next().await {
+///             if let Delivery::Event(envelope) = delivery? {
+///                 return Ok(Some(envelope));
+///             }
+///         }
+///         Ok::<_, herald_client::ClientError>(None)
+///     })
+///     .await??;
+///     drop(orders);
+///     println!("{first:?}");
+///     Ok(())
+/// }
+/// ```
 pub struct Subscription<E> {
     deliveries: mpsc::Receiver<Result<Delivery<E>, ClientError>>,
     reader: JoinHandle<()>,
@@ -40,6 +77,50 @@ impl Client {
     /// Follows `patterns` (topics, or every topic under a prefix) from the
     /// event after `after`, or from now; see [`Subscription`]. Must be
     /// called within a tokio runtime, which runs its reader.
+    ///
+    /// # Examples
+    ///
+    /// A consumer that keeps its place: it resumes after the last id it
+    /// handled, so a restart misses nothing the hub still holds, and a gap
+    /// tells it what the hub no longer does.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// use herald_client::Client;
+    /// use herald_wire::{Delivery, Event, EventId, TopicPattern};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Debug, Serialize, Deserialize, Event)]
+    /// #[serde(tag = "type", rename_all = "snake_case")]
+    /// enum ShopEvent {
+    ///     OrderCreated { id: u64 },
+    ///     OrderShipped { id: u64 },
+    /// }
+    ///
+    /// # fn load_position() -> Option<EventId> { None }
+    /// # fn save_position(_: EventId) {}
+    /// # fn rebuild_from_database() {}
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     let hub = Client::new("http://127.0.0.1:3000/api")?.token("eyJ...");
+    ///     let shop = TopicPattern::parse("shop/*")?;
+    ///     let mut deliveries = hub.subscribe::<ShopEvent>([shop], load_position());
+    ///     while let Some(delivery) = deliveries.next().await {
+    ///         match delivery? {
+    ///             Delivery::Event(envelope) => {
+    ///                 println!("{}: {:?}", envelope.topic, envelope.event);
+    ///                 save_position(envelope.id);
+    ///             }
+    ///             Delivery::Unknown(other) => save_position(other.id),
+    ///             Delivery::Gap(gap) => {
+    ///                 rebuild_from_database();
+    ///                 save_position(gap.through);
+    ///             }
+    ///         }
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn subscribe<E: Event + Send + 'static>(
         &self,
         patterns: impl IntoIterator<Item = TopicPattern>,

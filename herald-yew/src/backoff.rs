@@ -8,6 +8,23 @@
 /// to `max_ms`, with "equal jitter" (a delay is at least half its ceiling
 /// and at most all of it), so that many pages reconnecting after a hub
 /// restart spread out instead of arriving together.
+///
+/// # Examples
+///
+/// ```
+/// use herald_yew::Backoff;
+///
+/// let backoff = Backoff { base_ms: 1_000, max_ms: 8_000 };
+/// let ceilings: Vec<u32> = (1..=5).map(|attempt| backoff.ceiling_ms(attempt)).collect();
+/// assert_eq!(ceilings, [1_000, 2_000, 4_000, 8_000, 8_000]);
+///
+/// // The third attempt waits between 2 and 4 seconds, as `random` says.
+/// assert_eq!(backoff.delay_ms(3, 0.0), 2_000);
+/// assert_eq!(backoff.delay_ms(3, 0.5), 3_000);
+/// assert!(backoff.delay_ms(3, 0.999) <= 4_000);
+///
+/// assert_eq!(Backoff::default(), Backoff::DEFAULT);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     /// The ceiling of the first delay, in milliseconds.

@@ -23,6 +23,26 @@ use herald_wire::{ErrorBody, EventId};
 use crate::backoff::Backoff;
 
 /// Where the stream stands.
+///
+/// # Examples
+///
+/// ```
+/// use herald_yew::ConnectionState;
+///
+/// fn label(state: &ConnectionState) -> String {
+///     match state {
+///         ConnectionState::Connecting => "connecting…".into(),
+///         ConnectionState::Live => "live".into(),
+///         ConnectionState::Reconnecting { attempt } => format!("reconnecting (try {attempt})"),
+///         ConnectionState::Stopped { reason } => format!("stopped: {reason}"),
+///     }
+/// }
+///
+/// let state = ConnectionState::Reconnecting { attempt: 2 };
+/// assert_eq!(label(&state), "reconnecting (try 2)");
+/// // The name is stable, for a `data-state` attribute and CSS.
+/// assert_eq!(state.name(), "reconnecting");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectionState {
     /// Opening the stream for the first time.
@@ -43,6 +63,24 @@ pub enum ConnectionState {
 }
 
 /// Why a stream stopped.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{ErrorBody, ErrorCode};
+/// use herald_yew::StopReason;
+///
+/// let expired = StopReason::NotAuthorised(ErrorBody {
+///     code: ErrorCode::Unauthorized,
+///     message: "the token expired".into(),
+///     field: None,
+/// });
+/// assert_eq!(expired.name(), "not-authorised");
+/// assert_eq!(expired.to_string(), "not authorised: the token expired");
+///
+/// let gave_up = StopReason::GaveUp { attempts: 10 };
+/// assert_eq!(gave_up.to_string(), "gave up after 10 failed attempts");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopReason {
     /// The page follows no topic.
@@ -96,6 +134,25 @@ impl ConnectionState {
 }
 
 /// How a stream retries.
+///
+/// # Examples
+///
+/// ```
+/// use herald_yew::{Backoff, StreamOptions};
+///
+/// // A dashboard retries for as long as it is open.
+/// let dashboard = StreamOptions::default();
+/// assert_eq!(dashboard.max_attempts, None);
+/// assert_eq!(dashboard.backoff, Backoff::DEFAULT);
+///
+/// // A checkout page gives up within a minute of waits, and says so.
+/// let checkout = StreamOptions {
+///     backoff: Backoff { base_ms: 1_000, max_ms: 10_000 },
+///     max_attempts: Some(8),
+/// };
+/// let worst_ms: u32 = (1..=8).map(|attempt| checkout.backoff.ceiling_ms(attempt)).sum();
+/// assert_eq!(worst_ms, 55_000);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StreamOptions {
     /// Delays between the tries to reopen a stream the browser closed.

@@ -22,6 +22,42 @@ const EXCERPT_CHARS: usize = 120;
 
 /// One message as the hook delivers it: decoded or not, and when it
 /// arrived.
+///
+/// # Examples
+///
+/// The publish-to-page latency of an event, from the hub's clock to the
+/// page's:
+///
+/// ```
+/// use herald_wire::{Delivery, Envelope, Event, EventId, Topic};
+/// use herald_yew::Incoming;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderShipped { id: u64 },
+/// }
+///
+/// fn latency_us<E>(incoming: &Incoming<E>) -> Option<u64> {
+///     match &incoming.message {
+///         Ok(Delivery::Event(envelope)) => incoming.received_us.checked_sub(envelope.time_us),
+///         _ => None,
+///     }
+/// }
+///
+/// let incoming = Incoming {
+///     received_us: 1_764_066_000_004_000,
+///     message: Ok(Delivery::Event(Envelope {
+///         id: EventId::new(1, 8),
+///         topic: Topic::parse("shop/orders")?,
+///         time_us: 1_764_066_000_001_000,
+///         event: ShopEvent::OrderShipped { id: 7 },
+///     })),
+/// };
+/// assert_eq!(latency_us(&incoming), Some(3_000));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incoming<E> {
     /// The browser's clock when the message arrived, in unix microseconds
@@ -32,6 +68,24 @@ pub struct Incoming<E> {
 }
 
 /// Why a message could not be read as a Herald event or gap.
+///
+/// # Examples
+///
+/// A page shows it in place of the event, rather than failing:
+///
+/// ```
+/// use herald_yew::DecodeError;
+///
+/// let error = DecodeError::InvalidData {
+///     name: "order_shipped".into(),
+///     reason: "expected value at line 1 column 1".into(),
+///     excerpt: "<html>".into(),
+/// };
+/// assert_eq!(
+///     error.to_string(),
+///     "`order_shipped` event has invalid data (expected value at line 1 column 1): <html>"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// The event name is neither a [`Kind`] nor [`herald_wire::GAP_EVENT`].

@@ -94,6 +94,24 @@ pub(crate) async fn stream_refusal(url: &str) -> Option<ErrorBody> {
 /// authorisation: for a 401 or 403, the hub's error body, or one naming the
 /// status when the body is not one (a proxy in between may answer in its
 /// own words); `None` for every other status.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::ErrorCode;
+/// use herald_yew::http::refusal;
+///
+/// let body = r#"{"code":"forbidden","message":"the token may not read private/orders"}"#;
+/// let refused = refusal(403, body);
+/// assert_eq!(refused.map(|body| body.code), Some(ErrorCode::Forbidden));
+///
+/// // A proxy's own page still reads as the refusal it is.
+/// let proxy = refusal(401, "<html>401</html>");
+/// assert_eq!(proxy.map(|body| body.message).as_deref(), Some("the hub answered 401"));
+///
+/// // Any other status is not a matter of the token.
+/// assert_eq!(refusal(503, body), None);
+/// ```
 pub fn refusal(status: u16, body: &str) -> Option<ErrorBody> {
     if !is_refusal(status) {
         return None;
@@ -120,6 +138,24 @@ fn is_refusal(status: u16) -> bool {
 /// # Errors
 /// [`ApiError::Api`] for a non-2xx reply carrying an [`ErrorBody`];
 /// [`ApiError::Decode`] when the body is not the expected JSON.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{ErrorCode, EventId, Published};
+/// use herald_yew::http::{ApiError, interpret};
+///
+/// let published: Published = interpret(202, r#"{"id":"1-17","topic":"chat/lobby"}"#)?;
+/// assert_eq!(published.id, EventId::new(1, 17));
+///
+/// let body = r#"{"code":"invalid_event","message":"missing field `text`","field":"text"}"#;
+/// let refused = interpret::<Published>(422, body);
+/// assert!(matches!(refused, Err(ApiError::Api(error)) if error.code == ErrorCode::InvalidEvent));
+///
+/// let proxy = interpret::<Published>(502, "<html>bad gateway</html>");
+/// assert!(matches!(proxy, Err(ApiError::Decode(_))));
+/// # Ok::<(), ApiError>(())
+/// ```
 pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
     let decode_error =
         |error: serde_json::Error| ApiError::Decode(format!("status {status}: {error}"));
@@ -138,6 +174,25 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
 ///
 /// # Errors
 /// [`ApiError::Network`] when the request gets no reply.
+///
+/// # Examples
+///
+/// A page's own publish, with the reader's token (this runs only in a
+/// browser):
+///
+/// ```no_run
+/// use herald_wire::Published;
+/// use herald_wire::protocol::publish_path;
+/// use herald_yew::Token;
+/// use herald_yew::http::{ApiError, interpret, send};
+///
+/// async fn say(token: &Token, text: &str) -> Result<Published, ApiError> {
+///     let chat = serde_json::json!({ "type": "chat", "author": "ada", "text": text });
+///     let body = chat.to_string();
+///     let (status, reply) = send("POST", &publish_path("chat/lobby"), Some(&body), Some(token)).await?;
+///     interpret(status, &reply)
+/// }
+/// ```
 pub async fn send(
     method: &str,
     path: &str,

@@ -72,7 +72,27 @@
 //! ```
 //!
 //! Build the URLs with [`herald_wire::protocol`] (`stream_path`, `history_path`)
-//! rather than by hand, as the example does for brevity.
+//! rather than by hand, as the example does for brevity:
+//!
+//! ```
+//! use herald_wire::TopicPattern;
+//! use herald_wire::protocol::{history_path, stream_path};
+//! use herald_yew::{Backoff, StreamOptions, StreamSource};
+//!
+//! let shop = [TopicPattern::parse("shop/*")?];
+//! let source = StreamSource {
+//!     url: stream_path(&shop, None).into(),
+//!     history: Some(history_path(&shop, 100).into()),
+//!     token: None,
+//! };
+//! assert_eq!(source.url, "/api/events?topic=shop/*");
+//! assert_eq!(source.history.as_deref(), Some("/api/history?topic=shop/*&limit=100"));
+//!
+//! // A page that should give up rather than retry for ever.
+//! let options = StreamOptions { max_attempts: Some(10), ..StreamOptions::default() };
+//! assert_eq!(options.backoff, Backoff::DEFAULT);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Layout, in the order a message travels:
 //! - [`use_event_stream`](fn@use_event_stream): the `EventSource`, its

@@ -18,6 +18,31 @@ use std::fmt;
 
 /// A token as the reader entered it: non-empty, without whitespace (a JWT
 /// has none, so any is a paste mistake).
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::protocol::{EVENTS_PATH, Query, TOKEN_PARAM};
+/// use herald_yew::{Token, TokenError};
+///
+/// // What a reader pasted, with the line break of the copy.
+/// let token = Token::parse("  eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl\n")?;
+/// assert_eq!(token.as_str(), "eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl");
+/// assert_eq!(token.bearer(), "Bearer eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl");
+///
+/// // An `EventSource` cannot send headers: the stream URL carries it.
+/// let url = Query::new()
+///     .topics(["private/orders"])
+///     .param(TOKEN_PARAM, token.as_str())
+///     .url(EVENTS_PATH);
+/// assert_eq!(url, "/api/events?topic=private/orders&token=eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl");
+///
+/// // It never shows in a log.
+/// assert_eq!(format!("{token:?}"), "Token(..)");
+/// assert_eq!(Token::parse("  "), Err(TokenError::Empty));
+/// assert_eq!(Token::parse("eyJ abc"), Err(TokenError::Whitespace));
+/// # Ok::<(), TokenError>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 

@@ -48,6 +48,27 @@ use crate::time::now_us;
 use crate::token::Token;
 
 /// The stream's state, and when the last message arrived.
+///
+/// # Examples
+///
+/// ```
+/// use herald_yew::{ConnectionState, StreamStatus};
+///
+/// /// Whether the indicator should warn: the stream is down, or quiet for
+/// /// longer than `quiet_ms` when the page expects a report every second.
+/// fn warn(status: &StreamStatus, now_ms: f64, quiet_ms: f64) -> bool {
+///     match status.state {
+///         ConnectionState::Live => status.last_event_ms.is_none_or(|last| now_ms - last > quiet_ms),
+///         _ => true,
+///     }
+/// }
+///
+/// let live = StreamStatus { state: ConnectionState::Live, last_event_ms: Some(10_000.0) };
+/// assert!(!warn(&live, 12_000.0, 5_000.0));
+/// assert!(warn(&live, 20_000.0, 5_000.0));
+/// let down = StreamStatus { state: ConnectionState::Reconnecting { attempt: 1 }, ..live };
+/// assert!(warn(&down, 12_000.0, 5_000.0));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamStatus {
     /// Where the stream stands.
@@ -59,6 +80,36 @@ pub struct StreamStatus {
 
 /// Where a stream reads from: the hook replaces the stream whenever it is
 /// given a source that differs from the last one.
+///
+/// # Examples
+///
+/// A private topic, read with a token: in the stream URL, which an
+/// `EventSource` cannot send headers with, and as the history's
+/// `Authorization`.
+///
+/// ```
+/// use herald_wire::TopicPattern;
+/// use herald_wire::protocol::{EVENTS_PATH, Query, TOKEN_PARAM, history_path};
+/// use herald_yew::{StreamSource, Token};
+///
+/// let orders = [TopicPattern::parse("private/orders")?];
+/// let token = Token::parse("eyJ.abc.def")?;
+/// let source = StreamSource {
+///     url: Query::new()
+///         .topics(&orders)
+///         .param(TOKEN_PARAM, token.as_str())
+///         .url(EVENTS_PATH)
+///         .into(),
+///     history: Some(history_path(&orders, 50).into()),
+///     token: Some(token),
+/// };
+/// assert_eq!(source.url, "/api/events?topic=private/orders&token=eyJ.abc.def");
+///
+/// // A new token is a new source: the hook replaces the stream.
+/// let renewed = StreamSource { token: Some(Token::parse("eyJ.new.one")?), ..source.clone() };
+/// assert_ne!(renewed, source);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamSource {
     /// The stream URL without a resume position (a stream the hook reopens
@@ -75,6 +126,41 @@ pub struct StreamSource {
 
 /// What the stream hands to the page, in order: the history (when the
 /// source has one and it loaded), then every live message.
+///
+/// # Examples
+///
+/// A page that treats both alike takes each as a batch:
+///
+/// ```
+/// use herald_wire::{Delivery, Event, Gap, EventId, TopicPattern};
+/// use herald_yew::{Incoming, StreamMessage};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderShipped { id: u64 },
+/// }
+///
+/// fn batch<E>(message: StreamMessage<E>) -> Vec<Incoming<E>> {
+///     match message {
+///         StreamMessage::History(batch) => batch,
+///         StreamMessage::Live(incoming) => vec![incoming],
+///     }
+/// }
+///
+/// let gap = Incoming::<ShopEvent> {
+///     received_us: 0,
+///     message: Ok(Delivery::Gap(Gap {
+///         topic: TopicPattern::parse("shop/*")?,
+///         after: EventId::new(1, 3),
+///         through: EventId::new(1, 9),
+///     })),
+/// };
+/// assert_eq!(batch(StreamMessage::Live(gap.clone())), [gap.clone()]);
+/// assert!(batch(StreamMessage::<ShopEvent>::History(Vec::new())).is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamMessage<E> {
     /// The history's events, oldest first, as one batch.
@@ -102,6 +188,46 @@ pub enum StreamMessage<E> {
 /// closed when the component unmounts; a replacement with the same history
 /// URL (only the token changed) resumes after the newest id seen instead of
 /// loading the history again.
+///
+/// # Examples
+///
+/// A status dot that follows the hub's own reports (this runs only in a
+/// browser):
+///
+/// ```no_run
+/// use herald_dashboard_events::{HUB_TOPIC, Payload};
+/// use herald_wire::Delivery;
+/// use herald_wire::protocol::stream_path;
+/// use herald_yew::{ConnectionState, StreamMessage, StreamOptions, StreamSource, use_event_stream};
+/// use yew::prelude::*;
+///
+/// #[component]
+/// fn HubStatus() -> Html {
+///     let streams = use_state(|| 0_u64);
+///     let on_message = {
+///         let streams = streams.clone();
+///         Callback::from(move |message: StreamMessage<Payload>| {
+///             if let StreamMessage::Live(incoming) = message
+///                 && let Ok(Delivery::Event(envelope)) = incoming.message
+///                 && let Payload::HubStats(stats) = envelope.event
+///             {
+///                 streams.set(stats.streams_open);
+///             }
+///         })
+///     };
+///     let source = StreamSource {
+///         url: stream_path([HUB_TOPIC], None).into(),
+///         history: None,
+///         token: None,
+///     };
+///     let status = use_event_stream(Some(source), StreamOptions::default(), on_message);
+///     let text = match &status.state {
+///         ConnectionState::Stopped { reason } => reason.to_string(),
+///         _ => format!("{} streams open", *streams),
+///     };
+///     html! { <span data-state={status.state.name()}>{ text }</span> }
+/// }
+/// ```
 #[hook]
 pub fn use_event_stream<E>(
     source: Option<StreamSource>,

@@ -5,6 +5,17 @@ use serde::{Deserialize, Serialize};
 use crate::{Envelope, EventId, Topic, TopicPattern};
 
 /// Reply to an accepted publish (`202 Accepted`).
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{EventId, Published};
+///
+/// let reply: Published = serde_json::from_str(r#"{"id":"1-17","topic":"chat/lobby"}"#)?;
+/// assert_eq!(reply.id, EventId::new(1, 17));
+/// assert_eq!(reply.topic.as_str(), "chat/lobby");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Published {
     /// Id the hub gave the event.
@@ -15,6 +26,17 @@ pub struct Published {
 
 /// Reply to an accepted batch, a JSON array of events published to one
 /// topic in one request (`202 Accepted`): their ids, in the array's order.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{EventId, PublishedBatch};
+///
+/// let reply: PublishedBatch =
+///     serde_json::from_str(r#"{"ids":["1-17","1-18"],"topic":"chat/lobby"}"#)?;
+/// assert_eq!(reply.ids, [EventId::new(1, 17), EventId::new(1, 18)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishedBatch {
     /// Ids the hub gave the events, in order.
@@ -25,6 +47,38 @@ pub struct PublishedBatch {
 
 /// Reply to `GET /api/history`: recent events, oldest first, and where to
 /// resume the stream after them.
+///
+/// # Examples
+///
+/// A page shows the history, then opens the stream after `resume_after`,
+/// so it neither repeats nor skips an event:
+///
+/// ```
+/// use herald_wire::protocol::stream_path;
+/// use herald_wire::{Event, EventId, EventList, Topic};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderShipped { id: u64 },
+/// }
+///
+/// let body = r#"{
+///     "events": [{"id":"1-8","topic":"shop/orders","time_us":5,"event":{"type":"order_shipped","id":7}}],
+///     "resume_after": "1-12"
+/// }"#;
+/// let history: EventList<ShopEvent> = serde_json::from_str(body)?;
+/// assert_eq!(history.events[0].event, ShopEvent::OrderShipped { id: 7 });
+/// assert_eq!(history.resume_after, EventId::new(1, 12));
+///
+/// let orders = Topic::parse("shop/orders")?;
+/// assert_eq!(
+///     stream_path([&orders], Some(history.resume_after)),
+///     "/api/events?topic=shop/orders&lastEventId=1-12"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventList<E> {
     /// The newest events of each requested topic, merged in id order.
@@ -38,6 +92,32 @@ pub struct EventList<E> {
 
 /// Reply to `GET /api/topics`: one page of the topics with history or
 /// subscribers, sorted by name.
+///
+/// # Examples
+///
+/// Reading every page, each starting after the last topic of the one
+/// before:
+///
+/// ```
+/// use herald_wire::protocol::topics_path;
+/// use herald_wire::{EventId, TopicList, TopicPattern};
+///
+/// let chat = [TopicPattern::parse("chat/*")?];
+/// let first_page = r#"{
+///     "topics": [
+///         {"topic":"chat/eu","subscribers":3,"last_id":"1-40"},
+///         {"topic":"chat/lobby","subscribers":0,"last_id":null}
+///     ],
+///     "next_after": "chat/lobby"
+/// }"#;
+/// let page: TopicList = serde_json::from_str(first_page)?;
+/// assert_eq!(page.topics[0].subscribers, 3);
+/// assert_eq!(page.topics[0].last_id, Some(EventId::new(1, 40)));
+///
+/// let next = page.next_after.as_ref().map(|after| topics_path(&chat, Some(after), 2));
+/// assert_eq!(next.as_deref(), Some("/api/topics?topic=chat/*&after=chat/lobby&limit=2"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicList {
     /// The topics of this page that the request's patterns match, in name
@@ -49,6 +129,19 @@ pub struct TopicList {
 }
 
 /// One topic in a [`TopicList`].
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::TopicInfo;
+///
+/// // A topic that has subscribers but no event yet.
+/// let info: TopicInfo =
+///     serde_json::from_str(r#"{"topic":"chat/lobby","subscribers":2,"last_id":null}"#)?;
+/// assert_eq!(info.subscribers, 2);
+/// assert_eq!(info.last_id, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicInfo {
     /// The topic.
@@ -60,6 +153,16 @@ pub struct TopicInfo {
 }
 
 /// Reply to `GET /healthz`.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::Health;
+///
+/// let health: Health = serde_json::from_str(r#"{"status":"ok"}"#)?;
+/// assert_eq!(health.status, "ok");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// Always `"ok"` when the hub answers.
@@ -73,6 +176,23 @@ pub struct Health {
 /// missed: history was evicted before the client read it (it reconnected too
 /// late, or read too slowly), or the hub restarted. The stream goes on with
 /// the events after `through`; a client that keeps derived state resyncs it.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{EventId, GAP_EVENT, Gap, Topic};
+///
+/// // The `data:` of an SSE event named `gap`.
+/// assert_eq!(GAP_EVENT, "gap");
+/// let gap: Gap = serde_json::from_str(r#"{"topic":"chat/lobby","after":"1-3","through":"1-9"}"#)?;
+/// assert!(gap.topic.matches(&Topic::parse("chat/lobby")?));
+///
+/// // Up to six events may be missing.
+/// let missed = gap.through.sequence() - gap.after.sequence();
+/// assert_eq!(missed, 6);
+/// assert_eq!(gap.after, EventId::new(1, 3));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
     /// Topic with missing events; a pattern of the stream when they were on
@@ -86,6 +206,29 @@ pub struct Gap {
 }
 
 /// Body of every 4xx and 5xx response.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{ErrorBody, ErrorCode};
+///
+/// let body = r#"{"code":"invalid_event","message":"missing field `text`","field":"text"}"#;
+/// let error: ErrorBody = serde_json::from_str(body)?;
+/// assert_eq!(error.code, ErrorCode::InvalidEvent);
+/// assert_eq!(error.field.as_deref(), Some("text"));
+///
+/// // A body without a field at fault leaves it out.
+/// let overloaded = ErrorBody {
+///     code: ErrorCode::Overloaded,
+///     message: "the hub is busy; retry".into(),
+///     field: None,
+/// };
+/// assert_eq!(
+///     serde_json::to_string(&overloaded)?,
+///     r#"{"code":"overloaded","message":"the hub is busy; retry"}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Machine-readable cause.
@@ -104,12 +247,49 @@ impl ErrorBody {
 
     /// What an error may quote of a refused `value`: at most
     /// [`ErrorBody::ECHO_CHARS`] characters of its start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_wire::ErrorBody;
+    ///
+    /// assert_eq!(ErrorBody::echo("bad topic"), "bad topic");
+    /// let huge = "x".repeat(10_000);
+    /// assert_eq!(ErrorBody::echo(&huge).chars().count(), ErrorBody::ECHO_CHARS);
+    /// ```
     pub fn echo(value: &str) -> String {
         value.chars().take(Self::ECHO_CHARS).collect()
     }
 }
 
 /// Machine-readable error causes, one per way a request can fail.
+///
+/// # Examples
+///
+/// A client decides by the code, not by the message, which may change:
+///
+/// ```
+/// use herald_wire::ErrorCode;
+///
+/// fn worth_retrying(code: ErrorCode) -> bool {
+///     matches!(
+///         code,
+///         ErrorCode::Overloaded
+///             | ErrorCode::Unavailable
+///             | ErrorCode::ShuttingDown
+///             | ErrorCode::RateLimited
+///             | ErrorCode::IdempotencyKeyInFlight
+///     )
+/// }
+///
+/// let code: ErrorCode = serde_json::from_str(r#""rate_limited""#)?;
+/// assert!(worth_retrying(code));
+/// assert!(!worth_retrying(ErrorCode::Forbidden));
+/// assert_eq!(ErrorCode::Forbidden.as_str(), "forbidden");
+/// // Every code, for a table of metrics labels, say.
+/// assert!(ErrorCode::ALL.iter().any(|code| code.as_str() == "idempotency_key_reused"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

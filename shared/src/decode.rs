@@ -28,6 +28,39 @@ const TAG: &str = "type";
 const TOP: &str = ".";
 
 /// Why a text is not an event of the type it was read as.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{DecodeError, Event};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderShipped { id: u64 },
+/// }
+///
+/// let refusal = |json: &str| ShopEvent::from_json(json.as_bytes()).err();
+/// let path = |refusal: &Option<DecodeError>| refusal.as_ref().and_then(DecodeError::path).map(str::to_owned);
+///
+/// // Malformed JSON has no path; everything else names where it is wrong.
+/// let malformed = refusal("{");
+/// assert!(matches!(malformed, Some(DecodeError::Syntax(_))));
+/// assert_eq!(path(&malformed), None);
+///
+/// let not_an_object = refusal("[1]");
+/// assert!(matches!(not_an_object, Some(DecodeError::NotAnObject)));
+/// assert_eq!(path(&not_an_object).as_deref(), Some("."));
+///
+/// let unknown = refusal(r#"{"type":"order_lost","id":1}"#);
+/// assert!(matches!(&unknown, Some(DecodeError::UnknownKind { found, .. }) if found == "order_lost"));
+/// assert_eq!(path(&unknown).as_deref(), Some("type"));
+///
+/// let missing = refusal(r#"{"type":"order_shipped"}"#);
+/// assert!(matches!(missing, Some(DecodeError::Field { .. })));
+/// assert_eq!(path(&missing).as_deref(), Some("id"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// The text is not one well-formed JSON value.
@@ -99,6 +132,26 @@ impl DecodeError {
 ///
 /// Reading the tag parses the whole text, so a text whose tag is read is
 /// well-formed JSON, and only one whose tag is not needs the syntax check.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{DecodeError, Kind, decode};
+///
+/// let kind = decode::kind(br#"{"type":"order_created","id":7}"#)?;
+/// assert_eq!(kind, Kind::of("order_created"));
+///
+/// assert!(matches!(decode::kind(br#"{"id":7}"#), Err(DecodeError::MissingType)));
+/// assert!(matches!(
+///     decode::kind(br#"{"type":7}"#),
+///     Err(DecodeError::TypeNotString { found }) if found == "7"
+/// ));
+/// assert!(matches!(
+///     decode::kind(br#"{"type":"gap"}"#),
+///     Err(DecodeError::InvalidKind { .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn kind(json: &[u8]) -> Result<Kind, DecodeError> {
     #[derive(Deserialize)]
     struct Tag<'a> {
@@ -139,6 +192,23 @@ pub fn kind(json: &[u8]) -> Result<Kind, DecodeError> {
 /// An event of type `E` read from `json`: what [`Event::from_json`] does
 /// unless the type says otherwise.
 ///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{Event, decode};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderShipped { id: u64 },
+/// }
+///
+/// let shipped: ShopEvent = decode::event(br#"{"type":"order_shipped","id":7}"#)?;
+/// assert_eq!(shipped, ShopEvent::OrderShipped { id: 7 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// [`DecodeError`], as [`kind`] and [`whole`] say.
 pub fn event<E: Event>(json: &[u8]) -> Result<E, DecodeError> {
@@ -149,6 +219,35 @@ pub fn event<E: Event>(json: &[u8]) -> Result<E, DecodeError> {
 /// `kind`. serde decides what it accepts (an alias of a kind included);
 /// a kind it refuses that is not one of `E`'s is named as such rather than
 /// with serde's message.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{DecodeError, Event, decode};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderShipped { id: u64 },
+///     // serde reads the old name too.
+///     #[serde(alias = "refund")]
+///     RefundIssued { id: u64 },
+/// }
+///
+/// let json = br#"{"type":"refund","id":3}"#;
+/// let refund: ShopEvent = decode::whole(json, &decode::kind(json)?)?;
+/// assert_eq!(refund, ShopEvent::RefundIssued { id: 3 });
+///
+/// let json = br#"{"type":"order_lost","id":3}"#;
+/// let lost = decode::whole::<ShopEvent>(json, &decode::kind(json)?);
+/// assert!(matches!(
+///     lost,
+///     Err(DecodeError::UnknownKind { found, known })
+///         if found == "order_lost" && known == "order_shipped, refund_issued"
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`DecodeError::UnknownKind`] for a kind `E` does not have, else as
@@ -170,6 +269,34 @@ pub fn whole<E: Event>(json: &[u8], kind: &Kind) -> Result<E, DecodeError> {
 /// the refusal found by reading the variant's fields alone as `T`, which
 /// names the path within them that serde's tagged enum loses.
 ///
+/// # Examples
+///
+/// What `#[derive(Event)]` does for a struct variant, by hand: the
+/// variant's fields as a struct of their own locate the refusal.
+///
+/// ```
+/// use herald_wire::{Event, decode};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderCreated { id: u64, lines: Vec<u32> },
+/// }
+///
+/// #[derive(Deserialize)]
+/// struct OrderCreatedFields {
+///     id: u64,
+///     lines: Vec<u32>,
+/// }
+///
+/// let json = br#"{"type":"order_created","id":1,"lines":[2,"x"]}"#;
+/// let kind = decode::kind(json)?;
+/// let refused = decode::located::<ShopEvent, OrderCreatedFields>(json, &kind);
+/// assert_eq!(refused.err().as_ref().and_then(|e| e.path()), Some("lines[1]"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`whole`], at the path `T` names.
 pub fn located<E: Event, T: DeserializeOwned>(json: &[u8], kind: &Kind) -> Result<E, DecodeError> {
@@ -184,6 +311,54 @@ pub fn located<E: Event, T: DeserializeOwned>(json: &[u8], kind: &Kind) -> Resul
 /// reads as the whole enum but not as `T` is read as the enum; a `T` that
 /// refuses unknown members, which the `type` is to it, is refused at the
 /// first of its own fields at fault.
+///
+/// # Examples
+///
+/// A hand-written [`Event::from_json`] that reads its newtype variant's
+/// struct, as `#[derive(Event)]` writes it:
+///
+/// ```
+/// use herald_wire::{DecodeError, Event, Kind, decode};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderCreated(Order),
+/// }
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+/// struct Order {
+///     id: u64,
+///     lines: Vec<u32>,
+/// }
+///
+/// impl Event for ShopEvent {
+///     fn kinds() -> &'static [Kind] {
+///         static KINDS: [Kind; 1] = [Kind::of("order_created")];
+///         &KINDS
+///     }
+///
+///     fn kind(&self) -> &Kind {
+///         &Self::kinds()[0]
+///     }
+///
+///     fn from_json(json: &[u8]) -> Result<Self, DecodeError> {
+///         let kind = decode::kind(json)?;
+///         match kind.as_str() {
+///             "order_created" => decode::newtype(json, ShopEvent::OrderCreated),
+///             _ => decode::whole(json, &kind),
+///         }
+///     }
+/// }
+///
+/// let created = ShopEvent::from_json(br#"{"type":"order_created","id":1,"lines":[2]}"#)?;
+/// assert_eq!(created, ShopEvent::OrderCreated(Order { id: 1, lines: vec![2] }));
+///
+/// let refused = ShopEvent::from_json(br#"{"type":"order_created","id":1,"lines":["x"]}"#);
+/// assert_eq!(refused.err().as_ref().and_then(|e| e.path()), Some("lines[0]"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// As [`fields`], for `T`.
@@ -213,6 +388,32 @@ fn untagged<T: DeserializeOwned>(json: &[u8]) -> Option<DecodeError> {
 
 /// `T` read from the whole text: a kind's own struct, where `type` is one
 /// more member that it ignores, or a whole event type.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{DecodeError, decode};
+/// use serde::Deserialize;
+///
+/// #[derive(Debug, PartialEq, Deserialize)]
+/// struct Load {
+///     one: f64,
+///     five: f64,
+/// }
+///
+/// #[derive(Debug, PartialEq, Deserialize)]
+/// struct Sample {
+///     load: Load,
+/// }
+///
+/// let sample: Sample = decode::fields(br#"{"type":"sample","load":{"one":0.5,"five":0.25}}"#)?;
+/// assert_eq!(sample.load, Load { one: 0.5, five: 0.25 });
+///
+/// // A refusal names the field at fault, a missing one where it belongs.
+/// let missing = decode::fields::<Sample>(br#"{"type":"sample","load":{"one":0.5}}"#);
+/// assert!(matches!(missing, Err(DecodeError::Field { path, .. }) if path == "load.five"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`DecodeError::Syntax`] for malformed JSON, else

@@ -88,4 +88,31 @@ pub trait Event: Serialize + DeserializeOwned {
 
 /// `#[derive(Event)]`, which names each kind as serde names its variant
 /// (`herald-derive`).
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{Event, Kind};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Order {
+///     id: u64,
+/// }
+///
+/// #[derive(Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum ShopEvent {
+///     OrderCreated(Order),
+///     OrderShipped { id: u64 },
+///     #[serde(rename = "refund")]
+///     RefundIssued { id: u64 },
+/// }
+///
+/// assert_eq!(
+///     ShopEvent::kinds(),
+///     [Kind::of("order_created"), Kind::of("order_shipped"), Kind::of("refund")]
+/// );
+/// assert_eq!(ShopEvent::RefundIssued { id: 2 }.kind().as_str(), "refund");
+/// ```
 pub use herald_derive::Event;

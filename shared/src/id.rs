@@ -23,6 +23,28 @@ use serde::{Deserialize, Serialize};
 /// To clients an id is an opaque string (a JSON string and the SSE `id:`
 /// field), `"{epoch}-{sequence}"` in decimal, which never contains CR, LF
 /// or NUL and so cannot break SSE framing.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::EventId;
+///
+/// // What a client sends back in `Last-Event-ID`.
+/// let id = EventId::parse("1764066000123456-42")?;
+/// assert_eq!(id.epoch(), 1_764_066_000_123_456);
+/// assert_eq!(id.sequence(), 42);
+/// assert_eq!(id.to_string(), "1764066000123456-42");
+/// assert_eq!(id, EventId::new(1_764_066_000_123_456, 42));
+///
+/// // Within one run, ids order by sequence; `start` is before them all.
+/// assert!(EventId::start(id.epoch()) < id);
+/// assert!(id < EventId::new(id.epoch(), 43));
+///
+/// // In JSON an id is a string.
+/// assert_eq!(serde_json::to_string(&id)?, r#""1764066000123456-42""#);
+/// assert!(EventId::parse("42").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct EventId {

@@ -17,6 +17,25 @@ use crate::protocol::{GAP_EVENT, POSITION_EVENT, UNNAMED_EVENT};
 /// entry without escaping; snake_case (`order_created`), camelCase and
 /// dotted names (`order.created`) all fit. The names the protocol or
 /// `EventSource` itself uses are [`Kind::RESERVED`].
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{Kind, KindError};
+///
+/// // A name known when the program is written, checked as it compiles.
+/// const SHIPPED: Kind = Kind::of("order_shipped");
+/// assert_eq!(SHIPPED.as_str(), "order_shipped");
+///
+/// // A name read at run time.
+/// let created = Kind::parse("order.created")?;
+/// assert_eq!(created.to_string(), "order.created");
+///
+/// assert_eq!(Kind::parse("1st"), Err(KindError::FirstChar));
+/// assert_eq!(Kind::parse("order created"), Err(KindError::InvalidChar(' ')));
+/// assert_eq!(Kind::parse("gap"), Err(KindError::Reserved("gap")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Kind(Cow<'static, str>);

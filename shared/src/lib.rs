@@ -7,6 +7,41 @@
 //! and fail review when one moves. Nothing server-only lives here; the crate
 //! depends on serde and nothing heavier, and builds for `wasm32-unknown-unknown`.
 //!
+//! An app names its events in one enum and derives [`Event`] for it; the
+//! same type then says what a publisher sends, what a hub accepts and what
+//! a subscriber reads:
+//!
+//! ```
+//! use herald_wire::protocol::{publish_path, stream_path};
+//! use herald_wire::{Envelope, Event, Topic, TopicPattern};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Debug, PartialEq, Serialize, Deserialize, Event)]
+//! #[serde(tag = "type", rename_all = "snake_case")]
+//! enum ShopEvent {
+//!     OrderCreated { id: u64 },
+//!     OrderShipped { id: u64 },
+//! }
+//!
+//! // A publisher posts the event's JSON to its topic...
+//! let orders = Topic::parse("shop/orders")?;
+//! let body = serde_json::to_string(&ShopEvent::OrderShipped { id: 7 })?;
+//! assert_eq!(publish_path(orders.as_str()), "/api/topics/shop/orders");
+//! assert_eq!(body, r#"{"type":"order_shipped","id":7}"#);
+//!
+//! // ...a hub built for the type reads it as one of its kinds...
+//! let event = ShopEvent::from_json(body.as_bytes())?;
+//! assert_eq!(event.kind().as_str(), "order_shipped");
+//!
+//! // ...and a subscriber of `shop/*` receives it in an envelope.
+//! assert_eq!(stream_path([TopicPattern::parse("shop/*")?], None), "/api/events?topic=shop/*");
+//! let data = r#"{"id":"1-8","topic":"shop/orders","time_us":5,"event":{"type":"order_shipped","id":7}}"#;
+//! let received: Envelope<ShopEvent> = serde_json::from_str(data)?;
+//! assert_eq!(received.topic, orders);
+//! assert_eq!(received.event, event);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Layout:
 //! - [`topic`]: the validated [`Topic`] name.
 //! - [`pattern`]: [`TopicPattern`], a topic or every topic under a prefix.
@@ -52,4 +87,14 @@ pub use topic::{Topic, TopicError};
 /// Where the hub's own reports live (its hub stats and system metrics):
 /// over HTTP only a token whose grants name these topics publishes there,
 /// so no client can speak for the hub on a dashboard.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{SYSTEM_PREFIX, Topic};
+///
+/// let metrics = Topic::parse("system/metrics")?;
+/// assert!(metrics.as_str().starts_with(SYSTEM_PREFIX));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const SYSTEM_PREFIX: &str = "system/";

@@ -18,6 +18,30 @@ use crate::{Topic, TopicError};
 /// `*` stands only as the whole last segment: `chat/*/typing`, `chat*` and
 /// `**` are refused. Topics never contain `*`, so a pattern never reads two
 /// ways, and a pattern matches what exists now and what is created later.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{Topic, TopicPattern, TopicPatternError};
+///
+/// let chat = TopicPattern::parse("chat/*")?;
+/// assert!(chat.matches(&Topic::parse("chat/lobby")?));
+/// assert!(chat.matches(&Topic::parse("chat/eu/lobby")?));
+/// assert!(!chat.matches(&Topic::parse("chat")?));
+/// assert!(!chat.matches(&Topic::parse("chatter/x")?));
+///
+/// // A topic is a pattern that matches only itself.
+/// let lobby = TopicPattern::from(Topic::parse("chat/lobby")?);
+/// assert_eq!(lobby, TopicPattern::parse("chat/lobby")?);
+/// assert_eq!(TopicPattern::parse("*")?, TopicPattern::All);
+///
+/// assert_eq!(
+///     TopicPattern::parse("chat/*/typing"),
+///     Err(TopicPatternError::MisplacedWildcard)
+/// );
+/// assert_eq!(chat.to_string(), "chat/*");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum TopicPattern {
@@ -85,6 +109,21 @@ impl TopicPattern {
 
     /// Whether this pattern matches every topic `other` matches: what a
     /// token's pattern must do for a pattern a client asks to read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_wire::TopicPattern;
+    ///
+    /// // A token that may read `chat/*` may open a stream on `chat/eu/*`
+    /// // or `chat/lobby`, but not on `*`, nor on `chat` itself.
+    /// let granted = TopicPattern::parse("chat/*")?;
+    /// assert!(granted.covers(&TopicPattern::parse("chat/eu/*")?));
+    /// assert!(granted.covers(&TopicPattern::parse("chat/lobby")?));
+    /// assert!(!granted.covers(&TopicPattern::parse("*")?));
+    /// assert!(!granted.covers(&TopicPattern::parse("chat")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn covers(&self, other: &Self) -> bool {
         match (self, other) {
             (_, Self::Exact(topic)) => self.matches(topic),
@@ -97,6 +136,19 @@ impl TopicPattern {
     /// The topics both patterns match, as a pattern, or `None` when they
     /// share none. Two patterns either nest or are disjoint (a prefix is
     /// below another or beside it), so the overlap is always one of them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_wire::TopicPattern;
+    ///
+    /// let chat = TopicPattern::parse("chat/*")?;
+    /// let eu = TopicPattern::parse("chat/eu/*")?;
+    /// assert_eq!(chat.overlap(&eu), Some(eu.clone()));
+    /// assert_eq!(eu.overlap(&chat), Some(eu));
+    /// assert_eq!(chat.overlap(&TopicPattern::parse("news/*")?), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn overlap(&self, other: &Self) -> Option<Self> {
         if self.covers(other) {
             Some(other.clone())
@@ -111,6 +163,17 @@ impl TopicPattern {
     /// whether it may match more than that: every name it matches starts
     /// with the returned text. `None` for [`TopicPattern::Exact`], which
     /// names its one topic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_wire::TopicPattern;
+    ///
+    /// assert_eq!(TopicPattern::parse("chat/*")?.prefix().as_deref(), Some("chat/"));
+    /// assert_eq!(TopicPattern::All.prefix().as_deref(), Some(""));
+    /// assert_eq!(TopicPattern::parse("chat/lobby")?.prefix(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn prefix(&self) -> Option<String> {
         match self {
             Self::Exact(_) => None,

@@ -7,6 +7,37 @@
 //! rule ([`encode`]): everything but RFC 3986's unreserved characters, `/`
 //! and `*` is encoded, so a topic or pattern reads the same in a path and in
 //! a query (`/api/topics/chat/lobby`, `?topic=chat/*`).
+//!
+//! # Examples
+//!
+//! The requests a client makes, spelled with these names rather than by
+//! hand:
+//!
+//! ```
+//! use herald_wire::protocol::{
+//!     EVENTS_PATH, IDEMPOTENCY_KEY_HEADER, LAST_EVENT_ID_HEADER, MAX_BATCH, TOPIC_PARAM,
+//!     history_path, publish_path, stream_path,
+//! };
+//! use herald_wire::{EventId, TopicPattern};
+//!
+//! let shop = [TopicPattern::parse("shop/*")?];
+//!
+//! // Publish: POST the event's JSON, named by a key of the publisher's.
+//! assert_eq!(publish_path("shop/orders"), "/api/topics/shop/orders");
+//! assert_eq!(IDEMPOTENCY_KEY_HEADER, "Idempotency-Key");
+//! let batch = vec![r#"{"type":"order_shipped","id":7}"#; 3];
+//! assert!(batch.len() <= MAX_BATCH);
+//!
+//! // Read: the recent history, then the stream after it.
+//! assert_eq!(history_path(&shop, 50), "/api/history?topic=shop/*&limit=50");
+//! let stream = stream_path(&shop, None);
+//! assert_eq!(stream, format!("{EVENTS_PATH}?{TOPIC_PARAM}=shop/*"));
+//!
+//! // A client that can set headers resumes with `Last-Event-ID`.
+//! let resume = (LAST_EVENT_ID_HEADER, EventId::new(1, 12).to_string());
+//! assert_eq!(resume, ("Last-Event-ID", "1-12".to_owned()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt::{self, Write as _};
 
@@ -95,6 +126,27 @@ pub const UNNAMED_EVENT: &str = "message";
 
 /// A URL query string under construction, each value percent-encoded by
 /// [`encode`]; names are this module's constants, which need no encoding.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::protocol::{EVENTS_PATH, Query, TOKEN_PARAM};
+/// use herald_wire::{EventId, TopicPattern};
+///
+/// // A stream URL for an `EventSource`, which cannot send headers: the
+/// // token and the resume position travel in the query.
+/// let url = Query::new()
+///     .topics([TopicPattern::parse("chat/*")?])
+///     .after(Some(EventId::new(1, 12)))
+///     .param(TOKEN_PARAM, "eyJ.a+b")
+///     .url(EVENTS_PATH);
+/// assert_eq!(url, "/api/events?topic=chat/*&lastEventId=1-12&token=eyJ.a%2Bb");
+///
+/// // No parameter, no `?`.
+/// assert_eq!(Query::new().after(None).url(EVENTS_PATH), "/api/events");
+/// assert_eq!(Query::new().param("limit", "5").as_str(), "limit=5");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query(String);
 
@@ -150,6 +202,24 @@ impl Query {
 
 /// The stream URL (path and query) for `topics` (topics or patterns),
 /// resuming after `after`.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::protocol::stream_path;
+/// use herald_wire::{EventId, Topic, TopicPattern};
+///
+/// let lobby = Topic::parse("chat/lobby")?;
+/// assert_eq!(stream_path([&lobby], None), "/api/events?topic=chat/lobby");
+///
+/// // Topics and patterns mix, as their text.
+/// let news = TopicPattern::parse("news/*")?;
+/// assert_eq!(
+///     stream_path([lobby.to_string(), news.to_string()], Some(EventId::new(1, 4))),
+///     "/api/events?topic=chat/lobby&topic=news/*&lastEventId=1-4"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn stream_path<T: fmt::Display>(
     topics: impl IntoIterator<Item = T>,
     after: Option<EventId>,
@@ -159,6 +229,22 @@ pub fn stream_path<T: fmt::Display>(
 
 /// The topic-list URL (path and query): the topics `patterns` match (all
 /// when there are none), at most `limit`, starting after the name `after`.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::protocol::topics_path;
+/// use herald_wire::{Topic, TopicPattern};
+///
+/// // The first page of every topic, then the page after `chat/lobby`.
+/// assert_eq!(topics_path(&[] as &[TopicPattern], None, 100), "/api/topics?limit=100");
+/// let after = Topic::parse("chat/lobby")?;
+/// assert_eq!(
+///     topics_path([TopicPattern::parse("chat/*")?], Some(&after), 100),
+///     "/api/topics?topic=chat/*&after=chat/lobby&limit=100"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn topics_path<T: fmt::Display>(
     patterns: impl IntoIterator<Item = T>,
     after: Option<&Topic>,
@@ -176,6 +262,20 @@ pub fn topics_path<T: fmt::Display>(
 
 /// The history URL (path and query) for `topics` (topics or patterns), with
 /// at most `limit` events per topic.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::TopicPattern;
+/// use herald_wire::protocol::history_path;
+///
+/// let patterns = [TopicPattern::parse("system/metrics")?, TopicPattern::parse("chat/*")?];
+/// assert_eq!(
+///     history_path(&patterns, 300),
+///     "/api/history?topic=system/metrics&topic=chat/*&limit=300"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn history_path<T: fmt::Display>(topics: impl IntoIterator<Item = T>, limit: usize) -> String {
     Query::new()
         .topics(topics)
@@ -188,6 +288,16 @@ pub fn history_path<T: fmt::Display>(topics: impl IntoIterator<Item = T>, limit:
 /// Takes the name as typed rather than a [`Topic`], so a client can let the
 /// hub judge it and show the hub's own refusal; [`encode`] keeps a bad name
 /// from changing the route (a `?` or `#` in it is sent encoded).
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::protocol::publish_path;
+///
+/// assert_eq!(publish_path("chat/lobby"), "/api/topics/chat/lobby");
+/// // A name the hub will refuse still names this route, not another.
+/// assert_eq!(publish_path("chat?x=1#y"), "/api/topics/chat%3Fx%3D1%23y");
+/// ```
 pub fn publish_path(topic: &str) -> String {
     format!("{TOPICS_PATH}/{}", encode(topic))
 }
@@ -199,6 +309,16 @@ pub fn publish_path(topic: &str) -> String {
 /// topic's segments and a pattern's wildcard read as they are; every other
 /// reserved character is encoded, so a value can never end a parameter or
 /// the path.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::protocol::encode;
+///
+/// assert_eq!(encode("chat/*"), "chat/*");
+/// assert_eq!(encode("a b&c=d"), "a%20b%26c%3Dd");
+/// assert_eq!(encode("é"), "%C3%A9");
+/// ```
 pub fn encode(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {

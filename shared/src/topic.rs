@@ -11,6 +11,27 @@ use serde::{Deserialize, Serialize};
 /// made of ASCII letters, digits, `_`, `-` and `.`, and is never `.` or `..`,
 /// so a topic is safe in a URL path, a log line, a Redis key and an SSE field
 /// without escaping. The whole name is at most [`Topic::MAX_LEN`] bytes.
+///
+/// # Examples
+///
+/// ```
+/// use herald_wire::{Topic, TopicError};
+///
+/// let lobby = Topic::parse("chat/lobby")?;
+/// assert_eq!(lobby.as_str(), "chat/lobby");
+/// assert_eq!(lobby.to_string(), "chat/lobby");
+///
+/// // Each refusal names the rule the name breaks.
+/// assert_eq!(Topic::parse("chat//lobby"), Err(TopicError::EmptySegment));
+/// assert_eq!(Topic::parse("chat/../admin"), Err(TopicError::DotSegment("..".into())));
+/// assert_eq!(Topic::parse("chat lobby"), Err(TopicError::InvalidChar(' ')));
+///
+/// // Deserializing checks the same rules, so a `Topic` field is always valid.
+/// let topic: Topic = serde_json::from_str(r#""shop/orders""#)?;
+/// assert_eq!(topic.as_str(), "shop/orders");
+/// assert!(serde_json::from_str::<Topic>(r#""shop orders""#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Topic(String);
