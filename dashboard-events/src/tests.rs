@@ -1,6 +1,7 @@
 //! The kinds' JSON: tags, finiteness, kept text.
 
 use super::*;
+use crate::json::compact;
 
 #[test]
 fn kind_name_matches_the_json_tag() {
