@@ -7,8 +7,17 @@ use std::collections::BTreeSet;
 
 use herald_wire::{Event, EventId, Topic, TopicList, TopicPattern};
 
-use crate::cluster::{Cluster, ClusterError};
+#[cfg(feature = "cluster")]
+use crate::cluster::Cluster;
+#[cfg(feature = "cluster")]
+pub use crate::cluster::ClusterError;
 use crate::hub::{self, Hub, Prepared, Visibility};
+
+/// Without the `cluster` feature the broker is this process's hub alone,
+/// which has no store to lose: no such error can be made.
+#[cfg(not(feature = "cluster"))]
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {}
 
 /// The hub alone, or a node of a cluster; cheap to clone.
 #[derive(Clone)]
@@ -16,6 +25,7 @@ pub enum Broker {
     /// One process, nothing to install: the default.
     Memory(Hub),
     /// A node of a cluster over Redis (`--redis-url`).
+    #[cfg(feature = "cluster")]
     Cluster(Cluster),
 }
 
@@ -42,6 +52,7 @@ impl Broker {
     pub fn hub(&self) -> Hub {
         match self {
             Self::Memory(hub) => hub.clone(),
+            #[cfg(feature = "cluster")]
             Self::Cluster(cluster) => cluster.hub(),
         }
     }
@@ -65,6 +76,7 @@ impl Broker {
             let prepared = encoded?;
             match self {
                 Self::Memory(hub) => Ok(hub.publish_prepared(prepared)?.id()),
+                #[cfg(feature = "cluster")]
                 Self::Cluster(cluster) => {
                     let ids = cluster.publish_all(vec![prepared]).await?;
                     // The cluster checks it got an id per event.
@@ -86,6 +98,7 @@ impl Broker {
     ) -> Result<Vec<EventId>, BrokerError> {
         match self {
             Self::Memory(hub) => Ok(hub.publish_all(prepared)?),
+            #[cfg(feature = "cluster")]
             Self::Cluster(cluster) => Ok(cluster.publish_all(prepared).await?),
         }
     }
@@ -108,6 +121,7 @@ impl Broker {
         async move {
             match self {
                 Self::Memory(_) => Ok(page),
+                #[cfg(feature = "cluster")]
                 Self::Cluster(cluster) => cluster.count_everywhere(page).await,
             }
         }
@@ -121,12 +135,14 @@ impl Broker {
     pub async fn ready(&self) -> Result<(), ClusterError> {
         match self {
             Self::Memory(_) => Ok(()),
+            #[cfg(feature = "cluster")]
             Self::Cluster(cluster) => cluster.ready().await,
         }
     }
 
     /// Stops the broker's background work and waits for it.
     pub async fn close(&self) {
+        #[cfg(feature = "cluster")]
         if let Self::Cluster(cluster) = self {
             cluster.close().await;
         }

@@ -12,6 +12,7 @@ use herald_wire::TopicPattern;
 
 #[cfg(feature = "jwt")]
 use crate::auth::VerifyingKey;
+#[cfg(feature = "cluster")]
 use crate::cluster::{RedisOptions, RedisUrl};
 use crate::hub::Limits;
 use crate::telemetry::LogFormat;
@@ -301,20 +302,24 @@ pub struct Config {
     /// every node started with the same URL and prefix serves the same
     /// events, and history survives restarts. Without it the hub is one
     /// process, in memory.
+    #[cfg(feature = "cluster")]
     #[arg(long, env = "HERALD_REDIS_URL", value_parser = RedisUrl::parse)]
     pub redis_url: Option<RedisUrl>,
 
     /// Prefix of the cluster's Redis keys, so several clusters share one Redis.
+    #[cfg(feature = "cluster")]
     #[arg(long, env = "HERALD_REDIS_PREFIX", default_value = "herald",
           value_parser = parse_prefix)]
     pub redis_prefix: String,
 
     /// Wait for Redis at start, retrying with backoff, instead of exiting.
+    #[cfg(feature = "cluster")]
     #[arg(long, env = "HERALD_REDIS_WAIT")]
     pub redis_wait: bool,
 
     /// Events Redis keeps over all topics; a node started later replays
     /// from them. The oldest go first past it or past `--redis-max-bytes`.
+    #[cfg(feature = "cluster")]
     #[arg(long, env = "HERALD_REDIS_MAX_EVENTS", default_value_t = 100_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub redis_max_events: u64,
@@ -322,12 +327,14 @@ pub struct Config {
     /// Bytes of events (topic, kind and envelope) Redis keeps over all
     /// topics, so large events cannot grow it past what `--redis-max-events`
     /// of small ones would take; the newest event always stays.
+    #[cfg(feature = "cluster")]
     #[arg(long, env = "HERALD_REDIS_MAX_BYTES", default_value_t = 256 * 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub redis_max_bytes: u64,
 
     /// Milliseconds one Redis call may take; a slower one fails (a publish
     /// then gets 503) and the node reconnects.
+    #[cfg(feature = "cluster")]
     #[arg(long, env = "HERALD_REDIS_TIMEOUT_MS", default_value_t = 2_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub redis_timeout_ms: u64,
@@ -335,6 +342,7 @@ pub struct Config {
     /// Milliseconds a node's subscriber counts go on counting in the
     /// cluster's `/api/topics` after its last report; it reports every
     /// third of this, so a node that dies stops counting within it.
+    #[cfg(feature = "cluster")]
     #[arg(long, env = "HERALD_REDIS_NODE_TTL_MS", default_value_t = 6_000,
           value_parser = clap::value_parser!(u64).range(300..))]
     pub redis_node_ttl_ms: u64,
@@ -345,6 +353,7 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
+#[cfg(feature = "cluster")]
 fn parse_prefix(text: &str) -> Result<String, String> {
     if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("a prefix is one word: not empty, no spaces".to_owned());
@@ -403,6 +412,7 @@ impl Config {
     }
 
     /// How to reach the cluster's Redis, when `--redis-url` is set.
+    #[cfg(feature = "cluster")]
     pub fn redis(&self) -> Option<RedisOptions> {
         self.redis_url.as_ref().map(|url| RedisOptions {
             url: url.clone(),

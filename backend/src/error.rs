@@ -21,8 +21,8 @@ use herald_wire::{ErrorBody, ErrorCode, EventIdError, TopicPatternError};
 
 use crate::auth::AuthError;
 use crate::broker;
+use crate::broker::ClusterError;
 use crate::clients::LimitError;
-use crate::cluster::ClusterError;
 use crate::hub::{PublishError, SubscribeError};
 use crate::idempotency::{InvalidKey, OnceError};
 use crate::min_rate::TooSlow;

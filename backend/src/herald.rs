@@ -22,9 +22,11 @@ use herald_wire::{Event, EventId, Topic, TopicPattern};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::broker::ClusterError;
 use crate::broker::{Broker, BrokerError};
 use crate::clients::Peer;
-use crate::cluster::{Cluster, ClusterError};
+#[cfg(feature = "cluster")]
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::hub::{Hub, SubscribeError};
 use crate::sources::hub_stats;
@@ -255,13 +257,20 @@ impl<E: Event> Herald<E> {
 ///
 /// # Errors
 /// [`ClusterError`] when Redis cannot be reached or fails.
+#[cfg_attr(
+    not(feature = "cluster"),
+    expect(
+        unused_variables,
+        reason = "only joining a cluster waits on `shutdown`"
+    )
+)]
 pub async fn connect(config: &Config, shutdown: CancellationToken) -> Result<Broker, ClusterError> {
-    Ok(match config.redis() {
-        None => Broker::Memory(Hub::new(config.limits())),
-        Some(options) => {
-            Broker::Cluster(Cluster::connect(options, config.limits(), shutdown).await?)
-        }
-    })
+    #[cfg(feature = "cluster")]
+    if let Some(options) = config.redis() {
+        let cluster = Cluster::connect(options, config.limits(), shutdown).await?;
+        return Ok(Broker::Cluster(cluster));
+    }
+    Ok(Broker::Memory(Hub::new(config.limits())))
 }
 
 /// Tells the per-address limits who the client is when the app's server

@@ -19,6 +19,7 @@ mod directory;
 mod frame;
 mod padded;
 mod reading;
+#[cfg(feature = "cluster")]
 mod replica;
 mod retention;
 mod sequence;

@@ -26,6 +26,7 @@ use herald_wire::{EventId, Topic};
 use sha2::{Digest, Sha256};
 
 use crate::broker::{Broker, BrokerError};
+#[cfg(feature = "cluster")]
 use crate::cluster::{Named, Stored};
 use crate::hub::Prepared;
 
@@ -86,6 +87,7 @@ impl Fingerprint {
         Self(hash.finalize().into())
     }
 
+    #[cfg(feature = "cluster")]
     /// Lowercase hex, as Redis keeps it.
     pub(crate) fn hex(&self) -> String {
         self.0.iter().map(|byte| format!("{byte:02x}")).collect()
@@ -130,6 +132,7 @@ pub(crate) async fn publish(
     let Some(once) = once.filter(|_| !ledger.window.is_zero()) else {
         return Ok(broker.publish_all(prepared).await?);
     };
+    #[cfg(feature = "cluster")]
     if let Broker::Cluster(cluster) = broker {
         let fingerprint = once.fingerprint.hex();
         let named = Named {

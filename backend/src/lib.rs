@@ -31,6 +31,9 @@
 //!
 //! Features, all on by default (the binary's whole); an embedder that sets
 //! `default-features = false` names those it uses:
+//! - `cluster`: nodes that serve one sequence of events over Redis
+//!   (`--redis-url`, [`Builder::redis`], [`cluster`]); without it the hub is
+//!   one process, in memory.
 //! - `jwt`: publish rights and private topics by JWT (`--jwt-secret`,
 //!   `--jwt-public-key`, `--private-topics`; `herald token`); without it
 //!   every topic is public and anyone may publish, but not to the hub's own
@@ -48,6 +51,7 @@ mod app;
 pub mod auth;
 pub mod broker;
 mod clients;
+#[cfg(feature = "cluster")]
 pub mod cluster;
 pub mod config;
 mod cors;

@@ -232,6 +232,7 @@ impl Collector for Figures {
             "Streams ended by their token's expiry or --max-stream-age; clients resume.",
             self.meters.streams_expired.load(Ordering::Relaxed),
         ));
+        #[cfg(feature = "cluster")]
         if let Broker::Cluster(cluster) = &self.broker {
             let redis = cluster.redis_counts();
             counters.push((

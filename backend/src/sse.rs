@@ -61,6 +61,7 @@ pub(crate) fn unnumbered(name: Kind, envelope: &str) -> Result<Unnumbered, Frami
 }
 
 impl Unnumbered {
+    #[cfg(feature = "cluster")]
     /// The event's kind, its SSE name.
     pub(crate) fn kind(&self) -> &Kind {
         &self.name

@@ -15,7 +15,7 @@ use herald_wire::TopicPattern;
 use tokio_util::sync::CancellationToken;
 
 use super::Herald;
-use crate::cluster::ClusterError;
+use crate::broker::ClusterError;
 use crate::config::Config;
 
 /// Options of a [`Herald`], each named after the `herald` flag it sets and
@@ -185,11 +185,13 @@ impl<E: Event> Builder<E> {
 
     /// Joins the cluster on this Redis (`--redis-url`), so every node's
     /// streams get every node's events, resumable on any node.
+    #[cfg(feature = "cluster")]
     pub fn redis(self, url: &str) -> Self {
         self.set("--redis-url", url)
     }
 
     /// Prefix of the cluster's keys in Redis (`--redis-prefix`).
+    #[cfg(feature = "cluster")]
     pub fn redis_prefix(self, prefix: &str) -> Self {
         self.set("--redis-prefix", prefix)
     }

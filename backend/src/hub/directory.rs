@@ -143,6 +143,7 @@ impl Directory {
         self.forgotten_through.load(Ordering::Acquire)
     }
 
+    #[cfg(feature = "cluster")]
     /// Counts everything up to `sequence` as forgotten: events of topics
     /// that can no longer be named may be lost.
     pub(super) fn forget_through(&self, sequence: u64) {

@@ -26,6 +26,7 @@ pub struct Frame(Arc<FrameInner>);
 /// ([`Hub::apply`](super::Hub::apply)).
 pub(crate) struct Prepared {
     pub(crate) topic: Topic,
+    #[cfg(feature = "cluster")]
     /// The envelope's JSON but for its id: [`herald_wire::Envelope`]'s other fields.
     pub(crate) envelope: String,
     pub(super) unnumbered: sse::Unnumbered,
@@ -127,11 +128,13 @@ impl Prepared {
         let unnumbered = sse::unnumbered(event.kind().clone(), &envelope)?;
         Ok(Self {
             topic,
+            #[cfg(feature = "cluster")]
             envelope,
             unnumbered,
         })
     }
 
+    #[cfg(feature = "cluster")]
     /// The event's kind, which names its SSE event.
     pub(crate) fn kind(&self) -> &Kind {
         self.unnumbered.kind()

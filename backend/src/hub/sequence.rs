@@ -36,6 +36,7 @@ pub(super) struct Sequence {
 pub(super) enum Numbering {
     /// The next of the hub's own sequence.
     Next,
+    #[cfg(feature = "cluster")]
     /// The cluster's, given.
     Given(u64),
 }
@@ -56,6 +57,7 @@ impl Sequence {
     pub(super) fn claim_by(&self, numbering: Numbering) -> Option<Claim<'_>> {
         match numbering {
             Numbering::Next => Some(self.claim()),
+            #[cfg(feature = "cluster")]
             Numbering::Given(number) => self.claim_at(number),
         }
     }
@@ -71,6 +73,7 @@ impl Sequence {
         }
     }
 
+    #[cfg(feature = "cluster")]
     /// Claims `number`, given by the cluster, skipping any below it; `None`
     /// when it is not above every number claimed so far (a replay of what
     /// the hub already has).

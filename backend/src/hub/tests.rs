@@ -5,6 +5,7 @@ use herald_dashboard_events::{Chat, LatencyProbe, Payload};
 
 use super::*;
 
+#[cfg(feature = "cluster")]
 mod replica;
 
 /// Limits that bound only what a test sets.

@@ -85,6 +85,7 @@ impl Watchers {
         matched
     }
 
+    #[cfg(feature = "cluster")]
     /// Tells every subscription whose patterns match `cell`'s name that it
     /// has something new: it lost events, outside any publish.
     pub(super) fn tell(&self, cell: &Arc<TopicCell>) {
@@ -93,6 +94,7 @@ impl Watchers {
         }
     }
 
+    #[cfg(feature = "cluster")]
     /// Wakes every subscription that watches.
     pub(super) fn wake_all(&self) {
         let by_prefix = read_lock(&self.by_prefix);

@@ -28,6 +28,7 @@ pub(crate) async fn report_every(
 ) {
     let node = match &broker {
         Broker::Memory(_) => None,
+        #[cfg(feature = "cluster")]
         Broker::Cluster(cluster) => Some(cluster.node().to_owned()),
     };
     let hub = broker.hub().clone();
