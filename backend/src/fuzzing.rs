@@ -4,43 +4,77 @@
 //! writers a stream is made of besides the events [`Hub::publish`] frames,
 //! for the `sse_frame` target to read back with a parser of its own.
 
+use std::collections::BTreeSet;
+
 use axum::http::{HeaderMap, HeaderValue};
 use bytes::Bytes;
 use herald_dashboard_events::Payload;
 use herald_wire::protocol::LAST_EVENT_ID_HEADER;
-use herald_wire::{Envelope, EventId, Gap, Kind, Topic};
+use herald_wire::{Envelope, EventId, Gap, Kind, Topic, TopicPattern};
 
-use crate::hub::{FramingError, Hub};
+use crate::hub::{FramingError, Hub, Prepared};
 use crate::routes::{history::HistoryRequest, publish, stream::StreamRequest};
 use crate::sse;
 
-/// Decodes a publish body as the route does; what it accepts must encode
-/// to one SSE-safe line of JSON that decodes back to the same event.
+/// The most events a fuzzed batch may hold: small, so the fuzzer reaches
+/// the bound and past it.
+const BATCH: usize = 4;
+
+/// Decodes a publish body as the route does, one event or a batch of at
+/// most [`BATCH`], and publishes what it accepts as the route does, all or
+/// none: each event must be stored as one SSE-safe line of JSON that
+/// decodes back to it, in the body's order, under consecutive ids.
 ///
 /// # Panics
 /// When an accepted body breaks that promise.
 pub fn publish_body(body: &[u8]) {
-    let Ok(payload) = publish::body::one::<Payload>(body) else {
+    let Ok(decoded) = publish::body::decode::<Payload>(body, BATCH) else {
         return;
     };
+    let events = decoded.events();
+    assert!(
+        (1..=BATCH).contains(&events.len()),
+        "a batch within its bound"
+    );
     let Ok(topic) = Topic::parse("fuzz") else {
         return;
     };
+    let prepared: Result<Vec<Prepared>, _> = events
+        .iter()
+        .map(|event| Prepared::new(topic.clone(), event))
+        .collect();
     let hub = Hub::new(crate::hub::Limits {
-        history: 1,
+        history: BATCH,
         topic_bytes: usize::MAX,
         total_bytes: usize::MAX,
         max_topics: 1,
         max_subscribers: 1,
     });
-    let Ok(frame) = hub.publish(topic, &payload) else {
+    let Ok(ids) = prepared.and_then(|prepared| hub.publish_all(prepared)) else {
         // Refused by the hub (a NaN in metrics): nothing was published.
+        assert!(hub.history(&every_topic(), BATCH).frames.is_empty(), "none");
         return;
     };
-    let json = frame.json();
-    assert!(!json.contains(&b'\n') && !json.contains(&b'\r'), "one line");
-    let event: Envelope = serde_json::from_slice(&json).expect("the hub's JSON decodes");
-    assert_eq!(event.event, payload, "the event is what was published");
+    assert!(
+        ids.windows(2)
+            .all(|pair| pair[0].sequence().checked_add(1) == Some(pair[1].sequence())),
+        "consecutive ids: {ids:?}"
+    );
+    let frames = hub.history(&every_topic(), BATCH).frames;
+    assert_eq!(frames.len(), events.len(), "all of them");
+    for ((frame, event), id) in frames.iter().zip(events).zip(&ids) {
+        let json = frame.json();
+        assert!(!json.contains(&b'\n') && !json.contains(&b'\r'), "one line");
+        let stored: Envelope<Payload> =
+            serde_json::from_slice(&json).expect("the hub's JSON decodes");
+        assert_eq!(&stored.event, event, "the event is what was published");
+        assert_eq!(&stored.id, id, "in the body's order");
+    }
+}
+
+/// The pattern of every topic, `*`.
+fn every_topic() -> BTreeSet<TopicPattern> {
+    BTreeSet::from([TopicPattern::All])
 }
 
 /// Parses a read route's query string and `Last-Event-ID` header as the
