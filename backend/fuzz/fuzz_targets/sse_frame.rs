@@ -107,7 +107,7 @@ struct Expected {
     last_event_id: String,
     /// Whether the data must decode as an [`Envelope`] equal to this one but
     /// for its time, which the hub stamps.
-    published: Option<Envelope>,
+    published: Option<Envelope<Payload>>,
 }
 
 fn check(input: Input) {
@@ -243,7 +243,7 @@ fn check(input: Input) {
             "in {shown:?}"
         );
         if let Some(published) = &sent.published {
-            let decoded: Envelope =
+            let decoded: Envelope<Payload> =
                 serde_json::from_str(&received.data).expect("the data is an envelope");
             let published = Envelope {
                 time_us: decoded.time_us,
