@@ -20,6 +20,39 @@ use crate::hub::{self, Hub, Prepared, Visibility};
 pub enum ClusterError {}
 
 /// The hub alone, or a node of a cluster; cheap to clone.
+///
+/// # Examples
+///
+/// A program that publishes through a `Broker` runs the same alone or in a
+/// cluster; alone, it is a [`Hub`]:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::collections::BTreeSet;
+///
+/// use herald_dashboard_events::{Chat, Payload};
+/// use herald_hub::broker::Broker;
+/// use herald_hub::hub::{Hub, Visibility};
+/// use herald_wire::Topic;
+///
+/// # let limits = herald_hub::hub::Limits {
+/// #     history: 100, topic_bytes: 1 << 20, total_bytes: 1 << 24, max_topics: 100, max_subscribers: 100,
+/// # };
+/// let broker = Broker::from(Hub::new(limits));
+/// let lobby = Topic::parse("chat/lobby")?;
+/// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+/// let id = broker.publish(lobby.clone(), &chat).await?;
+/// broker.ready().await?;
+///
+/// let page = broker.topics(&BTreeSet::new(), None, 10, &|_| Visibility::Shown).await?;
+/// assert_eq!(page.topics[0].topic, lobby);
+/// assert_eq!(page.topics[0].last_id, Some(id));
+/// assert_eq!(broker.hub().counts().events, 1);
+/// broker.close().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub enum Broker {
     /// One process, nothing to install: the default.
@@ -30,6 +63,42 @@ pub enum Broker {
 }
 
 /// Why the broker did not publish an event.
+///
+/// # Examples
+///
+/// An event its own `Serialize` refuses is not published:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use herald_hub::broker::{Broker, BrokerError};
+/// use herald_hub::hub::{Hub, PublishError};
+/// use herald_wire::{Event, Topic};
+/// use serde::{Deserialize, Serialize, Serializer, ser::Error};
+///
+/// #[derive(Serialize, Deserialize, Event)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// enum Reading {
+///     Level {
+///         #[serde(serialize_with = "refuse")]
+///         value: f64,
+///     },
+/// }
+///
+/// fn refuse<S: Serializer>(_: &f64, _: S) -> Result<S::Ok, S::Error> {
+///     Err(S::Error::custom("not a level"))
+/// }
+///
+/// # let limits = herald_hub::hub::Limits {
+/// #     history: 100, topic_bytes: 1 << 20, total_bytes: 1 << 24, max_topics: 100, max_subscribers: 100,
+/// # };
+/// let broker = Broker::from(Hub::new(limits));
+/// let refused = broker.publish(Topic::parse("tank")?, &Reading::Level { value: 0.5 }).await;
+/// assert!(matches!(refused, Err(BrokerError::Hub(PublishError::Encode(_)))));
+/// assert_eq!(broker.hub().counts().events, 0);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
     /// The hub refused it.

@@ -51,6 +51,38 @@ pub struct RedisCounts {
 }
 
 /// Handle to this node's part of the cluster; clones share it.
+///
+/// # Examples
+///
+/// Two nodes of one cluster, as two processes would be, need a Redis:
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use herald_dashboard_events::{Chat, Payload};
+/// use herald_hub::broker::Broker;
+/// use herald_hub::cluster::Cluster;
+/// use herald_hub::config::Config;
+/// use herald_wire::Topic;
+/// use tokio_util::sync::CancellationToken;
+///
+/// let config = Config::from_flags(["--redis-url", "redis://127.0.0.1:6379"])?;
+/// let options = config.redis().ok_or("no cluster")?;
+/// let stop = CancellationToken::new();
+/// let one = Cluster::connect(options.clone(), config.limits(), stop.clone()).await?;
+/// let two = Cluster::connect(options, config.limits(), stop).await?;
+/// assert_ne!(one.node(), two.node());
+///
+/// // Published through one node, numbered by the cluster, read on the other.
+/// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+/// let id = Broker::Cluster(one.clone()).publish(Topic::parse("chat/lobby")?, &chat).await?;
+/// assert_eq!(id.epoch(), two.hub().epoch());
+/// two.ready().await?;
+/// one.close().await;
+/// two.close().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Cluster {
     shared: Arc<Shared>,

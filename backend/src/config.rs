@@ -368,6 +368,16 @@ impl Config {
     ///
     /// # Errors
     /// clap's message naming the flag at fault.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_hub::config::Config;
+    /// let config = Config::from_flags(["--max-body", "4096"])?;
+    /// assert_eq!((config.max_body, config.history), (4096, 1024), "the rest at defaults");
+    /// assert!(Config::from_flags(["--keepalive", "0"]).is_err(), "below its range");
+    /// # Ok::<(), clap::Error>(())
+    /// ```
     pub fn from_flags<T: Into<OsString> + Clone>(
         flags: impl IntoIterator<Item = T>,
     ) -> Result<Self, clap::Error> {

@@ -85,6 +85,21 @@ impl<E> Clone for Herald<E> {
 
 impl<E: Event> Herald<E> {
     /// A builder with every option at its default; see [`Builder`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_dashboard_events::Payload;
+    /// use herald_hub::Herald;
+    ///
+    /// let herald = Herald::<Payload>::builder().history(100).build().await?;
+    /// assert!(herald.ready().await.is_ok(), "in memory, it serves at once");
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder() -> Builder<E> {
         Builder::new()
     }
@@ -92,6 +107,35 @@ impl<E: Event> Herald<E> {
     /// The hub `config` describes, as the binary runs it: in memory, or
     /// joined to its cluster and caught up with the history Redis holds.
     /// Its streams and tasks end when `shutdown` is cancelled.
+    ///
+    /// # Examples
+    ///
+    /// The binary's options, as flags; one out of its range is refused,
+    /// named.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_dashboard_events::Payload;
+    /// use herald_hub::Herald;
+    /// use herald_hub::config::Config;
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// let config = Config::from_flags(["--history", "64", "--no-hub-stats", "--no-metrics"])?;
+    /// assert_eq!(config.limits().history, 64);
+    /// let shutdown = CancellationToken::new();
+    /// let herald = Herald::<Payload>::from_config(config, shutdown.clone()).await?;
+    ///
+    /// let Err(refused) = Config::from_flags(["--history", "0"]) else {
+    ///     panic!("a history of 0 events was taken");
+    /// };
+    /// assert!(refused.to_string().contains("--history"), "{refused}");
+    ///
+    /// shutdown.cancel();
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`ClusterError`] when Redis cannot be reached.
@@ -135,6 +179,27 @@ impl<E: Event> Herald<E> {
 
     /// Publishes `event` to `topic` and returns its id once every stream of
     /// the hub (or of the cluster) can read it.
+    ///
+    /// # Examples
+    ///
+    /// Ids follow the hub's one sequence, over all topics.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_dashboard_events::{Chat, Payload};
+    /// use herald_hub::Herald;
+    /// use herald_wire::Topic;
+    ///
+    /// let herald = Herald::<Payload>::builder().build().await?;
+    /// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+    /// let first = herald.publish(&Topic::parse("chat/lobby")?, &chat).await?;
+    /// let second = herald.publish(&Topic::parse("chat/help")?, &chat).await?;
+    /// assert!(first < second);
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`BrokerError`]: the event's own `Serialize` refused it, or the
@@ -200,6 +265,56 @@ impl<E: Event> Herald<E> {
     /// `into_make_service_with_connect_info::<SocketAddr>()` so the
     /// per-address limits know each client's address; without it they
     /// count clients by token only.
+    ///
+    /// # Examples
+    ///
+    /// Nested in the app's router and driven here without a server: an
+    /// `E` is published, a body that is not one is refused.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use axum::body::Body;
+    /// use axum::http::{Request, StatusCode, header};
+    /// use herald_hub::Herald;
+    /// use herald_wire::{Delivery, Event, Published, TopicPattern};
+    /// use http_body_util::BodyExt;
+    /// use serde::{Deserialize, Serialize};
+    /// use tower::ServiceExt;
+    ///
+    /// #[derive(Debug, PartialEq, Serialize, Deserialize, Event)]
+    /// #[serde(tag = "type", rename_all = "snake_case")]
+    /// enum ShopEvent {
+    ///     OrderShipped { id: u64 },
+    /// }
+    ///
+    /// let herald = Herald::<ShopEvent>::builder().build().await?;
+    /// let mut orders = herald.subscribe([TopicPattern::parse("orders")?], None)?;
+    /// let app = axum::Router::new().nest("/events", herald.router());
+    /// let post = |body: &'static str| {
+    ///     Request::post("/events/topics/orders")
+    ///         .header(header::CONTENT_TYPE, "application/json")
+    ///         .body(Body::from(body))
+    /// };
+    ///
+    /// let response = app.clone().oneshot(post(r#"{"type":"order_shipped","id":7}"#)?).await?;
+    /// assert_eq!(response.status(), StatusCode::ACCEPTED);
+    /// let body = response.into_body().collect().await?.to_bytes();
+    /// let published: Published = serde_json::from_slice(&body)?;
+    /// let refused = app.oneshot(post(r#"{"type":"order_shipped","id":"seven"}"#)?).await?;
+    /// assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    ///
+    /// match orders.next().await {
+    ///     Delivery::Event(envelope) => {
+    ///         assert_eq!(envelope.id, published.id);
+    ///         assert_eq!(envelope.event, ShopEvent::OrderShipped { id: 7 });
+    ///     }
+    ///     other => panic!("expected the shipped order, got {other:?}"),
+    /// }
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S>
     where
         E: Send + 'static,
@@ -215,12 +330,48 @@ impl<E: Event> Herald<E> {
 
     /// Where the hub's events go and come from: its own hub, or its node
     /// of a cluster.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::collections::BTreeSet;
+    ///
+    /// use herald_dashboard_events::{Chat, Payload};
+    /// use herald_hub::Herald;
+    /// use herald_wire::{Topic, TopicPattern};
+    ///
+    /// let herald = Herald::<Payload>::builder().build().await?;
+    /// let lobby = Topic::parse("chat/lobby")?;
+    /// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+    /// let id = herald.publish(&lobby, &chat).await?;
+    /// let history = herald.broker().hub().history(&BTreeSet::from([TopicPattern::Exact(lobby)]), 10);
+    /// assert_eq!(history.frames[0].id(), id);
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn broker(&self) -> &Broker {
         &self.state.broker
     }
 
     /// Whether the hub can serve, for the app's readiness probe: always in
     /// memory, and in a cluster while Redis answers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let herald = herald_hub::Herald::<herald_dashboard_events::Payload>::builder()
+    ///     .build()
+    ///     .await?;
+    /// herald.ready().await?;
+    /// # herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// Why it cannot.
@@ -232,12 +383,48 @@ impl<E: Event> Herald<E> {
     /// given to [`Builder::shutdown`]): every stream ends on it, so an app
     /// that waits for it before its server's graceful shutdown does not
     /// wait for streams that never end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_dashboard_events::Payload;
+    /// use herald_hub::Herald;
+    ///
+    /// let herald = Herald::<Payload>::builder().build().await?;
+    /// let shutdown = herald.shutdown();
+    /// let server = tokio::spawn(async move {
+    ///     // An app's `axum::serve(..).with_graceful_shutdown(..)` waits here.
+    ///     shutdown.cancelled().await;
+    /// });
+    /// herald.close().await;
+    /// server.await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shutdown(&self) -> CancellationToken {
         self.state.shutdown.clone()
     }
 
     /// Ends every stream, stops the background tasks and leaves the
     /// cluster, waiting for each.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_dashboard_events::Payload;
+    /// use herald_hub::Herald;
+    ///
+    /// let herald = Herald::<Payload>::builder().build().await?;
+    /// let clone = herald.clone();
+    /// herald.close().await;
+    /// assert!(clone.shutdown().is_cancelled(), "every clone is the same hub");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn close(&self) {
         self.state.shutdown.cancel();
         self.tasks.close();
@@ -254,6 +441,28 @@ impl<E: Event> Herald<E> {
 /// The broker `config` asks for: a fresh in-memory hub, or, with
 /// `--redis-url`, this node's part of the cluster, joined and caught up with
 /// the history Redis holds. Cancelling `shutdown` stops a `--redis-wait`.
+///
+/// # Examples
+///
+/// In memory without `--redis-url`; with it, a Redis that cannot be
+/// reached is an error (unless `--redis-wait`).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use herald_hub::broker::Broker;
+/// use herald_hub::config::Config;
+/// use herald_hub::connect;
+/// use tokio_util::sync::CancellationToken;
+///
+/// let alone = connect(&Config::from_flags(["--history", "8"])?, CancellationToken::new()).await?;
+/// assert!(matches!(alone, Broker::Memory(_)));
+///
+/// let nowhere = Config::from_flags(["--redis-url", "redis://127.0.0.1:1", "--redis-timeout-ms", "300"])?;
+/// assert!(connect(&nowhere, CancellationToken::new()).await.is_err());
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # Errors
 /// [`ClusterError`] when Redis cannot be reached or fails.

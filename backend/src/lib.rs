@@ -43,6 +43,48 @@
 //! - `tls`: HTTPS with rustls, HTTP/2 offered by ALPN (`--tls-cert`,
 //!   `--tls-key`, [`tls`]); without it the server speaks plain HTTP/1.1,
 //!   as it does without a certificate.
+//!
+//! # Examples
+//!
+//! The [`hub`] alone, in process: publish to a topic, show its history,
+//! then follow it from where the history ends, missing nothing. An app
+//! that serves it over HTTP embeds a [`Herald`] instead.
+//!
+//! ```
+//! use std::collections::BTreeSet;
+//!
+//! use herald_dashboard_events::{Chat, Payload};
+//! use herald_hub::hub::{Framed, Hub, Limits};
+//! use herald_wire::{Topic, TopicPattern};
+//!
+//! let hub = Hub::new(Limits {
+//!     history: 100,
+//!     topic_bytes: 1 << 20,
+//!     total_bytes: 16 << 20,
+//!     max_topics: 1_000,
+//!     max_subscribers: 1_000,
+//! });
+//! let chat = |text: &str| Payload::Chat(Chat { author: "ada".into(), text: text.into() });
+//! let lobby = Topic::parse("chat/lobby")?;
+//! let first = hub.publish(lobby.clone(), &chat("hello"))?;
+//!
+//! let patterns = BTreeSet::from([TopicPattern::parse("chat/*")?]);
+//! let history = hub.history(&patterns, 10);
+//! assert_eq!(history.frames.len(), 1);
+//! assert_eq!(history.frames[0].id(), first.id());
+//! let mut stream = hub.subscribe(patterns, Some(history.resume_after))?;
+//! assert!(stream.try_next().is_none(), "nothing after the history yet");
+//!
+//! let second = hub.publish(lobby, &chat("again"))?;
+//! match stream.try_next() {
+//!     Some(Framed::Event(frame)) => {
+//!         assert_eq!(frame.id(), second.id());
+//!         assert_eq!(frame.envelope::<Payload>()?.event, chat("again"));
+//!     }
+//!     other => panic!("expected the second chat, got {other:?}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![warn(missing_docs)]
 

@@ -19,6 +19,15 @@ pub struct OpenFiles {
 }
 
 /// The limits now.
+///
+/// # Examples
+///
+/// ```
+/// let limits = herald_hub::open_files::current();
+/// if let (Some(soft), Some(hard)) = (limits.soft, limits.hard) {
+///     assert!(soft <= hard);
+/// }
+/// ```
 pub fn current() -> OpenFiles {
     let Rlimit { current, maximum } = getrlimit(Resource::Nofile);
     OpenFiles {
@@ -32,6 +41,15 @@ pub fn current() -> OpenFiles {
 ///
 /// # Errors
 /// When the system refuses (the limits then stay as they were).
+///
+/// # Examples
+///
+/// ```
+/// let (before, after) = herald_hub::open_files::raise()?;
+/// assert_eq!(after.soft, before.hard);
+/// assert_eq!(after, herald_hub::open_files::current());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn raise() -> std::io::Result<(OpenFiles, OpenFiles)> {
     let before = current();
     if before.soft != before.hard {

@@ -16,6 +16,24 @@ pub const FORCED_EXIT: i32 = 130;
 /// The shutdown signals, listened for from the moment they are installed:
 /// one that arrives before [`Signals::run`] is polled is kept, not lost
 /// (nor does it kill the process with the default action).
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use herald_hub::shutdown::Signals;
+/// use rustix::process::{Signal, getpid, kill_process};
+/// use tokio_util::sync::CancellationToken;
+///
+/// let shutdown = CancellationToken::new();
+/// tokio::spawn(Signals::install()?.run(shutdown.clone()));
+/// // What `kill` or a container runtime sends.
+/// kill_process(getpid(), Signal::TERM)?;
+/// shutdown.cancelled().await;
+/// # Ok(())
+/// # }
+/// ```
 pub struct Signals {
     interrupt: Signal,
     terminate: Signal,

@@ -18,6 +18,21 @@ use crate::{open_files, server, static_files};
 /// Whether this build carries the web app (built with `HERALD_EMBED_DIR`,
 /// see `backend/build.rs`), which the hub serves when no `--static-dir` is
 /// given; without it the hub serves `dist` from the working directory.
+///
+/// # Examples
+///
+/// ```
+/// use herald_hub::config::Config;
+///
+/// let config = Config::from_flags(["--static-dir", "web/dist"])?;
+/// let page = match &config.static_dir {
+///     Some(dir) => dir.display().to_string(),
+///     None if herald_hub::embeds_page() => "built in".to_owned(),
+///     None => "dist".to_owned(),
+/// };
+/// assert_eq!(page, "web/dist", "a directory given wins");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn embeds_page() -> bool {
     static_files::embedded()
 }
@@ -34,6 +49,17 @@ const BACKLOG: u32 = 4_096;
 ///
 /// # Errors
 /// Why the socket cannot listen there.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let listener = herald_hub::listen("127.0.0.1:0".parse()?)?;
+/// assert_ne!(listener.local_addr()?.port(), 0, "the system chose a port");
+/// # Ok(())
+/// # }
+/// ```
 pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
@@ -51,6 +77,25 @@ pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 /// # Errors
 /// Returns why the cluster could not be joined, or the I/O error that
 /// stopped the server.
+///
+/// # Examples
+///
+/// What the binary does, less its flags' environment and signals:
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use herald_hub::config::Config;
+/// use tokio_util::sync::CancellationToken;
+///
+/// let config = Config::from_flags(["--addr", "0.0.0.0:3000", "--allowed-host", "push.example.com"])?;
+/// let listener = herald_hub::listen(config.addr)?;
+/// let shutdown = CancellationToken::new();
+/// tokio::spawn(herald_hub::shutdown::Signals::install()?.run(shutdown.clone()));
+/// herald_hub::run(listener, config, shutdown).await?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn run(
     listener: TcpListener,
     config: Config,
@@ -72,6 +117,41 @@ pub async fn run(
 /// # Errors
 /// Returns the I/O error that stopped the server, or what made a cluster
 /// node leave its cluster.
+///
+/// # Examples
+///
+/// An event published in process is read over HTTP, then the server
+/// stops:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use herald_dashboard_events::{Chat, Payload};
+/// use herald_hub::config::Config;
+/// use herald_hub::hub::Hub;
+/// use herald_wire::{EventList, Topic};
+/// use tokio_util::sync::CancellationToken;
+///
+/// let config = Config::from_flags(["--no-metrics", "--no-hub-stats"])?;
+/// let hub = Hub::new(config.limits());
+/// let listener = herald_hub::listen("127.0.0.1:0".parse()?)?;
+/// let base = format!("http://{}", listener.local_addr()?);
+/// let shutdown = CancellationToken::new();
+/// let server = tokio::spawn(herald_hub::serve(listener, hub.clone(), config, shutdown.clone()));
+///
+/// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+/// let id = hub.publish(Topic::parse("chat/lobby")?, &chat)?.id();
+/// let history: EventList<Payload> = reqwest::get(format!("{base}/api/history?topic=chat/lobby"))
+///     .await?
+///     .json()
+///     .await?;
+/// assert_eq!(history.events[0].id, id);
+///
+/// shutdown.cancel();
+/// server.await??;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn serve(
     listener: TcpListener,
     broker: impl Into<Broker>,

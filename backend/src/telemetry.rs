@@ -51,6 +51,20 @@ pub enum LogFormat {
 ///
 /// # Panics
 /// When a global subscriber is already installed: call it once, from `main`.
+///
+/// # Examples
+///
+/// ```
+/// use clap::ValueEnum;
+/// use herald_hub::telemetry::{self, LogFormat};
+///
+/// // As `--log-format json` reads it.
+/// let format = LogFormat::from_str("json", false)?;
+/// assert_eq!(format, LogFormat::Json);
+/// telemetry::init(format)?;
+/// tracing::info!(topic = "chat/lobby", "published");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn init(format: LogFormat) -> Result<(), FromEnvError> {
     let filter = default_filter().from_env()?;
     subscriber(format, filter, std::io::stderr).init();

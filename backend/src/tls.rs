@@ -41,6 +41,15 @@ impl CertificateChain {
     /// # Errors
     /// A message for the command line naming the file, when it cannot be
     /// read or holds no certificate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_hub::tls::CertificateChain;
+    ///
+    /// let missing = CertificateChain::file("/nonexistent/cert.pem");
+    /// assert!(missing.is_err_and(|message| message.contains("/nonexistent/cert.pem")));
+    /// ```
     pub fn file(path: &str) -> Result<Self, String> {
         let path = Path::new(path);
         let certificates = CertificateDer::pem_file_iter(path)
@@ -77,6 +86,15 @@ impl PrivateKey {
     /// # Errors
     /// A message for the command line naming the file, when it cannot be
     /// read or holds no key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_hub::tls::PrivateKey;
+    ///
+    /// let missing = PrivateKey::file("/nonexistent/key.pem");
+    /// assert!(missing.is_err_and(|message| message.contains("/nonexistent/key.pem")));
+    /// ```
     pub fn file(path: &str) -> Result<Self, String> {
         let path = Path::new(path);
         PrivateKeyDer::from_pem_file(path)
@@ -86,6 +104,30 @@ impl PrivateKey {
 }
 
 /// The certificate and key HTTPS is served with.
+///
+/// # Examples
+///
+/// From the flags, with a certificate made for the example:
+///
+/// ```
+/// use herald_hub::config::Config;
+///
+/// let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
+/// let dir = std::env::temp_dir().join(format!("herald-tls-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+/// std::fs::write(&cert, made.cert.pem())?;
+/// std::fs::write(&key, made.signing_key.serialize_pem())?;
+///
+/// let flags = ["--tls-cert", cert.to_str().ok_or("path")?, "--tls-key", key.to_str().ok_or("path")?];
+/// let config = Config::from_flags(flags)?;
+/// assert!(config.serves_https());
+/// let tls = config.tls().ok_or("no TLS")?;
+/// assert_eq!(format!("{:?}", tls.chain), "CertificateChain(1 certificates)");
+/// assert_eq!(format!("{:?}", tls.key), "PrivateKey(..)", "the key is never shown");
+/// std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Tls {
     /// The certificate chain.

@@ -2,14 +2,37 @@
 //! type, naming each kind as serde names the variant in the `type` tag, so
 //! the SSE `event:` field and the JSON `type` can never disagree.
 //!
-//! ```ignore
-//! #[derive(Serialize, Deserialize, herald_wire::Event)]
+//! ```
+//! use herald_wire::Event;
+//! use serde::{Deserialize, Serialize};
+//!
+//! # #[derive(Debug, PartialEq, Serialize, Deserialize)]
+//! # struct Order { id: u64 }
+//! #[derive(Debug, PartialEq, Serialize, Deserialize, herald_wire::Event)]
 //! #[serde(tag = "type", rename_all = "snake_case")]
 //! enum ShopEvent {
 //!     OrderCreated(Order),           // kind `order_created`
 //!     OrderShipped { id: u64 },      // kind `order_shipped`
 //!     #[serde(rename = "refund")]
 //!     RefundIssued { id: u64 },      // kind `refund`
+//! }
+//!
+//! let kinds: Vec<&str> = ShopEvent::kinds().iter().map(|kind| kind.as_str()).collect();
+//! assert_eq!(kinds, ["order_created", "order_shipped", "refund"]);
+//! let refund = ShopEvent::RefundIssued { id: 7 };
+//! assert_eq!(refund.kind().as_str(), "refund");
+//! let json = serde_json::to_string(&refund)?;
+//! assert_eq!(json, r#"{"type":"refund","id":7}"#);
+//! assert_eq!(ShopEvent::from_json(json.as_bytes())?, refund);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A type without the tag does not compile:
+//!
+//! ```compile_fail
+//! #[derive(serde::Serialize, serde::Deserialize, herald_wire::Event)]
+//! enum Untagged {
+//!     Ping,
 //! }
 //! ```
 //!

@@ -59,6 +59,17 @@ impl VerifyingKey {
     /// # Errors
     /// A message for the command line when the secret is too short to be
     /// one, or a placeholder (`check_secret`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_hub::auth::VerifyingKey;
+    ///
+    /// let key = VerifyingKey::secret("a secret of at least thirty-two bytes")?;
+    /// assert_eq!(format!("{key:?}"), "VerifyingKey(HS256)", "the secret is not shown");
+    /// assert!(VerifyingKey::secret("hunter2").is_err(), "too short to be one");
+    /// # Ok::<(), String>(())
+    /// ```
     pub fn secret(text: &str) -> Result<Self, String> {
         check_secret(text)?;
         let key = DecodingKey::from_secret(text.as_bytes()).map_err(|error| error.to_string())?;
@@ -74,6 +85,13 @@ impl VerifyingKey {
     /// # Errors
     /// A message for the command line when the file cannot be read or holds
     /// neither kind of key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let missing = herald_hub::auth::VerifyingKey::public_key_file("/nonexistent/key.pem");
+    /// assert!(missing.is_err_and(|message| message.contains("/nonexistent/key.pem")));
+    /// ```
     pub fn public_key_file(path: &str) -> Result<Self, String> {
         let path = PathBuf::from(path);
         let pem = std::fs::read(&path)

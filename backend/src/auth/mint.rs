@@ -16,6 +16,8 @@ use super::jwt::check_secret;
 use super::{Claims, Grants};
 
 /// Options of `herald token`.
+///
+/// Parsed as part of a program's own command line; see [`mint`].
 #[derive(Debug, Clone, clap::Args)]
 pub struct TokenOptions {
     /// The secret the hub verifies tokens with (its `--jwt-secret`).
@@ -64,6 +66,53 @@ pub struct MintError(#[from] jsonwebtoken::errors::Error);
 ///
 /// # Errors
 /// [`MintError`] if signing fails.
+///
+/// # Examples
+///
+/// A token that may publish to `chat/*`, for a hub with the same secret:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::SystemTime;
+///
+/// use axum::body::Body;
+/// use axum::http::{Request, StatusCode, header};
+/// use clap::Parser;
+/// use herald_dashboard_events::Payload;
+/// use herald_hub::Herald;
+/// use herald_hub::auth::mint::{TokenOptions, mint};
+/// use tower::ServiceExt;
+///
+/// #[derive(Parser)]
+/// struct Token {
+///     #[command(flatten)]
+///     options: TokenOptions,
+/// }
+///
+/// const SECRET: &str = "a secret of at least thirty-two bytes";
+/// let token = Token::try_parse_from(["token", "--jwt-secret", SECRET, "--publish", "chat/*"])?;
+/// let token = mint(&token.options, SystemTime::now())?;
+///
+/// let herald = Herald::<Payload>::builder().jwt_secret(SECRET).build().await?;
+/// let publish = |bearer: Option<&str>| {
+///     let request = Request::post("/topics/chat/lobby")
+///         .header(header::CONTENT_TYPE, "application/json");
+///     let request = match bearer {
+///         Some(token) => request.header(header::AUTHORIZATION, format!("Bearer {token}")),
+///         None => request,
+///     };
+///     request.body(Body::from(r#"{"type":"chat","author":"ada","text":"hi"}"#))
+/// };
+/// let app = axum::Router::new().merge(herald.router());
+/// let with = app.clone().oneshot(publish(Some(&token))?).await?;
+/// assert_eq!(with.status(), StatusCode::ACCEPTED);
+/// let without = app.oneshot(publish(None)?).await?;
+/// assert_eq!(without.status(), StatusCode::UNAUTHORIZED);
+/// herald.close().await;
+/// # Ok(())
+/// # }
+/// ```
 pub fn mint(options: &TokenOptions, now: SystemTime) -> Result<String, MintError> {
     let expires = now + Duration::from_secs(options.expires_in);
     let claims = Claims {

@@ -6,6 +6,26 @@ use std::time::Duration;
 use redis::RedisError;
 
 /// Why the cluster cannot serve.
+///
+/// # Examples
+///
+/// A Redis that does not answer, at start:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use herald_hub::config::Config;
+/// use tokio_util::sync::CancellationToken;
+///
+/// let flags = ["--redis-url", "redis://:hunter2@127.0.0.1:1", "--redis-timeout-ms", "300"];
+/// let config = Config::from_flags(flags)?;
+/// let Err(error) = herald_hub::connect(&config, CancellationToken::new()).await else {
+///     panic!("nothing listens on port 1");
+/// };
+/// assert!(error.to_string().contains("redis://***@127.0.0.1:1"), "{error}");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClusterError {
     /// Redis refused or failed a call, or the connection is down.

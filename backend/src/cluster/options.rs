@@ -4,6 +4,18 @@
 use std::time::Duration;
 
 /// How a node reaches its cluster's Redis.
+///
+/// # Examples
+///
+/// ```
+/// use herald_hub::config::Config;
+///
+/// let config = Config::from_flags(["--redis-url", "redis://:hunter2@redis:6379/0"])?;
+/// let options = config.redis().ok_or("no cluster")?;
+/// assert_eq!(options.prefix, "herald");
+/// assert_eq!(options.url.to_string(), "redis://***@redis:6379/0", "logs never show the password");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct RedisOptions {
     /// Where Redis listens.
@@ -29,6 +41,18 @@ pub struct RedisUrl(String);
 impl RedisUrl {
     /// Checks that `text` is a URL the Redis client takes: how the command
     /// line reads `--redis-url`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_hub::cluster::RedisUrl;
+    ///
+    /// let url = RedisUrl::parse("redis://:hunter2@localhost:6379")?;
+    /// assert_eq!(url.as_str(), "redis://:hunter2@localhost:6379");
+    /// assert_eq!(format!("{url} {url:?}"), "redis://***@localhost:6379 redis://***@localhost:6379");
+    /// assert!(RedisUrl::parse("localhost:6379").is_err(), "a URL names its scheme");
+    /// # Ok::<(), String>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Self, String> {
         redis::Client::open(text).map_err(|error| format!("not a Redis URL: {error}"))?;
         Ok(Self(text.to_owned()))

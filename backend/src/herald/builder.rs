@@ -24,6 +24,34 @@ use crate::config::Config;
 /// (system metrics, hub figures) are off until asked for. The environment
 /// is not read; for every option the binary has, from its flags and
 /// environment, parse a [`Config`] and use [`Herald::from_config`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::num::NonZeroU32;
+/// use std::time::Duration;
+///
+/// use herald_dashboard_events::Payload;
+/// use herald_hub::{BuildError, Herald};
+///
+/// let herald = Herald::<Payload>::builder()
+///     .history(256)
+///     .max_body(16 * 1024)
+///     .publish_rate(NonZeroU32::new(50).ok_or("no rate")?)
+///     .keepalive(Duration::from_secs(20))
+///     .max_stream_age(Duration::from_secs(3600))
+///     .build()
+///     .await?;
+/// herald.close().await;
+///
+/// // Checked as the binary checks its flags, and named as they are.
+/// let refused = Herald::<Payload>::builder().history(0).build().await;
+/// assert!(matches!(refused, Err(BuildError::Option(message)) if message.contains("--history")));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Builder<E> {
     /// Options set so far, as flags: the binary's parser checks them all at
     /// once, with its own messages.
@@ -77,6 +105,30 @@ impl<E: Event> Builder<E> {
     }
 
     /// Events kept per topic for resuming (`--history`, 1,024).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::collections::BTreeSet;
+    ///
+    /// use herald_dashboard_events::{Chat, Payload};
+    /// use herald_hub::Herald;
+    /// use herald_wire::{Topic, TopicPattern};
+    ///
+    /// let herald = Herald::<Payload>::builder().history(2).build().await?;
+    /// let lobby = Topic::parse("chat/lobby")?;
+    /// for text in ["one", "two", "three"] {
+    ///     let chat = Payload::Chat(Chat { author: "ada".into(), text: text.into() });
+    ///     herald.publish(&lobby, &chat).await?;
+    /// }
+    /// let patterns = BTreeSet::from([TopicPattern::Exact(lobby)]);
+    /// assert_eq!(herald.broker().hub().history(&patterns, 10).frames.len(), 2);
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn history(self, events: u32) -> Self {
         self.set("--history", events)
     }
@@ -97,6 +149,25 @@ impl<E: Event> Builder<E> {
     }
 
     /// Streams open at once (`--max-subscribers`, 100,000).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_dashboard_events::Payload;
+    /// use herald_hub::Herald;
+    /// use herald_hub::hub::SubscribeError;
+    /// use herald_wire::TopicPattern;
+    ///
+    /// let herald = Herald::<Payload>::builder().max_streams(1).build().await?;
+    /// let _first = herald.subscribe([TopicPattern::parse("chat/*")?], None)?;
+    /// let second = herald.subscribe([TopicPattern::parse("chat/*")?], None);
+    /// assert!(matches!(second, Err(SubscribeError::Full { max: 1 })));
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn max_streams(self, streams: usize) -> Self {
         self.set("--max-subscribers", streams)
     }
@@ -150,6 +221,23 @@ impl<E: Event> Builder<E> {
     /// The HMAC secret that signs tokens (`--jwt-secret`, at least 32
     /// bytes): with it, publishing needs a token, and so does reading a
     /// private topic.
+    ///
+    /// # Examples
+    ///
+    /// A secret too short to be safe is refused; see
+    /// [`auth::mint::mint`](crate::auth::mint::mint) for tokens it signs.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_dashboard_events::Payload;
+    /// use herald_hub::{BuildError, Herald};
+    ///
+    /// let refused = Herald::<Payload>::builder().jwt_secret("hunter2").build().await;
+    /// assert!(matches!(refused, Err(BuildError::Option(message)) if message.contains("--jwt-secret")));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[cfg(feature = "jwt")]
     pub fn jwt_secret(self, secret: &str) -> Self {
         self.set("--jwt-secret", secret)
@@ -198,6 +286,27 @@ impl<E: Event> Builder<E> {
 
     /// Publishes the hub's own figures to `system/hub` at this interval
     /// (the binary's default is on, once a second).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    ///
+    /// use herald_dashboard_events::Payload;
+    /// use herald_hub::Herald;
+    /// use herald_wire::{Delivery, TopicPattern};
+    ///
+    /// let every = Duration::from_millis(200);
+    /// let herald = Herald::<Payload>::builder().hub_stats(every).build().await?;
+    /// let mut figures = herald.subscribe([TopicPattern::parse("system/hub")?], None)?;
+    /// let report = tokio::time::timeout(Duration::from_secs(5), figures.next()).await?;
+    /// assert!(matches!(report, Delivery::Event(envelope) if matches!(envelope.event, Payload::HubStats(_))));
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hub_stats(mut self, every: Duration) -> Self {
         self.flags.retain(|flag| flag != "--no-hub-stats");
         self.set("--hub-stats-interval-ms", millis(every))
@@ -214,6 +323,24 @@ impl<E: Event> Builder<E> {
 
     /// Ends the hub's streams and tasks when `token` is cancelled, such as
     /// the app's own shutdown signal; [`Herald::close`] cancels it too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use herald_dashboard_events::Payload;
+    /// use herald_hub::Herald;
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// let app_stops = CancellationToken::new();
+    /// let herald = Herald::<Payload>::builder().shutdown(app_stops.clone()).build().await?;
+    /// app_stops.cancel();
+    /// assert!(herald.shutdown().is_cancelled(), "the hub's streams end with the app");
+    /// herald.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shutdown(mut self, token: CancellationToken) -> Self {
         self.shutdown = token;
         self

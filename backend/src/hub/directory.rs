@@ -171,6 +171,35 @@ impl Directory {
 
 /// Whether a page of topics may name a topic: the reader's rights decide,
 /// as private names are private too.
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::BTreeSet;
+///
+/// use herald_dashboard_events::{Chat, Payload};
+/// use herald_hub::hub::{Hub, Visibility};
+/// use herald_wire::Topic;
+///
+/// # let limits = herald_hub::hub::Limits {
+/// #     history: 100, topic_bytes: 1 << 20, total_bytes: 1 << 24, max_topics: 100, max_subscribers: 100,
+/// # };
+/// let hub = Hub::new(limits);
+/// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+/// for name in ["chat/lobby", "private/alice", "private/bob"] {
+///     hub.publish(Topic::parse(name)?, &chat)?;
+/// }
+/// let page = hub.topics(&BTreeSet::new(), None, 10, &|topic| {
+///     if topic.as_str().starts_with("private/") {
+///         Visibility::HiddenUnder("private/".to_owned())
+///     } else {
+///         Visibility::Shown
+///     }
+/// });
+/// let names: Vec<&str> = page.topics.iter().map(|info| info.topic.as_str()).collect();
+/// assert_eq!(names, ["chat/lobby"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Visibility {
     /// Listed.

@@ -17,6 +17,30 @@ use crate::sse;
 ///
 /// The frame is the only copy the hub keeps: its envelope JSON is a slice
 /// of the SSE bytes ([`Frame::json`]), and nothing is kept decoded.
+///
+/// # Examples
+///
+/// ```
+/// use herald_dashboard_events::{Chat, Payload};
+/// use herald_hub::hub::Hub;
+/// use herald_wire::Topic;
+///
+/// # let limits = herald_hub::hub::Limits {
+/// #     history: 100, topic_bytes: 1 << 20, total_bytes: 1 << 24, max_topics: 100, max_subscribers: 100,
+/// # };
+/// let hub = Hub::with_epoch(limits, 7);
+/// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+/// let frame = hub.publish(Topic::parse("chat/lobby")?, &chat)?;
+/// assert_eq!((frame.id().epoch(), frame.topic().as_str()), (7, "chat/lobby"));
+/// assert_eq!(frame.kind().as_str(), "chat");
+/// assert_eq!(frame.envelope::<Payload>()?.event, chat);
+/// // What every stream writes: the SSE frame, its data the envelope.
+/// let sse = String::from_utf8(frame.sse().to_vec())?;
+/// assert!(sse.starts_with(&format!("id: {}\nevent: chat\n", frame.id())), "{sse}");
+/// assert!(sse.contains(std::str::from_utf8(&frame.json())?));
+/// assert_eq!(frame.size(), sse.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Frame(Arc<FrameInner>);
 

@@ -18,6 +18,41 @@ use super::topic::{News, Subscriber, TopicCell};
 use super::{Framed, Hub, Inner, SubscribeError};
 
 /// A live cursor over one or more topics; dropping it unsubscribes.
+///
+/// # Examples
+///
+/// A reader that falls behind the history it may keep is told what it
+/// missed, as a gap, then reads on:
+///
+/// ```
+/// use std::collections::BTreeSet;
+///
+/// use herald_dashboard_events::{Chat, Payload};
+/// use herald_hub::hub::{Framed, Hub, Limits};
+/// use herald_wire::{Topic, TopicPattern};
+///
+/// let hub = Hub::new(Limits {
+///     history: 2,
+///     topic_bytes: 1 << 20,
+///     total_bytes: 1 << 24,
+///     max_topics: 100,
+///     max_subscribers: 100,
+/// });
+/// let lobby = Topic::parse("chat/lobby")?;
+/// let mut slow = hub.subscribe(BTreeSet::from([TopicPattern::Exact(lobby.clone())]), None)?;
+/// assert_eq!(slow.patterns(), [TopicPattern::Exact(lobby.clone())]);
+/// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+/// let ids: Vec<_> = (0..4)
+///     .map(|_| Ok(hub.publish(lobby.clone(), &chat)?.id()))
+///     .collect::<Result<_, herald_hub::hub::PublishError>>()?;
+///
+/// let Some(Framed::Gap(gap)) = slow.try_next() else { panic!("expected a gap") };
+/// assert_eq!(gap.through, ids[1], "the first two are gone");
+/// let Some(Framed::Event(frame)) = slow.try_next() else { panic!("expected an event") };
+/// assert_eq!(frame.id(), ids[2]);
+/// assert_eq!(slow.position(), Some(ids[2]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Subscription {
     hub: Hub,
     cursor: Cursor,

@@ -36,6 +36,30 @@ fn shard() -> usize {
 }
 
 /// A reading of a hub's totals and its present size; see [`Hub::counts`](super::Hub::counts).
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::BTreeSet;
+///
+/// use herald_dashboard_events::{Chat, Payload};
+/// use herald_hub::hub::Hub;
+/// use herald_wire::{Topic, TopicPattern};
+///
+/// # let limits = herald_hub::hub::Limits {
+/// #     history: 100, topic_bytes: 1 << 20, total_bytes: 1 << 24, max_topics: 100, max_subscribers: 100,
+/// # };
+/// let hub = Hub::new(limits);
+/// let mut stream = hub.subscribe(BTreeSet::from([TopicPattern::parse("chat/*")?]), None)?;
+/// let chat = Payload::Chat(Chat { author: "ada".into(), text: "hi".into() });
+/// hub.publish(Topic::parse("chat/lobby")?, &chat)?;
+/// stream.try_next();
+///
+/// let counts = hub.counts();
+/// assert_eq!((counts.events, counts.deliveries, counts.subscriptions), (1, 1, 1));
+/// assert_eq!(counts.history_bytes, hub.retained_bytes() as u64);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Events appended to the history since the hub started.
