@@ -328,3 +328,30 @@ async fn closing_the_hub_ends_its_streams() {
     shop.herald.close().await;
     assert!(stream.next_raw().await.is_none(), "the stream ended");
 }
+
+/// A newer publisher's field that the hub's type lacks is not stored: the
+/// hub keeps each event as its own type writes it, so a type's new fields
+/// reach pages only once the hub has the new type (docs/schema-evolution.md).
+#[tokio::test]
+async fn a_field_the_hubs_type_lacks_is_not_stored() {
+    let shop = Shop::start(Herald::builder()).await;
+    let newer = r#"{"type":"order_shipped","id":4,"carrier":"post"}"#;
+    let response = shop.publish("shop/orders", newer).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+
+    let query = Query::new().topics(["shop/orders"]);
+    let history: serde_json::Value = shop
+        .client
+        .get(shop.url(&query.url(herald_wire::protocol::HISTORY_PATH)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        history["events"][0]["event"],
+        serde_json::json!({"type": "order_shipped", "id": 4}),
+        "{history}"
+    );
+}
