@@ -97,6 +97,19 @@ impl Shop {
             .unwrap()
     }
 
+    /// The history of `topics`, read as `T`.
+    async fn history<T: serde::de::DeserializeOwned>(&self, topics: &[&str]) -> T {
+        let query = Query::new().topics(topics);
+        self.client
+            .get(self.url(&query.url(herald_wire::protocol::HISTORY_PATH)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     async fn publish(&self, topic: &str, body: &str) -> reqwest::Response {
         self.client
             .post(self.url(&format!("{TOPICS_PATH}/{topic}")))
@@ -155,16 +168,7 @@ async fn an_apps_own_events_reach_its_page_under_their_own_names() {
     assert_eq!(shipped.event, ShopEvent::OrderShipped { id: 1 });
 
     // History reads the same typed events.
-    let query = Query::new().topics(["shop/orders"]);
-    let history: EventList<ShopEvent> = shop
-        .client
-        .get(shop.url(&query.url(herald_wire::protocol::HISTORY_PATH)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history: EventList<ShopEvent> = shop.history(&["shop/orders"]).await;
     assert_eq!(history.events, [created, shipped]);
 }
 
@@ -339,16 +343,7 @@ async fn a_field_the_hubs_type_lacks_is_not_stored() {
     let response = shop.publish("shop/orders", newer).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
 
-    let query = Query::new().topics(["shop/orders"]);
-    let history: serde_json::Value = shop
-        .client
-        .get(shop.url(&query.url(herald_wire::protocol::HISTORY_PATH)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history: serde_json::Value = shop.history(&["shop/orders"]).await;
     assert_eq!(
         history["events"][0]["event"],
         serde_json::json!({"type": "order_shipped", "id": 4}),
