@@ -22,8 +22,7 @@ use herald_wire::{Event, EventId, Topic, TopicPattern};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::broker::ClusterError;
-use crate::broker::{Broker, BrokerError};
+use crate::broker::{Broker, BrokerError, ClusterError};
 use crate::clients::Peer;
 #[cfg(feature = "cluster")]
 use crate::cluster::Cluster;

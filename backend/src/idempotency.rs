@@ -266,6 +266,12 @@ impl Ledger {
     }
 }
 
+/// Whether `by_key` still holds the entry `key` got at `since`: a key
+/// forgotten and claimed again is another entry.
+fn holds(by_key: &HashMap<Arc<str>, Entry>, key: &str, since: Instant) -> bool {
+    by_key.get(key).is_some_and(|entry| entry.since == since)
+}
+
 impl Entries {
     /// Forgets the keys first sent before `cutoff` (none when the window
     /// reaches past the clock's start).
@@ -282,14 +288,15 @@ impl Entries {
         let Some((since, key)) = self.order.pop_front() else {
             return false;
         };
-        if self
-            .by_key
-            .get(&key)
-            .is_some_and(|entry| entry.since == since)
-        {
-            self.by_key.remove(&key);
-        }
+        self.forget(&key, since);
         true
+    }
+
+    /// Forgets the entry `key` got at `since`, if it is still the key's.
+    fn forget(&mut self, key: &str, since: Instant) {
+        if holds(&self.by_key, key, since) {
+            self.by_key.remove(key);
+        }
     }
 
     /// Drops stale places once they outnumber the keys, so failed publishes
@@ -299,8 +306,7 @@ impl Entries {
             return;
         }
         let by_key = &self.by_key;
-        self.order
-            .retain(|(since, key)| by_key.get(key).is_some_and(|entry| entry.since == *since));
+        self.order.retain(|(since, key)| holds(by_key, key, *since));
     }
 }
 
@@ -322,14 +328,7 @@ impl Drop for Claim {
         if self.finished {
             return;
         }
-        let mut entries = self.ledger.lock();
-        if entries
-            .by_key
-            .get(&self.key)
-            .is_some_and(|entry| entry.since == self.since)
-        {
-            entries.by_key.remove(&self.key);
-        }
+        self.ledger.lock().forget(&self.key, self.since);
     }
 }
 

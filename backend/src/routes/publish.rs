@@ -64,8 +64,9 @@ pub(crate) async fn publish<E: Event + Send>(
     // Held until the publish is answered, body upload included.
     let _in_flight = state.clients.start_publish(client)?;
     state.auth.publish(&headers, &topic)?;
+    // The token, once verified: what keys a client no proxy names.
+    let verified = auth::bearer(&headers).filter(|_| state.auth.checks_tokens());
     if client.is_none() {
-        let verified = auth::bearer(&headers).filter(|_| state.auth.checks_tokens());
         state.clients.publish(None, verified)?;
     }
     check_json_content_type(&headers)?;
@@ -94,7 +95,6 @@ pub(crate) async fn publish<E: Event + Send>(
         .ok()
         .and_then(NonZeroU32::new)
     {
-        let verified = auth::bearer(&headers).filter(|_| state.auth.checks_tokens());
         state.clients.publish_events(client, verified, more)?;
     }
     let prepared = events
