@@ -157,9 +157,9 @@ pub(crate) async fn publish(
         Begin::Stored(ids) => Ok(ids),
         Begin::InFlight => Err(OnceError::InFlight),
         Begin::Reused => Err(OnceError::Reused),
-        Begin::Fresh(claim) => {
+        Begin::Fresh(reservation) => {
             let ids = broker.publish_all(prepared).await?;
-            claim.finish(&ids);
+            reservation.finish(&ids);
             Ok(ids)
         }
     }
@@ -191,8 +191,8 @@ struct Entry {
 
 /// What [`Ledger::begin`] found.
 enum Begin {
-    /// The key is new: store the events, then [`Claim::finish`].
-    Fresh(Claim),
+    /// The key is new: store the events, then [`Reservation::finish`].
+    Fresh(Reservation),
     /// The key's publish was stored with these ids.
     Stored(Vec<EventId>),
     /// The key's publish is being stored.
@@ -203,7 +203,7 @@ enum Begin {
 
 /// A key being stored; forgotten unless finished, so a failed publish can
 /// be retried under the same key.
-struct Claim {
+struct Reservation {
     ledger: Arc<Ledger>,
     key: Arc<str>,
     since: Instant,
@@ -251,7 +251,7 @@ impl Ledger {
                 ids: None,
             },
         );
-        Begin::Fresh(Claim {
+        Begin::Fresh(Reservation {
             ledger: Arc::clone(self),
             key,
             since: now,
@@ -310,7 +310,7 @@ impl Entries {
     }
 }
 
-impl Claim {
+impl Reservation {
     /// Remembers the ids the key's publish got.
     fn finish(mut self, ids: &[EventId]) {
         self.finished = true;
@@ -323,7 +323,7 @@ impl Claim {
     }
 }
 
-impl Drop for Claim {
+impl Drop for Reservation {
     fn drop(&mut self) {
         if self.finished {
             return;

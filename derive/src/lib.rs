@@ -41,6 +41,8 @@
 //! a kind from. Each name is checked by `Kind::of` when the program is
 //! compiled.
 
+#![warn(missing_docs)]
+
 mod case;
 
 use proc_macro2::TokenStream;

@@ -69,7 +69,7 @@ struct FrameInner {
 /// has its place in the sequence ([`sse::Unnumbered`]). Its fields, in this
 /// order, are those of [`herald_wire::Envelope`] after `id`.
 #[derive(Serialize)]
-struct Unnumbered<'a, E> {
+struct EnvelopeAfterId<'a, E> {
     topic: &'a Topic,
     time_us: u64,
     event: &'a E,
@@ -144,7 +144,7 @@ impl Prepared {
     /// (a metrics sample with a NaN or infinite value); framing errors,
     /// which are bugs.
     pub(crate) fn new<E: Event>(topic: Topic, event: &E) -> Result<Self, PublishError> {
-        let envelope = serde_json::to_string(&Unnumbered {
+        let envelope = serde_json::to_string(&EnvelopeAfterId {
             topic: &topic,
             time_us: now_micros(),
             event,
