@@ -14,7 +14,7 @@ use crate::allowed_host::{self, AllowedHosts};
 use crate::prometheus::{self, Meters};
 use crate::state::AppState;
 use crate::throttle::{self, Throttle};
-use crate::{cors, error, routes, static_files, telemetry};
+use crate::{contract, cors, error, routes, static_files, telemetry};
 
 /// The whole HTTP surface: the API, `/healthz`, and the single-page app
 /// (from `--static-dir`, else the binary's own) with every other path
@@ -26,7 +26,13 @@ pub(crate) fn app(state: AppState, allowed: AllowedHosts) -> Router {
     let meters = Arc::clone(&state.meters);
     let registry = Arc::new(meters.registry(state.broker.clone()));
     let mut router = Router::new()
-        .nest(API_PREFIX, routes::api::<Payload>(&state))
+        .nest(
+            API_PREFIX,
+            routes::api::<Payload>(&state).merge(contract::router::<AppState, Payload>(
+                contract::Bounds::of(&state.config),
+                contract::Mount::Server,
+            )),
+        )
         // The nest takes `/api` and what is below it, not `/api/`.
         .route(
             &format!("{API_PREFIX}/"),

@@ -225,40 +225,9 @@ impl ApiError {
         }
     }
 
+    /// The status of its code: one mapping, which the contract lists too.
     fn status(&self) -> StatusCode {
-        match self {
-            Self::InvalidTopic { .. }
-            | Self::MissingTopic
-            | Self::TooManyTopics { .. }
-            | Self::InvalidLastEventId { .. }
-            | Self::InvalidQuery { .. }
-            | Self::BodyRead(_)
-            | Self::InvalidIdempotencyKey(_)
-            | Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
-            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::IdempotencyKeyInFlight => StatusCode::CONFLICT,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidEvent { .. } | Self::Publish(PublishError::Encode(_)) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            Self::Publish(PublishError::Framing(_) | PublishError::Replica) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            Self::Subscribe(SubscribeError::Full { .. })
-            | Self::Unavailable(_)
-            | Self::TooManyConnections { .. }
-            | Self::ShuttingDown
-            | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Timeout | Self::BodyTooSlow(_) => StatusCode::REQUEST_TIMEOUT,
-            Self::Middleware(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::HostNotAllowed { .. } => StatusCode::MISDIRECTED_REQUEST,
-            Self::Auth(error) if error.is_forbidden() => StatusCode::FORBIDDEN,
-            Self::Auth(_) => StatusCode::UNAUTHORIZED,
-            Self::Limit(_) => StatusCode::TOO_MANY_REQUESTS,
-        }
+        StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn code(&self) -> ErrorCode {

@@ -19,6 +19,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use herald_dashboard_events::Payload;
 use herald_wire::{Event, EventId, Topic, TopicPattern};
+use schemars::JsonSchema;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -33,7 +34,7 @@ use crate::sources::hub_stats;
 use crate::sources::system_metrics;
 use crate::state::AppState;
 use crate::throttle::{self, Throttle};
-use crate::{error, routes};
+use crate::{contract, error, routes};
 
 pub use builder::{BuildError, Builder};
 pub use deliveries::Deliveries;
@@ -325,6 +326,22 @@ impl<E: Event> Herald<E> {
                 error::log_errors,
             ))
             .layer(axum::middleware::from_fn(peer_from_connect_info))
+    }
+
+    /// The hub's contract, to nest beside [`Herald::router`] at the same
+    /// `base` path: `GET {base}/openapi.json`, the OpenAPI 3.1 document of
+    /// the routes there with `E`'s own JSON Schema as the event, and
+    /// `GET {base}/schema/events.json`, the schema of a stream's data.
+    /// `E` derives `schemars::JsonSchema` (`herald_hub::schemars`) to have
+    /// one.
+    pub fn contract<S: Clone + Send + Sync + 'static>(&self, base: &str) -> Router<S>
+    where
+        E: JsonSchema,
+    {
+        contract::router::<S, E>(
+            contract::Bounds::of(&self.state.config),
+            contract::Mount::Nested(base),
+        )
     }
 
     /// Where the hub's events go and come from: its own hub, or its node

@@ -96,6 +96,7 @@ mod clients;
 #[cfg(feature = "cluster")]
 pub mod cluster;
 pub mod config;
+pub mod contract;
 mod cors;
 mod error;
 #[cfg(feature = "fuzzing")]
@@ -120,4 +121,6 @@ mod throttle;
 pub mod tls;
 
 pub use herald::{BuildError, Builder, Deliveries, Herald, connect};
+/// The JSON Schema derive an app's event type needs for [`Herald::contract`].
+pub use schemars;
 pub use startup::{embeds_page, listen, run, serve};

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 /// assert!(stats.followed.len() <= HubStats::MAX_FOLLOWED);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HubStats {
     /// The node these figures are of: its cluster node id, or `None` for a
@@ -72,6 +73,7 @@ impl HubStats {
 }
 
 /// A topic and how many subscribers it has.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicCount {
     /// The topic.

@@ -33,10 +33,12 @@ use serde_json::value::RawValue;
 /// assert!(Json::from_text("{").is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Json {
     /// Any JSON value, as published.
     #[serde(deserialize_with = "compact_raw")]
+    #[cfg_attr(feature = "schema", schemars(with = "serde_json::Value"))]
     pub data: Box<RawValue>,
 }
 

@@ -38,6 +38,8 @@ mod json;
 mod messages;
 mod metrics;
 mod probe;
+#[cfg(feature = "schema")]
+mod schema;
 
 pub use hub_stats::{HubStats, TopicCount};
 pub use json::{Json, Untyped};

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(refused.err().as_ref().and_then(|e| e.path()), Some("text"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
     /// Who wrote it.
@@ -42,6 +43,7 @@ pub struct Chat {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// How serious it is.
@@ -51,6 +53,7 @@ pub struct Notice {
 }
 
 /// Severity of a [`Notice`].
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeLevel {

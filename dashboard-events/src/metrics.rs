@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(read, Payload::Metrics(sample));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Busy share of all cores together, in percent (0–100).
@@ -55,6 +56,7 @@ pub struct NotFinite {
 }
 
 /// Load averages over one, five and fifteen minutes.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LoadAverage {
     /// Over the last minute.

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(probe, LatencyProbe { seq: 41, ts: 1_764_066_000_000_000 });
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LatencyProbe {
     /// The publisher's sequence number, to spot loss and reordering.

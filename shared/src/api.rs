@@ -16,6 +16,7 @@ use crate::{Envelope, EventId, Topic, TopicPattern};
 /// assert_eq!(reply.topic.as_str(), "chat/lobby");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Published {
     /// Id the hub gave the event.
@@ -37,6 +38,7 @@ pub struct Published {
 /// assert_eq!(reply.ids, [EventId::new(1, 17), EventId::new(1, 18)]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishedBatch {
     /// Ids the hub gave the events, in order.
@@ -79,6 +81,7 @@ pub struct PublishedBatch {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventList<E> {
     /// The newest events of each requested topic, merged in id order.
@@ -118,6 +121,7 @@ pub struct EventList<E> {
 /// assert_eq!(next.as_deref(), Some("/api/topics?topic=chat/*&after=chat/lobby&limit=2"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicList {
     /// The topics of this page that the request's patterns match, in name
@@ -142,6 +146,7 @@ pub struct TopicList {
 /// assert_eq!(info.last_id, None);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicInfo {
     /// The topic.
@@ -163,6 +168,7 @@ pub struct TopicInfo {
 /// assert_eq!(health.status, "ok");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// Always `"ok"` when the hub answers.
@@ -193,6 +199,7 @@ pub struct Health {
 /// assert_eq!(gap.after, EventId::new(1, 3));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
     /// Topic with missing events; a pattern of the stream when they were on
@@ -229,6 +236,7 @@ pub struct Gap {
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Machine-readable cause.
@@ -290,6 +298,7 @@ impl ErrorBody {
 /// assert!(ErrorCode::ALL.iter().any(|code| code.as_str() == "idempotency_key_reused"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -382,6 +391,42 @@ impl ErrorCode {
         Self::IdempotencyKeyInFlight,
         Self::Internal,
     ];
+
+    /// The HTTP status a hub answers this code with: each code has one, so
+    /// a client may read either, and a contract lists them together.
+    ///
+    /// ```
+    /// use herald_wire::ErrorCode;
+    ///
+    /// assert_eq!(ErrorCode::RateLimited.status(), 429);
+    /// assert_eq!(ErrorCode::InvalidEvent.status(), 422);
+    /// ```
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::InvalidTopic
+            | Self::MissingTopic
+            | Self::MalformedJson
+            | Self::InvalidLastEventId
+            | Self::InvalidQuery
+            | Self::InvalidIdempotencyKey => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Timeout => 408,
+            Self::IdempotencyKeyInFlight => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::HostNotAllowed => 421,
+            Self::InvalidEvent | Self::IdempotencyKeyReused => 422,
+            Self::TooManyConnections | Self::TooManyStreams | Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::TooManySubscribers
+            | Self::Overloaded
+            | Self::Unavailable
+            | Self::ShuttingDown => 503,
+        }
+    }
 
     /// The code as it is written in JSON, for labels and logs.
     pub const fn as_str(self) -> &'static str {

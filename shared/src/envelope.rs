@@ -34,6 +34,7 @@ use crate::{EventId, Topic};
 /// assert_eq!(serde_json::to_string(&envelope)?, data);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope<E> {
     /// Position in the hub's sequence; the SSE `id:` field carries the same value.

@@ -69,6 +69,8 @@ pub mod id;
 pub mod kind;
 pub mod pattern;
 pub mod protocol;
+#[cfg(feature = "schema")]
+mod schema;
 pub mod topic;
 
 pub use api::{

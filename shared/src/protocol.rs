@@ -58,6 +58,13 @@ pub const HISTORY_PATH: &str = "/api/history";
 /// [`publish_path`]) publishes an event.
 pub const TOPICS_PATH: &str = "/api/topics";
 
+/// `GET`: the hub's OpenAPI 3.1 document: every route, parameter, body and
+/// refusal, and the hub's own event type.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+
+/// `GET`: the JSON Schema of a stream's data: an event's envelope, or a gap.
+pub const EVENT_SCHEMA_PATH: &str = "/api/schema/events.json";
+
 /// `GET`: answers while the hub is up.
 pub const HEALTH_PATH: &str = "/healthz";
 
@@ -348,7 +355,13 @@ mod tests {
 
     #[test]
     fn every_route_lives_under_the_api_prefix_but_health() {
-        for path in [EVENTS_PATH, HISTORY_PATH, TOPICS_PATH] {
+        for path in [
+            EVENTS_PATH,
+            HISTORY_PATH,
+            TOPICS_PATH,
+            OPENAPI_PATH,
+            EVENT_SCHEMA_PATH,
+        ] {
             assert!(path.starts_with(&format!("{API_PREFIX}/")), "{path}");
         }
         assert!(!HEALTH_PATH.starts_with(API_PREFIX));

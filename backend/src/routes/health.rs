@@ -25,3 +25,28 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Result<Json<Health>,
     state.broker.ready().await.map_err(ApiError::Unavailable)?;
     Ok(health().await)
 }
+
+/// `/healthz` in the hub's OpenAPI document.
+pub(crate) fn operation(generator: &mut schemars::SchemaGenerator) -> crate::contract::Operation {
+    let health = generator.subschema_for::<Health>();
+    crate::contract::Operation::new(
+        "health",
+        "Liveness",
+        "200 while the hub accepts requests: for a liveness probe.",
+    )
+    .reply(200, "The hub is up.", "application/json", health)
+}
+
+/// `/readyz` in the hub's OpenAPI document.
+pub(crate) fn ready_operation(
+    generator: &mut schemars::SchemaGenerator,
+) -> crate::contract::Operation {
+    let health = generator.subschema_for::<Health>();
+    crate::contract::Operation::new(
+        "ready",
+        "Readiness",
+        "200 while the hub can serve; in a cluster, while its Redis answers and it follows the cluster's events. For a readiness probe or a load balancer.",
+    )
+    .reply(200, "The hub can serve.", "application/json", health)
+    .refusals(&[herald_wire::ErrorCode::Unavailable])
+}

@@ -22,6 +22,8 @@ use crate::error::ApiError;
 use crate::hub::History;
 use crate::routes::query::TopicQuery;
 use crate::state::AppState;
+use herald_wire::{ErrorCode, EventList};
+use schemars::json_schema;
 
 /// How many events per topic a request gets unless it says otherwise.
 const DEFAULT_LIMIT: usize = 100;
@@ -108,14 +110,45 @@ impl HistoryRequest {
     }
 }
 
+/// This route in the hub's OpenAPI document.
+pub(crate) fn operation<E: herald_wire::Event + schemars::JsonSchema>(
+    generator: &mut schemars::SchemaGenerator,
+    bounds: crate::contract::Bounds,
+) -> crate::contract::Operation {
+    let list = generator.subschema_for::<EventList<E>>();
+    crate::contract::Operation::new(
+        "history",
+        "Recent events of topics",
+        "The newest events of each named topic and pattern, merged in id order, and `resume_after`: open a stream with it as `lastEventId` to continue exactly where the list ends.",
+    )
+    .topics(generator, true, bounds.topics_per_request, "A topic or pattern to read; repeat for several.")
+    .parameter(
+        "query",
+        LIMIT_PARAM,
+        false,
+        "Events per topic; more than the hub keeps (`--history`) gets what it keeps.",
+        json_schema!({ "type": "integer", "minimum": 1, "maximum": usize::MAX }),
+    )
+    .token("A JWT for private topics, when a header cannot be sent.")
+    .reply(200, "The events, oldest first.", "application/json", list)
+    .refusals(&[
+        ErrorCode::InvalidTopic,
+        ErrorCode::MissingTopic,
+        ErrorCode::InvalidQuery,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::HostNotAllowed,
+        ErrorCode::Overloaded,
+    ])
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::hub::{Hub, Limits};
     use herald_dashboard_events::{Chat, LatencyProbe, Payload};
     use herald_wire::EventList;
     use herald_wire::protocol::{Query, TOPIC_PARAM};
-
-    use super::*;
-    use crate::hub::{Hub, Limits};
 
     /// The reply's bytes for `history`, joined.
     fn reply(history: History) -> Vec<u8> {

@@ -3,12 +3,12 @@
 //! Architecture invariant: handlers parse and validate input into `herald-wire`
 //! types, call the hub, and map results; they hold no state of their own.
 
-mod health;
+pub(crate) mod health;
 pub(crate) mod history;
 pub(crate) mod publish;
 mod query;
 pub(crate) mod stream;
-mod topics;
+pub(crate) mod topics;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
@@ -79,7 +79,7 @@ pub(crate) fn health() -> Router<AppState> {
 }
 
 /// A path of the API below [`API_PREFIX`].
-fn below_api(path: &'static str) -> &'static str {
+pub(crate) fn below_api(path: &'static str) -> &'static str {
     path.strip_prefix(API_PREFIX).unwrap_or(path)
 }
 

@@ -20,6 +20,9 @@ use crate::hub::Prepared;
 use crate::idempotency::{self, Fingerprint, IdempotencyKey, Once};
 use crate::min_rate::{self, TooSlow};
 use crate::state::AppState;
+use herald_wire::ErrorCode;
+use herald_wire::protocol::{IDEMPOTENCY_KEY_HEADER, MAX_BATCH};
+use schemars::json_schema;
 
 /// Publishes the JSON event in the body, an `E`, to the topic in the path;
 /// or a JSON array of them in order, all or none, counted against the
@@ -154,4 +157,66 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     } else {
         Err(ApiError::UnsupportedMediaType(format!("{declared:?}")))
     }
+}
+
+/// This route in the hub's OpenAPI document: the body is an `E`, or an
+/// array of them.
+pub(crate) fn operation<E: Event + schemars::JsonSchema>(
+    generator: &mut schemars::SchemaGenerator,
+    bounds: crate::contract::Bounds,
+) -> crate::contract::Operation {
+    let topic = generator.subschema_for::<Topic>();
+    let event = generator.subschema_for::<E>();
+    let published = generator.subschema_for::<Published>();
+    let batch = generator.subschema_for::<PublishedBatch>();
+    crate::contract::Operation::new(
+        "publish",
+        "Publish an event, or a batch",
+        &format!(
+            "Publishes the event in the body to the topic in the path (its `/`s kept), or a JSON array of 1 to {MAX_BATCH} events in order, all or none, with consecutive ids. The body is at most {} bytes. With an `Idempotency-Key`, a retry of the same topic and body within the hub's window stores nothing and gets the first reply.",
+            bounds.max_body
+        ),
+    )
+    .parameter("path", "topic", true, "The topic to publish to.", topic)
+    .parameter(
+        "header",
+        IDEMPOTENCY_KEY_HEADER,
+        false,
+        "Names this publish, so a retry is stored once: 1 to 255 visible ASCII characters.",
+        json_schema!({ "type": "string", "pattern": "^[!-~]{1,255}$" }),
+    )
+    .bearer()
+    .body(
+        "One event, or an array of events published in order, all or none.",
+        json_schema!({
+            "oneOf": [
+                event.clone(),
+                { "type": "array", "items": event, "minItems": 1, "maxItems": MAX_BATCH },
+            ],
+        }),
+    )
+    .reply(
+        202,
+        "Stored: the event's id (or the batch's ids, in order) and topic.",
+        "application/json",
+        json_schema!({ "oneOf": [published, batch] }),
+    )
+    .refusals(&[
+        ErrorCode::InvalidTopic,
+        ErrorCode::MalformedJson,
+        ErrorCode::InvalidIdempotencyKey,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::Timeout,
+        ErrorCode::IdempotencyKeyInFlight,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::HostNotAllowed,
+        ErrorCode::InvalidEvent,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::RateLimited,
+        ErrorCode::Overloaded,
+        ErrorCode::Unavailable,
+        ErrorCode::ShuttingDown,
+    ])
 }

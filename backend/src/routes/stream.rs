@@ -37,6 +37,9 @@ use crate::state::AppState;
 mod ends;
 
 use ends::Ends;
+use herald_wire::protocol::{GAP_EVENT, POSITION_EVENT};
+use herald_wire::{Envelope, ErrorCode, Gap};
+use schemars::json_schema;
 
 /// What a stream request asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -283,11 +286,95 @@ fn frame(delivery: Framed) -> Bytes {
     }
 }
 
+/// This route in the hub's OpenAPI document: its parameters, the SSE events
+/// it sends with each one's data, and its refusals.
+pub(crate) fn operation<E: herald_wire::Event + schemars::JsonSchema>(
+    generator: &mut schemars::SchemaGenerator,
+    bounds: crate::contract::Bounds,
+) -> crate::contract::Operation {
+    let id = generator.subschema_for::<EventId>();
+    let envelope = generator.subschema_for::<Envelope<E>>();
+    let gap = generator.subschema_for::<Gap>();
+    // One SSE message, as OpenAPI 3.2 and Schemathesis read a stream's
+    // schema: its fields, `data` JSON of its own schema.
+    let json = |schema: schemars::Schema| json_schema!({ "type": "string", "contentMediaType": "application/json", "contentSchema": schema });
+    let message = json_schema!({
+        "oneOf": [
+            {
+                "description": "An event, named by its kind (its `type`).",
+                "type": "object",
+                "properties": {
+                    "event": { "not": { "enum": [GAP_EVENT, POSITION_EVENT] } },
+                    "id": id.clone(),
+                    "data": json(envelope),
+                },
+                "required": ["event", "id", "data"],
+            },
+            {
+                "description": "Events were lost after `after` through `through` (history evicted, or another run of the hub): resync.",
+                "type": "object",
+                "properties": {
+                    "event": { "const": GAP_EVENT },
+                    "data": json(gap),
+                },
+                "required": ["event", "data"],
+            },
+            {
+                "description": "Where the stream opened: a stream cut before its first event resumes from its id.",
+                "type": "object",
+                "properties": {
+                    "event": { "const": POSITION_EVENT },
+                    "id": id.clone(),
+                    "data": { "const": "" },
+                },
+                "required": ["event", "id"],
+            },
+        ],
+    });
+    crate::contract::Operation::new(
+        "stream",
+        "Follow topics as Server-Sent Events",
+        "One stream over every named topic and pattern. It opens with `retry:` and a `position` event, replays what `Last-Event-ID` (or `lastEventId`) has not seen, then delivers live, each event under its kind as the SSE event name with its envelope as data. A `gap` says events were lost (history evicted, or another run of the hub); then resync. Comments keep the connection alive. A stream read with a token ends when the token expires, and any stream at `--max-stream-age`; reconnect with `Last-Event-ID` to resume.",
+    )
+    .topics(generator, true, bounds.topics_per_request, "A topic or pattern to follow; repeat for several.")
+    .parameter(
+        "query",
+        LAST_EVENT_ID_PARAM,
+        false,
+        "Resume after this event, for clients that cannot send the header.",
+        id.clone(),
+    )
+    .parameter(
+        "header",
+        LAST_EVENT_ID_HEADER,
+        false,
+        "Resume after this event; what EventSource sends when it reconnects. Wins over the parameter.",
+        id,
+    )
+    .token("A JWT for private topics, for clients that cannot send a header (EventSource).")
+    .reply(
+        200,
+        "The stream: each message's fields, its data JSON of the schema its event names.",
+        "text/event-stream",
+        message,
+    )
+    .refusals(&[
+        ErrorCode::InvalidTopic,
+        ErrorCode::MissingTopic,
+        ErrorCode::InvalidLastEventId,
+        ErrorCode::InvalidQuery,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::HostNotAllowed,
+        ErrorCode::TooManyStreams,
+        ErrorCode::TooManySubscribers,
+    ])
+}
+
 #[cfg(test)]
 mod tests {
-    use herald_wire::protocol::{Query, TOPIC_PARAM};
-
     use super::*;
+    use herald_wire::protocol::{Query, TOPIC_PARAM};
 
     fn parse(query: &Query, last_event_id: Option<&str>) -> Result<StreamRequest, ApiError> {
         let mut headers = HeaderMap::new();

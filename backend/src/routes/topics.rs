@@ -15,6 +15,8 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::routes::query::TopicQuery;
 use crate::state::AppState;
+use herald_wire::ErrorCode;
+use schemars::json_schema;
 
 /// Topics per page unless the request says otherwise.
 const DEFAULT_PAGE: usize = 1_000;
@@ -56,4 +58,37 @@ pub(crate) async fn topics(
             .topics(&query.topics, after.as_ref(), limit, &visibility)
     };
     Ok(Json(page.await.map_err(ApiError::Unavailable)?))
+}
+
+/// This route in the hub's OpenAPI document.
+pub(crate) fn operation(
+    generator: &mut schemars::SchemaGenerator,
+    bounds: crate::contract::Bounds,
+) -> crate::contract::Operation {
+    let topic = generator.subschema_for::<Topic>();
+    let list = generator.subschema_for::<TopicList>();
+    crate::contract::Operation::new(
+        "topics",
+        "List topics",
+        "One page of the topics with history or subscribers, in name order, with each one's subscribers and last id; only those the patterns match when some are named. Private topics are listed only to a token that may read them. Ask for the next page with `after` set to `next_after`.",
+    )
+    .topics(generator, false, bounds.topics_per_request, "Only topics this pattern matches; repeat for several.")
+    .parameter("query", AFTER_PARAM, false, "Start after this topic (the previous page's `next_after`).", topic)
+    .parameter(
+        "query",
+        LIMIT_PARAM,
+        false,
+        "Topics per page at most.",
+        json_schema!({ "type": "integer", "minimum": 1, "maximum": usize::MAX }),
+    )
+    .token("A JWT, to see the private topics it may read.")
+    .reply(200, "One page of topics.", "application/json", list)
+    .refusals(&[
+        ErrorCode::InvalidTopic,
+        ErrorCode::InvalidQuery,
+        ErrorCode::Unauthorized,
+        ErrorCode::HostNotAllowed,
+        ErrorCode::Overloaded,
+        ErrorCode::Unavailable,
+    ])
 }
