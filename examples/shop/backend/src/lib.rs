@@ -108,7 +108,8 @@ impl Shop {
         }
     }
 
-    /// The shop's routes, Herald's below [`EVENTS_BASE`], and the page from
+    /// The shop's routes, Herald's below [`EVENTS_BASE`] with their OpenAPI
+    /// document (`/events/openapi.json`, [`ShopEvent`] its event), and the page from
     /// `page` (its `index.html` for every other path) when given.
     pub fn router(self, page: Option<&Path>) -> Router {
         let router = Router::new()
@@ -116,7 +117,12 @@ impl Shop {
             .route("/orders/{id}/ship", post(ship))
             .layer(DefaultBodyLimit::max(16 * 1024))
             .with_state(self.clone())
-            .nest(EVENTS_BASE, self.herald.router());
+            .nest(
+                EVENTS_BASE,
+                self.herald
+                    .router()
+                    .merge(self.herald.contract(EVENTS_BASE)),
+            );
         match page {
             Some(dir) => router.fallback_service(
                 ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))),

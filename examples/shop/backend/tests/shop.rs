@@ -156,3 +156,47 @@ async fn an_order_outside_the_rules_is_refused_and_takes_nothing() {
     let all = order(&base, json!({"customer": "Ada", "items": [["mug", mugs]]})).await;
     assert_eq!(all.status(), StatusCode::CREATED);
 }
+
+/// The shop's hub documents the shop's own events: a client generated from
+/// its OpenAPI document publishes and reads `ShopEvent`s, not Herald's.
+#[tokio::test]
+async fn the_hubs_openapi_document_names_the_shops_events_at_its_paths() {
+    let (base, _herald) = open().await;
+    let document: serde_json::Value = reqwest::get(format!("{base}{EVENTS_BASE}/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    for path in [
+        "/events/events",
+        "/events/history",
+        "/events/topics/{topic}",
+    ] {
+        assert!(paths.contains_key(path), "{path} in {:?}", paths.keys());
+    }
+    assert!(
+        !paths.contains_key("/healthz"),
+        "the shop serves its own health"
+    );
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    let kinds: Vec<&str> = schemas["ShopEvent"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|variant| variant["properties"]["type"]["const"].as_str())
+        .collect();
+    assert_eq!(kinds, ["order_created", "order_shipped", "stock_low"]);
+    assert!(
+        !schemas.contains_key("Payload"),
+        "Herald's own kinds are not the shop's"
+    );
+    let events: serde_json::Value = reqwest::get(format!("{base}{EVENTS_BASE}/schema/events.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(events["$defs"]["ShopEvent"].is_object());
+}

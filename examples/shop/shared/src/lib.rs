@@ -16,6 +16,7 @@ pub const EVENTS_BASE: &str = "/events";
 
 /// Something that happened in the shop. Each variant is a kind, named as
 /// serde names it: `order_created`, `order_shipped`, `stock_low`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ShopEvent {
@@ -38,6 +39,7 @@ pub enum ShopEvent {
 }
 
 /// An order as placed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     /// The order's number, from 1.
@@ -49,6 +51,7 @@ pub struct Order {
 }
 
 /// One line of an order.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     /// The item.
