@@ -70,7 +70,7 @@ pub(crate) fn operation(
     crate::contract::Operation::new(
         "topics",
         "List topics",
-        "One page of the topics with history or subscribers, in name order, with each one's subscribers and last id; only those the patterns match when some are named. Private topics are listed only to a token that may read them. Ask for the next page with `after` set to `next_after`.",
+        "One page of the topics with history or subscribers, in name order, with each one's subscribers and last id; only those the patterns match when some are named. Private topics are listed only to a token that may read them; any other token, valid or not, sees the public ones. Ask for the next page with `after` set to `next_after`.",
     )
     .topics(generator, false, bounds.topics_per_request, "Only topics this pattern matches; repeat for several.")
     .parameter("query", AFTER_PARAM, false, "Start after this topic (the previous page's `next_after`).", topic)
@@ -86,7 +86,6 @@ pub(crate) fn operation(
     .refusals(&[
         ErrorCode::InvalidTopic,
         ErrorCode::InvalidQuery,
-        ErrorCode::Unauthorized,
         ErrorCode::HostNotAllowed,
         ErrorCode::Overloaded,
         ErrorCode::Unavailable,

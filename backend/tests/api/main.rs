@@ -11,6 +11,7 @@
 mod auth;
 mod budget;
 mod cluster;
+mod contract;
 mod cors;
 mod embed;
 mod history;

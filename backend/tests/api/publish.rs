@@ -282,7 +282,7 @@ async fn unknown_api_paths_and_methods_get_json_errors() {
 }
 
 /// A JSON body that sends its first half, then waits until the sender drops.
-fn held_body() -> (tokio::sync::mpsc::Sender<()>, reqwest::Body) {
+pub(crate) fn held_body() -> (tokio::sync::mpsc::Sender<()>, reqwest::Body) {
     let (release, released) = tokio::sync::mpsc::channel::<()>(1);
     let chunks =
         futures_util::stream::unfold((true, released), |(first, mut released)| async move {
