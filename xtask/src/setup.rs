@@ -21,12 +21,19 @@
 //! - The npm packages of `e2e/node` (the `eventsource` client the
 //!   end-to-end tests run under Node) come from its `package-lock.json`
 //!   with `npm ci`, so every machine tests the same client.
+//! - The Python tools of `e2e/python` (schemathesis and
+//!   openapi-spec-validator for the OpenAPI contract tests, httpx and
+//!   httpx-sse for the Python example) come from PyPI with pip, into a venv
+//!   of the system's `python3` beside npm's packages. Its `requirements.txt`
+//!   pins the tools and everything they pull in, for the reason the lock
+//!   file pins the npm tree: a seeded schemathesis run repeats its cases only
+//!   under the same hypothesis.
 //! - cargo-deny checks the dependency tree against `deny.toml`.
 //! - The fuzz targets build with a dated nightly (libFuzzer's instrumentation
 //!   needs `-Z` flags) and cargo-fuzz, which itself builds with the pinned
 //!   toolchain; see [`crate::fuzz`].
 
-use std::{fs, time::Instant};
+use std::{collections::HashSet, ffi::OsStr, fs, time::Instant};
 
 use anyhow::{Context, bail};
 
@@ -59,8 +66,8 @@ pub(crate) enum Scope {
     Run,
     /// Everything: what running needs, and for the checks and tests
     /// Chromium, chromedriver, redis-server, the npm packages of
-    /// `e2e/node`, cargo-deny, and the nightly and cargo-fuzz of the fuzz
-    /// runs.
+    /// `e2e/node`, the Python tools of `e2e/python`, cargo-deny, and the
+    /// nightly and cargo-fuzz of the fuzz runs.
     All,
 }
 
@@ -79,6 +86,7 @@ pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
     if scope == Scope::All {
         debian_packages()?;
         node_clients()?;
+        python_tools()?;
         locked_crate("install cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
         fuzz_tools()?;
     }
@@ -227,6 +235,128 @@ fn node_clients() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The Python tools' requirements, from the repository root: one exact pin
+/// (`name==version`, as `pip freeze` prints it) a line, for every package
+/// of the tree but pip and setuptools, which `pip freeze` leaves out.
+const PYTHON_REQUIREMENTS: &str = "e2e/python/requirements.txt";
+
+/// The packages [`PYTHON_REQUIREMENTS`] pins, installed with pip into the
+/// venv at [`tools::python_venv`], unless that venv's `pip freeze` already
+/// lists every pin. Like `npm ls` for the npm packages, the probe reads what
+/// is installed (in about half a second), so it notices a pin a pull moved
+/// as well as a package removed by hand, which a stamp file written after
+/// the install would not. When the venv's Python does not run at all
+/// (no venv yet, or its interpreter gone with a Python upgrade) the venv is
+/// created afresh first.
+fn python_tools() -> anyhow::Result<()> {
+    let path = step::project_root().join(PYTHON_REQUIREMENTS);
+    let requirements =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let pins = exact_pins(&requirements).with_context(|| format!("in {PYTHON_REQUIREMENTS}"))?;
+    let venv = tools::python_venv()?;
+    let python = venv.join("bin").join("python");
+    match step::probe(&python, &["-m", "pip", "freeze"]) {
+        Some(freeze) if missing_pins(&pins, &freeze).is_empty() => {
+            return present(&format!("the Python packages of {PYTHON_REQUIREMENTS}"));
+        }
+        Some(_) => {}
+        None => {
+            // `--clear` empties a venv whose interpreter no longer runs.
+            let args = [OsStr::new("-m"), OsStr::new("venv"), OsStr::new("--clear")];
+            Step::new(
+                "create the Python venv",
+                "python3",
+                args.into_iter().chain([venv.as_os_str()]),
+            )?
+            .run()?;
+        }
+    }
+    Step::new(
+        "install the Python packages of e2e/python",
+        &python,
+        [
+            "-m",
+            "pip",
+            "install",
+            "--requirement",
+            PYTHON_REQUIREMENTS,
+            "--disable-pip-version-check",
+        ],
+    )?
+    .run()?;
+    Ok(())
+}
+
+/// The pins of a requirements file, each as `name==version` with the name
+/// [normalized](normalized_name); comments and blank lines are skipped.
+///
+/// # Errors
+/// Names the first line that is not an exact pin: a range or an option
+/// would leave the probe unable to tell whether the venv satisfies it.
+fn exact_pins(requirements: &str) -> anyhow::Result<Vec<String>> {
+    let mut pins = Vec::new();
+    for (index, line) in requirements.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let pin = line
+            .split_once("==")
+            .map(|(name, version)| (name.trim(), version.trim()));
+        match pin {
+            Some((name, version)) if is_plain(name) && is_plain(version) => {
+                pins.push(format!("{}=={version}", normalized_name(name)));
+            }
+            _ => bail!(
+                "line {} `{line}` is not an exact pin `name==version`",
+                index + 1
+            ),
+        }
+    }
+    Ok(pins)
+}
+
+/// Whether a requirement's name or version is one word of letters, digits,
+/// `.`, `_`, `-` and `+` (a local version), without extras, markers or
+/// further comparisons.
+fn is_plain(word: &str) -> bool {
+    !word.is_empty()
+        && word
+            .chars()
+            .all(|char| char.is_ascii_alphanumeric() || matches!(char, '.' | '_' | '-' | '+'))
+}
+
+/// Those of `pins` (from [`exact_pins`]) that `pip freeze` did not list.
+fn missing_pins<'a>(pins: &'a [String], freeze: &str) -> Vec<&'a str> {
+    let installed: HashSet<String> = freeze
+        .lines()
+        .filter_map(|line| line.split_once("=="))
+        .map(|(name, version)| format!("{}=={}", normalized_name(name), version.trim()))
+        .collect();
+    pins.iter()
+        .map(String::as_str)
+        .filter(|pin| !installed.contains(*pin))
+        .collect()
+}
+
+/// A package name as PyPI compares them (PEP 503): lower case, each run of
+/// `-`, `_` and `.` one `-`. `pip freeze` prints names as their packages
+/// spell them (`PyYAML`, `typing_extensions`).
+fn normalized_name(name: &str) -> String {
+    let mut normalized = String::with_capacity(name.len());
+    for part in name
+        .trim()
+        .split(['-', '_', '.'])
+        .filter(|part| !part.is_empty())
+    {
+        if !normalized.is_empty() {
+            normalized.push('-');
+        }
+        normalized.push_str(&part.to_ascii_lowercase());
+    }
+    normalized
+}
+
 /// Debian's packages the tests use, by the file each installs.
 const DEBIAN_PACKAGES: [(&str, &str); 4] = [
     ("chromium", tools::CHROMIUM),
@@ -328,6 +458,58 @@ mod tests {
             pkgid_version("registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@"),
             None
         );
+    }
+
+    #[test]
+    fn exact_pins_normalize_names_and_skip_comments() {
+        let requirements = "# what uses them\nschemathesis == 4.32.5\n\n  PyYAML==6.0.4  # tree\n\
+                            typing_extensions==4.16.0\njsonschema.rs==0.60.3\n";
+        assert_eq!(
+            exact_pins(requirements).unwrap(),
+            [
+                "schemathesis==4.32.5",
+                "pyyaml==6.0.4",
+                "typing-extensions==4.16.0",
+                "jsonschema-rs==0.60.3"
+            ]
+        );
+        assert!(exact_pins("# nothing yet\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn exact_pins_refuse_what_is_not_an_exact_pin() {
+        for line in [
+            "httpx>=0.28",
+            "httpx",
+            "httpx==",
+            "==0.28.1",
+            "httpx===0.28.1",
+            "httpx==0.28.1,<1",
+            "httpx[http2]==0.28.1",
+            "typing-extensions==4.16.0; python_version < '3.13'",
+            "-r other.txt",
+        ] {
+            let error = exact_pins(&format!("jsonschema==4.26.0\n{line}\n")).unwrap_err();
+            assert!(error.to_string().starts_with("line 2 "), "{line}: {error}");
+        }
+    }
+
+    #[test]
+    fn missing_pins_compare_normalized_names_and_exact_versions() {
+        let pins = exact_pins("PyYAML==6.0.4\ntyping-extensions==4.16.0\nhttpx==0.29.0\n").unwrap();
+        let freeze = "pyyaml==6.0.4\ntyping_extensions==4.16.0\nhttpx==0.28.1\n\
+                      -e git+https://example.org/x#egg=x\n";
+        assert_eq!(missing_pins(&pins, freeze), ["httpx==0.29.0"]);
+        assert_eq!(
+            missing_pins(&pins, ""),
+            [
+                "pyyaml==6.0.4",
+                "typing-extensions==4.16.0",
+                "httpx==0.29.0"
+            ]
+        );
+        let all = "httpx==0.29.0\nTyping_Extensions==4.16.0\nPyYAML==6.0.4\nextra==1\n";
+        assert!(missing_pins(&pins, all).is_empty());
     }
 
     #[test]

@@ -45,6 +45,18 @@ pub(crate) fn npm_bin() -> anyhow::Result<PathBuf> {
     Ok(npm_prefix()?.join("node_modules").join(".bin"))
 }
 
+/// The virtual environment `setup` installs the Python tools of
+/// `e2e/python` into: beside npm's packages in [`npm_prefix`], shared by
+/// every clone the same way. The end-to-end tests look for it at the same
+/// place (`e2e/src/python.rs`). It is not on [`search_path`]: its `python3`
+/// would stand in for the system's in every step.
+///
+/// # Errors
+/// As [`npm_prefix`].
+pub(crate) fn python_venv() -> anyhow::Result<PathBuf> {
+    Ok(npm_prefix()?.join("python"))
+}
+
 /// `PATH` with the tool directories first: npm's bin folder in
 /// [`npm_prefix`], then cargo's bin folder (a fresh rustup install may not
 /// have put it on `PATH` for this shell yet).
