@@ -83,8 +83,11 @@ fn plain_description(schema: &mut Schema) {
 /// only: a client (or a fuzzer) reading the bounds does not send `1e300`
 /// for an `f32` or `2^64` for a `u64`, which the hub must refuse.
 fn numeric_bounds(schema: &mut Schema) {
+    const F32_MAX_TEXT: f64 = 3.402_823_5e38;
     let range: (Value, Value) = match schema.get("format").and_then(Value::as_str) {
-        Some("float") => (json!(-f32::MAX), json!(f32::MAX)),
+        // `f32::MAX` as JSON writes it: its shortest text, which reads back
+        // as it, though as a double it is a little larger.
+        Some("float") => (json!(-F32_MAX_TEXT), json!(F32_MAX_TEXT)),
         Some("uint8") => (json!(0), json!(u8::MAX)),
         Some("uint16") => (json!(0), json!(u16::MAX)),
         Some("uint32") => (json!(0), json!(u32::MAX)),

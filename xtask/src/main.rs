@@ -13,6 +13,8 @@
 //! - [`serve`]: `cargo xtask run`, the page and the hub in release, the
 //!   page built into the hub; `cargo xtask dist` builds them only.
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
+//! - [`contract`]: `cargo xtask contract`, which writes `docs/api` from the
+//!   code.
 //! - [`cycles`]: `cargo xtask cycles`, which fails on modules of a crate
 //!   that depend on each other.
 //! - [`fuzz`]: `cargo xtask fuzz`, a bounded run of every fuzz target.
@@ -25,6 +27,7 @@
 
 mod bench;
 mod check;
+mod contract;
 mod cycles;
 mod fuzz;
 mod serve;
@@ -64,6 +67,10 @@ commands:
   ci      what `test` runs, with the formatting check and `cycles` first and
           clippy (host and wasm), rustdoc (warnings denied) and a dry run of
           publishing each crate people depend on before the tests
+  contract
+          write the `herald` binary's OpenAPI document and event schema
+          (docs/api) as the code generates them, for review; a test fails
+          while the committed files differ
   cycles  read every crate's module tree and the paths its modules write
           (use trees, super::, crate::) and print each cycle among sibling
           modules as `crate: a -> b -> a`, with the paths behind it; fails
@@ -107,6 +114,7 @@ fn try_main() -> anyhow::Result<()> {
         ["setup"] => setup::install(setup::Scope::All),
         ["ci"] => check::ci(),
         ["cycles"] => cycles::run(),
+        ["contract"] => contract::write(),
         ["fuzz", options @ ..] => fuzz::run(options),
         ["bench", options @ ..] => bench::run(options),
         ["help" | "-h" | "--help"] => {

@@ -54,3 +54,14 @@ fn a_description_is_the_prose_of_a_doc_comment_without_its_links() {
     assert_eq!(plain("No links, no sections."), "No links, no sections.");
     assert_eq!(plain("An unclosed [`link"), "An unclosed [`link");
 }
+
+/// The largest `f32` as serde writes it is within the bound the document
+/// states, so a hub's own reply never breaks its own schema.
+#[test]
+fn a_float_fields_bound_holds_the_largest_float_as_written() {
+    let written: f64 = serde_json::to_string(&f32::MAX).unwrap().parse().unwrap();
+    let mut schema = schemars::json_schema!({ "type": "number", "format": "float" });
+    numeric_bounds(&mut schema);
+    assert_eq!(schema.get("maximum").and_then(Value::as_f64), Some(written));
+    assert_eq!(schema.get("minimum").and_then(Value::as_f64), Some(-written));
+}

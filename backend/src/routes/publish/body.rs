@@ -3,6 +3,7 @@
 
 use herald_wire::protocol::MAX_BATCH;
 use herald_wire::{DecodeError, Event};
+use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::ApiError;
@@ -68,8 +69,60 @@ pub(crate) fn decode<E: Event>(body: &[u8], max: usize) -> Result<Body<E>, ApiEr
 /// Decodes one `E` with [`Event::from_json`], the decoder every reader of
 /// an event shares: malformed JSON is a 400, and JSON that is not an `E` a
 /// 422 that names the JSON path at fault.
+///
+/// A whole number written with a fraction (`3.0`, as Python's `json`
+/// writes a float) is that integer, as JSON Schema and JavaScript read it:
+/// a body an integer field refuses only for that is read again with such
+/// numbers as integers. Only a refused body pays for the second reading.
 pub(crate) fn one<E: Event>(body: &[u8]) -> Result<E, ApiError> {
-    E::from_json(body).map_err(|error| match error {
+    let refused = match E::from_json(body) {
+        Ok(event) => return Ok(event),
+        Err(refused @ DecodeError::Field { .. }) => refused,
+        Err(other) => return Err(refusal(other)),
+    };
+    whole_numbers_as_integers(body)
+        .and_then(|again| E::from_json(&again).ok())
+        .ok_or_else(|| refusal(refused))
+}
+
+/// `json` with every number that is a whole float within `±2^53` (where a
+/// float holds each integer exactly) written as an integer; `None` when it
+/// has none, or is not JSON.
+fn whole_numbers_as_integers(json: &[u8]) -> Option<Vec<u8>> {
+    fn rewrite(value: &mut Value) -> bool {
+        match value {
+            Value::Number(number) if number.is_f64() => {
+                let Some(float) = number.as_f64() else {
+                    return false;
+                };
+                if float.fract() != 0.0 || float.abs() > EXACT {
+                    return false;
+                }
+                // Within ±2^53 and whole, so the cast is exact.
+                #[allow(clippy::cast_possible_truncation, reason = "whole and within ±2^53")]
+                let integer = float as i64;
+                *value = Value::from(integer);
+                true
+            }
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |any, item| rewrite(item) | any),
+            Value::Object(members) => members
+                .values_mut()
+                .fold(false, |any, member| rewrite(member) | any),
+            _ => false,
+        }
+    }
+    /// 2^53: past it a float no longer holds every integer.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    let mut value: Value = serde_json::from_slice(json).ok()?;
+    rewrite(&mut value)
+        .then(|| serde_json::to_vec(&value).ok())
+        .flatten()
+}
+
+fn refusal(error: DecodeError) -> ApiError {
+    match error {
         DecodeError::Syntax(syntax) => ApiError::MalformedJson(syntax.to_string()),
         refusal @ (DecodeError::NotAnObject
         | DecodeError::MissingType
@@ -80,7 +133,7 @@ pub(crate) fn one<E: Event>(body: &[u8]) -> Result<E, ApiError> {
             field: refusal.path().map(str::to_owned),
             message: refusal.to_string(),
         },
-    })
+    }
 }
 
 #[cfg(test)]
@@ -91,6 +144,26 @@ mod tests {
 
     fn refusal(body: &str) -> ApiError {
         one::<Payload>(body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn a_whole_number_with_a_fraction_is_that_integer_and_a_fraction_is_refused() {
+        let probe =
+            one::<Payload>(br#"{"type":"latency_probe","seq":3.0,"ts":1764066000000000.0}"#);
+        let Ok(Payload::LatencyProbe(probe)) = probe else {
+            panic!("read as a probe: {probe:?}");
+        };
+        assert_eq!((probe.seq, probe.ts), (3, 1_764_066_000_000_000));
+        let half = refusal(r#"{"type":"latency_probe","seq":3.5,"ts":1}"#);
+        assert!(
+            matches!(half, ApiError::InvalidEvent { field: Some(ref f), .. } if f == "seq"),
+            "{half:?}"
+        );
+        let negative = refusal(r#"{"type":"latency_probe","seq":-1.0,"ts":1}"#);
+        assert!(
+            matches!(negative, ApiError::InvalidEvent { field: Some(ref f), .. } if f == "seq"),
+            "{negative:?}"
+        );
     }
 
     #[test]
