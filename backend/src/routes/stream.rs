@@ -348,8 +348,8 @@ pub(crate) fn operation<E: herald_wire::Event + schemars::JsonSchema>(
         "header",
         LAST_EVENT_ID_HEADER,
         false,
-        "Resume after this event; what EventSource sends when it reconnects. Wins over the parameter.",
-        id,
+        "Resume after this event; what EventSource sends when it reconnects. Wins over the parameter; empty is as if not sent.",
+        json_schema!({ "anyOf": [id, { "const": "" }] }),
     )
     .token("A JWT for private topics, for clients that cannot send a header (EventSource).")
     .reply(
