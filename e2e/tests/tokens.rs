@@ -192,7 +192,7 @@ async fn cookie_token(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Re
         "the Token field holds a token in a fresh browser"
     );
 
-    // The cookie as the README recommends, where WebDriver allows it:
+    // The cookie as docs/security.md recommends, where WebDriver allows it:
     // HttpOnly, SameSite=Strict, Path=/api. Not Secure: this hub speaks
     // plain HTTP, where a browser may refuse a Secure cookie. WebDriver
     // takes it for the current page's host, the hub's, named explicitly

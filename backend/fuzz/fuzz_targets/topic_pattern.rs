@@ -1,5 +1,5 @@
 //! Any text as topics and patterns: `Topic::parse` and
-//! `TopicPattern::parse` never panic, accept exactly what the README's
+//! `TopicPattern::parse` never panic, accept exactly what docs/api.md's
 //! syntax allows (`fuzz_oracles::topic_syntax`, written apart from
 //! `herald-wire`), refuse naming a rule the text really breaks, and print what
 //! they accept back as the same text; a pattern matches as its segments

@@ -63,5 +63,8 @@ fn a_float_fields_bound_holds_the_largest_float_as_written() {
     let mut schema = schemars::json_schema!({ "type": "number", "format": "float" });
     numeric_bounds(&mut schema);
     assert_eq!(schema.get("maximum").and_then(Value::as_f64), Some(written));
-    assert_eq!(schema.get("minimum").and_then(Value::as_f64), Some(-written));
+    assert_eq!(
+        schema.get("minimum").and_then(Value::as_f64),
+        Some(-written)
+    );
 }

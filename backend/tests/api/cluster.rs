@@ -1,6 +1,6 @@
 //! Several nodes over one real Redis: one order of events on every node,
 //! resume on any node, history that outlives every node, and Redis faults
-//! (down, cut off, stalled, wiped) met as the README says.
+//! (down, cut off, stalled, wiped) met as docs/cluster.md says.
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Topic and pattern syntax as the README states it, written apart from
+//! Topic and pattern syntax as docs/api.md states it, written apart from
 //! `herald_wire::topic` and `herald_wire::pattern` so the `topic_pattern` target can
 //! hold them to it: segments of ASCII letters, digits, `_`, `-` and `.`,
 //! never `.` or `..` alone, joined by `/`, at most 128 bytes; a pattern is a
