@@ -14,8 +14,6 @@
 //! OpenAPI 3.1's schemas are JSON Schema 2020-12, which is what `schemars`
 //! writes, so the type schemas go into `components/schemas` unchanged.
 
-mod operation;
-
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -31,30 +29,9 @@ use schemars::transform::RecursiveTransform;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-pub(crate) use operation::Operation;
-
-use crate::config::Config;
+pub use crate::openapi::Bounds;
+use crate::openapi::Operation;
 use crate::routes;
-
-/// The bounds of this hub that its document states, so a client (or a
-/// fuzzer) knows them before it is refused.
-#[derive(Debug, Clone, Copy)]
-pub struct Bounds {
-    /// Distinct topics and patterns one stream or read may name.
-    pub topics_per_request: usize,
-    /// Largest publish body, in bytes.
-    pub max_body: usize,
-}
-
-impl Bounds {
-    /// The bounds `config` sets.
-    pub fn of(config: &Config) -> Self {
-        Self {
-            topics_per_request: config.max_topics_per_stream,
-            max_body: config.max_body,
-        }
-    }
-}
 
 /// Where components live in the document, for `schemars`' references.
 const COMPONENTS: &str = "/components/schemas";

@@ -106,6 +106,7 @@ pub mod hub;
 mod idempotency;
 mod min_rate;
 pub mod open_files;
+mod openapi;
 mod prometheus;
 mod routes;
 mod server;

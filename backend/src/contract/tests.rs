@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use herald_dashboard_events::Payload;
 
 use super::*;
+use crate::config::Config;
 
 /// Set to rewrite the committed files instead of comparing
 /// (`cargo xtask contract`).

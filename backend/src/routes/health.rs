@@ -27,9 +27,9 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Result<Json<Health>,
 }
 
 /// `/healthz` in the hub's OpenAPI document.
-pub(crate) fn operation(generator: &mut schemars::SchemaGenerator) -> crate::contract::Operation {
+pub(crate) fn operation(generator: &mut schemars::SchemaGenerator) -> crate::openapi::Operation {
     let health = generator.subschema_for::<Health>();
-    crate::contract::Operation::new(
+    crate::openapi::Operation::new(
         "health",
         "Liveness",
         "200 while the hub accepts requests: for a liveness probe.",
@@ -40,9 +40,9 @@ pub(crate) fn operation(generator: &mut schemars::SchemaGenerator) -> crate::con
 /// `/readyz` in the hub's OpenAPI document.
 pub(crate) fn ready_operation(
     generator: &mut schemars::SchemaGenerator,
-) -> crate::contract::Operation {
+) -> crate::openapi::Operation {
     let health = generator.subschema_for::<Health>();
-    crate::contract::Operation::new(
+    crate::openapi::Operation::new(
         "ready",
         "Readiness",
         "200 while the hub can serve; in a cluster, while its Redis answers and it follows the cluster's events. For a readiness probe or a load balancer.",

@@ -113,10 +113,10 @@ impl HistoryRequest {
 /// This route in the hub's OpenAPI document.
 pub(crate) fn operation<E: herald_wire::Event + schemars::JsonSchema>(
     generator: &mut schemars::SchemaGenerator,
-    bounds: crate::contract::Bounds,
-) -> crate::contract::Operation {
+    bounds: crate::openapi::Bounds,
+) -> crate::openapi::Operation {
     let list = generator.subschema_for::<EventList<E>>();
-    crate::contract::Operation::new(
+    crate::openapi::Operation::new(
         "history",
         "Recent events of topics",
         "The newest events of each named topic and pattern, merged in id order, and `resume_after`: open a stream with it as `lastEventId` to continue exactly where the list ends.",

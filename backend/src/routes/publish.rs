@@ -163,13 +163,13 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 /// array of them.
 pub(crate) fn operation<E: Event + schemars::JsonSchema>(
     generator: &mut schemars::SchemaGenerator,
-    bounds: crate::contract::Bounds,
-) -> crate::contract::Operation {
+    bounds: crate::openapi::Bounds,
+) -> crate::openapi::Operation {
     let topic = generator.subschema_for::<Topic>();
     let event = generator.subschema_for::<E>();
     let published = generator.subschema_for::<Published>();
     let batch = generator.subschema_for::<PublishedBatch>();
-    crate::contract::Operation::new(
+    crate::openapi::Operation::new(
         "publish",
         "Publish an event, or a batch",
         &format!(

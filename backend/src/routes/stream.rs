@@ -290,8 +290,8 @@ fn frame(delivery: Framed) -> Bytes {
 /// it sends with each one's data, and its refusals.
 pub(crate) fn operation<E: herald_wire::Event + schemars::JsonSchema>(
     generator: &mut schemars::SchemaGenerator,
-    bounds: crate::contract::Bounds,
-) -> crate::contract::Operation {
+    bounds: crate::openapi::Bounds,
+) -> crate::openapi::Operation {
     let id = generator.subschema_for::<EventId>();
     let envelope = generator.subschema_for::<Envelope<E>>();
     let gap = generator.subschema_for::<Gap>();
@@ -331,7 +331,7 @@ pub(crate) fn operation<E: herald_wire::Event + schemars::JsonSchema>(
             },
         ],
     });
-    crate::contract::Operation::new(
+    crate::openapi::Operation::new(
         "stream",
         "Follow topics as Server-Sent Events",
         "One stream over every named topic and pattern. It opens with `retry:` and a `position` event, replays what `Last-Event-ID` (or `lastEventId`) has not seen, then delivers live, each event under its kind as the SSE event name with its envelope as data. A `gap` says events were lost (history evicted, or another run of the hub); then resync. Comments keep the connection alive. A stream read with a token ends when the token expires, and any stream at `--max-stream-age`; reconnect with `Last-Event-ID` to resume.",

@@ -63,11 +63,11 @@ pub(crate) async fn topics(
 /// This route in the hub's OpenAPI document.
 pub(crate) fn operation(
     generator: &mut schemars::SchemaGenerator,
-    bounds: crate::contract::Bounds,
-) -> crate::contract::Operation {
+    bounds: crate::openapi::Bounds,
+) -> crate::openapi::Operation {
     let topic = generator.subschema_for::<Topic>();
     let list = generator.subschema_for::<TopicList>();
-    crate::contract::Operation::new(
+    crate::openapi::Operation::new(
         "topics",
         "List topics",
         "One page of the topics with history or subscribers, in name order, with each one's subscribers and last id; only those the patterns match when some are named. Private topics are listed only to a token that may read them; any other token, valid or not, sees the public ones. Ask for the next page with `after` set to `next_after`.",

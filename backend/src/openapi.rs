@@ -1,6 +1,7 @@
-//! One operation of the OpenAPI document, as its route describes itself:
-//! parameters, body, replies and refusals, each schema taken from the Rust
-//! type the route reads or writes.
+//! The words a route describes itself in for the OpenAPI document
+//! ([`crate::contract`] assembles it): one [`Operation`] (parameters,
+//! body, replies and refusals, each schema taken from the Rust type the
+//! route reads or writes) and the hub's [`Bounds`] it states.
 //!
 //! A refusal is named by its [`ErrorCode`]; the status comes from
 //! [`ErrorCode::status`], the same mapping that answers requests, so the
@@ -12,6 +13,28 @@ use herald_wire::protocol::{TOKEN_PARAM, TOPIC_PARAM};
 use herald_wire::{ErrorBody, ErrorCode, TopicPattern};
 use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
+
+use crate::config::Config;
+
+/// The bounds of this hub that its document states, so a client (or a
+/// fuzzer) knows them before it is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Distinct topics and patterns one stream or read may name.
+    pub topics_per_request: usize,
+    /// Largest publish body, in bytes.
+    pub max_body: usize,
+}
+
+impl Bounds {
+    /// The bounds `config` sets.
+    pub fn of(config: &Config) -> Self {
+        Self {
+            topics_per_request: config.max_topics_per_stream,
+            max_body: config.max_body,
+        }
+    }
+}
 
 /// An operation being described; [`Operation::into_value`] gives its JSON.
 pub(crate) struct Operation {
