@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -54,6 +54,19 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(static_dir: Option<&Path>
 /// Whether this binary was built with the page inside (see `build.rs`).
 pub(crate) fn embedded() -> bool {
     !embedded::PAGE.is_empty()
+}
+
+/// Whether `If-None-Match` names `etag` (compared weakly, as the header
+/// asks) or is `*`: the file the client holds is still the one served.
+/// The client script's route (`routes::client`) asks it too.
+pub(crate) fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
 /// The router serving the page in `root`.

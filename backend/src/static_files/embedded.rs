@@ -31,7 +31,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 
-use super::policy;
+use super::{matches_etag, policy};
 
 /// The page `build.rs` embedded; empty when built without
 /// `HERALD_EMBED_DIR`.
@@ -228,16 +228,4 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         }
     }
     gzip.or(any).is_some_and(|weight| weight > 0.0)
-}
-
-/// Whether `If-None-Match` names `etag` (compared weakly, as the header
-/// asks) or is `*`.
-fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
