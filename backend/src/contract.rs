@@ -20,8 +20,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use bytes::Bytes;
 use herald_wire::protocol::{
-    API_PREFIX, EVENT_SCHEMA_PATH, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, METRICS_PATH,
-    OPENAPI_PATH, READY_PATH, TOPICS_PATH,
+    API_PREFIX, CLIENT_PATH, EVENT_SCHEMA_PATH, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH,
+    METRICS_PATH, OPENAPI_PATH, READY_PATH, TOPICS_PATH,
 };
 use herald_wire::{Envelope, Event, Gap};
 use schemars::generate::SchemaSettings;
@@ -151,6 +151,8 @@ pub fn openapi<E: Event + JsonSchema>(bounds: Bounds, mount: Mount<'_>) -> Value
         publish,
         &mut generator,
     );
+    let client = routes::client::operation();
+    add(at(CLIENT_PATH), "get", client, &mut generator);
     add(at(OPENAPI_PATH), "get", own_operation(), &mut generator);
     add(
         at(EVENT_SCHEMA_PATH),

@@ -143,6 +143,13 @@ impl Operation {
         self
     }
 
+    /// A reply with `status` and no body (a 304).
+    pub(crate) fn empty_reply(mut self, status: u16, description: &str) -> Self {
+        self.responses
+            .insert(status, json!({ "description": description }));
+        self
+    }
+
     /// The codes this route can refuse with, each under its status.
     pub(crate) fn refusals(mut self, codes: &[ErrorCode]) -> Self {
         for code in codes {

@@ -65,6 +65,13 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
 /// `GET`: the JSON Schema of a stream's data: an event's envelope, or a gap.
 pub const EVENT_SCHEMA_PATH: &str = "/api/schema/events.json";
 
+/// `GET`: Herald's browser client, one ES module with no dependency
+/// (`backend/client/herald.js`, built into the hub): a page imports
+/// `subscribe` from here and follows topics without a build step. Its
+/// other paths it finds relative to this one, so the module works wherever
+/// an app nests the API.
+pub const CLIENT_PATH: &str = "/api/client/herald.js";
+
 /// `GET`: answers while the hub is up.
 pub const HEALTH_PATH: &str = "/healthz";
 
@@ -361,6 +368,7 @@ mod tests {
             TOPICS_PATH,
             OPENAPI_PATH,
             EVENT_SCHEMA_PATH,
+            CLIENT_PATH,
         ] {
             assert!(path.starts_with(&format!("{API_PREFIX}/")), "{path}");
         }

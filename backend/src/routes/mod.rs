@@ -3,6 +3,7 @@
 //! Architecture invariant: handlers parse and validate input into `herald-wire`
 //! types, call the hub, and map results; they hold no state of their own.
 
+pub(crate) mod client;
 pub(crate) mod health;
 pub(crate) mod history;
 pub(crate) mod publish;
@@ -16,7 +17,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use herald_wire::Event;
 use herald_wire::protocol::{
-    API_PREFIX, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, TOPICS_PATH,
+    API_PREFIX, CLIENT_PATH, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH, READY_PATH, TOPICS_PATH,
 };
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -27,7 +28,8 @@ use crate::state::AppState;
 /// The API routes (paths from [`herald_wire::protocol`], below
 /// [`API_PREFIX`], where the hub nests them and an embedding app may nest
 /// them elsewhere), with JSON errors for unknown paths and methods; a
-/// published body must be an `E`.
+/// published body must be an `E`. The browser client is among them, so it
+/// is served beside the routes it calls wherever they are.
 ///
 /// Publishing is bounded four ways: the body size, the number of publishes
 /// in flight (beyond it the hub sheds load with 503 rather than queueing),
@@ -64,6 +66,7 @@ pub(crate) fn api<E: Event + Send + 'static>(state: &AppState) -> Router<AppStat
             &format!("{}/{{*topic}}", below_api(TOPICS_PATH)),
             post(publish::publish::<E>).layer(publish_limits),
         )
+        .route(below_api(CLIENT_PATH), client::route())
         // Everything else below the prefix is a JSON 404, not the web app.
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
