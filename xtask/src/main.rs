@@ -4,8 +4,8 @@
 //! Layout:
 //! - [`setup`]: installs the tools (wasm target, trunk, wasm-bindgen,
 //!   wasm-opt; for the checks and tests also Chromium, the npm packages of
-//!   `e2e/node`, the Python tools of `e2e/python` and cargo-deny), each only
-//!   when missing.
+//!   `e2e/node` and `e2e/typescript`, the Python tools of `e2e/python` and
+//!   cargo-deny), each only when missing.
 //! - [`tools`]: where the installed tools live, and the `PATH` that finds
 //!   them.
 //! - [`step`]: runs one named command from the repository root with the
@@ -61,9 +61,9 @@ commands:
           the browser end to end) and the wasm tests in headless Chromium,
           then every fuzz target for 20 s
   setup   only install what is missing (wasm target, trunk, wasm-bindgen,
-          wasm-opt, Chromium and chromedriver, the npm packages of e2e/node,
-          the Python tools of e2e/python, cargo-deny, the fuzzing nightly and
-          cargo-fuzz) and fetch the crates
+          wasm-opt, Chromium and chromedriver, the npm packages of e2e/node
+          and e2e/typescript, the Python tools of e2e/python, cargo-deny, the
+          fuzzing nightly and cargo-fuzz) and fetch the crates
   ci      what `test` runs, with the formatting check and `cycles` first and
           clippy (host and wasm), rustdoc (warnings denied) and a dry run of
           publishing each crate people depend on before the tests

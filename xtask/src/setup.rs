@@ -19,8 +19,10 @@
 //!   end-to-end test, and so does `redis-server`, which the cluster tests
 //!   start their own instances of.
 //! - The npm packages of `e2e/node` (the `eventsource` client the
-//!   end-to-end tests run under Node) come from its `package-lock.json`
-//!   with `npm ci`, so every machine tests the same client.
+//!   end-to-end tests run under Node) and of `e2e/typescript` (the
+//!   generators of TypeScript from the contract, and `tsc`) come from their
+//!   `package-lock.json` with `npm ci`, so every machine tests the same
+//!   client and the same generated types.
 //! - The Python tools of `e2e/python` (schemathesis and
 //!   openapi-spec-validator for the OpenAPI contract tests, httpx and
 //!   httpx-sse for the Python example) come from PyPI with pip, into a venv
@@ -66,8 +68,8 @@ pub(crate) enum Scope {
     Run,
     /// Everything: what running needs, and for the checks and tests
     /// Chromium, chromedriver, redis-server, the npm packages of
-    /// `e2e/node`, the Python tools of `e2e/python`, cargo-deny, and the
-    /// nightly and cargo-fuzz of the fuzz runs.
+    /// `e2e/node` and `e2e/typescript`, the Python tools of `e2e/python`,
+    /// cargo-deny, and the nightly and cargo-fuzz of the fuzz runs.
     All,
 }
 
@@ -85,7 +87,7 @@ pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
     wasm_opt()?;
     if scope == Scope::All {
         debian_packages()?;
-        node_clients()?;
+        npm_projects()?;
         python_tools()?;
         locked_crate("install cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
         fuzz_tools()?;
@@ -214,24 +216,34 @@ fn wasm_opt() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The npm project of the end-to-end tests' Node clients, from the
-/// repository root.
-const NODE_CLIENTS: &str = "e2e/node";
+/// The npm projects of the end-to-end tests, from the repository root,
+/// each with what its install step is called: the Node clients of the
+/// streams, and the TypeScript generators and compiler.
+const NPM_PROJECTS: [(&str, &str); 2] = [
+    ("e2e/node", "install the npm packages of e2e/node"),
+    (
+        "e2e/typescript",
+        "install the npm packages of e2e/typescript",
+    ),
+];
 
-/// The packages of [`NODE_CLIENTS`] as its lock file pins them, unless
-/// they are there already at the versions its `package.json` names:
-/// `npm ls` fails when one is missing or at another version, as after a
-/// pull that moved the pin.
-fn node_clients() -> anyhow::Result<()> {
-    if step::probe("npm", &["ls", "--prefix", NODE_CLIENTS]).is_some() {
-        return present(&format!("the npm packages of {NODE_CLIENTS}"));
+/// The packages of each of [`NPM_PROJECTS`] as its lock file pins them,
+/// unless they are there already at the versions its `package.json`
+/// names: `npm ls` fails when one is missing or at another version, as
+/// after a pull that moved the pin.
+fn npm_projects() -> anyhow::Result<()> {
+    for (project, install) in NPM_PROJECTS {
+        if step::probe("npm", &["ls", "--prefix", project]).is_some() {
+            present(&format!("the npm packages of {project}"))?;
+            continue;
+        }
+        Step::new(
+            install,
+            "npm",
+            ["ci", "--prefix", project, "--no-audit", "--no-fund"],
+        )?
+        .run()?;
     }
-    Step::new(
-        "install the npm packages of e2e/node",
-        "npm",
-        ["ci", "--prefix", NODE_CLIENTS, "--no-audit", "--no-fund"],
-    )?
-    .run()?;
     Ok(())
 }
 
