@@ -3,19 +3,21 @@
 //! integration tests start too), headless Chromium driven over WebDriver
 //! ([`Browser`]), bounded waits on the page ([`wait`]), the page's controls
 //! as tests drive them ([`dashboard`]), clients run under Node ([`node`]),
-//! the Python tools of the contract tests ([`python`]), and
+//! the Python tools of the contract tests ([`python`]), TypeScript
+//! generated from the contract and compiled ([`typescript`]), and
 //! [`with_browsers`], which runs a test and always cleans up after it.
 //!
 //! The tests need what they cannot build themselves: the page in `dist/`
 //! (built by trunk), Debian's chromedriver, for `tests/clients.rs` Node with
-//! the npm packages of `e2e/node` installed, for [`python`] the venv of
-//! `e2e/python`; `tests/embedded.rs` also needs the hub built with that page
-//! inside (`HERALD_EMBED_DIR`). When one is missing they fail and say to run
+//! the npm packages of `e2e/node` installed, for `tests/typescript.rs` those
+//! of `e2e/typescript`, for [`python`] the venv of `e2e/python`;
+//! `tests/embedded.rs` also needs the hub built with that page inside
+//! (`HERALD_EMBED_DIR`). When one is missing they fail and say to run
 //! `cargo xtask test` (or `cargo xtask setup`, for what is installed rather
 //! than built), which provides them all; they never skip.
 //!
 //! Artifacts (a screenshot per browser, chromedriver's, Node's and the
-//! Python tools' logs) go to `target/e2e/`.
+//! Python tools' logs, the generated TypeScript) go to `target/e2e/`.
 
 #![warn(missing_docs)]
 
@@ -23,6 +25,7 @@ mod browser;
 pub mod dashboard;
 pub mod node;
 pub mod python;
+pub mod typescript;
 pub mod wait;
 
 use std::{

@@ -109,15 +109,24 @@ impl Script {
 /// # Errors
 /// Fails, saying how to install it, when the package is missing.
 pub fn installed(package: &str) -> anyhow::Result<String> {
-    let path = project_dir()
+    installed_in(project_dir(), package)
+}
+
+/// The version of `package` installed in the npm project at `project`.
+///
+/// # Errors
+/// Fails, saying how to install it, when the package is missing.
+pub(crate) fn installed_in(project: &Path, package: &str) -> anyhow::Result<String> {
+    let path = project
         .join("node_modules")
         .join(package)
         .join("package.json");
     let Ok(text) = fs::read_to_string(&path) else {
         bail!(
             "{} is missing: run `cargo xtask setup` (or `cargo xtask test`), which installs \
-             the packages of e2e/node with `npm ci`",
-            path.display()
+             the packages of {} with `npm ci`",
+            path.display(),
+            project.display()
         );
     };
     let manifest: serde_json::Value =
