@@ -2,10 +2,12 @@
 //! the built page ([`hub`], a `testkit::TestApp`, the hub the backend's
 //! integration tests start too), headless Chromium driven over WebDriver
 //! ([`Browser`]), bounded waits on the page ([`wait`]), the page's controls
-//! as tests drive them ([`dashboard`]), clients run under Node ([`node`]),
-//! the Python tools of the contract tests ([`python`]), TypeScript
-//! generated from the contract and compiled ([`typescript`]), and
-//! [`with_browsers`], which runs a test and always cleans up after it.
+//! as tests drive them ([`dashboard`]), the test page of herald.js, the
+//! hub's browser client ([`herald_js`]), a stand-in answering 503 for a
+//! stopped hub ([`unavailable`]), clients run under Node ([`node`]), the
+//! Python tools of the contract tests ([`python`]), TypeScript generated
+//! from the contract and compiled ([`typescript`]), and [`with_browsers`],
+//! which runs a test and always cleans up after it.
 //!
 //! The tests need what they cannot build themselves: the page in `dist/`
 //! (built by trunk), Debian's chromedriver, for `tests/clients.rs` Node with
@@ -23,9 +25,11 @@
 
 mod browser;
 pub mod dashboard;
+pub mod herald_js;
 pub mod node;
 pub mod python;
 pub mod typescript;
+pub mod unavailable;
 pub mod wait;
 
 use std::{

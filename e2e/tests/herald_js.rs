@@ -1,7 +1,7 @@
 //! herald.js, the hub's browser client (`/api/client/herald.js`), in
-//! headless Chromium against a real hub: the page of `e2e/herald-js`,
-//! served by the hub from `--static-dir` as an app's page would be,
-//! imports it and records what `subscribe` tells it.
+//! headless Chromium against a real hub: the test page
+//! (`e2e::herald_js`), served by the hub from `--static-dir` as an app's
+//! page would be, imports it and records what `subscribe` tells it.
 //!
 //! The promises checked: the history, then live events, each once and in
 //! order; every event published while the hub was down arrives after it
@@ -9,85 +9,36 @@
 //! 503 while the hub restarts) and herald.js reopens the stream; a resume
 //! the hub cannot serve is told as a gap; and a stream the hub refuses
 //! stops, with the hub's reason, without a retry.
-//!
-//! The page's DOM contract (see its own comment): `#status` carries
-//! `data-state` and `data-detail` of the newest `onStatus`, `#statuses`,
-//! `#events` and `#gaps` hold an `li` per call, and `window.opened` and
-//! `window.fetched` list the streams and requests herald.js made.
 
-use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, ensure};
+use e2e::herald_js::{self, events_at_least, open, read, until};
+use e2e::unavailable::Unavailable;
 use e2e::{
     Browser,
     wait::{self, Check},
 };
 use fantoccini::Client;
 use herald_dashboard_events::Payload;
-use herald_wire::protocol::{Query, history_path};
+use herald_wire::protocol::{LAST_EVENT_ID_PARAM, Query, history_path};
 use herald_wire::{EventId, Topic};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use testkit::{PATIENCE, TestApp, chat};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+use serde_json::json;
+use testkit::{TestApp, chat};
 
-/// The test page: a static directory the hub serves.
-const PAGE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/herald-js");
-/// The page's query parameter holding `subscribe`'s options as JSON.
-const OPTIONS_PARAM: &str = "options";
 /// The kind the page listens for.
 const KIND: &str = "chat";
-/// The SSE `retry:` hint: short, so the browser's own reconnects are quick.
-const RETRY: Duration = Duration::from_millis(200);
 /// How long a refused page is watched for retries: several of herald.js's
-/// first backoff delays (at most 0.5 s, then 1 s) and of [`RETRY`].
+/// first backoff delays (at most 0.5 s, then 1 s) and of the hub's retry
+/// hint (`herald_js::RETRY`).
 const NO_RETRY_PERIOD: Duration = Duration::from_secs(2);
 /// The hub's token secret in the refusal test.
 const SECRET: &str = "the herald.js secret, at least thirty-two bytes long";
 
-/// What the page recorded, read from its DOM and globals.
-const RECORDED: &str = "
-    const all = (css) => [...document.querySelectorAll(css)];
-    const status = document.getElementById('status');
-    return {
-        state: status.dataset.state,
-        detail: status.dataset.detail ?? '',
-        statuses: all('#statuses li').map((li) => li.dataset.state),
-        events: all('#events li').map((li) => li.dataset.id),
-        gaps: all('#gaps li').map((li) => ({ ...li.dataset })),
-        opened: window.opened ?? [],
-        fetched: window.fetched ?? [],
-    };";
-
-/// [`RECORDED`], as the test reads it.
-#[derive(Debug, Deserialize)]
-struct Recorded {
-    state: String,
-    detail: String,
-    statuses: Vec<String>,
-    events: Vec<String>,
-    gaps: Vec<Gap>,
-    opened: Vec<String>,
-    fetched: Vec<String>,
-}
-
-/// A gap as the page recorded it.
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-struct Gap {
-    topic: String,
-    after: String,
-    through: String,
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_then_live_events_arrive_in_order_each_once() -> anyhow::Result<()> {
-    let hub = page_hub().start().await;
+    let hub = herald_js::hub().start().await;
     e2e::with_browsers(
         "history_then_live_events_arrive_in_order_each_once",
         hub,
@@ -102,12 +53,8 @@ async fn history_then_live(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyho
     let mut published = publish(hub, &topic, "history", 3);
     // Another kind, in the history and live: the page listens for chat only.
     hub.publish_in_process(&topic, notice());
-    open(
-        page,
-        hub,
-        json!({ "topics": ["js/history/*"], "kinds": [KIND] }),
-    )
-    .await?;
+    let options = json!({ "topics": ["js/history/*"], "kinds": [KIND] });
+    open(page, hub, &options).await?;
     let recorded = events_at_least(page, published.len()).await?;
     ensure!(
         recorded.events == published,
@@ -131,7 +78,7 @@ async fn history_then_live(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyho
     // close() ends the stream: the hub sees its subscriber leave.
     page.execute("window.subscription.close();", Vec::new())
         .await?;
-    let recorded = until_recorded(page, "the page says closed", |recorded| {
+    let recorded = until(page, "the page says closed", |recorded| {
         recorded.state == "closed"
     })
     .await?;
@@ -150,7 +97,7 @@ async fn history_then_live(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyho
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_published_while_the_hub_restarts_arrives_once() -> anyhow::Result<()> {
-    let hub = page_hub().start().await;
+    let hub = herald_js::hub().start().await;
     e2e::with_browsers(
         "every_event_published_while_the_hub_restarts_arrives_once",
         hub,
@@ -165,7 +112,7 @@ async fn restart(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<
     let page = browser.client();
     let topic = Topic::parse("js/restart")?;
     let mut published = publish(hub, &topic, "before", 1);
-    open(page, hub, json!({ "topics": [topic], "kinds": [KIND] })).await?;
+    open(page, hub, &json!({ "topics": [topic], "kinds": [KIND] })).await?;
     events_at_least(page, 1).await?;
 
     hub.stop_serving().await.context("the hub failed")?;
@@ -183,7 +130,7 @@ async fn restart(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_answering_503_while_it_restarts_loses_no_event() -> anyhow::Result<()> {
-    let hub = page_hub().start().await;
+    let hub = herald_js::hub().start().await;
     e2e::with_browsers(
         "a_hub_answering_503_while_it_restarts_loses_no_event",
         hub,
@@ -192,23 +139,22 @@ async fn a_hub_answering_503_while_it_restarts_loses_no_event() -> anyhow::Resul
     .await
 }
 
-/// While the hub is down its address answers 503, as a hub that is
-/// starting or a proxy in front of it would: the browser gives up on the
-/// stream for good, and herald.js must reopen it from the last event it
-/// delivered.
+/// While the hub is down its address answers 503: the browser gives up on
+/// the stream for good, and herald.js must reopen it from the last event
+/// it delivered.
 async fn unavailable(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> {
     let page = browser.client();
     let topic = Topic::parse("js/unavailable")?;
     let mut published = publish(hub, &topic, "before", 2);
-    open(page, hub, json!({ "topics": [topic], "kinds": [KIND] })).await?;
+    open(page, hub, &json!({ "topics": [topic], "kinds": [KIND] })).await?;
     events_at_least(page, published.len()).await?;
     let last_seen = published.last().cloned().unwrap_or_default();
 
     hub.stop_serving().await.context("the hub failed")?;
-    let stand_in = Unavailable::bind(hub).await?;
+    let stand_in = Unavailable::bind(hub.address).await?;
     published.extend(publish(hub, &topic, "while down", 3));
     // A delay in the status is herald.js's own backoff: the browser gave up.
-    let recorded = until_recorded(page, "herald.js retries by itself", |recorded| {
+    let recorded = until(page, "herald.js retries by itself", |recorded| {
         recorded.state == "reconnecting" && !recorded.detail.is_empty()
     })
     .await?;
@@ -226,7 +172,7 @@ async fn unavailable(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Res
         recorded.events
     );
     let resume = Query::new()
-        .param("lastEventId", &last_seen)
+        .param(LAST_EVENT_ID_PARAM, &last_seen)
         .as_str()
         .to_owned();
     ensure!(
@@ -243,7 +189,7 @@ async fn unavailable(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Res
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resume_from_another_run_is_told_as_a_gap() -> anyhow::Result<()> {
-    let hub = page_hub().start().await;
+    let hub = herald_js::hub().start().await;
     e2e::with_browsers("a_resume_from_another_run_is_told_as_a_gap", hub, gap).await
 }
 
@@ -254,12 +200,8 @@ async fn gap(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
     // An id of another run of the hub (epoch 1): the hub cannot tell what
     // the client missed, says so, and sends what it keeps.
     let other_run = EventId::new(1, 1).to_string();
-    open(
-        page,
-        hub,
-        json!({ "topics": [topic], "kinds": [KIND], "after": other_run }),
-    )
-    .await?;
+    let options = json!({ "topics": [topic], "kinds": [KIND], "after": other_run });
+    open(page, hub, &options).await?;
     let recorded = events_at_least(page, kept.len()).await?;
     ensure!(
         recorded.events == kept,
@@ -282,7 +224,7 @@ async fn gap(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_stream_stops_with_the_hubs_reason_and_no_retry() -> anyhow::Result<()> {
-    let hub = page_hub().tokens(SECRET, "private/*").start().await;
+    let hub = herald_js::hub().tokens(SECRET, "private/*").start().await;
     e2e::with_browsers(
         "a_refused_stream_stops_with_the_hubs_reason_and_no_retry",
         hub,
@@ -298,24 +240,19 @@ async fn refused(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<
     let (_, refusal) = hub.get_refused(&history_path([&topic], 100)).await;
 
     // Refused at the history: no stream is opened.
-    open(page, hub, json!({ "topics": [topic], "kinds": [KIND] })).await?;
+    open(page, hub, &json!({ "topics": [topic], "kinds": [KIND] })).await?;
     stays_refused(page, &refusal.message, 0, 1).await?;
 
     // Resuming, without history: the stream is refused, the browser gives
     // up, and herald.js learns why from one request, then stops.
     let options = json!({ "topics": [topic], "kinds": [KIND], "after": first.to_string() });
-    open(page, hub, options).await?;
+    open(page, hub, &options).await?;
     stays_refused(page, &refusal.message, 1, 1).await?;
 
     // With a token that may read the topic, the same page goes live.
-    let token = token(&["private/*"]);
-    open(
-        page,
-        hub,
-        json!({ "topics": [topic], "kinds": [KIND], "token": token }),
-    )
-    .await?;
-    let recorded = until_recorded(page, "the page is live with the event", |recorded| {
+    let options = json!({ "topics": [topic], "kinds": [KIND], "token": token(&["private/*"]) });
+    open(page, hub, &options).await?;
+    let recorded = until(page, "the page is live with the event", |recorded| {
         recorded.state == "live" && !recorded.events.is_empty()
     })
     .await?;
@@ -331,7 +268,7 @@ async fn stays_refused(
     streams: usize,
     requests: usize,
 ) -> anyhow::Result<()> {
-    let recorded = until_recorded(page, "the page is refused", |recorded| {
+    let recorded = until(page, "the page is refused", |recorded| {
         recorded.state == "refused"
     })
     .await?;
@@ -357,13 +294,6 @@ async fn stays_refused(
     .await
 }
 
-/// A hub serving the test page.
-fn page_hub() -> testkit::Builder {
-    TestApp::builder()
-        .static_dir(Path::new(PAGE_DIR))
-        .retry(RETRY)
-}
-
 /// Publishes `count` chat messages to `topic` in process; their ids.
 fn publish(hub: &TestApp, topic: &Topic, text: &str, count: usize) -> Vec<String> {
     (0..count)
@@ -374,55 +304,10 @@ fn publish(hub: &TestApp, topic: &Topic, text: &str, count: usize) -> Vec<String
         .collect()
 }
 
+/// An event of a kind the page does not listen for.
 fn notice() -> Payload {
     Payload::from_json(r#"{"type":"notice","level":"info","text":"not listened for"}"#)
         .expect("a notice is one of the binary's kinds")
-}
-
-/// Loads the test page with `options` for `subscribe` and waits until it
-/// has subscribed.
-async fn open(page: &Client, hub: &TestApp, options: Value) -> anyhow::Result<()> {
-    let url = Query::new()
-        .param(OPTIONS_PARAM, &options.to_string())
-        .url("/");
-    page.goto(&hub.url(&url)).await?;
-    until_recorded(page, "the page subscribed", |recorded| {
-        !recorded.statuses.is_empty()
-    })
-    .await
-    .map(drop)
-}
-
-/// Waits until the page has shown at least `count` events.
-async fn events_at_least(page: &Client, count: usize) -> anyhow::Result<Recorded> {
-    until_recorded(
-        page,
-        &format!("the page shows {count} events"),
-        |recorded| recorded.events.len() >= count,
-    )
-    .await
-}
-
-/// Waits until what the page recorded passes `check`, for [`PATIENCE`].
-async fn until_recorded(
-    page: &Client,
-    what: &str,
-    check: impl Fn(&Recorded) -> bool,
-) -> anyhow::Result<Recorded> {
-    wait::until(PATIENCE, what, async || {
-        let recorded = read(page).await?;
-        Ok(if check(&recorded) {
-            Check::Done(recorded)
-        } else {
-            Check::NotYet(format!("{recorded:?}"))
-        })
-    })
-    .await
-}
-
-async fn read(page: &Client) -> anyhow::Result<Recorded> {
-    let value = page.execute(RECORDED, Vec::new()).await?;
-    serde_json::from_value(value).context("the page's record")
 }
 
 /// A token of [`SECRET`] that may read `subscribe`, valid for an hour.
@@ -434,58 +319,4 @@ fn token(subscribe: &[&str]) -> String {
     let key = EncodingKey::from_secret(SECRET.as_bytes()).expect("an HMAC key takes any secret");
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key)
         .expect("signing with an HMAC key cannot fail")
-}
-
-/// The hub's address while the hub is down, answering every request 503
-/// as a starting hub or a proxy in front of it would, and counting them.
-struct Unavailable {
-    task: JoinHandle<()>,
-    answered: Arc<AtomicUsize>,
-}
-
-impl Unavailable {
-    /// Listens on the stopped hub's address.
-    async fn bind(hub: &TestApp) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(hub.address)
-            .await
-            .with_context(|| format!("cannot bind the stopped hub's {}", hub.address))?;
-        let answered = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&answered);
-        let task = tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let counter = Arc::clone(&counter);
-                tokio::spawn(async move {
-                    // The request's head, read until its blank line (or the
-                    // client gives up): only then is the answer its own.
-                    let mut head = Vec::new();
-                    let mut buffer = [0; 1024];
-                    while !head.windows(4).any(|window| window == b"\r\n\r\n") {
-                        match socket.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(read) => head.extend_from_slice(&buffer[..read]),
-                        }
-                    }
-                    let body = r#"{"code":"shutting_down","message":"the hub is restarting"}"#;
-                    let answer = format!(
-                        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
-                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    counter.fetch_add(1, Ordering::SeqCst);
-                    let _ = socket.write_all(answer.as_bytes()).await;
-                    let _ = socket.shutdown().await;
-                });
-            }
-        });
-        Ok(Self { task, answered })
-    }
-
-    /// Stops listening, freeing the address for the hub; how many requests
-    /// it answered.
-    async fn stop(self) -> usize {
-        self.task.abort();
-        // Cancelled: the listener is dropped once the task is.
-        let _ = self.task.await;
-        self.answered.load(Ordering::SeqCst)
-    }
 }
