@@ -24,6 +24,9 @@ use crate::wait::{self, Check};
 
 /// The page's directory.
 const PAGE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/herald-js");
+/// The page itself, for an app that serves it from a route of its own; it
+/// imports herald.js from the `herald` binary's `CLIENT_PATH`.
+pub const PAGE: &str = include_str!("../herald-js/index.html");
 /// The page's query parameter holding `subscribe`'s options as JSON.
 const OPTIONS_PARAM: &str = "options";
 /// The SSE `retry:` hint of [`hub`]: short, so the browser's own
@@ -82,16 +85,15 @@ pub fn hub() -> Builder {
         .retry(RETRY)
 }
 
-/// Loads the page from `hub` with `options` for `subscribe` (without the
-/// callbacks, which the page sets) and waits until it has subscribed.
+/// Loads the page at `url` (`hub.url("/")`, say) with `options` for
+/// `subscribe` (without the callbacks, which the page sets) and waits
+/// until it has subscribed.
 ///
 /// # Errors
 /// Fails when the page does not load or never reports a status.
-pub async fn open(page: &Client, hub: &TestApp, options: &Value) -> anyhow::Result<()> {
-    let url = Query::new()
-        .param(OPTIONS_PARAM, &options.to_string())
-        .url("/");
-    page.goto(&hub.url(&url)).await?;
+pub async fn open(page: &Client, url: &str, options: &Value) -> anyhow::Result<()> {
+    let query = Query::new().param(OPTIONS_PARAM, &options.to_string());
+    page.goto(&format!("{url}?{}", query.as_str())).await?;
     until(page, "the page subscribed", |recorded| {
         !recorded.statuses.is_empty()
     })

@@ -4,7 +4,7 @@
 //! page would be, imports it and records what `subscribe` tells it.
 //!
 //! The promises checked: the history, then live events, each once and in
-//! order; every event published while the hub was down arrives after it
+//! order, also from a hub an app nests below a path of its own; every event published while the hub was down arrives after it
 //! comes back, whether the browser reconnects by itself or gives up (a
 //! 503 while the hub restarts) and herald.js reopens the stream; a resume
 //! the hub cannot serve is told as a gap; and a stream the hub refuses
@@ -13,6 +13,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, ensure};
+use axum::response::Html;
+use axum::routing::get;
 use e2e::herald_js::{self, events_at_least, open, read, until};
 use e2e::unavailable::Unavailable;
 use e2e::{
@@ -21,7 +23,10 @@ use e2e::{
 };
 use fantoccini::Client;
 use herald_dashboard_events::Payload;
-use herald_wire::protocol::{LAST_EVENT_ID_PARAM, Query, history_path};
+use herald_hub::Herald;
+use herald_wire::protocol::{
+    API_PREFIX, CLIENT_PATH, EVENTS_PATH, LAST_EVENT_ID_PARAM, Query, history_path,
+};
 use herald_wire::{EventId, Topic};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
@@ -29,6 +34,8 @@ use testkit::{TestApp, chat};
 
 /// The kind the page listens for.
 const KIND: &str = "chat";
+/// Where the app of the nesting test puts Herald's routes.
+const NEST: &str = "/hub";
 /// How long a refused page is watched for retries: several of herald.js's
 /// first backoff delays (at most 0.5 s, then 1 s) and of the hub's retry
 /// hint (`herald_js::RETRY`).
@@ -54,7 +61,7 @@ async fn history_then_live(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyho
     // Another kind, in the history and live: the page listens for chat only.
     hub.publish_in_process(&topic, notice());
     let options = json!({ "topics": ["js/history/*"], "kinds": [KIND] });
-    open(page, hub, &options).await?;
+    open(page, &hub.url("/"), &options).await?;
     let recorded = events_at_least(page, published.len()).await?;
     ensure!(
         recorded.events == published,
@@ -96,6 +103,45 @@ async fn history_then_live(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyho
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_in_an_app_the_client_finds_the_routes_beside_it() -> anyhow::Result<()> {
+    let herald = Herald::<Payload>::builder().build().await?;
+    // The app serves the page, which imports the client from below the nest.
+    let page = herald_js::PAGE.replace(CLIENT_PATH, &format!("{NEST}{}", below_api(CLIENT_PATH)));
+    let app = axum::Router::new()
+        .route("/", get(move || async move { Html(page) }))
+        .nest(NEST, herald.router());
+    let base = testkit::serve_router(app, herald.shutdown()).await;
+    let name = "nested_in_an_app_the_client_finds_the_routes_beside_it";
+    let browser = Browser::start(name).await?;
+    let outcome = nested(browser.client(), &base, &herald).await;
+    let screenshot = match e2e::artifact(&format!("{name}.png")) {
+        Ok(path) => browser.save_screenshot(&path).await,
+        Err(error) => Err(error),
+    };
+    let closed = browser.close().await;
+    herald.close().await;
+    outcome.and(screenshot).and(closed)
+}
+
+async fn nested(page: &Client, base: &str, herald: &Herald<Payload>) -> anyhow::Result<()> {
+    let topic = Topic::parse("js/nested")?;
+    let mut published = vec![herald.publish(&topic, &chat("history")).await?.to_string()];
+    let options = json!({ "topics": [topic], "kinds": [KIND] });
+    open(page, &format!("{base}/"), &options).await?;
+    events_at_least(page, 1).await?;
+    published.push(herald.publish(&topic, &chat("live")).await?.to_string());
+    let recorded = events_at_least(page, published.len()).await?;
+    let nested_stream = format!("{base}{NEST}{}?", below_api(EVENTS_PATH));
+    ensure!(
+        recorded.events == published
+            && recorded.opened.len() == 1
+            && recorded.opened[0].starts_with(&nested_stream),
+        "the page should have read {published:?} from a stream at {nested_stream}: {recorded:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_published_while_the_hub_restarts_arrives_once() -> anyhow::Result<()> {
     let hub = herald_js::hub().start().await;
     e2e::with_browsers(
@@ -112,7 +158,12 @@ async fn restart(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<
     let page = browser.client();
     let topic = Topic::parse("js/restart")?;
     let mut published = publish(hub, &topic, "before", 1);
-    open(page, hub, &json!({ "topics": [topic], "kinds": [KIND] })).await?;
+    open(
+        page,
+        &hub.url("/"),
+        &json!({ "topics": [topic], "kinds": [KIND] }),
+    )
+    .await?;
     events_at_least(page, 1).await?;
 
     hub.stop_serving().await.context("the hub failed")?;
@@ -146,7 +197,12 @@ async fn unavailable(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Res
     let page = browser.client();
     let topic = Topic::parse("js/unavailable")?;
     let mut published = publish(hub, &topic, "before", 2);
-    open(page, hub, &json!({ "topics": [topic], "kinds": [KIND] })).await?;
+    open(
+        page,
+        &hub.url("/"),
+        &json!({ "topics": [topic], "kinds": [KIND] }),
+    )
+    .await?;
     events_at_least(page, published.len()).await?;
     let last_seen = published.last().cloned().unwrap_or_default();
 
@@ -201,7 +257,7 @@ async fn gap(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<()> 
     // the client missed, says so, and sends what it keeps.
     let other_run = EventId::new(1, 1).to_string();
     let options = json!({ "topics": [topic], "kinds": [KIND], "after": other_run });
-    open(page, hub, &options).await?;
+    open(page, &hub.url("/"), &options).await?;
     let recorded = events_at_least(page, kept.len()).await?;
     ensure!(
         recorded.events == kept,
@@ -240,18 +296,23 @@ async fn refused(hub: &mut TestApp, [browser]: [&Browser; 1]) -> anyhow::Result<
     let (_, refusal) = hub.get_refused(&history_path([&topic], 100)).await;
 
     // Refused at the history: no stream is opened.
-    open(page, hub, &json!({ "topics": [topic], "kinds": [KIND] })).await?;
+    open(
+        page,
+        &hub.url("/"),
+        &json!({ "topics": [topic], "kinds": [KIND] }),
+    )
+    .await?;
     stays_refused(page, &refusal.message, 0, 1).await?;
 
     // Resuming, without history: the stream is refused, the browser gives
     // up, and herald.js learns why from one request, then stops.
     let options = json!({ "topics": [topic], "kinds": [KIND], "after": first.to_string() });
-    open(page, hub, &options).await?;
+    open(page, &hub.url("/"), &options).await?;
     stays_refused(page, &refusal.message, 1, 1).await?;
 
     // With a token that may read the topic, the same page goes live.
     let options = json!({ "topics": [topic], "kinds": [KIND], "token": token(&["private/*"]) });
-    open(page, hub, &options).await?;
+    open(page, &hub.url("/"), &options).await?;
     let recorded = until(page, "the page is live with the event", |recorded| {
         recorded.state == "live" && !recorded.events.is_empty()
     })
@@ -319,4 +380,9 @@ fn token(subscribe: &[&str]) -> String {
     let key = EncodingKey::from_secret(SECRET.as_bytes()).expect("an HMAC key takes any secret");
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key)
         .expect("signing with an HMAC key cannot fail")
+}
+
+/// A path of the protocol below the API's prefix, where an app nests it.
+fn below_api(path: &str) -> &str {
+    path.strip_prefix(API_PREFIX).unwrap_or(path)
 }

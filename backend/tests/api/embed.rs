@@ -12,7 +12,7 @@ use axum::routing::post;
 use herald_dashboard_events::{Payload, kinds};
 use herald_hub::{BuildError, Herald};
 use herald_wire::TopicPattern;
-use herald_wire::protocol::{Query, TOPICS_PATH};
+use herald_wire::protocol::{CLIENT_PATH, Query, TOPICS_PATH};
 use herald_wire::{Delivery, Envelope, ErrorCode, Event, EventList, Published, Topic};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -285,6 +285,17 @@ async fn below_the_nest_every_other_path_and_method_is_a_json_refusal() {
     // The app's own paths are the app's.
     let own = shop.client.get(format!("{}/ship", shop.base)).send();
     assert_eq!(own.await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn the_browser_client_is_served_beside_the_nested_routes() {
+    let shop = Shop::start(Herald::builder()).await;
+    let response = shop.client.get(shop.url(CLIENT_PATH)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()[reqwest::header::CONTENT_TYPE].clone();
+    assert_eq!(content_type, "text/javascript; charset=utf-8");
+    let script = response.text().await.unwrap();
+    assert!(script.contains("export function subscribe("), "{script}");
 }
 
 #[tokio::test]
