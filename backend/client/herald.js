@@ -83,7 +83,7 @@ export function subscribe({
   const base = url.replace(/\/+$/, "");
   const wanted = new Set(kinds);
   const seen = new Set();
-  // Cancels the history load and a refusal check when the page closes.
+  // Cancels the history load and a refusal check on close() or a refusal.
   const aborts = new AbortController();
   let lastId = after ?? null;
   let needHistory = after == null;
