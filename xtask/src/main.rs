@@ -14,7 +14,7 @@
 //!   page built into the hub; `cargo xtask dist` builds them only.
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
 //! - [`contract`]: `cargo xtask contract`, which writes `docs/api` from the
-//!   code.
+//!   code, and the TypeScript of its events (`backend/client/events.d.ts`).
 //! - [`cycles`]: `cargo xtask cycles`, which fails on modules of a crate
 //!   that depend on each other.
 //! - [`fuzz`]: `cargo xtask fuzz`, a bounded run of every fuzz target.
@@ -69,8 +69,9 @@ commands:
           publishing each crate people depend on before the tests
   contract
           write the `herald` binary's OpenAPI document and event schema
-          (docs/api) as the code generates them, for review; a test fails
-          while the committed files differ
+          (docs/api) as the code generates them, and the TypeScript of its
+          events (backend/client/events.d.ts) from that schema, for review;
+          a test fails while the committed files differ
   cycles  read every crate's module tree and the paths its modules write
           (use trees, super::, crate::) and print each cycle among sibling
           modules as `crate: a -> b -> a`, with the paths behind it; fails

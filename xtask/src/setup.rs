@@ -231,7 +231,7 @@ const NPM_PROJECTS: [(&str, &str); 2] = [
 /// unless they are there already at the versions its `package.json`
 /// names: `npm ls` fails when one is missing or at another version, as
 /// after a pull that moved the pin.
-fn npm_projects() -> anyhow::Result<()> {
+pub(crate) fn npm_projects() -> anyhow::Result<()> {
     for (project, install) in NPM_PROJECTS {
         if step::probe("npm", &["ls", "--prefix", project]).is_some() {
             present(&format!("the npm packages of {project}"))?;
