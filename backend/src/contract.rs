@@ -14,14 +14,16 @@
 //! OpenAPI 3.1's schemas are JSON Schema 2020-12, which is what `schemars`
 //! writes, so the type schemas go into `components/schemas` unchanged.
 
+mod reference;
+
 use axum::Router;
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use bytes::Bytes;
 use herald_wire::protocol::{
     API_PREFIX, CLIENT_PATH, EVENT_SCHEMA_PATH, EVENTS_PATH, HEALTH_PATH, HISTORY_PATH,
-    METRICS_PATH, OPENAPI_PATH, READY_PATH, TOPICS_PATH,
+    METRICS_PATH, OPENAPI_PATH, READY_PATH, REFERENCE_PATH, TOPICS_PATH,
 };
 use herald_wire::{Envelope, Event, Gap};
 use schemars::generate::SchemaSettings;
@@ -160,6 +162,8 @@ pub fn openapi<E: Event + JsonSchema>(bounds: Bounds, mount: Mount<'_>) -> Value
         schema_operation(),
         &mut generator,
     );
+    let reference = reference_operation();
+    add(at(REFERENCE_PATH), "get", reference, &mut generator);
     if let Mount::Server = mount {
         let health = routes::health::operation(&mut generator);
         add(HEALTH_PATH.into(), "get", health, &mut generator);
@@ -205,13 +209,17 @@ pub fn event_schema<E: Event + JsonSchema>() -> Value {
     })
 }
 
-/// `GET /openapi.json` and `GET /schema/events.json` (below the API's
-/// path) of a hub for `E` mounted at `mount`, generated once here.
+/// `GET /openapi.json`, `GET /schema/events.json` and `GET /reference`
+/// (below the API's path) of a hub for `E` mounted at `mount`, generated
+/// once here.
 pub(crate) fn router<S: Clone + Send + Sync + 'static, E: Event + JsonSchema>(
     bounds: Bounds,
     mount: Mount<'_>,
 ) -> Router<S> {
-    let document = served(&openapi::<E>(bounds, mount));
+    let openapi = openapi::<E>(bounds, mount);
+    let page = Bytes::from(reference::page(&openapi));
+    let policy = HeaderValue::from_str(&reference::policy()).ok();
+    let document = served(&openapi);
     let schema = served(&event_schema::<E>());
     Router::new()
         .route(
@@ -221,6 +229,19 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static, E: Event + JsonSchema>(
         .route(
             routes::below_api(EVENT_SCHEMA_PATH),
             get(move || async move { json_reply(schema) }),
+        )
+        .route(
+            routes::below_api(REFERENCE_PATH),
+            get(move || async move {
+                let mut reply =
+                    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
+                if let Some(policy) = policy {
+                    reply
+                        .headers_mut()
+                        .insert(header::CONTENT_SECURITY_POLICY, policy);
+                }
+                reply
+            }),
         )
 }
 
@@ -265,6 +286,15 @@ fn own_operation() -> Operation {
         "application/json",
         schemars::json_schema!({ "type": "object" }),
     )
+}
+
+fn reference_operation() -> Operation {
+    Operation::new(
+        "reference",
+        "This document as a page",
+        "The document written out as HTML, for people: every route, parameter, reply and schema, with no script and nothing fetched from elsewhere.",
+    )
+    .reply(200, "the page", "text/html", schemars::json_schema!({ "type": "string" }))
 }
 
 fn schema_operation() -> Operation {

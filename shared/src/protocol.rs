@@ -65,6 +65,10 @@ pub const OPENAPI_PATH: &str = "/api/openapi.json";
 /// `GET`: the JSON Schema of a stream's data: an event's envelope, or a gap.
 pub const EVENT_SCHEMA_PATH: &str = "/api/schema/events.json";
 
+/// `GET`: the OpenAPI document as a page for people, served by the hub
+/// itself (no script, nothing fetched from elsewhere).
+pub const REFERENCE_PATH: &str = "/api/reference";
+
 /// `GET`: Herald's browser client, one ES module with no dependency
 /// (`backend/client/herald.js`, built into the hub): a page imports
 /// `subscribe` from here and follows topics without a build step. Its
@@ -369,6 +373,7 @@ mod tests {
             OPENAPI_PATH,
             EVENT_SCHEMA_PATH,
             CLIENT_PATH,
+            REFERENCE_PATH,
         ] {
             assert!(path.starts_with(&format!("{API_PREFIX}/")), "{path}");
         }

@@ -7,7 +7,7 @@
 
 use herald_wire::protocol::{
     EVENTS_PATH, HISTORY_PATH, IDEMPOTENCY_KEY_HEADER, LAST_EVENT_ID_HEADER, OPENAPI_PATH,
-    TOPICS_PATH, publish_path,
+    REFERENCE_PATH, TOPICS_PATH, publish_path,
 };
 use herald_wire::{ErrorBody, ErrorCode};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
@@ -206,4 +206,33 @@ fn authorised(request: RequestBuilder) -> RequestBuilder {
 
 fn json_body(request: RequestBuilder, body: impl Into<reqwest::Body>) -> RequestBuilder {
     request.header(CONTENT_TYPE, "application/json").body(body)
+}
+
+/// The reference page is the served document as HTML: a section for every
+/// operation, and a policy that runs no script and loads nothing else.
+#[tokio::test]
+async fn the_reference_page_has_a_section_for_every_operation_and_runs_nothing() {
+    let app = spawn_app(&[]).await;
+    let document: Value = app.get(OPENAPI_PATH).await.json().await.unwrap();
+    let page = app.get(REFERENCE_PATH).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.starts_with("default-src 'none'; style-src 'sha256-"),
+        "{policy}"
+    );
+    let html = page.text().await.unwrap();
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(
+                html.contains(&format!("id=\"{id}\"")),
+                "no section for {id}"
+            );
+        }
+    }
+    assert!(!html.contains("<script"));
 }

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Interval;
 use herald_dashboard_events::Payload;
 use herald_wire::TopicPattern;
-use herald_wire::protocol::history_path;
+use herald_wire::protocol::{REFERENCE_PATH, history_path};
 use herald_yew::{StreamMessage, StreamOptions, StreamSource, Token, use_event_stream};
 use web_sys::js_sys::Date;
 use yew::prelude::*;
@@ -148,6 +148,8 @@ pub fn LiveFeed(props: &LiveFeedProps) -> Html {
         <>
             <header class="bar">
                 <h1>{ "Herald" }</h1>
+                // The hub's own API reference, beside the dashboard it serves.
+                <a class="api-link" href={REFERENCE_PATH}>{ "API" }</a>
                 <span id="rate" class="rate" aria-label="events per second">{ rate }</span>
                 <ConnectionIndicator {status} now_ms={pulse.now_ms} />
             </header>
