@@ -216,14 +216,19 @@ fn wasm_opt() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The npm projects of the end-to-end tests, from the repository root,
-/// each with what its install step is called: the Node clients of the
-/// streams, and the TypeScript generators and compiler.
-const NPM_PROJECTS: [(&str, &str); 2] = [
+/// The npm projects the tests run, from the repository root, each with
+/// what its install step is called: the Node clients of the streams, the
+/// TypeScript generators and compiler, and the Node example, run as a
+/// reader of the README runs it.
+const NPM_PROJECTS: [(&str, &str); 3] = [
     ("e2e/node", "install the npm packages of e2e/node"),
     (
         "e2e/typescript",
         "install the npm packages of e2e/typescript",
+    ),
+    (
+        "examples/clients/node",
+        "install the npm packages of examples/clients/node",
     ),
 ];
 
