@@ -83,7 +83,7 @@ async fn the_curl_example_publishes_and_reads_back() -> anyhow::Result<()> {
         &["publish_and_follow.sh", &hub],
     )
     .await?;
-    left_one_chat(&app, "chat/curl").await?;
+    left_one_chat(&app, "chat/lobby").await?;
     Ok(app.stop().await?)
 }
 
@@ -95,7 +95,7 @@ async fn the_python_example_publishes_and_reads_back() -> anyhow::Result<()> {
     python::run("example-python", PYTHON, [script.as_os_str(), hub.as_ref()])
         .await?
         .ensure_success()?;
-    left_one_chat(&app, "chat/python").await?;
+    left_one_chat(&app, "chat/lobby").await?;
     Ok(app.stop().await?)
 }
 
@@ -110,7 +110,7 @@ async fn the_node_example_publishes_and_reads_back() -> anyhow::Result<()> {
         &["publish_and_follow.mjs", &hub],
     )
     .await?;
-    left_one_chat(&app, "chat/node").await?;
+    left_one_chat(&app, "chat/lobby").await?;
     Ok(app.stop().await?)
 }
 
@@ -132,7 +132,35 @@ async fn the_browser_example_publishes_and_reads_back() -> anyhow::Result<()> {
                 .click()
                 .await?;
             wait::text_contains(page, "#received li", "hello from the browser", PATIENCE).await?;
-            left_one_chat(hub, "chat/browser").await
+            left_one_chat(hub, "chat/lobby").await
+        },
+    )
+    .await
+}
+
+/// What the README promises a Python programmer: with the dashboard open on
+/// its default topics, the Python example's chat appears on it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_examples_chat_appears_on_the_dashboard() -> anyhow::Result<()> {
+    let app = e2e::hub()?.start().await;
+    e2e::with_browsers(
+        "example-python-dashboard",
+        app,
+        async |hub, [browser]: [&Browser; 1]| {
+            let page = browser.client();
+            page.goto(&hub.url("/")).await?;
+            wait::element(page, "section#chat", PATIENCE).await?;
+            let script = examples().join("python/publish_and_follow.py");
+            let url = hub.url("");
+            python::run(
+                "example-python-dashboard",
+                PYTHON,
+                [script.as_os_str(), url.as_ref()],
+            )
+            .await?
+            .ensure_success()?;
+            wait::text_contains(page, "section#chat", "hello from Python", PATIENCE).await?;
+            Ok(())
         },
     )
     .await

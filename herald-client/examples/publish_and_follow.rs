@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Publishes a chat to the hub at `url`; returns once a stream delivers it.
 pub(crate) async fn publish_and_follow(url: &str) -> Result<(), Box<dyn std::error::Error>> {
     let hub = Client::new(format!("{url}/api"))?;
-    let topic = Topic::parse("chat/rust")?;
+    let topic = Topic::parse("chat/lobby")?;
     let author = String::from("rust");
     let text = format!("hello from Rust {}", std::process::id());
     let sent = Message::Chat { author, text };

@@ -22,10 +22,10 @@ async fn the_rust_example_publishes_a_typed_event_and_reads_it_back() {
     let hub = app.url("");
     let run = example::publish_and_follow(&hub);
     tokio::time::timeout(PATIENCE, run).await.unwrap().unwrap();
-    let reply = app.get(&history_path(["chat/rust"], 10)).await;
+    let reply = app.get(&history_path(["chat/lobby"], 10)).await;
     let history: EventList<Payload> = reply.json().await.unwrap();
     let [envelope] = history.events.as_slice() else {
-        panic!("one event on chat/rust: {history:?}");
+        panic!("one event on chat/lobby: {history:?}");
     };
     let Payload::Chat(chat) = &envelope.event else {
         panic!("a chat: {envelope:?}");

@@ -3,7 +3,7 @@
 #   bash publish_and_follow.sh [HUB]    (HUB, or $HERALD_URL, or http://127.0.0.1:3000)
 set -euo pipefail
 hub="${1:-${HERALD_URL:-http://127.0.0.1:3000}}"
-topic="chat/curl"
+topic="chat/lobby"
 text="hello from curl $$"
 
 # Where to start reading: `resume_after` of the topic's history, the newest id.

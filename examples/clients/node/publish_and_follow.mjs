@@ -4,7 +4,7 @@
 import { EventSource } from "eventsource";
 
 const hub = process.argv[2] ?? process.env.HERALD_URL ?? "http://127.0.0.1:3000";
-const topic = "chat/node";
+const topic = "chat/lobby"; // the dashboard follows it
 const text = `hello from Node ${process.pid}`;
 
 // Where to start reading: after the newest event the topic holds now.

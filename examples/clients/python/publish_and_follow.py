@@ -12,7 +12,7 @@ import httpx
 from httpx_sse import connect_sse
 
 HUB = (sys.argv[1:] or [os.environ.get("HERALD_URL", "http://127.0.0.1:3000")])[0]
-TOPIC = "chat/python"
+TOPIC = "chat/lobby"  # the dashboard follows it
 text = f"hello from Python {os.getpid()}"
 
 with httpx.Client(base_url=HUB, timeout=10) as hub:
