@@ -5,7 +5,7 @@
 //!
 //! Its `generate.mjs` writes what a generator makes of the committed
 //! `docs/api` (each with the options it sets once, for `npm run events`
-//! and these tests alike) into [`generated_dir`]; `tsc` then compiles its
+//! and these tests alike) into `generated_dir`; `tsc` then compiles its
 //! `usage.ts`, a page's use of `backend/client/herald.d.ts` with those
 //! types, strictly. Each command's output is kept in the error when it
 //! fails.
@@ -46,7 +46,7 @@ impl Generated {
         }
     }
 
-    /// Where it is written: [`generated_dir`]`/{name}.d.ts`.
+    /// Where it is written: `generated_dir``/{name}.d.ts`.
     pub fn path(self) -> anyhow::Result<PathBuf> {
         Ok(generated_dir()?.join(format!("{}.d.ts", self.name())))
     }
