@@ -5,7 +5,7 @@
 //! formatting slip or a module cycle fails CI in seconds rather than after
 //! the builds. The short fuzz run ([`crate::fuzz`]) comes last.
 
-use std::env;
+use std::{env, fs, io};
 
 use anyhow::Context;
 
@@ -161,7 +161,21 @@ fn docs() -> anyhow::Result<Step> {
 /// its packaged files as crates.io would build it: a file left out of a
 /// package, or a dependency only the workspace provides, fails here rather
 /// than at release.
+///
+/// The dry run builds each packaged crate against the others from a
+/// registry of its own under `target/package`, and cargo takes a registry
+/// crate it built before by name and version alone (a published version
+/// never changes): a crate changed since the last run but still at its
+/// version would be taken from there stale, and its dependents fail on
+/// what it gained. So every run packages from scratch.
 fn package() -> anyhow::Result<Step> {
+    let earlier = step::cargo_target_dir()?.join("package");
+    match fs::remove_dir_all(&earlier) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("cannot remove {}", earlier.display()));
+        }
+        _ => {}
+    }
     Step::cargo(
         "package the crates",
         ["publish", "--workspace", "--dry-run", "--allow-dirty"],
