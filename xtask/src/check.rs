@@ -5,7 +5,7 @@
 //! formatting slip or a module cycle fails CI in seconds rather than after
 //! the builds. The short fuzz run ([`crate::fuzz`]) comes last.
 
-use std::{env, fs, io};
+use std::{env, fs};
 
 use anyhow::Context;
 
@@ -163,24 +163,33 @@ fn docs() -> anyhow::Result<Step> {
 /// than at release.
 ///
 /// The dry run builds each packaged crate against the others from a
-/// registry of its own under `target/package`, and cargo takes a registry
-/// crate it built before by name and version alone (a published version
-/// never changes): a crate changed since the last run but still at its
-/// version would be taken from there stale, and its dependents fail on
-/// what it gained. So every run packages from scratch.
+/// registry of its own, and cargo takes a registry crate it built before by
+/// name and version alone (a published version never changes): a crate
+/// changed since the last run but still at its version would be taken
+/// stale, and its dependents fail on what it gained. So the dry run has a
+/// target directory of its own, [`PACKAGE_TARGET`], where Herald's crates
+/// are forgotten before every run; the rest stays built.
 fn package() -> anyhow::Result<Step> {
-    let earlier = step::cargo_target_dir()?.join("package");
-    match fs::remove_dir_all(&earlier) {
-        Err(error) if error.kind() != io::ErrorKind::NotFound => {
-            return Err(error).with_context(|| format!("cannot remove {}", earlier.display()));
-        }
-        _ => {}
+    let target = step::cargo_target_dir()?.join(PACKAGE_TARGET);
+    let fingerprints = target.join("debug").join(".fingerprint");
+    let ours = fs::read_dir(&fingerprints)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("herald-"));
+    for entry in ours {
+        fs::remove_dir_all(entry.path())
+            .with_context(|| format!("cannot remove {}", entry.path().display()))?;
     }
-    Step::cargo(
+    Ok(Step::cargo(
         "package the crates",
         ["publish", "--workspace", "--dry-run", "--allow-dirty"],
-    )
+    )?
+    .env("CARGO_TARGET_DIR", &target))
 }
+
+/// Where [`package`] builds, below the target directory.
+const PACKAGE_TARGET: &str = "package-check";
 
 /// The page builds first: the end-to-end tests among the host tests load
 /// `dist/` (and the example shop's `examples/shop/dist/`), and the hub is built with it inside (`HERALD_EMBED_DIR`) for the
