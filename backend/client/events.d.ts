@@ -9,6 +9,10 @@ export type HeraldStreamData = Envelope | Gap;
  * An event's kind: its `type` and its SSE event name.
  */
 export type Kind = string;
+/**
+ * A topic: segments of ASCII letters, digits, `_`, `-` and `.` joined by `/`, none empty, `.` or `..`.
+ */
+export type Topic = string;
 
 /**
  * One published event as every subscriber receives it: the hub-assigned id
@@ -278,6 +282,6 @@ export interface Gap {
    * topics under it that the hub has forgotten entirely, so it can no
    * longer name them.
    */
-  topic: string;
+  topic: "*" | Topic | string;
   [k: string]: unknown;
 }

@@ -21,8 +21,9 @@ fn topic_pattern() -> String {
     format!("^{SEGMENT}(?:/{SEGMENT})*$")
 }
 
-fn pattern_pattern() -> String {
-    format!(r"^(?:\*|{SEGMENT}(?:/{SEGMENT})*(?:/\*)?)$")
+/// A prefix pattern: a topic, then `/*`.
+fn prefix_pattern() -> String {
+    format!(r"^{SEGMENT}(?:/{SEGMENT})*/\*$")
 }
 
 /// Ids a hub writes: two decimal numbers. At most 19 digits each, so every
@@ -53,13 +54,21 @@ impl JsonSchema for TopicPattern {
         "TopicPattern".into()
     }
 
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+    /// Each form with its own bound: a topic is at most [`Topic::MAX_LEN`]
+    /// bytes, and a prefix pattern that topic and `/*`.
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let topic = generator.subschema_for::<Topic>();
         json_schema!({
-            "type": "string",
             "description": "A topic, every topic below a prefix (`chat/*`), or every topic (`*`).",
-            "minLength": 1,
-            "maxLength": Topic::MAX_LEN + 2,
-            "pattern": pattern_pattern(),
+            "anyOf": [
+                { "const": "*" },
+                topic,
+                {
+                    "type": "string",
+                    "maxLength": Topic::MAX_LEN + 2,
+                    "pattern": prefix_pattern(),
+                },
+            ],
             "examples": ["chat/*"],
         })
     }
@@ -133,11 +142,23 @@ mod tests {
     }
 
     #[test]
-    fn a_topic_patterns_pattern_admits_what_the_parser_does() {
-        let cases = strings(&['a', '.', '/', '*', '_'], 4);
-        agree(&pattern_pattern(), &cases, |text| {
-            TopicPattern::parse(text).is_ok()
-        });
+    fn a_topic_patterns_forms_admit_what_the_parser_does() {
+        let mut cases = strings(&['a', '.', '/', '*', '_'], 4);
+        let longest = "a".repeat(Topic::MAX_LEN);
+        cases.extend([
+            longest.clone(),
+            format!("{longest}a"),
+            format!("{longest}/*"),
+        ]);
+        cases.push(format!("{longest}a/*"));
+        let topic = Regex::new(&topic_pattern()).unwrap();
+        let prefix = Regex::new(&prefix_pattern()).unwrap();
+        for case in &cases {
+            let admitted = case == "*"
+                || (topic.is_match(case) && case.len() <= Topic::MAX_LEN)
+                || (prefix.is_match(case) && case.len() <= Topic::MAX_LEN + 2);
+            assert_eq!(admitted, TopicPattern::parse(case).is_ok(), "{case:?}");
+        }
     }
 
     #[test]
