@@ -1,4 +1,5 @@
-//! Builds the web app into the binary when `HERALD_EMBED_DIR` names it.
+//! Builds the web app into the binary when `HERALD_EMBED_DIR` names it, and
+//! names the commit the binary is built from (see [`commit`]).
 //!
 //! The variable names trunk's output directory (relative to the workspace
 //! root, so `HERALD_EMBED_DIR=dist cargo install --path backend` works from
@@ -18,6 +19,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -26,7 +28,12 @@ use sha2::{Digest, Sha256};
 /// The variable naming the directory to embed.
 const EMBED_DIR: &str = "HERALD_EMBED_DIR";
 
+/// What a packager building outside a git checkout (from the crate, or a
+/// source tarball) sets to the commit the sources are.
+const COMMIT: &str = "HERALD_COMMIT";
+
 fn main() {
+    println!("cargo::rustc-env={COMMIT}={}", commit());
     println!("cargo::rerun-if-env-changed={EMBED_DIR}");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let table = match env::var_os(EMBED_DIR) {
@@ -39,6 +46,49 @@ fn main() {
         }
     };
     fs::write(out_dir.join("embedded.rs"), table).expect("OUT_DIR is writable");
+}
+
+/// The commit `herald --version` and `herald_build_info` name: `HERALD_COMMIT`
+/// when set, else git's short hash of `HEAD`, else `unknown` (no git, or not
+/// a checkout). The script runs again when `HEAD` moves: on a checkout
+/// (`HEAD`'s file) or a commit (the branch's ref, loose or packed). It does
+/// not mark a tree with uncommitted changes: that would mean watching the
+/// index, which every `git add` touches, and rebuilding the hub and all
+/// that links it each time.
+fn commit() -> String {
+    println!("cargo::rerun-if-env-changed={COMMIT}");
+    if let Some(commit) = env::var_os(COMMIT) {
+        return commit.to_string_lossy().into_owned();
+    }
+    let Some(hash) = git(&["rev-parse", "--short=12", "HEAD"]) else {
+        return "unknown".to_owned();
+    };
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+    for file in ["HEAD", "packed-refs"].into_iter().chain(branch.as_deref()) {
+        // A watched file that does not exist would run the script on every
+        // build: a branch's ref is loose or packed, not both.
+        if let Some(path) = git(&["rev-parse", "--path-format=absolute", "--git-path", file])
+            && Path::new(&path).exists()
+        {
+            println!("cargo::rerun-if-changed={path}");
+        }
+    }
+    hash
+}
+
+/// What `git args` printed, trimmed, when git ran and succeeded in the
+/// crate's directory.
+fn git(args: &[&str]) -> Option<String> {
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")?;
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(manifest_dir)
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
 /// `dir` made absolute against the workspace root, after checking that it

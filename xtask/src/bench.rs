@@ -38,7 +38,7 @@ use std::{
 use anyhow::{Context, bail};
 
 use crate::{
-    setup,
+    serve, setup,
     step::{self, Step},
 };
 use report::{Machine, Run};
@@ -62,7 +62,8 @@ pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
         "build the servers and the load tool",
         [
             "build",
-            "--release",
+            "--profile",
+            serve::DIST_PROFILE,
             "-p",
             "herald-hub",
             "-p",
@@ -74,7 +75,7 @@ pub(crate) fn run(args: &[&str]) -> anyhow::Result<()> {
         ],
     )?
     .run()?;
-    let release = step::cargo_target_dir()?.join("release");
+    let release = step::cargo_target_dir()?.join(serve::DIST_PROFILE);
     let scratch = std::env::temp_dir().join(format!("herald-bench-{}", std::process::id()));
     let mut runs = Vec::new();
     let mut failures = Vec::new();

@@ -3,30 +3,44 @@
 //!
 //! Steps run in order and stop at the first failure, cheapest first: a
 //! formatting slip or a module cycle fails CI in seconds rather than after
-//! the builds. The short fuzz run ([`crate::fuzz`]) comes last.
+//! the builds. CI's short fuzz run ([`crate::fuzz`]) comes last.
 
 use std::{env, fs};
 
 use anyhow::Context;
 
 use crate::{
-    fuzz, serve,
+    fuzz, page, serve,
     setup::{self, Scope},
     step::{self, Step},
     tools,
 };
 
-/// Installs what is missing, checks the dependencies, then runs every test
-/// and a short fuzz run.
+/// Installs what is missing, then runs every test. On a fresh machine the
+/// tests compile beside the installs. The dependency checks and the fuzz
+/// runs are CI's ([`ci`]): they need tools of their own (cargo-deny, a
+/// nightly, cargo-fuzz) that took a fresh machine ten minutes to build, and
+/// they test no behaviour.
 ///
 /// # Errors
 /// Names the step that failed.
 pub(crate) fn test() -> anyhow::Result<()> {
-    setup::install(Scope::All)?;
-    let mut steps = vec![check_dependencies()?];
-    steps.extend(tests()?);
-    steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
-    step::run_all(steps)
+    setup::install_beside(Scope::Test, vec![compile_tests()?])?;
+    step::run_all(tests()?)
+}
+
+/// `cargo test --workspace --no-run`, with the page inside the hub when it
+/// is built already (after `cargo xtask run`, say), as the host tests then
+/// build it; without one it is built without the page, and the tests
+/// rebuild only the hub's crate and what links it.
+fn compile_tests() -> anyhow::Result<Step> {
+    let step = Step::cargo("compile the tests", ["test", "--workspace", "--no-run"])?;
+    let page = serve::embedded_page();
+    Ok(if page.join("index.html").is_file() {
+        step.env(serve::EMBED_DIR, page)
+    } else {
+        step
+    })
 }
 
 /// What `.ci/run` runs: installs, formatting, the module cycle check, the
@@ -37,7 +51,7 @@ pub(crate) fn test() -> anyhow::Result<()> {
 /// # Errors
 /// Names the step that failed.
 pub(crate) fn ci() -> anyhow::Result<()> {
-    setup::install(Scope::All)?;
+    setup::install(Scope::Ci)?;
     let mut steps = vec![
         Step::cargo("check formatting", ["fmt", "--all", "--check"])?,
         module_cycles()?,
@@ -94,6 +108,7 @@ pub(crate) fn ci() -> anyhow::Result<()> {
         )?,
         docs()?,
         package()?,
+        trunk_build()?,
     ];
     steps.extend(tests()?);
     steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
@@ -188,6 +203,26 @@ fn package() -> anyhow::Result<Step> {
     .env("CARGO_TARGET_DIR", &target))
 }
 
+/// The dashboard built by trunk, as `trunk serve` builds it while someone
+/// works on it, into a folder of its own below the target directory: the
+/// tests run against the page `cargo xtask page` builds from the same
+/// `index.html` ([`crate::page`]), and this keeps that file one trunk
+/// still builds.
+fn trunk_build() -> anyhow::Result<Step> {
+    let dist = step::cargo_target_dir()?.join("trunk-dist");
+    Step::new(
+        "build the page with trunk",
+        "trunk",
+        [
+            "build".into(),
+            "--release".into(),
+            "--offline".into(),
+            "--dist".into(),
+            dist.into_os_string(),
+        ],
+    )
+}
+
 /// Where [`package`] builds, below the target directory.
 const PACKAGE_TARGET: &str = "package-check";
 
@@ -196,8 +231,8 @@ const PACKAGE_TARGET: &str = "package-check";
 /// one that serves the embedded page; they fail (never skip) without it.
 fn tests() -> anyhow::Result<Vec<Step>> {
     Ok(vec![
-        Step::build_page()?,
-        Step::build_shop_page()?,
+        page::DASHBOARD.build_step()?,
+        page::SHOP.build_step()?,
         Step::cargo("host tests", ["test", "--workspace"])?
             .env(serve::EMBED_DIR, serve::embedded_page())
             .counting_tests(),

@@ -2,16 +2,18 @@
 //! in `.cargo/config.toml`), so a newcomer needs nothing but cargo and npm.
 //!
 //! Layout:
-//! - [`setup`]: installs the tools (wasm target, trunk, wasm-bindgen,
-//!   wasm-opt; for the checks and tests also Chromium, the npm packages of
-//!   `e2e/node` and `e2e/typescript`, the Python tools of `e2e/python` and
-//!   cargo-deny), each only when missing.
+//! - [`setup`]: installs the tools (wasm target, wasm-bindgen, wasm-opt;
+//!   for the tests also Chromium, the npm packages and the Python tools
+//!   they run; for CI trunk, cargo-deny and the fuzzing tools), each only
+//!   when missing, beside each other.
 //! - [`tools`]: where the installed tools live, and the `PATH` that finds
 //!   them.
 //! - [`step`]: runs one named command from the repository root with the
 //!   installed tools first on `PATH`, and names it when it fails.
 //! - [`serve`]: `cargo xtask run`, the page and the hub in release, the
 //!   page built into the hub; `cargo xtask dist` builds them only.
+//! - [`page`]: `cargo xtask page`, a page's `index.html` built as trunk
+//!   builds it, with wasm-bindgen and wasm-opt and without trunk.
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
 //! - [`contract`]: `cargo xtask contract`, which writes `docs/api` from the
 //!   code, and the TypeScript of its events (`backend/client/events.d.ts`).
@@ -30,6 +32,7 @@ mod check;
 mod contract;
 mod cycles;
 mod fuzz;
+mod page;
 mod serve;
 mod setup;
 mod step;
@@ -44,8 +47,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  run     install what running needs (wasm target, trunk, wasm-bindgen,
-          wasm-opt) when missing, build the page and the hub in release, and
+  run     install what running needs (wasm target, wasm-bindgen, wasm-opt)
+          when missing, build the page and the hub in release, and
           start the hub on http://127.0.0.1:3000 ($HERALD_ADDR) until Ctrl-C;
           it logs the URL to open once it listens; the page is built into
           the binary
@@ -56,17 +59,23 @@ commands:
   dist    install what building needs when missing, build the page and the
           hub in release with the page inside, and print the binary's path
           and size: one self-contained file to copy to a server
-  test    install what is missing, check the dependencies with cargo-deny
-          (bans, licenses, sources), build the page, run the host tests (with
-          the browser end to end) and the wasm tests in headless Chromium,
-          then every fuzz target for 20 s
-  setup   only install what is missing (wasm target, trunk, wasm-bindgen,
-          wasm-opt, Chromium and chromedriver, the npm packages of e2e/node
-          and e2e/typescript, the Python tools of e2e/python, cargo-deny, the
-          fuzzing nightly and cargo-fuzz) and fetch the crates
-  ci      what `test` runs, with the formatting check and `cycles` first and
-          clippy (host and wasm), rustdoc (warnings denied) and a dry run of
-          publishing each crate people depend on before the tests
+  page [shop]
+          install what building the page needs (wasm target, wasm-bindgen,
+          wasm-opt) when missing and build it from index.html into dist/ (the
+          example shop's: examples/shop/dist), as trunk would, without trunk
+  test    install what is missing, build the pages, and run every test: the
+          host tests (with the browser end to end) and the wasm tests in
+          headless Chromium
+  setup   only install what is missing (wasm target, wasm-bindgen, wasm-opt,
+          Chromium and chromedriver, the npm packages of e2e/node,
+          e2e/typescript and the Node example, the Python tools of
+          e2e/python, and for CI trunk, cargo-deny, the fuzzing nightly and
+          cargo-fuzz) and fetch the crates
+  ci      what `test` runs, with the formatting check and `cycles` first,
+          then the dependency checks (cargo-deny: bans, licenses, sources),
+          clippy (host and wasm), rustdoc (warnings denied), a dry run of
+          publishing each crate people depend on, and the page built by trunk
+          before the tests, and every fuzz target for 20 s after them
   contract
           write the `herald` binary's OpenAPI document and event schema
           (docs/api) as the code generates them, and the TypeScript of its
@@ -110,9 +119,14 @@ fn try_main() -> anyhow::Result<()> {
     match args.as_slice() {
         ["run"] => serve::run(),
         ["dist"] => serve::dist(),
+        ["page", page @ ..] => {
+            let page = page::Page::named(page)?;
+            setup::install(setup::Scope::Run)?;
+            page::build(page)
+        }
         ["shop"] => serve::shop(),
         ["test"] => check::test(),
-        ["setup"] => setup::install(setup::Scope::All),
+        ["setup"] => setup::install(setup::Scope::Ci),
         ["ci"] => check::ci(),
         ["cycles"] => cycles::run(),
         ["contract"] => contract::write(),

@@ -21,6 +21,7 @@ use std::{
 use anyhow::{Context, bail};
 
 use crate::{
+    page,
     setup::{self, Scope},
     step::{self, Step},
 };
@@ -44,12 +45,20 @@ pub(crate) fn run() -> anyhow::Result<()> {
     if let Err(error) = TcpListener::bind(&address) {
         bail!("cannot listen on {address} ({error}): is Herald already running? Stop it first");
     }
-    build()?;
+    build(RUN_PROFILE)?;
     // Already built above (with the same variable, or cargo would build the
     // hub again without the page), so cargo starts the hub at once.
     Err(Step::cargo(
         "run the hub",
-        ["run", "--release", "-p", "herald-hub", "--", "serve"],
+        [
+            "run",
+            "--profile",
+            RUN_PROFILE,
+            "-p",
+            "herald-hub",
+            "--",
+            "serve",
+        ],
     )?
     .env(EMBED_DIR, embedded_page())
     .exec())
@@ -70,7 +79,7 @@ pub(crate) fn shop() -> anyhow::Result<()> {
         bail!("cannot listen on {address} ({error}): is the shop already running? Stop it first");
     }
     setup::install(Scope::Run)?;
-    step::run_all(vec![Step::build_shop_page()?])?;
+    step::run_all(vec![page::SHOP.build_step()?])?;
     Err(Step::cargo("run the shop", ["run", "--release", "-p", "shop-backend"])?.exec())
 }
 
@@ -80,7 +89,7 @@ pub(crate) fn shop() -> anyhow::Result<()> {
 /// # Errors
 /// Names the step that failed, or says the binary is not where cargo puts it.
 pub(crate) fn dist() -> anyhow::Result<()> {
-    build()?;
+    build(DIST_PROFILE)?;
     let binary = release_binary()?;
     let size = fs::metadata(&binary)
         .with_context(|| format!("the hub was built, but {} is missing", binary.display()))?
@@ -91,23 +100,40 @@ pub(crate) fn dist() -> anyhow::Result<()> {
 
 /// Installs what is missing, then builds the page and the hub in release
 /// with the page inside.
-fn build() -> anyhow::Result<()> {
-    setup::install(Scope::Run)?;
+///
+/// On a fresh machine the hub and the page's wasm first compile beside the
+/// installs, the hub without the page (wasm-bindgen is not there yet to
+/// finish it): the second build then compiles the hub's crate again with
+/// the page, and none of its dependencies.
+fn build(profile: &str) -> anyhow::Result<()> {
+    let hub = ["build", "--profile", profile, "-p", "herald-hub"];
+    let early = vec![
+        Step::cargo("build the hub before its page", hub)?,
+        page::DASHBOARD.compile_step()?,
+    ];
+    setup::install_beside(Scope::Run, early)?;
     step::run_all(vec![
-        Step::build_page()?,
-        Step::cargo("build the hub", ["build", "--release", "-p", "herald-hub"])?
-            .env(EMBED_DIR, embedded_page()),
+        page::DASHBOARD.build_step()?,
+        Step::cargo("build the hub", hub)?.env(EMBED_DIR, embedded_page()),
     ])
 }
 
-/// The page `trunk build` writes, which the hub is built with.
+/// The cargo profile `cargo xtask run` builds with: cargo's release,
+/// quick to build.
+const RUN_PROFILE: &str = "release";
+
+/// The cargo profile of what ships and what is measured (`Cargo.toml`
+/// says why): `cargo xtask dist` and `cargo xtask bench`.
+pub(crate) const DIST_PROFILE: &str = "dist";
+
+/// The page `cargo xtask page` writes, which the hub is built with.
 pub(crate) fn embedded_page() -> PathBuf {
-    step::project_root().join("dist")
+    page::DASHBOARD.dist()
 }
 
-/// Where cargo put the release `herald`.
+/// Where cargo put the `herald` of [`DIST_PROFILE`].
 fn release_binary() -> anyhow::Result<PathBuf> {
-    Ok(step::cargo_target_dir()?.join("release").join("herald"))
+    Ok(step::cargo_target_dir()?.join(DIST_PROFILE).join("herald"))
 }
 
 #[expect(

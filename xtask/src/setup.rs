@@ -7,10 +7,13 @@
 //! makes sure the target is there (see [`toolchain`]). The machines reach
 //! package registries and nothing else, so every other tool comes from a
 //! registry and trunk must never download one itself:
-//! - trunk is pinned to 0.21.14, the newest release that builds on rustc 1.95
-//!   (0.22 needs 1.96.1).
+//! - trunk, the development server (`trunk serve`), is pinned to 0.21.14,
+//!   the newest release that builds on rustc 1.95 (0.22 needs 1.96.1). Only
+//!   CI installs it: `run`, `dist` and `test` build the pages without it
+//!   ([`crate::page`]).
 //! - wasm-bindgen-cli must equal the `wasm-bindgen` in `Cargo.lock` exactly,
-//!   or trunk tries to download the matching one. It is installed without
+//!   or the page's bindings would not fit its code (and trunk would try to
+//!   download the matching one). It is installed without
 //!   `--locked`: its own lock file pins a webpki-roots the registry no longer
 //!   serves.
 //! - wasm-opt comes from npm's `binaryen`: Debian's binaryen 108 cannot parse
@@ -61,40 +64,78 @@ pub(crate) const FUZZ_NIGHTLY: &str = "nightly-2026-05-20";
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 /// How much to install.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Scope {
     /// What `cargo xtask run` needs: the wasm target and the page build's
-    /// tools (trunk, wasm-bindgen-cli, wasm-opt).
+    /// tools (wasm-bindgen-cli, wasm-opt; see [`crate::page`]).
     Run,
-    /// Everything: what running needs, and for the checks and tests
-    /// Chromium, chromedriver, redis-server, the npm packages of
-    /// `e2e/node` and `e2e/typescript`, the Python tools of `e2e/python`,
-    /// cargo-deny, and the nightly and cargo-fuzz of the fuzz runs.
-    All,
+    /// What `cargo xtask test` needs besides: Chromium, chromedriver,
+    /// redis-server and `ss` from Debian, the npm packages of `e2e/node`,
+    /// `e2e/typescript` and the Node example, and the Python tools of
+    /// `e2e/python`.
+    Test,
+    /// Everything: what testing needs, and for CI's checks trunk (the
+    /// development server, whose build of the page CI checks), cargo-deny,
+    /// and the nightly and cargo-fuzz of the fuzz runs.
+    Ci,
 }
 
 /// Installs whatever `scope` needs and is missing, then fetches the crates
-/// so that the `--offline` trunk build finds them.
+/// so that the `--offline` trunk build finds them. The installs run beside
+/// each other ([`step::run_together`]).
 ///
 /// # Errors
 /// Names the install that failed.
 pub(crate) fn install(scope: Scope) -> anyhow::Result<()> {
+    install_beside(scope, Vec::new())
+}
+
+/// As [`install`], with `builds` running beside the installs when there
+/// are any: on a fresh machine the hub's dependencies compile while trunk
+/// does. When nothing is missing the builds are left to the caller, which
+/// runs them in their place (a build beside nothing gains nothing, and
+/// shows its progress only when run alone).
+///
+/// # Errors
+/// Names the install or build that failed.
+pub(crate) fn install_beside(scope: Scope, builds: Vec<Step>) -> anyhow::Result<()> {
     let started = Instant::now();
     eprintln!("==> setup: checking tools");
     toolchain()?;
-    locked_crate("install trunk", "trunk", TRUNK_VERSION)?;
-    wasm_bindgen()?;
-    wasm_opt()?;
-    if scope == Scope::All {
-        debian_packages()?;
-        npm_projects()?;
-        python_tools()?;
-        locked_crate("install cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
-        fuzz_tools()?;
-    }
+    // Before the rest: every cargo build below then finds its crates, and
+    // the downloads do not contend for cargo's package lock.
     Step::cargo("fetch crates", ["fetch"])?.run()?;
+    let installs = missing(scope)?;
+    if !installs.is_empty() {
+        step::run_together(installs.into_iter().chain(builds).collect())?;
+    }
     eprintln!("<== setup: ok in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The installs `scope` needs whose tool is missing or at another version.
+fn missing(scope: Scope) -> anyhow::Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    steps.extend(wasm_bindgen()?);
+    steps.extend(wasm_opt()?);
+    if scope >= Scope::Test {
+        steps.extend(debian_install(
+            "install Debian's packages",
+            &DEBIAN_PACKAGES,
+        )?);
+        steps.extend(npm_installs()?);
+        steps.extend(python_tools()?);
+    }
+    if scope >= Scope::Ci {
+        steps.extend(locked_crate("install trunk", "trunk", TRUNK_VERSION)?);
+        steps.extend(locked_crate(
+            "install cargo-deny",
+            "cargo-deny",
+            CARGO_DENY_VERSION,
+        )?);
+        steps.extend(fuzz_installs()?);
+    }
+    Ok(steps)
 }
 
 /// The wasm target of the pinned toolchain.
@@ -124,17 +165,22 @@ fn toolchain() -> anyhow::Result<()> {
 }
 
 /// The nightly and cargo-fuzz that `cargo xtask fuzz` runs the targets
-/// with, each only when missing.
+/// with, each only when missing, installed beside each other.
 ///
 /// # Errors
 /// Names the install that failed.
 pub(crate) fn fuzz_tools() -> anyhow::Result<()> {
+    step::run_together(fuzz_installs()?)
+}
+
+fn fuzz_installs() -> anyhow::Result<Vec<Step>> {
+    let mut steps = Vec::new();
     let toolchains = step::probe("rustup", &["toolchain", "list"]);
     let prefix = format!("{FUZZ_NIGHTLY}-");
     if toolchains.is_some_and(|list| list.lines().any(|line| line.starts_with(&prefix))) {
         present(FUZZ_NIGHTLY)?;
     } else {
-        Step::new(
+        steps.push(Step::new(
             "install the fuzzing nightly",
             "rustup",
             [
@@ -145,25 +191,49 @@ pub(crate) fn fuzz_tools() -> anyhow::Result<()> {
                 "minimal",
                 "--no-self-update",
             ],
-        )?
-        .run()?;
+        )?);
     }
-    locked_crate("install cargo-fuzz", "cargo-fuzz", CARGO_FUZZ_VERSION)
+    steps.extend(locked_crate(
+        "install cargo-fuzz",
+        "cargo-fuzz",
+        CARGO_FUZZ_VERSION,
+    )?);
+    Ok(steps)
 }
 
-/// Installs `krate` at `version` with `cargo install --locked` (the step
-/// `name`) unless its binary of the same name already prints `krate
+/// `cargo install` of a tool, built light: the release profile of the
+/// tool's own manifest is overridden (cargo's `CARGO_PROFILE_RELEASE_*`
+/// settings apply to `cargo install`) with no LTO, sixteen codegen units
+/// and `opt-level` 1. The tools transform a page or read a lock file in a
+/// second either way; built as their manifests say, trunk alone took ten
+/// minutes of a fresh machine's two cores.
+fn light_install(
+    name: &'static str,
+    args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+) -> anyhow::Result<Step> {
+    Ok(Step::cargo(name, args)?
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false"))
+}
+
+/// The install of `krate` at `version` with `cargo install --locked` (the
+/// step `name`), unless its binary of the same name already prints `krate
 /// version` for `--version`, as trunk and cargo-deny do.
-fn locked_crate(name: &'static str, krate: &str, version: &str) -> anyhow::Result<()> {
+fn locked_crate(name: &'static str, krate: &str, version: &str) -> anyhow::Result<Option<Step>> {
     let found = step::probe(krate, &["--version"]);
     if version_word(found.as_deref(), 1) == Some(version) {
-        return present(&format!("{krate} {version}"));
+        present(&format!("{krate} {version}"))?;
+        return Ok(None);
     }
-    Step::cargo(name, ["install", krate, "--version", version, "--locked"])?.run()?;
-    Ok(())
+    Ok(Some(light_install(
+        name,
+        ["install", krate, "--version", version, "--locked"],
+    )?))
 }
 
-fn wasm_bindgen() -> anyhow::Result<()> {
+fn wasm_bindgen() -> anyhow::Result<Option<Step>> {
     // Prints `registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@0.2.130`,
     // and fails when the tree holds several versions: one of them would not
     // match the CLI. Not `--locked`: after an edit to a manifest, cargo
@@ -180,27 +250,27 @@ fn wasm_bindgen() -> anyhow::Result<()> {
     if version_word(cli.as_deref(), 1) == Some(wanted)
         && version_word(runner.as_deref(), 1) == Some(wanted)
     {
-        return present(&format!("wasm-bindgen-cli {wanted}"));
+        present(&format!("wasm-bindgen-cli {wanted}"))?;
+        return Ok(None);
     }
-    Step::cargo(
+    Ok(Some(light_install(
         "install wasm-bindgen-cli",
         ["install", "wasm-bindgen-cli", "--version", wanted],
-    )?
-    .run()?;
-    Ok(())
+    )?))
 }
 
-fn wasm_opt() -> anyhow::Result<()> {
+fn wasm_opt() -> anyhow::Result<Option<Step>> {
     // Prints `wasm-opt version 132 (version_132)`.
     let found = step::probe(tools::npm_bin()?.join("wasm-opt"), &["--version"]);
     if version_word(found.as_deref(), 2) == Some(BINARYEN_VERSION) {
-        return present(&format!("wasm-opt {BINARYEN_VERSION}"));
+        present(&format!("wasm-opt {BINARYEN_VERSION}"))?;
+        return Ok(None);
     }
     let prefix = tools::npm_prefix()?;
     fs::create_dir_all(&prefix).with_context(|| format!("cannot create {}", prefix.display()))?;
     let prefix = prefix.to_string_lossy().into_owned();
     let package = format!("binaryen@{BINARYEN_VERSION}");
-    Step::new(
+    Ok(Some(Step::new(
         "install wasm-opt",
         "npm",
         [
@@ -211,9 +281,7 @@ fn wasm_opt() -> anyhow::Result<()> {
             "--no-audit",
             "--no-fund",
         ],
-    )?
-    .run()?;
-    Ok(())
+    )?))
 }
 
 /// The npm projects the tests run, from the repository root, each with
@@ -232,24 +300,33 @@ const NPM_PROJECTS: [(&str, &str); 3] = [
     ),
 ];
 
+/// Installs the packages of each of [`NPM_PROJECTS`] that needs it (see
+/// [`npm_installs`]), beside each other.
+///
+/// # Errors
+/// Names the install that failed.
+pub(crate) fn npm_projects() -> anyhow::Result<()> {
+    step::run_together(npm_installs()?)
+}
+
 /// The packages of each of [`NPM_PROJECTS`] as its lock file pins them,
 /// unless they are there already at the versions its `package.json`
 /// names: `npm ls` fails when one is missing or at another version, as
 /// after a pull that moved the pin.
-pub(crate) fn npm_projects() -> anyhow::Result<()> {
+fn npm_installs() -> anyhow::Result<Vec<Step>> {
+    let mut steps = Vec::new();
     for (project, install) in NPM_PROJECTS {
         if step::probe("npm", &["ls", "--prefix", project]).is_some() {
             present(&format!("the npm packages of {project}"))?;
             continue;
         }
-        Step::new(
+        steps.push(Step::new(
             install,
             "npm",
             ["ci", "--prefix", project, "--no-audit", "--no-fund"],
-        )?
-        .run()?;
+        )?);
     }
-    Ok(())
+    Ok(steps)
 }
 
 /// The Python tools' requirements, from the repository root: one exact pin
@@ -264,44 +341,40 @@ const PYTHON_REQUIREMENTS: &str = "e2e/python/requirements.txt";
 /// as well as a package removed by hand, which a stamp file written after
 /// the install would not. When the venv's Python does not run at all
 /// (no venv yet, or its interpreter gone with a Python upgrade) the venv is
-/// created afresh first.
-fn python_tools() -> anyhow::Result<()> {
+/// created afresh first (`--clear` empties one whose interpreter no longer
+/// runs), in the same step.
+fn python_tools() -> anyhow::Result<Option<Step>> {
     let path = step::project_root().join(PYTHON_REQUIREMENTS);
     let requirements =
         fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let pins = exact_pins(&requirements).with_context(|| format!("in {PYTHON_REQUIREMENTS}"))?;
     let venv = tools::python_venv()?;
     let python = venv.join("bin").join("python");
-    match step::probe(&python, &["-m", "pip", "freeze"]) {
+    let create = match step::probe(&python, &["-m", "pip", "freeze"]) {
         Some(freeze) if missing_pins(&pins, &freeze).is_empty() => {
-            return present(&format!("the Python packages of {PYTHON_REQUIREMENTS}"));
+            present(&format!("the Python packages of {PYTHON_REQUIREMENTS}"))?;
+            return Ok(None);
         }
-        Some(_) => {}
-        None => {
-            // `--clear` empties a venv whose interpreter no longer runs.
-            let args = [OsStr::new("-m"), OsStr::new("venv"), OsStr::new("--clear")];
-            Step::new(
-                "create the Python venv",
-                "python3",
-                args.into_iter().chain([venv.as_os_str()]),
-            )?
-            .run()?;
-        }
-    }
-    Step::new(
+        Some(_) => false,
+        None => true,
+    };
+    // Arguments of the script, not words in it: the paths need no quoting.
+    let script = if create {
+        r#"python3 -m venv --clear "$1" && "$1/bin/python" -m pip install --requirement "$2" --disable-pip-version-check"#
+    } else {
+        r#""$1/bin/python" -m pip install --requirement "$2" --disable-pip-version-check"#
+    };
+    Ok(Some(Step::new(
         "install the Python packages of e2e/python",
-        &python,
+        "sh",
         [
-            "-m",
-            "pip",
-            "install",
-            "--requirement",
-            PYTHON_REQUIREMENTS,
-            "--disable-pip-version-check",
+            OsStr::new("-c"),
+            OsStr::new(script),
+            OsStr::new("sh"),
+            venv.as_os_str(),
+            OsStr::new(PYTHON_REQUIREMENTS),
         ],
-    )?
-    .run()?;
-    Ok(())
+    )?))
 }
 
 /// The pins of a requirements file, each as `name==version` with the name
@@ -382,16 +455,21 @@ const DEBIAN_PACKAGES: [(&str, &str); 4] = [
     ("iproute2", tools::SS),
 ];
 
-fn debian_packages() -> anyhow::Result<()> {
-    debian(&DEBIAN_PACKAGES)
-}
-
 /// Installs those of Debian's `packages`, each named with a file it
 /// installs, whose file is missing.
 ///
 /// # Errors
 /// Names the apt-get step that failed.
 pub(crate) fn debian(packages: &[(&str, &str)]) -> anyhow::Result<()> {
+    match debian_install("install Debian's packages", packages)? {
+        Some(install) => install.run().map(drop),
+        None => Ok(()),
+    }
+}
+
+/// The step `name` that installs those of Debian's `packages` whose file is
+/// missing (the package lists updated first), or none when all are there.
+fn debian_install(name: &'static str, packages: &[(&str, &str)]) -> anyhow::Result<Option<Step>> {
     let missing: Vec<&str> = packages
         .iter()
         .filter(|(_, path)| fs::metadata(path).is_err())
@@ -399,22 +477,21 @@ pub(crate) fn debian(packages: &[(&str, &str)]) -> anyhow::Result<()> {
         .collect();
     if missing.is_empty() {
         let names: Vec<&str> = packages.iter().map(|(package, _)| *package).collect();
-        return present(&names.join(", "));
+        present(&names.join(", "))?;
+        return Ok(None);
     }
     // apt-get needs root; a developer who is not root gets a sudo prompt.
+    // The package names are the script's arguments, not words in it.
     let is_root = step::probe("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
-    let apt = |name: &'static str, args: &[&str]| {
-        let step = if is_root {
-            Step::new(name, "apt-get", args)
-        } else {
-            Step::new(name, "sudo", ["apt-get"].iter().chain(args))
-        };
-        Ok::<_, anyhow::Error>(step?.env("DEBIAN_FRONTEND", "noninteractive"))
+    let script = r#"apt-get update && apt-get install -y "$@""#;
+    let mut args = vec!["sh", "-c", script, "sh"];
+    args.extend(missing);
+    let step = if is_root {
+        Step::new(name, "env", args)?
+    } else {
+        Step::new(name, "sudo", ["env"].into_iter().chain(args))?
     };
-    apt("update the package lists", &["update"])?.run()?;
-    let install: Vec<&str> = ["install", "-y"].into_iter().chain(missing).collect();
-    apt("install Debian's packages", &install)?.run()?;
-    Ok(())
+    Ok(Some(step.env("DEBIAN_FRONTEND", "noninteractive")))
 }
 
 fn present(what: &str) -> anyhow::Result<()> {

@@ -8,10 +8,13 @@
 use std::{
     env,
     ffi::{OsStr, OsString},
+    fs,
     io::{self, BufRead, BufReader, Write},
     os::unix::process::CommandExt,
     path::{Path, PathBuf},
-    process::{ChildStdout, Command, Stdio},
+    process::{Child, ChildStdout, Command, Stdio},
+    sync::mpsc,
+    thread,
     time::{Duration, Instant},
 };
 
@@ -67,38 +70,6 @@ impl Step {
         Self::new(name, cargo(), args)
     }
 
-    /// `trunk build --release`: the page into `dist/`, which the hub serves
-    /// and the end-to-end test loads.
-    ///
-    /// # Errors
-    /// As [`Step::new`].
-    pub(crate) fn build_page() -> anyhow::Result<Self> {
-        // `--offline` keeps trunk from downloading tools (setup installed
-        // them) and makes its cargo build use the crates `setup` fetched.
-        Self::new(
-            "build the page",
-            "trunk",
-            ["build", "--release", "--offline"],
-        )
-    }
-
-    /// `trunk build --release` of the example shop's page into
-    /// `examples/shop/dist`, which its end-to-end test serves; run in its
-    /// folder, where its `Trunk.toml` is.
-    ///
-    /// # Errors
-    /// As [`Step::new`].
-    pub(crate) fn build_shop_page() -> anyhow::Result<Self> {
-        let mut step = Self::new(
-            "build the shop's page",
-            "trunk",
-            ["build", "--release", "--offline"],
-        )?;
-        step.command
-            .current_dir(project_root().join("examples").join("shop"));
-        Ok(step)
-    }
-
     /// Sets an environment variable for the command.
     pub(crate) fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
         self.command.env(key, value);
@@ -152,6 +123,40 @@ impl Step {
         Ok(Report { took, tests })
     }
 
+    /// Starts the command with its output into `log` (created, or emptied),
+    /// for a step that runs beside others: their progress bars would
+    /// garble each other on one terminal. [`Started::wait`] waits for it.
+    ///
+    /// # Errors
+    /// Names the step when the log cannot be created or the command cannot
+    /// start.
+    pub(crate) fn start(mut self, log: &Path) -> anyhow::Result<Started> {
+        let (name, line) = (self.name, self.command_line());
+        let file = fs::File::create(log)
+            .with_context(|| format!("step `{name}`: cannot create {}", log.display()))?;
+        let err = file
+            .try_clone()
+            .with_context(|| format!("step `{name}`: cannot share {}", log.display()))?;
+        eprintln!(
+            "==> {name} (beside the others; log {}): {line}",
+            log.display()
+        );
+        let child = self
+            .command
+            .stdin(Stdio::null())
+            .stdout(file)
+            .stderr(err)
+            .spawn()
+            .with_context(|| format!("step `{name}`: cannot start {line}"))?;
+        Ok(Started {
+            name,
+            line,
+            log: log.to_path_buf(),
+            child,
+            started: Instant::now(),
+        })
+    }
+
     /// Runs the command quietly and returns its standard output, for a
     /// step whose answer the chore needs rather than the user.
     ///
@@ -200,6 +205,94 @@ impl Step {
         }
         line
     }
+}
+
+/// A step [started](Step::start) beside others.
+pub(crate) struct Started {
+    name: &'static str,
+    line: String,
+    log: PathBuf,
+    child: Child,
+    started: Instant,
+}
+
+/// How many of a failed step's last log lines [`Started::wait`] prints.
+const LOG_TAIL: usize = 40;
+
+impl Started {
+    /// Waits for the command to end.
+    ///
+    /// # Errors
+    /// Names the step, with the end of its log, when it failed.
+    pub(crate) fn wait(mut self) -> anyhow::Result<Report> {
+        let name = self.name;
+        let status = self
+            .child
+            .wait()
+            .with_context(|| format!("step `{name}`: lost {}", self.line))?;
+        let took = self.started.elapsed();
+        if !status.success() {
+            let log = fs::read_to_string(&self.log).unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = lines
+                .get(lines.len().saturating_sub(LOG_TAIL)..)
+                .unwrap_or_default();
+            bail!(
+                "step `{name}` failed ({status}) after {:.1} s: {}\n{}\n(the whole log is {})",
+                took.as_secs_f64(),
+                self.line,
+                tail.join("\n"),
+                self.log.display()
+            );
+        }
+        eprintln!("<== {name}: ok in {:.1} s", took.as_secs_f64());
+        Ok(Report { took, tests: None })
+    }
+}
+
+/// Runs `steps` all at once, each with its output into a log of its own in
+/// the target directory's `xtask/`, and waits for all of them: for
+/// installs and builds that do not wait on each other, which on a fresh
+/// machine overlap one's download and single-threaded link with another's
+/// compiling. Every step runs to its end even when one fails, so no
+/// half-installed tool is left behind by a kill.
+///
+/// # Errors
+/// The error of the first step (in `steps`' order) that failed.
+pub(crate) fn run_together(steps: Vec<Step>) -> anyhow::Result<()> {
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let logs = cargo_target_dir()?.join("xtask");
+    fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    let started = Instant::now();
+    // One thread waits on each command, so each is reported when it ends,
+    // not when those before it in `steps` have.
+    let (done, finished) = mpsc::channel();
+    let mut count = 0;
+    for (index, step) in steps.into_iter().enumerate() {
+        let log = logs.join(format!("{}.log", step.name.replace([' ', '\''], "-")));
+        let running = step.start(&log)?;
+        let done = done.clone();
+        thread::spawn(move || done.send((index, running.wait())));
+        count += 1;
+    }
+    drop(done);
+    let mut errors: Vec<(usize, anyhow::Error)> = Vec::new();
+    for (index, result) in finished.iter().take(count) {
+        if let Err(error) = result {
+            eprintln!("!!! {error:#}");
+            errors.push((index, error));
+        }
+    }
+    if let Some((_, error)) = errors.into_iter().min_by_key(|(index, _)| *index) {
+        return Err(error);
+    }
+    eprintln!(
+        "<== together: ok in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Runs `steps` in order, stopping at the first failure, then prints how long
