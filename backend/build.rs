@@ -1,7 +1,7 @@
 //! Builds the web app into the binary when `HERALD_EMBED_DIR` names it, and
 //! names the commit the binary is built from (see [`commit`]).
 //!
-//! The variable names trunk's output directory (relative to the workspace
+//! The variable names the built page's directory (relative to the workspace
 //! root, so `HERALD_EMBED_DIR=dist cargo install --path backend` works from
 //! there). Every file below it becomes an `Asset` in
 //! `$OUT_DIR/embedded.rs`, which `static_files/embedded.rs` includes: its
@@ -103,7 +103,7 @@ fn page_root(dir: &Path) -> PathBuf {
     assert!(
         index.is_file(),
         "{EMBED_DIR} names {}, but {} is missing: build the page first with \
-         `trunk build --release` (or `cargo xtask dist`, which builds both)",
+         `cargo xtask page` (or `cargo xtask dist`, which builds both)",
         root.display(),
         index.display()
     );

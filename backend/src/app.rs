@@ -24,7 +24,6 @@ use crate::{contract, cors, error, routes, static_files, telemetry};
 pub(crate) fn app(state: AppState, allowed: AllowedHosts) -> Router {
     let cors_layer = cors::layer(&state.config.cors_origins);
     let meters = Arc::clone(&state.meters);
-    let registry = Arc::new(meters.registry(state.broker.clone()));
     let mut router = Router::new()
         .nest(
             API_PREFIX,
@@ -39,10 +38,7 @@ pub(crate) fn app(state: AppState, allowed: AllowedHosts) -> Router {
             axum::routing::any(routes::not_found),
         )
         .merge(routes::health())
-        .route(
-            herald_wire::protocol::METRICS_PATH,
-            axum::routing::get(prometheus::scrape).with_state(registry),
-        )
+        .merge(prometheus::router(&meters, state.broker.clone()))
         .merge(static_files::router(state.config.static_dir.as_deref()))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(

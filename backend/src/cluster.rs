@@ -139,6 +139,14 @@ impl Keys {
 /// Entries read from the stream per call.
 const BATCH: usize = 1_000;
 
+/// The format of the cluster's entries in Redis (the run's epoch, the
+/// stream's fields, the presence reports), kept in `{prefix}:format` by the
+/// first node and checked by every node that joins. A release that changes
+/// what it writes or how it reads it raises this, so its nodes refuse to
+/// join a cluster of the older ones instead of misreading each other;
+/// releases that keep it mix freely, as a rolling upgrade needs.
+pub const FORMAT: u32 = 1;
+
 impl Cluster {
     /// Connects to Redis, joins (or starts) the cluster's run, takes in the
     /// history the stream holds and starts following it. With
@@ -161,6 +169,8 @@ impl Cluster {
         let (commands, epoch) = loop {
             match Self::join(&client, &options).await {
                 Ok(joined) => break joined,
+                // Waiting cannot change the format Redis holds.
+                Err(error @ ClusterError::Incompatible { .. }) => return Err(error),
                 Err(error) if options.wait && !shutdown.is_cancelled() => {
                     let delay = backoff.next();
                     tracing::warn!(%error, retry_in = ?delay, "waiting for Redis");
@@ -209,6 +219,8 @@ impl Cluster {
         let loaded = cluster.load().await?;
         tracing::info!(
             epoch,
+            format = FORMAT,
+            version = crate::build_info::VERSION,
             events = loaded,
             newest = cluster.shared.applied.borrow().to_owned(),
             prefix = %cluster.shared.options.prefix,
@@ -239,8 +251,16 @@ impl Cluster {
             .await
             .map_err(|source| ClusterError::Redis { url: url(), source })?;
         let key = format!("{}:epoch", options.prefix);
-        let (epoch,): (String,) = redis::pipe()
+        let format_key = format!("{}:format", options.prefix);
+        let (format, epoch): (String, String) = redis::pipe()
             .atomic()
+            .cmd("SET")
+            .arg(&format_key)
+            .arg(FORMAT)
+            .arg("NX")
+            .ignore()
+            .cmd("GET")
+            .arg(&format_key)
             .cmd("SET")
             .arg(&key)
             .arg(hub::now_micros())
@@ -251,6 +271,14 @@ impl Cluster {
             .query_async(&mut commands)
             .await
             .map_err(|source| ClusterError::Redis { url: url(), source })?;
+        if format != FORMAT.to_string() {
+            return Err(ClusterError::Incompatible {
+                key: format_key,
+                found: format,
+                ours: FORMAT,
+                version: crate::build_info::VERSION,
+            });
+        }
         let epoch = epoch
             .parse()
             .map_err(|_| ClusterError::Unexpected(format!("{key} is {epoch:?}, not an epoch")))?;

@@ -278,6 +278,12 @@ pub struct Config {
     #[arg(long, env = "HERALD_STATIC_DIR", value_name = "DIR")]
     pub static_dir: Option<PathBuf>,
 
+    /// Also serve `GET /metrics` on this address, to any `Host`: for a
+    /// scraper that reaches the hub by its pod or machine address, which the
+    /// main address's Host check refuses. Serves nothing else.
+    #[arg(long, env = "HERALD_METRICS_ADDR", value_name = "ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Do not publish this machine's metrics to `system/metrics`.
     #[cfg(feature = "system-metrics")]
     #[arg(long, env = "HERALD_NO_METRICS")]

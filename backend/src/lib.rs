@@ -92,6 +92,7 @@ mod allowed_host;
 mod app;
 pub mod auth;
 pub mod broker;
+pub mod build_info;
 mod clients;
 #[cfg(feature = "cluster")]
 pub mod cluster;

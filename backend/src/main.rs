@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Herald: a typed real-time push hub over Server-Sent Events.
 #[derive(Parser)]
-#[command(name = "herald", version, about)]
+#[command(name = "herald", version = herald_hub::build_info::LONG_VERSION, about)]
 enum Cli {
     /// Serve the hub's API and the web app.
     Serve(Box<Config>),

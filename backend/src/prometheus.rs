@@ -6,15 +6,22 @@
 //! here, in [`Meters`]: responses by status class, refusals by reason, the
 //! publish latency, and open connections.
 //!
+//! Beside them, what every Prometheus client exports: `herald_build_info`
+//! (the version and commit, so mixed builds in a cluster show) and the
+//! process's own figures ([`process`]).
+//!
 //! Labels are bounded: a status class, an [`ErrorCode`], a fixed bucket.
 //! Topic names never become labels, since anyone who may publish could
 //! otherwise grow the scrape without bound.
+
+mod process;
 
 use std::fmt::{self, Debug};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -29,7 +36,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::broker::Broker;
-use crate::error;
+use crate::{build_info, error};
 
 /// The content type of the Prometheus text format, version 0.0.4, which
 /// every Prometheus-compatible scraper reads.
@@ -119,6 +126,19 @@ impl Meters {
         }));
         registry
     }
+}
+
+/// `GET /metrics` over `meters` and the figures of `broker`, for the app's
+/// router and for the `--metrics-addr` listener alike.
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(
+    meters: &Arc<Meters>,
+    broker: Broker,
+) -> Router<S> {
+    let registry = Arc::new(meters.registry(broker));
+    Router::new().route(
+        herald_wire::protocol::METRICS_PATH,
+        axum::routing::get(scrape).with_state(registry),
+    )
 }
 
 /// Records a publish's duration when dropped; see [`Meters::time_publish`].
@@ -272,6 +292,20 @@ impl Collector for Figures {
             let labels = [("reason", code.as_str())];
             ConstCounter::new(total.load(Ordering::Relaxed))
                 .encode(refusals.encode_family(&labels)?)?;
+        }
+        let mut build = encoder.encode_descriptor(
+            "herald_build_info",
+            "The version and commit the running hub was built from; always 1.",
+            None,
+            MetricType::Gauge,
+        )?;
+        let labels = [
+            ("version", build_info::VERSION),
+            ("commit", build_info::COMMIT),
+        ];
+        ConstGauge::new(1).encode(build.encode_family(&labels)?)?;
+        if let Some(process) = process::Process::read() {
+            process.encode(&mut encoder)?;
         }
         Ok(())
     }

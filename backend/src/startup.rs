@@ -13,7 +13,7 @@ use crate::app::app;
 use crate::broker::Broker;
 use crate::config::Config;
 use crate::herald::{Herald, connect};
-use crate::{open_files, server, static_files};
+use crate::{open_files, prometheus, routes, server, static_files};
 
 /// Whether this build carries the web app (built with `HERALD_EMBED_DIR`,
 /// see `backend/build.rs`), which the hub serves when no `--static-dir` is
@@ -182,6 +182,23 @@ pub async fn serve(
              and read every topic; pass --jwt-secret or --jwt-public-key"
         );
     }
+    let metrics_listener = match config.metrics_addr {
+        Some(addr) => Some(listen(addr).map_err(|error| {
+            std::io::Error::new(
+                error.kind(),
+                format!("cannot listen on --metrics-addr {addr}: {error}"),
+            )
+        })?),
+        None => None,
+    };
+    let metrics_limits = server::ConnectionLimits {
+        max_connections: METRICS_CONNECTIONS,
+        write_timeout: config.write_timeout(),
+        idle_timeout: config.idle_timeout(),
+        grace: config.shutdown_grace(),
+        nodelay: true,
+        send_buffer: None,
+    };
     let limits = server::ConnectionLimits {
         max_connections: max_connections(&config),
         write_timeout: config.write_timeout(),
@@ -193,6 +210,22 @@ pub async fn serve(
     // The binary's hub reads any kind: its events are `Payload`s.
     let herald = Herald::<Payload>::start(broker, config, shutdown.clone());
     let state = herald.state();
+    let metrics = metrics_listener.map(|listener| {
+        tracing::info!(addr = ?listener.local_addr().ok(), "serving /metrics to any host");
+        let router =
+            prometheus::router(&state.meters, state.broker.clone()).fallback(routes::not_found);
+        tokio::spawn(server::accept(
+            listener,
+            router,
+            shutdown.clone(),
+            metrics_limits,
+            None,
+            Arc::clone(&state.clients),
+            // Its own count of connections: the cap is this listener's, and
+            // `herald_connections_open` stays the API's.
+            Arc::new(prometheus::Meters::new()),
+        ))
+    });
     server::accept(
         listener,
         app(state.clone(), allowed),
@@ -203,10 +236,19 @@ pub async fn serve(
         Arc::clone(&state.meters),
     )
     .await;
+    if let Some(metrics) = metrics {
+        // It ends with the same shutdown; a panic in it is not this
+        // server's error.
+        let _ = metrics.await;
+    }
     // Whatever stopped the server, stop the background tasks with it.
     herald.close().await;
     Ok(())
 }
+
+/// Connections the `--metrics-addr` listener serves at once: scrapers
+/// are few, and anyone who reaches the port gets no more than these.
+const METRICS_CONNECTIONS: usize = 16;
 
 /// The connection cap: `--max-connections`, but never more than the
 /// open-files limit leaves room for, which is also the default.

@@ -125,7 +125,8 @@ fn artifact_stem(name: &str, index: usize) -> String {
 }
 
 /// Overrides [`dist_dir`]: a page built elsewhere, for instance with
-/// `trunk build --release --dist <dir>` while `dist/` holds another build.
+/// `trunk build --release --dist <dir>` (the development server's build)
+/// while `dist/` holds another one.
 pub const DIST_ENV: &str = "HERALD_E2E_DIST";
 
 /// The built page the hub serves: the repository's `dist/`, or the
@@ -138,7 +139,7 @@ pub fn dist_dir() -> anyhow::Result<PathBuf> {
     ensure!(
         dist.join("index.html").is_file(),
         "{} is missing: run `cargo xtask test`, which builds the page with \
-         `trunk build --release` before running the tests",
+         `cargo xtask page` before running the tests",
         dist.join("index.html").display()
     );
     Ok(dist)

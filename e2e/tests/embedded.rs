@@ -31,7 +31,7 @@ async fn the_hub_serves_its_embedded_page_with_no_dist_around() -> anyhow::Resul
     ensure!(
         herald_hub::embeds_page(),
         "the hub was built without the page inside: build the page with \
-         `trunk build --release`, then the tests with `HERALD_EMBED_DIR=dist` \
+         `cargo xtask page`, then the tests with `HERALD_EMBED_DIR=dist` \
          (`cargo xtask test` does both)"
     );
     // The only test in this binary, so no other test sees the move: the

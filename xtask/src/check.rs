@@ -45,8 +45,8 @@ fn compile_tests() -> anyhow::Result<Step> {
 
 /// What `.ci/run` runs: installs, formatting, the module cycle check, the
 /// dependency checks, clippy for the host (and for the hub without its
-/// default features) and for wasm, the docs, then
-/// every test and a short fuzz run.
+/// default features) and for wasm, the docs, the packages, the page built by
+/// trunk, then every test, the release image and a short fuzz run.
 ///
 /// # Errors
 /// Names the step that failed.
@@ -111,8 +111,18 @@ pub(crate) fn ci() -> anyhow::Result<()> {
         trunk_build()?,
     ];
     steps.extend(tests()?);
+    steps.push(release_image()?);
     steps.extend(fuzz::steps(fuzz::CI_SECONDS)?);
     step::run_all(steps)
+}
+
+/// `cargo xtask image` ([`crate::image`]), run by this same binary: the
+/// static release binary and the image around it, unpacked and run. What
+/// operators download is built and checked on every change, not only at a
+/// release.
+fn release_image() -> anyhow::Result<Step> {
+    let xtask = env::current_exe().context("cannot find the running xtask binary")?;
+    Step::new("build and check the release image", xtask, ["image"])
 }
 
 /// `cargo xtask cycles` ([`crate::cycles`]), run by this same binary as a

@@ -11,7 +11,11 @@
 //! - [`step`]: runs one named command from the repository root with the
 //!   installed tools first on `PATH`, and names it when it fails.
 //! - [`serve`]: `cargo xtask run`, the page and the hub in release, the
-//!   page built into the hub; `cargo xtask dist` builds them only.
+//!   page built into the hub.
+//! - [`dist`]: `cargo xtask dist`, the release binary (static with
+//!   `--target x86_64-unknown-linux-musl`) and its SHA-256.
+//! - [`image`]: `cargo xtask image`, the OCI image of the static binary,
+//!   unpacked and run to check it.
 //! - [`page`]: `cargo xtask page`, a page's `index.html` built as trunk
 //!   builds it, with wasm-bindgen and wasm-opt and without trunk.
 //! - [`check`]: `cargo xtask test` and `cargo xtask ci`, every test and lint.
@@ -31,7 +35,9 @@ mod bench;
 mod check;
 mod contract;
 mod cycles;
+mod dist;
 mod fuzz;
+mod image;
 mod page;
 mod serve;
 mod setup;
@@ -56,13 +62,23 @@ commands:
           (examples/shop) and run its server on http://127.0.0.1:3001
           ($SHOP_ADDR) until Ctrl-C: an app's own events, typed from its
           axum backend to its yew page
-  dist    install what building needs when missing, build the page and the
-          hub in release with the page inside, and print the binary's path
-          and size: one self-contained file to copy to a server
+  dist [--target TRIPLE]
+          install what building needs when missing, build the page and the
+          hub with whole-program LTO, the page inside, for the host or TRIPLE
+          (x86_64-unknown-linux-musl: a static binary for any x86-64 Linux),
+          copy it to target/artifacts/herald-VERSION-TRIPLE with its SHA-256
+          beside it, and print its path and size: one file to copy to a
+          server
   page [shop]
           install what building the page needs (wasm target, wasm-bindgen,
           wasm-opt) when missing and build it from index.html into dist/ (the
           example shop's: examples/shop/dist), as trunk would, without trunk
+  image   build the static binary (as `dist --target
+          x86_64-unknown-linux-musl`) and the OCI image around it, FROM
+          scratch, run as user 65532, with buildah (installed when missing),
+          into target/artifacts/herald-VERSION-oci.tar; then unpack it as a
+          runtime would (umoci) and run it from there: it must print its
+          version, answer /healthz and serve the page
   test    install what is missing, build the pages, and run every test: the
           host tests (with the browser end to end) and the wasm tests in
           headless Chromium
@@ -118,7 +134,8 @@ fn try_main() -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["run"] => serve::run(),
-        ["dist"] => serve::dist(),
+        ["dist", options @ ..] => dist::run(options),
+        ["image", options @ ..] => image::run(options),
         ["page", page @ ..] => {
             let page = page::Page::named(page)?;
             setup::install(setup::Scope::Run)?;

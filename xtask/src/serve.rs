@@ -1,8 +1,8 @@
 //! `cargo xtask run`: build the page and the hub in release, with the page
 //! inside the binary, then start the hub, which logs the URL to open once it
 //! listens (`herald is listening url=http://127.0.0.1:3000/`) and serves
-//! until Ctrl-C. `cargo xtask dist` stops after the build and says where the
-//! binary is: one file to copy to a server.
+//! until Ctrl-C. `cargo xtask shop` does the same for the example shop.
+//! [`build`] is also the build of `cargo xtask dist` ([`crate::dist`]).
 //!
 //! The last step replaces this process with `cargo run`, which in turn
 //! replaces itself with the hub, rather than spawning the hub and waiting for
@@ -12,13 +12,9 @@
 //! started *is* the hub: it gets every signal and shuts down gracefully, and
 //! its exit status is the command's.
 
-use std::{
-    env, fs,
-    net::TcpListener,
-    path::{Path, PathBuf},
-};
+use std::{env, net::TcpListener, path::PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use crate::{
     page,
@@ -45,7 +41,7 @@ pub(crate) fn run() -> anyhow::Result<()> {
     if let Err(error) = TcpListener::bind(&address) {
         bail!("cannot listen on {address} ({error}): is Herald already running? Stop it first");
     }
-    build(RUN_PROFILE)?;
+    build(RUN_PROFILE, None)?;
     // Already built above (with the same variable, or cargo would build the
     // hub again without the page), so cargo starts the hub at once.
     Err(Step::cargo(
@@ -83,21 +79,6 @@ pub(crate) fn shop() -> anyhow::Result<()> {
     Err(Step::cargo("run the shop", ["run", "--release", "-p", "shop-backend"])?.exec())
 }
 
-/// Runs `cargo xtask dist`: builds the page and the hub in release with the
-/// page inside, then prints the binary's path and size.
-///
-/// # Errors
-/// Names the step that failed, or says the binary is not where cargo puts it.
-pub(crate) fn dist() -> anyhow::Result<()> {
-    build(DIST_PROFILE)?;
-    let binary = release_binary()?;
-    let size = fs::metadata(&binary)
-        .with_context(|| format!("the hub was built, but {} is missing", binary.display()))?
-        .len();
-    print_binary(&binary, size);
-    Ok(())
-}
-
 /// Installs what is missing, then builds the page and the hub in release
 /// with the page inside.
 ///
@@ -105,16 +86,25 @@ pub(crate) fn dist() -> anyhow::Result<()> {
 /// installs, the hub without the page (wasm-bindgen is not there yet to
 /// finish it): the second build then compiles the hub's crate again with
 /// the page, and none of its dependencies.
-fn build(profile: &str) -> anyhow::Result<()> {
-    let hub = ["build", "--profile", profile, "-p", "herald-hub"];
+///
+/// `target`, when given, is the target triple the hub is built for
+/// (`cargo xtask dist --target`); the page is wasm either way.
+pub(crate) fn build(profile: &str, target: Option<&str>) -> anyhow::Result<()> {
+    let mut hub = vec!["build", "--profile", profile, "-p", "herald-hub"];
+    hub.extend(
+        target
+            .map(|target| ["--target", target])
+            .into_iter()
+            .flatten(),
+    );
     let early = vec![
-        Step::cargo("build the hub before its page", hub)?,
+        Step::cargo("build the hub before its page", &hub)?,
         page::DASHBOARD.compile_step()?,
     ];
     setup::install_beside(Scope::Run, early)?;
     step::run_all(vec![
         page::DASHBOARD.build_step()?,
-        Step::cargo("build the hub", hub)?.env(EMBED_DIR, embedded_page()),
+        Step::cargo("build the hub", &hub)?.env(EMBED_DIR, embedded_page()),
     ])
 }
 
@@ -129,18 +119,4 @@ pub(crate) const DIST_PROFILE: &str = "dist";
 /// The page `cargo xtask page` writes, which the hub is built with.
 pub(crate) fn embedded_page() -> PathBuf {
     page::DASHBOARD.dist()
-}
-
-/// Where cargo put the `herald` of [`DIST_PROFILE`].
-fn release_binary() -> anyhow::Result<PathBuf> {
-    Ok(step::cargo_target_dir()?.join(DIST_PROFILE).join("herald"))
-}
-
-#[expect(
-    clippy::print_stdout,
-    reason = "the binary's path and size are the command's answer, its last line"
-)]
-fn print_binary(binary: &Path, size: u64) {
-    let mebibytes = size as f64 / (1024.0 * 1024.0);
-    println!("{} ({mebibytes:.1} MiB, the page inside)", binary.display());
 }

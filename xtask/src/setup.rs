@@ -80,8 +80,8 @@ pub(crate) enum Scope {
     Ci,
 }
 
-/// Installs whatever `scope` needs and is missing, then fetches the crates
-/// so that the `--offline` trunk build finds them. The installs run beside
+/// Fetches the crates (so offline builds find them), then installs
+/// whatever `scope` needs and is missing. The installs run beside
 /// each other ([`step::run_together`]).
 ///
 /// # Errors
@@ -509,7 +509,7 @@ fn version_word(output: Option<&str>, index: usize) -> Option<&str> {
 /// after the `@` that follows the name (`...#wasm-bindgen@0.2.130`), or the
 /// whole fragment where the URL already names the package
 /// (`path+file:///work/shared#0.1.0`).
-fn pkgid_version(pkgid: &str) -> Option<&str> {
+pub(crate) fn pkgid_version(pkgid: &str) -> Option<&str> {
     let (_, fragment) = pkgid.trim().rsplit_once('#')?;
     let version = fragment
         .rsplit_once('@')

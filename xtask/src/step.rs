@@ -70,6 +70,12 @@ impl Step {
         Self::new(name, cargo(), args)
     }
 
+    /// Runs the command in `dir` rather than the repository root.
+    pub(crate) fn in_dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
     /// Sets an environment variable for the command.
     pub(crate) fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
         self.command.env(key, value);
@@ -271,7 +277,18 @@ pub(crate) fn run_together(steps: Vec<Step>) -> anyhow::Result<()> {
     let (done, finished) = mpsc::channel();
     let mut count = 0;
     for (index, step) in steps.into_iter().enumerate() {
-        let log = logs.join(format!("{}.log", step.name.replace([' ', '\''], "-")));
+        let file: String = step
+            .name
+            .chars()
+            .map(|char| {
+                if char.is_ascii_alphanumeric() {
+                    char
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let log = logs.join(format!("{file}.log"));
         let running = step.start(&log)?;
         let done = done.clone();
         thread::spawn(move || done.send((index, running.wait())));

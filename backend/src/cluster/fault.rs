@@ -69,6 +69,24 @@ pub enum ClusterError {
         /// The newest this node took in.
         ours: u64,
     },
+    /// The cluster's entries in Redis are in a format this node does not
+    /// read: nodes of releases that store events differently must not
+    /// serve one cluster, so the node refuses to join rather than mix.
+    #[error(
+        "the cluster at {key} stores its entries in format {found}, and this node \
+         (herald {version}) reads format {ours}: run one release across the cluster, \
+         or give this one its own --redis-prefix"
+    )]
+    Incompatible {
+        /// The key that holds the cluster's format.
+        key: String,
+        /// The format Redis holds.
+        found: String,
+        /// The format this node reads and writes.
+        ours: u32,
+        /// This node's version.
+        version: &'static str,
+    },
     /// Redis answered with something no Herald node writes.
     #[error("Redis holds something Herald did not write: {0}")]
     Unexpected(String),

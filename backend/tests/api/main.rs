@@ -21,6 +21,7 @@ mod kinds;
 mod limits;
 mod observe;
 mod once;
+mod operations;
 mod patterns;
 mod publish;
 mod redis_server;
