@@ -1,4 +1,7 @@
-//! Configuration: every option is a flag and a `HERALD_*` environment variable.
+//! Configuration: every option is a flag and a `HERALD_*` environment
+//! variable, and a key of the file `--config` names ([`file`]).
+
+pub mod file;
 
 use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr};
@@ -23,6 +26,11 @@ use crate::tls::{CertificateChain, PrivateKey, Tls};
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "herald serve")]
 pub struct Config {
+    /// TOML file of options, one key per flag without its dashes
+    /// (`history-bytes = 67108864`); a flag or variable set wins over it.
+    #[arg(long, env = "HERALD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Address to listen on. The default only answers this machine; use
     /// `0.0.0.0:3000` to serve the network.
     #[arg(long, env = "HERALD_ADDR", default_value = "127.0.0.1:3000")]

@@ -27,7 +27,20 @@ enum Cli {
 /// Address in use`), without the backtrace anyhow's `Debug` adds under
 /// `RUST_BACKTRACE=1`: these are an operator's mistakes, not bugs.
 fn main() -> ExitCode {
-    let result = match Cli::parse() {
+    // The file `--config` names becomes flags before clap reads them, so its
+    // values are checked as the command line's are.
+    let args = herald_hub::config::file::with_file(std::env::args_os().collect(), |name| {
+        std::env::var_os(name)
+    });
+    let args = match args {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("herald: {error}");
+            // As clap exits on a bad command line.
+            return ExitCode::from(2);
+        }
+    };
+    let result = match Cli::parse_from(args) {
         Cli::Serve(config) => serve_command(*config),
         #[cfg(feature = "jwt")]
         Cli::Token(options) => token(&options),

@@ -355,3 +355,110 @@ async fn a_node_refuses_a_cluster_stored_in_another_format_even_when_waiting() {
     // The cluster is untouched: its node still takes events in.
     first.publish(&"room/1", &chat("still serving")).await;
 }
+
+/// A `herald serve` process, killed when dropped.
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_binary_takes_its_options_from_a_config_file_and_flags_win() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("herald-config-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("herald.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "addr = \"127.0.0.1:{port}\"\nmax-body = 64\nno-metrics = true\n\
+             no-hub-stats = true\nallowed-host = [\"push.example\"]\nhistory = 1\n"
+        ),
+    )
+    .unwrap();
+    let _hub = Process(
+        Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(["serve", "--config"])
+            .arg(&file)
+            .args(["--history", "2"])
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    testkit::eventually("the hub listens where the file says", || async {
+        client.get(format!("{base}/healthz")).send().await.is_ok()
+    })
+    .await;
+    // The file's body limit holds...
+    let big = chat(&"x".repeat(100));
+    let refused = client
+        .post(format!("{base}/api/topics/room/1"))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    let body = error_body(refused, StatusCode::PAYLOAD_TOO_LARGE).await;
+    assert_eq!(body.code, ErrorCode::PayloadTooLarge);
+    // ...and so does its host list: this machine's names, and its own.
+    let named = client
+        .get(format!("{base}/api/topics"))
+        .header(HOST, "push.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status(), StatusCode::OK);
+    let other = client
+        .get(format!("{base}/api/topics"))
+        .header(HOST, "other.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::MISDIRECTED_REQUEST);
+    // The flag won over the file's `history = 1`: two events are kept.
+    for text in ["one", "two"] {
+        let published = client
+            .post(format!("{base}/api/topics/room/1"))
+            .json(&chat(text))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.status(), StatusCode::ACCEPTED);
+    }
+    let history: herald_wire::EventList<herald_dashboard_events::Payload> = client
+        .get(format!("{base}/api/history?topic=room/1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history.events.len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_config_file_setting_what_no_option_takes_stops_the_start_with_one_line() {
+    let dir = std::env::temp_dir().join(format!("herald-config-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("herald.toml");
+    std::fs::write(&file, "histroy = 10\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["serve", "--no-metrics", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(stderr.contains("`histroy`, which is no option"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
