@@ -37,7 +37,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::hub::{self, Hub, Limits};
 pub use fault::ClusterError;
-pub use options::{RedisOptions, RedisUrl};
+pub use options::{RedisCa, RedisOptions, RedisUrl};
 pub(crate) use publish::{Named, Stored};
 
 /// Failed Redis calls and stream reconnects of a node; see
@@ -161,7 +161,17 @@ impl Cluster {
         limits: Limits,
         shutdown: CancellationToken,
     ) -> Result<Self, ClusterError> {
-        let client = Client::open(options.url.as_str()).map_err(|source| ClusterError::Redis {
+        let client = match &options.ca {
+            None => Client::open(options.url.as_str()),
+            Some(ca) => Client::build_with_tls(
+                options.url.as_str(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(ca.pem().to_vec()),
+                },
+            ),
+        }
+        .map_err(|source| ClusterError::Redis {
             url: options.url.to_string(),
             source,
         })?;

@@ -1,5 +1,5 @@
 //! Configuration: every option is a flag and a `HERALD_*` environment
-//! variable, and a key of the file `--config` names ([`file`]).
+//! variable, and a key of the file `--config` names ([`file`](mod@file)).
 
 pub mod file;
 
@@ -16,7 +16,7 @@ use herald_wire::TopicPattern;
 #[cfg(feature = "jwt")]
 use crate::auth::VerifyingKey;
 #[cfg(feature = "cluster")]
-use crate::cluster::{RedisOptions, RedisUrl};
+use crate::cluster::{RedisCa, RedisOptions, RedisUrl};
 use crate::hub::Limits;
 use crate::telemetry::LogFormat;
 #[cfg(feature = "tls")]
@@ -312,13 +312,21 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(200..))]
     pub metrics_interval_ms: u64,
 
-    /// Redis to run as a node of a cluster on (`redis://[:PASSWORD@]HOST[:PORT][/DB]`):
+    /// Redis to run as a node of a cluster on (`redis://[:PASSWORD@]HOST[:PORT][/DB]`,
+    /// or `rediss://` for TLS, as managed Redis services require):
     /// every node started with the same URL and prefix serves the same
     /// events, and history survives restarts. Without it the hub is one
     /// process, in memory.
     #[cfg(feature = "cluster")]
     #[arg(long, env = "HERALD_REDIS_URL", value_parser = RedisUrl::parse)]
     pub redis_url: Option<RedisUrl>,
+
+    /// PEM file of the certificate authorities a `rediss://` Redis's
+    /// certificate must chain to, instead of the public ones built in.
+    #[cfg(feature = "cluster")]
+    #[arg(long, env = "HERALD_REDIS_CA", value_name = "FILE",
+          value_parser = RedisCa::file, requires = "redis_url")]
+    pub redis_ca: Option<RedisCa>,
 
     /// Prefix of the cluster's Redis keys, so several clusters share one Redis.
     #[cfg(feature = "cluster")]
@@ -446,6 +454,7 @@ impl Config {
             max_bytes: self.redis_max_bytes,
             timeout: Duration::from_millis(self.redis_timeout_ms),
             node_ttl: Duration::from_millis(self.redis_node_ttl_ms),
+            ca: self.redis_ca.clone(),
         })
     }
 

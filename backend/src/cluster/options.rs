@@ -1,7 +1,12 @@
 //! How a node reaches its cluster's Redis: the URL (kept from logs) and
 //! the options the command line sets.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 /// How a node reaches its cluster's Redis.
 ///
@@ -32,6 +37,55 @@ pub struct RedisOptions {
     pub timeout: Duration,
     /// How long a node's subscriber counts count after its last report.
     pub node_ttl: Duration,
+    /// The certificates a `rediss://` server's must chain to, instead of
+    /// Mozilla's roots built into the binary (`--redis-ca`).
+    pub ca: Option<RedisCa>,
+}
+
+/// The PEM certificates of `--redis-ca`: the authorities a `rediss://`
+/// server's certificate must chain to, for a Redis whose certificate no
+/// public authority signed (a managed service's private CA, or a test's).
+#[derive(Clone)]
+pub struct RedisCa(Arc<[u8]>);
+
+impl RedisCa {
+    /// Reads the PEM file at `path`, for `--redis-ca`.
+    ///
+    /// # Errors
+    /// A message for the command line naming the file, when it cannot be
+    /// read or holds no certificate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use herald_hub::cluster::RedisCa;
+    ///
+    /// let missing = RedisCa::file("/nonexistent/ca.pem");
+    /// assert!(missing.is_err_and(|message| message.contains("/nonexistent/ca.pem")));
+    /// ```
+    pub fn file(path: &str) -> Result<Self, String> {
+        let path = Path::new(path);
+        let pem = std::fs::read(path)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let certificates = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| format!("{} is not PEM: {error}", path.display()))?;
+        if certificates.is_empty() {
+            return Err(format!("{} holds no PEM certificate", path.display()));
+        }
+        Ok(Self(pem.into()))
+    }
+
+    /// The PEM text, as the Redis client takes it.
+    pub fn pem(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RedisCa {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("RedisCa")
+    }
 }
 
 /// A Redis URL, shown without its password.

@@ -25,6 +25,7 @@ mod operations;
 mod patterns;
 mod publish;
 mod redis_server;
+mod redis_tls;
 mod resume;
 mod runs;
 mod shutdown;
