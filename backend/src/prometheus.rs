@@ -65,6 +65,16 @@ pub(crate) struct Meters {
     pub(crate) closed_idle: Arc<AtomicU64>,
     /// Streams ended by their token's expiry or `--max-stream-age`.
     pub(crate) streams_expired: Arc<AtomicU64>,
+    /// SIGHUP reloads of the TLS certificate, by outcome.
+    pub(crate) certificate_reloads: Reloads,
+}
+
+/// Reloads of the TLS certificate that took, and that were refused (the old
+/// pair kept).
+#[derive(Default)]
+pub(crate) struct Reloads {
+    pub(crate) ok: AtomicU64,
+    pub(crate) failed: AtomicU64,
 }
 
 impl Meters {
@@ -77,6 +87,7 @@ impl Meters {
             connections: Arc::new(AtomicUsize::new(0)),
             closed_idle: Arc::default(),
             streams_expired: Arc::default(),
+            certificate_reloads: Reloads::default(),
         }
     }
 
@@ -292,6 +303,20 @@ impl Collector for Figures {
             let labels = [("reason", code.as_str())];
             ConstCounter::new(total.load(Ordering::Relaxed))
                 .encode(refusals.encode_family(&labels)?)?;
+        }
+        let mut reloads = encoder.encode_descriptor(
+            "herald_certificate_reloads",
+            "SIGHUP reloads of the TLS certificate, by result (failed: the old one kept).",
+            None,
+            MetricType::Counter,
+        )?;
+        let outcomes = [
+            ("ok", &self.meters.certificate_reloads.ok),
+            ("failed", &self.meters.certificate_reloads.failed),
+        ];
+        for (result, total) in outcomes {
+            ConstCounter::new(total.load(Ordering::Relaxed))
+                .encode(reloads.encode_family(&[("result", result)])?)?;
         }
         let mut build = encoder.encode_descriptor(
             "herald_build_info",

@@ -160,9 +160,15 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let broker = broker.into();
     #[cfg(feature = "tls")]
-    let tls = match config.tls() {
-        Some(tls) => Some(tls.acceptor().map_err(std::io::Error::other)?),
-        None => None,
+    let (tls, certificate) = match config.tls() {
+        Some(tls) => {
+            let (acceptor, current) = tls.acceptor().map_err(std::io::Error::other)?;
+            // Before the first connection is accepted: from then on a
+            // SIGHUP reloads the certificate instead of ending the process.
+            let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+            (Some(acceptor), Some((current, hangups)))
+        }
+        None => (None, None),
     };
     #[cfg(not(feature = "tls"))]
     let tls = None;
@@ -210,6 +216,15 @@ pub async fn serve(
     // The binary's hub reads any kind: its events are `Payload`s.
     let herald = Herald::<Payload>::start(broker, config, shutdown.clone());
     let state = herald.state();
+    #[cfg(feature = "tls")]
+    if let Some((current, hangups)) = certificate {
+        tokio::spawn(crate::tls::reload::on_hangup(
+            current,
+            hangups,
+            shutdown.clone(),
+            Arc::clone(&state.meters),
+        ));
+    }
     let metrics = metrics_listener.map(|listener| {
         tracing::info!(addr = ?listener.local_addr().ok(), "serving /metrics to any host");
         let router =

@@ -9,10 +9,12 @@
 //! Both files are read when the command line is parsed, so a missing or
 //! malformed file stops the hub before it listens, with the file named; the
 //! pair is put together (and the key checked against the certificate) by
-//! `Tls::acceptor`.
+//! `Tls::acceptor`, and read again on SIGHUP (`tls/reload.rs`).
+
+pub(crate) mod reload;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::ServerConfig;
@@ -25,13 +27,21 @@ pub(crate) const H2: &[u8] = b"h2";
 /// The ALPN protocol id of HTTP/1.1.
 const HTTP_1_1: &[u8] = b"http/1.1";
 
-/// A certificate chain from a PEM file, the server's own certificate first.
+/// A certificate chain from a PEM file, the server's own certificate first,
+/// and the file, to read again on SIGHUP.
 #[derive(Clone)]
-pub struct CertificateChain(Arc<Vec<CertificateDer<'static>>>);
+pub struct CertificateChain {
+    certificates: Arc<Vec<CertificateDer<'static>>>,
+    path: PathBuf,
+}
 
 impl fmt::Debug for CertificateChain {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "CertificateChain({} certificates)", self.0.len())
+        write!(
+            formatter,
+            "CertificateChain({} certificates)",
+            self.certificates.len()
+        )
     }
 }
 
@@ -60,16 +70,26 @@ impl CertificateChain {
         if certificates.is_empty() {
             return Err(format!("{} holds no PEM certificate", path.display()));
         }
-        Ok(Self(Arc::new(certificates)))
+        Ok(Self {
+            certificates: Arc::new(certificates),
+            path: path.to_owned(),
+        })
     }
 }
 
-/// A private key from a PEM file; its `Debug` shows nothing of it.
-pub struct PrivateKey(PrivateKeyDer<'static>);
+/// A private key from a PEM file, and the file, to read again on SIGHUP;
+/// its `Debug` shows nothing of it.
+pub struct PrivateKey {
+    key: PrivateKeyDer<'static>,
+    path: PathBuf,
+}
 
 impl Clone for PrivateKey {
     fn clone(&self) -> Self {
-        Self(self.0.clone_key())
+        Self {
+            key: self.key.clone_key(),
+            path: self.path.clone(),
+        }
     }
 }
 
@@ -98,7 +118,10 @@ impl PrivateKey {
     pub fn file(path: &str) -> Result<Self, String> {
         let path = Path::new(path);
         PrivateKeyDer::from_pem_file(path)
-            .map(Self)
+            .map(|key| Self {
+                key,
+                path: path.to_owned(),
+            })
             .map_err(|error| format!("cannot read a private key from {}: {error}", path.display()))
     }
 }
@@ -143,19 +166,26 @@ pub struct TlsError(#[from] rustls::Error);
 
 impl Tls {
     /// What turns an accepted socket into a TLS stream, offering HTTP/2 and
-    /// HTTP/1.1 by ALPN, in that order of preference.
+    /// HTTP/1.1 by ALPN, in that order of preference, and the certificate it
+    /// presents, which a SIGHUP replaces (`tls/reload.rs`).
     ///
     /// # Errors
     /// [`TlsError`] when rustls refuses the pair: a key of a kind it cannot
     /// sign with, or one that is not the certificate's.
-    pub(crate) fn acceptor(&self) -> Result<TlsAcceptor, TlsError> {
+    pub(crate) fn acceptor(
+        &self,
+    ) -> Result<(TlsAcceptor, Arc<reload::CurrentCertificate>), TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let current = Arc::new(reload::CurrentCertificate::new(
+            self,
+            Arc::clone(&provider),
+        )?);
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
-            .with_single_cert(self.chain.0.as_ref().clone(), self.key.0.clone_key())?;
+            .with_cert_resolver(Arc::clone(&current) as _);
         config.alpn_protocols = vec![H2.to_vec(), HTTP_1_1.to_vec()];
-        Ok(TlsAcceptor::from(Arc::new(config)))
+        Ok((TlsAcceptor::from(Arc::new(config)), current))
     }
 }
 
@@ -170,8 +200,14 @@ mod tests {
     fn tls(certificate: &rcgen::CertifiedKey<rcgen::KeyPair>, key: &rcgen::KeyPair) -> Tls {
         let key_der = PrivateKeyDer::from_pem_slice(key.serialize_pem().as_bytes()).unwrap();
         Tls {
-            chain: CertificateChain(Arc::new(vec![certificate.cert.der().clone()])),
-            key: PrivateKey(key_der),
+            chain: CertificateChain {
+                certificates: Arc::new(vec![certificate.cert.der().clone()]),
+                path: PathBuf::from("cert.pem"),
+            },
+            key: PrivateKey {
+                key: key_der,
+                path: PathBuf::from("key.pem"),
+            },
         }
     }
 

@@ -33,4 +33,5 @@ mod slow;
 mod spa;
 mod stream;
 mod tls;
+mod tls_reload;
 mod topics;
