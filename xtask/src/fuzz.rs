@@ -1,6 +1,6 @@
 //! `cargo xtask fuzz [--seconds N]`: the fuzz oracles' tests, then every
 //! libFuzzer target in `backend/fuzz/` for N seconds each, failing on the
-//! first crash with the target's name. `cargo xtask test` and `ci` end
+//! first crash with the target's name. `cargo xtask ci` ends
 //! with the same steps, [`CI_SECONDS`] a target.
 //!
 //! The targets build with [`setup::FUZZ_NIGHTLY`] through cargo-fuzz,
@@ -21,7 +21,7 @@ use crate::{
     tools,
 };
 
-/// Seconds each target runs in `cargo xtask test` and `ci`, and by
+/// Seconds each target runs in `cargo xtask ci`, and by
 /// default here: enough to catch a shallow crash that a change brings in,
 /// short enough that the six targets add about two minutes to CI. Longer
 /// runs are for `--seconds`.
