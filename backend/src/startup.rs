@@ -197,14 +197,6 @@ pub async fn serve(
         })?),
         None => None,
     };
-    let metrics_limits = server::ConnectionLimits {
-        max_connections: METRICS_CONNECTIONS,
-        write_timeout: config.write_timeout(),
-        idle_timeout: config.idle_timeout(),
-        grace: config.shutdown_grace(),
-        nodelay: true,
-        send_buffer: None,
-    };
     let limits = server::ConnectionLimits {
         max_connections: max_connections(&config),
         write_timeout: config.write_timeout(),
@@ -212,6 +204,13 @@ pub async fn serve(
         grace: config.shutdown_grace(),
         nodelay: !config.no_tcp_nodelay,
         send_buffer: config.send_buffer(),
+    };
+    // The API's timeouts, with the metrics listener's own cap.
+    let metrics_limits = server::ConnectionLimits {
+        max_connections: METRICS_CONNECTIONS,
+        nodelay: true,
+        send_buffer: None,
+        ..limits
     };
     // The binary's hub reads any kind: its events are `Payload`s.
     let herald = Herald::<Payload>::start(broker, config, shutdown.clone());

@@ -5,7 +5,7 @@
 //! formatting slip or a module cycle fails CI in seconds rather than after
 //! the builds. CI's short fuzz run ([`crate::fuzz`]) comes last.
 
-use std::{env, fs};
+use std::fs;
 
 use anyhow::Context;
 
@@ -121,15 +121,13 @@ pub(crate) fn ci() -> anyhow::Result<()> {
 /// operators download is built and checked on every change, not only at a
 /// release.
 fn release_image() -> anyhow::Result<Step> {
-    let xtask = env::current_exe().context("cannot find the running xtask binary")?;
-    Step::new("build and check the release image", xtask, ["image"])
+    Step::xtask("build and check the release image", ["image"])
 }
 
 /// `cargo xtask cycles` ([`crate::cycles`]), run by this same binary as a
 /// step of its own, so it is timed and named like the others.
 fn module_cycles() -> anyhow::Result<Step> {
-    let xtask = env::current_exe().context("cannot find the running xtask binary")?;
-    Step::new("module cycles", xtask, ["cycles"])
+    Step::xtask("module cycles", ["cycles"])
 }
 
 /// cargo-deny against `deny.toml`: bans (duplicate versions), licenses and

@@ -91,16 +91,13 @@ impl Page {
     /// this xtask's `page` command, so it is timed and named like the
     /// others.
     pub(crate) fn build_step(self) -> anyhow::Result<Step> {
-        let xtask = std::env::current_exe().context("cannot find the running xtask binary")?;
-        Step::new(self.step, xtask, ["page"].into_iter().chain(self.arg))
+        Step::xtask(self.step, ["page"].into_iter().chain(self.arg))
     }
 
     /// The step that compiles the page's wasm only, which a fresh machine
     /// runs beside the installs: the page build then finds it done.
     pub(crate) fn compile_step(self) -> anyhow::Result<Step> {
-        let template = self.template()?;
-        let rust = rust_link(&template)?;
-        Step::cargo("compile the page's wasm", rust.cargo_args(&self.folder()))
+        rust_link(&self.template()?)?.compile(&self.folder())
     }
 
     fn template(self) -> anyhow::Result<String> {
@@ -118,7 +115,7 @@ pub(crate) fn build(page: Page) -> anyhow::Result<()> {
     let template = page.template()?;
     let rust = rust_link(&template)?;
     let target = step::cargo_target_dir()?;
-    Step::cargo("compile the page's wasm", rust.cargo_args(&folder))?.run()?;
+    rust.compile(&folder)?.run()?;
     let wasm = target
         .join(WASM_TARGET)
         .join(&rust.profile)
@@ -223,9 +220,11 @@ struct RustLink {
 }
 
 impl RustLink {
-    fn cargo_args(&self, folder: &Path) -> Vec<String> {
+    /// The cargo build of the link's binary for wasm, with the arguments
+    /// trunk passes, so the two share what they build.
+    fn compile(&self, folder: &Path) -> anyhow::Result<Step> {
         let manifest = folder.join(&self.href).join("Cargo.toml");
-        vec![
+        let args = [
             "build".to_owned(),
             format!("--target={WASM_TARGET}"),
             "--manifest-path".to_owned(),
@@ -234,7 +233,8 @@ impl RustLink {
             self.profile.clone(),
             "--bin".to_owned(),
             self.bin.clone(),
-        ]
+        ];
+        Step::cargo("compile the page's wasm", args)
     }
 }
 

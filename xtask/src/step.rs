@@ -76,6 +76,20 @@ impl Step {
         self
     }
 
+    /// Runs this xtask binary itself with `args`, for a chore that is a
+    /// step of another (`cycles`, `page`, `image`), so it is timed and named
+    /// like the others.
+    ///
+    /// # Errors
+    /// When the running binary cannot be found, or as [`Step::new`].
+    pub(crate) fn xtask(
+        name: &'static str,
+        args: impl IntoIterator<Item = impl AsRef<OsStr>>,
+    ) -> anyhow::Result<Self> {
+        let xtask = env::current_exe().context("cannot find the running xtask binary")?;
+        Self::new(name, xtask, args)
+    }
+
     /// Sets an environment variable for the command.
     pub(crate) fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
         self.command.env(key, value);
@@ -273,9 +287,9 @@ pub(crate) fn run_together(steps: Vec<Step>) -> anyhow::Result<()> {
     fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let started = Instant::now();
     // One thread waits on each command, so each is reported when it ends,
-    // not when those before it in `steps` have.
+    // not when those before it in `steps` have; the results end when the
+    // last thread drops its sender.
     let (done, finished) = mpsc::channel();
-    let mut count = 0;
     for (index, step) in steps.into_iter().enumerate() {
         let file: String = step
             .name
@@ -292,11 +306,10 @@ pub(crate) fn run_together(steps: Vec<Step>) -> anyhow::Result<()> {
         let running = step.start(&log)?;
         let done = done.clone();
         thread::spawn(move || done.send((index, running.wait())));
-        count += 1;
     }
     drop(done);
     let mut errors: Vec<(usize, anyhow::Error)> = Vec::new();
-    for (index, result) in finished.iter().take(count) {
+    for (index, result) in finished {
         if let Err(error) = result {
             eprintln!("!!! {error:#}");
             errors.push((index, error));

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use herald_wire::ErrorCode;
-use herald_wire::protocol::{EVENTS_PATH, METRICS_PATH};
+use herald_wire::protocol::{EVENTS_PATH, METRICS_PATH, TOPICS_PATH, publish_path};
 use reqwest::StatusCode;
 use reqwest::header::HOST;
 use testkit::{TestApp, chat, error_body, query, spawn_app, spawn_node};
@@ -96,7 +96,7 @@ async fn spawn_with_metrics_on(addr: &str) -> TestApp {
     app
 }
 
-/// `GET /metrics` on `addr`, sent to the host name `host`.
+/// `GET path` on `addr`, sent to the host name `host`.
 async fn get_as(addr: &str, host: &str, path: &str) -> reqwest::Response {
     reqwest::Client::new()
         .get(format!("http://{addr}{path}"))
@@ -132,7 +132,7 @@ async fn the_metrics_listener_answers_a_scraper_by_address_and_nothing_else() {
         "{text}"
     );
     // Only the metrics: no stream, no page, no API there.
-    for path in [&format!("{EVENTS_PATH}?topic=room/1"), "/", "/api/topics"] {
+    for path in [&format!("{EVENTS_PATH}?topic=room/1"), "/", TOPICS_PATH] {
         let refused = get_as(&addr, pod, path).await;
         let body = error_body(refused, StatusCode::NOT_FOUND).await;
         assert_eq!(body.code, ErrorCode::NotFound, "{path}");
@@ -400,7 +400,7 @@ async fn the_binary_takes_its_options_from_a_config_file_and_flags_win() {
     // The file's body limit holds...
     let big = chat(&"x".repeat(100));
     let refused = client
-        .post(format!("{base}/api/topics/room/1"))
+        .post(format!("{base}{}", publish_path("room/1")))
         .json(&big)
         .send()
         .await
@@ -408,24 +408,15 @@ async fn the_binary_takes_its_options_from_a_config_file_and_flags_win() {
     let body = error_body(refused, StatusCode::PAYLOAD_TOO_LARGE).await;
     assert_eq!(body.code, ErrorCode::PayloadTooLarge);
     // ...and so does its host list: this machine's names, and its own.
-    let named = client
-        .get(format!("{base}/api/topics"))
-        .header(HOST, "push.example")
-        .send()
-        .await
-        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let named = get_as(&addr, "push.example", TOPICS_PATH).await;
     assert_eq!(named.status(), StatusCode::OK);
-    let other = client
-        .get(format!("{base}/api/topics"))
-        .header(HOST, "other.example")
-        .send()
-        .await
-        .unwrap();
+    let other = get_as(&addr, "other.example", TOPICS_PATH).await;
     assert_eq!(other.status(), StatusCode::MISDIRECTED_REQUEST);
     // The flag won over the file's `history = 1`: two events are kept.
     for text in ["one", "two"] {
         let published = client
-            .post(format!("{base}/api/topics/room/1"))
+            .post(format!("{base}{}", publish_path("room/1")))
             .json(&chat(text))
             .send()
             .await
